@@ -1,0 +1,3 @@
+from colabctl.cli import main
+
+main()
