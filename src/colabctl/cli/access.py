@@ -1,0 +1,134 @@
+"""can, who-can, matrix: who can do what, from the one decision function."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from colabctl.cli import output
+from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context
+from colabctl.core import access
+
+app = typer.Typer()
+
+
+def _explain(result: tuple[object, bool, str], standing: access.Standing) -> str:
+    perm, allowed, reason = result
+    account = standing.account
+    why = {
+        "owner": f"{standing.user} owns {account}",
+        "owner-only": "only the owner holds it",
+        "not-a-collaborator": f"{standing.user} is not a collaborator of {account}",
+        "invitation-pending": f"invitation pending since {standing.invited_at}"
+        f" (expires {standing.expires_at})",
+        "invitation-expired": f"invitation expired on {standing.expires_at}",
+        "invitation-declined": f"invitation declined on {standing.ended_at}",
+        "revoked": f"removed from {account} on {standing.ended_at}",
+        "unknown-account": f"no account {account or ''}".rstrip(),
+        "not-granted": f"profile {standing.profile} does not grant it",
+    }.get(reason) or f"granted by profile {standing.profile}"
+    return f"{'yes' if allowed else 'no '}  {getattr(perm, 'id', perm)}: {why}"
+
+
+@command(app)
+def can(
+    email: Annotated[
+        str | None, typer.Argument(help="Whose access to check.", show_default=False)
+    ] = None,
+    permissions: Annotated[
+        list[str] | None, typer.Argument(help="Permission ids or labels.", show_default=False)
+    ] = None,
+    account: AccountOpt = None,
+    any_: Annotated[bool, typer.Option("--any", help="Yes if any one is held.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing; answer with the exit code.")
+    ] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Say why, per permission.")] = False,
+    as_json: JsonOpt = False,
+    batch: Annotated[
+        str | None,
+        typer.Option(
+            "--batch",
+            help="JSON lines FILE (or - for stdin) of {user, account, permission}.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Can EMAIL do PERMISSION...? Exit 0 yes, 1 no."""
+    if batch is not None:
+        if email is not None:
+            raise typer.BadParameter("--batch takes no EMAIL or PERMISSION arguments")
+        _batch(batch)
+        return
+    if email is None or not permissions:
+        raise typer.BadParameter("give EMAIL and at least one PERMISSION (or --batch FILE)")
+    answer = access.can(context(), email, permissions, account=account, any_=any_)
+    if as_json:
+        output.emit_json(answer.as_json())
+    elif not quiet:
+        output.emit_line("yes" if answer.allowed else "no")
+        if explain:
+            for result in answer.results:
+                output.emit_line(_explain(result, answer.standing))
+    if not answer.allowed:
+        raise typer.Exit(1)
+
+
+def _batch(source: str) -> None:
+    import json
+
+    worst = 0
+    write = sys.stdout.write
+    with open(
+        sys.stdin.fileno() if source == "-" else Path(source),
+        encoding="utf-8",
+        closefd=source != "-",
+    ) as handle:
+        for item, code in access.batch(context(), handle):
+            write(json.dumps(item, ensure_ascii=False) + "\n")
+            worst = max(worst, code)
+    if worst:
+        output.say(f"error: some lines could not be answered (exit {worst})")
+        raise typer.Exit(worst)
+
+
+@command(app, "who-can")
+def who_can(
+    permission: Annotated[str, typer.Argument(help="A permission id or label.")],
+    account: AccountOpt = None,
+    all_accounts: Annotated[
+        bool, typer.Option("--all-accounts", help="Every account you can see.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Who holds PERMISSION."""
+    found = access.who_can(context(), permission, account=account, all_accounts=all_accounts)
+    if as_json:
+        output.emit_json(found)
+        return
+    output.rows(
+        f"Who can {permission}",
+        ["user", "account", "role"],
+        ([f["user"], f["account"], f["role"]] for f in found),
+        empty="nobody",
+    )
+
+
+@command(app)
+def matrix(
+    account: AccountOpt = None,
+    by_category: Annotated[bool, typer.Option("--by-category", help="n/m per category.")] = False,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Who can do what: permissions down, people across."""
+    from colabctl.core.catalog import resolve_lang
+
+    grid = access.matrix(context(), account=account)
+    if as_json:
+        output.emit_json(grid.as_json())
+        return
+    output.matrix_table(grid, resolve_lang(lang), by_category=by_category)

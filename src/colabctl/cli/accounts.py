@@ -1,0 +1,95 @@
+"""account create | set-tax-id | list | show."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from colabctl.cli import output
+from colabctl.cli.common import JsonOpt, command, context
+from colabctl.core import accounts
+
+app = typer.Typer(no_args_is_help=True, help="Accounts: create, register a tax ID, list, show.")
+
+SlugArg = Annotated[str, typer.Argument(help="Account slug, e.g. acme-cursos.")]
+CountryOpt = Annotated[
+    str | None, typer.Option("--country", help="Tax ID country: AR BR CL CO ES MX PE PT US.")
+]
+
+
+@command(app, "create")
+def create(
+    slug: SlugArg,
+    name: Annotated[str, typer.Option("--name", help="Display name.")],
+    tax_id: Annotated[str | None, typer.Option("--tax-id", help="Business tax ID.")] = None,
+    country: CountryOpt = None,
+) -> None:
+    """Create an account you own (a legal entity once it has a business tax ID)."""
+    view = accounts.create(context(), slug, name, tax_id=tax_id, country=country)
+    output.say(
+        f"created {view.slug}"
+        + (
+            f", {view.tax_country} {view.tax_id}"
+            if view.tax_id
+            else ": add a tax ID to use profiles"
+        )
+    )
+    if not view.legal_entity:
+        output.say(f"hint: `colabctl account set-tax-id {view.slug} ID --country CC`")
+
+
+@command(app, "set-tax-id")
+def set_tax_id(
+    slug: SlugArg,
+    number: Annotated[str, typer.Argument(help="The business tax ID.")],
+    country: Annotated[str, typer.Option("--country", help="AR BR CL CO ES MX PE PT US.")],
+) -> None:
+    """Register the account's business tax ID (owner only)."""
+    view = accounts.set_tax_id(context(), slug, number, country)
+    output.say(f"{view.slug} is a legal entity: {view.tax_country} {view.tax_id}")
+
+
+@command(app, "list")
+def list_(as_json: JsonOpt = False) -> None:
+    """Accounts I own or collaborate on."""
+    found = accounts.list_mine(context())
+    if as_json:
+        output.emit_json([a.as_json() for a in found])
+        return
+    output.rows(
+        "Accounts",
+        ["", "account", "name", "role", "tax ID"],
+        (
+            [
+                "*" if a.current else "",
+                a.slug,
+                a.name,
+                a.role,
+                f"{a.tax_country} {a.tax_id}" if a.tax_id else "-",
+            ]
+            for a in found
+        ),
+    )
+
+
+@command(app, "show")
+def show(slug: SlugArg, as_json: JsonOpt = False) -> None:
+    """One account: owner, tax ID, counts."""
+    view = accounts.show(context(), slug)
+    if as_json:
+        output.emit_json(view.as_json())
+        return
+    output.rows(
+        f"Account {view.slug}",
+        ["field", "value"],
+        [
+            ["name", view.name],
+            ["owner", view.owner],
+            ["legal entity", "yes" if view.legal_entity else "no"],
+            ["tax ID", f"{view.tax_country} {view.tax_id}" if view.tax_id else "-"],
+            ["profiles", view.profiles],
+            ["active collaborators", view.collaborators],
+            ["your role", view.role],
+        ],
+    )

@@ -1,0 +1,66 @@
+"""demo: build a sample store and show it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from colabctl.cli import output
+from colabctl.cli.common import command
+
+app = typer.Typer()
+
+
+@command(app)
+def demo(
+    db: Annotated[Path, typer.Option("--db", help="Where to build it (recreated).")] = Path(
+        "colabctl-demo.db"
+    ),
+) -> None:
+    """Build a sample store (an owner, a legal entity, the four presets, a team) and show it."""
+    from colabctl.core import access, collaborators, demo, profiles
+    from colabctl.core.catalog import resolve_lang
+    from colabctl.core.session import Context
+
+    built = demo.build(db)
+    owner = Context(db=str(db), actor=built.owner)
+    lang = resolve_lang(None)
+    output.say(f"built {db}: {built.account} (owned by {built.owner}) and {built.second_account}")
+    output.rows(
+        f"Profiles in {built.account}",
+        ["profile", ("permissions", "right"), ("active", "right"), ("pending", "right")],
+        (
+            [p["name"], p["permissions"], p["active"], p["pending"]]
+            for p in profiles.list_profiles(owner, built.account)
+        ),
+    )
+    output.rows(
+        f"Collaborators of {built.account}",
+        ["user", "profile", "status", "expires"],
+        (
+            [m.user, m.profile, m.status, m.expires_at]
+            for m in collaborators.list_members(owner, account=built.account)
+        ),
+    )
+    output.matrix_table(access.matrix(owner, account=built.account), lang, by_category=True)
+    shared = access.whoami(Context(db=str(db), actor=built.shared))
+    output.rows(
+        f"whoami, as {built.shared}",
+        ["account", "name", "role"],
+        ([a["slug"], a["name"], a["role"]] for a in shared.accounts),
+    )
+    output.emit_line("")
+    output.emit_line("Try next:")
+    for line in (
+        f"export COLABCTL_DB={db} COLABCTL_USER={built.owner}",
+        f"colabctl matrix -a {built.account}",
+        f"colabctl can bruno.costa@example.com purchases.request_refunds -a {built.account}"
+        " --explain",
+        f"colabctl can bruno.costa@example.com withdrawal.withdraw -a {built.account} --explain",
+        f"colabctl who-can 'Solicitar Reembolsos' -a {built.account}",
+        f"colabctl --as {built.shared} whoami",
+        f"colabctl audit log -a {built.account}",
+    ):
+        output.emit_line(f"  {line}")

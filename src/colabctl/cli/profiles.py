@@ -1,0 +1,231 @@
+"""permissions, preset ..., profile ..."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from colabctl.cli import output
+from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context
+from colabctl.core import profiles
+from colabctl.core.catalog import catalog, resolve_lang
+
+app = typer.Typer()
+preset_app = typer.Typer(no_args_is_help=True, help="The shipped profile templates.")
+profile_app = typer.Typer(
+    no_args_is_help=True, help="Profiles: named sets of permissions in an account."
+)
+
+NameArg = Annotated[str, typer.Argument(help="Profile name, e.g. soporte.")]
+PermsOpt = Annotated[
+    list[str] | None, typer.Option("--perm", help="A permission id or label (repeatable).")
+]
+
+
+@command(app)
+def permissions(
+    category: Annotated[str | None, typer.Option("--category", help="Only this category.")] = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """The permission catalog."""
+    language = resolve_lang(lang)
+    cat = catalog()
+    perms = cat.permissions
+    if category is not None:
+        wanted = cat.category(category).id
+        perms = [p for p in perms if p.category == wanted]
+    if as_json:
+        output.emit_json(
+            [
+                {
+                    "id": p.id,
+                    "category": p.category,
+                    "label": p.label(language),
+                    "risk": p.risk,
+                    "owner_only": p.owner_only,
+                    "labels": p.labels,
+                }
+                for p in perms
+            ]
+        )
+        return
+    output.permission_table(
+        f"Permissions (catalog v{cat.version})", [p.id for p in perms], language
+    )
+    output.say("owner-only permissions belong to the account's owner and cannot be delegated")
+
+
+@command(preset_app, "list")
+def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+    """The presets in profiles/."""
+    from colabctl.core.presets import list_presets
+
+    language = resolve_lang(lang)
+    found = list_presets()
+    if as_json:
+        output.emit_json(
+            [
+                {
+                    "name": p.name,
+                    "title": p.title,
+                    "description": p.description,
+                    "permissions": list(p.permissions),
+                }
+                for p in found
+            ]
+        )
+        return
+    output.rows(
+        "Presets",
+        ["name", "title", ("permissions", "right"), "description"],
+        ([p.name, p.title.get(language, ""), len(p.permissions), p.description] for p in found),
+    )
+
+
+@command(preset_app, "show")
+def preset_show(name: NameArg, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+    """One preset and its permissions."""
+    from colabctl.core.presets import find_preset
+
+    preset = find_preset(name)
+    if as_json:
+        output.emit_json(
+            {
+                "name": preset.name,
+                "title": preset.title,
+                "description": preset.description,
+                "permissions": list(preset.permissions),
+            }
+        )
+        return
+    language = resolve_lang(lang)
+    output.emit_line(f"{preset.name}: {preset.title.get(language, '')}. {preset.description}")
+    output.permission_table(f"Preset {preset.name}", preset.permissions, language)
+
+
+@command(profile_app, "create")
+def create(
+    name: NameArg,
+    preset: Annotated[str | None, typer.Option("--preset", help="Start from a preset.")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from", help="Start from a TOML file (a preset or an export).")
+    ] = None,
+    perm: PermsOpt = None,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    account: AccountOpt = None,
+) -> None:
+    """Create a profile (owner only; the account must be a legal entity)."""
+    view = profiles.create(
+        context(),
+        name,
+        preset=preset,
+        from_file=from_file,
+        perms=perm or [],
+        description=description,
+        account=account,
+    )
+    output.say(
+        f"created profile {view.name} in {view.account} with {len(view.permissions)} permissions"
+    )
+
+
+@command(profile_app, "list")
+def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
+    """The account's profiles."""
+    found = profiles.list_profiles(context(), account)
+    if as_json:
+        output.emit_json(found)
+        return
+    output.rows(
+        "Profiles",
+        [
+            "profile",
+            ("permissions", "right"),
+            ("active", "right"),
+            ("pending", "right"),
+            "description",
+        ],
+        ([p["name"], p["permissions"], p["active"], p["pending"], p["description"]] for p in found),
+    )
+
+
+@command(profile_app, "show")
+def show(
+    name: NameArg, account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
+) -> None:
+    """One profile: its permissions and who holds it."""
+    view = profiles.show(context(), name, account)
+    if as_json:
+        output.emit_json(view.as_json())
+        return
+    output.emit_line(f"{view.name} ({view.account}): {view.description}")
+    output.permission_table(f"Profile {view.name}", view.permissions, resolve_lang(lang))
+    output.emit_line("held by: " + (", ".join(view.collaborators) or "nobody"))
+
+
+@command(profile_app, "edit")
+def edit(
+    name: NameArg,
+    add: Annotated[list[str] | None, typer.Option("--add", help="Permission to add.")] = None,
+    remove: Annotated[
+        list[str] | None, typer.Option("--remove", help="Permission to remove.")
+    ] = None,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    account: AccountOpt = None,
+) -> None:
+    """Change a profile: every collaborator holding it changes at once."""
+    change = profiles.edit(
+        context(),
+        name,
+        add=add or [],
+        remove=remove or [],
+        description=description,
+        account=account,
+    )
+    for note in change.notes:
+        output.warn(note)
+    if change.changed:
+        holders = len(change.profile.collaborators)
+        output.say(
+            f"updated {name}: {len(change.profile.permissions)} permissions, "
+            f"{holders} collaborator(s) affected"
+        )
+    else:
+        output.say(f"{name} unchanged")
+
+
+@command(profile_app, "delete")
+def delete(
+    name: NameArg,
+    reassign: Annotated[
+        str | None, typer.Option("--reassign", help="Move its collaborators to this profile first.")
+    ] = None,
+    account: AccountOpt = None,
+) -> None:
+    """Delete a profile (held ones need --reassign OTHER)."""
+    moved = profiles.delete(context(), name, reassign=reassign, account=account)
+    output.say(
+        f"deleted {name}" + (f"; moved {len(moved)} collaborator(s) to {reassign}" if moved else "")
+    )
+
+
+@command(profile_app, "export")
+def export(
+    name: NameArg,
+    out: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE (default: stdout).")
+    ] = None,
+    account: AccountOpt = None,
+) -> None:
+    """Write a profile as preset TOML, loadable by `profile create --from`."""
+    from colabctl.core.presets import dump_preset
+
+    text = dump_preset(profiles.export(context(), name, account))
+    if out is None:
+        output.emit_line(text.rstrip("\n"))
+    else:
+        out.write_text(text, encoding="utf-8")
+        output.say(f"wrote {out}")

@@ -1,0 +1,79 @@
+"""login, logout, whoami, use."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from colabctl.cli import output
+from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context
+
+app = typer.Typer()
+
+
+@command(app)
+def login(
+    email: Annotated[str, typer.Argument(help="Your email address.")],
+    name: Annotated[str | None, typer.Option("--name", help="Your display name.")] = None,
+) -> None:
+    """Become EMAIL (registering it if new)."""
+    from colabctl.core.users import login as do_login
+
+    user, created = do_login(context(), email, name=name)
+    output.say(f"{'registered and ' if created else ''}logged in as {user.email}")
+
+
+@command(app)
+def logout() -> None:
+    """Forget the logged-in user and the current account."""
+    from colabctl.core.users import logout as do_logout
+
+    who = do_logout()
+    output.say(f"logged out {who}" if who else "nobody was logged in")
+
+
+@command(app)
+def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+    """Who am I: my accounts and invitations; with --account, my role and permissions there."""
+    from colabctl.core import access
+    from colabctl.core.catalog import resolve_lang
+
+    if account is not None:
+        role = access.whoami_in(context(), account)
+        if as_json:
+            output.emit_json(role.as_json())
+            return
+        output.emit_line(f"{role.user} in {role.account}: {role.role}")
+        output.permission_table(
+            f"What {role.user} can do in {role.account}",
+            [p.id for p in role.permissions],
+            resolve_lang(lang),
+        )
+        return
+    me = access.whoami(context())
+    if as_json:
+        output.emit_json(me.as_json())
+        return
+    output.emit_line(me.user.email + (f" ({me.user.name})" if me.user.name else ""))
+    output.rows(
+        "Accounts",
+        ["", "account", "name", "role"],
+        (["*" if a["current"] else "", a["slug"], a["name"], a["role"]] for a in me.accounts),
+    )
+    output.rows(
+        "Pending invitations",
+        ["account", "profile", "invited by", "expires"],
+        ([i["account"], i["profile"], i["invited_by"], i["expires_at"]] for i in me.invitations),
+    )
+    if me.invitations:
+        output.say("hint: accept one with `colabctl accept SLUG`")
+
+
+@command(app)
+def use(slug: Annotated[str, typer.Argument(help="The account to make current.")]) -> None:
+    """Set the current account (one you own or collaborate on)."""
+    from colabctl.core.users import use as do_use
+
+    role = do_use(context(), slug)
+    output.say(f"now using {slug} (as {role})")

@@ -1,0 +1,147 @@
+"""Accounts: creation, the business tax ID that makes one a legal entity, listing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from colabctl.core.errors import Conflict, Invalid
+from colabctl.core.names import clean_text, validate_slug
+from colabctl.core.session import Account, Context, reading, writing
+
+
+@dataclass(frozen=True)
+class AccountView:
+    slug: str
+    name: str
+    owner: str
+    tax_country: str | None
+    tax_id: str | None  # formatted
+    role: str | None = None
+    current: bool = False
+    profiles: int | None = None
+    collaborators: int | None = None
+
+    @property
+    def legal_entity(self) -> bool:
+        return self.tax_id is not None
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "slug": self.slug,
+            "name": self.name,
+            "owner": self.owner,
+            "legal_entity": self.legal_entity,
+            "tax_id": self.tax_id,
+            "country": self.tax_country,
+        }
+        if self.role is not None:
+            data["role"] = self.role
+            data["current"] = self.current
+        if self.profiles is not None:
+            data["profiles"] = self.profiles
+            data["collaborators"] = self.collaborators
+        return data
+
+
+def _view(account: Account, **extra: Any) -> AccountView:
+    tax_id = None
+    if account.tax_id is not None and account.tax_country is not None:
+        from colabctl.core.taxid import format_tax_id
+
+        tax_id = format_tax_id(account.tax_id, account.tax_country)
+    return AccountView(
+        account.slug, account.name, account.owner_email, account.tax_country, tax_id, **extra
+    )
+
+
+def _tax_id(number: str | None, country: str | None) -> tuple[str, str] | None:
+    if number is None and country is None:
+        return None
+    if number is None or country is None:
+        raise Invalid(
+            "a tax ID needs both --tax-id and --country",
+            hint="e.g. --tax-id 11.222.333/0001-81 --country BR",
+        )
+    from colabctl.core.taxid import validate_business_tax_id
+
+    valid = validate_business_tax_id(number, country)
+    return valid.country, valid.number
+
+
+def create(
+    ctx: Context, slug: str, name: str, *, tax_id: str | None = None, country: str | None = None
+) -> AccountView:
+    slug = validate_slug(slug, what="account slug")
+    name = clean_text(name, what="account name")
+    tax = _tax_id(tax_id, country)
+    with writing(ctx) as s:
+        me = s.actor()
+        if s.account_by_slug(slug) is not None:
+            raise Conflict(f"account {slug!r} already exists")
+        s.conn.execute(
+            "INSERT INTO accounts (slug, name, owner_id, tax_country, tax_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (slug, name, me.id, tax[0] if tax else None, tax[1] if tax else None, s.now_iso),
+        )
+        details: dict[str, Any] = {"name": name}
+        if tax:
+            details.update(country=tax[0], tax_id=tax[1])
+        s.record("account.create", account=slug, target=slug, details=details)
+        return _view(s.get_account(slug), role="owner")
+
+
+def set_tax_id(ctx: Context, slug: str, number: str, country: str) -> AccountView:
+    tax = _tax_id(number, country)
+    assert tax is not None
+    with writing(ctx) as s:
+        account = s.get_account(slug)
+        s.require_owner(account)
+        if (account.tax_country, account.tax_id) == tax:
+            return _view(account, role="owner")
+        s.conn.execute(
+            "UPDATE accounts SET tax_country = ?, tax_id = ? WHERE id = ?",
+            (tax[0], tax[1], account.id),
+        )
+        s.record(
+            "account.set_tax_id",
+            account=slug,
+            target=slug,
+            details={
+                "country": tax[0],
+                "tax_id": tax[1],
+                "previous": account.tax_id and f"{account.tax_country}:{account.tax_id}",
+            },
+        )
+        return _view(s.get_account(slug), role="owner")
+
+
+def list_mine(ctx: Context) -> list[AccountView]:
+    """Accounts the actor owns or collaborates on (active), with their role."""
+    from colabctl.core.access import roles_of
+
+    with reading(ctx) as s:
+        current = ctx.account_choice(None)
+        return [
+            _view(s.get_account(slug), role=role, current=slug == current)
+            for slug, role in roles_of(s, s.actor())
+        ]
+
+
+def show(ctx: Context, slug: str) -> AccountView:
+    with reading(ctx) as s:
+        account = s.get_account(slug)
+        me = s.require_reader(account)
+        counts = s.conn.execute(
+            "SELECT (SELECT count(*) FROM profiles WHERE account_id = :a),"
+            " (SELECT count(*) FROM memberships WHERE account_id = :a AND status = 'active')",
+            {"a": account.id},
+        ).fetchone()
+        role = "owner" if me.id == account.owner_id else "collaborator"
+        return _view(
+            account,
+            role=role,
+            current=slug == ctx.account_choice(None),
+            profiles=counts[0],
+            collaborators=counts[1],
+        )

@@ -1,0 +1,349 @@
+"""Collaborators: invitations and their lifecycle.
+
+pending -> active | declined | expired | revoked. Only an active collaborator
+holds permissions; history rows stay, so a person can be invited again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from colabctl.core.clock import DEFAULT_EXPIRY, iso
+from colabctl.core.errors import Conflict, Invalid, NotFound
+from colabctl.core.identity import email_key, normalize_email
+from colabctl.core.session import STATUS_SQL, Account, Context, Session, User, reading, writing
+
+STATUSES = ("pending", "active", "expired", "declined", "revoked")
+
+
+@dataclass(frozen=True)
+class Membership:
+    id: int
+    account: str
+    user: str
+    name: str | None
+    profile: str | None
+    status: str
+    invited_at: str
+    expires_at: str
+    responded_at: str | None
+    ended_at: str | None
+    invited_by: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "user": self.user,
+            "account": self.account,
+            "profile": self.profile,
+            "status": self.status,
+            "invited_at": self.invited_at,
+            "expires_at": self.expires_at,
+            "responded_at": self.responded_at,
+            "ended_at": self.ended_at,
+            "invited_by": self.invited_by,
+        }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    membership: Membership
+    changed: bool
+    message: str
+
+
+_SELECT = (
+    f"SELECT m.id, a.slug, u.email, u.name, p.name, {STATUS_SQL}, m.invited_at, m.expires_at,"
+    " m.responded_at, m.ended_at, i.email FROM memberships m"
+    " JOIN accounts a ON a.id = m.account_id JOIN users u ON u.id = m.user_id"
+    " LEFT JOIN profiles p ON p.id = m.profile_id LEFT JOIN users i ON i.id = m.invited_by"
+)
+
+
+def _fetch(s: Session, where: str, params: dict[str, Any]) -> list[Membership]:
+    rows = s.conn.execute(f"{_SELECT} WHERE {where}", {**params, "now": s.now_iso}).fetchall()
+    return [Membership(*r) for r in rows]
+
+
+def latest(s: Session, account: Account, user_id: int) -> Membership | None:
+    """The live membership if there is one, else the most recent row."""
+    found = _fetch(
+        s,
+        "m.account_id = :a AND m.user_id = :u"
+        " ORDER BY m.status IN ('pending', 'active') DESC, m.id DESC LIMIT 1",
+        {"a": account.id, "u": user_id},
+    )
+    return found[0] if found else None
+
+
+def _by_id(s: Session, member_id: int) -> Membership:
+    return _fetch(s, "m.id = :id", {"id": member_id})[0]
+
+
+def _profile_id(s: Session, account: Account, name: str) -> int:
+    row = s.conn.execute(
+        "SELECT id FROM profiles WHERE account_id = ? AND name = ?", (account.id, name)
+    ).fetchone()
+    if row is None:
+        raise NotFound(
+            f"no profile {name!r} in {account.slug}",
+            hint=f"`colabctl profile list -a {account.slug}` shows them",
+        )
+    return int(row[0])
+
+
+def _managed(s: Session, explicit: str | None, *, gate: bool = True) -> Account:
+    account = s.account(explicit)
+    s.require_owner(account)
+    if gate:
+        s.require_legal_entity(account)
+    return account
+
+
+def _person(s: Session, account: Account, email: str) -> tuple[User, Membership]:
+    user = s.user_by_email(email)
+    member = latest(s, account, user.id) if user else None
+    if user is None or member is None:
+        raise NotFound(
+            f"{email} is not a collaborator of {account.slug}",
+            hint=f"invite them: `colabctl invite {email} --profile NAME`",
+        )
+    return user, member
+
+
+def invite(
+    ctx: Context,
+    email: str,
+    *,
+    profile: str,
+    expires_in: timedelta = DEFAULT_EXPIRY,
+    account: str | None = None,
+) -> Outcome:
+    address = normalize_email(email)
+    with writing(ctx) as s:
+        acct = _managed(s, account)
+        profile_id = _profile_id(s, acct, profile)
+        if email_key(address) == email_key(acct.owner_email):
+            raise Conflict(f"{address} owns {acct.slug}: the owner already holds everything")
+        user = s.user_by_email(address)
+        if user is not None:
+            current = latest(s, acct, user.id)
+            if current is not None and current.status in ("pending", "active"):
+                if current.profile == profile:
+                    return Outcome(
+                        current,
+                        False,
+                        f"{current.user} is already {current.status} in {acct.slug}"
+                        f" with profile {profile}: nothing to do",
+                    )
+                raise Conflict(
+                    f"{current.user} is already {current.status} in {acct.slug}"
+                    f" with profile {current.profile}",
+                    hint=f"change it with `colabctl collaborator set-profile {current.user}"
+                    f" {profile}`",
+                )
+        new_user = user is None
+        if user is None:
+            user_id = s.conn.execute(
+                "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
+                (address, email_key(address), s.now_iso),
+            ).lastrowid
+            assert user_id is not None
+        else:
+            user_id = user.id
+        expires_at = iso(s.now + expires_in)
+        member_id = s.conn.execute(
+            "INSERT INTO memberships (account_id, user_id, profile_id, status, invited_by,"
+            " invited_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+            (acct.id, user_id, profile_id, s.actor().id, s.now_iso, expires_at),
+        ).lastrowid
+        assert member_id is not None
+        s.record(
+            "invitation.create",
+            account=acct.slug,
+            target=address,
+            details={"profile": profile, "expires_at": expires_at, "new_user": new_user},
+        )
+        made = _by_id(s, member_id)
+        return Outcome(
+            made, True, f"invited {made.user} to {acct.slug} as {profile} (expires {expires_at})"
+        )
+
+
+def _own_invitation(s: Session, slug: str, verb: str) -> tuple[Account, Membership]:
+    account = s.get_account(slug)
+    me = s.actor()
+    member = latest(s, account, me.id)
+    if member is None:
+        raise NotFound(f"you have no invitation to {slug}")
+    if member.status == "expired":
+        raise Conflict(
+            f"your invitation to {slug} expired on {member.expires_at}",
+            hint=f"ask the owner ({account.owner_email}) for `colabctl invitation renew"
+            f" {member.user}`",
+        )
+    if member.status != "pending":
+        raise Conflict(
+            f"your invitation to {slug} is no longer pending ({member.status}): nothing to {verb}"
+        )
+    return account, member
+
+
+def accept(ctx: Context, slug: str) -> Outcome:
+    with writing(ctx) as s:
+        _, member = _own_invitation(s, slug, "accept")
+        s.conn.execute(
+            "UPDATE memberships SET status = 'active', responded_at = ? WHERE id = ?",
+            (s.now_iso, member.id),
+        )
+        s.record(
+            "invitation.accept",
+            account=slug,
+            target=member.user,
+            details={"profile": member.profile},
+        )
+        return Outcome(
+            _by_id(s, member.id), True, f"you are now a collaborator of {slug} as {member.profile}"
+        )
+
+
+def decline(ctx: Context, slug: str) -> Outcome:
+    with writing(ctx) as s:
+        _, member = _own_invitation(s, slug, "decline")
+        s.conn.execute(
+            "UPDATE memberships SET status = 'declined', responded_at = ?, ended_at = ?"
+            " WHERE id = ?",
+            (s.now_iso, s.now_iso, member.id),
+        )
+        s.record(
+            "invitation.decline",
+            account=slug,
+            target=member.user,
+            details={"profile": member.profile},
+        )
+        return Outcome(_by_id(s, member.id), True, f"you declined the invitation to {slug}")
+
+
+def list_members(
+    ctx: Context, *, status: str | None = None, account: str | None = None
+) -> list[Membership]:
+    if status is not None and status not in STATUSES:
+        raise Invalid(f"unknown status {status!r}", hint="one of " + ", ".join(STATUSES))
+    with reading(ctx) as s:
+        acct = s.account(account)
+        s.require_reader(acct)
+        found = _fetch(s, "m.account_id = :a ORDER BY m.invited_at, m.id", {"a": acct.id})
+        return [m for m in found if status is None or m.status == status]
+
+
+def show(
+    ctx: Context, email: str, *, account: str | None = None
+) -> tuple[Membership, list[str], list[Membership]]:
+    """The person's current standing, what they hold, and their history in the account."""
+    from colabctl.core.access import held_permissions, standing_of
+
+    with reading(ctx) as s:
+        acct = s.account(account)
+        s.require_reader(acct)
+        user, member = _person(s, acct, email)
+        history = _fetch(
+            s, "m.account_id = :a AND m.user_id = :u ORDER BY m.id", {"a": acct.id, "u": user.id}
+        )
+        return member, held_permissions(standing_of(s, acct, user.email)), history
+
+
+def set_profile(ctx: Context, email: str, profile: str, *, account: str | None = None) -> Outcome:
+    with writing(ctx) as s:
+        acct = _managed(s, account)
+        profile_id = _profile_id(s, acct, profile)
+        _, member = _person(s, acct, email)
+        if member.status not in ("pending", "active"):
+            raise Conflict(
+                f"{member.user} is {member.status} in {acct.slug}, not a collaborator",
+                hint=f"invite them again: `colabctl invite {member.user} --profile {profile}`",
+            )
+        if member.profile == profile:
+            return Outcome(member, False, f"{member.user} already has profile {profile}")
+        s.conn.execute(
+            "UPDATE memberships SET profile_id = ? WHERE id = ?", (profile_id, member.id)
+        )
+        s.record(
+            "collaborator.set_profile",
+            account=acct.slug,
+            target=member.user,
+            details={"from": member.profile, "to": profile},
+        )
+        return Outcome(
+            _by_id(s, member.id),
+            True,
+            f"{member.user} now has profile {profile} (was {member.profile})",
+        )
+
+
+def remove(ctx: Context, email: str, *, account: str | None = None) -> Outcome:
+    with writing(ctx) as s:
+        acct = _managed(s, account, gate=False)
+        _, member = _person(s, acct, email)
+        if member.status not in ("pending", "active"):
+            raise Conflict(f"{member.user} is already {member.status} in {acct.slug}")
+        s.conn.execute(
+            "UPDATE memberships SET status = 'revoked', ended_at = ? WHERE id = ?",
+            (s.now_iso, member.id),
+        )
+        s.record(
+            "collaborator.remove",
+            account=acct.slug,
+            target=member.user,
+            details={"profile": member.profile, "was": member.status},
+        )
+        return Outcome(
+            _by_id(s, member.id),
+            True,
+            f"removed {member.user} from {acct.slug} (was {member.status})",
+        )
+
+
+def renew(
+    ctx: Context, email: str, *, expires_in: timedelta = DEFAULT_EXPIRY, account: str | None = None
+) -> Outcome:
+    with writing(ctx) as s:
+        acct = _managed(s, account, gate=False)
+        _, member = _person(s, acct, email)
+        if member.status not in ("pending", "expired"):
+            raise Conflict(
+                f"{member.user}'s invitation is {member.status}: only pending or expired"
+                " invitations can be renewed",
+                hint=None
+                if member.status == "active"
+                else f"invite them again: `colabctl invite {member.user} --profile NAME`",
+            )
+        if member.profile is None:
+            raise Conflict(
+                f"{member.user}'s invitation was to a profile that no longer exists",
+                hint=f"invite them again: `colabctl invite {member.user} --profile NAME`",
+            )
+        expires_at = iso(s.now + expires_in)
+        s.conn.execute(
+            "UPDATE memberships SET status = 'pending', expires_at = ?, ended_at = NULL"
+            " WHERE id = ?",
+            (expires_at, member.id),
+        )
+        s.record(
+            "invitation.renew",
+            account=acct.slug,
+            target=member.user,
+            details={"expires_at": expires_at, "was": member.status},
+        )
+        return Outcome(
+            _by_id(s, member.id),
+            True,
+            f"renewed {member.user}'s invitation to {acct.slug} until {expires_at}",
+        )
+
+
+def pending_for(s: Session, user: User) -> list[Membership]:
+    """The user's pending invitations, across accounts."""
+    return _fetch(
+        s, f"m.user_id = :u AND {STATUS_SQL} = 'pending' ORDER BY m.invited_at", {"u": user.id}
+    )

@@ -1,0 +1,62 @@
+"""The user's config (current user, current account): TOML, written atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from colabctl.core.errors import Invalid
+
+
+def config_path() -> Path:
+    env = os.environ.get("COLABCTL_CONFIG")
+    if env:
+        return Path(env)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("colabctl")) / "config.toml"
+
+
+def read_config() -> dict[str, Any]:
+    path = config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise Invalid(f"cannot read the config {path}: {exc.strerror}") from exc
+    import tomllib
+
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise Invalid(
+            f"the config {path} is malformed: {exc}", hint="fix it, or delete it and log in again"
+        ) from exc
+
+
+def write_config(values: dict[str, Any]) -> None:
+    """Write the whole config: a temp file in the same folder, then os.replace."""
+    import tomli_w
+
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {k: v for k, v in values.items() if v is not None}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            tomli_w.dump(data, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def update_config(**changes: Any) -> None:
+    values = read_config()
+    values.update(changes)
+    write_config(values)

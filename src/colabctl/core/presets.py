@@ -1,0 +1,124 @@
+"""Preset files: TOML profile templates in, TOML out (the shape `profile export` writes)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from colabctl.core.catalog import LANGS, catalog
+from colabctl.core.errors import Invalid, NotFound
+
+MAX_PRESET_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    permissions: tuple[str, ...]
+    description: str = ""
+    title: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+
+def presets_dir() -> Path:
+    """`profiles/` as shipped in the wheel (colabctl/profiles), or the checkout's own."""
+    shipped = Path(str(resources.files("colabctl"))) / "profiles"
+    if shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parents[3] / "profiles"
+
+
+def list_presets() -> list[Preset]:
+    return [load_preset(path) for path in sorted(presets_dir().glob("*.toml"))]
+
+
+def find_preset(name: str) -> Preset:
+    path = presets_dir() / f"{name}.toml"
+    if not re.fullmatch(r"[a-z][a-z0-9-]{1,39}", name, re.ASCII) or not path.is_file():
+        names = ", ".join(p.stem for p in sorted(presets_dir().glob("*.toml")))
+        raise NotFound(f"no preset named {name!r}", hint=f"presets: {names}")
+    return load_preset(path)
+
+
+def load_preset(path: Path) -> Preset:
+    """Read and check a preset file; any fault is Invalid naming the file (and line)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise Invalid(f"{path}: cannot read: {exc.strerror}") from exc
+    return parse_preset(raw, str(path))
+
+
+def parse_preset(raw: bytes, source: str) -> Preset:
+    import tomllib
+
+    if len(raw) > MAX_PRESET_BYTES:
+        raise Invalid(f"{source}: {len(raw):,} bytes is too large for a preset (max 1 MB)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise Invalid(f"{source}, line {line}: not UTF-8 text") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise Invalid(f"{source}: malformed TOML: {exc}") from exc
+    return _check(data, text, source)
+
+
+def _check(data: dict[str, Any], text: str, source: str) -> Preset:
+    perms = data.get("permissions")
+    if not isinstance(perms, list) or not all(isinstance(p, str) for p in perms):
+        raise Invalid(
+            f"{source}{_line_of(text, 'permissions')}: `permissions` must be a list of strings"
+        )
+    name = data.get("name", Path(source).stem)
+    description = data.get("description", "")
+    title = data.get("title", {})
+    if not isinstance(name, str):
+        raise Invalid(f"{source}{_line_of(text, 'name')}: `name` must be a string")
+    if not isinstance(description, str):
+        raise Invalid(f"{source}{_line_of(text, 'description')}: `description` must be a string")
+    if not isinstance(title, dict) or not all(
+        k in LANGS and isinstance(v, str) for k, v in title.items()
+    ):
+        raise Invalid(
+            f"{source}{_line_of(text, 'title')}: `title` must be a table of es/pt/en strings"
+        )
+    ids: list[str] = []
+    cat = catalog()
+    for ref in perms:
+        where = f"{source}{_line_of(text, ref)}"
+        try:
+            perm = cat.resolve(ref)
+        except Invalid as exc:
+            raise Invalid(f"{where}: {exc.message}", hint=exc.hint) from exc
+        if perm.owner_only:
+            raise Invalid(
+                f"{where}: {perm.id} is owner-only: no profile can hold it",
+                hint="only the account's owner holds account data, bank details and the team",
+            )
+        if perm.id not in ids:
+            ids.append(perm.id)
+    return Preset(name, tuple(ids), description.strip(), dict(title), source)
+
+
+def _line_of(text: str, needle: str) -> str:
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return f", line {number}"
+    return ""
+
+
+def dump_preset(preset: Preset) -> str:
+    import tomli_w
+
+    data: dict[str, Any] = {"name": preset.name}
+    if preset.title:
+        data["title"] = preset.title
+    data["description"] = preset.description
+    data["permissions"] = list(preset.permissions)
+    return tomli_w.dumps(data, multiline_strings=False)

@@ -1,0 +1,307 @@
+"""Profiles: named sets of permissions inside one account. Profiles are roles:
+what a collaborator can do is read from their profile at every check."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from colabctl.core.catalog import Permission, catalog
+from colabctl.core.errors import Conflict, Invalid, NotFound
+from colabctl.core.names import clean_text, validate_slug
+from colabctl.core.presets import Preset, find_preset, load_preset
+from colabctl.core.session import STATUS_SQL, Account, Context, Session, reading, writing
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    name: str
+    account: str
+    description: str
+    permissions: list[str]
+    collaborators: list[str]
+    title: dict[str, str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "account": self.account,
+            "description": self.description,
+            "permissions": self.permissions,
+            "collaborators": self.collaborators,
+        }
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a mutation did: the profile after it, and what it left alone."""
+
+    profile: ProfileView
+    changed: bool
+    notes: list[str]
+
+
+def resolve_delegable(refs: Iterable[str]) -> list[Permission]:
+    """Permission references to catalog entries a profile may hold (no owner-only ids)."""
+    cat = catalog()
+    perms: dict[str, Permission] = {}
+    for ref in refs:
+        perm = cat.resolve(ref)
+        if perm.owner_only:
+            raise Invalid(
+                f"{perm.id} is owner-only: no profile can hold it",
+                hint="only the account's owner holds account data, bank details and the team",
+            )
+        perms[perm.id] = perm
+    return list(perms.values())
+
+
+def _ordered(ids: Iterable[str]) -> list[str]:
+    """Catalog order, so every listing reads the same way."""
+    order = {p.id: i for i, p in enumerate(catalog().permissions)}
+    return sorted(set(ids), key=lambda i: order.get(i, len(order)))
+
+
+def _row(s: Session, account: Account, name: str) -> Any:
+    row = s.conn.execute(
+        "SELECT id, name, description, title FROM profiles WHERE account_id = ? AND name = ?",
+        (account.id, name),
+    ).fetchone()
+    if row is None:
+        raise NotFound(
+            f"no profile {name!r} in {account.slug}",
+            hint=f"`colabctl profile list -a {account.slug}` shows them",
+        )
+    return row
+
+
+def _view(s: Session, account: Account, name: str) -> ProfileView:
+    row = _row(s, account, name)
+    perms = [
+        r[0]
+        for r in s.conn.execute(
+            "SELECT permission FROM profile_permissions WHERE profile_id = ?", (row[0],)
+        )
+    ]
+    people = [
+        r[0]
+        for r in s.conn.execute(
+            f"SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id"
+            f" WHERE m.profile_id = :p AND {STATUS_SQL} IN ('pending', 'active') ORDER BY u.email",
+            {"p": row[0], "now": s.now_iso},
+        )
+    ]
+    return ProfileView(
+        row[1], account.slug, row[2], _ordered(perms), people, json.loads(row[3]) if row[3] else {}
+    )
+
+
+def _writable_account(s: Session, explicit: str | None) -> Account:
+    account = s.account(explicit)
+    s.require_owner(account)
+    s.require_legal_entity(account)
+    return account
+
+
+def create(
+    ctx: Context,
+    name: str,
+    *,
+    preset: str | None = None,
+    from_file: Path | None = None,
+    perms: Iterable[str] = (),
+    description: str | None = None,
+    account: str | None = None,
+) -> ProfileView:
+    name = validate_slug(name, what="profile name")
+    if preset and from_file:
+        raise Invalid(
+            "--preset and --from are alternatives: give one", hint="--perm adds to either"
+        )
+    base: Preset | None = None
+    if preset:
+        base = find_preset(preset)
+    elif from_file:
+        base = load_preset(from_file)
+    ids = _ordered([*(base.permissions if base else ()), *(p.id for p in resolve_delegable(perms))])
+    if not ids:
+        raise Invalid(
+            "a profile needs permissions",
+            hint="use --preset NAME, --from FILE.toml or --perm P (repeatable)",
+        )
+    text = (
+        clean_text(description, what="description")
+        if description
+        else (base.description if base else "")
+    )
+    with writing(ctx) as s:
+        acct = _writable_account(s, account)
+        if s.conn.execute(
+            "SELECT 1 FROM profiles WHERE account_id = ? AND name = ?", (acct.id, name)
+        ).fetchone():
+            raise Conflict(
+                f"profile {name!r} already exists in {acct.slug}",
+                hint=f"change it with `colabctl profile edit {name}`",
+            )
+        profile_id = s.conn.execute(
+            "INSERT INTO profiles (account_id, name, description, title, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                acct.id,
+                name,
+                text,
+                json.dumps(base.title) if base and base.title else None,
+                s.now_iso,
+            ),
+        ).lastrowid
+        s.conn.executemany(
+            "INSERT INTO profile_permissions (profile_id, permission) VALUES (?, ?)",
+            [(profile_id, i) for i in ids],
+        )
+        s.record(
+            "profile.create",
+            account=acct.slug,
+            target=name,
+            details={
+                "permissions": ids,
+                "preset": preset,
+                "from": str(from_file) if from_file else None,
+            },
+        )
+        return _view(s, acct, name)
+
+
+def list_profiles(ctx: Context, account: str | None = None) -> list[dict[str, Any]]:
+    with reading(ctx) as s:
+        acct = s.account(account)
+        s.require_reader(acct)
+        rows = s.conn.execute(
+            f"SELECT p.name, p.description,"
+            f" (SELECT count(*) FROM profile_permissions pp WHERE pp.profile_id = p.id),"
+            f" (SELECT count(*) FROM memberships m WHERE m.profile_id = p.id"
+            f"   AND {STATUS_SQL} = 'active'),"
+            f" (SELECT count(*) FROM memberships m WHERE m.profile_id = p.id"
+            f"   AND {STATUS_SQL} = 'pending')"
+            f" FROM profiles p WHERE p.account_id = :a ORDER BY p.name",
+            {"a": acct.id, "now": s.now_iso},
+        ).fetchall()
+        return [
+            {
+                "name": r[0],
+                "account": acct.slug,
+                "description": r[1],
+                "permissions": r[2],
+                "active": r[3],
+                "pending": r[4],
+            }
+            for r in rows
+        ]
+
+
+def show(ctx: Context, name: str, account: str | None = None) -> ProfileView:
+    with reading(ctx) as s:
+        acct = s.account(account)
+        s.require_reader(acct)
+        return _view(s, acct, name)
+
+
+def edit(
+    ctx: Context,
+    name: str,
+    *,
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+    description: str | None = None,
+    account: str | None = None,
+) -> Change:
+    adding = [p.id for p in resolve_delegable(add)]
+    removing = [catalog().resolve(r).id for r in remove]
+    if set(adding) & set(removing):
+        raise Invalid(
+            "the same permission is both added and removed: "
+            + ", ".join(_ordered(set(adding) & set(removing)))
+        )
+    text = clean_text(description, what="description") if description is not None else None
+    with writing(ctx) as s:
+        acct = _writable_account(s, account)
+        row = _row(s, acct, name)
+        before = set(_view(s, acct, name).permissions)
+        notes = [f"{p} was already in {name}" for p in _ordered(set(adding) & before)]
+        notes += [f"{p} was not in {name}" for p in _ordered(set(removing) - before)]
+        after = (before | set(adding)) - set(removing)
+        if not after:
+            raise Invalid(
+                f"that would leave {name} with no permissions",
+                hint=f"delete it instead: `colabctl profile delete {name}`",
+            )
+        added, removed = _ordered(after - before), _ordered(before - after)
+        new_text = text if text is not None and text != row[2] else None
+        if not added and not removed and new_text is None:
+            return Change(_view(s, acct, name), False, notes)
+        s.conn.executemany(
+            "INSERT INTO profile_permissions VALUES (?, ?)", [(row[0], p) for p in added]
+        )
+        s.conn.executemany(
+            "DELETE FROM profile_permissions WHERE profile_id = ? AND permission = ?",
+            [(row[0], p) for p in removed],
+        )
+        if new_text is not None:
+            s.conn.execute("UPDATE profiles SET description = ? WHERE id = ?", (new_text, row[0]))
+        s.record(
+            "profile.edit",
+            account=acct.slug,
+            target=name,
+            details={"added": added, "removed": removed, "description": new_text},
+        )
+        return Change(_view(s, acct, name), True, notes)
+
+
+def delete(
+    ctx: Context, name: str, *, reassign: str | None = None, account: str | None = None
+) -> list[str]:
+    """Delete a profile; its live holders must be moved first (--reassign). Returns them."""
+    with writing(ctx) as s:
+        acct = _writable_account(s, account)
+        row = _row(s, acct, name)
+        holders = [
+            r[0]
+            for r in s.conn.execute(
+                "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id"
+                " WHERE m.profile_id = ? AND m.status IN ('pending', 'active') ORDER BY u.email",
+                (row[0],),
+            )
+        ]
+        target_id = None
+        if reassign is not None:
+            if reassign == name:
+                raise Invalid(f"cannot reassign {name}'s collaborators to {name} itself")
+            target_id = _row(s, acct, reassign)[0]
+        if holders and target_id is None:
+            raise Conflict(
+                f"profile {name!r} is held by {len(holders)} collaborator(s): "
+                + ", ".join(holders[:5])
+                + (", ..." if len(holders) > 5 else ""),
+                hint=f"move them first: `colabctl profile delete {name} --reassign OTHER`",
+            )
+        if holders:
+            s.conn.execute(
+                "UPDATE memberships SET profile_id = ? WHERE profile_id = ?"
+                " AND status IN ('pending', 'active')",
+                (target_id, row[0]),
+            )
+        s.conn.execute("DELETE FROM profiles WHERE id = ?", (row[0],))
+        s.record(
+            "profile.delete",
+            account=acct.slug,
+            target=name,
+            details={"reassigned_to": reassign if holders else None, "holders": holders},
+        )
+        return holders
+
+
+def export(ctx: Context, name: str, account: str | None = None) -> Preset:
+    view = show(ctx, name, account)
+    return Preset(view.name, tuple(view.permissions), view.description, view.title)

@@ -1,0 +1,280 @@
+"""One command's session with the store: who acts, on which account, at what time.
+
+`writing()` opens the store for the command's single BEGIN IMMEDIATE
+transaction; `reading()` opens it to read (an absent store reads as empty and
+is never created). Both hand out a `Session`, which resolves the actor and the
+account per SPEC section 2 and appends audit rows.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from colabctl.core import audit
+from colabctl.core.clock import Clock, iso, system_clock
+from colabctl.core.errors import Forbidden, Invalid, NotFound
+from colabctl.core.identity import email_key
+from colabctl.store.db import Store, open_empty, open_for_read, open_for_write, resolve_path
+
+LIVE = ("pending", "active")
+# Expiry is judged against the clock at every read: a pending invitation past
+# its expiry reads as expired before any write has recorded it.
+STATUS_SQL = (
+    "CASE WHEN m.status = 'pending' AND m.expires_at <= :now THEN 'expired' ELSE m.status END"
+)
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    slug: str
+    name: str
+    owner_id: int
+    owner_email: str
+    tax_country: str | None
+    tax_id: str | None
+
+    @property
+    def legal_entity(self) -> bool:
+        return self.tax_id is not None
+
+
+@dataclass
+class Context:
+    """What the command line said, before anything is looked up."""
+
+    db: str | None = None  # --db
+    actor: str | None = None  # --as
+    clock: Clock = system_clock
+    _config: dict[str, Any] | None = field(default=None, repr=False)
+
+    def store_path(self) -> tuple[Path, bool]:
+        return resolve_path(self.db)
+
+    def config(self) -> dict[str, Any]:
+        if self._config is None:
+            from colabctl.core.config import read_config
+
+            self._config = read_config()
+        return self._config
+
+    def actor_email(self) -> str | None:
+        """--as, else $COLABCTL_USER, else the logged-in user."""
+        value = self.actor or os.environ.get("COLABCTL_USER")
+        if value:
+            return value
+        user = self.config().get("user")
+        return user if isinstance(user, str) else None
+
+    def account_choice(self, explicit: str | None) -> str | None:
+        """-a, else $COLABCTL_ACCOUNT, else the config's current account."""
+        value = explicit or os.environ.get("COLABCTL_ACCOUNT")
+        if value:
+            return value
+        # the config's account belongs to the config's user, not to --as someone else
+        overridden = self.actor or os.environ.get("COLABCTL_USER")
+        if overridden and self.config().get("user") != self.actor_email():
+            return None
+        account = self.config().get("account")
+        return account if isinstance(account, str) else None
+
+
+class Session:
+    def __init__(self, ctx: Context, store: Store, *, writable: bool) -> None:
+        self.ctx = ctx
+        self.store = store
+        self.conn: sqlite3.Connection = store.conn
+        self.writable = writable
+        self.now = ctx.clock()
+        self.now_iso = iso(self.now)
+        self._actor: User | None = None
+
+    # -- people -------------------------------------------------------------
+
+    def user_by_email(self, email: str) -> User | None:
+        row = self.conn.execute(
+            "SELECT id, email, name FROM users WHERE email_key = ?", (email_key(email),)
+        ).fetchone()
+        return User(row[0], row[1], row[2]) if row else None
+
+    def actor(self) -> User:
+        """The registered user running the command, or exit 5."""
+        if self._actor is None:
+            email = self.ctx.actor_email()
+            if not email:
+                raise Forbidden(
+                    "no user: nobody is logged in",
+                    hint="run `colabctl login EMAIL`, or pass --as EMAIL",
+                )
+            user = self.user_by_email(email)
+            if user is None:
+                raise Forbidden(
+                    f"{email} is not a registered user",
+                    hint=f"run `colabctl login {email}` first",
+                )
+            self._actor = user
+        return self._actor
+
+    # -- accounts -----------------------------------------------------------
+
+    def account_by_slug(self, slug: str) -> Account | None:
+        row = self.conn.execute(
+            "SELECT a.id, a.slug, a.name, a.owner_id, u.email, a.tax_country, a.tax_id"
+            " FROM accounts a JOIN users u ON u.id = a.owner_id WHERE a.slug = ?",
+            (slug,),
+        ).fetchone()
+        return Account(*row) if row else None
+
+    def get_account(self, slug: str) -> Account:
+        account = self.account_by_slug(slug)
+        if account is None:
+            raise NotFound(f"no account {slug!r}", hint="`colabctl account list` shows yours")
+        return account
+
+    def my_accounts(self) -> list[str]:
+        """Slugs the actor owns or is an active collaborator of."""
+        me = self.actor()
+        rows = self.conn.execute(
+            "SELECT slug FROM accounts WHERE owner_id = :me UNION"
+            " SELECT a.slug FROM memberships m JOIN accounts a ON a.id = m.account_id"
+            " WHERE m.user_id = :me AND m.status = 'active' ORDER BY 1",
+            {"me": me.id},
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def account(self, explicit: str | None = None) -> Account:
+        """The account the command is about (SPEC section 2), or exit 3/6."""
+        slug = self.ctx.account_choice(explicit)
+        if slug:
+            return self.get_account(slug)
+        choices = self.my_accounts()
+        if len(choices) == 1:
+            return self.get_account(choices[0])
+        if not choices:
+            raise Invalid(
+                "no account given, and you have none",
+                hint="create one with `colabctl account create SLUG --name NAME`",
+            )
+        raise Invalid(
+            "which account? you have several: " + ", ".join(choices),
+            hint="pass -a SLUG, or set one with `colabctl use SLUG`",
+        )
+
+    def require_owner(self, account: Account) -> User:
+        me = self.actor()
+        if me.id != account.owner_id:
+            raise Forbidden(
+                f"only the owner of {account.slug} ({account.owner_email}) can do that",
+            )
+        return me
+
+    def require_legal_entity(self, account: Account) -> None:
+        if not account.legal_entity:
+            raise Forbidden(
+                f"{account.slug} is not a legal entity: profiles and collaborators need a "
+                "business tax ID",
+                hint=f"register one with `colabctl account set-tax-id {account.slug} ID "
+                "--country CC`",
+            )
+
+    def status_of(self, account: Account, user_id: int) -> str | None:
+        """The user's effective membership status in the account (latest row), if any."""
+        row = self.conn.execute(
+            f"SELECT {STATUS_SQL} FROM memberships m WHERE m.account_id = :a AND m.user_id = :u"
+            " ORDER BY m.status IN ('pending', 'active') DESC, m.id DESC LIMIT 1",
+            {"a": account.id, "u": user_id, "now": self.now_iso},
+        ).fetchone()
+        return row[0] if row else None
+
+    def require_reader(self, account: Account) -> User:
+        """Reads about an account are for its owner and its active collaborators."""
+        me = self.actor()
+        if me.id != account.owner_id and self.status_of(account, me.id) != "active":
+            raise Forbidden(
+                f"you are neither the owner nor an active collaborator of {account.slug}"
+            )
+        return me
+
+    # -- audit --------------------------------------------------------------
+
+    def record(
+        self,
+        action: str,
+        *,
+        account: str | None = None,
+        target: str | None = None,
+        details: dict[str, Any] | None = None,
+        actor: str | bool | None = True,
+    ) -> None:
+        """Append this mutation's audit row (same transaction as the change)."""
+        assert self.writable
+        who = self.actor().email if actor is True else (actor or None)
+        audit.append(
+            self.conn,
+            at=self.now_iso,
+            actor=who,
+            account=account,
+            action=action,
+            target=target,
+            details=details,
+        )
+
+    def expire_due(self) -> None:
+        """Record, once, every pending invitation whose time has passed."""
+        due = self.conn.execute(
+            "SELECT m.id, a.slug, u.email, m.expires_at FROM memberships m"
+            " JOIN accounts a ON a.id = m.account_id JOIN users u ON u.id = m.user_id"
+            " WHERE m.status = 'pending' AND m.expires_at <= ? ORDER BY m.expires_at, m.id",
+            (self.now_iso,),
+        ).fetchall()
+        for member_id, slug, email, expires_at in due:
+            self.conn.execute(
+                "UPDATE memberships SET status = 'expired', ended_at = expires_at WHERE id = ?",
+                (member_id,),
+            )
+            self.record(
+                "invitation.expire",
+                account=slug,
+                target=email,
+                details={"expired_at": expires_at},
+                actor=None,
+            )
+
+
+@contextmanager
+def writing(ctx: Context) -> Iterator[Session]:
+    """The command's one write transaction: all of it commits, or none of it."""
+    path, is_default = ctx.store_path()
+    store = open_for_write(path, may_create_folder=is_default)
+    try:
+        with store.transaction():
+            session = Session(ctx, store, writable=True)
+            session.expire_due()
+            yield session
+    finally:
+        store.close()
+
+
+@contextmanager
+def reading(ctx: Context) -> Iterator[Session]:
+    """A read: one snapshot of the store; a missing store reads as an empty one."""
+    path, _ = ctx.store_path()
+    store = open_for_read(path) or open_empty()
+    try:
+        with store.snapshot():
+            yield Session(ctx, store, writable=False)
+    finally:
+        store.close()

@@ -1,0 +1,119 @@
+"""Schema migrations: append-only. Never edit one that has shipped; add the next.
+
+Each migration ends by setting `PRAGMA user_version` to its own number, which
+is how a store says which colabctl wrote it (see schema.py).
+"""
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("colabctl")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    # One statement at a time: executescript() would COMMIT the transaction
+    # this migration runs in.
+    for statement in _M001:
+        db.execute(statement)
+
+
+_M001 = [
+    """
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL,              -- as normalised, local part's case kept
+        email_key TEXT NOT NULL UNIQUE,   -- casefolded: one user per address
+        name TEXT,
+        created_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        slug TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        owner_id INTEGER NOT NULL REFERENCES users(id),
+        tax_country TEXT,
+        tax_id TEXT,                      -- compact; shown formatted
+        created_at TEXT NOT NULL,
+        CHECK ((tax_country IS NULL) = (tax_id IS NULL))
+    )
+    """,
+    """
+    CREATE INDEX accounts_owner ON accounts(owner_id)
+    """,
+    """
+    CREATE TABLE profiles (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        title TEXT,                       -- JSON {"es", "pt", "en"} from a preset
+        created_at TEXT NOT NULL,
+        UNIQUE (account_id, name)
+    )
+    """,
+    """
+    CREATE TABLE profile_permissions (
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        permission TEXT NOT NULL,
+        PRIMARY KEY (profile_id, permission)
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE memberships (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        -- history rows lose their profile when it is deleted; live ones never
+        profile_id INTEGER REFERENCES profiles(id) ON DELETE SET NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('pending', 'active', 'expired', 'declined', 'revoked')),
+        invited_by INTEGER REFERENCES users(id),
+        invited_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        responded_at TEXT,
+        ended_at TEXT,
+        CHECK (profile_id IS NOT NULL OR status NOT IN ('pending', 'active'))
+    )
+    """,
+    """
+    -- at most one live membership per (account, user); history rows stay
+    CREATE UNIQUE INDEX memberships_live
+        ON memberships(account_id, user_id) WHERE status IN ('pending', 'active')
+    """,
+    """
+    CREATE INDEX memberships_user ON memberships(user_id, account_id)
+    """,
+    """
+    CREATE INDEX memberships_profile ON memberships(profile_id)
+    """,
+    """
+    CREATE INDEX memberships_due ON memberships(expires_at) WHERE status = 'pending'
+    """,
+    """
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT,
+        account TEXT,
+        action TEXT NOT NULL,
+        target TEXT,
+        details TEXT NOT NULL,            -- canonical JSON
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE INDEX audit_account ON audit(account, seq)
+    """,
+    """
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END
+    """,
+    """
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END
+    """,
+    "PRAGMA user_version = 1",
+]

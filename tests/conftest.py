@@ -1,0 +1,120 @@
+"""Shared fixtures: every test gets its own store and config files under tmp_path,
+a clock it controls, and a CliRunner whose stdout and stderr are read apart."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from colabctl.cli import app, common
+from colabctl.core.session import Context
+
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+OWNER = "ana.souza@example.com"
+CNPJ = "11.222.333/0001-81"
+
+
+class FakeClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test touches the real store, config or locale; output is plain and wide."""
+    monkeypatch.setenv("COLABCTL_DB", str(tmp_path / "store.db"))
+    monkeypatch.setenv("COLABCTL_CONFIG", str(tmp_path / "config.toml"))
+    for var in ("COLABCTL_USER", "COLABCTL_ACCOUNT", "COLABCTL_LANG", "COLABCTL_DEBUG",
+                "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "160")
+    from colabctl.cli import output
+
+    output.console.cache_clear()
+    yield
+    output.console.cache_clear()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "store.db"
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(common, "CLOCK", fake)
+    return fake
+
+
+@dataclass
+class Cli:
+    runner: CliRunner
+
+    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+                 ) -> Result:
+        return self.runner.invoke(app, list(args), input=input, env=env)
+
+
+@pytest.fixture
+def cli(clock: FakeClock) -> Cli:
+    return Cli(CliRunner())
+
+
+def dump(path: Path) -> list[str]:
+    """The store's whole content as SQL, to compare before and after a failure."""
+    if not path.exists():
+        return []
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def unchanged(db_path: Path) -> Callable[[], None]:
+    """Call once to snapshot; the returned checker asserts the store is byte-for-byte as it was."""
+    before = dump(db_path)
+
+    def check() -> None:
+        assert dump(db_path) == before
+
+    return check
+
+
+def ctx_for(db_path: Path, actor: str | None, clock: Callable[[], datetime]) -> Context:
+    return Context(db=str(db_path), actor=actor, clock=clock)
+
+
+@pytest.fixture
+def owner_ctx(db_path: Path, clock: FakeClock) -> Context:
+    return ctx_for(db_path, OWNER, clock)
+
+
+@pytest.fixture
+def legal_account(cli: Cli) -> str:
+    """ana owns acme-cursos, a legal entity (CNPJ), with the soporte and tecnico presets."""
+    assert cli("login", OWNER, "--name", "Ana Souza").exit_code == 0
+    assert cli("account", "create", "acme-cursos", "--name", "Acme Cursos",
+               "--tax-id", CNPJ, "--country", "BR").exit_code == 0
+    for preset in ("soporte", "tecnico"):
+        result = cli("profile", "create", preset, "--preset", preset, "-a", "acme-cursos")
+        assert result.exit_code == 0, result.stderr
+    return "acme-cursos"
