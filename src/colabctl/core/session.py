@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from colabctl.core import audit
 from colabctl.core.clock import Clock, iso, system_clock
 from colabctl.core.errors import Forbidden, Invalid, NotFound
 from colabctl.core.identity import email_key
@@ -220,6 +219,8 @@ class Session:
         actor: str | bool | None = True,
     ) -> None:
         """Append this mutation's audit row (same transaction as the change)."""
+        from colabctl.core import audit
+
         assert self.writable
         who = self.actor().email if actor is True else (actor or None)
         audit.append(
