@@ -50,13 +50,19 @@ def _version(value: bool) -> None:
 def root(
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Store file (default: $COLABCTL_DB, or the user data folder).",
-                     show_default=False),
+        typer.Option(
+            "--db",
+            help="Store file (default: $COLABCTL_DB, or the user data folder).",
+            show_default=False,
+        ),
     ] = None,
     as_: Annotated[
         str | None,
-        typer.Option("--as", help="Act as EMAIL (default: $COLABCTL_USER, or the logged-in "
-                     "user).", show_default=False),
+        typer.Option(
+            "--as",
+            help="Act as EMAIL (default: $COLABCTL_USER, or the logged-in user).",
+            show_default=False,
+        ),
     ] = None,
     version: Annotated[
         bool,
@@ -86,9 +92,21 @@ def build(commands: Sequence[str] | None = None) -> typer.Typer:
         if (module_name, attr) in mounted:
             continue
         mounted.add((module_name, attr))
-        module = importlib.import_module(f"colabctl.cli.{module_name}")
-        tree.add_typer(getattr(module, attr), name=name)
+        sub: typer.Typer = getattr(importlib.import_module(f"colabctl.cli.{module_name}"), attr)
+        if name is None and commands is not None:
+            sub = _only(sub, command)  # a top-level command: leave its siblings unbuilt
+        tree.add_typer(sub, name=name)
     return tree
+
+
+def _only(sub: typer.Typer, command: str) -> typer.Typer:
+    alone = typer.Typer()
+    alone.registered_commands = [
+        info
+        for info in sub.registered_commands
+        if (info.name or getattr(info.callback, "__name__", "").replace("_", "-")) == command
+    ]
+    return alone
 
 
 def command_of(argv: Sequence[str]) -> str | None:
@@ -112,8 +130,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     build([command] if command in MOUNTS else None)(args=args, prog_name="colabctl")
 
 
+app: typer.Typer  # the whole tree: built on first use, by __getattr__
+
+
 def __getattr__(name: str) -> Any:
-    if name == "app":  # the whole tree, built on first use
+    if name == "app":
         global app
         app = build()
         return app

@@ -7,7 +7,6 @@ rich is imported only when a table is drawn, so `can` never pays for it.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -30,6 +29,8 @@ YES, NO = "✓", "·"
 
 def emit_json(value: Any) -> None:
     """One JSON document on stdout, nothing else."""
+    import json
+
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -242,12 +243,11 @@ def matrix_table(grid: Any, lang: str, *, by_category: bool) -> None:
                     )
             result.add_section()
     show(result)
-    legend = [
-        f"{i} = {p.user} ({'owner' if p.owner else p.profile})" for i, p in enumerate(holders, 1)
-    ]
     if short:
-        emit_line("   ".join(legend))
-    emit_line(f"{YES} holds it   {NO} does not")
+        for i, person in enumerate(holders, 1):
+            emit_line(f"{i:>3} = {person.user} ({'owner' if person.owner else person.profile})")
+    if not by_category:
+        emit_line(f"{YES} holds it   {NO} does not")
     if pending:
         emit_line(
             "pending (hold nothing until they accept): "

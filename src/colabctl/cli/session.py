@@ -61,12 +61,15 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
         ["", "account", "name", "role"],
         (["*" if a["current"] else "", a["slug"], a["name"], a["role"]] for a in me.accounts),
     )
-    output.rows(
-        "Pending invitations",
-        ["account", "profile", "invited by", "expires"],
-        ([i["account"], i["profile"], i["invited_by"], i["expires_at"]] for i in me.invitations),
-    )
     if me.invitations:
+        output.rows(
+            "Pending invitations",
+            ["account", "profile", "invited by", "expires"],
+            (
+                [i["account"], i["profile"], i["invited_by"], i["expires_at"]]
+                for i in me.invitations
+            ),
+        )
         output.say("hint: accept one with `colabctl accept SLUG`")
 
 

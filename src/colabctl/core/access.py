@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from colabctl.core.catalog import Permission, catalog
 from colabctl.core.errors import Forbidden, Invalid
@@ -20,8 +19,7 @@ _REASON_OF_STATUS = {
 }
 
 
-@dataclass(frozen=True)
-class Standing:
+class Standing(NamedTuple):
     """Everything access depends on: one person in one account."""
 
     user: str
@@ -151,8 +149,7 @@ def may_ask(standing_of_actor: Standing, about: str) -> bool:
 # -- the commands ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     standing: Standing
     results: list[tuple[Permission, bool, str]]
     allowed: bool
@@ -216,8 +213,7 @@ def who_can(
         return found
 
 
-@dataclass(frozen=True)
-class Matrix:
+class Matrix(NamedTuple):
     account: str
     people: list[Standing]
     permissions: list[Permission]
@@ -249,8 +245,7 @@ def matrix(ctx: Context, *, account: str | None = None) -> Matrix:
         return Matrix(acct.slug, people, perms, grants)
 
 
-@dataclass(frozen=True)
-class WhoAmI:
+class WhoAmI(NamedTuple):
     user: User
     accounts: list[dict[str, Any]]
     invitations: list[dict[str, Any]]
@@ -289,8 +284,7 @@ def whoami(ctx: Context) -> WhoAmI:
         return WhoAmI(me, accounts, invitations)
 
 
-@dataclass(frozen=True)
-class Role:
+class Role(NamedTuple):
     user: str
     account: str
     role: str

@@ -1,22 +1,27 @@
-"""The permission catalog: loaded from catalog.toml, resolved by id or any label."""
+"""The permission catalog: loaded from catalog.toml, resolved by id or any label.
+
+catalog.toml is the one source. The wheel also carries catalog.json, written
+from it at build time (hatch_build.py), because parsing TOML on every `can`
+costs more than the rest of the check; a checkout without it reads the TOML.
+"""
 
 from __future__ import annotations
 
 import os
 import unicodedata
-from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from colabctl.core.errors import Invalid
 
 LANGS = ("es", "pt", "en")
 OWNER_CATEGORY = "owner"
 CATALOG_FILE = Path(__file__).with_name("catalog.toml")
+BUILT_CATALOG_FILE = CATALOG_FILE.with_suffix(".json")
 
 
-@dataclass(frozen=True)
-class Category:
+class Category(NamedTuple):
     id: str
     labels: dict[str, str]
 
@@ -24,8 +29,7 @@ class Category:
         return self.labels[lang]
 
 
-@dataclass(frozen=True)
-class Permission:
+class Permission(NamedTuple):
     id: str
     category: str
     risk: str
@@ -52,10 +56,11 @@ class Catalog:
         self.categories = categories
         self.permissions = permissions
         self.by_id = {p.id: p for p in permissions}
-        self._by_label: dict[str, str] = {}
-        for perm in permissions:
-            for text in perm.labels.values():
-                self._by_label[fold(text)] = perm.id
+
+    @cached_property
+    def _by_label(self) -> dict[str, str]:
+        """Folded label (any language) -> id. Built only when a label is looked up."""
+        return {fold(text): p.id for p in self.permissions for text in p.labels.values()}
 
     @property
     def owner_only_ids(self) -> frozenset[str]:
@@ -84,7 +89,9 @@ class Catalog:
         perm_id = self._by_label.get(folded) or (folded if folded in self.by_id else None)
         if perm_id is not None:
             return self.by_id[perm_id]
-        raise Invalid(f"unknown permission {_shown(ref)}", hint=self._suggest(folded))
+        from colabctl.core.names import quoted
+
+        raise Invalid(f"unknown permission {quoted(ref)}", hint=self._suggest(folded))
 
     def _suggest(self, folded: str) -> str:
         import difflib
@@ -98,19 +105,24 @@ class Catalog:
         return "`colabctl permissions` lists them all"
 
 
-def _shown(value: str) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def read_catalog_data() -> dict[str, Any]:
+    """The catalog as plain data: the built JSON when the wheel has it, else the TOML."""
+    if BUILT_CATALOG_FILE.is_file():
+        import json
+
+        data: dict[str, Any] = json.loads(BUILT_CATALOG_FILE.read_bytes())
+        return data
+    import tomllib
+
+    return tomllib.loads(CATALOG_FILE.read_text(encoding="utf-8"))
 
 
 @cache
 def catalog() -> Catalog:
-    import tomllib
-
-    data = tomllib.loads(CATALOG_FILE.read_text(encoding="utf-8"))
-    categories = [Category(c["id"], dict(c["label"])) for c in data["categories"]]
+    data = read_catalog_data()
+    categories = [Category(c["id"], c["label"]) for c in data["categories"]]
     permissions = [
-        Permission(p["id"], p["category"], p["risk"], dict(p["label"])) for p in data["permissions"]
+        Permission(p["id"], p["category"], p["risk"], p["label"]) for p in data["permissions"]
     ]
     return Catalog(int(data["version"]), categories, permissions)
 

@@ -171,7 +171,7 @@ def invite(
         )
 
 
-def _own_invitation(s: Session, slug: str, verb: str) -> tuple[Account, Membership]:
+def _own_invitation(s: Session, slug: str, verb: str) -> Membership:
     account = s.get_account(slug)
     me = s.actor()
     member = latest(s, account, me.id)
@@ -187,12 +187,12 @@ def _own_invitation(s: Session, slug: str, verb: str) -> tuple[Account, Membersh
         raise Conflict(
             f"your invitation to {slug} is no longer pending ({member.status}): nothing to {verb}"
         )
-    return account, member
+    return member
 
 
 def accept(ctx: Context, slug: str) -> Outcome:
     with writing(ctx) as s:
-        _, member = _own_invitation(s, slug, "accept")
+        member = _own_invitation(s, slug, "accept")
         s.conn.execute(
             "UPDATE memberships SET status = 'active', responded_at = ? WHERE id = ?",
             (s.now_iso, member.id),
@@ -210,7 +210,7 @@ def accept(ctx: Context, slug: str) -> Outcome:
 
 def decline(ctx: Context, slug: str) -> Outcome:
     with writing(ctx) as s:
-        _, member = _own_invitation(s, slug, "decline")
+        member = _own_invitation(s, slug, "decline")
         s.conn.execute(
             "UPDATE memberships SET status = 'declined', responded_at = ?, ended_at = ?"
             " WHERE id = ?",

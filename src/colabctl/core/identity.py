@@ -5,7 +5,6 @@ or invited (`normalize_email`); `email_key` serves the hot `can` path and needs 
 """
 
 from colabctl.core.errors import Invalid
-from colabctl.core.names import quoted
 
 
 def normalize_email(raw: str) -> str:
@@ -16,6 +15,8 @@ def normalize_email(raw: str) -> str:
     email-validator's reason.
     """
     from email_validator import EmailNotValidError, validate_email
+
+    from colabctl.core.names import quoted
 
     address = raw.strip()
     if not address:

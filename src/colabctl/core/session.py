@@ -12,9 +12,8 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from colabctl.core.clock import Clock, iso, system_clock
 from colabctl.core.errors import Forbidden, Invalid, NotFound
@@ -29,15 +28,13 @@ STATUS_SQL = (
 )
 
 
-@dataclass(frozen=True)
-class User:
+class User(NamedTuple):
     id: int
     email: str
     name: str | None
 
 
-@dataclass(frozen=True)
-class Account:
+class Account(NamedTuple):
     id: int
     slug: str
     name: str
@@ -51,14 +48,19 @@ class Account:
         return self.tax_id is not None
 
 
-@dataclass
 class Context:
-    """What the command line said, before anything is looked up."""
+    """What the command line said, before anything is looked up.
 
-    db: str | None = None  # --db
-    actor: str | None = None  # --as
-    clock: Clock = system_clock
-    _config: dict[str, Any] | None = field(default=None, repr=False)
+    (A plain class, not a dataclass: `can` starts faster without importing dataclasses.)
+    """
+
+    def __init__(
+        self, db: str | None = None, actor: str | None = None, clock: Clock = system_clock
+    ) -> None:
+        self.db = db  # --db
+        self.actor = actor  # --as
+        self.clock = clock
+        self._config: dict[str, Any] | None = None
 
     def store_path(self) -> tuple[Path, bool]:
         return resolve_path(self.db)
