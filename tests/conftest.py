@@ -38,8 +38,14 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test touches the real store, config or locale; output is plain and wide."""
     monkeypatch.setenv("COLABCTL_DB", str(tmp_path / "store.db"))
     monkeypatch.setenv("COLABCTL_CONFIG", str(tmp_path / "config.toml"))
-    for var in ("COLABCTL_USER", "COLABCTL_ACCOUNT", "COLABCTL_LANG", "COLABCTL_DEBUG",
-                "LC_ALL", "LC_MESSAGES"):
+    for var in (
+        "COLABCTL_USER",
+        "COLABCTL_ACCOUNT",
+        "COLABCTL_LANG",
+        "COLABCTL_DEBUG",
+        "LC_ALL",
+        "LC_MESSAGES",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("NO_COLOR", "1")
@@ -67,8 +73,9 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 class Cli:
     runner: CliRunner
 
-    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None
-                 ) -> Result:
+    def __call__(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
         return self.runner.invoke(app, list(args), input=input, env=env)
 
 
@@ -112,8 +119,20 @@ def owner_ctx(db_path: Path, clock: FakeClock) -> Context:
 def legal_account(cli: Cli) -> str:
     """ana owns acme-cursos, a legal entity (CNPJ), with the soporte and tecnico presets."""
     assert cli("login", OWNER, "--name", "Ana Souza").exit_code == 0
-    assert cli("account", "create", "acme-cursos", "--name", "Acme Cursos",
-               "--tax-id", CNPJ, "--country", "BR").exit_code == 0
+    assert (
+        cli(
+            "account",
+            "create",
+            "acme-cursos",
+            "--name",
+            "Acme Cursos",
+            "--tax-id",
+            CNPJ,
+            "--country",
+            "BR",
+        ).exit_code
+        == 0
+    )
     for preset in ("soporte", "tecnico"):
         result = cli("profile", "create", preset, "--preset", preset, "-a", "acme-cursos")
         assert result.exit_code == 0, result.stderr
