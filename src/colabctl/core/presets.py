@@ -91,7 +91,7 @@ def _check(data: dict[str, Any], text: str, source: str) -> Preset:
     ids: list[str] = []
     cat = catalog()
     for ref in perms:
-        where = f"{source}{_line_of(text, ref)}"
+        where = f"{source}{_line_of(text, 'permissions', ref)}"
         try:
             perm = cat.resolve(ref)
         except Invalid as exc:
@@ -106,9 +106,23 @@ def _check(data: dict[str, Any], text: str, source: str) -> Preset:
     return Preset(name, tuple(ids), description.strip(), dict(title), source)
 
 
-def _line_of(text: str, needle: str) -> str:
-    for number, line in enumerate(text.splitlines(), 1):
-        if needle in line:
+def _line_of(text: str, key: str, value: str | None = None) -> str:
+    """The `, line N` suffix: the line where top-level `key = ...` starts or, given
+    `value`, the first line from there holding it as a quoted string ("" when it cannot
+    be told). A mention in a comment or in another key's text is not the fault's line."""
+    import json
+
+    lines = text.splitlines()
+    assignment = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
+    start = next((n for n, line in enumerate(lines, 1) if assignment.match(line)), None)
+    if start is None:
+        return ""
+    if value is None:
+        return f", line {start}"
+    quoted = (json.dumps(value, ensure_ascii=False), f"'{value}'")
+    for number in range(start, len(lines) + 1):
+        code = lines[number - 1].split("#", 1)[0] if "#" not in value else lines[number - 1]
+        if any(q in code for q in quoted):
             return f", line {number}"
     return ""
 

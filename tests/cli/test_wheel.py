@@ -1,0 +1,88 @@
+"""The wheel ships the data the code reads: the presets (as colabctl/profiles) and the
+permission catalog, and an installed wheel finds them without the checkout."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRESETS = ["soporte", "tecnico", "financiero", "gerente-afiliados"]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    assert (ROOT / "pyproject.toml").is_file(), ROOT
+    out = tmp_path_factory.mktemp("wheel")
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out)]
+    if importlib.util.find_spec("hatchling") is not None:
+        command.append("--no-build-isolation")  # the backend is here: no download
+    done = subprocess.run(
+        [*command, str(ROOT)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    built = list(out.glob("colabctl-*.whl"))
+    assert len(built) == 1, built
+    return built[0]
+
+
+def test_wheel_holds_the_presets_and_the_catalog(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        for preset in PRESETS:
+            member = f"colabctl/profiles/{preset}.toml"
+            assert member in names
+            assert archive.read(member) == (ROOT / "profiles" / f"{preset}.toml").read_bytes()
+        assert "colabctl/core/catalog.toml" in names
+        shipped = archive.read("colabctl/core/catalog.toml")
+        assert shipped == (ROOT / "src" / "colabctl" / "core" / "catalog.toml").read_bytes()
+        # a catalog.json, if the build derives one, must say what catalog.toml says
+        if "colabctl/core/catalog.json" in names:
+            derived = json.loads(archive.read("colabctl/core/catalog.json"))
+            assert derived == tomllib.loads(shipped.decode("utf-8"))
+        assert not any(name.startswith(("tests/", "colabctl/tests/")) for name in names)
+
+
+def test_installed_wheel_finds_its_presets_and_catalog(wheel: Path, tmp_path: Path) -> None:
+    """Unpacked away from the checkout, the package reads its own profiles/ and catalog."""
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(site),
+        "COLABCTL_DB": str(tmp_path / "store.db"),
+        "COLABCTL_CONFIG": str(tmp_path / "config.toml"),
+    }
+    probe = (
+        "import json, colabctl\n"
+        "from colabctl.core.presets import list_presets, presets_dir\n"
+        "from colabctl.core.catalog import catalog\n"
+        "print(json.dumps({'package': colabctl.__file__, 'presets': str(presets_dir()),\n"
+        "  'names': sorted(p.name for p in list_presets()),\n"
+        "  'perms': len(catalog().permissions)}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert Path(found["package"]).is_relative_to(site)
+    assert Path(found["presets"]).is_relative_to(site)
+    assert found["names"] == sorted(PRESETS)
+    assert found["perms"] == 41
+    assert not (tmp_path / "store.db").exists()
