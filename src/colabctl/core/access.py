@@ -70,9 +70,12 @@ _STANDING_SQL = (
     " m.invited_at, m.expires_at, m.ended_at"
     " FROM accounts a"
     " LEFT JOIN users u ON u.email_key = :key"
-    " LEFT JOIN memberships m ON m.id = (SELECT id FROM memberships"
-    "   WHERE account_id = a.id AND user_id = u.id"
-    "   ORDER BY status IN ('pending', 'active') DESC, id DESC LIMIT 1)"
+    # The live row if there is one (at most one: memberships_live), else the latest:
+    # two index lookups, where ORDER BY ... LIMIT 1 sorted in a temp B-tree.
+    " LEFT JOIN memberships m ON m.id = coalesce("
+    "   (SELECT id FROM memberships WHERE account_id = a.id AND user_id = u.id"
+    "    AND status IN ('pending', 'active')),"
+    "   (SELECT max(id) FROM memberships WHERE account_id = a.id AND user_id = u.id))"
     " LEFT JOIN profiles p ON p.id = m.profile_id"
     " WHERE a.slug = :slug"
 )
