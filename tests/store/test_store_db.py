@@ -155,6 +155,8 @@ def pragmas(store: Store) -> dict[str, object]:
 def test_pragmas_of_an_open_store(db_path: Path) -> None:
     writer = open_for_write(db_path)
     try:
+        with writer.transaction():
+            pass  # the first transaction creates the schema
         found = pragmas(writer)
     finally:
         writer.close()
@@ -463,6 +465,8 @@ def test_a_failed_command_undoes_what_it_wrote_before_failing(
 def test_transaction_rolls_back_on_error(db_path: Path) -> None:
     store = open_for_write(db_path)
     try:
+        with store.transaction():
+            pass  # the first transaction creates the schema
         with pytest.raises(RuntimeError), store.transaction() as db:
             db.execute(
                 "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
@@ -473,6 +477,22 @@ def test_transaction_rolls_back_on_error(db_path: Path) -> None:
         assert store.conn.execute("SELECT count(*) FROM users").fetchone()[0] == 0
     finally:
         store.close()
+
+
+def test_a_failed_first_write_leaves_no_schema_behind(cli: Cli, db_path: Path) -> None:
+    """The schema is created in the command's own transaction: a first command that
+    fails (nobody is logged in) leaves a blank file, which reads as no store at all."""
+    result = cli("account", "create", "acme-cursos", "--name", "Acme")
+    assert result.exit_code == 5
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
+    finally:
+        conn.close()
+    listed = cli("--as", OWNER, "permissions", "--json")
+    assert listed.exit_code == 0
+    assert cli("--as", OWNER, "account", "list").exit_code == 5  # not registered: no store
 
 
 def test_a_locked_store_is_a_store_error_and_reads_go_on(

@@ -78,15 +78,20 @@ def can(
 
 
 def _batch(source: str) -> None:
+    import io
     import json
 
+    from colabctl.core.errors import Invalid
+
+    # Undecodable bytes become lone surrogates, so that one bad line gets its own
+    # error line while the others are still answered.
+    try:
+        raw = sys.stdin.buffer if source == "-" else Path(source).open("rb")  # noqa: SIM115
+    except OSError as exc:
+        raise Invalid(f"{source}: cannot read: {exc.strerror}") from exc
     worst = 0
     write = sys.stdout.write
-    with open(
-        sys.stdin.fileno() if source == "-" else Path(source),
-        encoding="utf-8",
-        closefd=source != "-",
-    ) as handle:
+    with io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
         for item, code in access.batch(context(), handle):
             write(json.dumps(item, ensure_ascii=False) + "\n")
             worst = max(worst, code)

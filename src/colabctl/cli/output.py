@@ -140,6 +140,17 @@ def _mapped(exc: BaseException) -> typer.Exit | None:
     if isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
         return fail(f"cannot use{where}: {exc.strerror or exc}", code=7)
+    # Bytes that are not UTF-8: read from a file or stdin (a decode error), or taken from
+    # argv, where Python keeps them as lone surrogates that fail once encoded for SQLite
+    # ("surrogates not allowed"; other encode errors are about output, not input).
+    if isinstance(exc, UnicodeDecodeError) or (
+        isinstance(exc, UnicodeEncodeError) and exc.reason == "surrogates not allowed"
+    ):
+        return fail(
+            f"the input is not UTF-8 text ({exc.reason})",
+            hint="check the encoding of the arguments or the file given",
+            code=6,
+        )
     return None
 
 
@@ -216,10 +227,7 @@ def matrix_table(grid: Any, lang: str, *, by_category: bool) -> None:
     numbered = label_width + 5 * len(holders)
     if not by_category and full > width and numbered > width:
         by_category = True
-        say(
-            f"note: {len(holders)} people do not fit {width} columns; "
-            "showing per-category counts (widen the terminal, or use --json)"
-        )
+        say(f"note: {len(holders)} people do not fit {width} columns: counts per category")
     short = full > width
     headers = [str(i) if short else p.user for i, p in enumerate(holders, 1)]
     title = f"Who can do what in {grid.account}"
@@ -249,7 +257,6 @@ def matrix_table(grid: Any, lang: str, *, by_category: bool) -> None:
     if not by_category:
         emit_line(f"{YES} holds it   {NO} does not")
     if pending:
-        emit_line(
-            "pending (hold nothing until they accept): "
-            + ", ".join(f"{p.user} ({p.profile})" for p in pending)
-        )
+        emit_line("pending (hold nothing until they accept):")
+        for person in pending:
+            emit_line(f"  {person.user} ({person.profile})")

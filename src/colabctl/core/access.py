@@ -337,10 +337,17 @@ def batch(ctx: Context, lines: Iterable[str]) -> Iterator[tuple[dict[str, Any], 
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
+            if not _is_text(line):
+                yield {"line": number, "error": "not UTF-8 text"}, 6
+                continue
             try:
-                item = json.loads(line)
+                item = json.loads(line, parse_constant=_not_json)
             except ValueError as exc:
                 yield {"line": number, "error": f"not JSON: {exc}"}, 6
+                continue
+            if not _is_text(json.dumps(item, ensure_ascii=False)):
+                # "\ud800" is valid JSON but not text: it can be neither looked up nor echoed
+                yield {"line": number, "error": "a string in it is not text (lone surrogate)"}, 6
                 continue
             if not isinstance(item, dict) or not all(
                 isinstance(item.get(k), str) for k in ("user", "account", "permission")
@@ -375,3 +382,16 @@ def batch(ctx: Context, lines: Iterable[str]) -> Iterator[tuple[dict[str, Any], 
                     continue
             ok, why = decide(st, perm)
             yield {**item, "allowed": ok, "reason": why}, 0
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _is_text(value: str) -> bool:
+    """False for lone surrogates: undecodable input bytes, or a JSON "\\ud800" escape."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

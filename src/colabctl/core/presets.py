@@ -10,6 +10,7 @@ from typing import Any
 
 from colabctl.core.catalog import LANGS, catalog
 from colabctl.core.errors import Invalid, NotFound
+from colabctl.core.names import clean_text
 
 MAX_PRESET_BYTES = 1_000_000
 
@@ -46,7 +47,8 @@ def find_preset(name: str) -> Preset:
 def load_preset(path: Path) -> Preset:
     """Read and check a preset file; any fault is Invalid naming the file (and line)."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_PRESET_BYTES + 1)  # no more: `--from /dev/zero` must end
     except OSError as exc:
         raise Invalid(f"{path}: cannot read: {exc.strerror}") from exc
     return parse_preset(raw, str(path))
@@ -56,7 +58,7 @@ def parse_preset(raw: bytes, source: str) -> Preset:
     import tomllib
 
     if len(raw) > MAX_PRESET_BYTES:
-        raise Invalid(f"{source}: {len(raw):,} bytes is too large for a preset (max 1 MB)")
+        raise Invalid(f"{source}: too large for a preset (more than 1 MB)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -66,6 +68,8 @@ def parse_preset(raw: bytes, source: str) -> Preset:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise Invalid(f"{source}: malformed TOML: {exc}") from exc
+    except RecursionError as exc:  # tomllib recurses once per level of [[[...]]] or {a={...}}
+        raise Invalid(f"{source}: malformed TOML: nested too deeply") from exc
     return _check(data, text, source)
 
 
@@ -88,6 +92,16 @@ def _check(data: dict[str, Any], text: str, source: str) -> Preset:
         raise Invalid(
             f"{source}{_line_of(text, 'title')}: `title` must be a table of es/pt/en strings"
         )
+    # Titles and descriptions are free text (SPEC 4), held to what --description is.
+    texts = [("description", description), *((f"title.{k}", v) for k, v in title.items())]
+    for key, value in texts:
+        if value.strip():
+            try:
+                clean_text(value, what=key)
+            except Invalid as exc:
+                where = _line_of(text, key.split(".")[0])
+                raise Invalid(f"{source}{where}: {exc.message}", hint=exc.hint) from exc
+    title = {k: v.strip() for k, v in title.items()}
     ids: list[str] = []
     cat = catalog()
     for ref in perms:

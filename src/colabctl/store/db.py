@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from colabctl.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from sqlite_utils import Database, Migrations
 
 BUSY_TIMEOUT_S = 15.0
 WAL_RETRY_S = 15.0
@@ -54,9 +54,10 @@ def resolve_path(explicit: str | os.PathLike[str] | None = None) -> tuple[Path, 
 class Store:
     """An open store. `conn` for reads; `transaction()` for the one write of a command."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, behind: bool = False) -> None:
         self.conn = conn
         self.path = path
+        self.behind = behind  # schema older than this colabctl's: migrate in transaction()
         self._db: Database | None = None
 
     @property
@@ -82,9 +83,19 @@ class Store:
         never race another process (a deferred BEGIN fails with "database is
         locked" at the upgrade, whatever the busy timeout).
         """
+        # Build the Database (importing sqlite-utils, ~80 ms) before taking the write
+        # lock, not while holding it: every other writer would wait for the import.
+        db = self.db
+        migrations = _migrations() if self.behind else None
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.db
+            # An older store is brought forward in this same transaction: the command's
+            # change and the schema it needs commit together, or neither does. (Re-read
+            # under the lock: another process may have migrated it first.)
+            if migrations is not None and _schema_version(self.conn, self.path) < SCHEMA_VERSION:
+                migrations.apply(db)  # its own BEGIN becomes a savepoint in ours
+            self.behind = False
+            yield db
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -179,28 +190,38 @@ def open_for_read(path: Path) -> Store | None:
     if path.is_dir():
         raise StoreFault(f"{path} is a folder, not a colabctl store")
     conn = _open_conn(path)
-    if _schema_version(conn, path) < SCHEMA_VERSION:
-        if _is_blank(conn):
+    try:
+        behind = _schema_version(conn, path) < SCHEMA_VERSION
+        if behind and _is_blank(conn):
             conn.close()
             return None
-        _migrate(Store(conn, path))
-    return Store(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    store = Store(conn, path, behind=behind)
+    if behind:
+        with store.transaction():
+            pass  # the migration is all this transaction does
+    return store
 
 
 def open_for_write(path: Path, *, may_create_folder: bool = False) -> Store:
-    """Open (creating if needed, mode 0600) a store and bring its schema up to date."""
+    """Open (creating if needed, mode 0600) a store to write; its schema is brought up
+    to date by the first `transaction()`, together with the command's change."""
     if path.is_dir():
         raise StoreFault(f"{path} is a folder, not a colabctl store")
     if not path.exists():
         _create_file(path, may_create_folder)
     conn = _open_conn(path)
-    version = _schema_version(conn, path)
-    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        _enable_wal(conn)
-    store = Store(conn, path)
-    if version < SCHEMA_VERSION:
-        _migrate(store)
-    return store
+    try:
+        version = _schema_version(conn, path)
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            _enable_wal(conn)
+    except BaseException:
+        conn.close()
+        raise
+    # A new or older store is migrated inside the command's own transaction.
+    return Store(conn, path, behind=version < SCHEMA_VERSION)
 
 
 def _open_conn(path: Path) -> sqlite3.Connection:
@@ -210,19 +231,17 @@ def _open_conn(path: Path) -> sqlite3.Connection:
         raise StoreFault(f"cannot open the store {path}: {exc}") from exc
 
 
-def _migrate(store: Store) -> None:
+def _migrations() -> Migrations:
     from colabctl.store.migrations import migrations
 
-    with store.transaction() as db:
-        # Re-read under the write lock: another process may have migrated first.
-        if _schema_version(store.conn, store.path) < SCHEMA_VERSION:
-            migrations.apply(db)  # its own BEGIN becomes a savepoint in ours
+    return migrations
 
 
 def open_empty() -> Store:
     """An empty store in memory: what a read sees when there is no store file."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
     conn.row_factory = sqlite3.Row
-    store = Store(conn, Path(":memory:"))
-    _migrate(store)
+    store = Store(conn, Path(":memory:"), behind=True)
+    with store.transaction():
+        pass  # creates the schema
     return store

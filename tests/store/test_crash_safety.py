@@ -1,0 +1,460 @@
+"""Crash safety (SPEC section 8): a `colabctl` process killed with SIGKILL in the middle of
+a multi-row write leaves an intact store where the change happened entirely or not at all,
+the audit chain verifies, and running the same command again converges to the state an
+uninterrupted run leaves.
+
+The write: `profile delete soporte --reassign tecnico` over a profile held by 2,000
+collaborators (one UPDATE of 2,000 rows, a DELETE and an audit row naming all of them),
+on a store seeded through the real schema and the real audit chain. Kills land at spread
+delays after spawn, and at spread points of the write-ahead log's growth (polled), so that
+some hit the commit while its frames are being written. Also `demo --db`, killed between
+and inside its twenty-odd transactions.
+
+Retry exit codes (SPEC is silent; documented here): a retry after an interrupted run that
+changed nothing exits 0 and does the whole change; a retry after a run that committed
+exits 3 (`no profile 'soporte'`) and changes nothing, as does any further retry.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import struct
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CNPJ, OWNER
+
+from colabctl.core import audit, profiles
+from colabctl.core.accounts import create as create_account
+from colabctl.core.clock import iso, system_clock
+from colabctl.core.session import Context
+from colabctl.core.users import register
+from colabctl.store.db import open_for_write
+
+ACME = "acme-cursos"
+HOLDERS = 2000
+DELETE = ("--as", OWNER, "profile", "delete", "soporte", "--reassign", "tecnico", "-a", ACME)
+BUSINESS = ("users", "accounts", "profiles", "profile_permissions", "memberships")
+MIN_KILLS = 20
+MIN_INSIDE = 12
+BEFORE_COMMIT = "holding the lock, before its commit record"
+ON_COMMIT = "holding a lock, on or after its commit record"
+AFTER_LOCK = "after it let go of the lock"
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _env(db: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COLABCTL_")}
+    env.update(COLABCTL_DB=str(db), COLABCTL_CONFIG=str(db) + ".toml", NO_COLOR="1")
+    return env
+
+
+def _spawn(db: Path, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "colabctl", *args],
+        env=_env(db),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "colabctl", *args],
+        env=_env(db),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _side(db: Path, suffix: str) -> Path:
+    return db.with_name(db.name + suffix)
+
+
+def _copy_store(source: Path, target: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        _side(target, suffix).unlink(missing_ok=True)
+    shutil.copyfile(source, target)  # the template was closed cleanly: no -wal
+
+
+def _query(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return [tuple(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def _business(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    return {table: _query(db, f"SELECT * FROM {table} ORDER BY 1, 2") for table in BUSINESS}
+
+
+def _audit(db: Path) -> list[tuple[Any, ...]]:
+    """The audit rows without their timestamps and hashes (a rerun happens at another time)."""
+    return _query(db, "SELECT seq, actor, account, action, target FROM audit ORDER BY seq")
+
+
+def _intact(db: Path) -> None:
+    assert _query(db, "PRAGMA integrity_check") == [("ok",)]
+    assert _query(db, "PRAGMA foreign_key_check") == []
+    conn = sqlite3.connect(db)
+    try:
+        verdict = audit.verify(conn)
+    finally:
+        conn.close()
+    assert verdict.intact, verdict
+
+
+def _wal_state(db: Path) -> str:
+    """What the write-ahead log holds right after a kill, before anything opens the store:
+    'empty' (no frame), 'torn' (frames with no commit after them), 'committed'."""
+    wal = _side(db, "-wal")
+    try:
+        data = wal.read_bytes()
+    except FileNotFoundError:
+        return "empty"
+    if len(data) < 32:
+        return "empty"
+    page_size = struct.unpack(">I", data[8:12])[0]
+    salts = data[16:24]
+    frames, last_commit, offset = 0, 0, 32
+    while offset + 24 <= len(data):
+        header = data[offset : offset + 24]
+        if header[8:16] != salts:
+            break
+        frames += 1
+        if offset + 24 + page_size > len(data):
+            break  # a frame cut short
+        if struct.unpack(">I", header[4:8])[0] != 0:
+            last_commit = frames
+        offset += 24 + page_size
+    if frames == 0:
+        return "empty"
+    return "committed" if last_commit == frames else "torn"
+
+
+def _kill_after(process: subprocess.Popen[bytes], delay: float) -> bool:
+    """SIGKILL the process `delay` seconds after spawn. False if it finished first."""
+    deadline = time.monotonic() + delay
+    while process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.0005)
+    if process.poll() is not None:
+        return False
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return process.returncode == -signal.SIGKILL
+
+
+def _write_locked(probe: sqlite3.Connection) -> bool:
+    """Does another connection hold the store's write lock right now?"""
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        assert "locked" in str(exc)
+        return True
+    probe.execute("ROLLBACK")
+    return False
+
+
+def _stopped(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rpartition(")")[2].split()[0] in ("T", "t")
+
+
+def _kill_inside_transaction(
+    process: subprocess.Popen[bytes], db: Path, extra: float
+) -> tuple[str, str] | None:
+    """Wait until the process takes the write lock (its BEGIN IMMEDIATE), let it run
+    `extra` seconds more, freeze it (SIGSTOP), look whether it still holds the lock, then
+    SIGKILL it. Returns how the kill landed, and the log's state right after it (read
+    before the probe, then the last connection, closes and checkpoints the log):
+
+    - 'before its commit record': frozen holding the lock, and the log holds no commit
+      record of the write (no frame, or frames with no commit frame after them): the kill
+      provably lands between BEGIN IMMEDIATE and the commit;
+    - 'on or after its commit record': frozen holding a lock with the commit record in
+      the log (syncing it, or checkpointing and closing);
+    - 'after it let go of the lock'.
+
+    None if the process finished before it could be stopped."""
+    probe = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        while process.poll() is None and not _write_locked(probe):
+            time.sleep(0.0002)  # leave the lock free most of the time
+        if extra:
+            time.sleep(extra)
+        if process.poll() is not None:
+            return None
+        process.send_signal(signal.SIGSTOP)
+        while process.poll() is None and not _stopped(process.pid):
+            time.sleep(0.0001)
+        if process.poll() is not None:
+            return None
+        locked = _write_locked(probe)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        wal = _wal_state(db)
+        if not locked:
+            return AFTER_LOCK, wal
+        return (ON_COMMIT if wal == "committed" else BEFORE_COMMIT), wal
+    finally:
+        probe.close()
+
+
+# -- the 2,000-holder store ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """acme-cursos (a legal entity) with soporte held by 2,000 collaborators (half of them
+    active), each with its invitation (and acceptance) in the audit chain; tecnico empty."""
+    db = tmp_path_factory.mktemp("crash") / "template.db"
+    ctx = Context(db=str(db), actor=OWNER)
+    register(ctx, OWNER, name="Ana Souza")
+    create_account(ctx, ACME, "Acme Cursos", tax_id=CNPJ, country="BR")
+    profiles.create(ctx, "soporte", preset="soporte", account=ACME)
+    profiles.create(ctx, "tecnico", preset="tecnico", account=ACME)
+
+    store = open_for_write(db)
+    try:
+        with store.transaction():
+            conn = store.conn
+            now = iso(system_clock())
+            expires = "2099-01-01T00:00:00Z"
+            (account_id, owner_id) = conn.execute(
+                "SELECT id, owner_id FROM accounts WHERE slug = ?", (ACME,)
+            ).fetchone()
+            (soporte_id,) = conn.execute(
+                "SELECT id FROM profiles WHERE account_id = ? AND name = 'soporte'",
+                (account_id,),
+            ).fetchone()
+            emails = [f"holder{i:04d}@example.com" for i in range(HOLDERS)]
+            for i, email in enumerate(emails):
+                user_id = conn.execute(
+                    "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
+                    (email, email, now),
+                ).lastrowid
+                active = i % 2 == 0
+                conn.execute(
+                    "INSERT INTO memberships (account_id, user_id, profile_id, status,"
+                    " invited_by, invited_at, expires_at, responded_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        account_id,
+                        user_id,
+                        soporte_id,
+                        "active" if active else "pending",
+                        owner_id,
+                        now,
+                        expires,
+                        now if active else None,
+                    ),
+                )
+                audit.append(
+                    conn,
+                    at=now,
+                    actor=OWNER,
+                    account=ACME,
+                    action="invitation.create",
+                    target=email,
+                    details={"profile": "soporte", "expires_at": expires, "new_user": True},
+                )
+                if active:
+                    audit.append(
+                        conn,
+                        at=now,
+                        actor=email,
+                        account=ACME,
+                        action="invitation.accept",
+                        target=email,
+                        details={"profile": "soporte"},
+                    )
+    finally:
+        store.close()
+    assert not _side(db, "-wal").exists()
+    _intact(db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def reference(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The state an uninterrupted run leaves."""
+    db = tmp_path_factory.mktemp("reference") / "store.db"
+    _copy_store(template, db)
+    done = _run(db, *DELETE)
+    assert done.returncode == 0, done.stderr
+    assert f"moved {HOLDERS} collaborator(s)" in done.stderr
+    return db
+
+
+def test_the_reference_run_moves_every_holder(template: Path, reference: Path) -> None:
+    moved = _query(
+        reference,
+        "SELECT p.name, count(*) FROM memberships m JOIN profiles p ON p.id = m.profile_id"
+        " GROUP BY p.name",
+    )
+    assert moved == [("tecnico", HOLDERS)]
+    assert _query(reference, "SELECT name FROM profiles ORDER BY name") == [("tecnico",)]
+    assert _audit(reference) == [
+        *_audit(template),
+        (len(_audit(template)) + 1, OWNER, ACME, "profile.delete", "soporte"),
+    ]
+    _intact(reference)
+
+
+def test_sigkill_mid_write_is_all_or_nothing_and_a_retry_converges(
+    template: Path, reference: Path, tmp_path: Path
+) -> None:
+    before = (_business(template), _audit(template))
+    after = (_business(reference), _audit(reference))
+    assert before != after
+
+    # 8 kills at delays spread from 5 to 200 ms after spawn (most before the store is even
+    # opened, some around the write), then kills 0 to 12 ms after the process took the
+    # write lock, until at least 12 provably landed between its BEGIN IMMEDIATE and its
+    # commit record.
+    delays = [0.005 + 0.195 * i / 7 for i in range(8)]
+    extras = [0.012 * i / 15 for i in range(16)]
+    kills: Counter[str] = Counter()  # how each kill landed
+    wal_after_kill: Counter[str] = Counter()
+    outcomes: Counter[str] = Counter()
+    db = tmp_path / "store.db"
+    attempt = 0
+    while (
+        attempt < len(delays) + len(extras)
+        or sum(kills.values()) < MIN_KILLS
+        or kills[BEFORE_COMMIT] < MIN_INSIDE
+    ):
+        assert attempt < 100, f"could not land the kills: {dict(kills)}"
+        _copy_store(template, db)
+        process = _spawn(db, *DELETE)
+        landed: str | None = None
+        if attempt < len(delays):
+            if _kill_after(process, delays[attempt]):
+                landed, wal = "at a delay", _wal_state(db)
+        else:
+            inside = _kill_inside_transaction(process, db, extras[attempt % len(extras)])
+            if inside is not None:
+                landed, wal = inside
+        attempt += 1
+        if landed is None:
+            assert process.wait() == 0, process.stderr.read() if process.stderr else ""
+        else:
+            kills[landed] += 1
+            wal_after_kill[wal] += 1
+
+        # after the kill: an intact store, and the change entirely or not at all
+        _intact(db)
+        state = (_business(db), _audit(db))
+        assert state in (before, after), "a half-done change survived the kill"
+        outcomes["nothing" if state == before else "everything"] += 1
+        # where the kill provably landed decides which of the two it is
+        if landed == BEFORE_COMMIT:
+            assert state == before
+        elif landed in (ON_COMMIT, AFTER_LOCK):
+            assert state == after
+
+        # the same command again converges on the uninterrupted run's state
+        retry = _run(db, *DELETE)
+        assert "Traceback" not in retry.stderr
+        if state == before:
+            assert retry.returncode == 0, retry.stderr
+        else:
+            assert retry.returncode == 3, retry.stderr
+            assert retry.stderr.startswith("error: no profile")
+        assert (_business(db), _audit(db)) == after
+        _intact(db)
+        if attempt % 4 == 0:  # and once more: nothing changes
+            again = _run(db, *DELETE)
+            assert again.returncode == 3
+            assert (_business(db), _audit(db)) == after
+
+    assert sum(kills.values()) >= MIN_KILLS
+    print(f"\nSIGKILLs: {sum(kills.values())} in {attempt} runs: {dict(kills)}")
+    print(f"write-ahead log right after the kill: {dict(wal_after_kill)}")
+    print(f"store after the kill: {dict(outcomes)}")
+
+
+# -- demo --db, killed between and inside its transactions -----------------------------------------
+
+
+def _demo_facts(db: Path) -> tuple[list[str], dict[str, int]]:
+    actions = [a for (a,) in _query(db, "SELECT action FROM audit ORDER BY seq")]
+    counts = {
+        "users": _query(db, "SELECT count(*) FROM users")[0][0],
+        "accounts": _query(db, "SELECT count(*) FROM accounts")[0][0],
+        "profiles": _query(db, "SELECT count(*) FROM profiles")[0][0],
+        "memberships": _query(db, "SELECT count(*) FROM memberships")[0][0],
+        "active": _query(db, "SELECT count(*) FROM memberships WHERE status = 'active'")[0][0],
+    }
+    return actions, counts
+
+
+def _demo_projection(db: Path) -> list[list[tuple[Any, ...]]]:
+    """The demo store without its timestamps (each run happens at another time)."""
+    return [
+        _query(db, "SELECT email, name FROM users ORDER BY email"),
+        _query(db, "SELECT slug, name, owner_id, tax_country, tax_id FROM accounts ORDER BY 1"),
+        _query(db, "SELECT account_id, name, description, title FROM profiles ORDER BY 1, 2"),
+        _query(db, "SELECT * FROM profile_permissions ORDER BY 1, 2"),
+        _query(db, "SELECT account_id, user_id, profile_id, status FROM memberships ORDER BY 1, 2"),
+        _audit(db),
+    ]
+
+
+def test_sigkilled_demo_leaves_a_consistent_prefix_and_a_rerun_rebuilds_it(
+    tmp_path: Path,
+) -> None:
+    reference = tmp_path / "reference.db"
+    done = _run(reference, "demo", "--db", str(reference))
+    assert done.returncode == 0, done.stderr
+    full_actions, full_counts = _demo_facts(reference)
+    projection = _demo_projection(reference)
+
+    db = tmp_path / "demo.db"
+    kills = 0
+    for i in range(8):
+        delay = 0.05 + 0.25 * i / 7  # 50 ms .. 300 ms: before, between and inside commits
+        if i % 2:
+            shutil.copyfile(reference, db)  # demo recreates an existing file too
+        process = _spawn(tmp_path / "unused.db", "demo", "--db", str(db))
+        kills += _kill_after(process, delay)
+        # killed before its first commit, the new file may hold no schema yet: a blank store
+        if db.exists() and _query(db, "SELECT count(*) FROM sqlite_master") != [(0,)]:
+            _intact(db)
+            actions, counts = _demo_facts(db)
+            # whatever committed is a prefix of the full build, and each change has its row
+            assert actions == full_actions[: len(actions)]
+            tally = Counter(actions)
+            assert counts["accounts"] == tally["account.create"]
+            assert counts["profiles"] == tally["profile.create"]
+            assert counts["memberships"] == tally["invitation.create"]
+            assert counts["active"] == tally["invitation.accept"]
+            assert counts["users"] == tally["user.create"] + sum(
+                1
+                for (new,) in _query(
+                    db,
+                    "SELECT json_extract(details, '$.new_user') FROM audit"
+                    " WHERE action = 'invitation.create'",
+                )
+                if new
+            )
+        rerun = _run(tmp_path / "unused.db", "demo", "--db", str(db))
+        assert rerun.returncode == 0, rerun.stderr
+        assert _demo_facts(db) == (full_actions, full_counts)
+        assert _demo_projection(db) == projection
+        _intact(db)
+    assert not (tmp_path / "unused.db").exists(), "demo must write only its own file"
+    assert kills >= 4
+    print(f"\ndemo --db: {kills} SIGKILLs in 8 runs, each rebuilt by a rerun")

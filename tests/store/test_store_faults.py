@@ -1,0 +1,368 @@
+"""A store that cannot be used (SPEC sections 3 and 8): every fault gives exit 7, one
+`error:` line (and perhaps a `hint:`), no traceback, and nothing half-written. All run as
+real `colabctl` processes on real files.
+
+How each fault is made, given that tests run as root (root ignores file modes):
+
+- read-only store: the file is chmod 0400, and the colabctl process starts without
+  CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (dropped from its capability bounding set with
+  prctl(PR_CAPBSET_DROP) before exec; root keeps CAP_SETPCAP for that in a default
+  container). Without them root obeys file modes like anyone else, so this is the real
+  EACCES path. (Not used: `chattr +i` and mounting a read-only filesystem need
+  CAP_LINUX_IMMUTABLE / CAP_SYS_ADMIN, which container runtimes drop by default; running
+  as another uid needs the interpreter to be readable by it, and /root/.pyenv is not.)
+  Run as a non-root user, the chmod alone does it and no capability is touched.
+- full disk: the colabctl process starts with RLIMIT_FSIZE set below what the write needs
+  (setrlimit before exec). Root is not exempt from it; Python ignores SIGXFSZ, so the
+  write past the limit fails with EFBIG, which SQLite reports as SQLITE_IOERR_WRITE
+  ("disk I/O error"). A tiny tmpfs would give a true ENOSPC (SQLITE_FULL) but mounting needs
+  CAP_SYS_ADMIN; a -wal symlinked to /dev/full is refused by SQLite (O_NOFOLLOW). The
+  connection's own max_page_count cannot be reached from outside the process.
+- missing folder, folder instead of a file, random bytes, a text file, a corrupt store
+  (valid header, garbage pages), a store from a newer colabctl (PRAGMA user_version).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CNPJ, OWNER
+
+from colabctl.core import audit, collaborators, profiles
+from colabctl.core.accounts import create as create_account
+from colabctl.core.session import Context
+from colabctl.core.users import register
+from colabctl.store.db import open_for_write
+
+ACME = "acme-cursos"
+BOB = "bob.costa@example.com"
+
+WRITES: list[tuple[str, ...]] = [
+    ("login", "new.person@example.com"),
+    ("--as", OWNER, "invite", "zoe@example.com", "--profile", "soporte", "-a", ACME),
+    ("--as", OWNER, "profile", "edit", "soporte", "--add", "withdrawal.withdraw", "-a", ACME),
+    ("--as", OWNER, "profile", "delete", "soporte", "--reassign", "tecnico", "-a", ACME),
+    ("--as", OWNER, "account", "create", "beta-digital", "--name", "Beta"),
+]
+READS: list[tuple[str, ...]] = [
+    ("--as", OWNER, "can", BOB, "products.view", "-a", ACME),
+    ("--as", OWNER, "profile", "list", "-a", ACME, "--json"),
+    ("audit", "verify"),
+]
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def colabctl(
+    db: Path, *args: str, preexec: Callable[[], None] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COLABCTL_")}
+    env.update(COLABCTL_DB=str(db), COLABCTL_CONFIG=str(db.parent / "config.toml"))
+    return subprocess.run(
+        [sys.executable, "-m", "colabctl", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=preexec,
+    )
+
+
+def one_error(done: subprocess.CompletedProcess[str], code: int = 7) -> str:
+    """Exit `code`, nothing on stdout, exactly one `error:` line and at most a `hint:`."""
+    assert done.returncode == code, (done.args, done.stdout, done.stderr)
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert 1 <= len(lines) <= 2, lines
+    assert lines[0].startswith("error: ")
+    assert all(line.startswith("hint: ") for line in lines[1:]), lines
+    return lines[0]
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def dump(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def intact(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert audit.verify(conn).intact
+    finally:
+        conn.close()
+
+
+def build_store(db: Path, holders: int = 0) -> None:
+    """acme-cursos with soporte and tecnico, bob active in soporte, and `holders` more
+    pending holders of soporte (seeded in one write transaction)."""
+    ctx = Context(db=str(db), actor=OWNER)
+    register(ctx, OWNER, name="Ana Souza")
+    create_account(ctx, ACME, "Acme Cursos", tax_id=CNPJ, country="BR")
+    profiles.create(ctx, "soporte", preset="soporte", account=ACME)
+    profiles.create(ctx, "tecnico", preset="tecnico", account=ACME)
+    collaborators.invite(ctx, BOB, profile="soporte", account=ACME)
+    collaborators.accept(Context(db=str(db), actor=BOB), ACME)
+    if holders:
+        store = open_for_write(db)
+        try:
+            with store.transaction():
+                conn = store.conn
+                (account_id, owner_id) = conn.execute(
+                    "SELECT id, owner_id FROM accounts WHERE slug = ?", (ACME,)
+                ).fetchone()
+                (soporte,) = conn.execute(
+                    "SELECT id FROM profiles WHERE name = 'soporte' AND account_id = ?",
+                    (account_id,),
+                ).fetchone()
+                for i in range(holders):
+                    email = f"holder{i:04d}@example.com"
+                    user = conn.execute(
+                        "INSERT INTO users (email, email_key, created_at)"
+                        " VALUES (?, ?, '2026-11-02T09:00:00Z')",
+                        (email, email),
+                    ).lastrowid
+                    conn.execute(
+                        "INSERT INTO memberships (account_id, user_id, profile_id, status,"
+                        " invited_by, invited_at, expires_at) VALUES (?, ?, ?, 'pending', ?,"
+                        " '2026-11-02T09:00:00Z', '2099-01-01T00:00:00Z')",
+                        (account_id, user, soporte, owner_id),
+                    )
+                    audit.append(
+                        conn,
+                        at="2026-11-02T09:00:00Z",
+                        actor=OWNER,
+                        account=ACME,
+                        action="invitation.create",
+                        target=email,
+                        details={"profile": "soporte"},
+                    )
+        finally:
+            store.close()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    db = tmp_path / "store.db"
+    build_store(db)
+    return db
+
+
+# -- read-only ----------------------------------------------------------------------------------
+
+_PR_CAPBSET_DROP = 24
+_CAP_DAC_OVERRIDE = 1
+_CAP_DAC_READ_SEARCH = 2
+
+
+def _obey_file_modes() -> None:
+    """preexec: make this (root) process obey file modes, as any other user does."""
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def test_the_capability_drop_really_makes_root_obey_file_modes(store: Path) -> None:
+    store.chmod(0o400)
+    probe = subprocess.run(
+        [sys.executable, "-c", f"open({str(store)!r}, 'r+b')"],
+        capture_output=True,
+        text=True,
+        preexec_fn=_obey_file_modes,
+    )
+    assert probe.returncode != 0 and "PermissionError" in probe.stderr
+
+
+@pytest.mark.parametrize("args", WRITES, ids=lambda a: " ".join(a[2:5] if a[0] == "--as" else a))
+def test_a_read_only_store_refuses_writes_and_changes_nothing(
+    store: Path, args: tuple[str, ...]
+) -> None:
+    before = dump(store)
+    store.chmod(0o400)
+    line = one_error(colabctl(store, *args, preexec=_obey_file_modes))
+    assert "cannot be written" in line or "readonly" in line
+    store.chmod(0o600)
+    assert dump(store) == before
+    intact(store)
+
+
+def test_a_read_only_store_still_answers_reads(store: Path) -> None:
+    store.chmod(0o400)
+    can = colabctl(store, *READS[0], preexec=_obey_file_modes)
+    assert (can.returncode, can.stdout.strip()) == (0, "yes"), can.stderr
+    listed = colabctl(store, *READS[1], preexec=_obey_file_modes)
+    assert listed.returncode == 0, listed.stderr
+    verified = colabctl(store, *READS[2], preexec=_obey_file_modes)
+    assert verified.returncode == 0, verified.stderr
+
+
+# -- where the store should be ------------------------------------------------------------------
+
+
+def test_a_store_folder_that_does_not_exist(tmp_path: Path) -> None:
+    db = tmp_path / "missing" / "deeper" / "store.db"
+    for args in WRITES[:2]:
+        line = one_error(colabctl(db, *args))
+        assert "does not exist" in line
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_folder_where_the_store_should_be(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    db.mkdir()
+    for args in [*WRITES[:2], READS[0], READS[2]]:
+        line = one_error(colabctl(db, *args))
+        assert "folder" in line
+    assert list(db.iterdir()) == []
+
+
+# -- not a colabctl store -------------------------------------------------------------------------
+
+
+def _random_bytes(path: Path) -> None:
+    path.write_bytes(os.urandom(16_384))
+
+
+def _text(path: Path) -> None:
+    path.write_text("[user]\nname = 'not a store'\n" * 300, encoding="utf-8")
+
+
+def _short_text(path: Path) -> None:
+    path.write_text("hello\n", encoding="utf-8")
+
+
+def _corrupt(path: Path) -> None:
+    """A real store whose every page but the first (the header and schema) is garbage."""
+    build_store(path)
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    assert len(data) > 4 * page
+    data[page:] = os.urandom(len(data) - page)
+    path.write_bytes(bytes(data))
+
+
+def _newer(path: Path) -> None:
+    build_store(path)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+
+
+NOT_USABLE: dict[str, tuple[Callable[[Path], None], str]] = {
+    "random bytes": (_random_bytes, "not a"),
+    "a text file": (_text, "not a"),
+    "a short text file": (_short_text, "not a"),
+    "a corrupt store": (_corrupt, "malformed"),
+    "a store from a newer colabctl": (_newer, "newer colabctl"),
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_USABLE))
+@pytest.mark.parametrize(
+    "args", [*WRITES[:3], *READS], ids=lambda a: " ".join(a[2:4] if a[0] == "--as" else a)
+)
+def test_a_file_that_is_not_a_usable_store_is_refused_untouched(
+    tmp_path: Path, name: str, args: tuple[str, ...]
+) -> None:
+    db = tmp_path / "store.db"
+    make, words = NOT_USABLE[name]
+    make(db)
+    before = digest(db)
+    line = one_error(colabctl(db, *args))
+    assert words in line
+    assert digest(db) == before
+
+
+# -- a full disk ---------------------------------------------------------------------------------
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    def preexec() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return preexec
+
+
+DELETE = ("--as", OWNER, "profile", "delete", "soporte", "--reassign", "tecnico", "-a", ACME)
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """soporte held by 1,000 people, and how many bytes of log moving them all writes."""
+    folder = tmp_path_factory.mktemp("full")
+    db = folder / "template.db"
+    build_store(db, holders=1000)
+    sample = folder / "sample.db"
+    sample.write_bytes(db.read_bytes())
+    keeper = sqlite3.connect(sample)  # keeps the log from being checkpointed away
+    try:
+        keeper.execute("SELECT count(*) FROM users").fetchone()
+        done = colabctl(sample, *DELETE)
+        assert done.returncode == 0, done.stderr
+        needed = sample.with_name("sample.db-wal").stat().st_size
+    finally:
+        keeper.close()
+    assert needed > 64 * 1024
+    return db, needed
+
+
+@pytest.mark.parametrize("share", [0.0, 0.05, 0.5, 0.95])
+def test_a_store_that_fills_up_mid_write_changes_nothing(
+    crowded: tuple[Path, int], tmp_path: Path, share: float
+) -> None:
+    """The disk fills up after `share` of the write's log is written."""
+    template, needed = crowded
+    db = tmp_path / "store.db"
+    db.write_bytes(template.read_bytes())
+    before = dump(db)
+    delete = DELETE
+
+    one_error(colabctl(db, *delete, preexec=_file_size_limit(max(1, int(needed * share)))))
+    assert dump(db) == before
+    intact(db)
+
+    # with room again, the same command does all of it
+    done = colabctl(db, *delete)
+    assert done.returncode == 0, done.stderr
+    assert "moved 1001 collaborator(s)" in done.stderr
+    intact(db)
+
+
+def test_a_full_disk_on_a_new_store_leaves_no_half_built_store(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    one_error(colabctl(db, "login", OWNER, preexec=_file_size_limit(2048)))
+    rows: list[Any] = []
+    if db.exists() and db.stat().st_size:
+        conn = sqlite3.connect(db)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if "users" in tables:
+                rows = conn.execute("SELECT * FROM users").fetchall()
+        finally:
+            conn.close()
+    assert rows == []
+    done = colabctl(db, "login", OWNER)
+    assert done.returncode == 0, done.stderr
+    intact(db)
