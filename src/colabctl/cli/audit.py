@@ -24,20 +24,7 @@ def log(
     """The account's changes, newest first."""
     found = audit.read_log(context(), account=account, since=since, actor=actor, limit=limit)
     if as_json:
-        output.emit_json(
-            [
-                {
-                    "seq": e.seq,
-                    "at": e.at,
-                    "actor": e.actor,
-                    "account": e.account,
-                    "action": e.action,
-                    "target": e.target,
-                    "details": e.details,
-                }
-                for e in found
-            ]
-        )
+        output.emit_json([e.as_json() for e in found])
         return
     output.rows(
         "Audit log",

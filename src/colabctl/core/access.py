@@ -128,14 +128,8 @@ def standings(s: Session, account: Account) -> list[Standing]:
 
 def roles_of(s: Session, user: User) -> list[tuple[str, str]]:
     """(slug, role) for every account where the user is owner or an active collaborator."""
-    slugs = s.conn.execute(
-        "SELECT slug FROM accounts WHERE owner_id = :u UNION"
-        " SELECT a.slug FROM memberships m JOIN accounts a ON a.id = m.account_id"
-        " WHERE m.user_id = :u AND m.status = 'active' ORDER BY 1",
-        {"u": user.id},
-    ).fetchall()
     found = []
-    for (slug,) in slugs:
+    for slug in s.accounts_of(user):
         role = standing_of(s, slug, user.email).role
         if role is not None:
             found.append((slug, role))

@@ -101,6 +101,17 @@ class Entry:
     target: str | None
     details: dict[str, Any]
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "actor": self.actor,
+            "account": self.account,
+            "action": self.action,
+            "target": self.target,
+            "details": self.details,
+        }
+
 
 def entries(
     conn: sqlite3.Connection,

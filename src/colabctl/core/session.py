@@ -145,14 +145,13 @@ class Session:
             raise NotFound(f"no account {slug!r}", hint="`colabctl account list` shows yours")
         return account
 
-    def my_accounts(self) -> list[str]:
-        """Slugs the actor owns or is an active collaborator of."""
-        me = self.actor()
+    def accounts_of(self, user: User) -> list[str]:
+        """Slugs the user owns or is an active collaborator of."""
         rows = self.conn.execute(
-            "SELECT slug FROM accounts WHERE owner_id = :me UNION"
+            "SELECT slug FROM accounts WHERE owner_id = :u UNION"
             " SELECT a.slug FROM memberships m JOIN accounts a ON a.id = m.account_id"
-            " WHERE m.user_id = :me AND m.status = 'active' ORDER BY 1",
-            {"me": me.id},
+            " WHERE m.user_id = :u AND m.status = 'active' ORDER BY 1",
+            {"u": user.id},
         ).fetchall()
         return [r[0] for r in rows]
 
@@ -161,7 +160,7 @@ class Session:
         slug = self.ctx.account_choice(explicit)
         if slug:
             return self.get_account(slug)
-        choices = self.my_accounts()
+        choices = self.accounts_of(self.actor())
         if len(choices) == 1:
             return self.get_account(choices[0])
         if not choices:
