@@ -15,9 +15,8 @@ from colabctl.core import access
 app = typer.Typer()
 
 
-def _explain(result: tuple[object, bool, str], standing: access.Standing) -> str:
+def _explain(result: tuple[object, bool, str], standing: access.Standing, account: str) -> str:
     perm, allowed, reason = result
-    account = standing.account
     why = {
         "owner": f"{standing.user} owns {account}",
         "owner-only": "only the owner holds it",
@@ -27,7 +26,7 @@ def _explain(result: tuple[object, bool, str], standing: access.Standing) -> str
         "invitation-expired": f"invitation expired on {standing.expires_at}",
         "invitation-declined": f"invitation declined on {standing.ended_at}",
         "revoked": f"removed from {account} on {standing.ended_at}",
-        "unknown-account": f"no account {account or ''}".rstrip(),
+        "unknown-account": f"there is no account {account}",
         "not-granted": f"profile {standing.profile} does not grant it",
     }.get(reason) or f"granted by profile {standing.profile}"
     return f"{'yes' if allowed else 'no '}  {getattr(perm, 'id', perm)}: {why}"
@@ -72,7 +71,7 @@ def can(
         output.emit_line("yes" if answer.allowed else "no")
         if explain:
             for result in answer.results:
-                output.emit_line(_explain(result, answer.standing))
+                output.emit_line(_explain(result, answer.standing, answer.account))
     if not answer.allowed:
         raise typer.Exit(1)
 

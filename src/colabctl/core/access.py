@@ -147,6 +147,7 @@ def may_ask(standing_of_actor: Standing, about: str) -> bool:
 
 
 class Answer(NamedTuple):
+    account: str  # as asked: kept when no such account exists
     standing: Standing
     results: list[tuple[Permission, bool, str]]
     allowed: bool
@@ -154,7 +155,7 @@ class Answer(NamedTuple):
     def as_json(self) -> dict[str, Any]:
         return {
             "user": self.standing.user,
-            "account": self.standing.account,
+            "account": self.account,
             "allowed": self.allowed,
             "results": [
                 {"permission": p.id, "allowed": ok, "reason": why} for p, ok, why in self.results
@@ -162,10 +163,10 @@ class Answer(NamedTuple):
         }
 
 
-def check(s: Session, standing: Standing, perms: list[Permission], *, any_: bool) -> Answer:
+def check(account: str, standing: Standing, perms: list[Permission], *, any_: bool) -> Answer:
     results = [(p, *decide(standing, p)) for p in perms]
     verdicts = [ok for _, ok, _ in results]
-    return Answer(standing, results, any(verdicts) if any_ else all(verdicts))
+    return Answer(account, standing, results, any(verdicts) if any_ else all(verdicts))
 
 
 def can(
@@ -184,7 +185,7 @@ def can(
                     f"you may only ask about yourself in {slug}: you are neither its owner"
                     " nor an active collaborator"
                 )
-        return check(s, standing, perms, any_=any_)
+        return check(slug, standing, perms, any_=any_)
 
 
 def who_can(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from colabctl.core.config import read_config, update_config, write_config
-from colabctl.core.errors import Forbidden
+from colabctl.core.errors import Forbidden, Invalid
 from colabctl.core.identity import email_key, normalize_email
 from colabctl.core.names import clean_text
 from colabctl.core.session import Context, User, reading, writing
@@ -56,11 +56,19 @@ def use(ctx: Context, slug: str) -> str:
     with reading(ctx) as s:
         account = s.get_account(slug)
         me = s.actor()
+        logged_in = ctx.config().get("user")
+        if logged_in != me.email:
+            # the current account belongs to the logged-in user's config, not to --as
+            raise Invalid(
+                f"`use` sets the logged-in user's current account, and you act as {me.email}"
+                f" while {logged_in or 'nobody'} is logged in",
+                hint=f"run `colabctl login {me.email}` first, or pass -a {slug} per command",
+            )
         role = standing_of(s, account, me.email).role
         if role is None:
             raise Forbidden(
                 f"you have no role in {slug}",
                 hint="`colabctl whoami` lists the accounts you can use",
             )
-    update_config(user=me.email, account=slug)
+    update_config(account=slug)
     return role

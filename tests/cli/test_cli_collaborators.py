@@ -1,0 +1,757 @@
+"""The collaborator lifecycle through the CLI: invite, accept, decline, expire,
+renew, remove, re-invite, set-profile; profiles as roles; the owner's rules; and
+several accounts (whoami, use, the account choice). SPEC sections 2, 3, 4, 7."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CNPJ, OWNER, Cli, FakeClock, ctx_for, dump
+from typer.testing import Result
+
+from colabctl.core import users
+from colabctl.core.catalog import catalog
+
+ACME = "acme-cursos"
+BEA = "bea@example.com"
+CAIO = "caio@example.com"
+DORA = "dora@example.com"
+ELI = "eli@example.com"
+FABI = "fabi@example.com"
+ZED = "zed@example.com"  # registered, belongs nowhere
+OTHER_CNPJ = "11.444.777/0001-61"
+
+SOPORTE_HAS = "purchases.request_refunds"  # in soporte, not in tecnico
+TECNICO_HAS = "tools.listboss"  # in tecnico, not in soporte
+
+
+# -- helpers ----------------------------------------------------------------------
+
+
+def ok(result: Result) -> Result:
+    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    return result
+
+
+def assert_failure(result: Result, code: int, *, hint: str | None = None) -> None:
+    """SPEC 3: the exit code, one `error:` line (plus an optional `hint:`), no traceback."""
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.splitlines()
+    assert lines, "no error message"
+    assert lines[0].startswith("error: "), lines
+    assert len(lines) <= 2, lines
+    if len(lines) == 2:
+        assert lines[1].startswith("hint: "), lines
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stdout == ""
+    if hint is not None:
+        assert len(lines) == 2, f"expected a hint naming {hint!r}: {lines}"
+        assert hint in lines[1], lines
+
+
+def refused(
+    cli: Cli, db_path: Path, code: int, *args: str, hint: str | None = None, **kw: Any
+) -> Result:
+    """Run a command that must fail with `code` and leave the store exactly as it was."""
+    before = dump(db_path)
+    result = cli(*args, **kw)
+    assert_failure(result, code, hint=hint)
+    assert dump(db_path) == before, f"{args} changed the store"
+    return result
+
+
+def register(db_path: Path, clock: FakeClock, *emails: str) -> None:
+    for email in emails:
+        users.register(ctx_for(db_path, None, clock), email)
+
+
+def members(cli: Cli, *extra: str, account: str = ACME) -> list[dict[str, Any]]:
+    result = ok(cli("--as", OWNER, "collaborator", "list", "-a", account, "--json", *extra))
+    data: list[dict[str, Any]] = json.loads(result.stdout)
+    return data
+
+
+def rows_of(cli: Cli, email: str) -> list[dict[str, Any]]:
+    return [m for m in members(cli) if m["user"].lower() == email.lower()]
+
+
+def status_of(cli: Cli, email: str) -> str:
+    return rows_of(cli, email)[-1]["status"]
+
+
+def invite(cli: Cli, email: str, profile: str = "soporte", *extra: str) -> Result:
+    return ok(cli("--as", OWNER, "invite", email, "--profile", profile, "-a", ACME, *extra))
+
+
+def can(cli: Cli, email: str, perm: str, account: str = ACME) -> bool:
+    result = cli("--as", OWNER, "can", email, perm, "-a", account)
+    assert result.exit_code in (0, 1), (result.stdout, result.stderr)
+    assert result.stdout.strip() == ("yes" if result.exit_code == 0 else "no")
+    return result.exit_code == 0
+
+
+def when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def preset_ids(name: str) -> set[str]:
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    with open(root / "profiles" / f"{name}.toml", "rb") as handle:
+        return set(tomllib.load(handle)["permissions"])
+
+
+@pytest.fixture
+def team(cli: Cli, legal_account: str) -> str:
+    """bea active (soporte), caio pending (tecnico)."""
+    invite(cli, BEA, "soporte")
+    ok(cli("--as", BEA, "accept", ACME))
+    invite(cli, CAIO, "tecnico")
+    return legal_account
+
+
+# -- invite -----------------------------------------------------------------------
+
+
+def test_invite_defaults_to_seven_days(cli: Cli, legal_account: str, clock: FakeClock) -> None:
+    result = invite(cli, BEA)
+    assert result.stdout == ""  # messages go to stderr
+    assert BEA in result.stderr
+    [row] = members(cli)
+    assert row["user"] == BEA
+    assert row["profile"] == "soporte"
+    assert row["status"] == "pending"
+    assert when(row["invited_at"]) == clock.now
+    assert when(row["expires_at"]) == clock.now + timedelta(days=7)
+
+
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("90s", timedelta(seconds=90)),
+        ("1s", timedelta(seconds=1)),
+        ("15m", timedelta(minutes=15)),
+        ("48h", timedelta(hours=48)),
+        ("7d", timedelta(days=7)),
+        ("90d", timedelta(days=90)),
+    ],
+)
+def test_invite_expires_in(
+    cli: Cli, legal_account: str, clock: FakeClock, text: str, delta: timedelta
+) -> None:
+    invite(cli, BEA, "soporte", "--expires-in", text)
+    [row] = members(cli)
+    assert when(row["expires_at"]) == clock.now + delta
+
+
+@pytest.mark.parametrize("text", ["0s", "91d", "2161h", "7x", "d", "-1d", "1.5h", "7 days", ""])
+def test_invite_bad_expiry_is_invalid(
+    cli: Cli, legal_account: str, db_path: Path, text: str
+) -> None:
+    refused(cli, db_path, 6, "invite", BEA, "--profile", "soporte", "--expires-in", text)
+
+
+@pytest.mark.parametrize("accepted", [False, True], ids=["pending", "active"])
+@pytest.mark.parametrize("again", [BEA, "BEA@example.com", "  bea@example.com  "])
+def test_invite_again_same_profile_is_a_no_op(
+    cli: Cli, legal_account: str, db_path: Path, accepted: bool, again: str
+) -> None:
+    invite(cli, BEA, "soporte")
+    if accepted:
+        ok(cli("--as", BEA, "accept", ACME))
+    before = dump(db_path)
+    result = invite(cli, again, "soporte")
+    assert "nothing to do" in result.stderr.lower()
+    assert dump(db_path) == before
+    assert len(members(cli)) == 1
+
+
+@pytest.mark.parametrize("accepted", [False, True], ids=["pending", "active"])
+def test_invite_again_other_profile_is_a_conflict(
+    cli: Cli, legal_account: str, db_path: Path, accepted: bool
+) -> None:
+    invite(cli, BEA, "soporte")
+    if accepted:
+        ok(cli("--as", BEA, "accept", ACME))
+    refused(
+        cli,
+        db_path,
+        4,
+        "invite",
+        BEA,
+        "--profile",
+        "tecnico",
+        hint="collaborator set-profile",
+    )
+
+
+@pytest.mark.parametrize("who", [OWNER, OWNER.upper()])
+def test_inviting_the_owner_is_a_conflict(
+    cli: Cli, legal_account: str, db_path: Path, who: str
+) -> None:
+    refused(cli, db_path, 4, "invite", who, "--profile", "soporte")
+
+
+@pytest.mark.parametrize(
+    "email", ["not-an-email", "bea@", "@example.com", "bea@@example.com", "bea@example.test"]
+)
+def test_inviting_a_bad_email_is_invalid(
+    cli: Cli, legal_account: str, db_path: Path, email: str
+) -> None:
+    refused(cli, db_path, 6, "invite", email, "--profile", "soporte")
+
+
+def test_inviting_into_an_unknown_profile_is_not_found(
+    cli: Cli, legal_account: str, db_path: Path
+) -> None:
+    refused(cli, db_path, 3, "invite", BEA, "--profile", "financiero")
+
+
+# -- accept, decline, expiry ----------------------------------------------------------
+
+
+def test_accept_makes_an_active_collaborator(cli: Cli, legal_account: str) -> None:
+    invite(cli, BEA)
+    assert not can(cli, BEA, SOPORTE_HAS)  # pending holds nothing
+    result = ok(cli("--as", BEA, "accept", ACME))
+    assert ACME in result.stderr
+    assert status_of(cli, BEA) == "active"
+    assert can(cli, BEA, SOPORTE_HAS)
+    assert not can(cli, BEA, TECNICO_HAS)
+
+
+def test_decline(cli: Cli, legal_account: str, db_path: Path) -> None:
+    invite(cli, BEA)
+    ok(cli("--as", BEA, "decline", ACME))
+    assert status_of(cli, BEA) == "declined"
+    assert not can(cli, BEA, SOPORTE_HAS)
+    # no longer pending: neither accept nor decline again
+    refused(cli, db_path, 4, "--as", BEA, "accept", ACME)
+    refused(cli, db_path, 4, "--as", BEA, "decline", ACME)
+
+
+def test_the_invitation_email_is_accepted_in_any_case(cli: Cli, legal_account: str) -> None:
+    invite(cli, BEA)
+    ok(cli("--as", "BEA@example.com", "accept", ACME))
+    assert status_of(cli, BEA) == "active"
+
+
+@pytest.mark.parametrize("verb", ["accept", "decline"])
+def test_accept_or_decline_without_an_invitation_is_not_found(
+    cli: Cli, legal_account: str, db_path: Path, clock: FakeClock, verb: str
+) -> None:
+    register(db_path, clock, ZED)
+    invite(cli, BEA)  # someone else's invitation is not zed's
+    refused(cli, db_path, 3, "--as", ZED, verb, ACME)
+    refused(cli, db_path, 3, "--as", BEA, verb, "no-such-account")
+
+
+def test_accepting_someone_elses_invitation_does_nothing_to_it(
+    cli: Cli, legal_account: str, db_path: Path, clock: FakeClock
+) -> None:
+    register(db_path, clock, ZED)
+    invite(cli, BEA)
+    refused(cli, db_path, 3, "--as", ZED, "accept", ACME)
+    assert status_of(cli, BEA) == "pending"
+
+
+def test_an_expired_invitation_cannot_be_accepted(
+    cli: Cli, legal_account: str, db_path: Path, clock: FakeClock
+) -> None:
+    invite(cli, BEA)
+    clock.advance(days=8)
+    assert status_of(cli, BEA) == "expired"
+    refused(cli, db_path, 4, "--as", BEA, "accept", ACME, hint="invitation renew")
+    refused(cli, db_path, 4, "--as", BEA, "decline", ACME)
+    assert not can(cli, BEA, SOPORTE_HAS)
+
+
+def test_expiry_is_judged_against_the_clock(cli: Cli, legal_account: str, clock: FakeClock) -> None:
+    invite(cli, BEA, "soporte", "--expires-in", "90s")
+    clock.advance(seconds=89)
+    assert status_of(cli, BEA) == "pending"
+    clock.advance(seconds=2)
+    assert status_of(cli, BEA) == "expired"
+
+
+def test_an_invitation_accepted_in_time_stays_active(
+    cli: Cli, legal_account: str, clock: FakeClock
+) -> None:
+    invite(cli, BEA, "soporte", "--expires-in", "1h")
+    clock.advance(minutes=59)
+    ok(cli("--as", BEA, "accept", ACME))
+    clock.advance(days=30)
+    assert status_of(cli, BEA) == "active"
+    assert can(cli, BEA, SOPORTE_HAS)
+
+
+# -- renew -----------------------------------------------------------------------------
+
+
+def test_renew_a_pending_invitation(cli: Cli, legal_account: str, clock: FakeClock) -> None:
+    invite(cli, BEA)
+    clock.advance(days=2)
+    ok(cli("invitation", "renew", BEA))
+    [row] = members(cli)
+    assert row["status"] == "pending"
+    assert when(row["expires_at"]) == clock.now + timedelta(days=7)
+    ok(cli("invitation", "renew", BEA, "--expires-in", "48h"))
+    assert when(members(cli)[0]["expires_at"]) == clock.now + timedelta(hours=48)
+
+
+def test_renew_an_expired_invitation_then_accept(
+    cli: Cli, legal_account: str, clock: FakeClock
+) -> None:
+    invite(cli, BEA)
+    clock.advance(days=10)
+    assert status_of(cli, BEA) == "expired"
+    ok(cli("invitation", "renew", BEA, "--expires-in", "1d"))
+    [row] = members(cli)  # renewed in place, not a new invitation
+    assert row["status"] == "pending"
+    assert when(row["expires_at"]) == clock.now + timedelta(days=1)
+    ok(cli("--as", BEA, "accept", ACME))
+    assert status_of(cli, BEA) == "active"
+    assert can(cli, BEA, SOPORTE_HAS)
+
+
+@pytest.mark.parametrize("ending", ["decline", "remove", "accept"])
+def test_renew_a_declined_revoked_or_active_one_is_a_conflict(
+    cli: Cli, legal_account: str, db_path: Path, ending: str
+) -> None:
+    invite(cli, BEA)
+    if ending == "remove":
+        ok(cli("collaborator", "remove", BEA))
+    else:
+        ok(cli("--as", BEA, ending, ACME))
+    refused(cli, db_path, 4, "invitation", "renew", BEA)
+
+
+def test_renew_without_an_invitation_is_not_found(
+    cli: Cli, legal_account: str, db_path: Path, clock: FakeClock
+) -> None:
+    register(db_path, clock, ZED)
+    refused(cli, db_path, 3, "invitation", "renew", ZED)
+    refused(cli, db_path, 3, "invitation", "renew", "nobody@example.com")
+
+
+def test_renew_with_a_bad_expiry_is_invalid(cli: Cli, legal_account: str, db_path: Path) -> None:
+    invite(cli, BEA)
+    refused(cli, db_path, 6, "invitation", "renew", BEA, "--expires-in", "91d")
+
+
+# -- remove, history, re-invite -------------------------------------------------------
+
+
+def test_remove_revokes_and_keeps_history(cli: Cli, team: str, db_path: Path) -> None:
+    assert can(cli, BEA, SOPORTE_HAS)
+    ok(cli("collaborator", "remove", BEA))
+    assert status_of(cli, BEA) == "revoked"
+    assert not can(cli, BEA, SOPORTE_HAS)
+    refused(cli, db_path, 4, "collaborator", "remove", BEA)  # already revoked
+    invite(cli, BEA, "tecnico")
+    history = rows_of(cli, BEA)
+    assert [(r["status"], r["profile"]) for r in history] == [
+        ("revoked", "soporte"),
+        ("pending", "tecnico"),
+    ]
+    assert not can(cli, BEA, TECNICO_HAS)  # the new invitation is only pending
+    ok(cli("--as", BEA, "accept", ACME))
+    assert can(cli, BEA, TECNICO_HAS)
+    assert not can(cli, BEA, SOPORTE_HAS)
+    assert [r["status"] for r in rows_of(cli, BEA)] == ["revoked", "active"]
+
+
+def test_remove_a_pending_invitation(cli: Cli, team: str, db_path: Path) -> None:
+    ok(cli("collaborator", "remove", CAIO))
+    assert status_of(cli, CAIO) == "revoked"
+    refused(cli, db_path, 4, "--as", CAIO, "accept", ACME)  # no longer pending
+
+
+def test_remove_someone_never_invited_is_not_found(
+    cli: Cli, team: str, db_path: Path, clock: FakeClock
+) -> None:
+    register(db_path, clock, ZED)
+    refused(cli, db_path, 3, "collaborator", "remove", ZED)
+    refused(cli, db_path, 3, "collaborator", "remove", "nobody@example.com")
+
+
+def test_reinvite_after_decline_is_a_new_invitation(cli: Cli, legal_account: str) -> None:
+    invite(cli, BEA, "soporte")
+    ok(cli("--as", BEA, "decline", ACME))
+    invite(cli, BEA, "soporte")
+    assert [r["status"] for r in rows_of(cli, BEA)] == ["declined", "pending"]
+    ok(cli("--as", BEA, "accept", ACME))
+    assert [r["status"] for r in rows_of(cli, BEA)] == ["declined", "active"]
+
+
+def test_reinvite_after_expiry_is_a_new_invitation(
+    cli: Cli, legal_account: str, clock: FakeClock
+) -> None:
+    invite(cli, BEA, "soporte")
+    clock.advance(days=8)
+    invite(cli, BEA, "tecnico")
+    assert [(r["status"], r["profile"]) for r in rows_of(cli, BEA)] == [
+        ("expired", "soporte"),
+        ("pending", "tecnico"),
+    ]
+
+
+@pytest.fixture
+def everyone(cli: Cli, legal_account: str, clock: FakeClock) -> dict[str, str]:
+    """One collaborator in each status."""
+    invite(cli, FABI, "soporte", "--expires-in", "1h")
+    clock.advance(hours=2)  # fabi: expired
+    invite(cli, BEA, "soporte")
+    ok(cli("--as", BEA, "accept", ACME))
+    invite(cli, CAIO, "tecnico")
+    invite(cli, DORA, "soporte")
+    ok(cli("--as", DORA, "decline", ACME))
+    invite(cli, ELI, "tecnico")
+    ok(cli("collaborator", "remove", ELI))
+    return {BEA: "active", CAIO: "pending", DORA: "declined", ELI: "revoked", FABI: "expired"}
+
+
+def test_list_shows_every_status_and_filters(cli: Cli, everyone: dict[str, str]) -> None:
+    assert {m["user"]: m["status"] for m in members(cli)} == everyone
+    for status in ("pending", "active", "expired", "revoked", "declined"):
+        found = members(cli, "--status", status)
+        assert [m["user"] for m in found] == [u for u, s in everyone.items() if s == status]
+        for m in found:
+            assert {"user", "profile", "status", "invited_at", "expires_at"} <= set(m)
+
+
+def test_list_as_a_table(cli: Cli, everyone: dict[str, str]) -> None:
+    out = ok(cli("collaborator", "list")).stdout
+    for email, status in everyone.items():
+        [line] = [line for line in out.splitlines() if email in line]
+        assert status in line
+
+
+def test_list_with_an_unknown_status_fails(
+    cli: Cli, everyone: dict[str, str], db_path: Path
+) -> None:
+    before = dump(db_path)
+    result = cli("collaborator", "list", "--status", "gone")
+    assert result.exit_code in (2, 6)
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert dump(db_path) == before
+
+
+def test_show_json(cli: Cli, team: str) -> None:
+    data = json.loads(ok(cli("collaborator", "show", BEA, "--json")).stdout)
+    assert data["user"] == BEA
+    assert data["account"] == ACME
+    assert data["status"] == "active"
+    assert data["profile"] == "soporte"
+    assert set(data["permissions"]) == preset_ids("soporte")
+    assert [h["status"] for h in data["history"]] == ["active"]
+    pending = json.loads(ok(cli("collaborator", "show", CAIO, "--json")).stdout)
+    assert pending["status"] == "pending"
+    assert pending["permissions"] == []
+
+
+def test_show_keeps_history(cli: Cli, team: str) -> None:
+    ok(cli("collaborator", "remove", BEA))
+    invite(cli, BEA, "tecnico")
+    data = json.loads(ok(cli("collaborator", "show", BEA, "--json")).stdout)
+    assert (data["status"], data["profile"]) == ("pending", "tecnico")
+    assert [(h["status"], h["profile"]) for h in data["history"]] == [
+        ("revoked", "soporte"),
+        ("pending", "tecnico"),
+    ]
+
+
+def test_show_someone_never_invited_is_not_found(cli: Cli, team: str, db_path: Path) -> None:
+    refused(cli, db_path, 3, "collaborator", "show", "nobody@example.com", "--json")
+
+
+# -- profiles are roles -----------------------------------------------------------------
+
+
+def test_set_profile_changes_answers_at_once(cli: Cli, team: str, db_path: Path) -> None:
+    assert can(cli, BEA, SOPORTE_HAS)
+    assert not can(cli, BEA, TECNICO_HAS)
+    ok(cli("collaborator", "set-profile", BEA, "tecnico"))
+    assert not can(cli, BEA, SOPORTE_HAS)
+    assert can(cli, BEA, TECNICO_HAS)
+    assert (rows_of(cli, BEA)[-1]["profile"], status_of(cli, BEA)) == ("tecnico", "active")
+    # a pending invitation can be moved too, and stays pending
+    ok(cli("collaborator", "set-profile", CAIO, "soporte"))
+    assert (rows_of(cli, CAIO)[-1]["profile"], status_of(cli, CAIO)) == ("soporte", "pending")
+    # the same profile again changes nothing
+    before = dump(db_path)
+    ok(cli("collaborator", "set-profile", BEA, "tecnico"))
+    assert dump(db_path) == before
+
+
+def test_set_profile_refusals(cli: Cli, team: str, db_path: Path, clock: FakeClock) -> None:
+    refused(cli, db_path, 3, "collaborator", "set-profile", BEA, "financiero")
+    register(db_path, clock, ZED)
+    refused(cli, db_path, 3, "collaborator", "set-profile", ZED, "tecnico")
+    ok(cli("collaborator", "remove", BEA))
+    refused(cli, db_path, 4, "collaborator", "set-profile", BEA, "tecnico")
+
+
+def test_profile_edit_changes_every_holder_at_once(cli: Cli, team: str) -> None:
+    invite(cli, DORA, "soporte")
+    ok(cli("--as", DORA, "accept", ACME))
+    ok(cli("--as", CAIO, "accept", ACME))
+    assert can(cli, BEA, SOPORTE_HAS) and can(cli, DORA, SOPORTE_HAS)
+    assert not can(cli, BEA, "withdrawal.withdraw")
+    ok(cli("profile", "edit", "soporte", "--add", "withdrawal.withdraw", "--remove", SOPORTE_HAS))
+    for holder in (BEA, DORA):
+        assert can(cli, holder, "withdrawal.withdraw")
+        assert not can(cli, holder, SOPORTE_HAS)
+    # tecnico's holder is untouched
+    assert can(cli, CAIO, TECNICO_HAS)
+    assert not can(cli, CAIO, "withdrawal.withdraw")
+    shown = json.loads(ok(cli("collaborator", "show", BEA, "--json")).stdout)
+    assert set(shown["permissions"]) == (preset_ids("soporte") - {SOPORTE_HAS}) | {
+        "withdrawal.withdraw"
+    }
+
+
+def test_profile_delete_in_use_needs_reassign(cli: Cli, team: str, db_path: Path) -> None:
+    refused(cli, db_path, 4, "profile", "delete", "soporte", hint="--reassign")
+    assert can(cli, BEA, SOPORTE_HAS)
+
+
+def test_profile_delete_reassign_moves_holders(cli: Cli, team: str) -> None:
+    invite(cli, DORA, "soporte")  # pending on soporte
+    invite(cli, ELI, "soporte")
+    ok(cli("collaborator", "remove", ELI))  # history only
+    ok(cli("profile", "delete", "soporte", "--reassign", "tecnico"))
+    now = {m["user"]: (m["profile"], m["status"]) for m in members(cli, "--status", "active")}
+    assert now == {BEA: ("tecnico", "active")}
+    assert rows_of(cli, DORA)[-1]["profile"] == "tecnico"
+    assert status_of(cli, DORA) == "pending"
+    assert status_of(cli, ELI) == "revoked"
+    assert can(cli, BEA, TECNICO_HAS)
+    assert not can(cli, BEA, SOPORTE_HAS)
+    names = [p["name"] for p in json.loads(ok(cli("profile", "list", "--json")).stdout)]
+    assert names == ["tecnico"]
+
+
+def test_profile_delete_reassign_to_unknown_profile(cli: Cli, team: str, db_path: Path) -> None:
+    refused(cli, db_path, 3, "profile", "delete", "soporte", "--reassign", "financiero")
+
+
+# -- only the owner manages the team ----------------------------------------------------
+
+MUTATIONS = {
+    "invite": ["invite", DORA, "--profile", "soporte", "-a", ACME],
+    "profile-edit": ["profile", "edit", "soporte", "--add", "tools.listboss", "-a", ACME],
+    "collaborator-remove": ["collaborator", "remove", CAIO, "-a", ACME],
+    "set-tax-id": ["account", "set-tax-id", ACME, OTHER_CNPJ, "--country", "BR"],
+    "invitation-renew": ["invitation", "renew", CAIO, "-a", ACME],
+    "set-profile": ["collaborator", "set-profile", CAIO, "soporte", "-a", ACME],
+    "profile-delete": ["profile", "delete", "tecnico", "--reassign", "soporte", "-a", ACME],
+}
+
+
+@pytest.mark.parametrize("mutation", list(MUTATIONS))
+@pytest.mark.parametrize("actor", [BEA, ZED], ids=["collaborator", "stranger"])
+def test_only_the_owner_manages_the_team(
+    cli: Cli, team: str, db_path: Path, clock: FakeClock, actor: str, mutation: str
+) -> None:
+    register(db_path, clock, ZED)
+    refused(cli, db_path, 5, "--as", actor, *MUTATIONS[mutation])
+    # and the same command by the owner goes through
+    ok(cli("--as", OWNER, *MUTATIONS[mutation]))
+
+
+def test_nobody_logged_in_cannot_invite(cli: Cli, team: str, db_path: Path) -> None:
+    ok(cli("logout"))
+    refused(cli, db_path, 5, "invite", DORA, "--profile", "soporte", "-a", ACME, hint="login")
+
+
+def test_an_unregistered_actor_is_forbidden(cli: Cli, team: str, db_path: Path) -> None:
+    refused(
+        cli,
+        db_path,
+        5,
+        "--as",
+        "ghost@example.com",
+        "invite",
+        DORA,
+        "--profile",
+        "soporte",
+        "-a",
+        ACME,
+    )
+
+
+def test_a_collaborator_cannot_read_another_account(
+    cli: Cli, team: str, db_path: Path, clock: FakeClock
+) -> None:
+    register(db_path, clock, ZED)
+    refused(cli, db_path, 5, "--as", ZED, "collaborator", "list", "-a", ACME)
+    refused(cli, db_path, 5, "--as", CAIO, "collaborator", "list", "-a", ACME)  # only pending
+    assert ok(cli("--as", BEA, "collaborator", "list", "-a", ACME, "--json")).stdout
+
+
+# -- several accounts ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def several(cli: Cli, legal_account: str, db_path: Path, clock: FakeClock) -> None:
+    """ana owns acme-cursos and beta-cursos; bea owns bea-shop, is active (soporte) in
+    acme-cursos and pending (tecnico) in beta-cursos; zed is registered, nowhere."""
+    ok(
+        cli(
+            "account",
+            "create",
+            "beta-cursos",
+            "--name",
+            "Beta",
+            "--tax-id",
+            CNPJ,
+            "--country",
+            "BR",
+        )
+    )
+    ok(cli("profile", "create", "tecnico", "--preset", "tecnico", "-a", "beta-cursos"))
+    invite(cli, BEA, "soporte")
+    ok(cli("--as", OWNER, "invite", BEA, "--profile", "tecnico", "-a", "beta-cursos"))
+    register(db_path, clock, BEA, ZED)
+    ok(cli("--as", BEA, "account", "create", "bea-shop", "--name", "Bea Shop"))
+    ok(cli("--as", BEA, "accept", ACME))
+
+
+def whoami(cli: Cli, *args: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(ok(cli(*args, "whoami", "--json")).stdout)
+    return data
+
+
+def test_whoami_lists_accounts_and_invitations(cli: Cli, several: None) -> None:
+    me = whoami(cli, "--as", BEA)
+    assert me["user"] == BEA
+    roles = {a["slug"]: a["role"] for a in me["accounts"]}
+    assert roles == {"bea-shop": "owner", ACME: "soporte"}
+    assert not any(a["current"] for a in me["accounts"])
+    for a in me["accounts"]:
+        assert {"slug", "name", "role", "current"} <= set(a)
+    assert [(i["account"], i["profile"]) for i in me["invitations"]] == [("beta-cursos", "tecnico")]
+    ana = whoami(cli, "--as", OWNER)
+    assert {a["slug"]: a["role"] for a in ana["accounts"]} == {
+        ACME: "owner",
+        "beta-cursos": "owner",
+    }
+    assert ana["invitations"] == []
+
+
+def test_whoami_marks_the_current_account_after_use(cli: Cli, several: None) -> None:
+    ok(cli("login", BEA))
+    ok(cli("use", ACME))
+    me = whoami(cli)
+    assert {a["slug"]: a["current"] for a in me["accounts"]} == {"bea-shop": False, ACME: True}
+    table = ok(cli("whoami")).stdout
+    [acme_line] = [line for line in table.splitlines() if ACME in line]
+    [shop_line] = [line for line in table.splitlines() if "bea-shop" in line]
+    assert "*" in acme_line
+    assert "*" not in shop_line
+    ok(cli("use", "bea-shop"))
+    me = whoami(cli)
+    assert {a["slug"]: a["current"] for a in me["accounts"]} == {"bea-shop": True, ACME: False}
+
+
+def test_whoami_after_an_invitation_expires(cli: Cli, several: None, clock: FakeClock) -> None:
+    clock.advance(days=8)
+    assert whoami(cli, "--as", BEA)["invitations"] == []
+
+
+def test_whoami_in_an_account(cli: Cli, several: None) -> None:
+    mine = json.loads(ok(cli("--as", BEA, "whoami", "--account", ACME, "--json")).stdout)
+    assert mine["user"] == BEA
+    assert mine["account"] == ACME
+    assert mine["role"] == "soporte"
+    assert set(mine["permissions"]) == preset_ids("soporte")
+    owner = json.loads(ok(cli("--as", OWNER, "whoami", "--account", ACME, "--json")).stdout)
+    assert owner["role"] == "owner"
+    assert set(owner["permissions"]) == {p.id for p in catalog().permissions}
+
+
+def test_whoami_in_an_account_without_a_role(cli: Cli, several: None, db_path: Path) -> None:
+    refused(cli, db_path, 5, "--as", BEA, "whoami", "--account", "beta-cursos", "--json")  # pending
+    refused(cli, db_path, 5, "--as", ZED, "whoami", "--account", ACME, "--json")
+    refused(cli, db_path, 3, "--as", BEA, "whoami", "--account", "no-such", "--json")
+
+
+def test_use_belongs_to_the_logged_in_user_not_to_as(
+    cli: Cli, several: None, db_path: Path, tmp_path: Path
+) -> None:
+    """`--as X use SLUG` must neither log X in nor give the logged-in user X's account."""
+    ok(cli("login", BEA))
+    config = tmp_path / "config.toml"
+    before = config.read_bytes()
+    result = refused(cli, db_path, 6, "--as", OWNER, "use", "beta-cursos", hint="login")
+    assert OWNER in result.stderr
+    assert config.read_bytes() == before
+    assert whoami(cli)["user"] == BEA
+
+
+def test_use_an_account_without_a_role_is_forbidden(
+    cli: Cli, several: None, db_path: Path, tmp_path: Path
+) -> None:
+    ok(cli("login", BEA))
+    config = tmp_path / "config.toml"
+    before = config.read_bytes()
+    refused(cli, db_path, 5, "use", "beta-cursos")  # only pending there
+    ok(cli("collaborator", "list", "-a", ACME))  # (a read: config untouched)
+    refused(cli, db_path, 3, "use", "no-such-account")
+    assert config.read_bytes() == before
+    ok(cli("login", ZED))
+    refused(cli, db_path, 5, "use", ACME)
+
+
+def test_an_ambiguous_account_names_the_choices(cli: Cli, several: None, db_path: Path) -> None:
+    for command in (["collaborator", "list"], ["matrix"], ["can", BEA, "products.view"]):
+        result = refused(cli, db_path, 6, "--as", BEA, *command)
+        error = result.stderr.splitlines()[0]
+        assert ACME in error and "bea-shop" in error
+        assert "beta-cursos" not in error  # only pending there: not a choice
+
+
+def test_the_only_account_needs_no_choice(cli: Cli, several: None) -> None:
+    data = json.loads(ok(cli("--as", ZED, "whoami", "--json")).stdout)
+    assert data["accounts"] == []
+    # ana's invitee caio has no account of his own: acme is his only one once active
+    invite(cli, CAIO, "tecnico")
+    ok(cli("--as", CAIO, "accept", ACME))
+    found = json.loads(ok(cli("--as", CAIO, "collaborator", "list", "--json")).stdout)
+    assert {m["user"] for m in found} == {BEA, CAIO}
+
+
+def test_colabctl_account_env_is_honoured(cli: Cli, several: None) -> None:
+    env = {"COLABCTL_ACCOUNT": ACME}
+    found = json.loads(ok(cli("--as", BEA, "collaborator", "list", "--json", env=env)).stdout)
+    assert {m["user"] for m in found} == {BEA}
+    shop = {"COLABCTL_ACCOUNT": "bea-shop"}
+    assert json.loads(ok(cli("--as", BEA, "collaborator", "list", "--json", env=shop)).stdout) == []
+    # -a beats the environment
+    found = json.loads(
+        ok(cli("--as", BEA, "collaborator", "list", "-a", ACME, "--json", env=shop)).stdout
+    )
+    assert {m["user"] for m in found} == {BEA}
+    # the environment beats `use`
+    ok(cli("login", BEA))
+    ok(cli("use", "bea-shop"))
+    found = json.loads(ok(cli("collaborator", "list", "--json", env=env)).stdout)
+    assert {m["user"] for m in found} == {BEA}
+    # and the owner's invite goes to the account the environment names
+    ok(cli("--as", OWNER, "invite", DORA, "--profile", "soporte", env=env))
+    assert status_of(cli, DORA) == "pending"
+
+
+def test_current_account_from_use_is_the_default(cli: Cli, several: None) -> None:
+    ok(cli("login", BEA))
+    ok(cli("use", ACME))
+    found = json.loads(ok(cli("collaborator", "list", "--json")).stdout)
+    assert {m["user"] for m in found} == {BEA}
