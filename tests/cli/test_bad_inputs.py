@@ -226,6 +226,44 @@ def test_bad_free_text_is_refused(cli: Cli, snapshot: Snapshot, text: str) -> No
     assert snapshot.unchanged()
 
 
+LONG = "x\n\u202e" + "y" * 10_000
+LOOKUPS = {
+    "account show": ("account", "show", "--", LONG),
+    "-a": ("profile", "list", "-a", LONG),
+    "profile show": ("profile", "show", "-a", ACME, "--", LONG),
+    "profile delete": ("profile", "delete", "-a", ACME, "--", LONG),
+    "invite --profile": ("invite", BOB, "-a", ACME, "--profile", LONG),
+    "invite --expires-in": (
+        "invite",
+        BOB,
+        "-a",
+        ACME,
+        "--profile",
+        "soporte",
+        "--expires-in",
+        LONG,
+    ),
+    "collaborator list --status": ("collaborator", "list", "-a", ACME, "--status", LONG),
+    "preset show": ("preset", "show", "--", LONG),
+    "permissions --category": ("permissions", "--category", LONG),
+    "permissions --lang": ("permissions", "--lang", LONG),
+    "audit log --since": ("audit", "log", "-a", ACME, "--since", LONG),
+    "can": ("can", BOB, LONG, "-a", ACME),
+}
+
+
+@pytest.mark.parametrize("args", LOOKUPS.values(), ids=LOOKUPS.keys())
+def test_a_huge_hostile_argument_is_echoed_short_and_on_one_line(
+    cli: Cli, snapshot: Snapshot, args: tuple[str, ...]
+) -> None:
+    """Whatever is looked up and not found is quoted in the error: escaped (the newline and
+    the bidi override show as escapes) and cut, not 10,000 characters long."""
+    line = refused(cli(*owner(*args)), 3, 6)
+    assert len(line) < 200, len(line)
+    assert '"x\\n\\u202eyyy' in line and f"({len(LONG)} characters)" in line, line
+    assert snapshot.unchanged()
+
+
 @pytest.mark.parametrize("text", SAFE_TEXTS, ids=_id)
 def test_hostile_looking_text_is_stored_verbatim(cli: Cli, store: Path, text: str) -> None:
     assert cli(*owner("account", "create", "new-co", "--name", text)).exit_code == 0

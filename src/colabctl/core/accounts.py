@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from colabctl.core.errors import Conflict, Invalid
-from colabctl.core.names import clean_text, validate_slug
+from colabctl.core.names import clean_text, quoted, validate_slug
 from colabctl.core.session import Account, Context, reading, writing
 
 
@@ -78,7 +78,7 @@ def create(
     with writing(ctx) as s:
         me = s.actor()
         if s.account_by_slug(slug) is not None:
-            raise Conflict(f"account {slug!r} already exists")
+            raise Conflict(f"account {quoted(slug)} already exists")
         s.conn.execute(
             "INSERT INTO accounts (slug, name, owner_id, tax_country, tax_id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",

@@ -75,8 +75,10 @@ class Catalog:
         for cat in self.categories:
             if folded == cat.id or folded in {fold(t) for t in cat.labels.values()}:
                 return cat
+        from colabctl.core.names import quoted
+
         raise Invalid(
-            f"unknown category {ref!r}",
+            f"unknown category {quoted(ref)}",
             hint="categories: " + ", ".join(c.id for c in self.categories),
         )
 
@@ -133,7 +135,9 @@ def resolve_lang(explicit: str | None = None) -> str:
         if value:
             lang = value.strip().lower()[:2]
             if lang not in LANGS:
-                raise Invalid(f"unknown language {value!r}", hint="use es, pt or en")
+                from colabctl.core.names import quoted
+
+                raise Invalid(f"unknown language {quoted(value)}", hint="use es, pt or en")
             return lang
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "")

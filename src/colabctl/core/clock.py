@@ -34,8 +34,10 @@ def parse_since(text: str) -> str:
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError as exc:
+        from colabctl.core.names import quoted
+
         raise Invalid(
-            f"{text!r} is not an ISO date", hint="e.g. 2026-11-01 or 2026-11-01T09:30"
+            f"{quoted(text)} is not an ISO date", hint="e.g. 2026-11-01 or 2026-11-01T09:30"
         ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -45,13 +47,15 @@ def parse_since(text: str) -> str:
 def parse_duration(text: str) -> timedelta:
     """`90s`, `15m`, `48h`, `7d`: at least 1 second, at most 90 days."""
     match = re.fullmatch(r"\s*(\d{1,9})\s*([smhd])\s*", text, re.ASCII)
+    from colabctl.core.names import quoted  # clock stays light: `can` imports it
+
     if not match:
         raise Invalid(
-            f"{text!r} is not a duration",
+            f"{quoted(text)} is not a duration",
             hint="use a number and a unit s, m, h or d, e.g. 90s, 48h, 7d",
         )
     amount, unit = int(match[1]), match[2]
     duration = timedelta(**{_UNITS[unit]: amount})
     if not MIN_EXPIRY <= duration <= MAX_EXPIRY:
-        raise Invalid(f"{text!r} is out of range", hint="expiry is from 1s to 90d")
+        raise Invalid(f"{quoted(text)} is out of range", hint="expiry is from 1s to 90d")
     return duration

@@ -13,6 +13,7 @@ from typing import Any
 from colabctl.core.clock import DEFAULT_EXPIRY, iso
 from colabctl.core.errors import Conflict, Invalid, NotFound
 from colabctl.core.identity import email_key, normalize_email
+from colabctl.core.names import quoted
 from colabctl.core.session import STATUS_SQL, Account, Context, Session, User, reading, writing
 
 STATUSES = ("pending", "active", "expired", "declined", "revoked")
@@ -87,7 +88,7 @@ def _profile_id(s: Session, account: Account, name: str) -> int:
     ).fetchone()
     if row is None:
         raise NotFound(
-            f"no profile {name!r} in {account.slug}",
+            f"no profile {quoted(name)} in {account.slug}",
             hint=f"`colabctl profile list -a {account.slug}` shows them",
         )
     return int(row[0])
@@ -229,7 +230,7 @@ def list_members(
     ctx: Context, *, status: str | None = None, account: str | None = None
 ) -> list[Membership]:
     if status is not None and status not in STATUSES:
-        raise Invalid(f"unknown status {status!r}", hint="one of " + ", ".join(STATUSES))
+        raise Invalid(f"unknown status {quoted(status)}", hint="one of " + ", ".join(STATUSES))
     with reading(ctx) as s:
         acct = s.account(account)
         s.require_reader(acct)

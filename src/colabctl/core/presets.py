@@ -10,7 +10,7 @@ from typing import Any
 
 from colabctl.core.catalog import LANGS, catalog
 from colabctl.core.errors import Invalid, NotFound
-from colabctl.core.names import clean_text
+from colabctl.core.names import clean_text, quoted
 
 MAX_PRESET_BYTES = 1_000_000
 
@@ -40,7 +40,7 @@ def find_preset(name: str) -> Preset:
     path = presets_dir() / f"{name}.toml"
     if not re.fullmatch(r"[a-z][a-z0-9-]{1,39}", name, re.ASCII) or not path.is_file():
         names = ", ".join(p.stem for p in sorted(presets_dir().glob("*.toml")))
-        raise NotFound(f"no preset named {name!r}", hint=f"presets: {names}")
+        raise NotFound(f"no preset named {quoted(name)}", hint=f"presets: {names}")
     return load_preset(path)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from colabctl.core.catalog import Permission, catalog
 from colabctl.core.errors import Conflict, Invalid, NotFound
-from colabctl.core.names import clean_text, validate_slug
+from colabctl.core.names import clean_text, quoted, validate_slug
 from colabctl.core.presets import Preset, find_preset, load_preset
 from colabctl.core.session import STATUS_SQL, Account, Context, Session, reading, writing
 
@@ -72,7 +72,7 @@ def _row(s: Session, account: Account, name: str) -> Any:
     ).fetchone()
     if row is None:
         raise NotFound(
-            f"no profile {name!r} in {account.slug}",
+            f"no profile {quoted(name)} in {account.slug}",
             hint=f"`colabctl profile list -a {account.slug}` shows them",
         )
     return row
@@ -143,7 +143,7 @@ def create(
             "SELECT 1 FROM profiles WHERE account_id = ? AND name = ?", (acct.id, name)
         ).fetchone():
             raise Conflict(
-                f"profile {name!r} already exists in {acct.slug}",
+                f"profile {quoted(name)} already exists in {acct.slug}",
                 hint=f"change it with `colabctl profile edit {name}`",
             )
         profile_id = s.conn.execute(
@@ -281,7 +281,7 @@ def delete(
             target_id = _row(s, acct, reassign)[0]
         if holders and target_id is None:
             raise Conflict(
-                f"profile {name!r} is held by {len(holders)} collaborator(s): "
+                f"profile {quoted(name)} is held by {len(holders)} collaborator(s): "
                 + ", ".join(holders[:5])
                 + (", ..." if len(holders) > 5 else ""),
                 hint=f"move them first: `colabctl profile delete {name} --reassign OTHER`",

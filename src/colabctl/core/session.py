@@ -142,7 +142,9 @@ class Session:
     def get_account(self, slug: str) -> Account:
         account = self.account_by_slug(slug)
         if account is None:
-            raise NotFound(f"no account {slug!r}", hint="`colabctl account list` shows yours")
+            from colabctl.core.names import quoted  # only on this path: keeps `can` cold start lean
+
+            raise NotFound(f"no account {quoted(slug)}", hint="`colabctl account list` shows yours")
         return account
 
     def accounts_of(self, user: User) -> list[str]:
