@@ -25,10 +25,6 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-
-
 def parse_since(text: str) -> str:
     """An ISO date or date-time from the user, as a stored timestamp to compare with."""
     try:

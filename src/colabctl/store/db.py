@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from colabctl.store.schema import SCHEMA_VERSION
 
@@ -67,13 +67,6 @@ class Store:
 
             self._db = Database(self.conn, execute_plugins=False, recursive_triggers=False)
         return self._db
-
-    def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
-        return self.conn.execute(sql, params).fetchall()
-
-    def one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
-        return row
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
