@@ -9,7 +9,15 @@ from typing import Any, NamedTuple
 from colabctl.core.catalog import Permission, catalog
 from colabctl.core.errors import Forbidden, Invalid
 from colabctl.core.identity import email_key
-from colabctl.core.session import STATUS_SQL, Account, Context, Session, User, reading
+from colabctl.core.session import (
+    STATUS_SQL,
+    Account,
+    Context,
+    Session,
+    User,
+    current_membership_sql,
+    reading,
+)
 
 _REASON_OF_STATUS = {
     "pending": "invitation-pending",
@@ -57,28 +65,52 @@ def decide(standing: Standing, perm: Permission) -> tuple[bool, str]:
     return False, "not-granted"
 
 
-def held_permissions(standing: Standing) -> list[str]:
-    return [p.id for p in catalog().permissions if decide(standing, p)[0]]
+def held_permissions(standing: Standing) -> list[Permission]:
+    """What the standing allows, in catalog order."""
+    return [p for p in catalog().permissions if decide(standing, p)[0]]
 
 
 # -- loading standings -------------------------------------------------------
 
-_STANDING_SQL = (
-    f"SELECT a.slug, a.owner_id = u.id, {STATUS_SQL}, p.name,"
+# What a membership row says, after (account, user): its status, profile, the profile's
+# permissions (space-separated), and its dates.
+_MEMBERSHIP_COLUMNS = (
+    f"{STATUS_SQL}, p.name,"
     " (SELECT group_concat(pp.permission, ' ') FROM profile_permissions pp"
     "  WHERE pp.profile_id = m.profile_id),"
     " m.invited_at, m.expires_at, m.ended_at"
+)
+
+_STANDING_SQL = (
+    f"SELECT a.slug, a.owner_id = u.id, {_MEMBERSHIP_COLUMNS}"
     " FROM accounts a"
     " LEFT JOIN users u ON u.email_key = :key"
-    # The live row if there is one (at most one: memberships_live), else the latest:
-    # two index lookups, where ORDER BY ... LIMIT 1 sorted in a temp B-tree.
-    " LEFT JOIN memberships m ON m.id = coalesce("
-    "   (SELECT id FROM memberships WHERE account_id = a.id AND user_id = u.id"
-    "    AND status IN ('pending', 'active')),"
-    "   (SELECT max(id) FROM memberships WHERE account_id = a.id AND user_id = u.id))"
+    f" LEFT JOIN memberships m ON m.id = {current_membership_sql('a.id', 'u.id')}"
     " LEFT JOIN profiles p ON p.id = m.profile_id"
     " WHERE a.slug = :slug"
 )
+
+_STANDINGS_SQL = (
+    f"SELECT u.email, {_MEMBERSHIP_COLUMNS}"
+    " FROM memberships m JOIN users u ON u.id = m.user_id"
+    " LEFT JOIN profiles p ON p.id = m.profile_id"
+    f" WHERE m.account_id = :a AND m.id = {current_membership_sql('m.account_id', 'm.user_id')}"
+    " ORDER BY u.email_key"
+)
+
+
+def _standing(
+    email: str,
+    slug: str,
+    owner: bool,
+    status: str | None,
+    profile: str | None,
+    perms: str | None,
+    *dates: str | None,
+) -> Standing:
+    """A Standing from a row of _MEMBERSHIP_COLUMNS: only an active member holds grants."""
+    granted = frozenset(perms.split()) if perms and status == "active" else frozenset()
+    return Standing(email, slug, owner, status, profile, granted, *dates)
 
 
 def standing_of(s: Session, account: Account | str, email: str) -> Standing:
@@ -89,41 +121,14 @@ def standing_of(s: Session, account: Account | str, email: str) -> Standing:
     ).fetchone()
     if row is None:
         return Standing(email, None)
-    granted = frozenset(row[4].split()) if row[4] and row[2] == "active" else frozenset()
-    return Standing(email, row[0], bool(row[1]), row[2], row[3], granted, row[5], row[6], row[7])
+    return _standing(email, row[0], bool(row[1]), *row[2:])
 
 
 def standings(s: Session, account: Account) -> list[Standing]:
-    """The owner first, then everyone with a membership row (their latest), by email."""
-    rows = s.conn.execute(
-        f"SELECT u.email, {STATUS_SQL}, p.name,"
-        " (SELECT group_concat(pp.permission, ' ') FROM profile_permissions pp"
-        "  WHERE pp.profile_id = m.profile_id), m.invited_at, m.expires_at, m.ended_at"
-        " FROM memberships m JOIN users u ON u.id = m.user_id"
-        " LEFT JOIN profiles p ON p.id = m.profile_id"
-        " WHERE m.account_id = :a AND m.id = (SELECT id FROM memberships x"
-        "   WHERE x.account_id = m.account_id AND x.user_id = m.user_id"
-        "   ORDER BY x.status IN ('pending', 'active') DESC, x.id DESC LIMIT 1)"
-        " ORDER BY u.email_key",
-        {"a": account.id, "now": s.now_iso},
-    ).fetchall()
-    people = [Standing(account.owner_email, account.slug, owner=True)]
-    for email, status, profile, perms, invited_at, expires_at, ended_at in rows:
-        granted = frozenset(perms.split()) if perms and status == "active" else frozenset()
-        people.append(
-            Standing(
-                email,
-                account.slug,
-                False,
-                status,
-                profile,
-                granted,
-                invited_at,
-                expires_at,
-                ended_at,
-            )
-        )
-    return people
+    """The owner first, then everyone with a membership row (their current one), by email."""
+    rows = s.conn.execute(_STANDINGS_SQL, {"a": account.id, "now": s.now_iso}).fetchall()
+    owner = Standing(account.owner_email, account.slug, owner=True)
+    return [owner, *(_standing(row[0], account.slug, False, *row[1:]) for row in rows)]
 
 
 def roles_of(s: Session, user: User) -> list[tuple[str, str]]:
@@ -239,7 +244,7 @@ def matrix(ctx: Context, *, account: str | None = None) -> Matrix:
         acct = s.account(account)
         s.require_reader(acct)
         people = [p for p in standings(s, acct) if p.owner or p.status in ("active", "pending")]
-        grants = {p.user: [perm.id for perm in perms if decide(p, perm)[0]] for p in people}
+        grants = {p.user: [perm.id for perm in held_permissions(p)] for p in people}
         return Matrix(acct.slug, people, perms, grants)
 
 
@@ -307,8 +312,7 @@ def whoami_in(ctx: Context, slug: str) -> Role:
                 f"you have no role in {slug}",
                 hint="`colabctl whoami` lists your accounts and invitations",
             )
-        held = [p for p in catalog().permissions if decide(standing, p)[0]]
-        return Role(me.email, slug, standing.role, held)
+        return Role(me.email, slug, standing.role, held_permissions(standing))
 
 
 def batch(ctx: Context, lines: Iterable[str]) -> Iterator[tuple[dict[str, Any], int]]:

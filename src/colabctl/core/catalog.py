@@ -95,6 +95,16 @@ class Catalog:
 
         raise Invalid(f"unknown permission {quoted(ref)}", hint=self._suggest(folded))
 
+    def resolve_delegable(self, ref: str) -> Permission:
+        """`resolve`, refusing an owner-only permission: what a profile or preset may hold."""
+        perm = self.resolve(ref)
+        if perm.owner_only:
+            raise Invalid(
+                f"{perm.id} is owner-only: no profile can hold it",
+                hint="only the account's owner holds account data, bank details and the team",
+            )
+        return perm
+
     def _suggest(self, folded: str) -> str:
         import difflib
 

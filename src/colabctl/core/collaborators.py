@@ -14,7 +14,16 @@ from colabctl.core.clock import DEFAULT_EXPIRY, iso
 from colabctl.core.errors import Conflict, Invalid, NotFound
 from colabctl.core.identity import email_key, normalize_email
 from colabctl.core.names import quoted
-from colabctl.core.session import STATUS_SQL, Account, Context, Session, User, reading, writing
+from colabctl.core.session import (
+    STATUS_SQL,
+    Account,
+    Context,
+    Session,
+    User,
+    current_membership_sql,
+    reading,
+    writing,
+)
 
 STATUSES = ("pending", "active", "expired", "declined", "revoked")
 
@@ -70,36 +79,13 @@ def _fetch(s: Session, where: str, params: dict[str, Any]) -> list[Membership]:
 def latest(s: Session, account: Account, user_id: int) -> Membership | None:
     """The live membership if there is one, else the most recent row."""
     found = _fetch(
-        s,
-        "m.account_id = :a AND m.user_id = :u"
-        " ORDER BY m.status IN ('pending', 'active') DESC, m.id DESC LIMIT 1",
-        {"a": account.id, "u": user_id},
+        s, f"m.id = {current_membership_sql(':a', ':u')}", {"a": account.id, "u": user_id}
     )
     return found[0] if found else None
 
 
 def _by_id(s: Session, member_id: int) -> Membership:
     return _fetch(s, "m.id = :id", {"id": member_id})[0]
-
-
-def _profile_id(s: Session, account: Account, name: str) -> int:
-    row = s.conn.execute(
-        "SELECT id FROM profiles WHERE account_id = ? AND name = ?", (account.id, name)
-    ).fetchone()
-    if row is None:
-        raise NotFound(
-            f"no profile {quoted(name)} in {account.slug}",
-            hint=f"`colabctl profile list -a {account.slug}` shows them",
-        )
-    return int(row[0])
-
-
-def _managed(s: Session, explicit: str | None, *, gate: bool = True) -> Account:
-    account = s.account(explicit)
-    s.require_owner(account)
-    if gate:
-        s.require_legal_entity(account)
-    return account
 
 
 def _person(s: Session, account: Account, email: str) -> tuple[User, Membership]:
@@ -123,8 +109,8 @@ def invite(
 ) -> Outcome:
     address = normalize_email(email)
     with writing(ctx) as s:
-        acct = _managed(s, account)
-        profile_id = _profile_id(s, acct, profile)
+        acct = s.managed_account(account)
+        profile_id = int(s.profile_row(acct, profile)[0])
         if email_key(address) == email_key(acct.owner_email):
             raise Conflict(f"{address} owns {acct.slug}: the owner already holds everything")
         user = s.user_by_email(address)
@@ -251,13 +237,14 @@ def show(
         history = _fetch(
             s, "m.account_id = :a AND m.user_id = :u ORDER BY m.id", {"a": acct.id, "u": user.id}
         )
-        return member, held_permissions(standing_of(s, acct, user.email)), history
+        held = [p.id for p in held_permissions(standing_of(s, acct, user.email))]
+        return member, held, history
 
 
 def set_profile(ctx: Context, email: str, profile: str, *, account: str | None = None) -> Outcome:
     with writing(ctx) as s:
-        acct = _managed(s, account)
-        profile_id = _profile_id(s, acct, profile)
+        acct = s.managed_account(account)
+        profile_id = int(s.profile_row(acct, profile)[0])
         _, member = _person(s, acct, email)
         if member.status not in ("pending", "active"):
             raise Conflict(
@@ -284,7 +271,7 @@ def set_profile(ctx: Context, email: str, profile: str, *, account: str | None =
 
 def remove(ctx: Context, email: str, *, account: str | None = None) -> Outcome:
     with writing(ctx) as s:
-        acct = _managed(s, account, gate=False)
+        acct = s.managed_account(account, legal_entity=False)
         _, member = _person(s, acct, email)
         if member.status not in ("pending", "active"):
             raise Conflict(f"{member.user} is already {member.status} in {acct.slug}")
@@ -309,7 +296,7 @@ def renew(
     ctx: Context, email: str, *, expires_in: timedelta = DEFAULT_EXPIRY, account: str | None = None
 ) -> Outcome:
     with writing(ctx) as s:
-        acct = _managed(s, account, gate=False)
+        acct = s.managed_account(account, legal_entity=False)
         _, member = _person(s, acct, email)
         if member.status not in ("pending", "expired"):
             raise Conflict(

@@ -107,14 +107,9 @@ def _check(data: dict[str, Any], text: str, source: str) -> Preset:
     for ref in perms:
         where = f"{source}{_line_of(text, 'permissions', ref)}"
         try:
-            perm = cat.resolve(ref)
+            perm = cat.resolve_delegable(ref)
         except Invalid as exc:
             raise Invalid(f"{where}: {exc.message}", hint=exc.hint) from exc
-        if perm.owner_only:
-            raise Invalid(
-                f"{where}: {perm.id} is owner-only: no profile can hold it",
-                hint="only the account's owner holds account data, bank details and the team",
-            )
         if perm.id not in ids:
             ids.append(perm.id)
     return Preset(name, tuple(ids), description.strip(), dict(title), source)

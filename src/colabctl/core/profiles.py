@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from colabctl.core.catalog import Permission, catalog
-from colabctl.core.errors import Conflict, Invalid, NotFound
+from colabctl.core.errors import Conflict, Invalid
 from colabctl.core.names import clean_text, quoted, validate_slug
 from colabctl.core.presets import Preset, find_preset, load_preset
 from colabctl.core.session import STATUS_SQL, Account, Context, Session, reading, writing
@@ -47,15 +47,7 @@ class Change:
 def resolve_delegable(refs: Iterable[str]) -> list[Permission]:
     """Permission references to catalog entries a profile may hold (no owner-only ids)."""
     cat = catalog()
-    perms: dict[str, Permission] = {}
-    for ref in refs:
-        perm = cat.resolve(ref)
-        if perm.owner_only:
-            raise Invalid(
-                f"{perm.id} is owner-only: no profile can hold it",
-                hint="only the account's owner holds account data, bank details and the team",
-            )
-        perms[perm.id] = perm
+    perms = {perm.id: perm for perm in map(cat.resolve_delegable, refs)}
     return list(perms.values())
 
 
@@ -65,21 +57,8 @@ def _ordered(ids: Iterable[str]) -> list[str]:
     return sorted(set(ids), key=lambda i: order.get(i, len(order)))
 
 
-def _row(s: Session, account: Account, name: str) -> Any:
-    row = s.conn.execute(
-        "SELECT id, name, description, title FROM profiles WHERE account_id = ? AND name = ?",
-        (account.id, name),
-    ).fetchone()
-    if row is None:
-        raise NotFound(
-            f"no profile {quoted(name)} in {account.slug}",
-            hint=f"`colabctl profile list -a {account.slug}` shows them",
-        )
-    return row
-
-
 def _view(s: Session, account: Account, name: str) -> ProfileView:
-    row = _row(s, account, name)
+    row = s.profile_row(account, name)
     perms = [
         r[0]
         for r in s.conn.execute(
@@ -97,13 +76,6 @@ def _view(s: Session, account: Account, name: str) -> ProfileView:
     return ProfileView(
         row[1], account.slug, row[2], _ordered(perms), people, json.loads(row[3]) if row[3] else {}
     )
-
-
-def _writable_account(s: Session, explicit: str | None) -> Account:
-    account = s.account(explicit)
-    s.require_owner(account)
-    s.require_legal_entity(account)
-    return account
 
 
 def create(
@@ -138,7 +110,7 @@ def create(
         else (base.description if base else "")
     )
     with writing(ctx) as s:
-        acct = _writable_account(s, account)
+        acct = s.managed_account(account)
         if s.conn.execute(
             "SELECT 1 FROM profiles WHERE account_id = ? AND name = ?", (acct.id, name)
         ).fetchone():
@@ -226,8 +198,8 @@ def edit(
         )
     text = clean_text(description, what="description") if description is not None else None
     with writing(ctx) as s:
-        acct = _writable_account(s, account)
-        row = _row(s, acct, name)
+        acct = s.managed_account(account)
+        row = s.profile_row(acct, name)
         before = set(_view(s, acct, name).permissions)
         notes = [f"{p} was already in {name}" for p in _ordered(set(adding) & before)]
         notes += [f"{p} was not in {name}" for p in _ordered(set(removing) - before)]
@@ -264,8 +236,8 @@ def delete(
 ) -> list[str]:
     """Delete a profile; its live holders must be moved first (--reassign). Returns them."""
     with writing(ctx) as s:
-        acct = _writable_account(s, account)
-        row = _row(s, acct, name)
+        acct = s.managed_account(account)
+        row = s.profile_row(acct, name)
         holders = [
             r[0]
             for r in s.conn.execute(
@@ -278,7 +250,7 @@ def delete(
         if reassign is not None:
             if reassign == name:
                 raise Invalid(f"cannot reassign {name}'s collaborators to {name} itself")
-            target_id = _row(s, acct, reassign)[0]
+            target_id = s.profile_row(acct, reassign)[0]
         if holders and target_id is None:
             raise Conflict(
                 f"profile {quoted(name)} is held by {len(holders)} collaborator(s): "

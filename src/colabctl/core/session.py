@@ -20,12 +20,23 @@ from colabctl.core.errors import Forbidden, Invalid, NotFound
 from colabctl.core.identity import email_key
 from colabctl.store.db import Store, open_empty, open_for_read, open_for_write, resolve_path
 
-LIVE = ("pending", "active")
 # Expiry is judged against the clock at every read: a pending invitation past
 # its expiry reads as expired before any write has recorded it.
 STATUS_SQL = (
     "CASE WHEN m.status = 'pending' AND m.expires_at <= :now THEN 'expired' ELSE m.status END"
 )
+
+
+def current_membership_sql(account_id: str, user_id: str) -> str:
+    """The id of the membership row that speaks for a user in an account: the live one if
+    there is one (at most one: the memberships_live index), else the latest. Two index
+    lookups, where ORDER BY ... LIMIT 1 sorted in a temporary B-tree."""
+    where = f"account_id = {account_id} AND user_id = {user_id}"
+    return (
+        f"coalesce((SELECT id FROM memberships WHERE {where}"
+        " AND status IN ('pending', 'active')),"
+        f" (SELECT max(id) FROM memberships WHERE {where}))"
+    )
 
 
 class User(NamedTuple):
@@ -195,11 +206,35 @@ class Session:
     def status_of(self, account: Account, user_id: int) -> str | None:
         """The user's effective membership status in the account (latest row), if any."""
         row = self.conn.execute(
-            f"SELECT {STATUS_SQL} FROM memberships m WHERE m.account_id = :a AND m.user_id = :u"
-            " ORDER BY m.status IN ('pending', 'active') DESC, m.id DESC LIMIT 1",
+            f"SELECT {STATUS_SQL} FROM memberships m"
+            f" WHERE m.id = {current_membership_sql(':a', ':u')}",
             {"a": account.id, "u": user_id, "now": self.now_iso},
         ).fetchone()
         return row[0] if row else None
+
+    def managed_account(self, explicit: str | None, *, legal_entity: bool = True) -> Account:
+        """The account a team-changing command is about: its owner acts, and (to create or
+        hand out profiles) it is a legal entity."""
+        account = self.account(explicit)
+        self.require_owner(account)
+        if legal_entity:
+            self.require_legal_entity(account)
+        return account
+
+    def profile_row(self, account: Account, name: str) -> sqlite3.Row:
+        """(id, name, description, title) of the account's profile NAME, or exit 3."""
+        row: sqlite3.Row | None = self.conn.execute(
+            "SELECT id, name, description, title FROM profiles WHERE account_id = ? AND name = ?",
+            (account.id, name),
+        ).fetchone()
+        if row is None:
+            from colabctl.core.names import quoted
+
+            raise NotFound(
+                f"no profile {quoted(name)} in {account.slug}",
+                hint=f"`colabctl profile list -a {account.slug}` shows them",
+            )
+        return row
 
     def require_reader(self, account: Account) -> User:
         """Reads about an account are for its owner and its active collaborators."""
