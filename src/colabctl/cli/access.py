@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,10 +12,13 @@ from colabctl.cli import output
 from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context
 from colabctl.core import access
 
+if TYPE_CHECKING:
+    from colabctl.core.catalog import Permission
+
 app = typer.Typer()
 
 
-def _explain(result: tuple[object, bool, str], standing: access.Standing, account: str) -> str:
+def _explain(result: tuple[Permission, bool, str], standing: access.Standing, account: str) -> str:
     perm, allowed, reason = result
     why = {
         "owner": f"{standing.user} owns {account}",
@@ -29,7 +32,7 @@ def _explain(result: tuple[object, bool, str], standing: access.Standing, accoun
         "unknown-account": f"there is no account {account}",
         "not-granted": f"profile {standing.profile} does not grant it",
     }.get(reason) or f"granted by profile {standing.profile}"
-    return f"{'yes' if allowed else 'no '}  {getattr(perm, 'id', perm)}: {why}"
+    return f"{'yes' if allowed else 'no '}  {perm.id}: {why}"
 
 
 @command(app)

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from colabctl.core.access import Matrix
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -191,8 +193,11 @@ def permission_table(
     """Permissions grouped under their category's section row, in catalog order."""
     from colabctl.core.catalog import catalog
 
-    cat = catalog()
     wanted = set(perm_ids)
+    if not wanted:
+        say(f"{title}: (none)")
+        return
+    cat = catalog()
     result = table(title, ["permission", "id", "risk"] if show_risk else ["permission", "id"])
     for category in cat.categories:
         members = [p for p in cat.permissions if p.category == category.id and p.id in wanted]
@@ -205,13 +210,10 @@ def permission_table(
                 cells.append(perm.risk)
             result.add_row(*cells)
         result.add_section()
-    if not wanted:
-        say(f"{title}: (none)")
-        return
     show(result)
 
 
-def matrix_table(grid: Any, lang: str, *, by_category: bool) -> None:
+def matrix_table(grid: Matrix, lang: str, *, by_category: bool) -> None:
     """The who-can-do-what grid. Columns are people (owner first, then active
     collaborators); pending people hold nothing and are listed apart. When full
     emails do not fit the terminal, columns are numbered with a legend; when
