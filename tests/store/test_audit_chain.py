@@ -454,6 +454,17 @@ def test_audit_log_filters(cli: Cli, db_path: Path, busy_log: None) -> None:
     assert _log(cli, "-a", ACME, "--actor", "nobody@example.com") == []
 
 
+def test_audit_log_actor_matches_beyond_ascii_case(cli: Cli, busy_log: None) -> None:
+    """The same key as login uses (casefold), so a local part with non-ASCII capitals is
+    found whichever way it is typed: SQLite's lower() alone folds ASCII only."""
+    nandu = "Ñandú.Pérez@example.com"
+    ok(cli, *as_owner("invite", nandu, "--profile", "tecnico", "-a", ACME))
+    ok(cli, "--as", nandu, "accept", ACME)
+    for typed in (nandu, "ñandú.pérez@EXAMPLE.com", "ÑANDÚ.PÉREZ@example.com"):
+        rows = _log(cli, "-a", ACME, "--actor", typed)
+        assert [(r["action"], r["actor"]) for r in rows] == [("invitation.accept", nandu)], typed
+
+
 def test_audit_log_is_for_the_owner_and_active_collaborators(cli: Cli, busy_log: None) -> None:
     ok(cli, "login", "stranger@example.com")
     stranger = cli("--as", "stranger@example.com", "audit", "log", "-a", ACME)

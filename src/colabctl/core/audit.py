@@ -135,7 +135,9 @@ def entries(
         where.append("at >= ?")
         params.append(since)
     if actor_key is not None:
-        where.append("lower(actor) = ?")
+        # Rows name the actor by the user's stored email; match it through the user's
+        # key, not SQL lower(), which folds ASCII only ("Ñandú@..." would never match).
+        where.append("actor IN (SELECT email FROM users WHERE email_key = ?)")
         params.append(actor_key)
     sql = "SELECT seq, at, actor, account, action, target, details FROM audit"
     if where:
