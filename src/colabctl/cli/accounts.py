@@ -18,6 +18,10 @@ CountryOpt = Annotated[
 ]
 
 
+def _tax_id(view: accounts.AccountView) -> str:
+    return f"{view.tax_country} {view.tax_id}" if view.tax_id else "-"
+
+
 @command(app, "create")
 def create(
     slug: SlugArg,
@@ -66,7 +70,7 @@ def list_(as_json: JsonOpt = False) -> None:
                 a.slug,
                 a.name,
                 a.role,
-                f"{a.tax_country} {a.tax_id}" if a.tax_id else "-",
+                _tax_id(a),
             ]
             for a in found
         ),
@@ -87,7 +91,7 @@ def show(slug: SlugArg, as_json: JsonOpt = False) -> None:
             ["name", view.name],
             ["owner", view.owner],
             ["legal entity", "yes" if view.legal_entity else "no"],
-            ["tax ID", f"{view.tax_country} {view.tax_id}" if view.tax_id else "-"],
+            ["tax ID", _tax_id(view)],
             ["profiles", view.profiles],
             ["active collaborators", view.collaborators],
             ["your role", view.role],

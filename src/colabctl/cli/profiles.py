@@ -66,17 +66,7 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     language = resolve_lang(lang)
     found = list_presets()
     if as_json:
-        output.emit_json(
-            [
-                {
-                    "name": p.name,
-                    "title": p.title,
-                    "description": p.description,
-                    "permissions": list(p.permissions),
-                }
-                for p in found
-            ]
-        )
+        output.emit_json([p.as_json() for p in found])
         return
     output.rows(
         "Presets",
@@ -92,14 +82,7 @@ def preset_show(name: NameArg, as_json: JsonOpt = False, lang: LangOpt = None) -
 
     preset = find_preset(name)
     if as_json:
-        output.emit_json(
-            {
-                "name": preset.name,
-                "title": preset.title,
-                "description": preset.description,
-                "permissions": list(preset.permissions),
-            }
-        )
+        output.emit_json(preset.as_json())
         return
     language = resolve_lang(lang)
     output.emit_line(f"{preset.name}: {preset.title.get(language, '')}. {preset.description}")

@@ -23,6 +23,14 @@ class Preset:
     title: dict[str, str] = field(default_factory=dict)
     source: str = ""
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "permissions": list(self.permissions),
+        }
+
 
 def presets_dir() -> Path:
     """`profiles/` as shipped in the wheel (colabctl/profiles), or the checkout's own."""
