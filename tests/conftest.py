@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -93,6 +94,60 @@ def dump(path: Path) -> list[str]:
         return list(conn.iterdump())
     finally:
         conn.close()
+
+
+def as_owner(*args: str) -> tuple[str, ...]:
+    """A command line run as the owner of the test accounts."""
+    return ("--as", OWNER, *args)
+
+
+# -- what every command's outcome must look like (SPEC section 3) ---------------------------
+
+
+def ok(result: Result, code: int = 0) -> Result:
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    return result
+
+
+def error_lines(
+    exit_code: int, stdout: str, stderr: str, *codes: int, hint: str | None = None
+) -> tuple[str, str | None]:
+    """One of `codes`, nothing on stdout, no traceback, exactly one printable `error:` line
+    and at most a `hint:` (holding `hint`, if given). Returns the error and hint lines."""
+    assert exit_code in codes, (exit_code, stdout, stderr)
+    assert stdout == ""
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert 1 <= len(lines) <= 2, lines
+    assert lines[0].startswith("error: "), lines
+    assert all(line.startswith("hint: ") for line in lines[1:]), lines
+    # one line means one line on the terminal too: nothing that moves the cursor, erases,
+    # or reorders text (newline, CR, ESC, NUL, bidi overrides) gets through unescaped
+    for line in lines:
+        assert line.isprintable(), ascii(line)
+    if hint is not None:
+        assert len(lines) == 2 and hint in lines[1], f"expected a hint naming {hint!r}: {lines}"
+    return lines[0], lines[1] if len(lines) == 2 else None
+
+
+def failure(result: Result, *codes: int, hint: str | None = None) -> tuple[str, str | None]:
+    """`error_lines` for an in-process run, which must also have ended by a clean exit."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    return error_lines(result.exit_code, result.stdout, result.stderr, *codes, hint=hint)
+
+
+def refused(
+    cli: Cli, db_path: Path, code: int, *args: str, hint: str | None = None, **kw: Any
+) -> Result:
+    """Run a command that must fail with `code` and leave the store exactly as it was."""
+    before = dump(db_path)
+    result = cli(*args, **kw)
+    failure(result, code, hint=hint)
+    assert dump(db_path) == before, f"{args} changed the store"
+    return result
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CNPJ, OWNER, Cli, FakeClock, dump
+from conftest import CNPJ, OWNER, Cli, FakeClock, as_owner, dump, error_lines, failure
 from email_validator import EmailNotValidError, validate_email
 from typer.testing import Result
 
@@ -138,42 +138,19 @@ def snapshot(store: Path, tmp_path: Path) -> Snapshot:
     return Snapshot(store, tmp_path / "config.toml")
 
 
-def refused(result: Result, *codes: int) -> str:
-    """The SPEC exit code, one printable `error:` line (+ a `hint:`), no traceback."""
-    assert result.exit_code in codes, (result.exit_code, result.stdout, result.stderr)
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception
-    )
-    assert "Traceback" not in result.stdout + result.stderr
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert 1 <= len(lines) <= 2, lines
-    assert lines[0].startswith("error: ")
-    assert all(line.startswith("hint: ") for line in lines[1:]), lines
-    # one line means one line on the terminal too: nothing that moves the cursor, erases,
-    # or reorders text (newline, CR, ESC, NUL, bidi overrides) gets through unescaped
-    for line in lines:
-        assert line.isprintable(), ascii(line)
-    return lines[0]
-
-
-def owner(*args: str) -> tuple[str, ...]:
-    return ("--as", OWNER, *args)
-
-
 # -- emails ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("email", EMAILS, ids=_id)
 def test_invite_refuses_an_invalid_email(cli: Cli, snapshot: Snapshot, email: str) -> None:
-    line = refused(cli(*owner("invite", email, "--profile", "soporte", "-a", ACME)), 6)
+    line, _ = failure(cli(*as_owner("invite", email, "--profile", "soporte", "-a", ACME)), 6)
     assert "not a valid email" in line or "empty" in line
     assert snapshot.unchanged()
 
 
 @pytest.mark.parametrize("email", EMAILS, ids=_id)
 def test_login_refuses_an_invalid_email(cli: Cli, snapshot: Snapshot, email: str) -> None:
-    refused(cli("login", email, "--name", "Someone"), 6)
+    failure(cli("login", email, "--name", "Someone"), 6)
     assert snapshot.unchanged()
 
 
@@ -187,14 +164,14 @@ def test_a_bad_tax_id_is_refused(
     with pytest.raises(Invalid):
         validate_business_tax_id(number, country)
     created = cli(
-        *owner("account", "create", "new-co", "--name", "New", "--tax-id", number),
+        *as_owner("account", "create", "new-co", "--name", "New", "--tax-id", number),
         "--country",
         country,
     )
-    line = refused(created, 6)
+    line, _ = failure(created, 6)
     if "country" in why or why == "three-letter code":
         assert "supported" in line and all(cc in line for cc in ("AR", "BR", "PE", "US"))
-    refused(cli(*owner("account", "set-tax-id", ACME, number, "--country", country)), 6)
+    failure(cli(*as_owner("account", "set-tax-id", ACME, number, "--country", country)), 6)
     assert snapshot.unchanged()
 
 
@@ -204,25 +181,25 @@ def test_a_bad_tax_id_is_refused(
 @pytest.mark.parametrize("slug", SLUGS, ids=_id)
 def test_a_bad_slug_is_refused(cli: Cli, snapshot: Snapshot, slug: str) -> None:
     # after `--`, so that "-acme" reaches the validator rather than Typer's option parser
-    refused(cli(*owner("account", "create", "--name", "Acme", "--", slug)), 6)
-    refused(cli(*owner("profile", "create", "--preset", "soporte", "-a", ACME, "--", slug)), 6)
-    refused(cli(*owner("collaborator", "set-profile", "-a", ACME, "--", BOB, slug)), 3, 6)
+    failure(cli(*as_owner("account", "create", "--name", "Acme", "--", slug)), 6)
+    failure(cli(*as_owner("profile", "create", "--preset", "soporte", "-a", ACME, "--", slug)), 6)
+    failure(cli(*as_owner("collaborator", "set-profile", "-a", ACME, "--", BOB, slug)), 3, 6)
     # looked up rather than created (SPEC is silent: not found or invalid); an empty -a is
     # no -a at all, as an empty $COLABCTL_ACCOUNT is
     if slug:
-        refused(cli(*owner("profile", "list", f"--account={slug}")), 3, 6)
-        refused(cli("--as", BOB, "accept", "--", slug), 3, 6)
+        failure(cli(*as_owner("profile", "list", f"--account={slug}")), 3, 6)
+        failure(cli("--as", BOB, "accept", "--", slug), 3, 6)
     assert snapshot.unchanged()
 
 
 @pytest.mark.parametrize("text", TEXTS, ids=_id)
 def test_bad_free_text_is_refused(cli: Cli, snapshot: Snapshot, text: str) -> None:
-    refused(cli("login", OWNER, "--name", text), 6)
-    refused(cli(*owner("account", "create", "new-co", "--name", text)), 6)
+    failure(cli("login", OWNER, "--name", text), 6)
+    failure(cli(*as_owner("account", "create", "new-co", "--name", text)), 6)
     if text:  # --description "" means no description given (see the module's docstring)
-        create = owner("profile", "create", "new-prof", "--preset", "soporte")
-        refused(cli(*create, "--description", text, "-a", ACME), 6)
-    refused(cli(*owner("profile", "edit", "soporte", "--description", text, "-a", ACME)), 6)
+        create = as_owner("profile", "create", "new-prof", "--preset", "soporte")
+        failure(cli(*create, "--description", text, "-a", ACME), 6)
+    failure(cli(*as_owner("profile", "edit", "soporte", "--description", text, "-a", ACME)), 6)
     assert snapshot.unchanged()
 
 
@@ -258,7 +235,7 @@ def test_a_huge_hostile_argument_is_echoed_short_and_on_one_line(
 ) -> None:
     """Whatever is looked up and not found is quoted in the error: escaped (the newline and
     the bidi override show as escapes) and cut, not 10,000 characters long."""
-    line = refused(cli(*owner(*args)), 3, 6)
+    line, _ = failure(cli(*as_owner(*args)), 3, 6)
     assert len(line) < 200, len(line)
     assert '"x\\n\\u202eyyy' in line and f"({len(LONG)} characters)" in line, line
     assert snapshot.unchanged()
@@ -266,12 +243,12 @@ def test_a_huge_hostile_argument_is_echoed_short_and_on_one_line(
 
 @pytest.mark.parametrize("text", SAFE_TEXTS, ids=_id)
 def test_hostile_looking_text_is_stored_verbatim(cli: Cli, store: Path, text: str) -> None:
-    assert cli(*owner("account", "create", "new-co", "--name", text)).exit_code == 0
-    shown = cli(*owner("account", "show", "new-co", "--json"))
+    assert cli(*as_owner("account", "create", "new-co", "--name", text)).exit_code == 0
+    shown = cli(*as_owner("account", "show", "new-co", "--json"))
     assert json.loads(shown.stdout)["name"] == text
     renamed = cli("login", OWNER, "--name", text)
     assert renamed.exit_code == 0, renamed.stderr
-    listed = cli(*owner("account", "list", "--json"))
+    listed = cli(*as_owner("account", "list", "--json"))
     assert {a["slug"] for a in json.loads(listed.stdout)} == {ACME, "new-co"}
     assert any(line.startswith('INSERT INTO "users"') for line in dump(store))
 
@@ -300,11 +277,8 @@ def test_invalid_utf8_in_a_real_argv(
         capture_output=True,
         timeout=60,
     )
-    stderr = done.stderr.decode("utf-8")  # what colabctl prints is UTF-8, whatever it got
-    assert done.returncode == code, stderr
-    assert done.stdout == b"" and "Traceback" not in stderr
-    lines = stderr.splitlines()
-    assert lines[0].startswith("error: ") and len(lines) <= 2
+    # what colabctl prints is UTF-8, whatever it got
+    error_lines(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"), code)
     assert dump(store) == before
 
 
@@ -319,7 +293,7 @@ _CONTENT_RULES = {
 
 
 def _from(cli: Cli, path: Path | str) -> Result:
-    return cli(*owner("profile", "create", "from-file", "--from", str(path), "-a", ACME))
+    return cli(*as_owner("profile", "create", "from-file", "--from", str(path), "-a", ACME))
 
 
 @pytest.mark.parametrize(
@@ -330,7 +304,7 @@ def test_a_malformed_preset_file_is_refused(cli: Cli, snapshot: Snapshot, path: 
         preset = parse_preset(path.read_bytes(), str(path))
         if not preset.permissions:
             raise Invalid("no permissions")  # what profile create says of an empty list
-    line = refused(_from(cli, path), 6)
+    line, _ = failure(_from(cli, path), 6)
     if path.name != "empty_permissions.toml":  # well-formed; refused by profile create
         assert path.name in line
     raw = path.read_bytes()
@@ -351,7 +325,7 @@ def test_a_presets_free_text_obeys_the_rules_of_description(
 ) -> None:
     """SPEC 4: titles (and, as `--description` shows, descriptions) are free text: no
     control characters. A file must not smuggle in what the option refuses."""
-    line = refused(_from(cli, DATA / "presets" / name), 6)
+    line, _ = failure(_from(cli, DATA / "presets" / name), 6)
     assert name in line
     assert snapshot.unchanged()
 
@@ -392,7 +366,7 @@ def test_a_generated_bad_preset_is_refused(
     cli: Cli, snapshot: Snapshot, tmp_path: Path, kind: str
 ) -> None:
     path = _generated(tmp_path, kind)
-    line = refused(_from(cli, path), 6)
+    line, _ = failure(_from(cli, path), 6)
     assert path.name in line
     if path.is_file():
         with pytest.raises(ColabError):
@@ -401,8 +375,8 @@ def test_a_generated_bad_preset_is_refused(
 
 
 def test_preset_and_from_together_are_refused(cli: Cli, snapshot: Snapshot) -> None:
-    both = owner("profile", "create", "x-y", "--preset", "soporte", "--from")
-    refused(cli(*both, str(PRESETS[0]), "-a", ACME), 6)
+    both = as_owner("profile", "create", "x-y", "--preset", "soporte", "--from")
+    failure(cli(*both, str(PRESETS[0]), "-a", ACME), 6)
     assert snapshot.unchanged()
 
 
@@ -414,7 +388,7 @@ _LINE = json.dumps({"user": BOB, "account": ACME, "permission": "products.view"}
 def _batch(cli: Cli, tmp_path: Path, raw: bytes) -> Result:
     path = tmp_path / "checks.jsonl"
     path.write_bytes(raw)
-    return cli(*owner("can", "--batch", str(path)))
+    return cli(*as_owner("can", "--batch", str(path)))
 
 
 def _outputs(result: Result) -> list[dict[str, Any]]:
@@ -501,7 +475,7 @@ def test_batch_file_that_cannot_be_read_is_invalid_input(
     path = tmp_path / "checks.jsonl"
     if kind == "a-folder":
         path.mkdir()
-    line = refused(cli(*owner("can", "--batch", str(path))), 6)
+    line, _ = failure(cli(*as_owner("can", "--batch", str(path))), 6)
     assert "checks.jsonl" in line
     assert snapshot.unchanged()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CNPJ, OWNER, Cli, FakeClock, ctx_for, dump
+from conftest import CNPJ, OWNER, Cli, FakeClock, ctx_for, dump, ok, refused
 from typer.testing import Result
 
 from colabctl.core import users
@@ -29,33 +29,6 @@ ALL_IDS = [p.id for p in catalog().permissions]
 
 
 # -- helpers ----------------------------------------------------------------------
-
-
-def ok(result: Result, code: int = 0) -> Result:
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stdout + result.stderr
-    return result
-
-
-def assert_failure(result: Result, code: int, *, hint: str | None = None) -> None:
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.splitlines()
-    assert lines and lines[0].startswith("error: "), lines
-    assert len(lines) <= 2, lines
-    if len(lines) == 2:
-        assert lines[1].startswith("hint: "), lines
-    assert "Traceback" not in result.stdout + result.stderr
-    assert result.stdout == ""
-    if hint is not None:
-        assert len(lines) == 2 and hint in lines[1], lines
-
-
-def refused(cli: Cli, db_path: Path, code: int, *args: str, hint: str | None = None) -> Result:
-    before = dump(db_path)
-    result = cli(*args)
-    assert_failure(result, code, hint=hint)
-    assert dump(db_path) == before
-    return result
 
 
 def preset_ids(name: str) -> list[str]:

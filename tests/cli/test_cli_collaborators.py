@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CNPJ, OWNER, Cli, FakeClock, ctx_for, dump
+from conftest import CNPJ, OWNER, Cli, FakeClock, ctx_for, dump, ok, refused
 from typer.testing import Result
 
 from colabctl.core import users
@@ -30,39 +30,6 @@ TECNICO_HAS = "tools.listboss"  # in tecnico, not in soporte
 
 
 # -- helpers ----------------------------------------------------------------------
-
-
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stdout + result.stderr
-    return result
-
-
-def assert_failure(result: Result, code: int, *, hint: str | None = None) -> None:
-    """SPEC 3: the exit code, one `error:` line (plus an optional `hint:`), no traceback."""
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.splitlines()
-    assert lines, "no error message"
-    assert lines[0].startswith("error: "), lines
-    assert len(lines) <= 2, lines
-    if len(lines) == 2:
-        assert lines[1].startswith("hint: "), lines
-    assert "Traceback" not in result.stdout + result.stderr
-    assert result.stdout == ""
-    if hint is not None:
-        assert len(lines) == 2, f"expected a hint naming {hint!r}: {lines}"
-        assert hint in lines[1], lines
-
-
-def refused(
-    cli: Cli, db_path: Path, code: int, *args: str, hint: str | None = None, **kw: Any
-) -> Result:
-    """Run a command that must fail with `code` and leave the store exactly as it was."""
-    before = dump(db_path)
-    result = cli(*args, **kw)
-    assert_failure(result, code, hint=hint)
-    assert dump(db_path) == before, f"{args} changed the store"
-    return result
 
 
 def register(db_path: Path, clock: FakeClock, *emails: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CNPJ, OWNER, Cli, FakeClock, dump
+from conftest import CNPJ, OWNER, Cli, FakeClock, dump, failure, ok
 from typer.testing import CliRunner, Result
 
 import colabctl
@@ -32,31 +32,10 @@ SPEC_JSON_PERMISSION_KEYS = {"id", "category", "label", "risk", "owner_only"}
 SPEC_JSON_PROFILE_KEYS = {"name", "account", "description", "permissions", "collaborators"}
 
 
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    return result
-
-
 def as_json(result: Result) -> Any:
     """The one JSON document on stdout (json.loads refuses anything around it)."""
     ok(result)
     return json.loads(result.stdout)
-
-
-def failed(result: Result, code: int) -> tuple[str, str | None]:
-    """Assert the failure shape; return the error line and the hint line (if any)."""
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert 1 <= len(lines) <= 2, lines
-    assert lines[0].startswith("error: "), lines
-    hint = None
-    if len(lines) == 2:
-        assert lines[1].startswith("hint: "), lines
-        hint = lines[1]
-    return lines[0], hint
 
 
 @pytest.fixture
@@ -279,7 +258,7 @@ def test_failure(
         assert "Traceback" not in result.stderr
         unchanged()
         return
-    error, hint = failed(result, code)
+    error, hint = failure(result, code)
     if needle is not None:
         assert needle.format(**world) in f"{error}\n{hint or ''}"
     unchanged()
@@ -331,7 +310,7 @@ def test_emails_differing_only_in_case_are_one_user(cli: Cli, db_path: Path) -> 
 def test_a_bad_email_on_a_fresh_store_creates_nothing(
     cli: Cli, db_path: Path, tmp_path: Path
 ) -> None:
-    failed(cli("login", "not-an-email"), 6)
+    failure(cli("login", "not-an-email"), 6)
     assert not db_path.exists()
     assert not (tmp_path / "config.toml").exists()
 
@@ -341,7 +320,7 @@ def test_logout(cli: Cli, ana: str, db_path: Path) -> None:
     result = ok(cli("logout"))
     assert result.stdout == ""
     assert dump(db_path) == before
-    _, hint = failed(cli("whoami"), 5)
+    _, hint = failure(cli("whoami"), 5)
     assert hint is not None
     assert "colabctl login" in hint
     ok(cli("logout"))  # nobody logged in: still fine
@@ -375,7 +354,7 @@ def test_actor_acts_as_who_it_names(cli: Cli, three: None) -> None:
         as_json(cli("account", "show", "de-bob", "--json", env={"COLABCTL_USER": BOB}))["owner"]
         == BOB
     )
-    failed(cli("account", "show", "de-bob"), 5)  # carla (config) is not bob
+    failure(cli("account", "show", "de-bob"), 5)  # carla (config) is not bob
 
 
 @pytest.mark.parametrize("where", ["as", "env"])
@@ -387,7 +366,7 @@ def test_unregistered_actor_is_forbidden(
         result = cli("--as", nobody, "account", "create", "zz", "--name", "Z")
     else:
         result = cli("account", "create", "zz", "--name", "Z", env={"COLABCTL_USER": nobody})
-    error, hint = failed(result, 5)
+    error, hint = failure(result, 5)
     assert nobody in error
     assert hint is not None
     assert "colabctl login" in hint
@@ -398,7 +377,7 @@ def test_config_user_missing_from_the_store_is_forbidden(
     cli: Cli, three: None, tmp_path: Path
 ) -> None:
     other = tmp_path / "other.db"
-    _, hint = failed(cli("--db", str(other), "account", "list"), 5)
+    _, hint = failure(cli("--db", str(other), "account", "list"), 5)
     assert hint is not None
     assert "colabctl login" in hint
     assert not other.exists()
@@ -407,7 +386,7 @@ def test_config_user_missing_from_the_store_is_forbidden(
 def test_no_actor_is_forbidden(cli: Cli, ana: str, db_path: Path) -> None:
     ok(cli("logout"))
     before = dump(db_path)
-    _, hint = failed(cli("account", "create", "zz", "--name", "Z"), 5)
+    _, hint = failure(cli("account", "create", "zz", "--name", "Z"), 5)
     assert hint is not None
     assert "colabctl login" in hint
     assert dump(db_path) == before
@@ -451,7 +430,7 @@ def test_account_create_without_a_tax_id_is_not_a_legal_entity(cli: Cli, ana: st
 
 def test_set_tax_id_makes_a_legal_entity(cli: Cli, ana: str) -> None:
     ok(cli("account", "create", PLAIN, "--name", "Acme Personal"))
-    failed(cli("profile", "create", "soporte", "--preset", "soporte", "-a", PLAIN), 5)
+    failure(cli("profile", "create", "soporte", "--preset", "soporte", "-a", PLAIN), 5)
     ok(cli("account", "set-tax-id", PLAIN, "A13585625", "--country", "ES"))
     shown = as_json(cli("account", "show", PLAIN, "--json"))
     assert shown["legal_entity"] is True
@@ -498,7 +477,7 @@ def test_set_tax_id_refuses_a_persons_number(
 ) -> None:
     # a well-formed number, so the refusal is for being a person's
     assert importlib.import_module(module).is_valid(number)
-    error, _ = failed(cli("account", "set-tax-id", ACME, number, "--country", country), 6)
+    error, _ = failure(cli("account", "set-tax-id", ACME, number, "--country", country), 6)
     assert "person" in error
     unchanged()
 
@@ -506,7 +485,7 @@ def test_set_tax_id_refuses_a_persons_number(
 def test_unsupported_country_lists_the_supported_ones(
     cli: Cli, legal_account: str, unchanged: Callable[[], None]
 ) -> None:
-    error, hint = failed(cli("account", "set-tax-id", ACME, "DE123456789", "--country", "DE"), 6)
+    error, hint = failure(cli("account", "set-tax-id", ACME, "DE123456789", "--country", "DE"), 6)
     text = f"{error} {hint or ''}"
     assert all(code in text for code in SUPPORTED), text
     unchanged()
@@ -655,7 +634,7 @@ def test_preset_show(cli: Cli) -> None:
 
 
 def test_unknown_preset_is_not_found_and_creates_no_store(cli: Cli, db_path: Path) -> None:
-    _, hint = failed(cli("preset", "show", "nope"), 3)
+    _, hint = failure(cli("preset", "show", "nope"), 3)
     assert hint is not None
     assert "soporte" in hint
     assert not db_path.exists()
@@ -753,7 +732,7 @@ def test_profile_from_a_file_plus_perms(cli: Cli, legal_account: str, tmp_path: 
 def test_unknown_permission_suggests_the_closest(
     cli: Cli, legal_account: str, unchanged: Callable[[], None]
 ) -> None:
-    error, hint = failed(
+    error, hint = failure(
         cli("profile", "create", "otro", "--perm", "Solicitar Reembolso", "-a", ACME), 6
     )
     assert "Solicitar Reembolso" in error
@@ -770,7 +749,7 @@ def test_legal_entity_gate_names_set_tax_id(cli: Cli, ana: str, db_path: Path) -
         ["profile", "create", "soporte", "--preset", "soporte", "-a", PLAIN],
         ["profile", "create", "soporte", "--perm", "products.view"],  # the only account
     ):
-        _, hint = failed(cli(*args), 5)
+        _, hint = failure(cli(*args), 5)
         assert hint is not None
         assert "account set-tax-id" in hint
     assert dump(db_path) == before
@@ -865,7 +844,7 @@ def test_profile_edit_leaving_nothing_is_invalid(
     cli: Cli, legal_account: str, unchanged: Callable[[], None]
 ) -> None:
     removes = [arg for perm in preset_ids(cli, "soporte") for arg in ("--remove", perm)]
-    failed(cli("profile", "edit", "soporte", *removes, "-a", ACME), 6)
+    failure(cli("profile", "edit", "soporte", *removes, "-a", ACME), 6)
     unchanged()
 
 
@@ -874,7 +853,7 @@ def test_profile_edit_leaving_nothing_is_invalid(
 
 def test_profile_delete_unheld(cli: Cli, legal_account: str) -> None:
     ok(cli("profile", "delete", "tecnico", "-a", ACME))
-    failed(cli("profile", "show", "tecnico", "-a", ACME), 3)
+    failure(cli("profile", "show", "tecnico", "-a", ACME), 3)
     assert [p["name"] for p in as_json(cli("profile", "list", "-a", ACME, "--json"))] == ["soporte"]
 
 
@@ -884,7 +863,7 @@ def test_profile_delete_held_needs_reassign(
 ) -> None:
     request.getfixturevalue(holder)
     before = dump(db_path)
-    _, hint = failed(cli("profile", "delete", "soporte", "-a", ACME), 4)
+    _, hint = failure(cli("profile", "delete", "soporte", "-a", ACME), 4)
     assert hint is not None
     assert "--reassign" in hint
     assert dump(db_path) == before
@@ -896,7 +875,7 @@ def test_profile_delete_reassign_moves_the_holders(
 ) -> None:
     request.getfixturevalue(holder)
     ok(cli("profile", "delete", "soporte", "--reassign", "tecnico", "-a", ACME))
-    failed(cli("profile", "show", "soporte", "-a", ACME), 3)
+    failure(cli("profile", "show", "soporte", "-a", ACME), 3)
     assert profile_json(cli, "tecnico")["collaborators"] == [BOB]
     member = as_json(cli("collaborator", "show", BOB, "-a", ACME, "--json"))
     assert member["profile"] == "tecnico"
@@ -907,7 +886,7 @@ def test_profile_delete_unknown_reassign_deletes_nothing(
     cli: Cli, invited: str, db_path: Path
 ) -> None:
     before = dump(db_path)
-    failed(cli("profile", "delete", "soporte", "--reassign", "nope", "-a", ACME), 3)
+    failure(cli("profile", "delete", "soporte", "--reassign", "nope", "-a", ACME), 3)
     assert dump(db_path) == before
     assert profile_json(cli, "soporte")["collaborators"] == [BOB]
 
@@ -938,5 +917,5 @@ def test_profile_export_of_nothing_writes_no_file(
     cli: Cli, legal_account: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "nope.toml"
-    failed(cli("profile", "export", "nope", "-o", str(path), "-a", ACME), 3)
+    failure(cli("profile", "export", "nope", "-o", str(path), "-a", ACME), 3)
     assert not path.exists()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CNPJ, OWNER, Cli, FakeClock, dump
+from conftest import CNPJ, OWNER, Cli, FakeClock, as_owner, dump
 
 ACME = "acme-cursos"
 BETA = "beta-digital"
@@ -45,10 +45,6 @@ def audit_rows(db_path: Path) -> list[dict[str, Any]]:
 def ok(cli: Cli, *args: str) -> None:
     result = cli(*args)
     assert result.exit_code == 0, (args, result.stdout, result.stderr)
-
-
-def as_owner(*args: str) -> tuple[str, ...]:
-    return ("--as", OWNER, *args)
 
 
 def raw(db_path: Path, *statements: str, params: tuple[Any, ...] = ()) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import CNPJ, OWNER, Cli, FakeClock
+from conftest import CNPJ, OWNER, Cli, FakeClock, failure
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -240,8 +240,7 @@ def test_profile_create_from_any_file_answers_with_a_spec_exit_code(
         expected = parse_preset(raw, str(path)).permissions
         assert set(json.loads(shown.stdout)["permissions"]) == set(expected)
     else:
-        assert result.exit_code == 6, result.stderr
-        _one_error_line(result.stderr)
+        failure(result, 6)
 
 
 # -- can --batch -----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import platformdirs
 import pytest
-from conftest import CNPJ, OWNER, Cli, FakeClock, dump
+from conftest import CNPJ, OWNER, Cli, FakeClock, dump, failure
 from sqlite_utils import Database
 
 from colabctl.store import db as store_db
@@ -40,22 +40,6 @@ def side(path: Path, suffix: str) -> Path:
 def store_files(path: Path) -> list[Path]:
     """The store and every SQLite side file of it that exists."""
     return [p for p in (path, *(side(path, s) for s in SIDE_FILES)) if p.exists()]
-
-
-def assert_one_error(result: object, code: int) -> str:
-    exit_code: int = result.exit_code  # type: ignore[attr-defined]
-    stdout: str = result.stdout  # type: ignore[attr-defined]
-    stderr: str = result.stderr  # type: ignore[attr-defined]
-    assert exit_code == code, (stdout, stderr)
-    assert stdout == ""
-    assert "Traceback" not in stderr
-    lines = stderr.splitlines()
-    assert lines, "no error line"
-    assert lines[0].startswith("error: ")
-    assert [line for line in lines if line.startswith("error:")] == [lines[0]]
-    assert all(line.startswith("hint: ") for line in lines[1:]), lines
-    assert len(lines) <= 2, lines
-    return lines[0]
 
 
 @contextmanager
@@ -265,7 +249,7 @@ def test_a_failed_write_on_a_missing_store_writes_no_data(cli: Cli, db_path: Pat
     """Decision (SPEC is silent): a failing first write may leave the migrated, empty
     store it opened behind, but never a row of its own."""
     result = cli("account", "create", ACCOUNT, "--name", "Acme")  # nobody logged in
-    assert_one_error(result, 5)
+    failure(result, 5)
     rows = [line for line in dump(db_path) if line.startswith("INSERT INTO")]
     assert all(line.startswith('INSERT INTO "_sqlite_migrations"') for line in rows), rows
 
@@ -315,7 +299,7 @@ NEWER_WRITES = [
 @pytest.mark.parametrize("args", NEWER_READS + NEWER_WRITES, ids=lambda a: " ".join(a[:2]))
 def test_a_newer_store_is_refused_untouched(cli: Cli, newer_store: Path, args: list[str]) -> None:
     before = file_bytes(newer_store)
-    error = assert_one_error(cli("--as", OWNER, *args), 7)
+    error = failure(cli("--as", OWNER, *args), 7)[0]
     assert "newer" in error
     assert file_bytes(newer_store) == before
     version = sqlite3.connect(newer_store)
@@ -338,7 +322,7 @@ def test_a_file_that_is_not_sqlite_is_refused_untouched(cli: Cli, db_path: Path)
     db_path.write_bytes(b"these are my notes, not a database\n" * 200)
     before = db_path.read_bytes()
     for args in (["account", "list"], ["login", OWNER]):
-        assert_one_error(cli("--as", OWNER, *args), 7)
+        failure(cli("--as", OWNER, *args), 7)
         assert db_path.read_bytes() == before
 
 
@@ -436,7 +420,7 @@ def test_a_failing_write_rolls_its_one_transaction_back(
 ) -> None:
     before = dump(db_path)
     traced()
-    assert_one_error(cli(*args), code)
+    failure(cli(*args), code)
     assert_one_transaction(traced(), committed=False)
     assert dump(db_path) == before
 
@@ -450,7 +434,7 @@ def test_a_failed_command_undoes_what_it_wrote_before_failing(
     before = dump(db_path)
     assert cli("collaborator", "list", "-a", team, "--json").exit_code == 0  # a read
     assert dump(db_path) == before
-    assert_one_error(cli("account", "create", team, "--name", "Again"), 4)
+    failure(cli("account", "create", team, "--name", "Again"), 4)
     assert dump(db_path) == before
     # a command that succeeds does record the expiry
     assert cli("account", "create", "otra", "--name", "Otra").exit_code == 0
@@ -503,7 +487,7 @@ def test_a_locked_store_is_a_store_error_and_reads_go_on(
     holder = sqlite3.connect(db_path, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")  # another process is writing
-        error = assert_one_error(cli("account", "create", "otra", "--name", "Otra"), 7)
+        error = failure(cli("account", "create", "otra", "--name", "Otra"), 7)[0]
         assert "locked" in error
         # WAL: readers are not blocked by a writer
         listed = cli("account", "list", "--json")

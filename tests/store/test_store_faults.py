@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CNPJ, OWNER
+from conftest import CNPJ, OWNER, dump, error_lines
 
 from colabctl.core import audit, collaborators, profiles
 from colabctl.core.accounts import create as create_account
@@ -80,27 +80,12 @@ def colabctl(
 
 
 def one_error(done: subprocess.CompletedProcess[str], code: int = 7) -> str:
-    """Exit `code`, nothing on stdout, exactly one `error:` line and at most a `hint:`."""
-    assert done.returncode == code, (done.args, done.stdout, done.stderr)
-    assert done.stdout == ""
-    assert "Traceback" not in done.stderr
-    lines = done.stderr.splitlines()
-    assert 1 <= len(lines) <= 2, lines
-    assert lines[0].startswith("error: ")
-    assert all(line.startswith("hint: ") for line in lines[1:]), lines
-    return lines[0]
+    """Exit `code` (a store fault unless told), with SPEC's one `error:` line."""
+    return error_lines(done.returncode, done.stdout, done.stderr, code)[0]
 
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def dump(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def intact(db: Path) -> None:
