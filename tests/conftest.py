@@ -173,22 +173,13 @@ def owner_ctx(db_path: Path, clock: FakeClock) -> Context:
 @pytest.fixture
 def legal_account(cli: Cli) -> str:
     """ana owns acme-cursos, a legal entity (CNPJ), with the soporte and tecnico presets."""
-    assert cli("login", OWNER, "--name", "Ana Souza").exit_code == 0
-    assert (
-        cli(
-            "account",
-            "create",
-            "acme-cursos",
-            "--name",
-            "Acme Cursos",
-            "--tax-id",
-            CNPJ,
-            "--country",
-            "BR",
-        ).exit_code
-        == 0
-    )
-    for preset in ("soporte", "tecnico"):
-        result = cli("profile", "create", preset, "--preset", preset, "-a", "acme-cursos")
-        assert result.exit_code == 0, result.stderr
-    return "acme-cursos"
+    ok(cli("login", OWNER, "--name", "Ana Souza"))
+    return create_legal_account(cli, "acme-cursos", "Acme Cursos", "soporte", "tecnico")
+
+
+def create_legal_account(cli: Cli, slug: str, name: str, *presets: str) -> str:
+    """The logged-in user creates SLUG, a Brazilian legal entity, with a profile per preset."""
+    ok(cli("account", "create", slug, "--name", name, "--tax-id", CNPJ, "--country", "BR"))
+    for preset in presets:
+        ok(cli("profile", "create", preset, "--preset", preset, "-a", slug))
+    return slug

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CNPJ, OWNER, Cli, FakeClock, ctx_for, dump, ok, refused
+from conftest import OWNER, Cli, FakeClock, create_legal_account, ctx_for, dump, ok, refused
 from typer.testing import Result
 
 from colabctl.core import users
@@ -427,20 +427,7 @@ def test_who_can_refusals(cli: Cli, people: str, db_path: Path) -> None:
 
 
 def test_who_can_all_accounts(cli: Cli, people: str) -> None:
-    ok(
-        cli(
-            "account",
-            "create",
-            "beta-cursos",
-            "--name",
-            "Beta",
-            "--tax-id",
-            CNPJ,
-            "--country",
-            "BR",
-        )
-    )
-    ok(cli("profile", "create", "soporte", "--preset", "soporte", "-a", "beta-cursos"))
+    create_legal_account(cli, "beta-cursos", "Beta", "soporte")
     ok(cli("invite", CAIO, "--profile", "soporte", "-a", "beta-cursos"))
     ok(cli("--as", CAIO, "accept", "beta-cursos"))
     ok(cli("--as", BEA, "account", "create", "bea-shop", "--name", "Bea Shop"))

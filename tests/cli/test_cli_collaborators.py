@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CNPJ, OWNER, Cli, FakeClock, ctx_for, dump, ok, refused
+from conftest import OWNER, Cli, FakeClock, create_legal_account, ctx_for, dump, ok, refused
 from typer.testing import Result
 
 from colabctl.core import users
@@ -571,20 +571,7 @@ def test_a_collaborator_cannot_read_another_account(
 def several(cli: Cli, legal_account: str, db_path: Path, clock: FakeClock) -> None:
     """ana owns acme-cursos and beta-cursos; bea owns bea-shop, is active (soporte) in
     acme-cursos and pending (tecnico) in beta-cursos; zed is registered, nowhere."""
-    ok(
-        cli(
-            "account",
-            "create",
-            "beta-cursos",
-            "--name",
-            "Beta",
-            "--tax-id",
-            CNPJ,
-            "--country",
-            "BR",
-        )
-    )
-    ok(cli("profile", "create", "tecnico", "--preset", "tecnico", "-a", "beta-cursos"))
+    create_legal_account(cli, "beta-cursos", "Beta", "tecnico")
     invite(cli, BEA, "soporte")
     ok(cli("--as", OWNER, "invite", BEA, "--profile", "tecnico", "-a", "beta-cursos"))
     register(db_path, clock, BEA, ZED)
