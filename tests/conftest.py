@@ -150,6 +150,17 @@ def refused(
     return result
 
 
+def hidden(cli: Cli, db_path: Path, slug: str, *args: str) -> Result:
+    """An outsider's command about SLUG: refused with exactly what a missing account gets
+    (exit 3, the same two lines), so it tells them nothing, not even that SLUG exists."""
+    result = refused(cli, db_path, 3, *args)
+    assert result.stderr.splitlines() == [
+        f'error: no account "{slug}"',
+        "hint: `colabctl account list` shows yours",
+    ], result.stderr
+    return result
+
+
 @pytest.fixture
 def unchanged(db_path: Path) -> Callable[[], None]:
     """Call once to snapshot; the returned checker asserts the store is byte-for-byte as it was."""

@@ -30,11 +30,11 @@ from typer.testing import Result
 
 from colabctl.core import collaborators, profiles
 from colabctl.core.accounts import create as create_account
-from colabctl.core.errors import ColabError, Invalid
 from colabctl.core.presets import parse_preset
 from colabctl.core.session import Context
 from colabctl.core.taxid import validate_business_tax_id
 from colabctl.core.users import register
+from colabctl.errors import ColabError, Invalid
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "bad"
 ACME = "acme-cursos"

@@ -10,7 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import OWNER, Cli, FakeClock, create_legal_account, ctx_for, dump, ok, refused
+from conftest import (
+    OWNER,
+    Cli,
+    FakeClock,
+    create_legal_account,
+    ctx_for,
+    dump,
+    hidden,
+    ok,
+    refused,
+)
 from typer.testing import Result
 
 from colabctl.core import users
@@ -529,7 +539,10 @@ def test_only_the_owner_manages_the_team(
     cli: Cli, team: str, db_path: Path, clock: FakeClock, actor: str, mutation: str
 ) -> None:
     register(db_path, clock, ZED)
-    refused(cli, db_path, 5, "--as", actor, *MUTATIONS[mutation])
+    if actor == ZED:  # an outsider is told nothing: not even that the account exists
+        hidden(cli, db_path, ACME, "--as", actor, *MUTATIONS[mutation])
+    else:  # a collaborator knows it does
+        refused(cli, db_path, 5, "--as", actor, *MUTATIONS[mutation])
     # and the same command by the owner goes through
     ok(cli("--as", OWNER, *MUTATIONS[mutation]))
 
@@ -559,8 +572,8 @@ def test_a_collaborator_cannot_read_another_account(
     cli: Cli, team: str, db_path: Path, clock: FakeClock
 ) -> None:
     register(db_path, clock, ZED)
-    refused(cli, db_path, 5, "--as", ZED, "collaborator", "list", "-a", ACME)
-    refused(cli, db_path, 5, "--as", CAIO, "collaborator", "list", "-a", ACME)  # only pending
+    hidden(cli, db_path, ACME, "--as", ZED, "collaborator", "list", "-a", ACME)
+    hidden(cli, db_path, ACME, "--as", CAIO, "collaborator", "list", "-a", ACME)  # only pending
     assert ok(cli("--as", BEA, "collaborator", "list", "-a", ACME, "--json")).stdout
 
 
@@ -633,22 +646,35 @@ def test_whoami_in_an_account(cli: Cli, several: None) -> None:
 
 
 def test_whoami_in_an_account_without_a_role(cli: Cli, several: None, db_path: Path) -> None:
-    refused(cli, db_path, 5, "--as", BEA, "whoami", "--account", "beta-cursos", "--json")  # pending
-    refused(cli, db_path, 5, "--as", ZED, "whoami", "--account", ACME, "--json")
+    # a pending invitee was told of the account: 5, and the way in
+    pending = ["--as", BEA, "whoami", "--account", "beta-cursos", "--json"]
+    refused(cli, db_path, 5, *pending, hint="colabctl accept beta-cursos")
+    # so was a former collaborator
+    ok(cli("--as", OWNER, "collaborator", "remove", BEA, "-a", ACME))
+    refused(cli, db_path, 5, "--as", BEA, "whoami", "--account", ACME, hint="whoami")
+    # a stranger learns nothing
+    hidden(cli, db_path, ACME, "--as", ZED, "whoami", "--account", ACME, "--json")
     refused(cli, db_path, 3, "--as", BEA, "whoami", "--account", "no-such", "--json")
 
 
-def test_use_belongs_to_the_logged_in_user_not_to_as(
-    cli: Cli, several: None, db_path: Path, tmp_path: Path
-) -> None:
-    """`--as X use SLUG` must neither log X in nor give the logged-in user X's account."""
+def test_use_belongs_to_whoever_acts(cli: Cli, several: None, db_path: Path) -> None:
+    """`use` sets the current account of the actor (--as, $COLABCTL_USER or the logged-in
+    user), and never moves anyone else's: a CI job and a person can share one config."""
     ok(cli("login", BEA))
-    config = tmp_path / "config.toml"
-    before = config.read_bytes()
-    result = refused(cli, db_path, 6, "--as", OWNER, "use", "beta-cursos", hint="login")
-    assert OWNER in result.stderr
-    assert config.read_bytes() == before
-    assert whoami(cli)["user"] == BEA
+    ok(cli("use", "bea-shop"))
+    ok(cli("--as", OWNER, "use", "beta-cursos"))
+    ok(cli("use", ACME, env={"COLABCTL_USER": CAIO.upper()}), 5)  # pending there: refused
+    assert [a["slug"] for a in whoami(cli)["accounts"] if a["current"]] == ["bea-shop"]
+    assert whoami(cli)["user"] == BEA  # --as logged nobody in
+    owner = whoami(cli, "--as", OWNER)
+    assert [a["slug"] for a in owner["accounts"] if a["current"]] == ["beta-cursos"]
+    ok(cli("use", ACME, env={"COLABCTL_USER": OWNER}))
+    owner = json.loads(ok(cli("whoami", "--json", env={"COLABCTL_USER": OWNER})).stdout)
+    assert [a["slug"] for a in owner["accounts"] if a["current"]] == [ACME]
+    assert [a["slug"] for a in whoami(cli)["accounts"] if a["current"]] == ["bea-shop"]
+    # each one's commands default to their own current account
+    assert json.loads(ok(cli("--as", OWNER, "collaborator", "list", "--json")).stdout)
+    assert json.loads(ok(cli("collaborator", "list", "--json")).stdout) == []  # bea-shop's
 
 
 def test_use_an_account_without_a_role_is_forbidden(
@@ -657,12 +683,14 @@ def test_use_an_account_without_a_role_is_forbidden(
     ok(cli("login", BEA))
     config = tmp_path / "config.toml"
     before = config.read_bytes()
-    refused(cli, db_path, 5, "use", "beta-cursos")  # only pending there
+    refused(cli, db_path, 5, "use", "beta-cursos", hint="accept")  # only pending there
     ok(cli("collaborator", "list", "-a", ACME))  # (a read: config untouched)
     refused(cli, db_path, 3, "use", "no-such-account")
     assert config.read_bytes() == before
     ok(cli("login", ZED))
-    refused(cli, db_path, 5, "use", ACME)
+    before = config.read_bytes()
+    hidden(cli, db_path, ACME, "use", ACME)
+    assert config.read_bytes() == before
 
 
 def test_an_ambiguous_account_names_the_choices(cli: Cli, several: None, db_path: Path) -> None:

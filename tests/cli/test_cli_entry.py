@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Cli
+from conftest import Cli, failure
 from typer.main import get_command
 
 from colabctl.cli import MOUNTS, build, command_of, main
@@ -129,3 +129,29 @@ def test_demo_builds_its_own_file_and_shows_it(cli: Cli, tmp_path: Path, db_path
         conn.close()
     verify = cli("--db", str(target), "audit", "verify")
     assert verify.exit_code == 0, verify.stdout
+
+
+def test_a_bug_exits_8_never_1(cli: Cli, monkeypatch: pytest.MonkeyPatch, db_path: Path) -> None:
+    """An unexpected exception is an internal error (8), with a hint to report it: never 1,
+    which a script reads as "no"."""
+    from colabctl.core import access
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(access, "can", broken)
+    result = cli("--as", "ana@example.com", "can", "bea@example.com", "products.view")
+    error, hint = failure(result, 8)
+    assert error == "error: internal error: KeyError: 'boom'"
+    assert hint is not None and "COLABCTL_DEBUG=1" in hint and "report" in hint
+    assert not db_path.exists()
+    # with COLABCTL_DEBUG=1 the traceback is the point
+    debug = cli(
+        "--as",
+        "a@example.com",
+        "can",
+        "b@example.com",
+        "products.view",
+        env={"COLABCTL_DEBUG": "1"},
+    )
+    assert isinstance(debug.exception, KeyError)

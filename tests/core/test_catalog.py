@@ -12,7 +12,7 @@ import unicodedata
 import pytest
 
 from colabctl.core.catalog import Catalog, Permission, catalog, resolve_lang
-from colabctl.core.errors import Invalid
+from colabctl.errors import Invalid
 
 # id -> (es label, risk), in SPEC's order
 SPEC_PERMISSIONS: dict[str, tuple[str, str]] = {

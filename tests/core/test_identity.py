@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from colabctl.core.errors import Invalid
 from colabctl.core.identity import email_key, normalize_email
+from colabctl.errors import Invalid
 
 
 @pytest.mark.parametrize(

@@ -39,8 +39,8 @@ from hypothesis.stateful import (
 
 from colabctl.core import access, accounts, collaborators, profiles, users
 from colabctl.core.catalog import catalog
-from colabctl.core.errors import ColabError, Forbidden
 from colabctl.core.session import Context, reading
+from colabctl.errors import ColabError, Forbidden, NotFound
 
 CNPJ = "11.222.333/0001-81"  # one tax ID on several accounts is allowed
 OWNERS = ["ana@example.com", "bruno@example.com"]
@@ -451,7 +451,8 @@ class LifecycleMachine(RuleBasedStateMachine):
     def someone_else_manages(
         self, data: st.DataObject, actor: str, action: str, email: str
     ) -> None:
-        """Only the owner manages the team: anyone else is forbidden, whatever the target."""
+        """Only the owner manages the team: an active collaborator is forbidden (5), anyone
+        else is told what a missing account would tell them (3), whatever the target."""
         slug = self.pick_slug(data)
         name = self.pick_name(data, slug)
         acct = self.account(slug)
@@ -466,8 +467,10 @@ class LifecycleMachine(RuleBasedStateMachine):
             "set-profile": lambda: collaborators.set_profile(ctx, email, name, account=slug),
             "delete": lambda: profiles.delete(ctx, name, account=slug),
         }
+        member = acct.members.get(key(actor))
+        knows = member is not None and member.effective(self.now) == "active"
         self.attempt(False, calls[action])
-        assert isinstance(self.last_error, Forbidden), self.last_error
+        assert isinstance(self.last_error, Forbidden if knows else NotFound), self.last_error
 
     # -- invariants --------------------------------------------------------------
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from colabctl.core.errors import Invalid
 from colabctl.core.names import clean_text, quoted, validate_slug
+from colabctl.errors import Invalid
 
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 

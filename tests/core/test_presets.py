@@ -16,7 +16,6 @@ from conftest import Cli
 
 from colabctl.core import profiles
 from colabctl.core.catalog import catalog
-from colabctl.core.errors import Invalid, NotFound
 from colabctl.core.presets import (
     MAX_PRESET_BYTES,
     Preset,
@@ -28,6 +27,7 @@ from colabctl.core.presets import (
     presets_dir,
 )
 from colabctl.core.session import Context
+from colabctl.errors import Invalid, NotFound
 
 SEED: dict[str, tuple[str, list[str]]] = {
     # preset name: (the seed's profile title, its permissions as the seed words them)

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from stdnum import exceptions as stdnum_errors
 
 import colabctl
-from colabctl.core.errors import Invalid
 from colabctl.core.taxid import SUPPORTED, TaxId, format_tax_id, validate_business_tax_id
+from colabctl.errors import Invalid
 
 MODULES = {
     "BR": "stdnum.br.cnpj",

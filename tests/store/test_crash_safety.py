@@ -33,11 +33,12 @@ from typing import Any
 import pytest
 from conftest import CNPJ, OWNER
 
-from colabctl.core import audit, profiles
+from colabctl.core import profiles
 from colabctl.core.accounts import create as create_account
 from colabctl.core.clock import iso, system_clock
 from colabctl.core.session import Context
 from colabctl.core.users import register
+from colabctl.store import audit
 from colabctl.store.db import open_for_write
 
 ACME = "acme-cursos"

@@ -410,7 +410,7 @@ FAILING_WRITES = [
     (["profile", "delete", "soporte", "-a", ACCOUNT], 4),
     (["profile", "delete", "soporte", "--reassign", "nope", "-a", ACCOUNT], 3),
     (["profile", "create", "soporte", "--preset", "soporte", "-a", ACCOUNT], 4),
-    (["--as", BOB, "profile", "create", "otro", "--preset", "soporte", "-a", ACCOUNT], 5),
+    (["--as", BOB, "profile", "create", "otro", "--preset", "soporte", "-a", ACCOUNT], 3),
 ]
 
 

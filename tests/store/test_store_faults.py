@@ -38,10 +38,11 @@ from typing import Any
 import pytest
 from conftest import CNPJ, OWNER, dump, error_lines
 
-from colabctl.core import audit, collaborators, profiles
+from colabctl.core import collaborators, profiles
 from colabctl.core.accounts import create as create_account
 from colabctl.core.session import Context
 from colabctl.core.users import register
+from colabctl.store import audit
 from colabctl.store.db import open_for_write
 
 ACME = "acme-cursos"

@@ -83,7 +83,7 @@ def _batch(source: str) -> None:
     import io
     import json
 
-    from colabctl.core.errors import Invalid
+    from colabctl.errors import Invalid
 
     # Undecodable bytes become lone surrogates, so that one bad line gets its own
     # error line while the others are still answered.

@@ -20,7 +20,7 @@ def demo(
     ),
 ) -> None:
     """Build a sample store (an owner, a legal entity, the four presets, a team) and show it."""
-    from colabctl.core import access, collaborators, demo, profiles
+    from colabctl.core import access, collaborators, demo, profiles, users
     from colabctl.core.catalog import resolve_lang
     from colabctl.core.session import Context
 
@@ -45,7 +45,7 @@ def demo(
         ),
     )
     output.matrix_table(access.matrix(owner, account=built.account), lang, by_category=True)
-    shared = access.whoami(Context(db=str(db), actor=built.shared))
+    shared = users.whoami(Context(db=str(db), actor=built.shared))
     output.rows(
         f"whoami, as {built.shared}",
         ["account", "name", "role"],

@@ -113,12 +113,12 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _mapped(exc: BaseException) -> typer.Exit | None:
-    """The one error mapping: domain errors, store faults, SQLite and OS errors."""
-    from colabctl.core.errors import ColabError
-    from colabctl.store.db import StoreFault
+def _mapped(exc: BaseException) -> typer.Exit:
+    """The one error mapping: domain errors, SQLite and OS errors, bad bytes; anything
+    else is a bug in colabctl (exit 8), never "no" (docs/exit-codes.md)."""
+    from colabctl.errors import ColabError, ExitCode
 
-    if isinstance(exc, ColabError | StoreFault):
+    if isinstance(exc, ColabError):
         return fail(exc.message, hint=exc.hint, code=exc.exit_code)
     import sqlite3
 
@@ -128,20 +128,20 @@ def _mapped(exc: BaseException) -> typer.Exit | None:
             return fail(
                 f"the store is locked by another process ({text})",
                 hint="try again; nothing was changed",
-                code=7,
+                code=ExitCode.STORE,
             )
         if "full" in text:
-            return fail(f"the store is full ({text}); nothing was changed", code=7)
+            return fail(f"the store is full ({text}); nothing was changed", code=ExitCode.STORE)
         if "readonly" in text or "read-only" in text:
             return fail(
                 f"the store cannot be written ({text}); nothing was changed",
                 hint="check the file's permissions",
-                code=7,
+                code=ExitCode.STORE,
             )
-        return fail(f"store error: {text}; nothing was changed", code=7)
+        return fail(f"store error: {text}; nothing was changed", code=ExitCode.STORE)
     if isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
-        return fail(f"cannot use{where}: {exc.strerror or exc}", code=7)
+        return fail(f"cannot use{where}: {exc.strerror or exc}", code=ExitCode.STORE)
     # Bytes that are not UTF-8: read from a file or stdin (a decode error), or taken from
     # argv, where Python keeps them as lone surrogates that fail once encoded for SQLite
     # ("surrogates not allowed"; other encode errors are about output, not input).
@@ -151,9 +151,13 @@ def _mapped(exc: BaseException) -> typer.Exit | None:
         return fail(
             f"the input is not UTF-8 text ({exc.reason})",
             hint="check the encoding of the arguments or the file given",
-            code=6,
+            code=ExitCode.INVALID,
         )
-    return None
+    return fail(
+        f"internal error: {type(exc).__name__}: {exc}",
+        hint="this is a bug in colabctl: rerun with COLABCTL_DEBUG=1 and report the traceback",
+        code=ExitCode.INTERNAL,
+    )
 
 
 def handled(fn: Callable[P, R]) -> Callable[P, R]:
@@ -167,19 +171,14 @@ def handled(fn: Callable[P, R]) -> Callable[P, R]:
         except (typer.Exit, typer.Abort):
             raise
         except KeyboardInterrupt:
+            from colabctl.errors import ExitCode
+
             say("error: interrupted; nothing was changed")
-            raise typer.Exit(130) from None
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
         except Exception as exc:
             if os.environ.get("COLABCTL_DEBUG") == "1":
                 raise
-            mapped = _mapped(exc)
-            if mapped is None:
-                mapped = fail(
-                    f"unexpected {type(exc).__name__}: {exc}",
-                    hint="run again with COLABCTL_DEBUG=1 to see the traceback",
-                    code=1,
-                )
-            raise mapped from None
+            raise _mapped(exc) from None
 
     return wrapper
 

@@ -36,11 +36,11 @@ def logout() -> None:
 @command(app)
 def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     """Who am I: my accounts and invitations; with --account, my role and permissions there."""
-    from colabctl.core import access
+    from colabctl.core import users
     from colabctl.core.catalog import resolve_lang
 
     if account is not None:
-        role = access.whoami_in(context(), account)
+        role = users.whoami_at(context(), account)
         if as_json:
             output.emit_json(role.as_json())
             return
@@ -51,7 +51,7 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
             resolve_lang(lang),
         )
         return
-    me = access.whoami(context())
+    me = users.whoami(context())
     if as_json:
         output.emit_json(me.as_json())
         return

@@ -1,5 +1,7 @@
 """THE decision function. Every "can X do Y" answer (`can`, `who-can`, `matrix`,
-`whoami`, `collaborator show`) comes from `decide()`, so they never disagree."""
+`whoami`, `collaborator show`) comes from `decide()`, so they never disagree; and
+every "may the actor look at or change this account" comes from the actor's
+standing here (`readable`, `managed`), so no two commands disagree about that either."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from colabctl.core.catalog import Permission, catalog
-from colabctl.core.errors import Forbidden, Invalid
 from colabctl.core.identity import email_key
 from colabctl.core.session import (
     STATUS_SQL,
@@ -16,8 +17,10 @@ from colabctl.core.session import (
     Session,
     User,
     current_membership_sql,
+    no_account,
     reading,
 )
+from colabctl.errors import ExitCode, Forbidden, Invalid
 
 _REASON_OF_STATUS = {
     "pending": "invitation-pending",
@@ -131,14 +134,75 @@ def standings(s: Session, account: Account) -> list[Standing]:
     return [owner, *(_standing(row[0], account.slug, False, *row[1:]) for row in rows)]
 
 
+# -- who may look, who may change ------------------------------------------------
+
+_CANDIDATES_SQL = (
+    "SELECT slug FROM accounts WHERE owner_id = :u UNION"
+    " SELECT a.slug FROM memberships m JOIN accounts a ON a.id = m.account_id"
+    " WHERE m.user_id = :u AND m.status IN ('pending', 'active') ORDER BY 1"
+)
+
+
 def roles_of(s: Session, user: User) -> list[tuple[str, str]]:
-    """(slug, role) for every account where the user is owner or an active collaborator."""
+    """(slug, role) for every account where the user has a role (Standing.role): the
+    accounts they own or actively collaborate on. The SQL only narrows the candidates."""
     found = []
-    for slug in s.accounts_of(user):
+    for (slug,) in s.conn.execute(_CANDIDATES_SQL, {"u": user.id}).fetchall():
         role = standing_of(s, slug, user.email).role
         if role is not None:
             found.append((slug, role))
     return found
+
+
+def choose_account(s: Session, explicit: str | None = None) -> Account:
+    """The account a command is about (docs/commands.md, "Which account"): -a, else
+    $COLABCTL_ACCOUNT, else the acting user's current one, else their only one."""
+    slug = s.ctx.account_choice(explicit)
+    if slug:
+        return s.get_account(slug)
+    choices = [slug for slug, _ in roles_of(s, s.actor())]
+    if len(choices) == 1:
+        return s.get_account(choices[0])
+    if not choices:
+        raise Invalid(
+            "no account given, and you have none",
+            hint="create one with `colabctl account create SLUG --name NAME`",
+        )
+    raise Invalid(
+        "which account? you have several: " + ", ".join(choices),
+        hint="pass -a SLUG, or set one with `colabctl use SLUG`",
+    )
+
+
+def actor_standing(s: Session, acct: Account) -> Standing:
+    """The actor's standing in ACCT, refusing anyone without a role there with the very
+    answer a missing account gets (exit 3): outsiders learn nothing."""
+    mine = standing_of(s, acct, s.actor().email)
+    if mine.role is None:
+        raise no_account(acct.slug)
+    return mine
+
+
+def readable(s: Session, explicit: str | None = None) -> Account:
+    """The account, if the actor may read about it: its owner and active collaborators."""
+    acct = choose_account(s, explicit)
+    actor_standing(s, acct)
+    return acct
+
+
+def managed(s: Session, explicit: str | None = None, *, legal_entity: bool = True) -> Account:
+    """The account, if the actor may change it: only its owner; a collaborator (who knows
+    the account exists) gets 5, anyone else 3. To create or hand out profiles (legal_entity)
+    it must also have a business tax ID."""
+    acct = choose_account(s, explicit)
+    if not actor_standing(s, acct).owner:
+        raise Forbidden(f"only the owner of {acct.slug} ({acct.owner_email}) can do that")
+    if legal_entity and not acct.legal_entity:
+        raise Forbidden(
+            f"{acct.slug} is not a legal entity: profiles and collaborators need a business tax ID",
+            hint=f"register one with `colabctl account set-tax-id {acct.slug} ID --country CC`",
+        )
+    return acct
 
 
 def may_ask(standing_of_actor: Standing, about: str) -> bool:
@@ -181,15 +245,12 @@ def can(
     with reading(ctx) as s:
         slug = ctx.account_choice(account)
         if slug is None:
-            slug = s.account(None).slug
+            slug = choose_account(s, None).slug
         standing = standing_of(s, slug, email)
-        if standing.account is not None:
-            actor = s.actor()
-            if not may_ask(standing_of(s, slug, actor.email), email):
-                raise Forbidden(
-                    f"you may only ask about yourself in {slug}: you are neither its owner"
-                    " nor an active collaborator"
-                )
+        if standing.account is not None and not may_ask(
+            standing_of(s, slug, s.actor().email), email
+        ):
+            standing = Standing(email, None)  # an outsider asking about someone else
         return check(slug, standing, perms, any_=any_)
 
 
@@ -202,9 +263,7 @@ def who_can(
             me = s.actor()
             accounts = [s.get_account(slug) for slug, _ in roles_of(s, me)]
         else:
-            one = s.account(account)
-            s.require_reader(one)
-            accounts = [one]
+            accounts = [readable(s, account)]
         found = []
         for acct in accounts:
             for st in standings(s, acct):
@@ -241,83 +300,15 @@ class Matrix(NamedTuple):
 def matrix(ctx: Context, *, account: str | None = None) -> Matrix:
     perms = catalog().permissions
     with reading(ctx) as s:
-        acct = s.account(account)
-        s.require_reader(acct)
+        acct = readable(s, account)
         people = [p for p in standings(s, acct) if p.owner or p.status in ("active", "pending")]
         grants = {p.user: [perm.id for perm in held_permissions(p)] for p in people}
         return Matrix(acct.slug, people, perms, grants)
 
 
-class WhoAmI(NamedTuple):
-    user: User
-    accounts: list[dict[str, Any]]
-    invitations: list[dict[str, Any]]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "user": self.user.email,
-            "name": self.user.name,
-            "accounts": self.accounts,
-            "invitations": self.invitations,
-        }
-
-
-def whoami(ctx: Context) -> WhoAmI:
-    from colabctl.core.collaborators import pending_for
-
-    with reading(ctx) as s:
-        me = s.actor()
-        current = ctx.account_choice(None)
-        accounts = []
-        for slug, role in roles_of(s, me):
-            acct = s.get_account(slug)
-            accounts.append(
-                {"slug": slug, "name": acct.name, "role": role, "current": slug == current}
-            )
-        invitations = [
-            {
-                "account": m.account,
-                "profile": m.profile,
-                "invited_at": m.invited_at,
-                "expires_at": m.expires_at,
-                "invited_by": m.invited_by,
-            }
-            for m in pending_for(s, me)
-        ]
-        return WhoAmI(me, accounts, invitations)
-
-
-class Role(NamedTuple):
-    user: str
-    account: str
-    role: str
-    permissions: list[Permission]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "user": self.user,
-            "account": self.account,
-            "role": self.role,
-            "permissions": [p.id for p in self.permissions],
-        }
-
-
-def whoami_in(ctx: Context, slug: str) -> Role:
-    with reading(ctx) as s:
-        acct = s.get_account(slug)
-        me = s.actor()
-        standing = standing_of(s, acct, me.email)
-        if standing.role is None:
-            raise Forbidden(
-                f"you have no role in {slug}",
-                hint="`colabctl whoami` lists your accounts and invitations",
-            )
-        return Role(me.email, slug, standing.role, held_permissions(standing))
-
-
-def batch(ctx: Context, lines: Iterable[str]) -> Iterator[tuple[dict[str, Any], int]]:
+def batch(ctx: Context, lines: Iterable[str]) -> Iterator[tuple[dict[str, Any], ExitCode]]:
     """`can --batch`: one output object per input line, in order, with the exit code
-    that line calls for (0 answered, 5 not yours to ask, 6 malformed). One process,
+    that line calls for (OK answered, INVALID malformed). One process,
     one read transaction; standings are cached per (user, account)."""
     import json
 
@@ -334,20 +325,24 @@ def batch(ctx: Context, lines: Iterable[str]) -> Iterator[tuple[dict[str, Any], 
             return found
 
         for number, line in enumerate(lines, 1):
-            if not line.strip():
+            if not line.strip():  # still answered: output line N is always input line N
+                yield {"line": number, "error": "empty line"}, ExitCode.INVALID
                 continue
             if not _is_text(line):
-                yield {"line": number, "error": "not UTF-8 text"}, 6
+                yield {"line": number, "error": "not UTF-8 text"}, ExitCode.INVALID
                 continue
             try:
                 item = json.loads(line, parse_constant=_not_json)
             except ValueError as exc:
-                yield {"line": number, "error": f"not JSON: {exc}"}, 6
+                yield {"line": number, "error": f"not JSON: {exc}"}, ExitCode.INVALID
                 continue
             if "\\u" in line and not _is_text(json.dumps(item, ensure_ascii=False)):
                 # "\ud800" is valid JSON but not text: it can be neither looked up nor echoed
                 # (only a \u escape can make one, so other lines skip the check)
-                yield {"line": number, "error": "a string in it is not text (lone surrogate)"}, 6
+                yield (
+                    {"line": number, "error": "a string in it is not text (lone surrogate)"},
+                    ExitCode.INVALID,
+                )
                 continue
             if not isinstance(item, dict) or not all(
                 isinstance(item.get(k), str) for k in ("user", "account", "permission")
@@ -358,13 +353,13 @@ def batch(ctx: Context, lines: Iterable[str]) -> Iterator[tuple[dict[str, Any], 
                         "input": item,
                         "error": 'expected {"user", "account", "permission"} strings',
                     },
-                    6,
+                    ExitCode.INVALID,
                 )
                 continue
             try:
                 perm = cat.resolve(item["permission"])
             except Invalid as exc:
-                yield {**item, "error": exc.message}, 6
+                yield {**item, "error": exc.message}, ExitCode.INVALID
                 continue
             st = standing(item["user"], item["account"])
             if st.account is not None:
@@ -372,16 +367,9 @@ def batch(ctx: Context, lines: Iterable[str]) -> Iterator[tuple[dict[str, Any], 
                 if mine is None:
                     mine = allowed_to_ask[st.account] = standing_of(s, st.account, s.actor().email)
                 if not may_ask(mine, item["user"]):
-                    yield (
-                        {
-                            **item,
-                            "error": f"forbidden: you may only ask about yourself in {st.account}",
-                        },
-                        5,
-                    )
-                    continue
+                    st = Standing(item["user"], None)  # an outsider: the missing account's answer
             ok, why = decide(st, perm)
-            yield {**item, "allowed": ok, "reason": why}, 0
+            yield {**item, "allowed": ok, "reason": why}, ExitCode.OK
 
 
 def _not_json(constant: str) -> Any:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from colabctl.core.errors import Conflict, Invalid
+from colabctl.core import access
 from colabctl.core.names import clean_text, quoted, validate_slug
-from colabctl.core.session import Account, Context, reading, writing
+from colabctl.core.session import Account, Context, Session, reading, writing
+from colabctl.errors import Conflict, Invalid
 
 
 @dataclass(frozen=True)
@@ -16,15 +17,12 @@ class AccountView:
     name: str
     owner: str
     tax_country: str | None
-    tax_id: str | None  # formatted
+    tax_id: str | None  # formatted; None for a collaborator (owner-only account data)
+    legal_entity: bool
     role: str | None = None
     current: bool = False
     profiles: int | None = None
     collaborators: int | None = None
-
-    @property
-    def legal_entity(self) -> bool:
-        return self.tax_id is not None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -44,14 +42,17 @@ class AccountView:
         return data
 
 
-def _view(account: Account, **extra: Any) -> AccountView:
+def _view(account: Account, *, owner_view: bool = True, **extra: Any) -> AccountView:
+    """The account as shown; the tax ID is account data, which only its owner sees."""
     tax_id = None
-    if account.tax_id is not None and account.tax_country is not None:
+    if owner_view and account.tax_id is not None and account.tax_country is not None:
         from colabctl.core.taxid import format_tax_id
 
         tax_id = format_tax_id(account.tax_id, account.tax_country)
+    country = account.tax_country if owner_view else None
+    legal = account.legal_entity
     return AccountView(
-        account.slug, account.name, account.owner_email, account.tax_country, tax_id, **extra
+        account.slug, account.name, account.owner_email, country, tax_id, legal, **extra
     )
 
 
@@ -76,71 +77,78 @@ def create(
     name = clean_text(name, what="account name")
     tax = _tax_id(tax_id, country)
     with writing(ctx) as s:
-        me = s.actor()
-        if s.account_by_slug(slug) is not None:
-            raise Conflict(f"account {quoted(slug)} already exists")
-        s.conn.execute(
-            "INSERT INTO accounts (slug, name, owner_id, tax_country, tax_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (slug, name, me.id, tax[0] if tax else None, tax[1] if tax else None, s.now_iso),
-        )
-        details: dict[str, Any] = {"name": name}
-        if tax:
-            details.update(country=tax[0], tax_id=tax[1])
-        s.record("account.create", account=slug, target=slug, details=details)
-        return _view(s.get_account(slug), role="owner")
+        return create_in(s, slug, name, tax)
+
+
+def create_in(s: Session, slug: str, name: str, tax: tuple[str, str] | None) -> AccountView:
+    """create(), inside the caller's transaction; SLUG, NAME and TAX already validated."""
+    me = s.actor()
+    if s.account_by_slug(slug) is not None:
+        raise Conflict(f"account {quoted(slug)} already exists")
+    s.conn.execute(
+        "INSERT INTO accounts (slug, name, owner_id, tax_country, tax_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (slug, name, me.id, tax[0] if tax else None, tax[1] if tax else None, s.now_iso),
+    )
+    details: dict[str, Any] = {"name": name}
+    if tax:
+        details.update(country=tax[0], tax_id=tax[1])
+    s.record("account.create", account=slug, target=slug, details=details)
+    return _view(s.get_account(slug), role="owner")
 
 
 def set_tax_id(ctx: Context, slug: str, number: str, country: str) -> AccountView:
     tax = _tax_id(number, country)
     assert tax is not None
     with writing(ctx) as s:
-        account = s.get_account(slug)
-        s.require_owner(account)
-        if (account.tax_country, account.tax_id) == tax:
-            return _view(account, role="owner")
-        s.conn.execute(
-            "UPDATE accounts SET tax_country = ?, tax_id = ? WHERE id = ?",
-            (tax[0], tax[1], account.id),
-        )
-        s.record(
-            "account.set_tax_id",
-            account=slug,
-            target=slug,
-            details={
-                "country": tax[0],
-                "tax_id": tax[1],
-                "previous": account.tax_id and f"{account.tax_country}:{account.tax_id}",
-            },
-        )
-        return _view(s.get_account(slug), role="owner")
+        return set_tax_id_in(s, access.managed(s, slug, legal_entity=False), tax)
+
+
+def set_tax_id_in(s: Session, account: Account, tax: tuple[str, str]) -> AccountView:
+    if (account.tax_country, account.tax_id) == tax:
+        return _view(account, role="owner")
+    s.conn.execute(
+        "UPDATE accounts SET tax_country = ?, tax_id = ? WHERE id = ?",
+        (tax[0], tax[1], account.id),
+    )
+    s.record(
+        "account.set_tax_id",
+        account=account.slug,
+        target=account.slug,
+        details={
+            "country": tax[0],
+            "tax_id": tax[1],
+            "previous": account.tax_id and f"{account.tax_country}:{account.tax_id}",
+        },
+    )
+    return _view(s.get_account(account.slug), role="owner")
 
 
 def list_mine(ctx: Context) -> list[AccountView]:
     """Accounts the actor owns or collaborates on (active), with their role."""
-    from colabctl.core.access import roles_of
-
     with reading(ctx) as s:
         current = ctx.account_choice(None)
         return [
-            _view(s.get_account(slug), role=role, current=slug == current)
-            for slug, role in roles_of(s, s.actor())
+            _view(
+                s.get_account(slug), owner_view=role == "owner", role=role, current=slug == current
+            )
+            for slug, role in access.roles_of(s, s.actor())
         ]
 
 
 def show(ctx: Context, slug: str) -> AccountView:
     with reading(ctx) as s:
         account = s.get_account(slug)
-        me = s.require_reader(account)
+        mine = access.actor_standing(s, account)
         counts = s.conn.execute(
             "SELECT (SELECT count(*) FROM profiles WHERE account_id = :a),"
             " (SELECT count(*) FROM memberships WHERE account_id = :a AND status = 'active')",
             {"a": account.id},
         ).fetchone()
-        role = "owner" if me.id == account.owner_id else "collaborator"
         return _view(
             account,
-            role=role,
+            owner_view=mine.owner,
+            role=mine.role,
             current=slug == ctx.account_choice(None),
             profiles=counts[0],
             collaborators=counts[1],

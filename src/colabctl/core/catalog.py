@@ -13,7 +13,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from colabctl.core.errors import Invalid
+from colabctl.errors import Invalid
 
 LANGS = ("es", "pt", "en")
 OWNER_CATEGORY = "owner"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from colabctl.core.errors import Invalid
+from colabctl.errors import Invalid
 
 Clock = Callable[[], datetime]
 

@@ -2,6 +2,11 @@
 
 pending -> active | declined | expired | revoked. Only an active collaborator
 holds permissions; history rows stay, so a person can be invited again.
+
+Each mutation has two forms: `invite(ctx, ...)` is the command (it validates the
+input, then opens the one write transaction); `invite_in(s, account, ...)` holds the
+rules and the writes and runs inside a caller's transaction, so `apply` runs many
+of them in one.
 """
 
 from __future__ import annotations
@@ -10,8 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from colabctl.core import access
 from colabctl.core.clock import DEFAULT_EXPIRY, iso
-from colabctl.core.errors import Conflict, Invalid, NotFound
 from colabctl.core.identity import email_key, normalize_email
 from colabctl.core.names import quoted
 from colabctl.core.session import (
@@ -21,9 +26,11 @@ from colabctl.core.session import (
     Session,
     User,
     current_membership_sql,
+    no_account,
     reading,
     writing,
 )
+from colabctl.errors import Conflict, Invalid, NotFound
 
 STATUSES = ("pending", "active", "expired", "declined", "revoked")
 
@@ -89,6 +96,12 @@ def _by_id(s: Session, member_id: int) -> Membership:
 
 
 def _person(s: Session, account: Account, email: str) -> tuple[User, Membership]:
+    if email_key(email) == email_key(account.owner_email):
+        raise Conflict(
+            f"{account.owner_email} owns {account.slug}: the owner is not a collaborator",
+            hint="the owner holds every permission; ownership moves only by"
+            f" `colabctl account transfer {account.slug} EMAIL`",
+        )
     user = s.user_by_email(email)
     member = latest(s, account, user.id) if user else None
     if user is None or member is None:
@@ -109,53 +122,58 @@ def invite(
 ) -> Outcome:
     address = normalize_email(email)
     with writing(ctx) as s:
-        acct = s.managed_account(account)
-        profile_id = int(s.profile_row(acct, profile)[0])
-        if email_key(address) == email_key(acct.owner_email):
-            raise Conflict(f"{address} owns {acct.slug}: the owner already holds everything")
-        user = s.user_by_email(address)
-        if user is not None:
-            current = latest(s, acct, user.id)
-            if current is not None and current.status in ("pending", "active"):
-                if current.profile == profile:
-                    return Outcome(
-                        current,
-                        False,
-                        f"{current.user} is already {current.status} in {acct.slug}"
-                        f" with profile {profile}: nothing to do",
-                    )
-                raise Conflict(
+        return invite_in(s, access.managed(s, account), address, profile, expires_in)
+
+
+def invite_in(
+    s: Session, acct: Account, address: str, profile: str, expires_in: timedelta = DEFAULT_EXPIRY
+) -> Outcome:
+    """invite(), inside the caller's transaction; ADDRESS is already normalised."""
+    profile_id = int(s.profile_row(acct, profile)[0])
+    if email_key(address) == email_key(acct.owner_email):
+        raise Conflict(f"{address} owns {acct.slug}: the owner already holds everything")
+    user = s.user_by_email(address)
+    if user is not None:
+        current = latest(s, acct, user.id)
+        if current is not None and current.status in ("pending", "active"):
+            if current.profile == profile:
+                return Outcome(
+                    current,
+                    False,
                     f"{current.user} is already {current.status} in {acct.slug}"
-                    f" with profile {current.profile}",
-                    hint=f"change it with `colabctl collaborator set-profile {current.user}"
-                    f" {profile}`",
+                    f" with profile {profile}: nothing to do",
                 )
-        new_user = user is None
-        if user is None:
-            user_id = s.conn.execute(
-                "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
-                (address, email_key(address), s.now_iso),
-            ).lastrowid
-            assert user_id is not None
-        else:
-            user_id = user.id
-        expires_at = iso(s.now + expires_in)
-        member_id = s.conn.execute(
-            "INSERT INTO memberships (account_id, user_id, profile_id, status, invited_by,"
-            " invited_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
-            (acct.id, user_id, profile_id, s.actor().id, s.now_iso, expires_at),
+            raise Conflict(
+                f"{current.user} is already {current.status} in {acct.slug}"
+                f" with profile {current.profile}",
+                hint=f"change it with `colabctl collaborator set-profile {current.user} {profile}`",
+            )
+    new_user = user is None
+    if user is None:
+        user_id = s.conn.execute(
+            "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
+            (address, email_key(address), s.now_iso),
         ).lastrowid
-        assert member_id is not None
-        s.record(
-            "invitation.create",
-            account=acct.slug,
-            target=address,
-            details={"profile": profile, "expires_at": expires_at, "new_user": new_user},
-        )
-        made = _by_id(s, member_id)
-        return Outcome(
-            made, True, f"invited {made.user} to {acct.slug} as {profile} (expires {expires_at})"
-        )
+        assert user_id is not None
+    else:
+        user_id = user.id
+    expires_at = iso(s.now + expires_in)
+    member_id = s.conn.execute(
+        "INSERT INTO memberships (account_id, user_id, profile_id, status, invited_by,"
+        " invited_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+        (acct.id, user_id, profile_id, s.actor().id, s.now_iso, expires_at),
+    ).lastrowid
+    assert member_id is not None
+    s.record(
+        "invitation.create",
+        account=acct.slug,
+        target=address,
+        details={"profile": profile, "expires_at": expires_at, "new_user": new_user},
+    )
+    made = _by_id(s, member_id)
+    return Outcome(
+        made, True, f"invited {made.user} to {acct.slug} as {profile} (expires {expires_at})"
+    )
 
 
 def _own_invitation(s: Session, slug: str, verb: str) -> Membership:
@@ -163,7 +181,7 @@ def _own_invitation(s: Session, slug: str, verb: str) -> Membership:
     me = s.actor()
     member = latest(s, account, me.id)
     if member is None:
-        raise NotFound(f"you have no invitation to {slug}")
+        raise no_account(slug)  # never invited there: as if there were no such account
     if member.status == "expired":
         raise Conflict(
             f"your invitation to {slug} expired on {member.expires_at}",
@@ -218,8 +236,7 @@ def list_members(
     if status is not None and status not in STATUSES:
         raise Invalid(f"unknown status {quoted(status)}", hint="one of " + ", ".join(STATUSES))
     with reading(ctx) as s:
-        acct = s.account(account)
-        s.require_reader(acct)
+        acct = access.readable(s, account)
         found = _fetch(s, "m.account_id = :a ORDER BY m.invited_at, m.id", {"a": acct.id})
         return [m for m in found if status is None or m.status == status]
 
@@ -228,106 +245,111 @@ def show(
     ctx: Context, email: str, *, account: str | None = None
 ) -> tuple[Membership, list[str], list[Membership]]:
     """The person's current standing, what they hold, and their history in the account."""
-    from colabctl.core.access import held_permissions, standing_of
-
     with reading(ctx) as s:
-        acct = s.account(account)
-        s.require_reader(acct)
+        acct = access.readable(s, account)
         user, member = _person(s, acct, email)
         history = _fetch(
             s, "m.account_id = :a AND m.user_id = :u ORDER BY m.id", {"a": acct.id, "u": user.id}
         )
-        held = [p.id for p in held_permissions(standing_of(s, acct, user.email))]
+        held = [p.id for p in access.held_permissions(access.standing_of(s, acct, user.email))]
         return member, held, history
 
 
 def set_profile(ctx: Context, email: str, profile: str, *, account: str | None = None) -> Outcome:
     with writing(ctx) as s:
-        acct = s.managed_account(account)
-        profile_id = int(s.profile_row(acct, profile)[0])
-        _, member = _person(s, acct, email)
-        if member.status not in ("pending", "active"):
-            raise Conflict(
-                f"{member.user} is {member.status} in {acct.slug}, not a collaborator",
-                hint=f"invite them again: `colabctl invite {member.user} --profile {profile}`",
-            )
-        if member.profile == profile:
-            return Outcome(member, False, f"{member.user} already has profile {profile}")
-        s.conn.execute(
-            "UPDATE memberships SET profile_id = ? WHERE id = ?", (profile_id, member.id)
+        return set_profile_in(s, access.managed(s, account), email, profile)
+
+
+def set_profile_in(s: Session, acct: Account, email: str, profile: str) -> Outcome:
+    profile_id = int(s.profile_row(acct, profile)[0])
+    _, member = _person(s, acct, email)
+    if member.status not in ("pending", "active"):
+        raise Conflict(
+            f"{member.user} is {member.status} in {acct.slug}, not a collaborator",
+            hint=f"invite them again: `colabctl invite {member.user} --profile {profile}`",
         )
-        s.record(
-            "collaborator.set_profile",
-            account=acct.slug,
-            target=member.user,
-            details={"from": member.profile, "to": profile},
-        )
-        return Outcome(
-            _by_id(s, member.id),
-            True,
-            f"{member.user} now has profile {profile} (was {member.profile})",
-        )
+    if member.profile == profile:
+        return Outcome(member, False, f"{member.user} already has profile {profile}")
+    s.conn.execute("UPDATE memberships SET profile_id = ? WHERE id = ?", (profile_id, member.id))
+    s.record(
+        "collaborator.set_profile",
+        account=acct.slug,
+        target=member.user,
+        details={"from": member.profile, "to": profile},
+    )
+    return Outcome(
+        _by_id(s, member.id),
+        True,
+        f"{member.user} now has profile {profile} (was {member.profile})",
+    )
 
 
 def remove(ctx: Context, email: str, *, account: str | None = None) -> Outcome:
     with writing(ctx) as s:
-        acct = s.managed_account(account, legal_entity=False)
-        _, member = _person(s, acct, email)
-        if member.status not in ("pending", "active"):
-            raise Conflict(f"{member.user} is already {member.status} in {acct.slug}")
-        s.conn.execute(
-            "UPDATE memberships SET status = 'revoked', ended_at = ? WHERE id = ?",
-            (s.now_iso, member.id),
-        )
-        s.record(
-            "collaborator.remove",
-            account=acct.slug,
-            target=member.user,
-            details={"profile": member.profile, "was": member.status},
-        )
-        return Outcome(
-            _by_id(s, member.id),
-            True,
-            f"removed {member.user} from {acct.slug} (was {member.status})",
-        )
+        return remove_in(s, access.managed(s, account, legal_entity=False), email)
+
+
+def remove_in(s: Session, acct: Account, email: str) -> Outcome:
+    _, member = _person(s, acct, email)
+    if member.status not in ("pending", "active"):
+        raise Conflict(f"{member.user} is already {member.status} in {acct.slug}")
+    s.conn.execute(
+        "UPDATE memberships SET status = 'revoked', ended_at = ? WHERE id = ?",
+        (s.now_iso, member.id),
+    )
+    s.record(
+        "collaborator.remove",
+        account=acct.slug,
+        target=member.user,
+        details={"profile": member.profile, "was": member.status},
+    )
+    return Outcome(
+        _by_id(s, member.id),
+        True,
+        f"removed {member.user} from {acct.slug} (was {member.status})",
+    )
 
 
 def renew(
     ctx: Context, email: str, *, expires_in: timedelta = DEFAULT_EXPIRY, account: str | None = None
 ) -> Outcome:
     with writing(ctx) as s:
-        acct = s.managed_account(account, legal_entity=False)
-        _, member = _person(s, acct, email)
-        if member.status not in ("pending", "expired"):
-            raise Conflict(
-                f"{member.user}'s invitation is {member.status}: only pending or expired"
-                " invitations can be renewed",
-                hint=None
-                if member.status == "active"
-                else f"invite them again: `colabctl invite {member.user} --profile NAME`",
-            )
-        if member.profile is None:
-            raise Conflict(
-                f"{member.user}'s invitation was to a profile that no longer exists",
-                hint=f"invite them again: `colabctl invite {member.user} --profile NAME`",
-            )
-        expires_at = iso(s.now + expires_in)
-        s.conn.execute(
-            "UPDATE memberships SET status = 'pending', expires_at = ?, ended_at = NULL"
-            " WHERE id = ?",
-            (expires_at, member.id),
+        return renew_in(s, access.managed(s, account, legal_entity=False), email, expires_in)
+
+
+def renew_in(
+    s: Session, acct: Account, email: str, expires_in: timedelta = DEFAULT_EXPIRY
+) -> Outcome:
+    _, member = _person(s, acct, email)
+    if member.status not in ("pending", "expired"):
+        raise Conflict(
+            f"{member.user}'s invitation is {member.status}: only pending or expired"
+            " invitations can be renewed",
+            hint=None
+            if member.status == "active"
+            else f"invite them again: `colabctl invite {member.user} --profile NAME`",
         )
-        s.record(
-            "invitation.renew",
-            account=acct.slug,
-            target=member.user,
-            details={"expires_at": expires_at, "was": member.status},
+    if member.profile is None:
+        raise Conflict(
+            f"{member.user}'s invitation was to a profile that no longer exists",
+            hint=f"invite them again: `colabctl invite {member.user} --profile NAME`",
         )
-        return Outcome(
-            _by_id(s, member.id),
-            True,
-            f"renewed {member.user}'s invitation to {acct.slug} until {expires_at}",
-        )
+    expires_at = iso(s.now + expires_in)
+    s.conn.execute(
+        "UPDATE memberships SET status = 'pending', expires_at = ?, ended_at = NULL WHERE id = ?",
+        (expires_at, member.id),
+    )
+    s.record(
+        "invitation.renew",
+        account=acct.slug,
+        target=member.user,
+        details={"expires_at": expires_at, "was": member.status},
+    )
+    return Outcome(
+        _by_id(s, member.id),
+        True,
+        f"renewed {member.user}'s invitation to {acct.slug} until {expires_at}",
+    )
 
 
 def pending_for(s: Session, user: User) -> list[Membership]:

@@ -1,4 +1,10 @@
-"""The user's config (current user, current account): TOML, written atomically."""
+"""The config: the logged-in user, and a current account per user (so `use` under
+`--as` or $COLABCTL_USER never moves someone else's). TOML, written atomically.
+
+    user = "ana.souza@example.com"
+    [current]                          # identity key -> slug
+    "ana.souza@example.com" = "acme-cursos"
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from colabctl.core.errors import Invalid
+from colabctl.errors import Invalid
 
 
 def config_path() -> Path:
@@ -56,7 +62,19 @@ def write_config(values: dict[str, Any]) -> None:
         raise
 
 
-def update_config(**changes: Any) -> None:
+def current_account(config: dict[str, Any], key: str) -> str | None:
+    """The current account of the user with identity key KEY."""
+    current = config.get("current")
+    slug = current.get(key) if isinstance(current, dict) else None
+    return slug if isinstance(slug, str) else None
+
+
+def set_current_account(email: str, slug: str) -> None:
+    from colabctl.core.identity import email_key
+
     values = read_config()
-    values.update(changes)
+    current = values.get("current")
+    if not isinstance(current, dict):
+        current = values["current"] = {}
+    current[email_key(email)] = slug
     write_config(values)

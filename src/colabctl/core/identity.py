@@ -4,7 +4,7 @@ email-validator costs ~40 ms to import, so it is imported only where an address 
 or invited (`normalize_email`); `email_key` serves the hot `can` path and needs nothing.
 """
 
-from colabctl.core.errors import Invalid
+from colabctl.errors import Invalid
 
 
 def normalize_email(raw: str) -> str:

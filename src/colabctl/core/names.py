@@ -3,7 +3,7 @@
 import re
 import unicodedata
 
-from colabctl.core.errors import Invalid
+from colabctl.errors import Invalid
 
 SLUG_MIN = 2
 SLUG_MAX = 40

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from colabctl.core.catalog import LANGS, catalog
-from colabctl.core.errors import Invalid, NotFound
 from colabctl.core.names import clean_text, quoted
+from colabctl.errors import Invalid, NotFound
 
 MAX_PRESET_BYTES = 1_000_000
 

@@ -1,5 +1,9 @@
 """Profiles: named sets of permissions inside one account. Profiles are roles:
-what a collaborator can do is read from their profile at every check."""
+what a collaborator can do is read from their profile at every check.
+
+Each mutation is a command (`create(ctx, ...)`: validates, opens the one write
+transaction) over a form that runs in a caller's transaction (`create_in(s, ...)`).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from colabctl.core import access
 from colabctl.core.catalog import Permission, catalog
-from colabctl.core.errors import Conflict, Invalid
 from colabctl.core.names import clean_text, quoted, validate_slug
 from colabctl.core.presets import Preset, find_preset, load_preset
 from colabctl.core.session import STATUS_SQL, Account, Context, Session, reading, writing
+from colabctl.errors import Conflict, Invalid
 
 
 @dataclass(frozen=True)
@@ -109,47 +114,51 @@ def create(
         if description
         else (base.description if base else "")
     )
+    title = base.title if base else None
     with writing(ctx) as s:
-        acct = s.managed_account(account)
-        if s.conn.execute(
-            "SELECT 1 FROM profiles WHERE account_id = ? AND name = ?", (acct.id, name)
-        ).fetchone():
-            raise Conflict(
-                f"profile {quoted(name)} already exists in {acct.slug}",
-                hint=f"change it with `colabctl profile edit {name}`",
-            )
-        profile_id = s.conn.execute(
-            "INSERT INTO profiles (account_id, name, description, title, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (
-                acct.id,
-                name,
-                text,
-                json.dumps(base.title) if base and base.title else None,
-                s.now_iso,
-            ),
-        ).lastrowid
-        s.conn.executemany(
-            "INSERT INTO profile_permissions (profile_id, permission) VALUES (?, ?)",
-            [(profile_id, i) for i in ids],
+        acct = access.managed(s, account)
+        details = {"preset": preset, "from": str(from_file) if from_file else None}
+        return create_in(s, acct, name, ids, text, title, details)
+
+
+def create_in(
+    s: Session,
+    acct: Account,
+    name: str,
+    ids: list[str],
+    description: str,
+    title: dict[str, str] | None = None,
+    details: dict[str, Any] | None = None,
+) -> ProfileView:
+    """create(), inside the caller's transaction: NAME validated, IDS delegable ids."""
+    if s.conn.execute(
+        "SELECT 1 FROM profiles WHERE account_id = ? AND name = ?", (acct.id, name)
+    ).fetchone():
+        raise Conflict(
+            f"profile {quoted(name)} already exists in {acct.slug}",
+            hint=f"change it with `colabctl profile edit {name}`",
         )
-        s.record(
-            "profile.create",
-            account=acct.slug,
-            target=name,
-            details={
-                "permissions": ids,
-                "preset": preset,
-                "from": str(from_file) if from_file else None,
-            },
-        )
-        return _view(s, acct, name)
+    profile_id = s.conn.execute(
+        "INSERT INTO profiles (account_id, name, description, title, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (acct.id, name, description, json.dumps(title) if title else None, s.now_iso),
+    ).lastrowid
+    s.conn.executemany(
+        "INSERT INTO profile_permissions (profile_id, permission) VALUES (?, ?)",
+        [(profile_id, i) for i in ids],
+    )
+    s.record(
+        "profile.create",
+        account=acct.slug,
+        target=name,
+        details={"permissions": ids, **(details or {})},
+    )
+    return _view(s, acct, name)
 
 
 def list_profiles(ctx: Context, account: str | None = None) -> list[dict[str, Any]]:
     with reading(ctx) as s:
-        acct = s.account(account)
-        s.require_reader(acct)
+        acct = access.readable(s, account)
         rows = s.conn.execute(
             f"SELECT p.name, p.description,"
             f" (SELECT count(*) FROM profile_permissions pp WHERE pp.profile_id = p.id),"
@@ -175,8 +184,7 @@ def list_profiles(ctx: Context, account: str | None = None) -> list[dict[str, An
 
 def show(ctx: Context, name: str, account: str | None = None) -> ProfileView:
     with reading(ctx) as s:
-        acct = s.account(account)
-        s.require_reader(acct)
+        acct = access.readable(s, account)
         return _view(s, acct, name)
 
 
@@ -198,37 +206,49 @@ def edit(
         )
     text = clean_text(description, what="description") if description is not None else None
     with writing(ctx) as s:
-        acct = s.managed_account(account)
-        row = s.profile_row(acct, name)
-        before = set(_view(s, acct, name).permissions)
-        notes = [f"{p} was already in {name}" for p in _ordered(set(adding) & before)]
-        notes += [f"{p} was not in {name}" for p in _ordered(set(removing) - before)]
-        after = (before | set(adding)) - set(removing)
-        if not after:
-            raise Invalid(
-                f"that would leave {name} with no permissions",
-                hint=f"delete it instead: `colabctl profile delete {name}`",
-            )
-        added, removed = _ordered(after - before), _ordered(before - after)
-        new_text = text if text is not None and text != row[2] else None
-        if not added and not removed and new_text is None:
-            return Change(_view(s, acct, name), False, notes)
-        s.conn.executemany(
-            "INSERT INTO profile_permissions VALUES (?, ?)", [(row[0], p) for p in added]
+        return edit_in(s, access.managed(s, account), name, adding, removing, text)
+
+
+def edit_in(
+    s: Session,
+    acct: Account,
+    name: str,
+    adding: Iterable[str],
+    removing: Iterable[str],
+    description: str | None = None,
+) -> Change:
+    """edit(), inside the caller's transaction: ADDING delegable ids, REMOVING ids."""
+    row = s.profile_row(acct, name)
+    adding, removing = set(adding), set(removing)
+    before = set(_view(s, acct, name).permissions)
+    notes = [f"{p} was already in {name}" for p in _ordered(adding & before)]
+    notes += [f"{p} was not in {name}" for p in _ordered(removing - before)]
+    after = (before | adding) - removing
+    if not after:
+        raise Invalid(
+            f"that would leave {name} with no permissions",
+            hint=f"delete it instead: `colabctl profile delete {name}`",
         )
-        s.conn.executemany(
-            "DELETE FROM profile_permissions WHERE profile_id = ? AND permission = ?",
-            [(row[0], p) for p in removed],
-        )
-        if new_text is not None:
-            s.conn.execute("UPDATE profiles SET description = ? WHERE id = ?", (new_text, row[0]))
-        s.record(
-            "profile.edit",
-            account=acct.slug,
-            target=name,
-            details={"added": added, "removed": removed, "description": new_text},
-        )
-        return Change(_view(s, acct, name), True, notes)
+    added, removed = _ordered(after - before), _ordered(before - after)
+    new_text = description if description is not None and description != row[2] else None
+    if not added and not removed and new_text is None:
+        return Change(_view(s, acct, name), False, notes)
+    s.conn.executemany(
+        "INSERT INTO profile_permissions VALUES (?, ?)", [(row[0], p) for p in added]
+    )
+    s.conn.executemany(
+        "DELETE FROM profile_permissions WHERE profile_id = ? AND permission = ?",
+        [(row[0], p) for p in removed],
+    )
+    if new_text is not None:
+        s.conn.execute("UPDATE profiles SET description = ? WHERE id = ?", (new_text, row[0]))
+    s.record(
+        "profile.edit",
+        account=acct.slug,
+        target=name,
+        details={"added": added, "removed": removed, "description": new_text},
+    )
+    return Change(_view(s, acct, name), True, notes)
 
 
 def delete(
@@ -236,42 +256,45 @@ def delete(
 ) -> list[str]:
     """Delete a profile; its live holders must be moved first (--reassign). Returns them."""
     with writing(ctx) as s:
-        acct = s.managed_account(account)
-        row = s.profile_row(acct, name)
-        holders = [
-            r[0]
-            for r in s.conn.execute(
-                "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id"
-                " WHERE m.profile_id = ? AND m.status IN ('pending', 'active') ORDER BY u.email",
-                (row[0],),
-            )
-        ]
-        target_id = None
-        if reassign is not None:
-            if reassign == name:
-                raise Invalid(f"cannot reassign {name}'s collaborators to {name} itself")
-            target_id = s.profile_row(acct, reassign)[0]
-        if holders and target_id is None:
-            raise Conflict(
-                f"profile {quoted(name)} is held by {len(holders)} collaborator(s): "
-                + ", ".join(holders[:5])
-                + (", ..." if len(holders) > 5 else ""),
-                hint=f"move them first: `colabctl profile delete {name} --reassign OTHER`",
-            )
-        if holders:
-            s.conn.execute(
-                "UPDATE memberships SET profile_id = ? WHERE profile_id = ?"
-                " AND status IN ('pending', 'active')",
-                (target_id, row[0]),
-            )
-        s.conn.execute("DELETE FROM profiles WHERE id = ?", (row[0],))
-        s.record(
-            "profile.delete",
-            account=acct.slug,
-            target=name,
-            details={"reassigned_to": reassign if holders else None, "holders": holders},
+        return delete_in(s, access.managed(s, account), name, reassign)
+
+
+def delete_in(s: Session, acct: Account, name: str, reassign: str | None = None) -> list[str]:
+    row = s.profile_row(acct, name)
+    holders = [
+        r[0]
+        for r in s.conn.execute(
+            "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id"
+            " WHERE m.profile_id = ? AND m.status IN ('pending', 'active') ORDER BY u.email",
+            (row[0],),
         )
-        return holders
+    ]
+    target_id = None
+    if reassign is not None:
+        if reassign == name:
+            raise Invalid(f"cannot reassign {name}'s collaborators to {name} itself")
+        target_id = s.profile_row(acct, reassign)[0]
+    if holders and target_id is None:
+        raise Conflict(
+            f"profile {quoted(name)} is held by {len(holders)} collaborator(s): "
+            + ", ".join(holders[:5])
+            + (", ..." if len(holders) > 5 else ""),
+            hint=f"move them first: `colabctl profile delete {name} --reassign OTHER`",
+        )
+    if holders:
+        s.conn.execute(
+            "UPDATE memberships SET profile_id = ? WHERE profile_id = ?"
+            " AND status IN ('pending', 'active')",
+            (target_id, row[0]),
+        )
+    s.conn.execute("DELETE FROM profiles WHERE id = ?", (row[0],))
+    s.record(
+        "profile.delete",
+        account=acct.slug,
+        target=name,
+        details={"reassigned_to": reassign if holders else None, "holders": holders},
+    )
+    return holders
 
 
 def export(ctx: Context, name: str, account: str | None = None) -> Preset:

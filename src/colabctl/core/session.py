@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from colabctl.core.clock import Clock, iso, system_clock
-from colabctl.core.errors import Forbidden, Invalid, NotFound
 from colabctl.core.identity import email_key
+from colabctl.errors import Forbidden, NotFound
 from colabctl.store.db import Store, open_empty, open_for_read, open_for_write, resolve_path
 
 # Expiry is judged against the clock at every read: a pending invitation past
@@ -59,6 +59,14 @@ class Account(NamedTuple):
         return self.tax_id is not None
 
 
+def no_account(slug: str) -> NotFound:
+    """What a missing account says; an outsider asking about a real one is told the very
+    same, so nobody learns that an account exists, let alone who owns it."""
+    from colabctl.core.names import quoted  # only on this path: keeps `can` cold start lean
+
+    return NotFound(f"no account {quoted(slug)}", hint="`colabctl account list` shows yours")
+
+
 class Context:
     """What the command line said, before anything is looked up.
 
@@ -92,16 +100,16 @@ class Context:
         return user if isinstance(user, str) else None
 
     def account_choice(self, explicit: str | None) -> str | None:
-        """-a, else $COLABCTL_ACCOUNT, else the config's current account."""
+        """-a, else $COLABCTL_ACCOUNT, else the acting user's current account."""
         value = explicit or os.environ.get("COLABCTL_ACCOUNT")
         if value:
             return value
-        # the config's account belongs to the config's user, not to --as someone else
-        overridden = self.actor or os.environ.get("COLABCTL_USER")
-        if overridden and self.config().get("user") != self.actor_email():
+        actor = self.actor_email()
+        if not actor:
             return None
-        account = self.config().get("account")
-        return account if isinstance(account, str) else None
+        from colabctl.core.config import current_account
+
+        return current_account(self.config(), email_key(actor))
 
 
 class Session:
@@ -153,72 +161,7 @@ class Session:
     def get_account(self, slug: str) -> Account:
         account = self.account_by_slug(slug)
         if account is None:
-            from colabctl.core.names import quoted  # only on this path: keeps `can` cold start lean
-
-            raise NotFound(f"no account {quoted(slug)}", hint="`colabctl account list` shows yours")
-        return account
-
-    def accounts_of(self, user: User) -> list[str]:
-        """Slugs the user owns or is an active collaborator of."""
-        rows = self.conn.execute(
-            "SELECT slug FROM accounts WHERE owner_id = :u UNION"
-            " SELECT a.slug FROM memberships m JOIN accounts a ON a.id = m.account_id"
-            " WHERE m.user_id = :u AND m.status = 'active' ORDER BY 1",
-            {"u": user.id},
-        ).fetchall()
-        return [r[0] for r in rows]
-
-    def account(self, explicit: str | None = None) -> Account:
-        """The account the command is about (SPEC section 2), or exit 3/6."""
-        slug = self.ctx.account_choice(explicit)
-        if slug:
-            return self.get_account(slug)
-        choices = self.accounts_of(self.actor())
-        if len(choices) == 1:
-            return self.get_account(choices[0])
-        if not choices:
-            raise Invalid(
-                "no account given, and you have none",
-                hint="create one with `colabctl account create SLUG --name NAME`",
-            )
-        raise Invalid(
-            "which account? you have several: " + ", ".join(choices),
-            hint="pass -a SLUG, or set one with `colabctl use SLUG`",
-        )
-
-    def require_owner(self, account: Account) -> User:
-        me = self.actor()
-        if me.id != account.owner_id:
-            raise Forbidden(
-                f"only the owner of {account.slug} ({account.owner_email}) can do that",
-            )
-        return me
-
-    def require_legal_entity(self, account: Account) -> None:
-        if not account.legal_entity:
-            raise Forbidden(
-                f"{account.slug} is not a legal entity: profiles and collaborators need a "
-                "business tax ID",
-                hint=f"register one with `colabctl account set-tax-id {account.slug} ID "
-                "--country CC`",
-            )
-
-    def status_of(self, account: Account, user_id: int) -> str | None:
-        """The user's effective membership status in the account (latest row), if any."""
-        row = self.conn.execute(
-            f"SELECT {STATUS_SQL} FROM memberships m"
-            f" WHERE m.id = {current_membership_sql(':a', ':u')}",
-            {"a": account.id, "u": user_id, "now": self.now_iso},
-        ).fetchone()
-        return row[0] if row else None
-
-    def managed_account(self, explicit: str | None, *, legal_entity: bool = True) -> Account:
-        """The account a team-changing command is about: its owner acts, and (to create or
-        hand out profiles) it is a legal entity."""
-        account = self.account(explicit)
-        self.require_owner(account)
-        if legal_entity:
-            self.require_legal_entity(account)
+            raise no_account(slug)
         return account
 
     def profile_row(self, account: Account, name: str) -> sqlite3.Row:
@@ -236,15 +179,6 @@ class Session:
             )
         return row
 
-    def require_reader(self, account: Account) -> User:
-        """Reads about an account are for its owner and its active collaborators."""
-        me = self.actor()
-        if me.id != account.owner_id and self.status_of(account, me.id) != "active":
-            raise Forbidden(
-                f"you are neither the owner nor an active collaborator of {account.slug}"
-            )
-        return me
-
     # -- audit --------------------------------------------------------------
 
     def record(
@@ -257,7 +191,7 @@ class Session:
         actor: str | bool | None = True,
     ) -> None:
         """Append this mutation's audit row (same transaction as the change)."""
-        from colabctl.core import audit
+        from colabctl.store import audit  # writes only: `can` never loads the chain code
 
         assert self.writable
         who = self.actor().email if actor is True else (actor or None)

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from types import ModuleType
 
-from colabctl.core.errors import Invalid
 from colabctl.core.names import quoted
+from colabctl.errors import Invalid
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,24 @@
-"""Users: logging in (registering on first use), logging out, the current account."""
+"""Users: logging in (registering on first use), logging out, the current account of
+whoever acts, and `whoami`."""
 
 from __future__ import annotations
 
-from colabctl.core.config import read_config, update_config, write_config
-from colabctl.core.errors import Forbidden, Invalid
+from typing import Any, NamedTuple
+
+from colabctl.core.access import Standing, held_permissions, roles_of, standing_of
+from colabctl.core.catalog import Permission
+from colabctl.core.collaborators import pending_for
+from colabctl.core.config import read_config, set_current_account, write_config
 from colabctl.core.identity import email_key, normalize_email
 from colabctl.core.names import clean_text
-from colabctl.core.session import Context, User, reading, writing
+from colabctl.core.session import Context, Session, User, no_account, reading, writing
+from colabctl.errors import Forbidden
 
 
 def login(ctx: Context, email: str, *, name: str | None = None) -> tuple[User, bool]:
     """Become EMAIL, registering it if new. Returns the user and whether it was created."""
     user, created = register(ctx, email, name=name)
     config = read_config()
-    if config.get("user") != user.email:
-        config.pop("account", None)  # the previous user's current account is not ours
     config["user"] = user.email
     write_config(config)  # after the store's commit, atomically
     return user, created
@@ -25,50 +29,120 @@ def register(ctx: Context, email: str, *, name: str | None = None) -> tuple[User
     address = normalize_email(email)
     display = clean_text(name, what="name") if name is not None else None
     with writing(ctx) as s:
-        user = s.user_by_email(address)
-        created = user is None
-        if user is None:
-            s.conn.execute(
-                "INSERT INTO users (email, email_key, name, created_at) VALUES (?, ?, ?, ?)",
-                (address, email_key(address), display, s.now_iso),
-            )
-            s.record("user.create", target=address, details={"name": display}, actor=address)
-        elif display is not None and display != user.name:
-            s.conn.execute("UPDATE users SET name = ? WHERE id = ?", (display, user.id))
-            s.record("user.rename", target=user.email, details={"name": display}, actor=user.email)
-        found = s.user_by_email(address)
-        assert found is not None
-        return found, created
+        return register_in(s, address, display)
+
+
+def register_in(s: Session, address: str, display: str | None) -> tuple[User, bool]:
+    """register(), inside the caller's transaction; ADDRESS is already normalised."""
+    user = s.user_by_email(address)
+    created = user is None
+    if user is None:
+        s.conn.execute(
+            "INSERT INTO users (email, email_key, name, created_at) VALUES (?, ?, ?, ?)",
+            (address, email_key(address), display, s.now_iso),
+        )
+        s.record("user.create", target=address, details={"name": display}, actor=address)
+    elif display is not None and display != user.name:
+        s.conn.execute("UPDATE users SET name = ? WHERE id = ?", (display, user.id))
+        s.record("user.rename", target=user.email, details={"name": display}, actor=user.email)
+    found = s.user_by_email(address)
+    assert found is not None
+    return found, created
 
 
 def logout() -> str | None:
+    """Forget the logged-in user (and their current account)."""
     config = read_config()
     who = config.pop("user", None)
-    config.pop("account", None)
+    if isinstance(who, str):
+        current = config.get("current")
+        if isinstance(current, dict):
+            current.pop(email_key(who), None)
     write_config(config)
     return who if isinstance(who, str) else None
 
 
-def use(ctx: Context, slug: str) -> str:
-    """Make SLUG the current account: it must be one the actor owns or works for."""
-    from colabctl.core.access import standing_of
+def _role_in(s: Session, slug: str) -> tuple[User, str, Standing]:
+    """The actor's role in SLUG. Someone with a membership row there but no role (pending,
+    expired, declined, revoked) was told of the account: 5, with a hint to accept a
+    pending invitation; anyone else gets the missing account's answer."""
+    acct = s.get_account(slug)
+    me = s.actor()
+    standing = standing_of(s, acct, me.email)
+    if standing.role is None:
+        if standing.status is None:
+            raise no_account(slug)
+        raise Forbidden(
+            f"you have no role in {slug} (your invitation is {standing.status})",
+            hint=f"accept it with `colabctl accept {slug}`"
+            if standing.status == "pending"
+            else "`colabctl whoami` lists your accounts and invitations",
+        )
+    return me, standing.role, standing
 
+
+def use(ctx: Context, slug: str) -> str:
+    """Make SLUG the acting user's current account: one they own or work for."""
     with reading(ctx) as s:
-        account = s.get_account(slug)
-        me = s.actor()
-        logged_in = ctx.config().get("user")
-        if logged_in != me.email:
-            # the current account belongs to the logged-in user's config, not to --as
-            raise Invalid(
-                f"`use` sets the logged-in user's current account, and you act as {me.email}"
-                f" while {logged_in or 'nobody'} is logged in",
-                hint=f"run `colabctl login {me.email}` first, or pass -a {slug} per command",
-            )
-        role = standing_of(s, account, me.email).role
-        if role is None:
-            raise Forbidden(
-                f"you have no role in {slug}",
-                hint="`colabctl whoami` lists the accounts you can use",
-            )
-    update_config(account=slug)
+        me, role, _ = _role_in(s, slug)
+    set_current_account(me.email, slug)
     return role
+
+
+class WhoAmI(NamedTuple):
+    user: User
+    accounts: list[dict[str, Any]]
+    invitations: list[dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "user": self.user.email,
+            "name": self.user.name,
+            "accounts": self.accounts,
+            "invitations": self.invitations,
+        }
+
+
+def whoami(ctx: Context) -> WhoAmI:
+    with reading(ctx) as s:
+        me = s.actor()
+        current = ctx.account_choice(None)
+        accounts = []
+        for slug, role in roles_of(s, me):
+            acct = s.get_account(slug)
+            accounts.append(
+                {"slug": slug, "name": acct.name, "role": role, "current": slug == current}
+            )
+        invitations = [
+            {
+                "account": m.account,
+                "profile": m.profile,
+                "invited_at": m.invited_at,
+                "expires_at": m.expires_at,
+                "invited_by": m.invited_by,
+            }
+            for m in pending_for(s, me)
+        ]
+        return WhoAmI(me, accounts, invitations)
+
+
+class Role(NamedTuple):
+    user: str
+    account: str
+    role: str
+    permissions: list[Permission]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "user": self.user,
+            "account": self.account,
+            "role": self.role,
+            "permissions": [p.id for p in self.permissions],
+        }
+
+
+def whoami_at(ctx: Context, slug: str) -> Role:
+    """`whoami --account SLUG`: my role and what it lets me do there."""
+    with reading(ctx) as s:
+        me, role, standing = _role_in(s, slug)
+        return Role(me.email, slug, role, held_permissions(standing))

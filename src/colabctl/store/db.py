@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from colabctl.errors import StoreFault
 from colabctl.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -22,17 +23,6 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_S = 15.0
 WAL_RETRY_S = 15.0
-
-
-class StoreFault(Exception):
-    """The store cannot be used: missing folder, not SQLite, newer schema, locked..."""
-
-    exit_code = 7
-
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
 
 
 def default_path() -> Path:

@@ -1,0 +1,77 @@
+"""The exit codes and the errors that carry them: one table for the whole program.
+
+A leaf module (nothing of colabctl's is imported here), so every layer, the store
+included, raises these. `cli/output.py` is the one place that turns them into an
+`error:` line and an exit. The table is documented in docs/exit-codes.md and
+printed by `colabctl help exit-codes`.
+"""
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    NO = 1  # `can` denied, a `test` assertion failed, `audit verify` found a break
+    USAGE = 2  # Typer's own: unknown option, missing argument
+    NOT_FOUND = 3
+    CONFLICT = 4
+    FORBIDDEN = 5
+    INVALID = 6
+    STORE = 7
+    INTERNAL = 8  # a bug in colabctl: never read as "no"
+    INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT
+    BROKEN_PIPE = 141  # the reader of stdout went away: 128 + SIGPIPE
+
+
+MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: 'success; "yes" (can); all assertions passed; no changes',
+    ExitCode.NO: 'the answer is "no": can denied, test assertion failed, audit verify found'
+    " a break, plan --detailed-exitcode found changes",
+    ExitCode.USAGE: "usage error: unknown option, missing or extra argument",
+    ExitCode.NOT_FOUND: "not found: account, profile, user, collaborator, invitation, preset",
+    ExitCode.CONFLICT: "conflict: already exists, profile still in use, invitation no longer"
+    " pending, an output that would replace the store",
+    ExitCode.FORBIDDEN: "forbidden: no actor, actor lacks the right, account not a legal"
+    " entity, owner-only",
+    ExitCode.INVALID: "invalid input: bad email, tax ID, slug or TOML, unknown permission,"
+    " ambiguous account, an output file that cannot be written",
+    ExitCode.STORE: "store error: locked past the timeout, corrupt, from a newer colabctl,"
+    " unreachable server, on a network filesystem",
+    ExitCode.INTERNAL: "internal error: a bug in colabctl (rerun with COLABCTL_DEBUG=1 and"
+    " report it)",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C) before anything was changed",
+    ExitCode.BROKEN_PIPE: "the output pipe was closed (e.g. `| head -1`); nothing more printed",
+}
+
+
+class ColabError(Exception):
+    """Base of every error colabctl reports to its user: a message, a hint, an exit code."""
+
+    exit_code = ExitCode.INTERNAL
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class NotFound(ColabError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class Conflict(ColabError):
+    exit_code = ExitCode.CONFLICT
+
+
+class Forbidden(ColabError):
+    exit_code = ExitCode.FORBIDDEN
+
+
+class Invalid(ColabError):
+    exit_code = ExitCode.INVALID
+
+
+class StoreFault(ColabError):
+    """The store cannot be used: missing folder, not SQLite, newer schema, locked..."""
+
+    exit_code = ExitCode.STORE
