@@ -82,11 +82,14 @@ def head(conn: sqlite3.Connection) -> tuple[int, str]:
     older than the record (schema < 4, which colabctl migrates on open) answers with its
     last row, as the migration would backfill it.
     """
-    if not _has_head_table(conn):
+    try:
+        record = _head_record(conn)
+    except sqlite3.OperationalError:  # no such table
+        if _has_head_table(conn):
+            raise
         if _schema_version(conn) < HEAD_SINCE:
             return _last_row(conn)
-        raise _head_missing()
-    record = _head_record(conn)
+        raise _head_missing() from None
     if record is None:
         raise _head_missing()
     return record
@@ -128,8 +131,8 @@ def append(
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (seq, at, actor, account, action, target, text, prev_hash, digest),
     )
-    if _has_head_table(conn):  # (a store not yet at schema 4 has none to move)
-        conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
+    # (transaction() migrates a store before anything is appended: the record is there)
+    conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
     return seq
 
 
@@ -174,7 +177,7 @@ class Verdict:
         }
 
 
-_NOUN = {"users": "user", "accounts": "account", "profiles": "profile", "memberships": "membership"}
+_KINDS = ("users", "accounts", "profiles", "memberships")
 
 
 @dataclass
@@ -184,7 +187,7 @@ class _Walk:
     first_bad_seq: int | None = None
     problem: str | None = None
     # per table, the rows that create one of its things (see _accounted)
-    creations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_NOUN, 0))
+    creations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_KINDS, 0))
 
 
 def _walk(conn: sqlite3.Connection) -> _Walk:
@@ -216,8 +219,11 @@ def _walk(conn: sqlite3.Connection) -> _Walk:
             tally["profiles"] += 1
         elif action == "invitation.create":
             tally["memberships"] += 1
-            if json.loads(details).get("new_user") is True:
-                tally["users"] += 1  # an invitation to a new address creates its user
+            # An invitation to a new address creates its user. `details` is canonical JSON
+            # (no spaces; a quote inside a value is escaped), so this is that key, at a
+            # fraction of json.loads's cost on logs of 100k invitations.
+            if '"new_user":true' in details:
+                tally["users"] += 1
         prev_hash, expected_seq = stored_hash, seq + 1
         walk.last = (seq, stored_hash)
     return walk
@@ -251,16 +257,11 @@ def _accounted(conn: sqlite3.Connection, creations: dict[str, int]) -> str | Non
     rows of each kind as the store has things; deletions (of a profile) only widen the
     margin. Counting is one pass over rows the walk reads anyway and one count(*) a table.
     """
-    for table in _NOUN:
+    for table in _KINDS:
         held: int = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         if held > creations[table]:
-            return (
-                f"the store holds {held} {table} but the log creates only"
-                f" {creations[table]}: rows are missing"
-                if creations[table]
-                else f"the store holds {held} {table} but the log creates no {_NOUN[table]}:"
-                " rows are missing"
-            )
+            made = creations[table] or "none"
+            return f"{table}: the store holds {held}, the log creates {made}: rows are missing"
     return None
 
 
