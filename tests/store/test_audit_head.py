@@ -304,6 +304,12 @@ def test_a_deleted_middle_row(cli: Cli, db_path: Path, chain: list[Row]) -> None
     drop_triggers(db_path)
     raw(db_path, "DELETE FROM audit WHERE seq = 4")
     broken(cli, 4, "row 4 is missing")
+    # an anchor past the end is judged against the table's last row, not the last good one
+    last = chain[-1]["seq"]
+    verdict = broken(cli, 4, "row 4 is missing", "--anchor", f"{last + 1}:{'a' * 64}")
+    assert verdict["anchor"]["problem"] == (
+        f"the anchor's row {last + 1} is missing (the log ends at seq {last})"
+    )
 
 
 def test_a_deleted_head_record(cli: Cli, db_path: Path, chain: list[Row]) -> None:
@@ -311,6 +317,7 @@ def test_a_deleted_head_record(cli: Cli, db_path: Path, chain: list[Row]) -> Non
     raw(db_path, "DELETE FROM audit_head")
     verdict = broken(cli, None, "the head record is missing")
     assert verdict["head"] is None
+    failure(cli("audit", "head"), 7, hint="audit verify")
     # and nothing can be written on top of it: the next write refuses, changing nothing
     before = dump(db_path)
     result = cli(*as_owner("profile", "create", "financiero", "--preset", "financiero"))

@@ -265,13 +265,14 @@ def _accounted(conn: sqlite3.Connection, creations: dict[str, int]) -> str | Non
     return None
 
 
-def _check_anchor(conn: sqlite3.Connection, anchor: tuple[int, str], last: int) -> AnchorCheck:
+def _check_anchor(conn: sqlite3.Connection, anchor: tuple[int, str]) -> AnchorCheck:
     seq, digest = anchor
     if seq == 0:
         found = GENESIS  # every chain starts from it
     else:
         row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
         if row is None:
+            last = _last_row(conn)[0]
             where = "the log is empty" if last == 0 else f"the log ends at seq {last}"
             return AnchorCheck(seq, digest, False, f"the anchor's row {seq} is missing ({where})")
         found = row[0]
@@ -288,7 +289,7 @@ def verify(conn: sqlite3.Connection, anchor: tuple[int, str] | None = None) -> V
     walk = _walk(conn)
     old_store = not _has_head_table(conn) and _schema_version(conn) < HEAD_SINCE
     recorded = _last_row(conn) if old_store else _head_record_or_none(conn)
-    checked = _check_anchor(conn, anchor, walk.last[0]) if anchor is not None else None
+    checked = _check_anchor(conn, anchor) if anchor is not None else None
     bad: tuple[int | None, str] | None = None
     if walk.problem is not None:
         bad = walk.first_bad_seq, walk.problem
