@@ -7,13 +7,21 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, command, context
+from colabctl.cli.common import AccountOpt, JsonOpt, command, context, examples
 from colabctl.core import audit
 
 app = typer.Typer(no_args_is_help=True, help="The hash-chained record of every change.")
 
 
-@command(app, "log")
+@command(
+    app,
+    "log",
+    epilog=examples(
+        "colabctl audit log",
+        "colabctl audit log --actor bruno.costa@example.com --limit 5",
+        "colabctl audit log --since 2026-01-01 --json",
+    ),
+)
 def log(
     account: AccountOpt = None,
     since: Annotated[str | None, typer.Option("--since", help="ISO date or time.")] = None,
@@ -33,7 +41,11 @@ def log(
     )
 
 
-@command(app, "verify")
+@command(
+    app,
+    "verify",
+    epilog=examples("colabctl audit verify", "colabctl audit verify --json"),
+)
 def verify(as_json: JsonOpt = False) -> None:
     """Check the hash chain: exit 0 intact, 1 broken (naming the first bad row)."""
     verdict = audit.verify_store(context())

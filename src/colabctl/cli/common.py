@@ -40,6 +40,17 @@ def command(
     return register
 
 
+def examples(*lines: str) -> str:
+    """A leaf command's epilog: its `Examples:` section (docs/commands.md).
+
+    Each line is a real command line that works on the store `colabctl demo` builds, as
+    ana.souza@example.com, at most 76 characters (tests/cli/test_help_examples.py runs
+    every one). `&&` may chain a prerequisite; a trailing `# no` marks an answer of no
+    (exit 1). The leading newline keeps the indentation: typer dedents the epilog as a
+    docstring, whose first line does not count."""
+    return "\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 AccountOpt = Annotated[
     str | None,
     typer.Option(

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context
+from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context, examples
 from colabctl.core import profiles
 from colabctl.core.catalog import catalog, resolve_lang
 
@@ -24,7 +24,14 @@ PermsOpt = Annotated[
 ]
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "colabctl permissions",
+        "colabctl permissions --category purchases --lang es",
+        "colabctl permissions --json",
+    ),
+)
 def permissions(
     category: Annotated[str | None, typer.Option("--category", help="Only this category.")] = None,
     as_json: JsonOpt = False,
@@ -58,7 +65,11 @@ def permissions(
     output.say("owner-only permissions belong to the account's owner and cannot be delegated")
 
 
-@command(preset_app, "list")
+@command(
+    preset_app,
+    "list",
+    epilog=examples("colabctl preset list", "colabctl preset list --lang pt --json"),
+)
 def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     """The presets in profiles/."""
     from colabctl.core.presets import list_presets
@@ -75,7 +86,14 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     )
 
 
-@command(preset_app, "show")
+@command(
+    preset_app,
+    "show",
+    epilog=examples(
+        "colabctl preset show soporte",
+        "colabctl preset show gerente-afiliados --lang es --json",
+    ),
+)
 def preset_show(name: NameArg, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     """One preset and its permissions."""
     from colabctl.core.presets import find_preset
@@ -89,7 +107,15 @@ def preset_show(name: NameArg, as_json: JsonOpt = False, lang: LangOpt = None) -
     output.permission_table(f"Preset {preset.name}", preset.permissions, language)
 
 
-@command(profile_app, "create")
+@command(
+    profile_app,
+    "create",
+    epilog=examples(
+        "colabctl profile create atendimento --preset soporte",
+        'colabctl profile create reembolsos --perm "Solicitar Reembolsos"',
+        "colabctl profile create vendas --preset soporte --perm reports.commissions",
+    ),
+)
 def create(
     name: NameArg,
     preset: Annotated[str | None, typer.Option("--preset", help="Start from a preset.")] = None,
@@ -115,7 +141,11 @@ def create(
     )
 
 
-@command(profile_app, "list")
+@command(
+    profile_app,
+    "list",
+    epilog=examples("colabctl profile list", "colabctl profile list -a acme-cursos --json"),
+)
 def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     """The account's profiles."""
     found = profiles.list_profiles(context(), account)
@@ -135,7 +165,15 @@ def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     )
 
 
-@command(profile_app, "show")
+@command(
+    profile_app,
+    "show",
+    epilog=examples(
+        "colabctl profile show soporte",
+        "colabctl profile show financiero --lang pt --json",
+        "colabctl --as bruno.costa@example.com profile show soporte",
+    ),
+)
 def show(
     name: NameArg, account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
 ) -> None:
@@ -149,7 +187,15 @@ def show(
     output.emit_line("held by: " + (", ".join(view.collaborators) or "nobody"))
 
 
-@command(profile_app, "edit")
+@command(
+    profile_app,
+    "edit",
+    epilog=examples(
+        "colabctl profile edit soporte --remove purchases.change_buyer_email",
+        'colabctl profile edit soporte --add "Ver Informe de Comisiones"',
+        'colabctl profile edit tecnico --description "Checkout and integrations"',
+    ),
+)
 def edit(
     name: NameArg,
     add: Annotated[list[str] | None, typer.Option("--add", help="Permission to add.")] = None,
@@ -180,7 +226,14 @@ def edit(
         output.say(f"{name} unchanged")
 
 
-@command(profile_app, "delete")
+@command(
+    profile_app,
+    "delete",
+    epilog=examples(
+        "colabctl profile delete soporte --reassign tecnico",
+        "colabctl profile delete gerente-afiliados --reassign soporte",
+    ),
+)
 def delete(
     name: NameArg,
     reassign: Annotated[
@@ -195,7 +248,14 @@ def delete(
     )
 
 
-@command(profile_app, "export")
+@command(
+    profile_app,
+    "export",
+    epilog=examples(
+        "colabctl profile export soporte",
+        "colabctl profile export soporte -o soporte.toml",
+    ),
+)
 def export(
     name: NameArg,
     out: Annotated[
