@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context, examples
+from colabctl.cli.common import (
+    AccountOpt,
+    JsonOpt,
+    LangOpt,
+    command,
+    complete_people,
+    complete_permissions,
+    context,
+    examples,
+)
 from colabctl.core import access
 
 if TYPE_CHECKING:
@@ -47,10 +56,18 @@ def _explain(result: tuple[Permission, bool, str], standing: access.Standing, ac
 )
 def can(
     email: Annotated[
-        str | None, typer.Argument(help="Whose access to check.", show_default=False)
+        str | None,
+        typer.Argument(
+            help="Whose access to check.", show_default=False, autocompletion=complete_people
+        ),
     ] = None,
     permissions: Annotated[
-        list[str] | None, typer.Argument(help="Permission ids or labels.", show_default=False)
+        list[str] | None,
+        typer.Argument(
+            help="Permission ids or labels.",
+            show_default=False,
+            autocompletion=complete_permissions,
+        ),
     ] = None,
     account: AccountOpt = None,
     any_: Annotated[bool, typer.Option("--any", help="Yes if any one is held.")] = False,
@@ -121,7 +138,10 @@ def _batch(source: str) -> None:
     ),
 )
 def who_can(
-    permission: Annotated[str, typer.Argument(help="A permission id or label.")],
+    permission: Annotated[
+        str,
+        typer.Argument(help="A permission id or label.", autocompletion=complete_permissions),
+    ],
     account: AccountOpt = None,
     all_accounts: Annotated[
         bool, typer.Option("--all-accounts", help="Every account you can see.")

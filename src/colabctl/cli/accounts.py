@@ -7,12 +7,16 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import JsonOpt, command, context, examples
+from colabctl.cli.common import JsonOpt, command, complete_accounts, context, examples
 from colabctl.core import accounts
 
 app = typer.Typer(no_args_is_help=True, help="Accounts: create, register a tax ID, list, show.")
 
 SlugArg = Annotated[str, typer.Argument(help="Account slug, e.g. acme-cursos.")]
+AccountArg = Annotated[
+    str,
+    typer.Argument(help="Account slug, e.g. acme-cursos.", autocompletion=complete_accounts),
+]
 CountryOpt = Annotated[
     str | None, typer.Option("--country", help="Tax ID country: AR BR CL CO ES MX PE PT US.")
 ]
@@ -59,7 +63,7 @@ def create(
     ),
 )
 def set_tax_id(
-    slug: SlugArg,
+    slug: AccountArg,
     number: Annotated[str, typer.Argument(help="The business tax ID.")],
     country: Annotated[str, typer.Option("--country", help="AR BR CL CO ES MX PE PT US.")],
 ) -> None:
@@ -106,7 +110,7 @@ def list_(as_json: JsonOpt = False) -> None:
         "colabctl --as bruno.costa@example.com account show acme-cursos --json",
     ),
 )
-def show(slug: SlugArg, as_json: JsonOpt = False) -> None:
+def show(slug: AccountArg, as_json: JsonOpt = False) -> None:
     """One account: owner, tax ID, counts."""
     view = accounts.show(context(), slug)
     if as_json:

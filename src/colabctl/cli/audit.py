@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, command, context, examples
+from colabctl.cli.common import AccountOpt, JsonOpt, command, complete_people, context, examples
 from colabctl.core import audit
 
 app = typer.Typer(no_args_is_help=True, help="The hash-chained record of every change.")
@@ -25,7 +25,10 @@ app = typer.Typer(no_args_is_help=True, help="The hash-chained record of every c
 def log(
     account: AccountOpt = None,
     since: Annotated[str | None, typer.Option("--since", help="ISO date or time.")] = None,
-    actor: Annotated[str | None, typer.Option("--actor", help="Only this person's.")] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="Only this person's.", autocompletion=complete_people),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", help="How many rows.")] = 50,
     as_json: JsonOpt = False,
 ) -> None:

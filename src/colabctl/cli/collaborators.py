@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, ExpiresOpt, JsonOpt, LangOpt, command, context, examples
+from colabctl.cli.common import (
+    AccountOpt,
+    ExpiresOpt,
+    JsonOpt,
+    LangOpt,
+    command,
+    complete_invitations,
+    complete_people,
+    complete_profiles,
+    context,
+    examples,
+)
 from colabctl.core import collaborators
 from colabctl.core.clock import parse_duration
 
@@ -15,8 +26,13 @@ app = typer.Typer()
 collaborator_app = typer.Typer(no_args_is_help=True, help="The people invited to an account.")
 invitation_app = typer.Typer(no_args_is_help=True, help="Invitations.")
 
-EmailArg = Annotated[str, typer.Argument(help="The collaborator's email.")]
-SlugArg = Annotated[str, typer.Argument(help="The account you were invited to.")]
+EmailArg = Annotated[
+    str, typer.Argument(help="The collaborator's email.", autocompletion=complete_people)
+]
+SlugArg = Annotated[
+    str,
+    typer.Argument(help="The account you were invited to.", autocompletion=complete_invitations),
+]
 
 
 def _done(outcome: collaborators.Outcome) -> None:
@@ -32,7 +48,12 @@ def _done(outcome: collaborators.Outcome) -> None:
 )
 def invite(
     email: EmailArg,
-    profile: Annotated[str, typer.Option("--profile", "-p", help="The profile to give.")],
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile", "-p", help="The profile to give.", autocompletion=complete_profiles
+        ),
+    ],
     expires_in: ExpiresOpt = "7d",
     account: AccountOpt = None,
 ) -> None:
@@ -147,7 +168,9 @@ def show(
 )
 def set_profile(
     email: EmailArg,
-    profile: Annotated[str, typer.Argument(help="The new profile.")],
+    profile: Annotated[
+        str, typer.Argument(help="The new profile.", autocompletion=complete_profiles)
+    ],
     account: AccountOpt = None,
 ) -> None:
     """Move a collaborator to another profile."""

@@ -1,5 +1,6 @@
-"""What every command module shares: the command context, option aliases,
-and `command()`, which registers a command behind the one error handler."""
+"""What every command module shares: the command context, option aliases, `command()`,
+which registers a command behind the one error handler, `examples()` for its help, and
+the value completers of shell completion."""
 
 from __future__ import annotations
 
@@ -51,6 +52,77 @@ def examples(*lines: str) -> str:
     return "\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+# -- shell completion (docs/config.md, "Shell completion") -------------------------
+# Values for Typer's completion: the actor's account slugs and invitations, the profiles
+# and people of an account the actor may read, permission ids. They read the store
+# through core/completion.py (never creating it) and offer nothing rather than fail.
+# Every command imports this module, `can` included: nothing is imported until asked.
+
+
+def _completion_context(ctx: typer.Context) -> Context:
+    root = ctx.find_root().params
+    return Context(db=root.get("db"), actor=root.get("as_"), clock=CLOCK)
+
+
+def _starting(incomplete: str, found: Callable[[], list[str]]) -> list[str]:
+    try:
+        values = found()
+    except Exception:  # a completion never breaks the shell: no store, no actor, ...
+        return []
+    return [value for value in dict.fromkeys(values) if value.startswith(incomplete)]
+
+
+def complete_accounts(ctx: typer.Context, incomplete: str) -> list[str]:
+    from colabctl.core import completion
+
+    return _starting(incomplete, lambda: completion.account_slugs(_completion_context(ctx)))
+
+
+def complete_invitations(ctx: typer.Context, incomplete: str) -> list[str]:
+    from colabctl.core import completion
+
+    return _starting(incomplete, lambda: completion.invitation_slugs(_completion_context(ctx)))
+
+
+def complete_profiles(ctx: typer.Context, incomplete: str) -> list[str]:
+    from colabctl.core import completion
+
+    return _starting(
+        incomplete,
+        lambda: completion.profile_names(_completion_context(ctx), ctx.params.get("account")),
+    )
+
+
+def complete_people(ctx: typer.Context, incomplete: str) -> list[str]:
+    from colabctl.core import completion
+
+    return _starting(
+        incomplete, lambda: completion.people(_completion_context(ctx), ctx.params.get("account"))
+    )
+
+
+def complete_permissions(incomplete: str) -> list[str]:
+    from colabctl.core.catalog import catalog
+
+    return _starting(incomplete, lambda: [p.id for p in catalog().permissions])
+
+
+def complete_categories(incomplete: str) -> list[str]:
+    from colabctl.core.catalog import catalog
+
+    return _starting(incomplete, lambda: [c.id for c in catalog().categories])
+
+
+def complete_presets(incomplete: str) -> list[str]:
+    from colabctl.core.presets import presets_dir
+
+    return _starting(incomplete, lambda: sorted(p.stem for p in presets_dir().glob("*.toml")))
+
+
+def complete_languages(incomplete: str) -> list[str]:
+    return _starting(incomplete, lambda: ["es", "pt", "en"])
+
+
 AccountOpt = Annotated[
     str | None,
     typer.Option(
@@ -58,6 +130,7 @@ AccountOpt = Annotated[
         "-a",
         help="Account slug (default: $COLABCTL_ACCOUNT, `colabctl use`, or your only account).",
         show_default=False,
+        autocompletion=complete_accounts,
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
@@ -67,6 +140,7 @@ LangOpt = Annotated[
         "--lang",
         help="Labels in es, pt or en (default: $COLABCTL_LANG, the locale, en).",
         show_default=False,
+        autocompletion=complete_languages,
     ),
 ]
 ExpiresOpt = Annotated[

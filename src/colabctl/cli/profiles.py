@@ -8,7 +8,18 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context, examples
+from colabctl.cli.common import (
+    AccountOpt,
+    JsonOpt,
+    LangOpt,
+    command,
+    complete_categories,
+    complete_permissions,
+    complete_presets,
+    complete_profiles,
+    context,
+    examples,
+)
 from colabctl.core import profiles
 from colabctl.core.catalog import catalog, resolve_lang
 
@@ -18,9 +29,19 @@ profile_app = typer.Typer(
     no_args_is_help=True, help="Profiles: named sets of permissions in an account."
 )
 
-NameArg = Annotated[str, typer.Argument(help="Profile name, e.g. soporte.")]
+NameArg = Annotated[
+    str, typer.Argument(help="Profile name, e.g. soporte.", autocompletion=complete_profiles)
+]
+PresetArg = Annotated[
+    str, typer.Argument(help="Preset name, e.g. soporte.", autocompletion=complete_presets)
+]
 PermsOpt = Annotated[
-    list[str] | None, typer.Option("--perm", help="A permission id or label (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--perm",
+        help="A permission id or label (repeatable).",
+        autocompletion=complete_permissions,
+    ),
 ]
 
 
@@ -33,7 +54,10 @@ PermsOpt = Annotated[
     ),
 )
 def permissions(
-    category: Annotated[str | None, typer.Option("--category", help="Only this category.")] = None,
+    category: Annotated[
+        str | None,
+        typer.Option("--category", help="Only this category.", autocompletion=complete_categories),
+    ] = None,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
 ) -> None:
@@ -94,7 +118,7 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
         "colabctl preset show gerente-afiliados --lang es --json",
     ),
 )
-def preset_show(name: NameArg, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+def preset_show(name: PresetArg, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     """One preset and its permissions."""
     from colabctl.core.presets import find_preset
 
@@ -118,7 +142,10 @@ def preset_show(name: NameArg, as_json: JsonOpt = False, lang: LangOpt = None) -
 )
 def create(
     name: NameArg,
-    preset: Annotated[str | None, typer.Option("--preset", help="Start from a preset.")] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option("--preset", help="Start from a preset.", autocompletion=complete_presets),
+    ] = None,
     from_file: Annotated[
         Path | None, typer.Option("--from", help="Start from a TOML file (a preset or an export).")
     ] = None,
@@ -198,9 +225,13 @@ def show(
 )
 def edit(
     name: NameArg,
-    add: Annotated[list[str] | None, typer.Option("--add", help="Permission to add.")] = None,
+    add: Annotated[
+        list[str] | None,
+        typer.Option("--add", help="Permission to add.", autocompletion=complete_permissions),
+    ] = None,
     remove: Annotated[
-        list[str] | None, typer.Option("--remove", help="Permission to remove.")
+        list[str] | None,
+        typer.Option("--remove", help="Permission to remove.", autocompletion=complete_permissions),
     ] = None,
     description: Annotated[str | None, typer.Option("--description")] = None,
     account: AccountOpt = None,
@@ -237,7 +268,12 @@ def edit(
 def delete(
     name: NameArg,
     reassign: Annotated[
-        str | None, typer.Option("--reassign", help="Move its collaborators to this profile first.")
+        str | None,
+        typer.Option(
+            "--reassign",
+            help="Move its collaborators to this profile first.",
+            autocompletion=complete_profiles,
+        ),
     ] = None,
     account: AccountOpt = None,
 ) -> None:

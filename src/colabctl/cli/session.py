@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context, examples
+from colabctl.cli.common import (
+    AccountOpt,
+    JsonOpt,
+    LangOpt,
+    command,
+    complete_accounts,
+    context,
+    examples,
+)
 
 app = typer.Typer()
 
@@ -99,7 +107,12 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
         "colabctl --as carla.mendes@example.com use beta-digital",
     ),
 )
-def use(slug: Annotated[str, typer.Argument(help="The account to make current.")]) -> None:
+def use(
+    slug: Annotated[
+        str,
+        typer.Argument(help="The account to make current.", autocompletion=complete_accounts),
+    ],
+) -> None:
     """Set the current account (one you own or collaborate on)."""
     from colabctl.core.users import use as do_use
 
