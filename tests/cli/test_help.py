@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from conftest import Cli, ok
 
@@ -73,3 +74,9 @@ def test_help_alone_lists_its_topics(cli: Cli) -> None:
     result = cli("help")
     assert result.exit_code in (0, 2)  # no_args_is_help: the group's help
     assert "exit-codes" in result.stdout + result.stderr
+
+
+def test_docs_exit_codes_lists_every_code() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "exit-codes.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d+) \| (\w+) \|", page, re.M)
+    assert rows == [(str(int(code)), code.name.lower()) for code in ExitCode]
