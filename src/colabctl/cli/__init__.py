@@ -5,6 +5,10 @@ importing each command module pulls in its part of core. `colabctl can` must
 start near a bare `import typer`, so `main()` assembles only the module that
 holds the command being run (all of them for --help or anything unknown).
 `app`, the whole tree, is what tests and `python -m colabctl --help` see.
+
+Shell completion runs the program with no command word (the shell passes the words in
+environment variables), so it always gets the whole tree; only the whole tree carries
+the completion options and the help panels (docs/config.md, docs/commands.md).
 """
 
 from __future__ import annotations

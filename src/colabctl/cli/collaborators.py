@@ -24,7 +24,9 @@ from colabctl.core.clock import parse_duration
 
 app = typer.Typer()
 collaborator_app = typer.Typer(no_args_is_help=True, help="The people invited to an account.")
-invitation_app = typer.Typer(no_args_is_help=True, help="Invitations.")
+invitation_app = typer.Typer(
+    no_args_is_help=True, help="Invitations: give a pending or expired one a new expiry."
+)
 
 EmailArg = Annotated[
     str, typer.Argument(help="The collaborator's email.", autocompletion=complete_people)
