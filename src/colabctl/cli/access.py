@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context
+from colabctl.cli.common import (
+    AccountOpt,
+    JsonOpt,
+    LangOpt,
+    command,
+    complete_people,
+    complete_permissions,
+    context,
+    examples,
+)
 from colabctl.core import access
 
 if TYPE_CHECKING:
@@ -35,13 +44,30 @@ def _explain(result: tuple[Permission, bool, str], standing: access.Standing, ac
     return f"{'yes' if allowed else 'no '}  {perm.id}: {why}"
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "colabctl can bruno.costa@example.com purchases.request_refunds",
+        "colabctl can bruno.costa@example.com withdrawal.withdraw --explain  # no",
+        'colabctl can -q diego.rocha@example.com "Retirar" -a acme-cursos',
+        "colabctl can elena.prado@example.com products.view --json  # no",
+        "colabctl can bruno.costa@example.com products.view receipts.send --any",
+    ),
+)
 def can(
     email: Annotated[
-        str | None, typer.Argument(help="Whose access to check.", show_default=False)
+        str | None,
+        typer.Argument(
+            help="Whose access to check.", show_default=False, autocompletion=complete_people
+        ),
     ] = None,
     permissions: Annotated[
-        list[str] | None, typer.Argument(help="Permission ids or labels.", show_default=False)
+        list[str] | None,
+        typer.Argument(
+            help="Permission ids or labels.",
+            show_default=False,
+            autocompletion=complete_permissions,
+        ),
     ] = None,
     account: AccountOpt = None,
     any_: Annotated[bool, typer.Option("--any", help="Yes if any one is held.")] = False,
@@ -102,9 +128,20 @@ def _batch(source: str) -> None:
         raise typer.Exit(worst)
 
 
-@command(app, "who-can")
+@command(
+    app,
+    "who-can",
+    epilog=examples(
+        "colabctl who-can purchases.request_refunds",
+        'colabctl who-can "Solicitar Reembolsos" --json',
+        "colabctl --as carla.mendes@example.com who-can products.view --all-accounts",
+    ),
+)
 def who_can(
-    permission: Annotated[str, typer.Argument(help="A permission id or label.")],
+    permission: Annotated[
+        str,
+        typer.Argument(help="A permission id or label.", autocompletion=complete_permissions),
+    ],
     account: AccountOpt = None,
     all_accounts: Annotated[
         bool, typer.Option("--all-accounts", help="Every account you can see.")
@@ -124,7 +161,14 @@ def who_can(
     )
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "colabctl matrix",
+        "colabctl matrix --by-category --lang es",
+        "colabctl matrix -a acme-cursos --json",
+    ),
+)
 def matrix(
     account: AccountOpt = None,
     by_category: Annotated[bool, typer.Option("--by-category", help="n/m per category.")] = False,

@@ -7,12 +7,16 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import JsonOpt, command, context
+from colabctl.cli.common import JsonOpt, command, complete_accounts, context, examples
 from colabctl.core import accounts
 
 app = typer.Typer(no_args_is_help=True, help="Accounts: create, register a tax ID, list, show.")
 
 SlugArg = Annotated[str, typer.Argument(help="Account slug, e.g. acme-cursos.")]
+AccountArg = Annotated[
+    str,
+    typer.Argument(help="Account slug, e.g. acme-cursos.", autocompletion=complete_accounts),
+]
 CountryOpt = Annotated[
     str | None, typer.Option("--country", help="Tax ID country: AR BR CL CO ES MX PE PT US.")
 ]
@@ -22,7 +26,14 @@ def _tax_id(view: accounts.AccountView) -> str:
     return f"{view.tax_country} {view.tax_id}" if view.tax_id else "-"
 
 
-@command(app, "create")
+@command(
+    app,
+    "create",
+    epilog=examples(
+        'colabctl account create acme-eventos --name "Acme Eventos"',
+        "colabctl account create acme-es --name Acme --tax-id B58378431 --country ES",
+    ),
+)
 def create(
     slug: SlugArg,
     name: Annotated[str, typer.Option("--name", help="Display name.")],
@@ -43,9 +54,16 @@ def create(
         output.say(f"hint: `colabctl account set-tax-id {view.slug} ID --country CC`")
 
 
-@command(app, "set-tax-id")
+@command(
+    app,
+    "set-tax-id",
+    epilog=examples(
+        "colabctl account set-tax-id acme-cursos 11.222.333/0001-81 --country BR",
+        "colabctl account set-tax-id acme-cursos 11222333000181 --country BR",
+    ),
+)
 def set_tax_id(
-    slug: SlugArg,
+    slug: AccountArg,
     number: Annotated[str, typer.Argument(help="The business tax ID.")],
     country: Annotated[str, typer.Option("--country", help="AR BR CL CO ES MX PE PT US.")],
 ) -> None:
@@ -54,7 +72,14 @@ def set_tax_id(
     output.say(f"{view.slug} is a legal entity: {view.tax_country} {view.tax_id}")
 
 
-@command(app, "list")
+@command(
+    app,
+    "list",
+    epilog=examples(
+        "colabctl account list",
+        "colabctl --as carla.mendes@example.com account list --json",
+    ),
+)
 def list_(as_json: JsonOpt = False) -> None:
     """Accounts I own or collaborate on."""
     found = accounts.list_mine(context())
@@ -77,8 +102,15 @@ def list_(as_json: JsonOpt = False) -> None:
     )
 
 
-@command(app, "show")
-def show(slug: SlugArg, as_json: JsonOpt = False) -> None:
+@command(
+    app,
+    "show",
+    epilog=examples(
+        "colabctl account show acme-cursos",
+        "colabctl --as bruno.costa@example.com account show acme-cursos --json",
+    ),
+)
+def show(slug: AccountArg, as_json: JsonOpt = False) -> None:
     """One account: owner, tax ID, counts."""
     view = accounts.show(context(), slug)
     if as_json:

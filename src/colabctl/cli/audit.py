@@ -7,18 +7,29 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, command, context
+from colabctl.cli.common import AccountOpt, JsonOpt, command, complete_people, context, examples
 from colabctl.core import audit
 from colabctl.errors import ExitCode
 
 app = typer.Typer(no_args_is_help=True, help="The hash-chained record of every change.")
 
 
-@command(app, "log")
+@command(
+    app,
+    "log",
+    epilog=examples(
+        "colabctl audit log",
+        "colabctl audit log --actor bruno.costa@example.com --limit 5",
+        "colabctl audit log --since 2026-01-01 --json",
+    ),
+)
 def log(
     account: AccountOpt = None,
     since: Annotated[str | None, typer.Option("--since", help="ISO date or time.")] = None,
-    actor: Annotated[str | None, typer.Option("--actor", help="Only this person's.")] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="Only this person's.", autocompletion=complete_people),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", help="How many rows.")] = 50,
     as_json: JsonOpt = False,
 ) -> None:
@@ -34,16 +45,11 @@ def log(
     )
 
 
-VERIFY_EXAMPLES = """\
-Examples:
-
-  colabctl audit verify
-  colabctl audit verify --json
-  colabctl audit verify --anchor "$(colabctl audit head)"
-"""
-
-
-@command(app, "verify", epilog=VERIFY_EXAMPLES)
+@command(
+    app,
+    "verify",
+    epilog=examples("colabctl audit verify", "colabctl audit verify --json"),
+)
 def verify(
     anchor: Annotated[
         str | None,
@@ -82,16 +88,7 @@ def verify(
         raise typer.Exit(ExitCode.NO)
 
 
-HEAD_EXAMPLES = """\
-Examples:
-
-  colabctl audit head
-  colabctl audit head --json
-  colabctl audit head >> audit-heads.txt
-"""
-
-
-@command(app, "head", epilog=HEAD_EXAMPLES)
+@command(app, "head", epilog=examples("colabctl audit head", "colabctl audit head --json"))
 def head(as_json: JsonOpt = False) -> None:
     """The chain's head as SEQ:HASH, to keep elsewhere (git, CI logs).
 

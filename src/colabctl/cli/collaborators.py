@@ -7,26 +7,55 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, ExpiresOpt, JsonOpt, LangOpt, command, context
+from colabctl.cli.common import (
+    AccountOpt,
+    ExpiresOpt,
+    JsonOpt,
+    LangOpt,
+    command,
+    complete_invitations,
+    complete_people,
+    complete_profiles,
+    context,
+    examples,
+)
 from colabctl.core import collaborators
 from colabctl.core.clock import parse_duration
 
 app = typer.Typer()
 collaborator_app = typer.Typer(no_args_is_help=True, help="The people invited to an account.")
-invitation_app = typer.Typer(no_args_is_help=True, help="Invitations.")
+invitation_app = typer.Typer(
+    no_args_is_help=True, help="Invitations: give a pending or expired one a new expiry."
+)
 
-EmailArg = Annotated[str, typer.Argument(help="The collaborator's email.")]
-SlugArg = Annotated[str, typer.Argument(help="The account you were invited to.")]
+EmailArg = Annotated[
+    str, typer.Argument(help="The collaborator's email.", autocompletion=complete_people)
+]
+SlugArg = Annotated[
+    str,
+    typer.Argument(help="The account you were invited to.", autocompletion=complete_invitations),
+]
 
 
 def _done(outcome: collaborators.Outcome) -> None:
     output.say(outcome.message)
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "colabctl invite gabi.nunes@example.com --profile soporte",
+        "colabctl invite gabi.nunes@example.com -p financiero --expires-in 48h",
+    ),
+)
 def invite(
     email: EmailArg,
-    profile: Annotated[str, typer.Option("--profile", "-p", help="The profile to give.")],
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile", "-p", help="The profile to give.", autocompletion=complete_profiles
+        ),
+    ],
     expires_in: ExpiresOpt = "7d",
     account: AccountOpt = None,
 ) -> None:
@@ -42,19 +71,33 @@ def invite(
     )
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples("colabctl --as elena.prado@example.com accept acme-cursos"),
+)
 def accept(slug: SlugArg) -> None:
     """Accept your pending invitation to SLUG."""
     _done(collaborators.accept(context(), slug))
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples("colabctl --as elena.prado@example.com decline acme-cursos"),
+)
 def decline(slug: SlugArg) -> None:
     """Decline your pending invitation to SLUG."""
     _done(collaborators.decline(context(), slug))
 
 
-@command(collaborator_app, "list")
+@command(
+    collaborator_app,
+    "list",
+    epilog=examples(
+        "colabctl collaborator list",
+        "colabctl collaborator list --status pending --json",
+        "colabctl --as carla.mendes@example.com collaborator list -a beta-digital",
+    ),
+)
 def list_(
     status: Annotated[
         str | None, typer.Option("--status", help="pending, active, expired, revoked or declined.")
@@ -74,7 +117,14 @@ def list_(
     )
 
 
-@command(collaborator_app, "show")
+@command(
+    collaborator_app,
+    "show",
+    epilog=examples(
+        "colabctl collaborator show bruno.costa@example.com",
+        "colabctl collaborator show elena.prado@example.com --json",
+    ),
+)
 def show(
     email: EmailArg, account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
 ) -> None:
@@ -113,23 +163,40 @@ def show(
     )
 
 
-@command(collaborator_app, "set-profile")
+@command(
+    collaborator_app,
+    "set-profile",
+    epilog=examples("colabctl collaborator set-profile bruno.costa@example.com tecnico"),
+)
 def set_profile(
     email: EmailArg,
-    profile: Annotated[str, typer.Argument(help="The new profile.")],
+    profile: Annotated[
+        str, typer.Argument(help="The new profile.", autocompletion=complete_profiles)
+    ],
     account: AccountOpt = None,
 ) -> None:
     """Move a collaborator to another profile."""
     _done(collaborators.set_profile(context(), email, profile, account=account))
 
 
-@command(collaborator_app, "remove")
+@command(
+    collaborator_app,
+    "remove",
+    epilog=examples("colabctl collaborator remove bruno.costa@example.com"),
+)
 def remove(email: EmailArg, account: AccountOpt = None) -> None:
     """Remove a collaborator (revokes; history is kept)."""
     _done(collaborators.remove(context(), email, account=account))
 
 
-@command(invitation_app, "renew")
+@command(
+    invitation_app,
+    "renew",
+    epilog=examples(
+        "colabctl invitation renew elena.prado@example.com",
+        "colabctl invitation renew elena.prado@example.com --expires-in 30d",
+    ),
+)
 def renew(email: EmailArg, expires_in: ExpiresOpt = "7d", account: AccountOpt = None) -> None:
     """Give a pending or expired invitation a new expiry."""
     _done(

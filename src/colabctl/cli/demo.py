@@ -8,12 +8,18 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import command
+from colabctl.cli.common import command, examples
 
 app = typer.Typer()
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "colabctl demo",
+        "colabctl demo --db team.db && colabctl --db team.db matrix",
+    ),
+)
 def demo(
     db: Annotated[Path, typer.Option("--db", help="Where to build it (recreated).")] = Path(
         "colabctl-demo.db"

@@ -52,22 +52,45 @@ def warn(text: str) -> None:
 # -- tables ----------------------------------------------------------------------
 
 
+# Wide enough for any row colabctl prints (names and titles stop at 200 characters), so
+# a table on a pipe is never squeezed: it comes out at its natural width.
+NATURAL_WIDTH = 100_000
+
+
+def width() -> int | None:
+    """The width tables are drawn to: an explicit COLUMNS; else the terminal's (None: rich
+    asks it); else, when stdout is not a terminal, no limit (docs/config.md)."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        on_terminal = sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stdout
+        on_terminal = False
+    return None if on_terminal else NATURAL_WIDTH
+
+
 @functools.cache
 def console() -> Console:
+    """The console of this command (one per process: the width is decided once)."""
     from rich.console import Console
 
     # rich itself keeps colour to TTYs and honours NO_COLOR.
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=False, width=width())
 
 
 def table(title: str | None, columns: Sequence[str | tuple[str, str]], **options: Any) -> Table:
-    """A rich table; a column given as (name, "right") is right-aligned."""
+    """A rich table; a column given as (name, "right") is right-aligned.
+
+    Tables never hide data (docs/commands.md, "Output"): a cell too long for its column
+    wraps, and a word longer than the column (an email, an action) folds onto the next
+    line, where rich's default would cut it with an ellipsis."""
     from rich.table import Table
 
     result = Table(title=title, title_justify="left", **options)
     for column in columns:
         name, justify = column if isinstance(column, tuple) else (column, "left")
-        result.add_column(name, justify=justify)  # type: ignore[arg-type]
+        result.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     return result
 
 

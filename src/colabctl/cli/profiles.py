@@ -8,7 +8,18 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context
+from colabctl.cli.common import (
+    AccountOpt,
+    JsonOpt,
+    LangOpt,
+    command,
+    complete_categories,
+    complete_permissions,
+    complete_presets,
+    complete_profiles,
+    context,
+    examples,
+)
 from colabctl.core import profiles
 from colabctl.core.catalog import catalog, resolve_lang
 
@@ -18,15 +29,35 @@ profile_app = typer.Typer(
     no_args_is_help=True, help="Profiles: named sets of permissions in an account."
 )
 
-NameArg = Annotated[str, typer.Argument(help="Profile name, e.g. soporte.")]
+NameArg = Annotated[
+    str, typer.Argument(help="Profile name, e.g. soporte.", autocompletion=complete_profiles)
+]
+PresetArg = Annotated[
+    str, typer.Argument(help="Preset name, e.g. soporte.", autocompletion=complete_presets)
+]
 PermsOpt = Annotated[
-    list[str] | None, typer.Option("--perm", help="A permission id or label (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--perm",
+        help="A permission id or label (repeatable).",
+        autocompletion=complete_permissions,
+    ),
 ]
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "colabctl permissions",
+        "colabctl permissions --category purchases --lang es",
+        "colabctl permissions --json",
+    ),
+)
 def permissions(
-    category: Annotated[str | None, typer.Option("--category", help="Only this category.")] = None,
+    category: Annotated[
+        str | None,
+        typer.Option("--category", help="Only this category.", autocompletion=complete_categories),
+    ] = None,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
 ) -> None:
@@ -58,7 +89,11 @@ def permissions(
     output.say("owner-only permissions belong to the account's owner and cannot be delegated")
 
 
-@command(preset_app, "list")
+@command(
+    preset_app,
+    "list",
+    epilog=examples("colabctl preset list", "colabctl preset list --lang pt --json"),
+)
 def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     """The presets in profiles/."""
     from colabctl.core.presets import list_presets
@@ -75,8 +110,15 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     )
 
 
-@command(preset_app, "show")
-def preset_show(name: NameArg, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+@command(
+    preset_app,
+    "show",
+    epilog=examples(
+        "colabctl preset show soporte",
+        "colabctl preset show gerente-afiliados --lang es --json",
+    ),
+)
+def preset_show(name: PresetArg, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     """One preset and its permissions."""
     from colabctl.core.presets import find_preset
 
@@ -89,10 +131,21 @@ def preset_show(name: NameArg, as_json: JsonOpt = False, lang: LangOpt = None) -
     output.permission_table(f"Preset {preset.name}", preset.permissions, language)
 
 
-@command(profile_app, "create")
+@command(
+    profile_app,
+    "create",
+    epilog=examples(
+        "colabctl profile create atendimento --preset soporte",
+        'colabctl profile create reembolsos --perm "Solicitar Reembolsos"',
+        "colabctl profile create vendas --preset soporte --perm reports.commissions",
+    ),
+)
 def create(
     name: NameArg,
-    preset: Annotated[str | None, typer.Option("--preset", help="Start from a preset.")] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option("--preset", help="Start from a preset.", autocompletion=complete_presets),
+    ] = None,
     from_file: Annotated[
         Path | None, typer.Option("--from", help="Start from a TOML file (a preset or an export).")
     ] = None,
@@ -115,7 +168,11 @@ def create(
     )
 
 
-@command(profile_app, "list")
+@command(
+    profile_app,
+    "list",
+    epilog=examples("colabctl profile list", "colabctl profile list -a acme-cursos --json"),
+)
 def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     """The account's profiles."""
     found = profiles.list_profiles(context(), account)
@@ -135,7 +192,15 @@ def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     )
 
 
-@command(profile_app, "show")
+@command(
+    profile_app,
+    "show",
+    epilog=examples(
+        "colabctl profile show soporte",
+        "colabctl profile show financiero --lang pt --json",
+        "colabctl --as bruno.costa@example.com profile show soporte",
+    ),
+)
 def show(
     name: NameArg, account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
 ) -> None:
@@ -149,12 +214,24 @@ def show(
     output.emit_line("held by: " + (", ".join(view.collaborators) or "nobody"))
 
 
-@command(profile_app, "edit")
+@command(
+    profile_app,
+    "edit",
+    epilog=examples(
+        "colabctl profile edit soporte --remove purchases.change_buyer_email",
+        'colabctl profile edit soporte --add "Ver Informe de Comisiones"',
+        'colabctl profile edit tecnico --description "Checkout and integrations"',
+    ),
+)
 def edit(
     name: NameArg,
-    add: Annotated[list[str] | None, typer.Option("--add", help="Permission to add.")] = None,
+    add: Annotated[
+        list[str] | None,
+        typer.Option("--add", help="Permission to add.", autocompletion=complete_permissions),
+    ] = None,
     remove: Annotated[
-        list[str] | None, typer.Option("--remove", help="Permission to remove.")
+        list[str] | None,
+        typer.Option("--remove", help="Permission to remove.", autocompletion=complete_permissions),
     ] = None,
     description: Annotated[str | None, typer.Option("--description")] = None,
     account: AccountOpt = None,
@@ -180,11 +257,23 @@ def edit(
         output.say(f"{name} unchanged")
 
 
-@command(profile_app, "delete")
+@command(
+    profile_app,
+    "delete",
+    epilog=examples(
+        "colabctl profile delete soporte --reassign tecnico",
+        "colabctl profile delete gerente-afiliados --reassign soporte",
+    ),
+)
 def delete(
     name: NameArg,
     reassign: Annotated[
-        str | None, typer.Option("--reassign", help="Move its collaborators to this profile first.")
+        str | None,
+        typer.Option(
+            "--reassign",
+            help="Move its collaborators to this profile first.",
+            autocompletion=complete_profiles,
+        ),
     ] = None,
     account: AccountOpt = None,
 ) -> None:
@@ -195,7 +284,14 @@ def delete(
     )
 
 
-@command(profile_app, "export")
+@command(
+    profile_app,
+    "export",
+    epilog=examples(
+        "colabctl profile export soporte",
+        "colabctl profile export soporte -o soporte.toml",
+    ),
+)
 def export(
     name: NameArg,
     out: Annotated[

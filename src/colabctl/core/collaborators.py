@@ -44,7 +44,7 @@ class Membership:
     profile: str | None
     status: str
     invited_at: str
-    expires_at: str
+    expires_at: str | None  # null once accepted
     responded_at: str | None
     ended_at: str | None
     invited_by: str | None
@@ -70,8 +70,14 @@ class Outcome:
     message: str
 
 
+# expires_at is the invitation's expiry: once the invitation was accepted (answered, and
+# not by declining) it no longer expires, so it reads as null (docs/json.md).
+_EXPIRES_SQL = (
+    "CASE WHEN m.responded_at IS NOT NULL AND m.status <> 'declined' THEN NULL"
+    " ELSE m.expires_at END"
+)
 _SELECT = (
-    f"SELECT m.id, a.slug, u.email, u.name, p.name, {STATUS_SQL}, m.invited_at, m.expires_at,"
+    f"SELECT m.id, a.slug, u.email, u.name, p.name, {STATUS_SQL}, m.invited_at, {_EXPIRES_SQL},"
     " m.responded_at, m.ended_at, i.email FROM memberships m"
     " JOIN accounts a ON a.id = m.account_id JOIN users u ON u.id = m.user_id"
     " LEFT JOIN profiles p ON p.id = m.profile_id LEFT JOIN users i ON i.id = m.invited_by"
