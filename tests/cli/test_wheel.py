@@ -93,7 +93,7 @@ def test_wheel_ships_unicode_confusables_with_their_licence(wheel: Path) -> None
     carries it unmodified, with the Unicode licence beside it."""
     folder = ROOT / "src" / "colabctl" / "store" / "unicode"
     with zipfile.ZipFile(wheel) as archive:
-        for name in ("confusables.txt", "LICENSE.txt"):
+        for name in ("confusables.txt", "Scripts.txt", "LICENSE.txt", "__init__.py"):
             member = f"colabctl/store/unicode/{name}"
             assert archive.read(member) == (folder / name).read_bytes()
         head = archive.read("colabctl/store/unicode/confusables.txt").decode("utf-8-sig")

@@ -22,7 +22,8 @@ from colabctl.core.identity import email_key, normalize_email
 from colabctl.core.session import Context, reading
 from colabctl.core.users import register
 from colabctl.errors import Invalid
-from colabctl.store.keys import confusables_version, skeleton, tr39_skeleton
+from colabctl.store.keys import skeleton, tr39_skeleton
+from colabctl.store.unicode import script, version
 
 # -- the key ---------------------------------------------------------------------------------
 
@@ -102,8 +103,18 @@ def test_normalisation_and_key_are_idempotent_and_agree(raw: str) -> None:
 # -- the skeleton ----------------------------------------------------------------------------
 
 
-def test_the_shipped_confusables_are_unicode_18() -> None:
-    assert confusables_version() == "18.0.0"
+def test_the_shipped_unicode_data_is_version_18() -> None:
+    assert version("confusables.txt") == version("Scripts.txt") == "18.0.0"
+    assert [script(c) for c in "aоα用た1\u0301"] == [
+        "Latin",
+        "Cyrillic",
+        "Greek",
+        "Han",
+        "Hiragana",
+        "Common",
+        "Inherited",
+    ]
+    assert script("\U0010ffff") == "Unknown"
     assert tr39_skeleton("раураl") == "paypal"  # Cyrillic р а у а
     assert tr39_skeleton("ｍ") == "rn"
 
@@ -200,8 +211,9 @@ def test_an_ascii_key_loads_neither_idna_nor_the_lookalike_data() -> None:
         "import sys\n"
         "from colabctl.core.identity import email_key\n"
         "email_key('Ana@Example.com'); email_key('josé@example.com')\n"
-        "heavy = ('idna', 'email_validator', 'confusable_homoglyphs')\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+        "heavy = ('idna', 'email_validator', 'urllib')\n"
+        "print(sorted(m for m in sys.modules\n"
+        "             if m.split('.')[0] in heavy or m == 'colabctl.store.unicode'))\n"
     )
     src = str(Path(colabctl.__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}

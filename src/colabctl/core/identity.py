@@ -48,9 +48,12 @@ def _clause(sentence: str) -> str:
 
 
 # Where a user is created or invited, an address must not pass for another one (docs/
-# commands.md, "Email addresses and identity"). Unicode's own rules, from a library or
-# Unicode's data: scripts from confusable-homoglyphs (Unicode's Scripts.txt), NFKC from
-# unicodedata, the TR39 skeleton from confusables.txt (colabctl.store.keys).
+# commands.md, "Email addresses and identity"). Unicode's own rules and data: NFKC from
+# unicodedata; the Script property and the TR39 skeleton from Unicode's Scripts.txt and
+# confusables.txt (colabctl.store.unicode). The confusable-homoglyphs package was tried for
+# scripts and left out: it imports urllib.request (~80 ms, http.client and the email
+# parser) on every import, carries Unicode 15.1 data, and reads its data from wherever the
+# CONFUSABLE_DATA environment variable points.
 
 LOOKALIKE_HINT = (
     "check the address letter by letter: colabctl refuses addresses that can pass"
@@ -60,25 +63,25 @@ LOOKALIKE_HINT = (
 # UTS #39 augmented script sets: Han is also part of Japanese, Korean and Han with
 # Bopomofo, so kana with kanji or hangul with hanja is one writing system, not a mix.
 _AUGMENTED = {
-    "HAN": {"HAN", "JPAN", "KORE", "HANB"},
-    "HIRAGANA": {"HIRAGANA", "JPAN"},
-    "KATAKANA": {"KATAKANA", "JPAN"},
-    "HANGUL": {"HANGUL", "KORE"},
-    "BOPOMOFO": {"BOPOMOFO", "HANB"},
+    "Han": {"Han", "Jpan", "Kore", "Hanb"},
+    "Hiragana": {"Hiragana", "Jpan"},
+    "Katakana": {"Katakana", "Jpan"},
+    "Hangul": {"Hangul", "Kore"},
+    "Bopomofo": {"Bopomofo", "Hanb"},
 }
-_ANY_SCRIPT = {"COMMON", "INHERITED"}  # digits, ".", "_", combining marks: fit any script
+_ANY_SCRIPT = {"Common", "Inherited"}  # digits, ".", "_", combining marks: fit any script
 
 
 def scripts_of(text: str) -> list[str]:
     """The scripts of TEXT's letters, in order of first appearance (Common and Inherited
     characters, such as digits and combining marks, belong to none)."""
-    from confusable_homoglyphs import categories
+    from colabctl.store.unicode import script
 
     seen: list[str] = []
     for char in text:
-        alias = str(categories.alias(char))
-        if alias not in _ANY_SCRIPT and alias not in seen:
-            seen.append(alias)
+        name = script(char)
+        if name not in _ANY_SCRIPT and name not in seen:
+            seen.append(name)
     return seen
 
 
@@ -114,7 +117,7 @@ def refuse_lookalike(address: str) -> None:
             hint=LOOKALIKE_HINT,
         )
     if is_mixed_script(local):
-        scripts = " and ".join(s.replace("_", " ").title() for s in scripts_of(local))
+        scripts = " and ".join(name.replace("_", " ") for name in scripts_of(local))
         raise Invalid(
             f"{quoted(address)} is refused: its local part mixes scripts ({scripts})",
             hint=LOOKALIKE_HINT,

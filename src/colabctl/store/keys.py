@@ -7,16 +7,11 @@ identity".
 
 `email_key` is on the hot path of every command (`--as`, `can`): an ASCII address costs
 two `str.lower()` calls, and the `idna` package (IDNA 2008, ~10 ms to import) is loaded
-only for a non-ASCII domain. `skeleton` reads Unicode's confusables.txt (shipped beside
-this module) on first use: only where a user is created or invited, and in m003.
+only for a non-ASCII domain. `skeleton` reads Unicode's confusables.txt (colabctl.store.
+unicode) on first use: only where a user is created or invited, and in m003.
 """
 
 from __future__ import annotations
-
-from functools import cache
-from pathlib import Path
-
-CONFUSABLES = Path(__file__).with_name("unicode") / "confusables.txt"
 
 
 def email_key(email: str) -> str:
@@ -94,31 +89,7 @@ def tr39_skeleton(text: str) -> str:
     email-validator into an address.)"""
     from unicodedata import normalize
 
-    prototypes = _prototypes()
-    return normalize("NFD", "".join(prototypes.get(c, c) for c in normalize("NFD", text)))
+    from colabctl.store.unicode import prototypes
 
-
-@cache
-def _prototypes() -> dict[str, str]:
-    """confusables.txt as {character: prototype}. Lines read `0441 ; 0063 ; MA # ...`:
-    the source is one code point, the prototype one or more."""
-    table: dict[str, str] = {}
-    with CONFUSABLES.open(encoding="utf-8-sig") as lines:
-        for line in lines:
-            data = line.partition("#")[0]
-            if not data.strip():
-                continue
-            source, target, *_ = data.split(";")
-            table[chr(int(source, 16))] = "".join(chr(int(cp, 16)) for cp in target.split())
-    return table
-
-
-def confusables_version() -> str:
-    """The `# Version:` line of the shipped confusables.txt (e.g. "18.0.0")."""
-    with CONFUSABLES.open(encoding="utf-8-sig") as lines:
-        for line in lines:
-            if line.startswith("# Version:"):
-                return line.removeprefix("# Version:").strip()
-            if not line.startswith("#"):
-                break
-    return "unknown"
+    table = prototypes()
+    return normalize("NFD", "".join(table.get(c, c) for c in normalize("NFD", text)))
