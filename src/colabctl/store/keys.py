@@ -6,7 +6,7 @@ them for every stored user. The rules are in docs/commands.md, "Email addresses 
 identity".
 
 `email_key` is on the hot path of every command (`--as`, `can`): an ASCII address costs
-two `str.lower()` calls, and the `idna` package (IDNA 2008, ~10 ms to import) is loaded
+one `str.lower()` call, and the `idna` package (IDNA 2008, ~10 ms to import) is loaded
 only for a non-ASCII domain. `skeleton` reads Unicode's confusables.txt (colabctl.store.
 unicode) on first use: only where a user is created or invited, and in m003.
 """
