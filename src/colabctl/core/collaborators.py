@@ -17,7 +17,7 @@ from typing import Any
 
 from colabctl.core import access
 from colabctl.core.clock import DEFAULT_EXPIRY, iso
-from colabctl.core.identity import email_key, normalize_email
+from colabctl.core.identity import email_key, normalize_email, refuse_lookalike
 from colabctl.core.names import quoted
 from colabctl.core.session import (
     STATUS_SQL,
@@ -135,6 +135,7 @@ def invite_in(
     s: Session, acct: Account, address: str, profile: str, expires_in: timedelta = DEFAULT_EXPIRY
 ) -> Outcome:
     """invite(), inside the caller's transaction; ADDRESS is already normalised."""
+    refuse_lookalike(address)  # whether or not the user exists: no lookalike is invited
     profile_id = int(s.profile_row(acct, profile)[0])
     if email_key(address) == email_key(acct.owner_email):
         raise Conflict(f"{address} owns {acct.slug}: the owner already holds everything")
@@ -155,14 +156,7 @@ def invite_in(
                 hint=f"change it with `colabctl collaborator set-profile {current.user} {profile}`",
             )
     new_user = user is None
-    if user is None:
-        user_id = s.conn.execute(
-            "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
-            (address, email_key(address), s.now_iso),
-        ).lastrowid
-        assert user_id is not None
-    else:
-        user_id = user.id
+    user_id = s.add_user(address) if user is None else user.id
     expires_at = iso(s.now + expires_in)
     member_id = s.conn.execute(
         "INSERT INTO memberships (account_id, user_id, profile_id, status, invited_by,"

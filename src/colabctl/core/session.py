@@ -130,6 +130,30 @@ class Session:
         ).fetchone()
         return User(row[0], row[1], row[2]) if row else None
 
+    def add_user(self, address: str, name: str | None = None) -> int:
+        """Insert a new user with the normalised ADDRESS (no user has its key yet), or
+        exit 6 if it can pass for someone else's: a lookalike (docs/commands.md, "Email
+        addresses and identity"). The skeleton check is one lookup in users_skeleton, in
+        the caller's write transaction, so two lookalikes cannot slip in side by side."""
+        from colabctl.core.identity import looks_like_someone, refuse_lookalike
+        from colabctl.store.keys import skeleton
+
+        refuse_lookalike(address)
+        shape = skeleton(address)
+        key = email_key(address)
+        taken = self.conn.execute(
+            "SELECT 1 FROM users WHERE skeleton = ? AND email_key <> ? LIMIT 1", (shape, key)
+        ).fetchone()
+        if taken:
+            raise looks_like_someone(address)
+        user_id = self.conn.execute(
+            "INSERT INTO users (email, email_key, skeleton, name, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (address, key, shape, name, self.now_iso),
+        ).lastrowid
+        assert user_id is not None
+        return user_id
+
     def actor(self) -> User:
         """The registered user running the command, or exit 5."""
         if self._actor is None:

@@ -37,10 +37,7 @@ def register_in(s: Session, address: str, display: str | None) -> tuple[User, bo
     user = s.user_by_email(address)
     created = user is None
     if user is None:
-        s.conn.execute(
-            "INSERT INTO users (email, email_key, name, created_at) VALUES (?, ?, ?, ?)",
-            (address, email_key(address), display, s.now_iso),
-        )
+        s.add_user(address, display)
         s.record("user.create", target=address, details={"name": display}, actor=address)
     elif display is not None and display != user.name:
         s.conn.execute("UPDATE users SET name = ? WHERE id = ?", (display, user.id))

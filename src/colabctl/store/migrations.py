@@ -6,6 +6,8 @@ is how a store says which colabctl wrote it (see schema.py).
 
 from sqlite_utils import Database, Migrations
 
+from colabctl.errors import StoreFault
+
 migrations = Migrations("colabctl")
 
 
@@ -134,6 +136,55 @@ _M002 = [
     "CREATE INDEX memberships_account ON memberships(account_id, user_id)",
     "PRAGMA user_version = 2",
 ]
+
+
+@migrations()
+def m003_identity_keys(db: Database) -> None:
+    # One identity key (docs/storage.md, "Identity keys and skeletons (m003)"): every
+    # stored key is recomputed with colabctl.store.keys.email_key (NFC + str.lower() local
+    # part, IDNA domain) instead of casefold(), and each user gets the TR39 skeleton that
+    # the lookalike rule looks up through users_skeleton.
+    #
+    # Two users whose new keys coincide would be one person under the new rule. Merging
+    # them would hand one row's accounts and invitations to the other, and choosing a
+    # winner is not ours to do, so the migration refuses (StoreFault, exit 7): it names
+    # both rows, and the whole transaction rolls back, so the store is left as it was.
+    from colabctl.store.keys import email_key, skeleton
+
+    rows = db.execute("SELECT id, email FROM users ORDER BY id").fetchall()
+    first_with: dict[str, tuple[int, str]] = {}
+    for user_id, email in rows:
+        key = email_key(email)
+        if key in first_with:
+            raise _key_clash(first_with[key], (user_id, email), key)
+        first_with[key] = (user_id, email)
+    db.execute("ALTER TABLE users ADD COLUMN skeleton TEXT")  # TR39, see store/keys.py
+    # Two passes, as email_key is UNIQUE: a row's new key may be another row's old one.
+    db.execute("UPDATE users SET email_key = '#m003#' || id")
+    for key, (user_id, email) in first_with.items():
+        db.execute(
+            "UPDATE users SET email_key = ?, skeleton = ? WHERE id = ?",
+            (key, skeleton(email), user_id),
+        )
+    for statement in _M003:
+        db.execute(statement)
+
+
+def _key_clash(first: tuple[int, str], second: tuple[int, str], key: str) -> StoreFault:
+    return StoreFault(
+        f"cannot migrate the store to schema 3: users {first[0]} ({first[1]!r}) and"
+        f" {second[0]} ({second[1]!r}) are one address under the new identity key"
+        f" {key!r}; nothing was merged and the store was left as it was",
+        hint="keep one of the two rows by hand, then rerun:"
+        " docs/storage.md, 'Identity keys and skeletons (m003)'",
+    )
+
+
+_M003 = [
+    # Not UNIQUE: a store may already hold a lookalike pair made before the rule existed.
+    # New users are checked against it in their write transaction (Session.add_user).
+    "CREATE INDEX users_skeleton ON users(skeleton)",
+    "PRAGMA user_version = 3",
 
 
 @migrations()
