@@ -25,6 +25,7 @@ from colabctl.errors import StoreFault
 from colabctl.store import audit
 from colabctl.store.db import open_empty, open_for_read
 from colabctl.store.migrations import migrations
+from colabctl.store.schema import SCHEMA_VERSION
 
 ACME = "acme-cursos"
 BOB = "bob.costa@example.com"
@@ -542,7 +543,7 @@ def test_m004_backfills_the_head_of_an_older_store(
     succeeded(head)
     assert head.stdout == f"{anchor_of(chain[-1])}\n"
     assert head_record(db_path) == [(chain[-1]["seq"], chain[-1]["hash"])]
-    assert sqlite3.connect(db_path).execute("PRAGMA user_version").fetchone()[0] == 4
+    assert sqlite3.connect(db_path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     intact(cli, "--anchor", anchor_of(chain[-1]))
 
     run(cli, *as_owner("profile", "create", "financiero", "--preset", "financiero"))

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from colabctl.errors import ExitCode
 from colabctl.store.keys import email_key, skeleton
 from colabctl.store.migrations import migrations
+from colabctl.store.schema import SCHEMA_VERSION
 
 OLD = "2026-10-01T00:00:00Z"
 
@@ -48,7 +49,7 @@ def test_an_old_store_migrates_to_the_new_keys(cli: Cli, db_path: Path) -> None:
     assert rows(db_path)[1][1] == "straße@example.de"  # was "strasse@example.de"
     assert rows(db_path)[2][1] == "joão@xn--exmple-cua.com"
     conn = sqlite3.connect(db_path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     plan = conn.execute(
         "EXPLAIN QUERY PLAN SELECT 1 FROM users WHERE skeleton = ? AND email_key <> ?", ("x", "y")
     ).fetchall()

@@ -185,6 +185,7 @@ _M003 = [
     # New users are checked against it in their write transaction (Session.add_user).
     "CREATE INDEX users_skeleton ON users(skeleton)",
     "PRAGMA user_version = 3",
+]
 
 
 @migrations()
