@@ -7,7 +7,7 @@ from typing import Any
 
 from colabctl.core import access
 from colabctl.core.names import clean_text, quoted, validate_slug
-from colabctl.core.session import Account, Context, Session, reading, writing
+from colabctl.core.session import STATUS_SQL, Account, Context, Session, reading, writing
 from colabctl.errors import Conflict, Invalid
 
 
@@ -142,8 +142,9 @@ def show(ctx: Context, slug: str) -> AccountView:
         mine = access.actor_standing(s, account)
         counts = s.conn.execute(
             "SELECT (SELECT count(*) FROM profiles WHERE account_id = :a),"
-            " (SELECT count(*) FROM memberships WHERE account_id = :a AND status = 'active')",
-            {"a": account.id},
+            f" (SELECT count(*) FROM memberships m WHERE m.account_id = :a"
+            f"  AND {STATUS_SQL} = 'active')",
+            {"a": account.id, "now": s.now_iso},
         ).fetchone()
         return _view(
             account,

@@ -21,9 +21,13 @@ from colabctl.errors import Forbidden, NotFound
 from colabctl.store.db import Store, open_empty, open_for_read, open_for_write, resolve_path
 
 # Expiry is judged against the clock at every read: a pending invitation past
-# its expiry reads as expired before any write has recorded it.
+# its expiry reads as expired before any write has recorded it, and an active
+# collaborator whose access_until has passed reads as ended (docs/ownership.md), with
+# no write at all. The one place a membership's status is derived.
 STATUS_SQL = (
-    "CASE WHEN m.status = 'pending' AND m.expires_at <= :now THEN 'expired' ELSE m.status END"
+    "CASE WHEN m.status = 'pending' AND m.expires_at <= :now THEN 'expired'"
+    " WHEN m.status = 'active' AND m.access_until <= :now THEN 'ended'"
+    " ELSE m.status END"
 )
 
 
