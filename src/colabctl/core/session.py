@@ -210,7 +210,26 @@ class Session:
         )
 
     def expire_due(self) -> None:
-        """Record, once, every pending invitation whose time has passed."""
+        """Record, once, every pending invitation and every ownership offer whose time
+        has passed (an expired offer then no longer holds the account's one open slot)."""
+        offers = self.conn.execute(
+            "SELECT t.id, a.slug, u.email, t.expires_at FROM transfers t"
+            " JOIN accounts a ON a.id = t.account_id JOIN users u ON u.id = t.to_id"
+            " WHERE t.status = 'open' AND t.expires_at <= ? ORDER BY t.expires_at, t.id",
+            (self.now_iso,),
+        ).fetchall()
+        for offer_id, slug, email, expires_at in offers:
+            self.conn.execute(
+                "UPDATE transfers SET status = 'expired', closed_at = expires_at WHERE id = ?",
+                (offer_id,),
+            )
+            self.record(
+                "account.transfer_expire",
+                account=slug,
+                target=email,
+                details={"expired_at": expires_at},
+                actor=None,
+            )
         due = self.conn.execute(
             "SELECT m.id, a.slug, u.email, m.expires_at FROM memberships m"
             " JOIN accounts a ON a.id = m.account_id JOIN users u ON u.id = m.user_id"
