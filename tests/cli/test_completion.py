@@ -54,6 +54,7 @@ def test_commands_from_the_whole_tree(
         "list",
         "show",
         "set-profile",
+        "set-access-until",
         "remove",
     ]
 

@@ -78,8 +78,8 @@ def test_explicit_columns_wraps_cells_and_never_cuts_them(
     result = ok(cli(*as_owner("collaborator", "list")))
     assert "…" not in result.stdout
     assert all(len(line) <= 60 for line in result.stdout.splitlines()), result.stdout
-    user, profile, status, invited, expires = cells_of_one_row(result.stdout)
-    assert (user, profile, status) == (LONG, "soporte", "pending")
+    user, profile, status, invited, expires, until = cells_of_one_row(result.stdout)
+    assert (user, profile, status, until) == (LONG, "soporte", "pending", "")
     assert ISO.fullmatch(invited) and ISO.fullmatch(expires), (invited, expires)
 
 

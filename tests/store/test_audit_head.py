@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -514,20 +515,32 @@ def _made_before_m004(db_path: Path) -> None:
 
 
 def _back_to_before_m004(db_path: Path) -> None:
-    raw(
-        db_path,
-        "DROP TRIGGER audit_follows_head",
-        "DROP TABLE audit_head",
-        "DELETE FROM _sqlite_migrations WHERE name = 'm004_audit_head'",
-    )
-    conn = sqlite3.connect(db_path, isolation_level=None)
+    """The same data in a store made before m004: the schema of every migration before it,
+    every row copied in (the columns that schema has), the file put in place of the store.
+    Later migrations need no undoing by hand: they are simply never applied."""
+    old = db_path.with_name("before-m004.db")
+    _made_before_m004(old)
+    conn = sqlite3.connect(old, isolation_level=None)
     try:
-        (version,) = conn.execute(
-            "SELECT max(CAST(substr(name, 2, 3) AS INTEGER)) FROM _sqlite_migrations"
-        ).fetchone()
-        conn.execute(f"PRAGMA user_version = {version}")
+        conn.execute("ATTACH ? AS new", (str(db_path),))
+        conn.execute("BEGIN")
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM main.sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%' AND name <> '_sqlite_migrations' ORDER BY rowid"
+            )
+        ]
+        for table in tables:
+            columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA main.table_info({table})"))
+            conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM new.{table}")
+        conn.execute("COMMIT")
+        conn.execute("DETACH new")
     finally:
         conn.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    os.replace(old, db_path)
 
 
 def test_m004_backfills_the_head_of_an_older_store(

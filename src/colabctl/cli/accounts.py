@@ -170,7 +170,7 @@ def transfer(
     app,
     "accept-transfer",
     epilog=examples(
-        "colabctl --as bruno.costa@example.com account accept-transfer acme-cursos",
+        "colabctl --as carla.mendes@example.com account accept-transfer beta-digital",
     ),
 )
 def accept_transfer(slug: SlugArg) -> None:
@@ -182,7 +182,7 @@ def accept_transfer(slug: SlugArg) -> None:
 @command(
     app,
     "cancel-transfer",
-    epilog=examples("colabctl account cancel-transfer acme-cursos"),
+    epilog=examples("colabctl --as fabio.lima@example.com account cancel-transfer beta-digital"),
 )
 def cancel_transfer(slug: SlugArg) -> None:
     """Withdraw the open ownership offer of SLUG (owner only)."""

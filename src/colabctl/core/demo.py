@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from colabctl.core import accounts, collaborators, profiles
+from colabctl.core import accounts, collaborators, ownership, profiles
 from colabctl.core.clock import Clock, system_clock
 from colabctl.core.session import Context
 from colabctl.core.users import register
@@ -60,4 +60,7 @@ def build(path: Path = DEFAULT_PATH, clock: Clock = system_clock) -> Demo:
     profiles.create(as_(SECOND_OWNER), "tecnico", preset="tecnico", account="beta-digital")
     collaborators.invite(as_(SECOND_OWNER), SHARED, profile="tecnico", account="beta-digital")
     collaborators.accept(as_(SHARED), "beta-digital")
+    # an open handover (docs/ownership.md): fabio offers beta-digital to carla, who may
+    # accept it (`colabctl --as carla... account accept-transfer beta-digital`)
+    ownership.transfer(as_(SECOND_OWNER), "beta-digital", SHARED)
     return Demo(path, OWNER, "acme-cursos", "beta-digital", SHARED)
