@@ -1,3 +1,26 @@
-from colabctl.cli import main
+"""`python -m colabctl`, and the `colabctl` script: Ctrl-C is answered from the start.
 
-main()
+Loading colabctl (typer, the command modules) takes a while; an interrupt then would
+print a traceback. Until `colabctl.cli.main()` takes over, it ends the process at once
+with exit 130: nothing can have been changed yet.
+"""
+
+import os
+import signal
+from types import FrameType
+
+
+def _interrupted_while_loading(signum: int, frame: FrameType | None) -> None:
+    os.write(2, b"error: interrupted; nothing was changed\n")
+    os._exit(130)
+
+
+def run() -> None:
+    signal.signal(signal.SIGINT, _interrupted_while_loading)
+    from colabctl.cli import main
+
+    main()
+
+
+if __name__ == "__main__":
+    run()

@@ -123,11 +123,30 @@ def command_of(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    import signal
     import sys
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    command = command_of(args)
-    build([command] if command in MOUNTS else None)(args=args, prog_name="colabctl")
+    from colabctl.cli import output
+    from colabctl.store import db
+
+    # Ctrl-C raises KeyboardInterrupt from here on (colabctl.__main__ answered it while
+    # loading), ending in exit 130 with one error line; once a write has committed, the
+    # store ignores it at the OS level, so it cannot change the outcome (docs/exit-codes.md).
+    output._interrupt_reported = False
+    db.IGNORE_INTERRUPTS_AFTER_COMMIT = True
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        args = list(sys.argv[1:] if argv is None else argv)
+        command = command_of(args)
+        build([command] if command in MOUNTS else None)(args=args, prog_name="colabctl")
+    except KeyboardInterrupt:
+        output.interrupted()  # while building the command tree
+        sys.exit(130)
+    except SystemExit as done:
+        # typer answers an interrupt while parsing with a bare exit 130
+        if done.code == 130 and not output._interrupt_reported:
+            output.interrupted()
+        raise
 
 
 app: typer.Typer  # the whole tree: built on first use, by __getattr__

@@ -32,11 +32,13 @@ def _explain(result: tuple[Permission, bool, str], standing: access.Standing, ac
         "unknown-account": f"there is no account {account}",
         "not-granted": f"profile {standing.profile} does not grant it",
     }.get(reason) or f"granted by profile {standing.profile}"
-    return f"{'yes' if allowed else 'no '}  {perm.id}: {why}"
+    # the verdict is the line above; each permission gets a mark, not a second "yes"
+    return f"  {output.mark(allowed)} {perm.id}: {why}"
 
 
 @command(app)
 def can(
+    ctx: typer.Context,
     email: Annotated[
         str | None, typer.Argument(help="Whose access to check.", show_default=False)
     ] = None,
@@ -61,12 +63,27 @@ def can(
 ) -> None:
     """Can EMAIL do PERMISSION...? Exit 0 yes, 1 no."""
     if batch is not None:
-        if email is not None:
-            raise typer.BadParameter("--batch takes no EMAIL or PERMISSION arguments")
+        # each line names its own user, account and permission, and gets a JSON answer
+        clash = [
+            name
+            for name, given in (
+                ("EMAIL", email is not None),
+                ("--account", account is not None),
+                ("--any", any_),
+                ("--quiet", quiet),
+                ("--explain", explain),
+            )
+            if given
+        ]
+        if clash:
+            ctx.fail(
+                f"--batch cannot be combined with {', '.join(clash)}: each input line"
+                " names its own user, account and permission"
+            )
         _batch(batch)
         return
     if email is None or not permissions:
-        raise typer.BadParameter("give EMAIL and at least one PERMISSION (or --batch FILE)")
+        ctx.fail("give EMAIL and at least one PERMISSION (or --batch FILE)")
     answer = access.can(context(), email, permissions, account=account, any_=any_)
     if as_json:
         output.emit_json(answer.as_json())

@@ -199,7 +199,8 @@ def delete(
 def export(
     name: NameArg,
     out: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to FILE (default: stdout).")
+        Path | None,
+        typer.Option("--output", "-o", help="Write to FILE, atomically (default, or -: stdout)."),
     ] = None,
     account: AccountOpt = None,
 ) -> None:
@@ -209,6 +210,8 @@ def export(
     text = dump_preset(profiles.export(context(), name, account))
     if out is None:
         output.emit_line(text.rstrip("\n"))
+    elif str(out) == "-":
+        output.write_output(out, text, store=None)
     else:
-        out.write_text(text, encoding="utf-8")
+        output.write_output(out, text, store=context().store_path()[0])
         output.say(f"wrote {out}")

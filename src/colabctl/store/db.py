@@ -8,11 +8,14 @@ same connection, inside `transaction()`.
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from colabctl.errors import StoreFault
@@ -22,7 +25,11 @@ if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
 
 BUSY_TIMEOUT_S = 15.0
+BEGIN_ATTEMPT_MS = 100  # one attempt at the write lock; Ctrl-C is seen between attempts
 WAL_RETRY_S = 15.0
+# Set by the colabctl program (cli.main): once a write has committed, ignore SIGINT for
+# the rest of the run. Off for in-process use (tests, a library caller).
+IGNORE_INTERRUPTS_AFTER_COMMIT = False
 
 
 def default_path() -> Path:
@@ -70,8 +77,8 @@ class Store:
         # lock, not while holding it: every other writer would wait for the import.
         db = self.db
         migrations = _migrations() if self.behind else None
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
+            _begin_immediate(self.conn)
             # An older store is brought forward in this same transaction: the command's
             # change and the schema it needs commit together, or neither does. (Re-read
             # under the lock: another process may have migrated it first.)
@@ -79,12 +86,11 @@ class Store:
                 migrations.apply(db)  # its own BEGIN becomes a savepoint in ours
             self.behind = False
             yield db
+            _commit(self.conn)
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
-        else:
-            self.conn.execute("COMMIT")
 
     @contextmanager
     def snapshot(self) -> Iterator[Store]:
@@ -98,6 +104,61 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting up to BUSY_TIMEOUT_S for the write lock in short attempts.
+
+    SQLite's busy handler sleeps in C, where Python cannot run its SIGINT handler: one
+    15 s wait would hold Ctrl-C for 15 s. Between attempts a pending interrupt raises.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    conn.execute(f"PRAGMA busy_timeout = {BEGIN_ATTEMPT_MS}")
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc) or time.monotonic() >= deadline:
+                    raise
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+
+
+def _hold_interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGINT while COMMIT runs: the commit decides the outcome, not the interrupt."""
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    """COMMIT, such that an interrupt can no longer undo the outcome once it is done.
+
+    A SIGINT that lands during COMMIT (in C) would otherwise raise KeyboardInterrupt just
+    after it, and the command would report "nothing was changed" about a change that
+    committed. So SIGINT is held around the COMMIT, and afterwards, in the colabctl
+    program, ignored at the OS level (Python restores a Python-level handler's default
+    action at shutdown, but leaves SIG_IGN alone); in-process callers get their
+    handler back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        conn.execute("COMMIT")  # signals are only ever handled on the main thread
+        return
+    previous = signal.signal(signal.SIGINT, _hold_interrupt)
+    try:
+        conn.execute("COMMIT")
+    finally:
+        committed = not conn.in_transaction
+        if committed and IGNORE_INTERRUPTS_AFTER_COMMIT:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        else:
+            signal.signal(
+                signal.SIGINT, previous if previous is not None else signal.default_int_handler
+            )
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -212,6 +273,41 @@ def _open_conn(path: Path) -> sqlite3.Connection:
         return _connect(path)
     except sqlite3.DatabaseError as exc:
         raise StoreFault(f"cannot open the store {path}: {exc}") from exc
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def is_sqlite(path: Path) -> bool:
+    """Whether PATH starts with SQLite's header (False for anything unreadable)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def first_audit_action(path: Path) -> tuple[bool, str | None]:
+    """(blank, action): whether the SQLite file at PATH holds no schema at all, and the
+    action of its first audit row (None if it has none), read without writing anything.
+    Raises StoreFault when it cannot be read."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreFault(f"cannot read {path}: {exc}") from exc
+    try:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        if not names:
+            return True, None
+        if "audit" not in names:
+            return False, None
+        row = conn.execute("SELECT action FROM audit ORDER BY seq LIMIT 1").fetchone()
+        return False, (row[0] if row else None)
+    except sqlite3.Error as exc:
+        raise StoreFault(f"cannot read {path}: {exc}") from exc
+    finally:
+        conn.close()
 
 
 def _migrations() -> Migrations:
