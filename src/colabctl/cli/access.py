@@ -121,6 +121,7 @@ def _batch(source: str) -> None:
 
 @command(app, "who-can")
 def who_can(
+    ctx: typer.Context,
     permission: Annotated[str, typer.Argument(help="A permission id or label.")],
     account: AccountOpt = None,
     all_accounts: Annotated[
@@ -129,6 +130,8 @@ def who_can(
     as_json: JsonOpt = False,
 ) -> None:
     """Who holds PERMISSION."""
+    if all_accounts and account is not None:
+        ctx.fail("--all-accounts and --account are alternatives: give one")
     found = access.who_can(context(), permission, account=account, all_accounts=all_accounts)
     if as_json:
         output.emit_json(found)
