@@ -2,21 +2,21 @@
 
 Loading colabctl (typer, the command modules) takes a while; an interrupt then would
 print a traceback. Until `colabctl.cli.main()` takes over, it ends the process at once
-with exit 130: nothing can have been changed yet.
+with exit 130: nothing can have been changed yet. (`_signal`, the C module under
+`signal`, because `signal` imports enum: the handler must be in place before that.)
 """
 
+import _signal  # type: ignore[import-not-found]  # no stubs for the C module
 import os
-import signal
-from types import FrameType
 
 
-def _interrupted_while_loading(signum: int, frame: FrameType | None) -> None:
+def _interrupted_while_loading(signum: int, frame: object) -> None:
     os.write(2, b"error: interrupted; nothing was changed\n")
     os._exit(130)
 
 
 def run() -> None:
-    signal.signal(signal.SIGINT, _interrupted_while_loading)
+    _signal.signal(_signal.SIGINT, _interrupted_while_loading)
     from colabctl.cli import main
 
     main()

@@ -140,13 +140,31 @@ def main(argv: Sequence[str] | None = None) -> None:
         command = command_of(args)
         build([command] if command in MOUNTS else None)(args=args, prog_name="colabctl")
     except KeyboardInterrupt:
-        output.interrupted()  # while building the command tree
-        sys.exit(130)
+        _exit_interrupted()  # while building the command tree
     except SystemExit as done:
-        # typer answers an interrupt while parsing with a bare exit 130
-        if done.code == 130 and not output._interrupt_reported:
-            output.interrupted()
+        if done.code == 130:
+            _exit_interrupted()
         raise
+
+
+def _exit_interrupted() -> None:
+    """Exit 130 after Ctrl-C, with the one error line (typer answers an interrupt while
+    parsing with a bare 130). os._exit, because CPython marks a KeyboardInterrupt raised
+    inside exec() or eval() (dataclasses and namedtuple build code that way) as unhandled
+    even once caught, and would end the process by SIGINT at exit; nothing committed, so
+    there is nothing to finalise."""
+    import contextlib
+    import os
+    import sys
+
+    from colabctl.cli import output
+
+    if not output._interrupt_reported:
+        output.interrupted()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(130)
 
 
 app: typer.Typer  # the whole tree: built on first use, by __getattr__

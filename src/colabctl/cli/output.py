@@ -133,8 +133,13 @@ def _replace_atomically(path: Path, data: bytes) -> None:
 def console() -> Console:
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich would exit 1 here; handled() answers a closed pipe with 141
+            raise BrokenPipeError(32, "Broken pipe")
+
     # rich itself keeps colour to TTYs and honours NO_COLOR.
-    return Console(highlight=False, soft_wrap=False)
+    return _Console(highlight=False, soft_wrap=False)
 
 
 def table(title: str | None, columns: Sequence[str | tuple[str, str]], **options: Any) -> Table:
