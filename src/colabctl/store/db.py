@@ -51,10 +51,13 @@ def resolve_path(explicit: str | os.PathLike[str] | None = None) -> tuple[Path, 
 class Store:
     """An open store. `conn` for reads; `transaction()` for the one write of a command."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, *, behind: bool = False) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, *, behind: bool = False, read_only: bool = False
+    ) -> None:
         self.conn = conn
         self.path = path
         self.behind = behind  # schema older than this colabctl's: migrate in transaction()
+        self.read_only = read_only  # the immutable fallback on read-only media: never written
         self._db: Database | None = None
 
     @property
@@ -73,6 +76,8 @@ class Store:
         never race another process (a deferred BEGIN fails with "database is
         locked" at the upgrade, whatever the busy timeout).
         """
+        if self.read_only:
+            raise _read_only_media(self.path)
         # Build the Database (importing sqlite-utils, ~80 ms) before taking the write
         # lock, not while holding it: every other writer would wait for the import.
         db = self.db
@@ -163,10 +168,15 @@ def _commit(conn: sqlite3.Connection) -> None:
 
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA user_version").fetchone()  # a WAL store opens its -shm here
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -233,20 +243,70 @@ def open_for_read(path: Path) -> Store | None:
         return None
     if path.is_dir():
         raise StoreFault(f"{path} is a folder, not a colabctl store")
-    conn = _open_conn(path)
+    conn, read_only = _open_readable(path)
     try:
         behind = _schema_version(conn, path) < SCHEMA_VERSION
         if behind and _is_blank(conn):
             conn.close()
             return None
+        if behind and read_only:
+            raise StoreFault(
+                f"{path} is on read-only media and was written by an older colabctl: it"
+                " must be brought up to date before it can be read, and cannot be here",
+                hint="copy it to a folder you can write, and point --db at the copy",
+            )
     except BaseException:
         conn.close()
         raise
-    store = Store(conn, path, behind=behind)
+    store = Store(conn, path, behind=behind, read_only=read_only)
     if behind:
         with store.transaction():
             pass  # the migration is all this transaction does
     return store
+
+
+def _cannot_open(exc: sqlite3.Error) -> bool:
+    """SQLite's answer when it cannot create or write the -shm/-wal files a WAL store
+    needs, e.g. on read-only media."""
+    text = str(exc)
+    return "unable to open" in text or "readonly" in text or "read-only" in text
+
+
+def _writable_folder(path: Path) -> bool:
+    return os.access(path.parent, os.W_OK)  # False on read-only media, even for root
+
+
+def _open_readable(path: Path) -> tuple[sqlite3.Connection, bool]:
+    """A connection to read PATH, and whether it is the immutable read-only fallback.
+
+    Reading a WAL store needs its -shm file, which SQLite cannot create on read-only
+    media (a backup, a CI artifact). There, and only when no -wal file lies beside it
+    (whose changes an immutable open would not see), the store is opened immutable:
+    no locks, no side files, and never written (docs/storage.md).
+    """
+    try:
+        return _open_conn(path), False
+    except StoreFault as fault:
+        cause = fault.__cause__
+        if not isinstance(cause, sqlite3.OperationalError) or not _cannot_open(cause):
+            raise
+        if _writable_folder(path) or Path(f"{path}-wal").exists():
+            raise
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreFault(f"cannot open the store {path}: {exc}") from exc
+    conn.row_factory = sqlite3.Row
+    return conn, True
+
+
+def _read_only_media(path: Path) -> StoreFault:
+    return StoreFault(
+        f"the store {path} is read-only (read-only media, or a folder you cannot write):"
+        " it can be read, not changed; nothing was changed",
+        hint="copy it to a folder you can write to change it",
+    )
 
 
 def open_for_write(path: Path, *, may_create_folder: bool = False) -> Store:
@@ -271,6 +331,10 @@ def open_for_write(path: Path, *, may_create_folder: bool = False) -> Store:
 def _open_conn(path: Path) -> sqlite3.Connection:
     try:
         return _connect(path)
+    except sqlite3.OperationalError as exc:
+        if _cannot_open(exc) and not _writable_folder(path):
+            raise _read_only_media(path) from exc
+        raise StoreFault(f"cannot open the store {path}: {exc}") from exc
     except sqlite3.DatabaseError as exc:
         raise StoreFault(f"cannot open the store {path}: {exc}") from exc
 
