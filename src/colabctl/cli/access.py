@@ -152,10 +152,9 @@ def matrix(
     lang: LangOpt = None,
 ) -> None:
     """Who can do what: permissions down, people across."""
-    from colabctl.core.catalog import resolve_lang
 
     grid = access.matrix(context(), account=account)
     if as_json:
         output.emit_json(grid.as_json())
         return
-    output.matrix_table(grid, resolve_lang(lang), by_category=by_category)
+    output.matrix_table(grid, output.use_lang(lang), by_category=by_category)

@@ -79,7 +79,6 @@ def show(
     email: EmailArg, account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """One collaborator: standing, permissions held, history."""
-    from colabctl.core.catalog import resolve_lang
 
     member, held, history = collaborators.show(context(), email, account=account)
     if as_json:
@@ -95,7 +94,7 @@ def show(
     output.emit_line(
         f"{member.user} in {member.account}: {member.status} ({member.profile or 'no profile'})"
     )
-    output.permission_table(f"What {member.user} can do now", held, resolve_lang(lang))
+    output.permission_table(f"What {member.user} can do now", held, output.use_lang(lang))
     output.rows(
         "History",
         ["profile", "status", "invited", "expires", "responded", "ended"],

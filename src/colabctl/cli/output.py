@@ -149,8 +149,57 @@ def table(title: str | None, columns: Sequence[str | tuple[str, str]], **options
     result = Table(title=title, title_justify="left", **options)
     for column in columns:
         name, justify = column if isinstance(column, tuple) else (column, "left")
-        result.add_column(name, justify=justify)  # type: ignore[arg-type]
+        result.add_column(header(name), justify=justify)  # type: ignore[arg-type]
     return result
+
+
+# Column headers in Spanish and Portuguese; English is the key itself. A header not
+# listed here (an email heading a matrix column, a number) is shown as it is.
+HEADERS: dict[str, dict[str, str]] = {
+    "account": {"es": "cuenta", "pt": "conta"},
+    "action": {"es": "acción", "pt": "ação"},
+    "active": {"es": "activos", "pt": "ativos"},
+    "actor": {"es": "autor", "pt": "autor"},
+    "at": {"es": "fecha", "pt": "data"},
+    "category": {"es": "categoría", "pt": "categoria"},
+    "current": {"es": "actual", "pt": "atual"},
+    "description": {"es": "descripción", "pt": "descrição"},
+    "ended": {"es": "terminó", "pt": "encerrado"},
+    "expires": {"es": "vence", "pt": "expira"},
+    "field": {"es": "campo", "pt": "campo"},
+    "invited": {"es": "invitado", "pt": "convidado"},
+    "invited by": {"es": "invitado por", "pt": "convidado por"},
+    "legal entity": {"es": "persona jurídica", "pt": "pessoa jurídica"},
+    "name": {"es": "nombre", "pt": "nome"},
+    "owner": {"es": "propietario", "pt": "proprietário"},
+    "pending": {"es": "pendientes", "pt": "pendentes"},
+    "permission": {"es": "permiso", "pt": "permissão"},
+    "permissions": {"es": "permisos", "pt": "permissões"},
+    "profile": {"es": "perfil", "pt": "perfil"},
+    "responded": {"es": "respondió", "pt": "respondeu"},
+    "risk": {"es": "riesgo", "pt": "risco"},
+    "role": {"es": "rol", "pt": "papel"},
+    "status": {"es": "estado", "pt": "situação"},
+    "target": {"es": "objeto", "pt": "alvo"},
+    "title": {"es": "título", "pt": "título"},
+    "user": {"es": "usuario", "pt": "usuário"},
+    "value": {"es": "valor", "pt": "valor"},
+}
+_lang: str | None = None  # this command's language: --lang, else $COLABCTL_LANG, locale, en
+
+
+def use_lang(lang: str | None) -> str:
+    """Resolve the command's --lang once, for its labels and its table headers alike."""
+    global _lang
+    from colabctl.core.catalog import resolve_lang
+
+    _lang = resolve_lang(lang)
+    return _lang
+
+
+def header(name: str) -> str:
+    lang = _lang or use_lang(None)
+    return HEADERS.get(name, {}).get(lang, name)
 
 
 def show(*renderables: Any) -> None:
@@ -248,6 +297,8 @@ def handled(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        global _lang
+        _lang = None  # each command resolves its own (use_lang)
         try:
             try:
                 _refuse_undecodable(kwargs)

@@ -10,7 +10,7 @@ import typer
 from colabctl.cli import output
 from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context
 from colabctl.core import profiles
-from colabctl.core.catalog import catalog, resolve_lang
+from colabctl.core.catalog import catalog
 
 app = typer.Typer()
 preset_app = typer.Typer(no_args_is_help=True, help="The shipped profile templates.")
@@ -31,7 +31,7 @@ def permissions(
     lang: LangOpt = None,
 ) -> None:
     """The permission catalog."""
-    language = resolve_lang(lang)
+    language = output.use_lang(lang)
     cat = catalog()
     perms = cat.permissions
     if category is not None:
@@ -63,7 +63,7 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     """The presets in profiles/."""
     from colabctl.core.presets import list_presets
 
-    language = resolve_lang(lang)
+    language = output.use_lang(lang)
     found = list_presets()
     if as_json:
         output.emit_json([p.as_json() for p in found])
@@ -71,7 +71,10 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     output.rows(
         "Presets",
         ["name", "title", ("permissions", "right"), "description"],
-        ([p.name, p.title.get(language, ""), len(p.permissions), p.description] for p in found),
+        (
+            [p.name, p.title.get(language, ""), len(p.permissions), p.description_in(language)]
+            for p in found
+        ),
     )
 
 
@@ -84,8 +87,9 @@ def preset_show(name: NameArg, as_json: JsonOpt = False, lang: LangOpt = None) -
     if as_json:
         output.emit_json(preset.as_json())
         return
-    language = resolve_lang(lang)
-    output.emit_line(f"{preset.name}: {preset.title.get(language, '')}. {preset.description}")
+    language = output.use_lang(lang)
+    title = preset.title.get(language, "")
+    output.emit_line(f"{preset.name}: {title}. {preset.description_in(language)}")
     output.permission_table(f"Preset {preset.name}", preset.permissions, language)
 
 
@@ -145,7 +149,7 @@ def show(
         output.emit_json(view.as_json())
         return
     output.emit_line(f"{view.name} ({view.account}): {view.description}")
-    output.permission_table(f"Profile {view.name}", view.permissions, resolve_lang(lang))
+    output.permission_table(f"Profile {view.name}", view.permissions, output.use_lang(lang))
     output.emit_line("held by: " + (", ".join(view.collaborators) or "nobody"))
 
 
