@@ -206,3 +206,27 @@ def test_headers_follow_colabctl_lang_where_there_is_no_option(
     monkeypatch.delenv("COLABCTL_LANG")
     listed = ok(cli(*_as_owner(demo, "collaborator", "list", "-a", ACME))).stdout
     assert _headers(listed)[0] == "user"
+
+
+def test_a_config_with_a_byte_order_mark_is_read(cli: Cli, demo: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_bytes(b"\xef\xbb\xbf" + f'user = "{OWNER}"\n'.encode())
+    assert ok(cli("--db", str(demo), "whoami", "--json")).stdout.count(OWNER) == 1
+
+
+def test_a_config_that_is_not_utf8_says_so(cli: Cli, demo: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_bytes(b'user = "caf\xe9@example.com"\n')
+    error = cli("--db", str(demo), "whoami").stderr
+    assert "not UTF-8" in error and "control character" not in error
+
+
+def test_free_text_with_an_undecodable_byte_is_not_utf8() -> None:
+    """The core check says the same as the CLI (an undecodable argv byte is a lone
+    surrogate, not a control character)."""
+    from colabctl.core.names import clean_text
+    from colabctl.errors import Invalid
+
+    with pytest.raises(Invalid) as refused_text:
+        clean_text("Acme\udcffCursos", what="display name")
+    assert refused_text.value.message == 'display name "Acme\\udcffCursos" is not UTF-8 text'

@@ -198,8 +198,15 @@ def use_lang(lang: str | None) -> str:
 
 
 def header(name: str) -> str:
-    lang = _lang or use_lang(None)
-    return HEADERS.get(name, {}).get(lang, name)
+    global _lang
+    if _lang is None:
+        from colabctl.errors import Invalid
+
+        try:
+            use_lang(None)
+        except Invalid:  # a bad $COLABCTL_LANG fails commands about labels, not every table
+            _lang = "en"
+    return HEADERS.get(name, {}).get(_lang or "en", name)
 
 
 def show(*renderables: Any) -> None:
