@@ -82,7 +82,7 @@ def _opened(pid: int, db: Path) -> bool:
         return False
     for fd in fds:
         try:
-            if os.readlink(f"/proc/{pid}/fd/{fd}") == str(db):
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == os.path.realpath(db):
                 return True
         except OSError:
             continue

@@ -127,13 +127,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     import sys
 
     from colabctl.cli import output
-    from colabctl.store import db
 
     # Ctrl-C raises KeyboardInterrupt from here on (colabctl.__main__ answered it while
-    # loading), ending in exit 130 with one error line; once a write has committed, the
-    # store ignores it at the OS level, so it cannot change the outcome (docs/exit-codes.md).
+    # loading), ending in exit 130 with one error line (docs/exit-codes.md).
     output._interrupt_reported = False
-    db.IGNORE_INTERRUPTS_AFTER_COMMIT = True
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         args = list(sys.argv[1:] if argv is None else argv)
