@@ -107,7 +107,8 @@ def test_no_immutable_read_past_a_write_ahead_log(cli: Cli, tmp_path: Path) -> N
     try:
         db = folder / "colabctl.db"
         result = cli("--db", str(db), "--as", OWNER, "can", BRUNO, "products.view", "-a", ACME)
-        failure(result, 7)
+        line, _ = failure(result, 7)
+        assert "-wal" in line
     finally:
         _unlock(folder)
     assert dump(folder / "colabctl.db")  # still a readable store once the folder is writable

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_S = 15.0
 BEGIN_ATTEMPT_MS = 100  # one attempt at the write lock; Ctrl-C is seen between attempts
 WAL_RETRY_S = 15.0
-# Set by the colabctl program (cli.main): once a write has committed, ignore SIGINT for
-# the rest of the run. Off for in-process use (tests, a library caller).
+# Set by the colabctl program (colabctl.__main__.run): once a write has committed, ignore
+# SIGINT for the rest of the run. Off for in-process use (tests, a library caller).
 IGNORE_INTERRUPTS_AFTER_COMMIT = False
 
 
@@ -290,8 +290,15 @@ def _open_readable(path: Path) -> tuple[sqlite3.Connection, bool]:
         cause = fault.__cause__
         if not isinstance(cause, sqlite3.OperationalError) or not _cannot_open(cause):
             raise
-        if _writable_folder(path) or Path(f"{path}-wal").exists():
+        if _writable_folder(path):
             raise
+        if Path(f"{path}-wal").exists():
+            raise StoreFault(
+                f"cannot read the store {path}: its folder cannot be written, and the -wal"
+                " file beside it holds changes that only a writable store can fold in",
+                hint="copy the store with its -wal file to a folder you can write, and"
+                " point --db at the copy",
+            ) from cause
     uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None)
