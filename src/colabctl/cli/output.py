@@ -52,8 +52,9 @@ def warn(text: str) -> None:
 
 def write_output(target: str | os.PathLike[str], text: str, *, store: Path | None) -> None:
     """Write an `-o FILE` output (docs/exit-codes.md): `-` is stdout; a file is written
-    atomically (a temporary file beside it, fsync, rename); never over the store (STORE)
-    or any other SQLite database (exit 4); a failed write exits 6 naming the file.
+    atomically (a temporary file beside it, fsync, rename); never over the store, its
+    -wal/-shm files or any other SQLite database (exit 4); a failed write exits 6 naming
+    the file. `store` is the command's store path (None: nothing to guard but SQLite).
 
     A target that exists and is not a regular file (/dev/stdout, a FIFO, `>(gzip)`) is a
     stream: it is written in place, as there is nothing to rename over.
@@ -67,7 +68,8 @@ def write_output(target: str | os.PathLike[str], text: str, *, store: Path | Non
     path = Path(name)
     if _is_database(path, store):
         raise Conflict(
-            f"{name} is (part of) a database, the store or another SQLite file; left untouched",
+            f"{name} is the store or another SQLite database (or one of its files);"
+            " it was left untouched",
             hint="write the output to another file, or to stdout with -o -",
         )
     data = text.encode("utf-8")
