@@ -157,11 +157,45 @@ def command_of(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    import signal
     import sys
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    command = command_of(args)
-    build([command] if command in MOUNTS else None)(args=args, prog_name="colabctl")
+    from colabctl.cli import output
+
+    # Ctrl-C raises KeyboardInterrupt from here on (colabctl.__main__ answered it while
+    # loading), ending in exit 130 with one error line (docs/exit-codes.md).
+    output._interrupt_reported = False
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        args = list(sys.argv[1:] if argv is None else argv)
+        command = command_of(args)
+        build([command] if command in MOUNTS else None)(args=args, prog_name="colabctl")
+    except KeyboardInterrupt:
+        _exit_interrupted()  # while building the command tree
+    except SystemExit as done:
+        if done.code == 130:
+            _exit_interrupted()
+        raise
+
+
+def _exit_interrupted() -> None:
+    """Exit 130 after Ctrl-C, with the one error line (typer answers an interrupt while
+    parsing with a bare 130). os._exit, because CPython marks a KeyboardInterrupt raised
+    inside exec() or eval() (dataclasses and namedtuple build code that way) as unhandled
+    even once caught, and would end the process by SIGINT at exit; nothing committed, so
+    there is nothing to finalise."""
+    import contextlib
+    import os
+    import sys
+
+    from colabctl.cli import output
+
+    if not output._interrupt_reported:
+        output.interrupted()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(130)
 
 
 app: typer.Typer  # the whole tree: built on first use, by __getattr__

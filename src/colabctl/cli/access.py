@@ -43,7 +43,8 @@ def _explain(result: tuple[Permission, bool, str], standing: access.Standing, ac
         "unknown-account": f"there is no account {account}",
         "not-granted": f"profile {standing.profile} does not grant it",
     }.get(reason) or f"granted by profile {standing.profile}"
-    return f"{'yes' if allowed else 'no '}  {perm.id}: {why}"
+    # the verdict is the line above; each permission gets a mark, not a second "yes"
+    return f"  {output.mark(allowed)} {perm.id}: {why}"
 
 
 @command(
@@ -57,6 +58,7 @@ def _explain(result: tuple[Permission, bool, str], standing: access.Standing, ac
     ),
 )
 def can(
+    ctx: typer.Context,
     email: Annotated[
         str | None,
         typer.Argument(
@@ -89,12 +91,27 @@ def can(
 ) -> None:
     """Can EMAIL do PERMISSION...? Exit 0 yes, 1 no."""
     if batch is not None:
-        if email is not None:
-            raise typer.BadParameter("--batch takes no EMAIL or PERMISSION arguments")
+        # each line names its own user, account and permission, and gets a JSON answer
+        clash = [
+            name
+            for name, given in (
+                ("EMAIL", email is not None),
+                ("--account", account is not None),
+                ("--any", any_),
+                ("--quiet", quiet),
+                ("--explain", explain),
+            )
+            if given
+        ]
+        if clash:
+            ctx.fail(
+                f"--batch cannot be combined with {', '.join(clash)}: each input line"
+                " names its own user, account and permission"
+            )
         _batch(batch)
         return
     if email is None or not permissions:
-        raise typer.BadParameter("give EMAIL and at least one PERMISSION (or --batch FILE)")
+        ctx.fail("give EMAIL and at least one PERMISSION (or --batch FILE)")
     answer = access.can(context(), email, permissions, account=account, any_=any_)
     if as_json:
         output.emit_json(answer.as_json())
@@ -140,6 +157,7 @@ def _batch(source: str) -> None:
     ),
 )
 def who_can(
+    ctx: typer.Context,
     permission: Annotated[
         str,
         typer.Argument(help="A permission id or label.", autocompletion=complete_permissions),
@@ -151,6 +169,8 @@ def who_can(
     as_json: JsonOpt = False,
 ) -> None:
     """Who holds PERMISSION."""
+    if all_accounts and account is not None:
+        ctx.fail("--all-accounts and --account are alternatives: give one")
     found = access.who_can(context(), permission, account=account, all_accounts=all_accounts)
     if as_json:
         output.emit_json(found)
@@ -178,10 +198,9 @@ def matrix(
     lang: LangOpt = None,
 ) -> None:
     """Who can do what: permissions down, people across."""
-    from colabctl.core.catalog import resolve_lang
 
     grid = access.matrix(context(), account=account)
     if as_json:
         output.emit_json(grid.as_json())
         return
-    output.matrix_table(grid, resolve_lang(lang), by_category=by_category)
+    output.matrix_table(grid, output.use_lang(lang), by_category=by_category)

@@ -142,7 +142,6 @@ def show(
     email: EmailArg, account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """One collaborator: standing, permissions held, history."""
-    from colabctl.core.catalog import resolve_lang
 
     member, held, history = collaborators.show(context(), email, account=account)
     if as_json:
@@ -166,7 +165,7 @@ def show(
         f"{member.user} in {member.account}: {member.status}"
         f" ({member.profile or 'no profile'}){until}"
     )
-    output.permission_table(f"What {member.user} can do now", held, resolve_lang(lang))
+    output.permission_table(f"What {member.user} can do now", held, output.use_lang(lang))
     output.rows(
         "History",
         ["profile", "status", "invited", "expires", "responded", "ended", "access until"],

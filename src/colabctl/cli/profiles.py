@@ -21,7 +21,7 @@ from colabctl.cli.common import (
     examples,
 )
 from colabctl.core import profiles
-from colabctl.core.catalog import catalog, resolve_lang
+from colabctl.core.catalog import catalog
 
 app = typer.Typer()
 preset_app = typer.Typer(no_args_is_help=True, help="The shipped profile templates.")
@@ -62,7 +62,7 @@ def permissions(
     lang: LangOpt = None,
 ) -> None:
     """The permission catalog."""
-    language = resolve_lang(lang)
+    language = output.use_lang(lang)
     cat = catalog()
     perms = cat.permissions
     if category is not None:
@@ -98,7 +98,7 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     """The presets in profiles/."""
     from colabctl.core.presets import list_presets
 
-    language = resolve_lang(lang)
+    language = output.use_lang(lang)
     found = list_presets()
     if as_json:
         output.emit_json([p.as_json() for p in found])
@@ -106,7 +106,10 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     output.rows(
         "Presets",
         ["name", "title", ("permissions", "right"), "description"],
-        ([p.name, p.title.get(language, ""), len(p.permissions), p.description] for p in found),
+        (
+            [p.name, p.title.get(language, ""), len(p.permissions), p.description_in(language)]
+            for p in found
+        ),
     )
 
 
@@ -126,8 +129,9 @@ def preset_show(name: PresetArg, as_json: JsonOpt = False, lang: LangOpt = None)
     if as_json:
         output.emit_json(preset.as_json())
         return
-    language = resolve_lang(lang)
-    output.emit_line(f"{preset.name}: {preset.title.get(language, '')}. {preset.description}")
+    language = output.use_lang(lang)
+    title = preset.title.get(language, "")
+    output.emit_line(f"{preset.name}: {title}. {preset.description_in(language)}")
     output.permission_table(f"Preset {preset.name}", preset.permissions, language)
 
 
@@ -210,7 +214,7 @@ def show(
         output.emit_json(view.as_json())
         return
     output.emit_line(f"{view.name} ({view.account}): {view.description}")
-    output.permission_table(f"Profile {view.name}", view.permissions, resolve_lang(lang))
+    output.permission_table(f"Profile {view.name}", view.permissions, output.use_lang(lang))
     output.emit_line("held by: " + (", ".join(view.collaborators) or "nobody"))
 
 
@@ -295,7 +299,8 @@ def delete(
 def export(
     name: NameArg,
     out: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to FILE (default: stdout).")
+        Path | None,
+        typer.Option("--output", "-o", help="Write to FILE, atomically (default, or -: stdout)."),
     ] = None,
     account: AccountOpt = None,
 ) -> None:
@@ -305,6 +310,8 @@ def export(
     text = dump_preset(profiles.export(context(), name, account))
     if out is None:
         output.emit_line(text.rstrip("\n"))
+    elif str(out) == "-":
+        output.write_output(out, text, store=None)
     else:
-        out.write_text(text, encoding="utf-8")
+        output.write_output(out, text, store=context().store_path()[0])
         output.say(f"wrote {out}")

@@ -64,7 +64,6 @@ def logout() -> None:
 def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     """Who am I: my accounts and invitations; with --account, my role and permissions there."""
     from colabctl.core import users
-    from colabctl.core.catalog import resolve_lang
 
     if account is not None:
         role = users.whoami_at(context(), account)
@@ -75,7 +74,7 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
         output.permission_table(
             f"What {role.user} can do in {role.account}",
             [p.id for p in role.permissions],
-            resolve_lang(lang),
+            output.use_lang(lang),
         )
         return
     me = users.whoami(context())
