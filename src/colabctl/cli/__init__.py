@@ -35,6 +35,9 @@ MOUNTS: dict[str, tuple[str, str, str | None]] = {
     "can": ("access", "app", None),
     "who-can": ("access", "app", None),
     "matrix": ("access", "app", None),
+    "export": ("team", "app", None),
+    "plan": ("team", "app", None),
+    "apply": ("team", "app", None),
     "audit": ("audit", "app", "audit"),
     "demo": ("demo", "app", None),
 }
