@@ -235,24 +235,23 @@ def compute(s: Session, team: TeamFile, options: Options) -> Plan:
     state = _State(s, [a.slug for a in team.accounts])
     plan = Plan(audit.head(s.conn), [], [], [])
     for spec in team.accounts:
-        _plan_account(s, state, team.source, spec, actor, options, plan)
+        _plan_account(s, state, team, spec, actor, options, plan)
     return plan
 
 
 def _plan_account(
     s: Session,
     state: _State,
-    source: str,
+    team: TeamFile,
     spec: AccountSpec,
     actor: User,
     options: Options,
     plan: Plan,
 ) -> None:
     slug = spec.slug
-    where = spec.where(source)
     if spec.owner is not None and email_key(spec.owner) != email_key(actor.email):
         raise Forbidden(
-            f"{where}: {slug}'s owner is {spec.owner}, but you are {actor.email}:"
+            f"{team.where(spec.path)}: {slug}'s owner is {spec.owner}, but you are {actor.email}:"
             " a team file is applied by the owner it names",
             hint=f"run as the owner (`colabctl --as {spec.owner} ...`), or drop `owner`",
         )
@@ -261,7 +260,8 @@ def _plan_account(
     if acct is None:
         if spec.name is None:
             raise Invalid(
-                f"{where}: account {slug} does not exist yet: give its `name` to create it"
+                f"{team.where(spec.path)}: account {slug} does not exist yet:"
+                " give its `name` to create it"
             )
         owner_email = actor.email
         legal = spec.tax is not None
@@ -341,7 +341,7 @@ def _plan_account(
         for key, wanted in spec.collaborators.items():
             _plan_member(
                 slug,
-                source,
+                team,
                 spec,
                 wanted,
                 people.get(key),
@@ -385,7 +385,7 @@ def _plan_account(
             holders = sorted(people[k].email for k, p in after_profile.items() if p == name)
             if holders:
                 raise Conflict(
-                    f"{where}: profile {name} would be deleted but {len(holders)}"
+                    f"{team.where(spec.path)}: profile {name} would be deleted but {len(holders)}"
                     f" {'person' if len(holders) == 1 else 'people'} would still hold it: "
                     + ", ".join(holders[:5])
                     + (", ..." if len(holders) > 5 else ""),
@@ -412,7 +412,7 @@ def _plan_account(
     }
     if not legal and any(c.kind in gated for c in changes):
         error = access.not_legal_entity(slug)
-        raise Forbidden(f"{where}: {error.message}", hint=error.hint)
+        raise Forbidden(f"{team.where(spec.path)}: {error.message}", hint=error.hint)
     if options.consequences:
         _consequences(changes, current_profiles, declared, people)
     plan.changes.extend(changes)
@@ -420,7 +420,7 @@ def _plan_account(
 
 def _plan_member(
     slug: str,
-    source: str,
+    team: TeamFile,
     spec: AccountSpec,
     want: MemberSpec,
     have: _Member | None,
@@ -431,21 +431,21 @@ def _plan_member(
     plan: Plan,
     after_profile: dict[str, str | None],
 ) -> None:
-    where = spec.where(source, want.line)
     if want.key == owner_key:
         raise Invalid(
-            f"{where}: {want.email} owns {slug}: the owner is not a collaborator",
+            f"{team.where(want.path)}: {want.email} owns {slug}: the owner is not a collaborator",
             hint="the owner holds every permission; remove that line",
         )
     if want.profile not in exists:
         raise Invalid(
-            f"{where}: profile {quoted(want.profile)} is neither declared in the file nor"
-            f" a profile of {slug}",
+            f"{team.where(want.path)}: profile {quoted(want.profile)} is neither declared"
+            f" in the file nor a profile of {slug}",
             hint=f"declare it under [accounts.{slug}.profiles.{want.profile}]",
         )
     if want.access_until is not None:
         raise Invalid(
-            f"{where}: access_until needs time-boxed access, which this colabctl does not have",
+            f"{team.where(want.path)}: access_until needs time-boxed access,"
+            " which this colabctl does not have",
             hint="remove access_until, or upgrade colabctl",
         )
     seconds = int(want.expires_in / timedelta(seconds=1))
