@@ -219,8 +219,13 @@ def apply(
     _report(done, as_json)
 
 
+def _interactive() -> bool:
+    """A person at a terminal to ask (tests replace this)."""
+    return sys.stdin.isatty()
+
+
 def _confirm(found: Plan, *, from_stdin: bool) -> None:
-    if from_stdin or not sys.stdin.isatty():
+    if from_stdin or not _interactive():
         why = "the team file is on stdin" if from_stdin else "there is no terminal to ask on"
         raise output.fail(
             f"apply needs confirmation, and {why}",
