@@ -334,8 +334,9 @@ def _plan_account(
     exists = set(current_profiles) | set(declared or {})
 
     # collaborators
-    after_profile: dict[str, str | None] = {
-        key: m.profile for key, m in people.items() if m.status in ("pending", "active")
+    # who holds which profile once the plan is applied: identity key -> (email, profile)
+    after_profile: dict[str, tuple[str, str | None]] = {
+        key: (m.email, m.profile) for key, m in people.items() if m.status in ("pending", "active")
     }
     if spec.collaborators is not None:
         for key, wanted in spec.collaborators.items():
@@ -382,7 +383,7 @@ def _plan_account(
                     f"{slug}: profile {name} is not in the file: would delete with --prune"
                 )
                 continue
-            holders = sorted(people[k].email for k, p in after_profile.items() if p == name)
+            holders = sorted(email for email, p in after_profile.values() if p == name)
             if holders:
                 raise Conflict(
                     f"{team.where(spec.path)}: profile {name} would be deleted but {len(holders)}"
@@ -429,7 +430,7 @@ def _plan_member(
     options: Options,
     changes: list[Change],
     plan: Plan,
-    after_profile: dict[str, str | None],
+    after_profile: dict[str, tuple[str, str | None]],
 ) -> None:
     if want.key == owner_key:
         raise Invalid(
@@ -484,7 +485,7 @@ def _plan_member(
     else:  # a status this colabctl does not plan for (e.g. ended): leave it, say so
         plan.warnings.append(f"{slug}: {want.email} is {status}: left as it is")
         return
-    after_profile[want.key] = want.profile
+    after_profile[want.key] = (want.email, want.profile)
 
 
 def _consequences(

@@ -14,8 +14,13 @@ from typing import Any
 GENESIS = "0" * 64
 
 
+# One encoder, built once: json.dumps() with these options builds a new one per call,
+# which was a third of the cost of a 100k-row append.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def row_hash(prev_hash: str, content: dict[str, Any]) -> str:
