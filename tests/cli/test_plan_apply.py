@@ -469,3 +469,46 @@ def test_new_store_from_a_file(cli: Cli, tmp_path: Path, db_path: Path) -> None:
     shown = json.loads(ok(cli("--as", OWNER, "profile", "show", "soporte", "--json")).stdout)
     assert len(shown["permissions"]) == 10 and shown["description"]
     ok(cli("--as", OWNER, "plan", "-f", path, "--detailed-exitcode"))
+
+
+# -- time-boxed access ------------------------------------------------------------------------
+
+
+def test_access_until_in_the_file(
+    cli: Cli, team: str, tmp_path: Path, db_path: Path, clock: FakeClock
+) -> None:
+    exported = ok(cli("--as", OWNER, "export")).stdout
+    boxed = (
+        exported.replace(
+            f'"{BEA}" = "soporte"',
+            f'"{BEA}" = {{ profile = "soporte", access_until = 2026-12-31 }}',
+        )
+        + f'"{DORA}" = {{ profile = "tecnico", access_until = 2026-11-20T12:00:00Z }}\n'
+    )
+    data = json.loads(ok(cli("--as", OWNER, "plan", "-f", "-", "--json", input=boxed)).stdout)
+    assert [(c["kind"], c["target"], c["after"]) for c in data["changes"]] == [
+        (
+            "invite",
+            DORA,
+            {"profile": "tecnico", "expires_in": 604800, "access_until": "2026-11-20T12:00:00Z"},
+        ),
+        ("set-access-until", BEA, "2026-12-31T23:59:59Z"),
+    ]
+    ok(cli("--as", OWNER, "apply", "-f", "-", "--yes", input=boxed))
+    ok(cli("--as", OWNER, "plan", "-f", "-", "--detailed-exitcode", input=boxed))
+    again = ok(cli("--as", OWNER, "export")).stdout
+    assert "access_until = 2026-12-31T23:59:59Z" in again
+    ok(cli("--as", OWNER, "plan", "-f", "-", "--detailed-exitcode", input=again))
+    # bea's access ends; the file giving a later date gives it back (a gain)
+    clock.advance(days=60)
+    later = (
+        boxed.replace("2026-12-31", "2027-06-30")
+        .replace(f'"{DORA}" = {{ profile = "tecnico", access_until = 2026-11-20T12:00:00Z }}\n', "")
+        .replace(f'"{CAIO}" = "tecnico"\n', "")
+    )
+    data = json.loads(ok(cli("--as", OWNER, "plan", "-f", "-", "--json", input=later)).stdout)
+    (change,) = data["changes"]
+    assert change["kind"] == "set-access-until" and BEA in change["gains"]
+    # a date already past is refused, naming the line
+    error, _ = failure(refused(cli, db_path, 6, "--as", OWNER, "plan", "-f", "-", input=boxed), 6)
+    assert "not in the future" in error and "line" in error
