@@ -169,7 +169,7 @@ def big(colabctl: str, accounts: int, collaborators: int, runs: int, work: Path)
         for path in (empty, baseline):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
-    print(f"rows: " + ", ".join(f"{t} {len(r):,}" for t, r in rows.items()))
+    print("rows: " + ", ".join(f"{t} {len(r):,}" for t, r in rows.items()))
     for name, samples in (
         ("export", export_s), ("plan (no change)", plan_s), ("apply (empty store)", apply_s),
         ("insert_all", insert_s),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import JsonOpt, command, context
+from colabctl.cli.common import JsonOpt, command, context, examples
 from colabctl.errors import Conflict, ExitCode, Invalid
 
 if TYPE_CHECKING:
@@ -36,27 +36,25 @@ MaxRemovalsOpt = Annotated[
     typer.Option("--max-removals", help="Refuse (exit 5) to remove more people than this.", min=0),
 ]
 
-EXPORT_EXAMPLES = """Examples:
-
-  colabctl --as ana.souza@example.com export -a acme-cursos
-  colabctl --as ana.souza@example.com export --all -o team.toml
-"""
-PLAN_EXAMPLES = """Examples:
-
-  colabctl --as ana.souza@example.com export -o team.toml
-  colabctl --as ana.souza@example.com plan -f team.toml
-  colabctl --as ana.souza@example.com plan -f team.toml --detailed-exitcode
-  colabctl --as ana.souza@example.com plan -f team.toml --json
-  colabctl --as ana.souza@example.com plan -f team.toml -o plan.json
-"""
-APPLY_EXAMPLES = """Examples:
-
-  colabctl --as ana.souza@example.com export -o team.toml
-  colabctl --as ana.souza@example.com apply -f team.toml --yes
-  colabctl --as ana.souza@example.com apply -f team.toml --prune --yes
-  colabctl --as ana.souza@example.com plan -f team.toml -o plan.json
-  colabctl --as ana.souza@example.com apply plan.json --yes
-"""
+_ANA = "colabctl --as ana.souza@example.com"
+EXPORT_EXAMPLES = examples(
+    f"{_ANA} export -a acme-cursos",
+    f"{_ANA} export --all -o team.toml",
+)
+PLAN_EXAMPLES = examples(
+    f"{_ANA} export -o team.toml",
+    f"{_ANA} plan -f team.toml",
+    f"{_ANA} plan -f team.toml --detailed-exitcode",
+    f"{_ANA} plan -f team.toml --json",
+    f"{_ANA} plan -f team.toml -o plan.json",
+)
+APPLY_EXAMPLES = examples(
+    f"{_ANA} export -o team.toml",
+    f"{_ANA} apply -f team.toml --yes",
+    f"{_ANA} apply -f team.toml --prune --yes",
+    f"{_ANA} plan -f team.toml -o plan.json",
+    f"{_ANA} apply plan.json --yes",
+)
 
 
 def write_output(target: str, text: str) -> None:
