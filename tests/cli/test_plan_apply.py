@@ -95,6 +95,11 @@ def test_export_to_a_file_is_atomic_and_never_over_the_store(
     refused(cli, db_path, 4, "--as", OWNER, "export", "-a", ACME, "-o", str(db_path))
 
 
+def test_export_a_and_all_are_alternatives(cli: Cli, team: str) -> None:
+    result = cli("--as", OWNER, "export", "-a", ACME, "--all")
+    assert result.exit_code == 2 and result.stdout == ""
+
+
 def test_export_is_for_the_owner(cli: Cli, team: str, db_path: Path) -> None:
     refused(cli, db_path, 5, "--as", BEA, "export", "-a", ACME)  # active collaborator
     ok(cli("login", ZED))
@@ -213,7 +218,7 @@ preset = "tecnico"
     assert result.exit_code == 1, result.stderr
     assert "~ set profile of bea@example.com: soporte -> tecnico" in result.stdout
     assert "purchases.change_buyer_email!" in result.stdout  # high risk, marked
-    assert "Plan: 1 changes" in result.stdout
+    assert "Plan: 1 change:" in result.stdout
     assert "\x1b[" not in result.stdout  # no colour off a terminal
     ok(cli("--as", OWNER, "plan", "-f", path))  # without the flag: 0
 
@@ -406,7 +411,7 @@ def test_no_terminal_or_stdin_needs_yes(
     assert result.exit_code == 0 and "nothing was changed" in result.stderr
     assert dump(db_path) == before
     result = ok(cli("--as", OWNER, "apply", "-f", path, input="y\n"))
-    assert "applied 1 changes" in result.stderr
+    assert "applied 1 change:" in result.stderr
 
 
 # -- saved plans ------------------------------------------------------------------------------
