@@ -216,6 +216,7 @@ def invite_many_in(
     rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
     result: list[tuple[int, bool]] = []
     inviter = s.actor().id
+    expiry: dict[timedelta, str] = {}
     for item, key in zip(invitations, keys, strict=True):
         if key == owner_key:
             raise Conflict(f"{item.address} owns {acct.slug}: the owner already holds everything")
@@ -250,7 +251,9 @@ def invite_many_in(
             found = users[key] = (next_user, item.address)
             new_users.append((next_user, item.address, key, s.now_iso))
             next_user += 1
-        expires_at = iso(s.now + item.expires_in)
+        expires_at = expiry.get(item.expires_in)
+        if expires_at is None:
+            expires_at = expiry[item.expires_in] = iso(s.now + item.expires_in)
         new_members.append(
             (
                 next_member,
