@@ -125,6 +125,9 @@ class Session:
         self.now = ctx.clock()
         self.now_iso = iso(self.now)
         self._actor: User | None = None
+        # Merged into the details of every audit row this session writes: `apply`
+        # tags each of its rows with its apply id (docs/team-file.md).
+        self.tag: dict[str, Any] = {}
 
     # -- people -------------------------------------------------------------
 
@@ -139,17 +142,13 @@ class Session:
         exit 6 if it can pass for someone else's: a lookalike (docs/commands.md, "Email
         addresses and identity"). The skeleton check is one lookup in users_skeleton, in
         the caller's write transaction, so two lookalikes cannot slip in side by side."""
-        from colabctl.core.identity import looks_like_someone, refuse_lookalike
+        from colabctl.core.identity import refuse_lookalike
         from colabctl.store.keys import skeleton
 
         refuse_lookalike(address)
         shape = skeleton(address)
         key = email_key(address)
-        taken = self.conn.execute(
-            "SELECT 1 FROM users WHERE skeleton = ? AND email_key <> ? LIMIT 1", (shape, key)
-        ).fetchone()
-        if taken:
-            raise looks_like_someone(address)
+        self.refuse_lookalikes([(address, key, shape)])
         user_id = self.conn.execute(
             "INSERT INTO users (email, email_key, skeleton, name, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -157,6 +156,26 @@ class Session:
         ).lastrowid
         assert user_id is not None
         return user_id
+
+    def refuse_lookalikes(self, new: list[tuple[str, str, str]]) -> None:
+        """Exit 6 if any new (address, key, skeleton) has the skeleton of a stored user with
+        another key, or of another new one: one indexed lookup per 500 new users."""
+        from colabctl.core.identity import looks_like_someone
+
+        seen: dict[str, str] = {}
+        for address, key, shape in new:
+            if seen.setdefault(shape, key) != key:
+                raise looks_like_someone(address)
+        shapes = list(seen)
+        for start in range(0, len(shapes), 500):
+            chunk = shapes[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for shape, key in self.conn.execute(
+                f"SELECT skeleton, email_key FROM users WHERE skeleton IN ({marks})", chunk
+            ):
+                if seen[shape] != key:
+                    address = next(a for a, k, s in new if s == shape)
+                    raise looks_like_someone(address)
 
     def actor(self) -> User:
         """The registered user running the command, or exit 5."""
@@ -219,18 +238,28 @@ class Session:
         actor: str | bool | None = True,
     ) -> None:
         """Append this mutation's audit row (same transaction as the change)."""
+        self.record_many([(action, account, target, details)], actor=actor)
+
+    def record_many(
+        self,
+        rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]],
+        *,
+        actor: str | bool | None = True,
+    ) -> None:
+        """Append audit rows (action, account, target, details), in order, in one go."""
         from colabctl.store import audit  # writes only: `can` never loads the chain code
 
         assert self.writable
         who = self.actor().email if actor is True else (actor or None)
-        audit.append(
+        tag = self.tag
+        audit.append_many(
             self.conn,
-            at=self.now_iso,
-            actor=who,
-            account=account,
-            action=action,
-            target=target,
-            details=details,
+            [
+                (self.now_iso, who, account, action, target, {**(details or {}), **tag})
+                if tag
+                else (self.now_iso, who, account, action, target, details)
+                for action, account, target, details in rows
+            ],
         )
 
     def expire_due(self) -> None:
@@ -275,14 +304,17 @@ class Session:
 
 
 @contextmanager
-def writing(ctx: Context) -> Iterator[Session]:
-    """The command's one write transaction: all of it commits, or none of it."""
+def writing(ctx: Context, *, expire: bool = True) -> Iterator[Session]:
+    """The command's one write transaction: all of it commits, or none of it. With
+    expire=False the caller records due expiries itself (`s.expire_due()`), after
+    checks that must see the store before any write (a saved plan's audit head)."""
     path, is_default = ctx.store_path()
     store = open_for_write(path, may_create_folder=is_default)
     try:
         with store.transaction():
             session = Session(ctx, store, writable=True)
-            session.expire_due()
+            if expire:
+                session.expire_due()
             yield session
     finally:
         store.close()

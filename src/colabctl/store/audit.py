@@ -20,8 +20,13 @@ GENESIS = "0" * 64
 HEAD_SINCE = 4  # the schema version (migration m004) that brought the head record
 
 
+# One encoder, built once: json.dumps() with these options builds a new one per call,
+# which was a third of the cost of a 100k-row append.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def row_hash(prev_hash: str, content: dict[str, Any]) -> str:
@@ -121,18 +126,34 @@ def append(
     The row follows the head record, not the last row: after a cut tail, the next row
     leaves a gap that `verify` names, rather than quietly papering over it.
     """
+    return append_many(conn, [(at, actor, account, action, target, details)])
+
+
+# One audit row to append: (at, actor, account, action, target, details).
+Row = tuple[str, str | None, str | None, str, str | None, dict[str, Any] | None]
+
+
+def append_many(conn: sqlite3.Connection, rows: list[Row]) -> int:
+    """Append rows in order, chained, with one read of the head (a team-file apply writes
+    ~100k rows): `append`'s rules. The head moves with each row, as the triggers of
+    m004 require (a row joins only at the head, the head moves one row at a time).
+    Returns the last seq (the head's if there are no rows)."""
     assert conn.in_transaction, "audit rows are written in the mutation's transaction"
-    prev_seq, prev_hash = head(conn)
-    seq = prev_seq + 1
-    text = canonical(details or {})
-    digest = row_hash(prev_hash, _content(seq, at, actor, account, action, target, text))
-    conn.execute(
+    seq, digest = head(conn)
+    insert = (
         "INSERT INTO audit (seq, at, actor, account, action, target, details, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (seq, at, actor, account, action, target, text, prev_hash, digest),
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
     # (transaction() migrates a store before anything is appended: the record is there)
-    conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
+    move = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
+    execute = conn.execute
+    for at, actor, account, action, target, details in rows:
+        prev_hash = digest
+        seq += 1
+        text = canonical(details or {})
+        digest = row_hash(prev_hash, _content(seq, at, actor, account, action, target, text))
+        execute(insert, (seq, at, actor, account, action, target, text, prev_hash, digest))
+        execute(move, (seq, digest))
     return seq
 
 
