@@ -35,24 +35,20 @@ MaxRemovalsOpt = Annotated[
     typer.Option("--max-removals", help="Refuse (exit 5) to remove more people than this.", min=0),
 ]
 
-_ANA = "colabctl --as ana.souza@example.com"
+_EXPORTED = "colabctl export -o t.toml && colabctl"  # a team file to plan or apply
 EXPORT_EXAMPLES = examples(
-    f"{_ANA} export -a acme-cursos",
-    f"{_ANA} export --all -o team.toml",
+    "colabctl export -a acme-cursos",
+    "colabctl export --all -o team.toml",
 )
 PLAN_EXAMPLES = examples(
-    f"{_ANA} export -o team.toml",
-    f"{_ANA} plan -f team.toml",
-    f"{_ANA} plan -f team.toml --detailed-exitcode",
-    f"{_ANA} plan -f team.toml --json",
-    f"{_ANA} plan -f team.toml -o plan.json",
+    f"{_EXPORTED} plan -f t.toml",
+    f"{_EXPORTED} plan -f t.toml --detailed-exitcode",
+    f"{_EXPORTED} plan -f t.toml --json",
+    f"{_EXPORTED} plan -f t.toml -o plan.json",
 )
 APPLY_EXAMPLES = examples(
-    f"{_ANA} export -o team.toml",
-    f"{_ANA} apply -f team.toml --yes",
-    f"{_ANA} apply -f team.toml --prune --yes",
-    f"{_ANA} plan -f team.toml -o plan.json",
-    f"{_ANA} apply plan.json --yes",
+    f"{_EXPORTED} apply -f t.toml --yes",
+    f"{_EXPORTED} apply -f t.toml --prune --yes",
 )
 
 
