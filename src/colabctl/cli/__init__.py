@@ -35,7 +35,9 @@ MOUNTS: dict[str, tuple[str, str, str | None]] = {
     "can": ("access", "app", None),
     "who-can": ("access", "app", None),
     "matrix": ("access", "app", None),
+    "test": ("policy", "app", None),
     "audit": ("audit", "app", "audit"),
+    "review": ("review", "app", "review"),
     "demo": ("demo", "app", None),
 }
 _ROOT_OPTIONS_WITH_VALUE = ("--db", "--as")
