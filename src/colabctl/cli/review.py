@@ -60,7 +60,6 @@ app = typer.Typer(
 
 
 @app.callback(epilog=REVIEW_EPILOG, rich_help_panel="audit and review")
-@handled
 def review(
     ctx: typer.Context,
     account: AccountOpt = None,
@@ -85,8 +84,19 @@ def review(
     --reason TEXT` accepts one."""
     if ctx.invoked_subcommand is not None:
         return
-    if account and all_accounts:
+    if account and all_accounts:  # a usage error (2): raised outside the error mapping
         raise typer.BadParameter("give -a SLUG or --all-accounts, not both")
+    _review(account, all_accounts, rules, fail_on, as_json)
+
+
+@handled
+def _review(
+    account: str | None,
+    all_accounts: bool,
+    rules: Path | None,
+    fail_on: Level | None,
+    as_json: bool,
+) -> None:
     from colabctl.core import review as core
 
     found = core.review(context(), account=account, all_accounts=all_accounts, rules=rules)

@@ -50,7 +50,8 @@ class Case:
     permission: Permission | None = None  # allow, deny, only
     user: str | None = None  # allow, deny
     holders: tuple[str, ...] = ()  # only: "owner", "profile:NAME" or emails
-    snapshot: Path | None = None  # matrix
+    snapshot: Path | None = None  # matrix: the file
+    snapshot_shown: str = ""  # matrix: the file as the user sees it (beside the test file)
 
     @property
     def name(self) -> str:
@@ -61,7 +62,7 @@ class Case:
         if self.kind == "only":
             assert self.permission is not None
             return f"only {', '.join(self.holders) or 'nobody'} hold {self.permission.id}"
-        return f"matrix of {self.account} = {self.snapshot.name if self.snapshot else ''}"
+        return f"matrix of {self.account} = {self.snapshot_shown}"
 
     @property
     def expected(self) -> str:
@@ -71,7 +72,7 @@ class Case:
             return "denied"
         if self.kind == "only":
             return "held only by " + (", ".join(self.holders) or "nobody")
-        return f"as in {self.snapshot.name if self.snapshot else ''}"
+        return f"as in {self.snapshot_shown}"
 
 
 @dataclass
@@ -301,8 +302,16 @@ def _parse(path: Path, shown: str, text: str, data: dict[str, Any]) -> TestFile:
                 name = table.get("file")
                 if not isinstance(name, str) or not name.strip():
                     raise fault("`file` (the snapshot's path) is missing or not a string", "file")
+                name = name.strip()
                 cases.append(
-                    Case(shown, start, "matrix", account, snapshot=path.parent / name.strip())
+                    Case(
+                        shown,
+                        start,
+                        "matrix",
+                        account,
+                        snapshot=path.parent / name,
+                        snapshot_shown=str(Path(shown).parent / name),
+                    )
                 )
     return TestFile(path, shown, team, cases)
 
@@ -575,11 +584,7 @@ def judge_matrix(j: Judge, case: Case, *, update: bool, notes: list[str]) -> Res
 
 
 def _shown_snapshot(case: Case) -> str:
-    assert case.snapshot is not None
-    try:
-        return str(case.snapshot.relative_to(Path.cwd()))
-    except ValueError:
-        return str(case.snapshot)
+    return case.snapshot_shown
 
 
 # -- a whole run -------------------------------------------------------------------------
