@@ -196,13 +196,22 @@ def managed(s: Session, explicit: str | None = None, *, legal_entity: bool = Tru
     it must also have a business tax ID."""
     acct = choose_account(s, explicit)
     if not actor_standing(s, acct).owner:
-        raise Forbidden(f"only the owner of {acct.slug} ({acct.owner_email}) can do that")
+        raise not_managed(acct)
     if legal_entity and not acct.legal_entity:
-        raise Forbidden(
-            f"{acct.slug} is not a legal entity: profiles and collaborators need a business tax ID",
-            hint=f"register one with `colabctl account set-tax-id {acct.slug} ID --country CC`",
-        )
+        raise not_legal_entity(acct.slug)
     return acct
+
+
+def not_managed(acct: Account) -> Forbidden:
+    """What a non-owner who may know the account (an active collaborator) is told."""
+    return Forbidden(f"only the owner of {acct.slug} ({acct.owner_email}) can do that")
+
+
+def not_legal_entity(slug: str) -> Forbidden:
+    return Forbidden(
+        f"{slug} is not a legal entity: profiles and collaborators need a business tax ID",
+        hint=f"register one with `colabctl account set-tax-id {slug} ID --country CC`",
+    )
 
 
 def may_ask(standing_of_actor: Standing, about: str) -> bool:

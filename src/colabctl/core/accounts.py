@@ -84,7 +84,7 @@ def create_in(s: Session, slug: str, name: str, tax: tuple[str, str] | None) -> 
     """create(), inside the caller's transaction; SLUG, NAME and TAX already validated."""
     me = s.actor()
     if s.account_by_slug(slug) is not None:
-        raise Conflict(f"account {quoted(slug)} already exists")
+        raise taken(slug)
     s.conn.execute(
         "INSERT INTO accounts (slug, name, owner_id, tax_country, tax_id, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
@@ -95,6 +95,27 @@ def create_in(s: Session, slug: str, name: str, tax: tuple[str, str] | None) -> 
         details.update(country=tax[0], tax_id=tax[1])
     s.record("account.create", account=slug, target=slug, details=details)
     return _view(s.get_account(slug), role="owner")
+
+
+def taken(slug: str) -> Conflict:
+    """What creating a taken slug says, to anyone: slugs are one namespace, so it tells
+    nothing more than that the slug is in use (a team file naming another's account too)."""
+    return Conflict(f"account {quoted(slug)} already exists")
+
+
+def rename_in(s: Session, account: Account, name: str) -> AccountView:
+    """Give ACCOUNT a new display NAME (already clean_text'ed), inside the caller's
+    transaction. The slug never changes."""
+    if name == account.name:
+        return _view(account, role="owner")
+    s.conn.execute("UPDATE accounts SET name = ? WHERE id = ?", (name, account.id))
+    s.record(
+        "account.rename",
+        account=account.slug,
+        target=account.slug,
+        details={"name": name, "previous": account.name},
+    )
+    return _view(s.get_account(account.slug), role="owner")
 
 
 def set_tax_id(ctx: Context, slug: str, number: str, country: str) -> AccountView:

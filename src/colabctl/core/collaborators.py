@@ -11,9 +11,10 @@ of them in one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from colabctl.core import access
 from colabctl.core.clock import DEFAULT_EXPIRY, iso
@@ -125,55 +126,140 @@ def invite(
         return invite_in(s, access.managed(s, account), address, profile, expires_in)
 
 
+class Invitation(NamedTuple):
+    """One invitation to make: ADDRESS already normalised."""
+
+    address: str
+    profile: str
+    expires_in: timedelta = DEFAULT_EXPIRY
+
+
 def invite_in(
     s: Session, acct: Account, address: str, profile: str, expires_in: timedelta = DEFAULT_EXPIRY
 ) -> Outcome:
     """invite(), inside the caller's transaction; ADDRESS is already normalised."""
-    profile_id = int(s.profile_row(acct, profile)[0])
-    if email_key(address) == email_key(acct.owner_email):
-        raise Conflict(f"{address} owns {acct.slug}: the owner already holds everything")
-    user = s.user_by_email(address)
-    if user is not None:
-        current = latest(s, acct, user.id)
-        if current is not None and current.status in ("pending", "active"):
-            if current.profile == profile:
-                return Outcome(
-                    current,
-                    False,
-                    f"{current.user} is already {current.status} in {acct.slug}"
-                    f" with profile {profile}: nothing to do",
-                )
-            raise Conflict(
-                f"{current.user} is already {current.status} in {acct.slug}"
-                f" with profile {current.profile}",
-                hint=f"change it with `colabctl collaborator set-profile {current.user} {profile}`",
-            )
-    new_user = user is None
-    if user is None:
-        user_id = s.conn.execute(
-            "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
-            (address, email_key(address), s.now_iso),
-        ).lastrowid
-        assert user_id is not None
-    else:
-        user_id = user.id
-    expires_at = iso(s.now + expires_in)
-    member_id = s.conn.execute(
-        "INSERT INTO memberships (account_id, user_id, profile_id, status, invited_by,"
-        " invited_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
-        (acct.id, user_id, profile_id, s.actor().id, s.now_iso, expires_at),
-    ).lastrowid
-    assert member_id is not None
-    s.record(
-        "invitation.create",
-        account=acct.slug,
-        target=address,
-        details={"profile": profile, "expires_at": expires_at, "new_user": new_user},
-    )
-    made = _by_id(s, member_id)
+    ((member_id, created),) = invite_many_in(s, acct, [Invitation(address, profile, expires_in)])
+    member = _by_id(s, member_id)
+    if not created:
+        return Outcome(
+            member,
+            False,
+            f"{member.user} is already {member.status} in {acct.slug}"
+            f" with profile {profile}: nothing to do",
+        )
     return Outcome(
-        made, True, f"invited {made.user} to {acct.slug} as {profile} (expires {expires_at})"
+        member,
+        True,
+        f"invited {member.user} to {acct.slug} as {profile} (expires {member.expires_at})",
     )
+
+
+def invite_many_in(
+    s: Session, acct: Account, invitations: Sequence[Invitation]
+) -> list[tuple[int, bool]]:
+    """Invitations into ACCT, in order, inside the caller's transaction: the rules of
+    `invite` with a handful of statements for any number of people (team-file apply).
+    Returns (membership id, created) per invitation; an invitation already pending or
+    active with the same profile is left alone (created False)."""
+    profile_ids = {
+        name: pid
+        for pid, name in s.conn.execute(
+            "SELECT id, name FROM profiles WHERE account_id = ?", (acct.id,)
+        )
+    }
+    for item in invitations:
+        if item.profile not in profile_ids:
+            s.profile_row(acct, item.profile)  # raises: no such profile
+    owner_key = email_key(acct.owner_email)
+    keys = [email_key(item.address) for item in invitations]
+    users = _users_by_key(s, keys)
+    live: dict[int, tuple[int, str, str | None]] = {
+        user_id: (member_id, status, profile)
+        for member_id, user_id, status, profile in s.conn.execute(
+            f"SELECT m.id, m.user_id, {STATUS_SQL}, p.name FROM memberships m"
+            " LEFT JOIN profiles p ON p.id = m.profile_id"
+            " WHERE m.account_id = :a AND m.status IN ('pending', 'active')",
+            {"a": acct.id, "now": s.now_iso},
+        )
+    }
+    next_user = _next_id(s, "users")
+    next_member = _next_id(s, "memberships")
+    new_users: list[tuple[int, str, str, str]] = []
+    new_members: list[tuple[Any, ...]] = []
+    rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
+    result: list[tuple[int, bool]] = []
+    inviter = s.actor().id
+    for item, key in zip(invitations, keys, strict=True):
+        if key == owner_key:
+            raise Conflict(f"{item.address} owns {acct.slug}: the owner already holds everything")
+        found = users.get(key)
+        current = live.get(found[0]) if found else None
+        if found is not None and current is not None and current[1] in ("pending", "active"):
+            if current[2] == item.profile:
+                result.append((current[0], False))
+                continue
+            raise Conflict(
+                f"{found[1]} is already {current[1]} in {acct.slug} with profile {current[2]}",
+                hint=f"change it with `colabctl collaborator set-profile {found[1]}"
+                f" {item.profile}`",
+            )
+        new_user = found is None
+        if found is None:
+            found = users[key] = (next_user, item.address)
+            new_users.append((next_user, item.address, key, s.now_iso))
+            next_user += 1
+        expires_at = iso(s.now + item.expires_in)
+        new_members.append(
+            (
+                next_member,
+                acct.id,
+                found[0],
+                profile_ids[item.profile],
+                inviter,
+                s.now_iso,
+                expires_at,
+            )
+        )
+        live[found[0]] = (next_member, "pending", item.profile)
+        result.append((next_member, True))
+        next_member += 1
+        rows.append(
+            (
+                "invitation.create",
+                acct.slug,
+                item.address,
+                {"profile": item.profile, "expires_at": expires_at, "new_user": new_user},
+            )
+        )
+    s.conn.executemany(
+        "INSERT INTO users (id, email, email_key, created_at) VALUES (?, ?, ?, ?)", new_users
+    )
+    s.conn.executemany(
+        "INSERT INTO memberships (id, account_id, user_id, profile_id, status, invited_by,"
+        " invited_at, expires_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
+        new_members,
+    )
+    s.record_many(rows)
+    return result
+
+
+def _users_by_key(s: Session, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """Registered users among identity KEYS: key -> (id, email as stored). One query."""
+    import json
+
+    return {
+        key: (user_id, email)
+        for user_id, email, key in s.conn.execute(
+            "SELECT id, email, email_key FROM users"
+            " WHERE email_key IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(set(keys))),),
+        )
+    }
+
+
+def _next_id(s: Session, table: str) -> int:
+    """The rowid SQLite gives the next row (max + 1): ids for a bulk insert, known ahead."""
+    return int(s.conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])
 
 
 def _own_invitation(s: Session, slug: str, verb: str) -> Membership:

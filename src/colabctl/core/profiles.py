@@ -8,10 +8,10 @@ transaction) over a form that runs in a caller's transaction (`create_in(s, ...)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from colabctl.core import access
 from colabctl.core.catalog import Permission, catalog
@@ -131,29 +131,59 @@ def create_in(
     details: dict[str, Any] | None = None,
 ) -> ProfileView:
     """create(), inside the caller's transaction: NAME validated, IDS delegable ids."""
-    if s.conn.execute(
-        "SELECT 1 FROM profiles WHERE account_id = ? AND name = ?", (acct.id, name)
-    ).fetchone():
-        raise Conflict(
-            f"profile {quoted(name)} already exists in {acct.slug}",
-            hint=f"change it with `colabctl profile edit {name}`",
-        )
-    profile_id = s.conn.execute(
-        "INSERT INTO profiles (account_id, name, description, title, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (acct.id, name, description, json.dumps(title) if title else None, s.now_iso),
-    ).lastrowid
-    s.conn.executemany(
-        "INSERT INTO profile_permissions (profile_id, permission) VALUES (?, ?)",
-        [(profile_id, i) for i in ids],
-    )
-    s.record(
-        "profile.create",
-        account=acct.slug,
-        target=name,
-        details={"permissions": ids, **(details or {})},
-    )
+    create_many_in(s, acct, [NewProfile(name, ids, description, title, details)])
     return _view(s, acct, name)
+
+
+class NewProfile(NamedTuple):
+    """A profile to create: NAME validated, IDS delegable ids (catalog order)."""
+
+    name: str
+    ids: list[str]
+    description: str
+    title: dict[str, str] | None = None
+    details: dict[str, Any] | None = None
+
+
+def create_many_in(s: Session, acct: Account, new: Sequence[NewProfile]) -> None:
+    """Profiles into ACCT, in order, inside the caller's transaction, with a handful of
+    statements however many (team-file apply): the rules and writes of create()."""
+    taken = {
+        row[0]
+        for row in s.conn.execute("SELECT name FROM profiles WHERE account_id = ?", (acct.id,))
+    }
+    next_id = int(s.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM profiles").fetchone()[0])
+    profile_rows: list[tuple[Any, ...]] = []
+    perm_rows: list[tuple[int, str]] = []
+    audit_rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
+    for item in new:
+        if item.name in taken:
+            raise Conflict(
+                f"profile {quoted(item.name)} already exists in {acct.slug}",
+                hint=f"change it with `colabctl profile edit {item.name}`",
+            )
+        taken.add(item.name)
+        title = json.dumps(item.title) if item.title else None
+        profile_rows.append((next_id, acct.id, item.name, item.description, title, s.now_iso))
+        perm_rows.extend((next_id, i) for i in item.ids)
+        audit_rows.append(
+            (
+                "profile.create",
+                acct.slug,
+                item.name,
+                {"permissions": item.ids, **(item.details or {})},
+            )
+        )
+        next_id += 1
+    s.conn.executemany(
+        "INSERT INTO profiles (id, account_id, name, description, title, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        profile_rows,
+    )
+    s.conn.executemany(
+        "INSERT INTO profile_permissions (profile_id, permission) VALUES (?, ?)", perm_rows
+    )
+    s.record_many(audit_rows)
 
 
 def list_profiles(ctx: Context, account: str | None = None) -> list[dict[str, Any]]:

@@ -121,6 +121,9 @@ class Session:
         self.now = ctx.clock()
         self.now_iso = iso(self.now)
         self._actor: User | None = None
+        # Merged into the details of every audit row this session writes: `apply`
+        # tags each of its rows with its apply id (docs/team-file.md).
+        self.tag: dict[str, Any] = {}
 
     # -- people -------------------------------------------------------------
 
@@ -191,18 +194,28 @@ class Session:
         actor: str | bool | None = True,
     ) -> None:
         """Append this mutation's audit row (same transaction as the change)."""
+        self.record_many([(action, account, target, details)], actor=actor)
+
+    def record_many(
+        self,
+        rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]],
+        *,
+        actor: str | bool | None = True,
+    ) -> None:
+        """Append audit rows (action, account, target, details), in order, in one go."""
         from colabctl.store import audit  # writes only: `can` never loads the chain code
 
         assert self.writable
         who = self.actor().email if actor is True else (actor or None)
-        audit.append(
+        tag = self.tag
+        audit.append_many(
             self.conn,
-            at=self.now_iso,
-            actor=who,
-            account=account,
-            action=action,
-            target=target,
-            details=details,
+            [
+                (self.now_iso, who, account, action, target, {**(details or {}), **tag})
+                if tag
+                else (self.now_iso, who, account, action, target, details)
+                for action, account, target, details in rows
+            ],
         )
 
     def expire_due(self) -> None:
@@ -228,14 +241,17 @@ class Session:
 
 
 @contextmanager
-def writing(ctx: Context) -> Iterator[Session]:
-    """The command's one write transaction: all of it commits, or none of it."""
+def writing(ctx: Context, *, expire: bool = True) -> Iterator[Session]:
+    """The command's one write transaction: all of it commits, or none of it. With
+    expire=False the caller records due expiries itself (`s.expire_due()`), after
+    checks that must see the store before any write (a saved plan's audit head)."""
     path, is_default = ctx.store_path()
     store = open_for_write(path, may_create_folder=is_default)
     try:
         with store.transaction():
             session = Session(ctx, store, writable=True)
-            session.expire_due()
+            if expire:
+                session.expire_due()
             yield session
     finally:
         store.close()

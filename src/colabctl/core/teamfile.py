@@ -1,0 +1,411 @@
+"""The team file (docs/team-file.md): read with tomllib and validated as a whole, before
+anything is planned. Every fault is Invalid (exit 6) naming the file and, where the
+TOML says it, the line. Store-dependent rules (who owns an account, which profiles
+exist) are the plan's (core/team.py); the rules here are the commands' own: slugs and
+text (names.py), emails (identity.py), tax IDs (taxid.py), permissions (catalog.py),
+presets (presets.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
+
+from colabctl.core.catalog import catalog
+from colabctl.core.clock import DEFAULT_EXPIRY, iso, parse_duration
+from colabctl.core.identity import email_key, normalize_email
+from colabctl.core.names import clean_text, quoted, validate_slug
+from colabctl.errors import ColabError, Invalid
+
+VERSION = 1
+ACCOUNT_KEYS = ("name", "owner", "tax_id", "profiles", "collaborators")
+PROFILE_KEYS = ("preset", "permissions", "description")
+MEMBER_KEYS = ("profile", "access_until", "expires_in")
+
+
+class ProfileSpec(NamedTuple):
+    name: str
+    permissions: tuple[str, ...]  # delegable ids, catalog order
+    description: str
+    title: dict[str, str] | None  # a preset's, for a profile created from one
+    preset: str | None
+    line: int | None
+
+
+class MemberSpec(NamedTuple):
+    email: str  # normalised
+    key: str  # identity key
+    profile: str
+    access_until: str | None  # stored form, e.g. 2027-03-31T23:59:59Z
+    expires_in: timedelta
+    line: int | None
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    slug: str
+    name: str | None
+    owner: str | None  # normalised
+    tax: tuple[str, str] | None  # (country, compact number)
+    profiles: dict[str, ProfileSpec] | None  # None: the table is absent, not managed
+    collaborators: dict[str, MemberSpec] | None  # by identity key; None: not managed
+    line: int | None
+
+    def where(self, source: str, line: int | None = None) -> str:
+        found = line if line is not None else self.line
+        return f"{source}, line {found}" if found else source
+
+
+@dataclass(frozen=True)
+class TeamFile:
+    source: str
+    accounts: list[AccountSpec]
+
+
+def read_team_file(path: str, reader: Callable[[], bytes]) -> TeamFile:
+    """Read (PATH names it in errors; READER gives its bytes) and validate a team file."""
+    try:
+        raw = reader()
+    except OSError as exc:
+        raise Invalid(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    return parse_team_file(raw, path)
+
+
+def parse_team_file(
+    raw: bytes, source: str, *, stored: Callable[[set[str]], set[str]] | None = None
+) -> TeamFile:
+    """Validate the whole file. STORED, given the file's addresses, answers which of them
+    a store already holds exactly so (validated and normalised when they were stored):
+    those need no second trip through email-validator (~70 us an address, 7 s for a
+    100k-person file)."""
+    import tomllib
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise Invalid(f"{source}, line {line}: not UTF-8 text") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise Invalid(f"{source}: malformed TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise Invalid(f"{source}: malformed TOML: nested too deeply") from exc
+    known: set[str] = set()
+    if stored is not None:
+        known = stored(_addresses(data))
+    return _Checker(source, _Lines(text), frozenset(known)).team(data)
+
+
+def _addresses(data: dict[str, Any]) -> set[str]:
+    """Every string that stands for an email in the parsed file (owners, collaborators)."""
+    found: set[str] = set()
+    accounts = data.get("accounts")
+    if not isinstance(accounts, dict):
+        return found
+    for body in accounts.values():
+        if not isinstance(body, dict):
+            continue
+        if isinstance(body.get("owner"), str):
+            found.add(body["owner"])
+        if isinstance(body.get("collaborators"), dict):
+            found.update(body["collaborators"])
+    return found
+
+
+class _Lines:
+    """Where tables and keys are in the text: the line TOML gives for a fault."""
+
+    _HEADER = re.compile(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+    _KEY = re.compile(
+        r"\s*((?:\"(?:[^\"\\]|\\.)*\"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:\"(?:[^\"\\]|\\.)*\"|'[^']*'|[A-Za-z0-9_-]+))*)\s*="
+    )
+    _PART = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'([^']*)'|([A-Za-z0-9_-]+)")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._index: dict[tuple[str, ...], int] | None = None
+
+    def _parts(self, dotted: str) -> tuple[str, ...]:
+        import json
+
+        parts = []
+        for m in self._PART.finditer(dotted):
+            if m[1] is not None:
+                try:
+                    parts.append(json.loads(f'"{m[1]}"'))
+                except ValueError:
+                    parts.append(m[1])
+            else:
+                parts.append(m[2] if m[2] is not None else m[3])
+        return tuple(parts)
+
+    def _build(self) -> dict[tuple[str, ...], int]:
+        index: dict[tuple[str, ...], int] = {}
+        table: tuple[str, ...] = ()
+        depth = 0  # inside a multi-line array: its lines hold no keys
+        for number, line in enumerate(self.text.splitlines(), 1):
+            if depth == 0:
+                header = self._HEADER.match(line)
+                if header:
+                    table = self._parts(header[1])
+                    index.setdefault(table, number)
+                    continue
+                key = self._KEY.match(line)
+                if key:
+                    index.setdefault((*table, *self._parts(key[1])), number)
+            code = line.split("#", 1)[0] if '"' not in line and "'" not in line else line
+            depth = max(0, depth + code.count("[") - code.count("]"))
+        return index
+
+    def of(self, *path: str) -> int | None:
+        """The line of a table or key, else of the nearest enclosing one."""
+        if self._index is None:
+            self._index = self._build()
+        while path:
+            found = self._index.get(path)
+            if found is not None:
+                return found
+            path = path[:-1]
+        return None
+
+
+class _Checker:
+    def __init__(self, source: str, lines: _Lines, known_emails: frozenset[str]) -> None:
+        self.source = source
+        self.lines = lines
+        self.known = known_emails
+
+    def fail(self, path: tuple[str, ...], message: str, hint: str | None = None) -> Invalid:
+        line = self.lines.of(*path)
+        where = f"{self.source}, line {line}" if line else self.source
+        return Invalid(f"{where}: {message}", hint=hint)
+
+    def wrap(self, path: tuple[str, ...], exc: ColabError) -> Invalid:
+        return self.fail(path, exc.message, exc.hint)
+
+    def team(self, data: dict[str, Any]) -> TeamFile:
+        version = data.get("version")
+        if version != VERSION:
+            raise self.fail(
+                ("version",),
+                f"`version` must be {VERSION}" + ("" if version is None else f", not {version!r}"),
+                hint="begin the file with `version = 1`",
+            )
+        unknown = [k for k in data if k not in ("version", "accounts")]
+        if unknown:
+            raise self.fail(
+                (unknown[0],),
+                f"unknown key {quoted(unknown[0])}",
+                "top-level keys: version, accounts",
+            )
+        accounts = data.get("accounts", {})
+        if not isinstance(accounts, dict):
+            raise self.fail(("accounts",), "`accounts` must be a table of [accounts.SLUG] tables")
+        return TeamFile(self.source, [self.account(slug, body) for slug, body in accounts.items()])
+
+    def account(self, slug: str, body: Any) -> AccountSpec:
+        path = ("accounts", slug)
+        try:
+            validate_slug(slug, what="account slug")
+        except Invalid as exc:
+            raise self.wrap(path, exc) from exc
+        if not isinstance(body, dict):
+            raise self.fail(path, f"accounts.{slug} must be a table")
+        self.only(path, body, ACCOUNT_KEYS)
+        name = self.text(path, body, "name", what="account name")
+        owner = None
+        if "owner" in body:
+            owner = self.email((*path, "owner"), body["owner"])
+        tax = self.tax(path, body.get("tax_id")) if "tax_id" in body else None
+        profiles = None
+        if "profiles" in body:
+            table = self.table((*path, "profiles"), body["profiles"])
+            profiles = {n: self.profile((*path, "profiles", n), n, b) for n, b in table.items()}
+        collaborators = None
+        if "collaborators" in body:
+            table = self.table((*path, "collaborators"), body["collaborators"])
+            members: dict[str, MemberSpec] = {}
+            for address, value in table.items():
+                member = self.member((*path, "collaborators", address), address, value)
+                if owner is not None and member.key == email_key(owner):
+                    raise self.fail(
+                        (*path, "collaborators", address),
+                        f"{member.email} owns {slug}: the owner is not a collaborator",
+                        hint="the owner holds every permission; remove that line",
+                    )
+                if member.key in members:
+                    raise self.fail(
+                        (*path, "collaborators", address),
+                        f"{member.email} is listed twice in {slug}"
+                        f" (also as {members[member.key].email}): one line per person",
+                    )
+                members[member.key] = member
+            collaborators = members
+        return AccountSpec(slug, name, owner, tax, profiles, collaborators, self.lines.of(*path))
+
+    def only(self, path: tuple[str, ...], body: dict[str, Any], keys: tuple[str, ...]) -> None:
+        for key in body:
+            if key not in keys:
+                raise self.fail(
+                    (*path, key),
+                    f"unknown key {quoted(key)} in {'.'.join(path)}",
+                    "keys: " + ", ".join(keys),
+                )
+
+    def table(self, path: tuple[str, ...], value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"`{path[-1]}` must be a table")
+        return value
+
+    def text(
+        self, path: tuple[str, ...], body: dict[str, Any], key: str, *, what: str
+    ) -> str | None:
+        if key not in body:
+            return None
+        value = body[key]
+        if not isinstance(value, str):
+            raise self.fail((*path, key), f"`{key}` must be a string")
+        try:
+            return clean_text(value, what=what)
+        except Invalid as exc:
+            raise self.wrap((*path, key), exc) from exc
+
+    def email(self, path: tuple[str, ...], value: Any) -> str:
+        if not isinstance(value, str):
+            raise self.fail(path, f"`{path[-1]}` must be an email address (a string)")
+        if value in self.known:
+            return value
+        try:
+            return normalize_email(value)
+        except Invalid as exc:
+            raise self.wrap(path, exc) from exc
+
+    def tax(self, path: tuple[str, ...], value: Any) -> tuple[str, str]:
+        where = (*path, "tax_id")
+        if (
+            not isinstance(value, dict)
+            or set(value) != {"country", "number"}
+            or not all(isinstance(v, str) for v in value.values())
+        ):
+            raise self.fail(
+                where,
+                '`tax_id` must be { country = "CC", number = "..." }',
+                hint='e.g. tax_id = { country = "BR", number = "11.222.333/0001-81" }',
+            )
+        from colabctl.core.taxid import validate_business_tax_id
+
+        try:
+            valid = validate_business_tax_id(value["number"], value["country"])
+        except Invalid as exc:
+            raise self.wrap(where, exc) from exc
+        return valid.country, valid.number
+
+    def profile(self, path: tuple[str, ...], name: str, body: Any) -> ProfileSpec:
+        try:
+            validate_slug(name, what="profile name")
+        except Invalid as exc:
+            raise self.wrap(path, exc) from exc
+        if not isinstance(body, dict):
+            raise self.fail(path, f"profile {name} must be a table")
+        self.only(path, body, PROFILE_KEYS)
+        from colabctl.core.presets import Preset, find_preset
+
+        preset: Preset | None = None
+        if "preset" in body:
+            if not isinstance(body["preset"], str):
+                raise self.fail((*path, "preset"), "`preset` must be a preset's name")
+            try:
+                preset = find_preset(body["preset"])
+            except ColabError as exc:
+                raise Invalid(
+                    self.fail((*path, "preset"), exc.message).message, hint=exc.hint
+                ) from exc
+        refs = body.get("permissions", [])
+        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+            raise self.fail((*path, "permissions"), "`permissions` must be a list of strings")
+        cat = catalog()
+        ids = set(preset.permissions if preset else ())
+        for ref in refs:
+            try:
+                ids.add(cat.resolve_delegable(ref).id)
+            except Invalid as exc:
+                raise self.wrap((*path, "permissions"), exc) from exc
+        if not ids:
+            raise self.fail(
+                path, f"profile {name} has no permissions", "give `preset` or `permissions`"
+            )
+        description = ""
+        if "description" in body:
+            value = body["description"]
+            if not isinstance(value, str):
+                raise self.fail((*path, "description"), "`description` must be a string")
+            if value.strip():
+                description = self.text(path, body, "description", what="description") or ""
+        elif preset is not None:
+            description = preset.description
+        order = {p.id: i for i, p in enumerate(cat.permissions)}
+        return ProfileSpec(
+            name,
+            tuple(sorted(ids, key=order.__getitem__)),
+            description,
+            dict(preset.title) if preset and preset.title else None,
+            preset.name if preset else None,
+            self.lines.of(*path),
+        )
+
+    def member(self, path: tuple[str, ...], address: str, value: Any) -> MemberSpec:
+        email = self.email(path, address)
+        access_until = None
+        expires_in = DEFAULT_EXPIRY
+        if isinstance(value, str):
+            profile = value
+        elif isinstance(value, dict):
+            self.only(path, value, MEMBER_KEYS)
+            profile = value.get("profile")  # type: ignore[assignment]
+            if "access_until" in value:
+                access_until = self.until(path, value["access_until"])
+            if "expires_in" in value:
+                if not isinstance(value["expires_in"], str):
+                    raise self.fail(path, '`expires_in` must be a duration such as "48h"')
+                try:
+                    expires_in = parse_duration(value["expires_in"])
+                except Invalid as exc:
+                    raise self.wrap(path, exc) from exc
+        else:
+            raise self.fail(path, f'{email}: give a profile name or {{ profile = "NAME", ... }}')
+        if not isinstance(profile, str):
+            raise self.fail(path, f"{email}: `profile` must be a profile's name")
+        try:
+            validate_slug(profile, what="profile name")
+        except Invalid as exc:
+            raise self.wrap(path, exc) from exc
+        return MemberSpec(
+            email, email_key(email), profile, access_until, expires_in, self.lines.of(*path)
+        )
+
+    def until(self, path: tuple[str, ...], value: Any) -> str:
+        if isinstance(value, datetime):
+            moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+            return iso(moment)
+        if isinstance(value, date):
+            return iso(datetime.combine(value, time(23, 59, 59), tzinfo=UTC))
+        if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*[smhd]\s*", value):
+            raise self.fail(
+                path,
+                f"access_until {quoted(value)} is a duration: a team file takes a date",
+                hint="a plan must settle: write a TOML date (2027-03-31) or date-time",
+            )
+        raise self.fail(
+            path,
+            "`access_until` must be a TOML date (2027-03-31) or date-time, unquoted",
+        )
+
+
+def iter_members(team: TeamFile) -> Iterator[tuple[AccountSpec, MemberSpec]]:
+    for acct in team.accounts:
+        for member in (acct.collaborators or {}).values():
+            yield acct, member
