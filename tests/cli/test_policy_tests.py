@@ -249,9 +249,11 @@ def test_folder_skips_team_files_beside_the_tests(cli: Cli, acme: str, tmp_path:
     write(tmp_path / "ci" / "acme.toml", CHECKS)
     write(tmp_path / "ci" / "team.toml", 'version = 1\n[accounts.acme-cursos]\nname = "Acme"\n')
     write(tmp_path / "ci" / "notes.txt", "not toml")
+    write(tmp_path / "ci" / "other.toml", 'title = "not a test"\n')
     result = ok(cli("test", str(tmp_path / "ci")))
     assert closing(result) == "5 passed, 0 failed"
-    assert "skipped" in result.stderr and "team.toml" in result.stderr
+    assert "skipped" in result.stderr and "other.toml" in result.stderr
+    assert "team.toml" not in result.stderr  # team files beside the tests are expected
     # named on its own, a team file is not a test file
     error, hint = failure(cli("test", str(tmp_path / "ci" / "team.toml")), 6)
     assert "team.toml" in error and hint is not None and "--team" in hint

@@ -128,7 +128,8 @@ def collect(paths: Sequence[str]) -> tuple[list[TestFile], list[str]]:
                 text = _text_of(member, shown)
                 data = _toml(text, shown)
                 if not is_test_data(data):
-                    notes.append(f"skipped {shown}: no [[check]], [[only]] or [[matrix]]")
+                    if "accounts" not in data:  # a team file beside the tests goes unsaid
+                        notes.append(f"skipped {shown}: no [[check]], [[only]] or [[matrix]]")
                     continue
                 found.append(_parse(member, shown, text, data))
                 tests += 1
@@ -722,9 +723,74 @@ def _world(ctx: Context, team_path: Path | None) -> Iterator[Judge]:
 
 @contextmanager
 def scratch_store(ctx: Context, team_path: Path) -> Iterator[Session]:
-    """A temporary store built from the team file alone (never the user's store)."""
-    raise Invalid(
-        f"{team_path}: team-file mode is not available yet",
-        hint="run the tests against the live store (no `team`, no --team)",
-    )
-    yield  # pragma: no cover
+    """A temporary store built from the team file alone, never the user's store: each
+    account owned by its `owner` (else the actor), its declared profiles, and every
+    declared collaborator active. The file is read and validated by the team-file
+    loader (core/teamfile.py) and written by the mutations' in-transaction forms."""
+    import shutil
+
+    from colabctl.core import accounts, collaborators, profiles
+    from colabctl.core.identity import normalize_email
+    from colabctl.core.session import Session as _Session
+    from colabctl.core.teamfile import read_team_file
+    from colabctl.core.users import register_in
+    from colabctl.store.db import open_for_write
+
+    shown = str(team_path)
+    team = read_team_file(shown, team_path.read_bytes)
+    actor = ctx.actor_email()
+    folder = Path(tempfile.mkdtemp(prefix="colabctl-test-"))
+    try:
+        path = folder / "scratch.db"
+        store = open_for_write(path)
+        try:
+            with store.transaction():
+                for spec in team.accounts:
+                    if spec.owner is None and not actor:
+                        raise Invalid(
+                            f"{spec.where(shown)}: accounts.{spec.slug} names no `owner`, and"
+                            " there is no user to own it",
+                            hint="add `owner = EMAIL` to the account, or pass --as EMAIL",
+                        )
+                    owner = spec.owner or normalize_email(actor or "")
+                    s = _Session(Context(str(path), owner, ctx.clock), store, writable=True)
+                    register_in(s, owner, None)
+                    accounts.create_in(s, spec.slug, spec.name or spec.slug, spec.tax)
+                    acct = s.get_account(spec.slug)
+                    declared = spec.profiles or {}
+                    profiles.create_many_in(
+                        s,
+                        acct,
+                        [
+                            profiles.NewProfile(p.name, list(p.permissions), p.description, p.title)
+                            for p in declared.values()
+                        ],
+                    )
+                    members = list((spec.collaborators or {}).values())
+                    for member in members:
+                        where = spec.where(shown, member.line)
+                        if member.profile not in declared:
+                            raise Invalid(
+                                f"{where}: profile {quoted(member.profile)} is not declared in"
+                                f" accounts.{spec.slug}.profiles (the tests judge the file alone)",
+                                hint=f"declare it under [accounts.{spec.slug}.profiles.NAME]",
+                            )
+                        if email_key(member.email) == email_key(owner):
+                            raise Invalid(f"{where}: {member.email} owns {spec.slug}")
+                    collaborators.invite_many_in(
+                        s,
+                        acct,
+                        [collaborators.Invitation(m.email, m.profile) for m in members],
+                    )
+                    # the state the file asks for: every declared collaborator has accepted
+                    s.conn.execute(
+                        "UPDATE memberships SET status = 'active', responded_at = ?"
+                        " WHERE account_id = ? AND status = 'pending'",
+                        (s.now_iso, acct.id),
+                    )
+            with store.snapshot():
+                yield _Session(Context(str(path), actor, ctx.clock), store, writable=False)
+        finally:
+            store.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
