@@ -30,6 +30,7 @@ DORA = "dora@example.com"  # declined, soporte
 ELI = "eli@example.com"  # revoked, tecnico
 FABI = "fabi@example.com"  # expired, soporte
 ZED = "zed@example.com"  # registered, nowhere
+GIA = "gia@example.com"  # accepted soporte with access for 1h: ended
 
 SOPORTE_HAS = "purchases.request_refunds"
 TECNICO_HAS = "tools.listboss"
@@ -70,6 +71,8 @@ def people(cli: Cli, legal_account: str, clock: FakeClock, db_path: Path) -> str
         ok(cli("invite", email, "--profile", profile, *extra))
 
     invite(FABI, "soporte", "--expires-in", "1h")
+    invite(GIA, "soporte", "--access-until", "1h")
+    ok(cli("--as", GIA, "accept", ACME))
     clock.advance(hours=2)
     invite(BEA, "soporte")
     ok(cli("--as", BEA, "accept", ACME))
@@ -157,6 +160,9 @@ def test_explain_membership_states(cli: Cli, people: str) -> None:
     assert "declined" in declined
     [stranger] = explain(cli, ZED, SOPORTE_HAS)
     assert "not a collaborator" in stranger
+    [ended] = explain(cli, GIA, SOPORTE_HAS)
+    assert "access to acme-cursos ended on" in ended
+    assert rows[GIA]["access_until"] in ended
     [unknown_user] = explain(cli, "nobody@example.com", SOPORTE_HAS)
     assert "not a collaborator" in unknown_user
     [unknown] = explain(cli, BEA, SOPORTE_HAS, account="no-such")
@@ -244,6 +250,8 @@ def test_json_shape(cli: Cli, people: str) -> None:
         (DORA, SOPORTE_HAS, "invitation-declined"),
         (ELI, TECNICO_HAS, "revoked"),
         (ZED, SOPORTE_HAS, "not-a-collaborator"),
+        (GIA, SOPORTE_HAS, "access-ended"),
+        (GIA, OWNER_ONLY, "owner-only"),
     ],
 )
 def test_every_reason(cli: Cli, people: str, who: str, perm: str, expected: str) -> None:

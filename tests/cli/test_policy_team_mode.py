@@ -169,3 +169,23 @@ def test_missing_team_file_exits_6(cli: Cli, policy: Path) -> None:
     (policy / "team.toml").unlink()
     error, _ = failure(cli("test", str(policy / "acme.toml")), 6)
     assert "team.toml" in error
+
+
+def test_access_until_in_the_file_is_judged(cli: Cli, policy: Path, clock: object) -> None:
+    # the FakeClock stands at 2026-11-02: access that ends on 2026-12-31 is still on
+    write(policy / "team.toml", TEAM.replace(
+        f'"{DIEGO}" = "financiero"',
+        f'"{DIEGO}" = {{ profile = "financiero", access_until = 2026-12-31 }}',
+    ))  # fmt: skip
+    write(
+        policy / "acme.toml",
+        f'team = "team.toml"\n[[check]]\naccount = "acme-cursos"\nuser = "{DIEGO}"\n'
+        'allow = ["withdrawal.withdraw"]\n',
+    )
+    assert ok(cli("test", str(policy))).stdout == "1 passed, 0 failed\n"
+    write(policy / "team.toml", TEAM.replace(
+        f'"{DIEGO}" = "financiero"',
+        f'"{DIEGO}" = {{ profile = "financiero", access_until = 2026-01-31 }}',
+    ))  # fmt: skip
+    error, _ = failure(cli("test", str(policy)), 6)
+    assert "team.toml, line 16" in error and "not in the future" in error

@@ -297,3 +297,22 @@ def test_all_accounts_covers_the_accounts_the_actor_owns(cli: Cli, quiet: str) -
     assert theirs == {"findings": []}
     usage = cli("review", "-a", ACME, "--all-accounts")
     assert usage.exit_code == 2
+
+
+def test_access_ending(cli: Cli, quiet: str, clock: FakeClock) -> None:
+    ok(cli("collaborator", "set-access-until", BRUNO, "8d", "-a", ACME))
+    assert ("access-ending", BRUNO) not in kinds(cli)  # 8 days away: not yet
+    clock.advance(days=1, seconds=1)
+    found = [f for f in findings(cli) if f["kind"] == "access-ending"]
+    assert [(f["subject"], f["severity"]) for f in found] == [(BRUNO, "low")]
+    ok(cli("review", "ack", found[0]["id"], "--reason", "launch ends then"))
+    assert next(f for f in findings(cli) if f["kind"] == "access-ending")["status"] == (
+        "acknowledged"
+    )
+    # a new date is a new state: open again
+    ok(cli("collaborator", "set-access-until", BRUNO, "3d", "-a", ACME))
+    assert next(f for f in findings(cli) if f["kind"] == "access-ending")["status"] == "open"
+    clock.advance(days=3)  # ended: no longer "ending"; bruno holds nothing now
+    assert ("access-ending", BRUNO) not in kinds(cli)
+    ok(cli("collaborator", "set-access-until", BRUNO, "never", "-a", ACME))
+    assert ("access-ending", BRUNO) not in kinds(cli)

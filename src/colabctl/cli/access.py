@@ -29,6 +29,8 @@ def _explain(result: tuple[Permission, bool, str], standing: access.Standing, ac
         "invitation-expired": f"invitation expired on {standing.expires_at}",
         "invitation-declined": f"invitation declined on {standing.ended_at}",
         "revoked": f"removed from {account} on {standing.ended_at}",
+        "access-ended": f"access to {account} ended on {standing.access_until}"
+        f" (profile {standing.profile})",
         "unknown-account": f"there is no account {account}",
         "not-granted": f"profile {standing.profile} does not grant it",
     }.get(reason) or f"granted by profile {standing.profile}"

@@ -8,9 +8,12 @@ import typer
 
 from colabctl.cli import output
 from colabctl.cli.common import JsonOpt, command, context
-from colabctl.core import accounts
+from colabctl.core import accounts, ownership
 
-app = typer.Typer(no_args_is_help=True, help="Accounts: create, register a tax ID, list, show.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Accounts: create, register a tax ID, list, show, hand over ownership.",
+)
 
 SlugArg = Annotated[str, typer.Argument(help="Account slug, e.g. acme-cursos.")]
 CountryOpt = Annotated[
@@ -95,5 +98,65 @@ def show(slug: SlugArg, as_json: JsonOpt = False) -> None:
             ["profiles", view.profiles],
             ["active collaborators", view.collaborators],
             ["your role", view.role],
+            *([["transfer", _offer_cell(view.transfer)]] if view.transfer is not None else []),
         ],
     )
+
+
+def _offer_cell(offer: ownership.Offer) -> str:
+    stay = f"; {offer.from_} stays as {offer.keep_as}" if offer.keep_as else ""
+    return f"offered to {offer.to} on {offer.offered_at}, until {offer.expires_at}{stay}"
+
+
+def _examples(*lines: str) -> str:
+    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
+
+
+@command(
+    app,
+    "transfer",
+    epilog=_examples(
+        "colabctl account transfer acme-cursos bruno.costa@example.com",
+        "colabctl account transfer acme-cursos bruno.costa@example.com -k soporte",
+    ),
+)
+def transfer(
+    slug: SlugArg,
+    email: Annotated[str, typer.Argument(help="An active collaborator of the account.")],
+    keep_as: Annotated[
+        str | None,
+        typer.Option(
+            "--keep-as",
+            "-k",
+            help="Stay as a collaborator with this profile once they accept (default: leave).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Offer ownership of SLUG to EMAIL (owner only); it waits 7 days for their acceptance."""
+    done = ownership.transfer(context(), slug, email, keep_as=keep_as)
+    output.say(done.message)
+
+
+@command(
+    app,
+    "accept-transfer",
+    epilog=_examples(
+        "colabctl --as bruno.costa@example.com account accept-transfer acme-cursos",
+    ),
+)
+def accept_transfer(slug: SlugArg) -> None:
+    """Accept the ownership of SLUG offered to you: you become its owner."""
+    done = ownership.accept_transfer(context(), slug)
+    output.say(done.message)
+
+
+@command(
+    app,
+    "cancel-transfer",
+    epilog=_examples("colabctl account cancel-transfer acme-cursos"),
+)
+def cancel_transfer(slug: SlugArg) -> None:
+    """Withdraw the open ownership offer of SLUG (owner only)."""
+    done = ownership.cancel_transfer(context(), slug)
+    output.say(done.message)

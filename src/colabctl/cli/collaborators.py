@@ -17,6 +17,14 @@ invitation_app = typer.Typer(no_args_is_help=True, help="Invitations.")
 
 EmailArg = Annotated[str, typer.Argument(help="The collaborator's email.")]
 SlugArg = Annotated[str, typer.Argument(help="The account you were invited to.")]
+WHEN_HELP = (
+    "When access ends: an ISO date (the end of that day, UTC), an ISO date-time,"
+    " or a duration from now (30d, 12h)"
+)
+
+
+def _examples(*lines: str) -> str:
+    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
 
 
 def _done(outcome: collaborators.Outcome) -> None:
@@ -28,6 +36,10 @@ def invite(
     email: EmailArg,
     profile: Annotated[str, typer.Option("--profile", "-p", help="The profile to give.")],
     expires_in: ExpiresOpt = "7d",
+    access_until: Annotated[
+        str | None,
+        typer.Option("--access-until", help=WHEN_HELP + ". Default: never.", show_default=False),
+    ] = None,
     account: AccountOpt = None,
 ) -> None:
     """Invite EMAIL into a profile (owner only; legal entities only)."""
@@ -37,6 +49,7 @@ def invite(
             email,
             profile=profile,
             expires_in=parse_duration(expires_in),
+            access_until=access_until,
             account=account,
         )
     )
@@ -57,7 +70,8 @@ def decline(slug: SlugArg) -> None:
 @command(collaborator_app, "list")
 def list_(
     status: Annotated[
-        str | None, typer.Option("--status", help="pending, active, expired, revoked or declined.")
+        str | None,
+        typer.Option("--status", help="pending, active, ended, expired, revoked or declined."),
     ] = None,
     account: AccountOpt = None,
     as_json: JsonOpt = False,
@@ -69,8 +83,11 @@ def list_(
         return
     output.rows(
         "Collaborators",
-        ["user", "profile", "status", "invited", "expires"],
-        ([m.user, m.profile or "(deleted)", m.status, m.invited_at, m.expires_at] for m in found),
+        ["user", "profile", "status", "invited", "expires", "access until"],
+        (
+            [m.user, m.profile or "(deleted)", m.status, m.invited_at, m.expires_at, m.access_until]
+            for m in found
+        ),
     )
 
 
@@ -92,13 +109,21 @@ def show(
             }
         )
         return
+    until = ""
+    if member.access_until is not None:
+        until = (
+            f", access ended on {member.access_until}"
+            if member.status == "ended"
+            else f", access until {member.access_until}"
+        )
     output.emit_line(
-        f"{member.user} in {member.account}: {member.status} ({member.profile or 'no profile'})"
+        f"{member.user} in {member.account}: {member.status}"
+        f" ({member.profile or 'no profile'}){until}"
     )
     output.permission_table(f"What {member.user} can do now", held, resolve_lang(lang))
     output.rows(
         "History",
-        ["profile", "status", "invited", "expires", "responded", "ended"],
+        ["profile", "status", "invited", "expires", "responded", "ended", "access until"],
         (
             [
                 h.profile or "(deleted)",
@@ -107,6 +132,7 @@ def show(
                 h.expires_at,
                 h.responded_at,
                 h.ended_at,
+                h.access_until,
             ]
             for h in history
         ),
@@ -121,6 +147,24 @@ def set_profile(
 ) -> None:
     """Move a collaborator to another profile."""
     _done(collaborators.set_profile(context(), email, profile, account=account))
+
+
+@command(
+    collaborator_app,
+    "set-access-until",
+    epilog=_examples(
+        "colabctl collaborator set-access-until bruno.costa@example.com 2027-03-31",
+        "colabctl collaborator set-access-until bruno.costa@example.com 30d",
+        "colabctl collaborator set-access-until bruno.costa@example.com never",
+    ),
+)
+def set_access_until(
+    email: EmailArg,
+    when: Annotated[str, typer.Argument(help=WHEN_HELP + "; or never.", show_default=False)],
+    account: AccountOpt = None,
+) -> None:
+    """Make a collaborator's access end at WHEN by itself, or never (owner only)."""
+    _done(collaborators.set_access_until(context(), email, when, account=account))
 
 
 @command(collaborator_app, "remove")

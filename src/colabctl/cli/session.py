@@ -58,8 +58,17 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
     output.emit_line(me.user.email + (f" ({me.user.name})" if me.user.name else ""))
     output.rows(
         "Accounts",
-        ["", "account", "name", "role"],
-        (["*" if a["current"] else "", a["slug"], a["name"], a["role"]] for a in me.accounts),
+        ["", "account", "name", "role", "access"],
+        (
+            [
+                "*" if a["current"] else "",
+                a["slug"],
+                a["name"],
+                a["role"],
+                f"until {a['access_until']}" if a["access_until"] else "",
+            ]
+            for a in me.accounts
+        ),
     )
     if me.invitations:
         output.rows(

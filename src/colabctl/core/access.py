@@ -27,6 +27,8 @@ _REASON_OF_STATUS = {
     "expired": "invitation-expired",
     "declined": "invitation-declined",
     "revoked": "revoked",
+    # an active collaborator whose access_until has passed (session.STATUS_SQL)
+    "ended": "access-ended",
 }
 
 
@@ -42,6 +44,7 @@ class Standing(NamedTuple):
     invited_at: str | None = None
     expires_at: str | None = None
     ended_at: str | None = None
+    access_until: str | None = None
 
     @property
     def role(self) -> str | None:
@@ -51,8 +54,9 @@ class Standing(NamedTuple):
 
 
 def decide(standing: Standing, perm: Permission) -> tuple[bool, str]:
-    """(allowed, reason), in SPEC's order: unknown account; owner; owner-only id;
-    membership and its status; the profile."""
+    """(allowed, reason), in this order (docs/commands.md): unknown account; owner;
+    owner-only id; membership and its status (`access-ended` for a collaborator whose
+    time-boxed access has passed); the profile."""
     if standing.account is None:
         return False, "unknown-account"
     if standing.owner:
@@ -81,7 +85,7 @@ _MEMBERSHIP_COLUMNS = (
     f"{STATUS_SQL}, p.name,"
     " (SELECT group_concat(pp.permission, ' ') FROM profile_permissions pp"
     "  WHERE pp.profile_id = m.profile_id),"
-    " m.invited_at, m.expires_at, m.ended_at"
+    " m.invited_at, m.expires_at, m.ended_at, m.access_until"
 )
 
 _STANDING_SQL = (

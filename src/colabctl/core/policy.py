@@ -728,6 +728,7 @@ def scratch_store(ctx: Context, team_path: Path) -> Iterator[Session]:
     declared collaborator active. The file is read and validated by the team-file
     loader (core/teamfile.py) and written by the mutations' in-transaction forms."""
     import shutil
+    from datetime import datetime
 
     from colabctl.core import accounts, collaborators, profiles
     from colabctl.core.identity import normalize_email
@@ -788,6 +789,15 @@ def scratch_store(ctx: Context, team_path: Path) -> Iterator[Session]:
                         " WHERE account_id = ? AND status = 'pending'",
                         (s.now_iso, acct.id),
                     )
+                    for member in members:
+                        if member.access_until is None:
+                            continue
+                        until = datetime.fromisoformat(member.access_until)
+                        try:
+                            collaborators.set_access_until_in(s, acct, member.email, until)
+                        except Invalid as exc:
+                            where = spec.where(shown, member.line)
+                            raise Invalid(f"{where}: {exc.message}") from exc
             with store.snapshot():
                 yield _Session(Context(str(path), actor, ctx.clock), store, writable=False)
         finally:

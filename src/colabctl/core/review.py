@@ -245,7 +245,7 @@ def findings_in(s: Session, acct: Account, rules: list[SodRule]) -> list[Finding
                         _person_state(st),
                     )
                 )
-            ending = _access_until(st)
+            ending = st.access_until  # an active standing's is still to come
             if ending is not None and s.now_iso < ending <= iso(s.now + ENDING_WITHIN):
                 found.append(
                     _finding(
@@ -309,12 +309,6 @@ def findings_in(s: Session, acct: Account, rules: list[SodRule]) -> list[Finding
                 )
             )
     return _with_acks(s, acct, found)
-
-
-def _access_until(st: Standing) -> str | None:
-    """When the person's access ends (time-boxed access); None while it never does."""
-    value = getattr(st, "access_until", None)
-    return value if isinstance(value, str) else None
 
 
 def _profiles(s: Session, acct: Account) -> list[tuple[str, list[str]]]:

@@ -21,9 +21,13 @@ from colabctl.errors import Forbidden, NotFound
 from colabctl.store.db import Store, open_empty, open_for_read, open_for_write, resolve_path
 
 # Expiry is judged against the clock at every read: a pending invitation past
-# its expiry reads as expired before any write has recorded it.
+# its expiry reads as expired before any write has recorded it, and an active
+# collaborator whose access_until has passed reads as ended (docs/ownership.md), with
+# no write at all. The one place a membership's status is derived.
 STATUS_SQL = (
-    "CASE WHEN m.status = 'pending' AND m.expires_at <= :now THEN 'expired' ELSE m.status END"
+    "CASE WHEN m.status = 'pending' AND m.expires_at <= :now THEN 'expired'"
+    " WHEN m.status = 'active' AND m.access_until <= :now THEN 'ended'"
+    " ELSE m.status END"
 )
 
 
@@ -219,7 +223,26 @@ class Session:
         )
 
     def expire_due(self) -> None:
-        """Record, once, every pending invitation whose time has passed."""
+        """Record, once, every pending invitation and every ownership offer whose time
+        has passed (an expired offer then no longer holds the account's one open slot)."""
+        offers = self.conn.execute(
+            "SELECT t.id, a.slug, u.email, t.expires_at FROM transfers t"
+            " JOIN accounts a ON a.id = t.account_id JOIN users u ON u.id = t.to_id"
+            " WHERE t.status = 'open' AND t.expires_at <= ? ORDER BY t.expires_at, t.id",
+            (self.now_iso,),
+        ).fetchall()
+        for offer_id, slug, email, expires_at in offers:
+            self.conn.execute(
+                "UPDATE transfers SET status = 'expired', closed_at = expires_at WHERE id = ?",
+                (offer_id,),
+            )
+            self.record(
+                "account.transfer_expire",
+                account=slug,
+                target=email,
+                details={"expired_at": expires_at},
+                actor=None,
+            )
         due = self.conn.execute(
             "SELECT m.id, a.slug, u.email, m.expires_at FROM memberships m"
             " JOIN accounts a ON a.id = m.account_id JOIN users u ON u.id = m.user_id"

@@ -110,8 +110,15 @@ def whoami(ctx: Context) -> WhoAmI:
         accounts = []
         for slug, role in roles_of(s, me):
             acct = s.get_account(slug)
+            until = None if role == "owner" else standing_of(s, acct, me.email).access_until
             accounts.append(
-                {"slug": slug, "name": acct.name, "role": role, "current": slug == current}
+                {
+                    "slug": slug,
+                    "name": acct.name,
+                    "role": role,
+                    "current": slug == current,
+                    "access_until": until,  # time-boxed access: when it ends; else null
+                }
             )
         invitations = [
             {

@@ -137,6 +137,70 @@ _M002 = [
 
 
 @migrations()
+def m005_ownership_and_access_until(db: Database) -> None:
+    # Ownership moves in two steps (an offer, then its acceptance) and a collaborator's
+    # access may end on its own (docs/ownership.md). The owner stays one column of
+    # accounts, so an account has exactly one owner by construction; the triggers make
+    # "the owner has no live membership in their own account" a rule of the database,
+    # whichever order a transfer writes in.
+    for statement in _M005:
+        db.execute(statement)
+
+
+_M005 = [
+    # NULL: access does not end. Compared as text with the session's clock at every
+    # read, so access ends without any write (like an invitation's expiry).
+    "ALTER TABLE memberships ADD COLUMN access_until TEXT",
+    """
+    CREATE TABLE transfers (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        from_id INTEGER NOT NULL REFERENCES users(id),
+        to_id INTEGER NOT NULL REFERENCES users(id),
+        keep_as TEXT,                     -- profile the offering owner keeps; NULL: leaves
+        status TEXT NOT NULL
+            CHECK (status IN ('open', 'accepted', 'cancelled', 'expired')),
+        offered_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        closed_at TEXT,
+        CHECK (from_id <> to_id),
+        CHECK ((status = 'open') = (closed_at IS NULL))
+    )
+    """,
+    """
+    -- one open offer per account; an expired one is closed by the next write
+    CREATE UNIQUE INDEX transfers_open ON transfers(account_id) WHERE status = 'open'
+    """,
+    """
+    CREATE INDEX transfers_due ON transfers(expires_at) WHERE status = 'open'
+    """,
+    """
+    CREATE INDEX transfers_to ON transfers(to_id, account_id)
+    """,
+    """
+    CREATE TRIGGER owner_not_member_insert BEFORE INSERT ON memberships
+        WHEN NEW.status IN ('pending', 'active')
+         AND NEW.user_id = (SELECT owner_id FROM accounts WHERE id = NEW.account_id)
+        BEGIN SELECT RAISE(ABORT, 'the owner cannot be a collaborator of their account'); END
+    """,
+    """
+    CREATE TRIGGER owner_not_member_update BEFORE UPDATE OF status, user_id, account_id
+        ON memberships
+        WHEN NEW.status IN ('pending', 'active')
+         AND NEW.user_id = (SELECT owner_id FROM accounts WHERE id = NEW.account_id)
+        BEGIN SELECT RAISE(ABORT, 'the owner cannot be a collaborator of their account'); END
+    """,
+    """
+    CREATE TRIGGER owner_not_member_owner BEFORE UPDATE OF owner_id ON accounts
+        WHEN EXISTS (SELECT 1 FROM memberships WHERE account_id = NEW.id
+                     AND user_id = NEW.owner_id AND status IN ('pending', 'active'))
+        BEGIN SELECT RAISE(ABORT, 'a new owner must first leave their membership'); END
+    """,
+    "PRAGMA user_version = 5",
+]
+
+
+@migrations()
 def m007_review_acks(db: Database) -> None:
     # `review ack`: an owner accepts a finding. The row keeps the fingerprint of the
     # finding's subject as it was (the person's profile and its permissions, ...): the
