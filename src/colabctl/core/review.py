@@ -25,6 +25,7 @@ from colabctl.core import access
 from colabctl.core.access import Standing, decide
 from colabctl.core.catalog import catalog
 from colabctl.core.clock import iso
+from colabctl.core.identity import email_key
 from colabctl.core.names import clean_text, quoted
 from colabctl.core.session import Account, Context, Session, reading, writing
 from colabctl.errors import Invalid, NotFound
@@ -167,7 +168,7 @@ def _digest(*parts: object) -> str:
 
 def finding_id(kind: str, account: str, subject: str, pair: tuple[str, ...] = ()) -> str:
     """Stable across runs: a hash of what the finding is about, never of its state."""
-    return _digest(kind, account, subject.casefold(), *pair)[:12]
+    return _digest(kind, account, email_key(subject), *pair)[:12]
 
 
 def _finding(
