@@ -189,3 +189,32 @@ def test_access_until_in_the_file_is_judged(cli: Cli, policy: Path, clock: objec
     ))  # fmt: skip
     error, _ = failure(cli("test", str(policy)), 6)
     assert "team.toml, line 16" in error and "not in the future" in error
+
+
+def test_the_readme_example_passes_and_a_widening_fails(
+    cli: Cli, tmp_path: Path, db_path: Path
+) -> None:
+    import shutil
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    example = tmp_path / "policy"
+    shutil.copytree(root / "examples" / "policy", example)
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert (example / "acme.toml").read_text(encoding="utf-8") in readme  # README shows it
+    report = tmp_path / "policy.xml"
+    result = ok(cli("test", str(example), "--junit", str(report), "--min-coverage", "5"))
+    assert result.stdout == "5 passed, 0 failed\n" and report.exists()
+    assert not db_path.exists()
+    team = example / "team.toml"
+    team.write_text(
+        team.read_text().replace(
+            '"purchases.request_refunds",', '"purchases.request_refunds", "withdrawal.withdraw",'
+        ),
+        encoding="utf-8",
+    )
+    lines = ok(cli("test", str(example)), 1).stdout.splitlines()
+    assert lines[-1] == "2 passed, 3 failed"
+    # the job script in the README is a shell script that parses
+    script = readme.split("```sh\n")[1].split("```")[0]
+    assert subprocess.run(["sh", "-n"], input=script, text=True).returncode == 0

@@ -42,15 +42,15 @@ Examples:
 
   colabctl review -a acme-cursos --json
 
-  colabctl review -a acme-cursos --rules sod.toml
+  colabctl review -a acme-cursos --fail-on medium  # no: high-risk holders
 """
 
 ACK_EPILOG = """\
 Examples:
 
-  colabctl review ack 3f1c2a9b7d10 --reason "approved by the board"
+  colabctl review ack b97b4cba70a2 --reason "support issues refunds"
 
-  colabctl review ack 3f1c2a9b7d10 --reason "launch week" -a acme-cursos
+  colabctl review ack b97b4cba70a2 --reason "agreed" -a acme-cursos
 """
 
 app = typer.Typer(
