@@ -45,15 +45,18 @@ def test(
             help="Judge the state this team file asks for, in a scratch store (for test"
             " files that name no `team`). Default: the live store, read-only.",
             show_default=False,
+            metavar="FILE",
         ),
     ] = None,
     junit: Annotated[
         str | None,
-        typer.Option("--junit", help="Also write JUnit XML to FILE.", show_default=False),
+        typer.Option(
+            "--junit", help="Also write JUnit XML to FILE.", show_default=False, metavar="FILE"
+        ),
     ] = None,
     as_json: JsonOpt = False,
     update: Annotated[
-        bool, typer.Option("--update", help="(Re)write the [[matrix]] snapshots.")
+        bool, typer.Option("--update", help="Write the matrix snapshots anew.")
     ] = False,
     min_coverage: Annotated[
         float | None,
