@@ -140,7 +140,8 @@ def build_store(db: Path, holders: int = 0) -> None:
                         account=ACME,
                         action="invitation.create",
                         target=email,
-                        details={"profile": "soporte"},
+                        # as `invite` records it: this invitation created the user
+                        details={"profile": "soporte", "new_user": True},
                     )
         finally:
             store.close()

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import JsonOpt, command, context
+from colabctl.cli.common import JsonOpt, command, context, examples
 from colabctl.core import accounts, ownership
 
 app = typer.Typer(
@@ -108,14 +108,10 @@ def _offer_cell(offer: ownership.Offer) -> str:
     return f"offered to {offer.to} on {offer.offered_at}, until {offer.expires_at}{stay}"
 
 
-def _examples(*lines: str) -> str:
-    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
-
-
 @command(
     app,
     "transfer",
-    epilog=_examples(
+    epilog=examples(
         "colabctl account transfer acme-cursos bruno.costa@example.com",
         "colabctl account transfer acme-cursos bruno.costa@example.com -k soporte",
     ),
@@ -141,7 +137,7 @@ def transfer(
 @command(
     app,
     "accept-transfer",
-    epilog=_examples(
+    epilog=examples(
         "colabctl --as bruno.costa@example.com account accept-transfer acme-cursos",
     ),
 )
@@ -154,7 +150,7 @@ def accept_transfer(slug: SlugArg) -> None:
 @command(
     app,
     "cancel-transfer",
-    epilog=_examples("colabctl account cancel-transfer acme-cursos"),
+    epilog=examples("colabctl account cancel-transfer acme-cursos"),
 )
 def cancel_transfer(slug: SlugArg) -> None:
     """Withdraw the open ownership offer of SLUG (owner only)."""

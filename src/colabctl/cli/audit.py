@@ -1,4 +1,4 @@
-"""audit log, audit verify."""
+"""audit log, audit verify, audit head."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 from colabctl.cli import output
 from colabctl.cli.common import AccountOpt, JsonOpt, command, context
 from colabctl.core import audit
+from colabctl.errors import ExitCode
 
 app = typer.Typer(no_args_is_help=True, help="The hash-chained record of every change.")
 
@@ -33,22 +34,72 @@ def log(
     )
 
 
-@command(app, "verify")
-def verify(as_json: JsonOpt = False) -> None:
-    """Check the hash chain: exit 0 intact, 1 broken (naming the first bad row)."""
-    verdict = audit.verify_store(context())
+VERIFY_EXAMPLES = """\
+Examples:
+
+  colabctl audit verify
+  colabctl audit verify --json
+  colabctl audit verify --anchor "$(colabctl audit head)"
+"""
+
+
+@command(app, "verify", epilog=VERIFY_EXAMPLES)
+def verify(
+    anchor: Annotated[
+        str | None,
+        typer.Option(
+            "--anchor",
+            metavar="SEQ:HASH",
+            help="A head kept elsewhere (`audit head`): prove it is still in the chain.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the hash chain: exit 0 intact, 1 broken (naming the first bad row).
+
+    The log must also end at the head the store records, and create every
+    user, account, profile and membership the store holds.
+
+    Only --anchor catches a rewrite of every row from some point on.
+    """
+    verdict = audit.verify_store(context(), anchor=anchor)
     if as_json:
-        output.emit_json(
-            {
-                "intact": verdict.intact,
-                "rows": verdict.rows,
-                "first_bad_seq": verdict.first_bad_seq,
-                "problem": verdict.problem,
-            }
-        )
-    elif verdict.intact:
-        output.emit_line(f"intact: {verdict.rows} rows verified")
+        output.emit_json(verdict.as_json())
     else:
-        output.emit_line(f"broken at seq {verdict.first_bad_seq}: {verdict.problem}")
+        where = "" if verdict.first_bad_seq is None else f" at seq {verdict.first_bad_seq}"
+        if verdict.intact:
+            output.emit_line(f"intact: {verdict.rows} rows verified")
+        else:
+            output.emit_line(f"broken{where}: {verdict.problem}")
+        if verdict.head is not None:
+            output.emit_line(f"head: {verdict.head[0]}:{verdict.head[1]}")
+        if verdict.anchor is not None:
+            kept = f"{verdict.anchor.seq}:{verdict.anchor.hash}"
+            found = "in the chain" if verdict.anchor.in_chain else "NOT in the chain"
+            output.emit_line(f"anchor {kept}: {found}")
     if not verdict.intact:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.NO)
+
+
+HEAD_EXAMPLES = """\
+Examples:
+
+  colabctl audit head
+  colabctl audit head --json
+  colabctl audit head >> audit-heads.txt
+"""
+
+
+@command(app, "head", epilog=HEAD_EXAMPLES)
+def head(as_json: JsonOpt = False) -> None:
+    """The chain's head as SEQ:HASH, to keep elsewhere (git, CI logs).
+
+    Check it later with `audit verify --anchor SEQ:HASH`. An empty store prints 0:
+    and 64 zeros. Run `audit verify` first: this is the head the store records.
+    """
+    seq, digest = audit.read_head(context())
+    if as_json:
+        output.emit_json({"seq": seq, "hash": digest})
+    else:
+        output.emit_line(f"{seq}:{digest}")

@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, ExpiresOpt, JsonOpt, LangOpt, command, context
+from colabctl.cli.common import (
+    AccountOpt,
+    ExpiresOpt,
+    JsonOpt,
+    LangOpt,
+    command,
+    context,
+    examples,
+)
 from colabctl.core import collaborators
 from colabctl.core.clock import parse_duration
 
@@ -21,10 +29,6 @@ WHEN_HELP = (
     "When access ends: an ISO date (the end of that day, UTC), an ISO date-time,"
     " or a duration from now (30d, 12h)"
 )
-
-
-def _examples(*lines: str) -> str:
-    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
 
 
 def _done(outcome: collaborators.Outcome) -> None:
@@ -152,7 +156,7 @@ def set_profile(
 @command(
     collaborator_app,
     "set-access-until",
-    epilog=_examples(
+    epilog=examples(
         "colabctl collaborator set-access-until bruno.costa@example.com 2027-03-31",
         "colabctl collaborator set-access-until bruno.costa@example.com 30d",
         "colabctl collaborator set-access-until bruno.costa@example.com never",

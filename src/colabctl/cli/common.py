@@ -40,6 +40,12 @@ def command(
     return register
 
 
+def examples(*lines: str) -> str:
+    """A command's `Examples:` epilog: real command lines, each at most 76 characters."""
+    assert all(len(line) <= 76 for line in lines), lines
+    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
+
+
 AccountOpt = Annotated[
     str | None,
     typer.Option(

@@ -168,8 +168,8 @@ def handled(fn: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort):
-            raise
+        except (typer.Exit, typer.Abort, typer.BadParameter):
+            raise  # a usage error is Typer's own (exit 2, its usage message)
         except KeyboardInterrupt:
             from colabctl.errors import ExitCode
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import JsonOpt, command, context
+from colabctl.cli.common import JsonOpt, command, context, examples
 from colabctl.errors import Conflict, ExitCode, Invalid
 
 if TYPE_CHECKING:
@@ -36,37 +36,38 @@ MaxRemovalsOpt = Annotated[
     typer.Option("--max-removals", help="Refuse (exit 5) to remove more people than this.", min=0),
 ]
 
-EXPORT_EXAMPLES = """Examples:
-
-  colabctl --as ana.souza@example.com export -a acme-cursos
-  colabctl --as ana.souza@example.com export --all -o team.toml
-"""
-PLAN_EXAMPLES = """Examples:
-
-  colabctl --as ana.souza@example.com export -o team.toml
-  colabctl --as ana.souza@example.com plan -f team.toml
-  colabctl --as ana.souza@example.com plan -f team.toml --detailed-exitcode
-  colabctl --as ana.souza@example.com plan -f team.toml --json
-  colabctl --as ana.souza@example.com plan -f team.toml -o plan.json
-"""
-APPLY_EXAMPLES = """Examples:
-
-  colabctl --as ana.souza@example.com export -o team.toml
-  colabctl --as ana.souza@example.com apply -f team.toml --yes
-  colabctl --as ana.souza@example.com apply -f team.toml --prune --yes
-  colabctl --as ana.souza@example.com plan -f team.toml -o plan.json
-  colabctl --as ana.souza@example.com apply plan.json --yes
-"""
+_ANA = "colabctl --as ana.souza@example.com"
+EXPORT_EXAMPLES = examples(
+    f"{_ANA} export -a acme-cursos",
+    f"{_ANA} export --all -o team.toml",
+)
+PLAN_EXAMPLES = examples(
+    f"{_ANA} export -o team.toml",
+    f"{_ANA} plan -f team.toml",
+    f"{_ANA} plan -f team.toml --detailed-exitcode",
+    f"{_ANA} plan -f team.toml --json",
+    f"{_ANA} plan -f team.toml -o plan.json",
+)
+APPLY_EXAMPLES = examples(
+    f"{_ANA} export -o team.toml",
+    f"{_ANA} apply -f team.toml --yes",
+    f"{_ANA} apply -f team.toml --prune --yes",
+    f"{_ANA} plan -f team.toml -o plan.json",
+    f"{_ANA} apply plan.json --yes",
+)
 
 
-def write_output(target: str, text: str) -> None:
+def write_output(target: str, text: str, *, store: Path | None = None) -> None:
     """`-o FILE`: `-` is stdout; a file is written atomically (temporary file in the same
-    folder, then os.replace), never over a SQLite database (4); a failed write is 6.
-    (The shared `-o` helper of cli/output.py takes this over when it lands.)"""
+    folder, then os.replace), never over the store or any SQLite database (4); a failed
+    write is 6. (The one `-o` writer of cli/output.py, same signature, replaces this at
+    merge.)"""
     if target == "-":
         sys.stdout.write(text)
         return
     path = Path(target)
+    if store is not None and path.exists() and store.exists() and os.path.samefile(path, store):
+        raise Conflict(f"{target} is the store: not replacing it", hint="write to another file")
     try:
         with path.open("rb") as existing:
             if existing.read(16) == b"SQLite format 3\x00":
@@ -125,9 +126,9 @@ def export(
     from colabctl.core import team
 
     if account and all_accounts:
-        raise output.fail("-a and --all are alternatives: give one", code=ExitCode.USAGE)
+        raise typer.BadParameter("-a and --all are alternatives: give one")
     text = team.export(context(), account or [], all_accounts=all_accounts)
-    write_output(out, text)
+    write_output(out, text, store=context().store_path()[0])
     if out != "-":
         output.say(f"wrote {out}")
 
@@ -158,7 +159,8 @@ def plan(
         import json
 
         document = team.save_plan(found, context(), options)
-        write_output(out, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        write_output(out, text, store=context().store_path()[0])
         if out != "-":
             output.say(f"saved the plan to {out}: `colabctl apply {out}` applies exactly it")
     if as_json:
@@ -219,8 +221,13 @@ def apply(
     _report(done, as_json)
 
 
+def _interactive() -> bool:
+    """A person at a terminal to ask (tests replace this)."""
+    return sys.stdin.isatty()
+
+
 def _confirm(found: Plan, *, from_stdin: bool) -> None:
-    if from_stdin or not sys.stdin.isatty():
+    if from_stdin or not _interactive():
         why = "the team file is on stdin" if from_stdin else "there is no terminal to ask on"
         raise output.fail(
             f"apply needs confirmation, and {why}",
@@ -228,7 +235,7 @@ def _confirm(found: Plan, *, from_stdin: bool) -> None:
             code=ExitCode.INVALID,
         )
     render(found)
-    if not typer.confirm(f"Apply these {len(found.changes)} changes?", err=True):
+    if not typer.confirm(f"Apply {_summary(found)}?", err=True):
         output.say("nothing was changed")
         raise typer.Exit(ExitCode.OK)
 
@@ -294,8 +301,8 @@ _STYLE = {"+": "green", "~": "yellow", "-": "red"}
 def _summary(found: Plan) -> str:
     signs = [_SIGN[c.kind] for c in found.changes]
     return (
-        f"{len(signs)} changes: {signs.count('+')} to add, {signs.count('~')} to change,"
-        f" {signs.count('-')} to remove"
+        f"{len(signs)} change{'' if len(signs) == 1 else 's'}: {signs.count('+')} to add,"
+        f" {signs.count('~')} to change, {signs.count('-')} to remove"
     )
 
 

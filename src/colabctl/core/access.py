@@ -102,6 +102,9 @@ _STANDINGS_SQL = (
     " FROM memberships m JOIN users u ON u.id = m.user_id"
     " LEFT JOIN profiles p ON p.id = m.profile_id"
     f" WHERE m.account_id = :a AND m.id = {current_membership_sql('m.account_id', 'm.user_id')}"
+    # an owner who was once a collaborator here keeps that history row: they are listed
+    # once, as the owner
+    " AND m.user_id <> :owner"
     " ORDER BY u.email_key"
 )
 
@@ -133,7 +136,9 @@ def standing_of(s: Session, account: Account | str, email: str) -> Standing:
 
 def standings(s: Session, account: Account) -> list[Standing]:
     """The owner first, then everyone with a membership row (their current one), by email."""
-    rows = s.conn.execute(_STANDINGS_SQL, {"a": account.id, "now": s.now_iso}).fetchall()
+    rows = s.conn.execute(
+        _STANDINGS_SQL, {"a": account.id, "owner": account.owner_id, "now": s.now_iso}
+    ).fetchall()
     owner = Standing(account.owner_email, account.slug, owner=True)
     return [owner, *(_standing(row[0], account.slug, False, *row[1:]) for row in rows)]
 

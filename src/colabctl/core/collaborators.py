@@ -146,6 +146,7 @@ class Invitation(NamedTuple):
     address: str
     profile: str
     expires_in: timedelta = DEFAULT_EXPIRY
+    access_until: datetime | None = None  # None: access does not end
 
 
 def invite_in(
@@ -159,64 +160,22 @@ def invite_in(
 ) -> Outcome:
     """invite(), inside the caller's transaction; ADDRESS is already normalised.
     ACCESS_UNTIL (None: never) must be after the session's now, else exit 6."""
-    profile_id = int(s.profile_row(acct, profile)[0])
-    if email_key(address) == email_key(acct.owner_email):
-        raise Conflict(f"{address} owns {acct.slug}: the owner already holds everything")
-    until = check_until(access_until, s.now_iso, address) if access_until else None
-    user = s.user_by_email(address)
-    if user is not None:
-        current = latest(s, acct, user.id)
-        if current is not None and current.status == "ended":
-            raise Conflict(
-                f"{current.user}'s access to {acct.slug} ended on {current.access_until}",
-                hint=f"give it back: `colabctl collaborator set-access-until {current.user}"
-                " never` (or a later date)",
-            )
-        if current is not None and current.status in ("pending", "active"):
-            if current.profile == profile and until is not None and current.access_until != until:
-                raise Conflict(
-                    f"{current.user} is already {current.status} in {acct.slug}"
-                    f" with access until {current.access_until or 'never'}",
-                    hint="change it with `colabctl collaborator set-access-until"
-                    f" {current.user} WHEN`",
-                )
-            if current.profile == profile:
-                return Outcome(
-                    current,
-                    False,
-                    f"{current.user} is already {current.status} in {acct.slug}"
-                    f" with profile {profile}: nothing to do",
-                )
-            raise Conflict(
-                f"{current.user} is already {current.status} in {acct.slug}"
-                f" with profile {current.profile}",
-                hint=f"change it with `colabctl collaborator set-profile {current.user} {profile}`",
-            )
-    new_user = user is None
-    if user is None:
-        user_id = s.conn.execute(
-            "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
-            (address, email_key(address), s.now_iso),
-        ).lastrowid
-        assert user_id is not None
-    else:
-        user_id = user.id
-    expires_at = iso(s.now + expires_in)
-    member_id = s.conn.execute(
-        "INSERT INTO memberships (account_id, user_id, profile_id, status, invited_by,"
-        " invited_at, expires_at, access_until) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)",
-        (acct.id, user_id, profile_id, s.actor().id, s.now_iso, expires_at, until),
-    ).lastrowid
-    assert member_id is not None
-    details: dict[str, Any] = {"profile": profile, "expires_at": expires_at, "new_user": new_user}
-    if until is not None:
-        details["access_until"] = until
-    s.record("invitation.create", account=acct.slug, target=address, details=details)
-    made = _by_id(s, member_id)
+    ((member_id, created),) = invite_many_in(
+        s, acct, [Invitation(address, profile, expires_in, access_until)]
+    )
+    member = _by_id(s, member_id)
+    if not created:
+        return Outcome(
+            member,
+            False,
+            f"{member.user} is already {member.status} in {acct.slug}"
+            f" with profile {profile}: nothing to do",
+        )
+    until = member.access_until
     return Outcome(
-        made,
+        member,
         True,
-        f"invited {made.user} to {acct.slug} as {profile} (expires {expires_at})"
+        f"invited {member.user} to {acct.slug} as {profile} (expires {member.expires_at})"
         + (f"; access until {until}" if until else ""),
     )
 
@@ -240,10 +199,11 @@ def invite_many_in(
     owner_key = email_key(acct.owner_email)
     keys = [email_key(item.address) for item in invitations]
     users = _users_by_key(s, keys)
-    live: dict[int, tuple[int, str, str | None]] = {
-        user_id: (member_id, status, profile)
-        for member_id, user_id, status, profile in s.conn.execute(
-            f"SELECT m.id, m.user_id, {STATUS_SQL}, p.name FROM memberships m"
+    # each person's live row (stored pending or active; it may read as expired or ended)
+    live: dict[int, tuple[int, str, str | None, str | None]] = {
+        user_id: (member_id, status, profile, until)
+        for member_id, user_id, status, profile, until in s.conn.execute(
+            f"SELECT m.id, m.user_id, {STATUS_SQL}, p.name, m.access_until FROM memberships m"
             " LEFT JOIN profiles p ON p.id = m.profile_id"
             " WHERE m.account_id = :a AND m.status IN ('pending', 'active')",
             {"a": acct.id, "now": s.now_iso},
@@ -256,12 +216,28 @@ def invite_many_in(
     rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
     result: list[tuple[int, bool]] = []
     inviter = s.actor().id
+    expiry: dict[timedelta, str] = {}
     for item, key in zip(invitations, keys, strict=True):
         if key == owner_key:
             raise Conflict(f"{item.address} owns {acct.slug}: the owner already holds everything")
+        until = (
+            check_until(item.access_until, s.now_iso, item.address) if item.access_until else None
+        )
         found = users.get(key)
         current = live.get(found[0]) if found else None
+        if found is not None and current is not None and current[1] == "ended":
+            raise Conflict(
+                f"{found[1]}'s access to {acct.slug} ended on {current[3]}",
+                hint=f"give it back: `colabctl collaborator set-access-until {found[1]}"
+                " never` (or a later date)",
+            )
         if found is not None and current is not None and current[1] in ("pending", "active"):
+            if current[2] == item.profile and until is not None and current[3] != until:
+                raise Conflict(
+                    f"{found[1]} is already {current[1]} in {acct.slug}"
+                    f" with access until {current[3] or 'never'}",
+                    hint=f"change it with `colabctl collaborator set-access-until {found[1]} WHEN`",
+                )
             if current[2] == item.profile:
                 result.append((current[0], False))
                 continue
@@ -275,7 +251,9 @@ def invite_many_in(
             found = users[key] = (next_user, item.address)
             new_users.append((next_user, item.address, key, s.now_iso))
             next_user += 1
-        expires_at = iso(s.now + item.expires_in)
+        expires_at = expiry.get(item.expires_in)
+        if expires_at is None:
+            expires_at = expiry[item.expires_in] = iso(s.now + item.expires_in)
         new_members.append(
             (
                 next_member,
@@ -285,25 +263,26 @@ def invite_many_in(
                 inviter,
                 s.now_iso,
                 expires_at,
+                until,
             )
         )
-        live[found[0]] = (next_member, "pending", item.profile)
+        live[found[0]] = (next_member, "pending", item.profile, until)
         result.append((next_member, True))
         next_member += 1
-        rows.append(
-            (
-                "invitation.create",
-                acct.slug,
-                item.address,
-                {"profile": item.profile, "expires_at": expires_at, "new_user": new_user},
-            )
-        )
+        details: dict[str, Any] = {
+            "profile": item.profile,
+            "expires_at": expires_at,
+            "new_user": new_user,
+        }
+        if until is not None:
+            details["access_until"] = until
+        rows.append(("invitation.create", acct.slug, item.address, details))
     s.conn.executemany(
         "INSERT INTO users (id, email, email_key, created_at) VALUES (?, ?, ?, ?)", new_users
     )
     s.conn.executemany(
         "INSERT INTO memberships (id, account_id, user_id, profile_id, status, invited_by,"
-        " invited_at, expires_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
+        " invited_at, expires_at, access_until) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
         new_members,
     )
     s.record_many(rows)

@@ -14,7 +14,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -120,6 +120,7 @@ class _Member(NamedTuple):
     invited_at: str
     expires_at: str
     ended_at: str | None
+    access_until: str | None
 
 
 class _Profile(NamedTuple):
@@ -165,7 +166,7 @@ class _State:
         live: set[tuple[int, str]] = set()
         for account_id, email, key, raw, status, profile, *dates in s.conn.execute(
             f"SELECT m.account_id, u.email, u.email_key, m.status, {STATUS_SQL}, p.name,"
-            " m.invited_at, m.expires_at, m.ended_at FROM memberships m"
+            " m.invited_at, m.expires_at, m.ended_at, m.access_until FROM memberships m"
             " JOIN users u ON u.id = m.user_id LEFT JOIN profiles p ON p.id = m.profile_id"
             " WHERE m.account_id IN (SELECT value FROM json_each(:ids)) ORDER BY m.id",
             {"ids": ids, "now": s.now_iso},
@@ -235,24 +236,23 @@ def compute(s: Session, team: TeamFile, options: Options) -> Plan:
     state = _State(s, [a.slug for a in team.accounts])
     plan = Plan(audit.head(s.conn), [], [], [])
     for spec in team.accounts:
-        _plan_account(s, state, team.source, spec, actor, options, plan)
+        _plan_account(s, state, team, spec, actor, options, plan)
     return plan
 
 
 def _plan_account(
     s: Session,
     state: _State,
-    source: str,
+    team: TeamFile,
     spec: AccountSpec,
     actor: User,
     options: Options,
     plan: Plan,
 ) -> None:
     slug = spec.slug
-    where = spec.where(source)
     if spec.owner is not None and email_key(spec.owner) != email_key(actor.email):
         raise Forbidden(
-            f"{where}: {slug}'s owner is {spec.owner}, but you are {actor.email}:"
+            f"{team.where(spec.path)}: {slug}'s owner is {spec.owner}, but you are {actor.email}:"
             " a team file is applied by the owner it names",
             hint=f"run as the owner (`colabctl --as {spec.owner} ...`), or drop `owner`",
         )
@@ -261,7 +261,8 @@ def _plan_account(
     if acct is None:
         if spec.name is None:
             raise Invalid(
-                f"{where}: account {slug} does not exist yet: give its `name` to create it"
+                f"{team.where(spec.path)}: account {slug} does not exist yet:"
+                " give its `name` to create it"
             )
         owner_email = actor.email
         legal = spec.tax is not None
@@ -334,14 +335,17 @@ def _plan_account(
     exists = set(current_profiles) | set(declared or {})
 
     # collaborators
-    after_profile: dict[str, str | None] = {
-        key: m.profile for key, m in people.items() if m.status in ("pending", "active")
+    # who holds which profile once the plan is applied: identity key -> (email, profile)
+    after_profile: dict[str, tuple[str, str | None]] = {
+        key: (m.email, m.profile)
+        for key, m in people.items()
+        if m.status in ("pending", "active", "ended")
     }
     if spec.collaborators is not None:
         for key, wanted in spec.collaborators.items():
             _plan_member(
                 slug,
-                source,
+                team,
                 spec,
                 wanted,
                 people.get(key),
@@ -351,9 +355,10 @@ def _plan_account(
                 changes,
                 plan,
                 after_profile,
+                s.now_iso,
             )
         for key, member in people.items():
-            if key in spec.collaborators or member.status not in ("pending", "active"):
+            if key in spec.collaborators or member.status not in ("pending", "active", "ended"):
                 continue
             if key == owner_key:
                 continue  # the owner is never removed (nor ever a live member)
@@ -382,10 +387,10 @@ def _plan_account(
                     f"{slug}: profile {name} is not in the file: would delete with --prune"
                 )
                 continue
-            holders = sorted(people[k].email for k, p in after_profile.items() if p == name)
+            holders = sorted(email for email, p in after_profile.values() if p == name)
             if holders:
                 raise Conflict(
-                    f"{where}: profile {name} would be deleted but {len(holders)}"
+                    f"{team.where(spec.path)}: profile {name} would be deleted but {len(holders)}"
                     f" {'person' if len(holders) == 1 else 'people'} would still hold it: "
                     + ", ".join(holders[:5])
                     + (", ..." if len(holders) > 5 else ""),
@@ -412,7 +417,7 @@ def _plan_account(
     }
     if not legal and any(c.kind in gated for c in changes):
         error = access.not_legal_entity(slug)
-        raise Forbidden(f"{where}: {error.message}", hint=error.hint)
+        raise Forbidden(f"{team.where(spec.path)}: {error.message}", hint=error.hint)
     if options.consequences:
         _consequences(changes, current_profiles, declared, people)
     plan.changes.extend(changes)
@@ -420,7 +425,7 @@ def _plan_account(
 
 def _plan_member(
     slug: str,
-    source: str,
+    team: TeamFile,
     spec: AccountSpec,
     want: MemberSpec,
     have: _Member | None,
@@ -429,24 +434,25 @@ def _plan_member(
     options: Options,
     changes: list[Change],
     plan: Plan,
-    after_profile: dict[str, str | None],
+    after_profile: dict[str, tuple[str, str | None]],
+    now: str,
 ) -> None:
-    where = spec.where(source, want.line)
     if want.key == owner_key:
         raise Invalid(
-            f"{where}: {want.email} owns {slug}: the owner is not a collaborator",
+            f"{team.where(want.path)}: {want.email} owns {slug}: the owner is not a collaborator",
             hint="the owner holds every permission; remove that line",
         )
     if want.profile not in exists:
         raise Invalid(
-            f"{where}: profile {quoted(want.profile)} is neither declared in the file nor"
-            f" a profile of {slug}",
+            f"{team.where(want.path)}: profile {quoted(want.profile)} is neither declared"
+            f" in the file nor a profile of {slug}",
             hint=f"declare it under [accounts.{slug}.profiles.{want.profile}]",
         )
-    if want.access_until is not None:
+    if want.access_until is not None and want.access_until <= now:
         raise Invalid(
-            f"{where}: access_until needs time-boxed access, which this colabctl does not have",
-            hint="remove access_until, or upgrade colabctl",
+            f"{team.where(want.path)}: access_until {want.access_until} is not in the future"
+            f" (now is {now})",
+            hint=f"to end {want.email}'s access, leave them out and apply with --prune",
         )
     seconds = int(want.expires_in / timedelta(seconds=1))
     invite_after = {
@@ -457,9 +463,13 @@ def _plan_member(
     status = have.status if have else None
     if have is None:
         changes.append(Change(slug, "invite", want.email, None, invite_after))
-    elif status == "pending" or status == "active":
+    elif status in ("pending", "active", "ended"):
         if have.profile != want.profile:
             changes.append(Change(slug, "set-profile", have.email, have.profile, want.profile))
+        if have.access_until != want.access_until:
+            changes.append(
+                Change(slug, "set-access-until", have.email, have.access_until, want.access_until)
+            )
         if status == "pending":
             plan.notes.append(
                 f"{slug}: {have.email} ({want.profile}) is pending since {have.invited_at}"
@@ -467,9 +477,9 @@ def _plan_member(
             )
     elif status == "expired":
         before = {"status": status, "profile": have.profile, "expires_at": have.expires_at}
-        if have.profile == want.profile:
+        if have.profile == want.profile and have.access_until == want.access_until:
             changes.append(Change(slug, "renew", have.email, before, {"expires_in": seconds}))
-        else:  # renewing would revive the old profile: a new invitation instead
+        else:  # renewing would revive the old terms: a new invitation instead
             changes.append(Change(slug, "invite", have.email, before, invite_after))
     elif status in ("declined", "revoked"):
         before = {"status": status, "profile": have.profile, "ended_at": have.ended_at}
@@ -484,7 +494,7 @@ def _plan_member(
     else:  # a status this colabctl does not plan for (e.g. ended): leave it, say so
         plan.warnings.append(f"{slug}: {want.email} is {status}: left as it is")
         return
-    after_profile[want.key] = want.profile
+    after_profile[want.key] = (want.email, want.profile)
 
 
 def _consequences(
@@ -499,7 +509,7 @@ def _consequences(
     state: dict[str, tuple[str, str | None, str]] = {
         email_key(m.email): (m.status, m.profile, m.email)
         for m in people.values()
-        if m.status in ("pending", "active")
+        if m.status in ("pending", "active", "ended")
     }
 
     def held(profile: str | None) -> frozenset[str]:
@@ -535,12 +545,20 @@ def _consequences(
         elif kind == "set-profile":
             key = email_key(change.target)
             status = state[key][0]
-            note(change, change.target, status, held(change.before), held(change.after))
+            if status != "ended":  # an ended collaborator holds nothing either way
+                note(change, change.target, status, held(change.before), held(change.after))
             state[key] = (status, change.after, change.target)
+        elif kind == "set-access-until":
+            key = email_key(change.target)
+            status, profile, _ = state[key]
+            if status == "ended":  # a later date, or never, gives access back
+                note(change, change.target, "active", frozenset(), held(profile))
+                state[key] = ("active", profile, change.target)
         elif kind == "remove":
             key = email_key(change.target)
             status, profile, _ = state.pop(key)
-            note(change, change.target, status, held(profile), frozenset())
+            if status != "ended":
+                note(change, change.target, status, held(profile), frozenset())
 
 
 # -- applying ----------------------------------------------------------------------------
@@ -618,7 +636,10 @@ def _execute_account(
                     acct,
                     [
                         collaborators.Invitation(
-                            c.target, c.after["profile"], timedelta(seconds=c.after["expires_in"])
+                            c.target,
+                            c.after["profile"],
+                            timedelta(seconds=c.after["expires_in"]),
+                            _moment(c.after.get("access_until")),
                         )
                         for c in batch
                     ],
@@ -642,6 +663,8 @@ def _execute_account(
         elif kind == "set-profile":
             _legal(acct)
             collaborators.set_profile_in(s, acct, change.target, change.after)
+        elif kind == "set-access-until":
+            collaborators.set_access_until_in(s, acct, change.target, _moment(change.after))
         elif kind == "renew":
             collaborators.renew_in(
                 s, acct, change.target, timedelta(seconds=change.after["expires_in"])
@@ -657,6 +680,13 @@ def _execute_account(
         i += 1
         if progress:
             progress(1)
+
+
+def _moment(stored: str | None) -> datetime | None:
+    """A stored timestamp (2027-03-31T23:59:59Z) as the datetime the mutations take."""
+    if stored is None:
+        return None
+    return datetime.fromisoformat(stored.replace("Z", "+00:00"))
 
 
 def _legal(acct: Account) -> None:
@@ -862,4 +892,9 @@ def _export_account(out: list[str], state: _State, acct: Account) -> None:
         key=lambda m: email_key(m.email),
     )
     for member in people:
-        out.append(f"{_toml_str(member.email)} = {_toml_str(member.profile or '')}")
+        held = _toml_str(member.profile or "")
+        if member.access_until:  # a TOML date-time, unquoted (docs/team-file.md)
+            value = f"{{ profile = {held}, access_until = {member.access_until} }}"
+        else:
+            value = held
+        out.append(f"{_toml_str(member.email)} = {value}")

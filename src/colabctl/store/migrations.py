@@ -137,6 +137,62 @@ _M002 = [
 
 
 @migrations()
+def m004_audit_head(db: Database) -> None:
+    # The chain's head (seq and hash of its last row) in a record of its own, moved by
+    # store/audit.append in the transaction of every row. Without it a log cut at the
+    # tail, or emptied, still verified (docs/storage.md, "Audit log"). Backfilled from
+    # the chain as it stands: a tail cut before this migration cannot be seen here.
+    for statement in _M004:
+        db.execute(statement)
+
+
+_M004 = [
+    """
+    CREATE TABLE audit_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),   -- one record, ever
+        seq INTEGER NOT NULL CHECK (seq >= 0),   -- 0: an empty log
+        hash TEXT NOT NULL                       -- the last row's; 64 zeros when empty
+    )
+    """,
+    """
+    INSERT INTO audit_head (id, seq, hash)
+    SELECT 1, coalesce(max(seq), 0),
+           coalesce((SELECT hash FROM audit ORDER BY seq DESC LIMIT 1), printf('%.64d', 0))
+    FROM audit
+    """,
+    # Guarded like the rows: never deleted, never a second record (the one above is
+    # written before this trigger exists; INSERT OR REPLACE would otherwise swap it), and
+    # an UPDATE only moves it forward by exactly one row that exists and links to it.
+    """
+    CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+        BEGIN SELECT RAISE(ABORT, 'the audit head is never deleted'); END
+    """,
+    """
+    CREATE TRIGGER audit_head_no_insert BEFORE INSERT ON audit_head
+        BEGIN SELECT RAISE(ABORT, 'the audit head is one record'); END
+    """,
+    """
+    CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head
+        WHEN NEW.id IS NOT OLD.id
+          OR NEW.seq IS NOT OLD.seq + 1
+          OR NOT EXISTS (SELECT 1 FROM audit
+                         WHERE seq = NEW.seq AND hash = NEW.hash AND prev_hash = OLD.hash)
+        BEGIN SELECT RAISE(ABORT, 'the audit head only moves forward, one new row at a time');
+        END
+    """,
+    # And a row only joins the chain at its head: no row off the end, and no
+    # INSERT OR REPLACE over an old row (REPLACE deletes without firing audit_no_delete).
+    """
+    CREATE TRIGGER audit_follows_head BEFORE INSERT ON audit
+        WHEN NEW.seq IS NOT (SELECT seq + 1 FROM audit_head)
+          OR NEW.prev_hash IS NOT (SELECT hash FROM audit_head)
+        BEGIN SELECT RAISE(ABORT, 'an audit row is only appended at the head'); END
+    """,
+    "PRAGMA user_version = 4",
+]
+
+
+@migrations()
 def m005_ownership_and_access_until(db: Database) -> None:
     # Ownership moves in two steps (an offer, then its acceptance) and a collaborator's
     # access may end on its own (docs/ownership.md). The owner stays one column of
