@@ -117,7 +117,9 @@ def test_access_ends_with_the_clock(cli: Cli, bea: str, clock: FakeClock, db_pat
     mine = ok(cli("--as", BEA, "can", BEA, PERM, "-a", ACME, "--explain"), 1).stdout
     assert f"access to {ACME} ended on {until}" in mine
     hidden(cli, db_path, ACME, "--as", BEA, "collaborator", "list", "-a", ACME)
-    refused(cli, db_path, 5, "--as", BEA, "whoami", "--account", ACME)
+    told = refused(cli, db_path, 5, "--as", BEA, "whoami", "--account", ACME, hint="extend")
+    assert f"your access ended on {until}" in told.stderr
+    refused(cli, db_path, 5, "--as", BEA, "use", ACME)
     assert json.loads(ok(cli("--as", BEA, "whoami", "--json")).stdout)["accounts"] == []
 
 

@@ -64,7 +64,7 @@ def logout() -> str | None:
 
 def _role_in(s: Session, slug: str) -> tuple[User, str, Standing]:
     """The actor's role in SLUG. Someone with a membership row there but no role (pending,
-    expired, declined, revoked) was told of the account: 5, with a hint to accept a
+    expired, declined, revoked, ended) was told of the account: 5, with a hint to accept a
     pending invitation; anyone else gets the missing account's answer."""
     acct = s.get_account(slug)
     me = s.actor()
@@ -72,6 +72,11 @@ def _role_in(s: Session, slug: str) -> tuple[User, str, Standing]:
     if standing.role is None:
         if standing.status is None:
             raise no_account(slug)
+        if standing.status == "ended":
+            raise Forbidden(
+                f"you have no role in {slug}: your access ended on {standing.access_until}",
+                hint="ask the owner to extend it (`colabctl collaborator set-access-until`)",
+            )
         raise Forbidden(
             f"you have no role in {slug} (your invitation is {standing.status})",
             hint=f"accept it with `colabctl accept {slug}`"
