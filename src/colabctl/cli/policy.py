@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import JsonOpt, command, context
+from colabctl.cli.common import JsonOpt, command, context, examples
 from colabctl.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -16,17 +16,12 @@ if TYPE_CHECKING:
 
 app = typer.Typer()
 
-EPILOG = """\
-Examples:
-
-  colabctl test policy/
-
-  colabctl test policy/ --team team.toml --junit policy.xml
-
-  colabctl test policy/acme.toml --update
-
-  colabctl test policy/ --min-coverage 60 --json
-"""
+EPILOG = examples(
+    "colabctl test policy/",
+    "colabctl test policy/ --junit policy.xml --min-coverage 5",
+    "colabctl test policy/acme.toml --update",
+    "colabctl test policy/acme.toml --team policy/team.toml --json",
+)
 
 
 @command(app, epilog=EPILOG, rich_help_panel="team as code")

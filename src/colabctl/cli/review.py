@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, command, context
+from colabctl.cli.common import AccountOpt, JsonOpt, command, context, examples
 from colabctl.cli.output import handled
 from colabctl.errors import ExitCode
 
@@ -33,25 +33,17 @@ RulesOpt = Annotated[
     ),
 ]
 
-REVIEW_EPILOG = """\
-Examples:
+REVIEW_EPILOG = examples(
+    "colabctl review -a acme-cursos",
+    "colabctl review --all-accounts --fail-on high",
+    "colabctl review -a acme-cursos --json",
+    "colabctl review -a acme-cursos --fail-on medium  # no: high-risk holders",
+)
 
-  colabctl review -a acme-cursos
-
-  colabctl review --all-accounts --fail-on high
-
-  colabctl review -a acme-cursos --json
-
-  colabctl review -a acme-cursos --fail-on medium  # no: high-risk holders
-"""
-
-ACK_EPILOG = """\
-Examples:
-
-  colabctl review ack b97b4cba70a2 --reason "support issues refunds"
-
-  colabctl review ack b97b4cba70a2 --reason "agreed" -a acme-cursos
-"""
+ACK_EPILOG = examples(
+    'colabctl review ack b97b4cba70a2 --reason "support issues refunds"',
+    'colabctl review ack b97b4cba70a2 --reason "agreed" -a acme-cursos',
+)
 
 app = typer.Typer(
     invoke_without_command=True,

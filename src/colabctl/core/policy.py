@@ -749,7 +749,7 @@ def scratch_store(ctx: Context, team_path: Path) -> Iterator[Session]:
                 for spec in team.accounts:
                     if spec.owner is None and not actor:
                         raise Invalid(
-                            f"{spec.where(shown)}: accounts.{spec.slug} names no `owner`, and"
+                            f"{team.where(spec.path)}: accounts.{spec.slug} names no `owner`, and"
                             " there is no user to own it",
                             hint="add `owner = EMAIL` to the account, or pass --as EMAIL",
                         )
@@ -769,7 +769,7 @@ def scratch_store(ctx: Context, team_path: Path) -> Iterator[Session]:
                     )
                     members = list((spec.collaborators or {}).values())
                     for member in members:
-                        where = spec.where(shown, member.line)
+                        where = team.where(member.path)
                         if member.profile not in declared:
                             raise Invalid(
                                 f"{where}: profile {quoted(member.profile)} is not declared in"
@@ -796,7 +796,7 @@ def scratch_store(ctx: Context, team_path: Path) -> Iterator[Session]:
                         try:
                             collaborators.set_access_until_in(s, acct, member.email, until)
                         except Invalid as exc:
-                            where = spec.where(shown, member.line)
+                            where = team.where(member.path)
                             raise Invalid(f"{where}: {exc.message}") from exc
             with store.snapshot():
                 yield _Session(Context(str(path), actor, ctx.clock), store, writable=False)
