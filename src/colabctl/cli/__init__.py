@@ -42,7 +42,9 @@ MOUNTS: dict[str, tuple[str, str, str | None]] = {
     "export": ("team", "app", None),
     "plan": ("team", "app", None),
     "apply": ("team", "app", None),
+    "test": ("policy", "app", None),
     "audit": ("audit", "app", "audit"),
+    "review": ("review", "app", "review"),
     "demo": ("demo", "app", None),
     "help": ("help", "app", "help"),
 }

@@ -306,3 +306,38 @@ _M005 = [
     """,
     "PRAGMA user_version = 5",
 ]
+
+
+@migrations()
+def m006_review_acks(db: Database) -> None:
+    # `review ack`: an owner accepts a finding. The row keeps the fingerprint of the
+    # finding's subject as it was (the person's profile and its permissions, ...): the
+    # ack holds while the fingerprint is the same, and the finding reopens when it is
+    # not. Rows are history, never changed (each ack also has its audit row).
+    for statement in _M006:
+        db.execute(statement)
+
+
+_M006 = [
+    """
+    CREATE TABLE review_acks (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        finding TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL,
+        reason TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX review_acks_finding ON review_acks(account_id, finding, id)",
+    """
+    CREATE TRIGGER review_acks_no_update BEFORE UPDATE ON review_acks
+        BEGIN SELECT RAISE(ABORT, 'review acks are history: append a new one'); END
+    """,
+    """
+    CREATE TRIGGER review_acks_no_delete BEFORE DELETE ON review_acks
+        BEGIN SELECT RAISE(ABORT, 'review acks are history: append a new one'); END
+    """,
+    "PRAGMA user_version = 6",
+]

@@ -1,0 +1,775 @@
+"""Policy tests: `colabctl test` (docs/policy-tests.md).
+
+A test file states what must (and must never) be true of an account: `[[check]]`
+(this person can / cannot do this), `[[only]]` (nobody outside these holders holds
+this permission) and `[[matrix]]` (a golden snapshot of who can do what). Each
+allow, each deny, each only and each matrix is one test case.
+
+Every answer comes from `access.decide` over `access.standing_of` / `access.standings`:
+the same standings and the same decision `can` uses, so a test and `can --batch` can
+never disagree. The world judged is either the live store (one read transaction, as
+the actor, who sees only what `can` and `matrix` would show them) or a scratch store
+built from a team file alone (see `scratch_store`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from colabctl.core import access
+from colabctl.core.access import Standing, decide, held_permissions, may_ask
+from colabctl.core.catalog import Permission, catalog
+from colabctl.core.files import write_file
+from colabctl.core.identity import email_key
+from colabctl.core.names import quoted, validate_slug
+from colabctl.core.session import Context, Session, reading
+from colabctl.errors import Invalid
+
+KINDS = ("check", "only", "matrix")
+MAX_TEST_FILE_BYTES = 50_000_000
+
+# -- what a test file says ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One assertion, one test case: an allow, a deny, an only or a matrix."""
+
+    file: str  # as the user named it
+    line: int  # of the [[check]] / [[only]] / [[matrix]] header
+    kind: str  # allow | deny | only | matrix
+    account: str
+    permission: Permission | None = None  # allow, deny, only
+    user: str | None = None  # allow, deny
+    holders: tuple[str, ...] = ()  # only: "owner", "profile:NAME" or emails
+    snapshot: Path | None = None  # matrix: the file
+    snapshot_shown: str = ""  # matrix: the file as the user sees it (beside the test file)
+
+    @property
+    def name(self) -> str:
+        """The test case's name (JUnit): what it asserts, in a few words."""
+        if self.kind in ("allow", "deny"):
+            assert self.permission is not None
+            return f"{self.kind} {self.user} {self.permission.id} in {self.account}"
+        if self.kind == "only":
+            assert self.permission is not None
+            return f"only {', '.join(self.holders) or 'nobody'} hold {self.permission.id}"
+        return f"matrix of {self.account} = {self.snapshot_shown}"
+
+    @property
+    def expected(self) -> str:
+        if self.kind == "allow":
+            return "allowed"
+        if self.kind == "deny":
+            return "denied"
+        if self.kind == "only":
+            return "held only by " + (", ".join(self.holders) or "nobody")
+        return f"as in {self.snapshot_shown}"
+
+
+@dataclass
+class TestFile:
+    path: Path
+    shown: str  # the path as the user wrote it (or DIR/NAME)
+    team: Path | None  # the file's own `team = ...`, resolved against its folder
+    cases: list[Case]
+
+
+def _text_of(path: Path, shown: str) -> str:
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_TEST_FILE_BYTES + 1)
+    except OSError as exc:
+        raise Invalid(f"{shown}: cannot read: {exc.strerror}") from exc
+    if len(raw) > MAX_TEST_FILE_BYTES:
+        raise Invalid(f"{shown}: too large for a test file (more than 50 MB)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise Invalid(f"{shown}, line {line}: not UTF-8 text") from exc
+
+
+def _toml(text: str, shown: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib says "(at line N, column M)": the file and the line are both named
+        raise Invalid(f"{shown}: malformed TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise Invalid(f"{shown}: malformed TOML: nested too deeply") from exc
+
+
+def is_test_data(data: dict[str, Any]) -> bool:
+    return any(kind in data for kind in KINDS)
+
+
+def collect(paths: Sequence[str]) -> tuple[list[TestFile], list[str]]:
+    """The test files named (a folder: every *.toml in it holding check, only or matrix
+    tables), parsed and checked; and notes on the files skipped."""
+    found: list[TestFile] = []
+    notes: list[str] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            tests = 0
+            for member in sorted(path.glob("*.toml")):
+                shown = str(Path(given) / member.name)
+                text = _text_of(member, shown)
+                data = _toml(text, shown)
+                if not is_test_data(data):
+                    if "accounts" not in data:  # a team file beside the tests goes unsaid
+                        notes.append(f"skipped {shown}: no [[check]], [[only]] or [[matrix]]")
+                    continue
+                found.append(_parse(member, shown, text, data))
+                tests += 1
+            if not tests:
+                raise Invalid(
+                    f"{given}: no test files in it (*.toml with [[check]], [[only]] or [[matrix]])"
+                )
+            continue
+        if not path.exists():
+            raise Invalid(f"{given}: no such file or folder")
+        text = _text_of(path, given)
+        data = _toml(text, given)
+        if not is_test_data(data):
+            hint = (
+                "that is a team file: pass it with --team, or name it in a test file's `team`"
+                if "accounts" in data
+                else "see docs/policy-tests.md"
+            )
+            raise Invalid(
+                f"{given}: not a test file (no [[check]], [[only]] or [[matrix]])", hint=hint
+            )
+        found.append(_parse(path, given, text, data))
+    return found, notes
+
+
+# -- lines: tomllib gives none, so the headers are found in the text ----------------
+
+_HEADER = re.compile(r"\s*\[\[\s*(check|only|matrix)\s*\]\]\s*(?:#.*)?$")
+_ANY_HEADER = re.compile(r"\s*\[")
+
+
+class _Lines:
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers: dict[str, list[int]] = {kind: [] for kind in KINDS}
+        for number, line in enumerate(self.lines, 1):
+            match = _HEADER.match(line)
+            if match:
+                self.headers[match[1]].append(number)
+
+    def header(self, kind: str, index: int, count: int) -> int:
+        """The line of the INDEXth [[KIND]] header (0 when the text does not say)."""
+        found = self.headers[kind]
+        if len(found) == count:
+            return found[index]
+        # written as `check = [{...}]`: the line of that key
+        return self.key(1, len(self.lines), kind) or 0
+
+    def key(self, start: int, end: int, key: str, value: str | None = None) -> int:
+        """The line in [start, end] of `key = ...` (or, given VALUE, of the first line from
+        there that holds it as a quoted string); 0 when it cannot be told."""
+        pattern = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
+        at = next(
+            (n for n in range(start, end + 1) if pattern.match(self.lines[n - 1])),
+            None,
+        )
+        if at is None:
+            return 0
+        if value is None:
+            return at
+        quoted_forms = (json.dumps(value, ensure_ascii=False), f"'{value}'")
+        for number in range(at, end + 1):
+            if any(q in self.lines[number - 1] for q in quoted_forms):
+                return number
+        return at
+
+    def end_of(self, start: int) -> int:
+        """The last line of the table whose header is at START."""
+        for number in range(start + 1, len(self.lines) + 1):
+            if _ANY_HEADER.match(self.lines[number - 1]):
+                return number - 1
+        return len(self.lines)
+
+
+def _where(shown: str, line: int) -> str:
+    return f"{shown}, line {line}" if line else shown
+
+
+_CHECK_KEYS = {"account", "user", "allow", "deny"}
+_ONLY_KEYS = {"account", "permission", "holders"}
+_MATRIX_KEYS = {"account", "file"}
+_HOLDER = re.compile(r"owner|profile:[a-z][a-z0-9-]{1,39}", re.ASCII)
+
+
+def _parse(path: Path, shown: str, text: str, data: dict[str, Any]) -> TestFile:
+    lines = _Lines(text)
+    unknown = sorted(set(data) - {"team", *KINDS})
+    if unknown:
+        line = lines.key(1, len(lines.lines), unknown[0]) or next(
+            (n for n, t in enumerate(lines.lines, 1) if unknown[0] in t), 0
+        )
+        raise Invalid(
+            f"{_where(shown, line)}: unknown key {quoted(unknown[0])}",
+            hint="a test file holds `team`, [[check]], [[only]] and [[matrix]]",
+        )
+    team: Path | None = None
+    if "team" in data:
+        if not isinstance(data["team"], str) or not data["team"].strip():
+            line = lines.key(1, len(lines.lines), "team")
+            raise Invalid(f"{_where(shown, line)}: `team` must be a path (a string)")
+        team = path.parent / data["team"]
+    cases: list[Case] = []
+    cat = catalog()
+    for kind in KINDS:
+        tables = data.get(kind, [])
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            line = lines.key(1, len(lines.lines), kind)
+            raise Invalid(f"{_where(shown, line)}: `{kind}` must be written as [[{kind}]] tables")
+        for index, table in enumerate(tables):
+            start = lines.header(kind, index, len(tables))
+            end = lines.end_of(start) if start else len(lines.lines)
+
+            def fault(message: str, key: str | None = None, value: str | None = None) -> Invalid:
+                line = lines.key(start, end, key, value) if key and start else start  # noqa: B023
+                return Invalid(f"{_where(shown, line or start)}: [[{kind}]]: {message}")  # noqa: B023
+
+            allowed_keys = {"check": _CHECK_KEYS, "only": _ONLY_KEYS, "matrix": _MATRIX_KEYS}[kind]
+            extra = sorted(set(table) - allowed_keys)
+            if extra:
+                raise fault(
+                    f"unknown key {quoted(extra[0])} (expected {', '.join(sorted(allowed_keys))})",
+                    extra[0],
+                )
+            account = table.get("account")
+            if not isinstance(account, str):
+                raise fault("`account` (a slug) is missing or not a string", "account")
+            try:
+                validate_slug(account)
+            except Invalid as exc:
+                raise fault(exc.message, "account") from exc
+
+            def permission(ref: Any, key: str) -> Permission:
+                if not isinstance(ref, str):
+                    raise fault(f"`{key}` must hold permission ids or labels (strings)", key)
+                try:
+                    return cat.resolve(ref)
+                except Invalid as exc:
+                    line = lines.key(start, end, key, ref) if start else 0  # noqa: B023
+                    raise Invalid(
+                        f"{_where(shown, line or start)}: {exc.message}",  # noqa: B023
+                        hint=exc.hint,
+                    ) from exc
+
+            if kind == "check":
+                user = table.get("user")
+                if not isinstance(user, str) or not user.strip():
+                    raise fault("`user` (an email) is missing or not a string", "user")
+                if "allow" not in table and "deny" not in table:
+                    raise fault("give `allow`, `deny` or both (lists of permissions)")
+                for verdict in ("allow", "deny"):
+                    refs = table.get(verdict, [])
+                    if not isinstance(refs, list):
+                        raise fault(f"`{verdict}` must be a list of permissions", verdict)
+                    for ref in refs:
+                        perm = permission(ref, verdict)
+                        cases.append(Case(shown, start, verdict, account, perm, user.strip()))
+            elif kind == "only":
+                perm = permission(table.get("permission"), "permission")
+                holders = table.get("holders")
+                if not isinstance(holders, list) or not all(isinstance(h, str) for h in holders):
+                    raise fault("`holders` must be a list of roles and emails", "holders")
+                for holder in holders:
+                    if not (_HOLDER.fullmatch(holder) or "@" in holder):
+                        raise fault(
+                            f"holder {quoted(holder)} is not `owner`, `profile:NAME` or an email",
+                            "holders",
+                            holder,
+                        )
+                cases.append(Case(shown, start, "only", account, perm, holders=tuple(holders)))
+            else:
+                name = table.get("file")
+                if not isinstance(name, str) or not name.strip():
+                    raise fault("`file` (the snapshot's path) is missing or not a string", "file")
+                name = name.strip()
+                cases.append(
+                    Case(
+                        shown,
+                        start,
+                        "matrix",
+                        account,
+                        snapshot=path.parent / name,
+                        snapshot_shown=str(Path(shown).parent / name),
+                    )
+                )
+    return TestFile(path, shown, team, cases)
+
+
+# -- judging ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Miss:
+    """One line of a failure: who, which permission, what was expected, what is."""
+
+    user: str | None
+    permission: str | None
+    expected: str
+    actual: str
+
+
+@dataclass
+class Result:
+    case: Case
+    passed: bool
+    allowed: bool | None = None  # allow / deny: the answer
+    reason: str | None = None  # allow / deny: decide's reason; unknown-account for any kind
+    misses: list[Miss] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        case = self.case
+        data: dict[str, Any] = {
+            "kind": case.kind,
+            "line": case.line,
+            "account": case.account,
+            "user": case.user,
+            "permission": case.permission.id if case.permission else None,
+            "expected": case.expected,
+            "passed": self.passed,
+            "allowed": self.allowed,
+            "reason": self.reason,
+        }
+        if case.kind == "only":
+            data["holders"] = list(case.holders)
+        if case.kind == "matrix":
+            data["file"] = str(case.snapshot)
+        data["failures"] = [
+            {"user": m.user, "permission": m.permission, "expected": m.expected, "actual": m.actual}
+            for m in self.misses
+        ]
+        return data
+
+
+class Judge:
+    """Answers from one session. ACTOR None: a scratch store, where everything is visible;
+    else the live store as the actor sees it: `can`'s rule for a check (the owner, active
+    collaborators, anyone about themself), `matrix`'s for only and matrix (who may read)."""
+
+    def __init__(self, s: Session, actor: str | None) -> None:
+        self.s = s
+        self.actor = actor
+        self._standings: dict[tuple[str, str], Standing] = {}
+        self._people: dict[str, list[Standing] | None] = {}
+
+    def standing(self, slug: str, email: str) -> Standing:
+        key = (email_key(email), slug)
+        found = self._standings.get(key)
+        if found is None:
+            found = self._standings[key] = access.standing_of(self.s, slug, email)
+        return found
+
+    def answer(self, slug: str, email: str, perm: Permission) -> tuple[bool, str]:
+        st = self.standing(slug, email)
+        if (
+            st.account is not None
+            and self.actor is not None
+            and not may_ask(self.standing(slug, self.actor), email)
+        ):
+            st = Standing(email, None)  # an outsider: the missing account's answer
+        return decide(st, perm)
+
+    def people(self, slug: str) -> list[Standing] | None:
+        """Everyone's standing in the account (owner first); None if it cannot be read."""
+        if slug not in self._people:
+            acct = self.s.account_by_slug(slug)
+            visible = acct is not None and (
+                self.actor is None or self.standing(slug, self.actor).role is not None
+            )
+            self._people[slug] = access.standings(self.s, acct) if acct and visible else None
+        return self._people[slug]
+
+
+UNKNOWN = Miss(None, None, "", "unknown-account")
+
+
+def _verdict(allowed: bool, reason: str) -> str:
+    return f"{'allowed' if allowed else 'denied'} ({reason})"
+
+
+def judge_check(j: Judge, case: Case) -> Result:
+    assert case.permission is not None and case.user is not None
+    allowed, reason = j.answer(case.account, case.user, case.permission)
+    # An unknown (or unreadable) account fails every assertion, a deny too: a typo in a
+    # slug never passes, and an outsider learns nothing from which cases pass.
+    passed = reason != "unknown-account" and allowed == (case.kind == "allow")
+    misses = (
+        []
+        if passed
+        else [Miss(case.user, case.permission.id, case.expected, _verdict(allowed, reason))]
+    )
+    return Result(case, passed, allowed, reason, misses)
+
+
+def _holds_as(st: Standing, holders: tuple[str, ...], reason: str) -> bool:
+    """Whether ST, allowed with REASON, is one of HOLDERS: the role decide names (`owner`,
+    `profile:NAME`) or the person's email."""
+    key = email_key(st.user)
+    return any(h == reason or ("@" in h and email_key(h) == key) for h in holders)
+
+
+def judge_only(j: Judge, case: Case) -> Result:
+    assert case.permission is not None
+    people = j.people(case.account)
+    if people is None:
+        return Result(case, False, reason="unknown-account", misses=[_unknown(case)])
+    misses = []
+    for st in people:
+        allowed, reason = decide(st, case.permission)
+        if allowed and not _holds_as(st, case.holders, reason):
+            misses.append(Miss(st.user, case.permission.id, case.expected, f"allowed ({reason})"))
+    return Result(case, not misses, misses=misses)
+
+
+def _unknown(case: Case) -> Miss:
+    return Miss(
+        case.user, case.permission.id if case.permission else None, case.expected, "unknown-account"
+    )
+
+
+# -- matrix snapshots --------------------------------------------------------------------
+
+
+def grid(people: list[Standing]) -> dict[str, Any]:
+    """Who holds what: everyone holding at least one permission (the owner and active
+    collaborators), by email, with their role and what decide allows them."""
+    held: dict[str, Any] = {}
+    for st in people:
+        perms = held_permissions(st)
+        if perms:
+            held[st.user] = {
+                "role": "owner" if st.owner else st.profile,
+                "permissions": [p.id for p in perms],
+            }
+    return dict(sorted(held.items(), key=lambda item: email_key(item[0])))
+
+
+def snapshot_text(account: str, people: list[Standing]) -> str:
+    return (
+        json.dumps({"account": account, "holders": grid(people)}, indent=2, ensure_ascii=False)
+        + "\n"
+    )
+
+
+def read_snapshot(path: Path, shown: str) -> dict[str, Any] | None:
+    """The snapshot's holders; None when there is no snapshot yet."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise Invalid(f"{shown}: cannot read: {exc.strerror}") from exc
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise Invalid(f"{shown}: not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise Invalid(f"{shown}, line {exc.lineno}: malformed JSON: {exc.msg}") from exc
+    holders = data.get("holders") if isinstance(data, dict) else None
+    if not isinstance(holders, dict) or not all(
+        isinstance(v, dict)
+        and isinstance(v.get("permissions"), list)
+        and all(isinstance(p, str) for p in v["permissions"])
+        and (v.get("role") is None or isinstance(v.get("role"), str))
+        for v in holders.values()
+    ):
+        raise Invalid(
+            f"{shown}: not a matrix snapshot"
+            ' ({"account", "holders": {email: {"role", "permissions"}}})',
+            hint="rewrite it with `colabctl test --update`",
+        )
+    return holders
+
+
+def diff(
+    old: dict[str, Any], new: dict[str, Any], people: list[Standing], shown: str
+) -> list[Miss]:
+    """What changed since the snapshot, one line per (person, permission) and per role:
+    the actual side is decide's answer for that person now."""
+    by_key = {email_key(st.user): st for st in people}
+    before = {email_key(k): (k, v) for k, v in old.items()}
+    after = {email_key(k): (k, v) for k, v in new.items()}
+    cat = catalog()
+    order = {p.id: i for i, p in enumerate(cat.permissions)}
+    misses: list[Miss] = []
+    for key in sorted(set(before) | set(after)):
+        email = (after.get(key) or before[key])[0]
+        was = before.get(key, (email, {"role": None, "permissions": []}))[1]
+        now = after.get(key, (email, {"role": None, "permissions": []}))[1]
+        st = by_key.get(key, Standing(email, "", status=None))
+        if was.get("role") != now.get("role") and was.get("role") and now.get("role"):
+            misses.append(Miss(email, None, f"role {was['role']} ({shown})", f"role {now['role']}"))
+        gained = set(now["permissions"]) - set(was["permissions"])
+        lost = set(was["permissions"]) - set(now["permissions"])
+        for perm_id in sorted(gained | lost, key=lambda i: order.get(i, len(order))):
+            perm = cat.by_id.get(perm_id)
+            actual = _verdict(*decide(st, perm)) if perm else "denied (not in the catalog)"
+            expected = f"{'denied' if perm_id in gained else 'allowed'} ({shown})"
+            misses.append(Miss(email, perm_id, expected, actual))
+    return misses
+
+
+def judge_matrix(j: Judge, case: Case, *, update: bool, notes: list[str]) -> Result:
+    assert case.snapshot is not None
+    shown = _shown_snapshot(case)
+    people = j.people(case.account)
+    if people is None:
+        return Result(case, False, reason="unknown-account", misses=[_unknown(case)])
+    new = grid(people)
+    old = read_snapshot(case.snapshot, shown)
+    if update:
+        if old != new:
+            write_file(
+                case.snapshot,
+                snapshot_text(case.account, people).encode("utf-8"),
+                store=j.s.ctx.store_path()[0],
+            )
+            notes.append(f"wrote {shown}")
+        return Result(case, True)
+    if old is None:
+        miss = Miss(None, None, f"a snapshot in {shown}", "no such file (write it: --update)")
+        return Result(case, False, misses=[miss])
+    misses = diff(old, new, people, shown)
+    return Result(case, not misses, misses=misses)
+
+
+def _shown_snapshot(case: Case) -> str:
+    return case.snapshot_shown
+
+
+# -- a whole run -------------------------------------------------------------------------
+
+
+@dataclass
+class Coverage:
+    named: list[str]  # delegable ids some assertion names, catalog order
+    uncovered: list[str]
+    minimum: float | None
+
+    @property
+    def percent(self) -> float:
+        total = len(self.named) + len(self.uncovered)
+        return 100.0 * len(self.named) / total if total else 100.0
+
+    @property
+    def below(self) -> bool:
+        return self.minimum is not None and self.percent < self.minimum
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "percent": round(self.percent, 1),
+            "minimum": self.minimum,
+            "named": self.named,
+            "uncovered": self.uncovered,
+        }
+
+
+@dataclass
+class FileReport:
+    shown: str
+    team: str | None
+    results: list[Result]
+
+
+@dataclass
+class Report:
+    files: list[FileReport]
+    coverage: Coverage
+    notes: list[str]
+
+    @property
+    def passed(self) -> int:
+        return sum(r.passed for f in self.files for r in f.results)
+
+    @property
+    def failed(self) -> int:
+        return sum(not r.passed for f in self.files for r in f.results)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and not self.coverage.below
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "failed": self.failed,
+            "coverage": self.coverage.as_json(),
+            "files": [
+                {"file": f.shown, "team": f.team, "cases": [r.as_json() for r in f.results]}
+                for f in self.files
+            ],
+            "notes": self.notes,
+        }
+
+
+def coverage(files: list[TestFile], minimum: float | None) -> Coverage:
+    named = {
+        c.permission.id
+        for f in files
+        for c in f.cases
+        if c.permission is not None and c.kind in ("allow", "deny", "only")
+    }
+    delegable = [p.id for p in catalog().delegable]
+    return Coverage(
+        [i for i in delegable if i in named], [i for i in delegable if i not in named], minimum
+    )
+
+
+def judge_file(j: Judge, test: TestFile, *, update: bool, notes: list[str]) -> list[Result]:
+    results = []
+    for case in test.cases:
+        if case.kind in ("allow", "deny"):
+            results.append(judge_check(j, case))
+        elif case.kind == "only":
+            results.append(judge_only(j, case))
+        else:
+            results.append(judge_matrix(j, case, update=update, notes=notes))
+    return results
+
+
+def run(
+    ctx: Context,
+    paths: Sequence[str],
+    *,
+    team: str | None = None,
+    update: bool = False,
+    min_coverage: float | None = None,
+) -> Report:
+    """Collect the test files, then judge each against its world: its own team file,
+    else --team, else the live store (one read transaction, as the actor)."""
+    if min_coverage is not None and not 0 <= min_coverage <= 100:
+        raise Invalid("--min-coverage is a percentage, from 0 to 100")
+    files, notes = collect(paths)
+    default_team = Path(team) if team else None
+    by_world: dict[Path | None, list[TestFile]] = {}
+    for test in files:
+        by_world.setdefault(test.team or default_team, []).append(test)
+    judged: dict[str, list[Result]] = {}
+    for team_path, members in by_world.items():
+        with _world(ctx, team_path) as judge:
+            for test in members:
+                judged[test.shown] = judge_file(judge, test, update=update, notes=notes)
+    reports = [
+        FileReport(
+            t.shown,
+            str(t.team or default_team) if (t.team or default_team) else None,
+            judged[t.shown],
+        )
+        for t in files
+    ]
+    return Report(reports, coverage(files, min_coverage), notes)
+
+
+@contextmanager
+def _world(ctx: Context, team_path: Path | None) -> Iterator[Judge]:
+    if team_path is None:
+        with reading(ctx) as s:
+            yield Judge(s, s.actor().email)
+        return
+    with scratch_store(ctx, team_path) as s:
+        yield Judge(s, None)
+
+
+@contextmanager
+def scratch_store(ctx: Context, team_path: Path) -> Iterator[Session]:
+    """A temporary store built from the team file alone, never the user's store: each
+    account owned by its `owner` (else the actor), its declared profiles, and every
+    declared collaborator active. The file is read and validated by the team-file
+    loader (core/teamfile.py) and written by the mutations' in-transaction forms."""
+    import shutil
+    from datetime import datetime
+
+    from colabctl.core import accounts, collaborators, profiles
+    from colabctl.core.identity import normalize_email
+    from colabctl.core.session import Session as _Session
+    from colabctl.core.teamfile import read_team_file
+    from colabctl.core.users import register_in
+    from colabctl.store.db import open_for_write
+
+    shown = str(team_path)
+    team = read_team_file(shown, team_path.read_bytes)
+    actor = ctx.actor_email()
+    folder = Path(tempfile.mkdtemp(prefix="colabctl-test-"))
+    try:
+        path = folder / "scratch.db"
+        store = open_for_write(path)
+        try:
+            with store.transaction():
+                for spec in team.accounts:
+                    if spec.owner is None and not actor:
+                        raise Invalid(
+                            f"{team.where(spec.path)}: accounts.{spec.slug} names no `owner`, and"
+                            " there is no user to own it",
+                            hint="add `owner = EMAIL` to the account, or pass --as EMAIL",
+                        )
+                    owner = spec.owner or normalize_email(actor or "")
+                    s = _Session(Context(str(path), owner, ctx.clock), store, writable=True)
+                    register_in(s, owner, None)
+                    accounts.create_in(s, spec.slug, spec.name or spec.slug, spec.tax)
+                    acct = s.get_account(spec.slug)
+                    declared = spec.profiles or {}
+                    profiles.create_many_in(
+                        s,
+                        acct,
+                        [
+                            profiles.NewProfile(p.name, list(p.permissions), p.description, p.title)
+                            for p in declared.values()
+                        ],
+                    )
+                    members = list((spec.collaborators or {}).values())
+                    for member in members:
+                        where = team.where(member.path)
+                        if member.profile not in declared:
+                            raise Invalid(
+                                f"{where}: profile {quoted(member.profile)} is not declared in"
+                                f" accounts.{spec.slug}.profiles (the tests judge the file alone)",
+                                hint=f"declare it under [accounts.{spec.slug}.profiles.NAME]",
+                            )
+                        if email_key(member.email) == email_key(owner):
+                            raise Invalid(f"{where}: {member.email} owns {spec.slug}")
+                    collaborators.invite_many_in(
+                        s,
+                        acct,
+                        [collaborators.Invitation(m.email, m.profile) for m in members],
+                    )
+                    # the state the file asks for: every declared collaborator has accepted
+                    s.conn.execute(
+                        "UPDATE memberships SET status = 'active', responded_at = ?"
+                        " WHERE account_id = ? AND status = 'pending'",
+                        (s.now_iso, acct.id),
+                    )
+                    for member in members:
+                        if member.access_until is None:
+                            continue
+                        until = datetime.fromisoformat(member.access_until)
+                        try:
+                            collaborators.set_access_until_in(s, acct, member.email, until)
+                        except Invalid as exc:
+                            where = team.where(member.path)
+                            raise Invalid(f"{where}: {exc.message}") from exc
+            with store.snapshot():
+                yield _Session(Context(str(path), actor, ctx.clock), store, writable=False)
+        finally:
+            store.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
