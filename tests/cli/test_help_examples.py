@@ -21,13 +21,18 @@ from typer.testing import CliRunner
 from colabctl.cli import MOUNTS, build, command_of
 from colabctl.core import demo
 
+ROOT = Path(__file__).resolve().parents[2]
 MAX_EXAMPLE = 76
 HELP_ENV = {"COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"}
 
 
 def leaves(group: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every command a user can run: the leaves, and a group that runs by itself
+    (`colabctl review` beside `colabctl review ack`)."""
     for name, command in group.commands.items():
         if hasattr(command, "commands"):
+            if getattr(command, "invoke_without_command", False):
+                yield (*path, name), command
             yield from leaves(command, (*path, name))
         else:
             yield (*path, name), command
@@ -120,6 +125,8 @@ def test_example_works_on_the_demo_store(
     for suffix in ("", "-wal", "-shm"):
         if Path(f"{demo_store}{suffix}").exists():
             shutil.copy(f"{demo_store}{suffix}", f"{store}{suffix}")
+    # the README's example policy tests (examples/policy) sit in ./policy, as in a repo
+    shutil.copytree(ROOT / "examples" / "policy", work / "policy")
     monkeypatch.chdir(work)
     monkeypatch.setenv("COLABCTL_DB", str(store))
     monkeypatch.setenv("COLABCTL_USER", demo.OWNER)
