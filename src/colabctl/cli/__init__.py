@@ -56,8 +56,8 @@ PANELS: dict[str, tuple[str, ...]] = {
     "Accounts and profiles": ("account", "permissions", "preset", "profile"),
     "Team": ("invite", "accept", "decline", "collaborator", "invitation"),
     "Access questions": ("can", "who-can", "matrix"),
-    "Team as code": (),
-    "Audit and review": ("audit",),
+    "Team as code": ("export", "plan", "apply", "test"),
+    "Audit and review": ("audit", "review"),
     "Store and more": ("demo", "help"),
 }
 PANEL_OF = {command: panel for panel, commands in PANELS.items() for command in commands}

@@ -23,7 +23,7 @@ EPILOG = examples(
 )
 
 
-@command(app, epilog=EPILOG, rich_help_panel="team as code")
+@command(app, epilog=EPILOG)
 def test(
     paths: Annotated[
         list[str],

@@ -27,7 +27,7 @@ RulesOpt = Annotated[
     Path | None,
     typer.Option(
         "--rules",
-        help="Separation-of-duties rules (TOML [[sod]] pairs) replacing the shipped ones.",
+        help="Separation-of-duties rules (a TOML file of sod tables) replacing the shipped ones.",
         show_default=False,
         dir_okay=False,
     ),
@@ -51,7 +51,7 @@ app = typer.Typer(
 )
 
 
-@app.callback(epilog=REVIEW_EPILOG, rich_help_panel="audit and review")
+@app.callback(epilog=REVIEW_EPILOG)
 def review(
     ctx: typer.Context,
     account: AccountOpt = None,

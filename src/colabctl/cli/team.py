@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from colabctl.core.team import Change, Options, Plan
 
 app = typer.Typer()
-PANEL = "team as code"
 
 FileOpt = Annotated[
     str | None,
@@ -67,7 +66,7 @@ def _options(prune: bool, reinvite: bool, consequences: bool = True) -> Options:
     return Options(prune=prune, reinvite=reinvite, consequences=consequences)
 
 
-@command(app, epilog=EXPORT_EXAMPLES, rich_help_panel=PANEL)
+@command(app, epilog=EXPORT_EXAMPLES)
 def export(
     account: Annotated[
         list[str] | None,
@@ -89,7 +88,7 @@ def export(
         output.say(f"wrote {out}")
 
 
-@command(app, epilog=PLAN_EXAMPLES, rich_help_panel=PANEL)
+@command(app, epilog=PLAN_EXAMPLES)
 def plan(
     file: FileOpt = None,
     prune: PruneOpt = False,
@@ -127,7 +126,7 @@ def plan(
         raise typer.Exit(ExitCode.NO)
 
 
-@command(app, epilog=APPLY_EXAMPLES, rich_help_panel=PANEL)
+@command(app, epilog=APPLY_EXAMPLES)
 def apply(
     saved: Annotated[
         str | None, typer.Argument(help="A plan saved by `plan -o`.", show_default=False)
