@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from conftest import FakeClock
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -36,6 +36,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from support import FakeClock
 
 from colabctl.core import access, accounts, collaborators, profiles, users
 from colabctl.core.catalog import catalog
@@ -509,6 +510,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                 assert [st_ for st_ in listed.values() if st_.owner] == [listed[key(model.owner)]]
 
 
+@pytest.mark.slow  # a few hundred steps over a real store file
 def test_lifecycle_state_machine() -> None:
     run_state_machine_as_test(
         LifecycleMachine,

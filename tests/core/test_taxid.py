@@ -6,8 +6,6 @@ refusal fails loudly if its sample number is wrong for a reason other than the o
 
 import importlib
 import os
-import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -15,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import exceptions as stdnum_errors
+from support import python
 
 import colabctl
 from colabctl.core.taxid import SUPPORTED, TaxId, format_tax_id, validate_business_tax_id
@@ -308,6 +307,7 @@ def test_any_input_is_accepted_or_invalid(number: str, country: str) -> None:
         assert stdnum_module(country).is_valid(tax_id.number)
 
 
+@pytest.mark.slow
 def test_importing_core_modules_loads_neither_stdnum_nor_email_validator() -> None:
     # SPEC/STYLE: `can` must not pay for python-stdnum or email-validator.
     code = (
@@ -320,7 +320,6 @@ def test_importing_core_modules_loads_neither_stdnum_nor_email_validator() -> No
     )
     src = str(Path(colabctl.__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
-    )
+    result = python("-c", code, env=env)
+    assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -10,8 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
+from support import (
+    ACME,
+    BEA,
+    CAIO,
+    DORA,
+    ELI,
+    FABI,
+    NOBODY,
+    OTHER_CNPJ,
     OWNER,
+    SOPORTE_HAS,
+    TECNICO_HAS,
+    ZED,
     Cli,
     FakeClock,
     create_legal_account,
@@ -19,25 +30,13 @@ from conftest import (
     dump,
     hidden,
     ok,
+    preset_ids,
     refused,
 )
 from typer.testing import Result
 
 from colabctl.core import users
 from colabctl.core.catalog import catalog
-
-ACME = "acme-cursos"
-BEA = "bea@example.com"
-CAIO = "caio@example.com"
-DORA = "dora@example.com"
-ELI = "eli@example.com"
-FABI = "fabi@example.com"
-ZED = "zed@example.com"  # registered, belongs nowhere
-OTHER_CNPJ = "11.444.777/0001-61"
-
-SOPORTE_HAS = "purchases.request_refunds"  # in soporte, not in tecnico
-TECNICO_HAS = "tools.listboss"  # in tecnico, not in soporte
-
 
 # -- helpers ----------------------------------------------------------------------
 
@@ -58,7 +57,8 @@ def rows_of(cli: Cli, email: str) -> list[dict[str, Any]]:
 
 
 def status_of(cli: Cli, email: str) -> str:
-    return rows_of(cli, email)[-1]["status"]
+    status: str = rows_of(cli, email)[-1]["status"]
+    return status
 
 
 def invite(cli: Cli, email: str, profile: str = "soporte", *extra: str) -> Result:
@@ -74,14 +74,6 @@ def can(cli: Cli, email: str, perm: str, account: str = ACME) -> bool:
 
 def when(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def preset_ids(name: str) -> set[str]:
-    import tomllib
-
-    root = Path(__file__).resolve().parents[2]
-    with open(root / "profiles" / f"{name}.toml", "rb") as handle:
-        return set(tomllib.load(handle)["permissions"])
 
 
 @pytest.fixture
@@ -314,7 +306,7 @@ def test_renew_without_an_invitation_is_not_found(
 ) -> None:
     register(db_path, clock, ZED)
     refused(cli, db_path, 3, "invitation", "renew", ZED)
-    refused(cli, db_path, 3, "invitation", "renew", "nobody@example.com")
+    refused(cli, db_path, 3, "invitation", "renew", NOBODY)
 
 
 def test_renew_with_a_bad_expiry_is_invalid(cli: Cli, legal_account: str, db_path: Path) -> None:
@@ -355,7 +347,7 @@ def test_remove_someone_never_invited_is_not_found(
 ) -> None:
     register(db_path, clock, ZED)
     refused(cli, db_path, 3, "collaborator", "remove", ZED)
-    refused(cli, db_path, 3, "collaborator", "remove", "nobody@example.com")
+    refused(cli, db_path, 3, "collaborator", "remove", NOBODY)
 
 
 def test_reinvite_after_decline_is_a_new_invitation(cli: Cli, legal_account: str) -> None:
@@ -427,7 +419,7 @@ def test_show_json(cli: Cli, team: str) -> None:
     assert data["account"] == ACME
     assert data["status"] == "active"
     assert data["profile"] == "soporte"
-    assert set(data["permissions"]) == preset_ids("soporte")
+    assert set(data["permissions"]) == set(preset_ids("soporte"))
     assert [h["status"] for h in data["history"]] == ["active"]
     pending = json.loads(ok(cli("collaborator", "show", CAIO, "--json")).stdout)
     assert pending["status"] == "pending"
@@ -446,7 +438,7 @@ def test_show_keeps_history(cli: Cli, team: str) -> None:
 
 
 def test_show_someone_never_invited_is_not_found(cli: Cli, team: str, db_path: Path) -> None:
-    refused(cli, db_path, 3, "collaborator", "show", "nobody@example.com", "--json")
+    refused(cli, db_path, 3, "collaborator", "show", NOBODY, "--json")
 
 
 # -- profiles are roles -----------------------------------------------------------------
@@ -490,7 +482,7 @@ def test_profile_edit_changes_every_holder_at_once(cli: Cli, team: str) -> None:
     assert can(cli, CAIO, TECNICO_HAS)
     assert not can(cli, CAIO, "withdrawal.withdraw")
     shown = json.loads(ok(cli("collaborator", "show", BEA, "--json")).stdout)
-    assert set(shown["permissions"]) == (preset_ids("soporte") - {SOPORTE_HAS}) | {
+    assert set(shown["permissions"]) == (set(preset_ids("soporte")) - {SOPORTE_HAS}) | {
         "withdrawal.withdraw"
     }
 
@@ -639,7 +631,7 @@ def test_whoami_in_an_account(cli: Cli, several: None) -> None:
     assert mine["user"] == BEA
     assert mine["account"] == ACME
     assert mine["role"] == "soporte"
-    assert set(mine["permissions"]) == preset_ids("soporte")
+    assert set(mine["permissions"]) == set(preset_ids("soporte"))
     owner = json.loads(ok(cli("--as", OWNER, "whoami", "--account", ACME, "--json")).stdout)
     assert owner["role"] == "owner"
     assert set(owner["permissions"]) == {p.id for p in catalog().permissions}
