@@ -10,6 +10,7 @@ import pytest
 from support import (
     ACME,
     BEA,
+    BOB,
     CAIO,
     DORA,
     ELI,
@@ -22,6 +23,7 @@ from support import (
     Cli,
     FakeClock,
     colabctl,
+    copy_store,
     create_legal_account,
     ctx_for,
     dump,
@@ -569,3 +571,75 @@ def test_matrix_fits_80_columns(
     # still readable: every active collaborator and every pending one is named somewhere
     for email in [*crowd, *(f"still.pending.number{i}@example.com" for i in range(1, 4))]:
         assert email in result.stdout + result.stderr
+
+
+# -- what `can` never imports -------------------------------------------------------------------
+
+# What the README's Performance section says `python -X importtime -m colabctl can ...` never
+# shows: each costs start-up time that an answer does not need.
+NEVER = {"rich", "email_validator", "stdnum", "tomllib", "sqlite_utils", "platformdirs"}
+
+
+def imported(importtime: str) -> set[str]:
+    """The top-level packages named by `-X importtime` lines on stderr."""
+    return {
+        line.split("|")[2].strip().split(".")[0]
+        for line in importtime.splitlines()
+        if line.startswith("import time:") and "|" in line and "imported package" not in line
+    }
+
+
+@pytest.fixture
+def configured(acme_template: Path, tmp_path: Path) -> Path:
+    """ana owns acme-cursos (bob active in soporte), and a config beside the store names ana
+    as the logged-in user and acme-cursos as her current account."""
+    db = copy_store(acme_template, tmp_path / "store.db")
+    config = tmp_path / "config.toml"  # where support.process_env points COLABCTL_CONFIG
+    config.write_text(f'user = "{OWNER}"\n\n[current]\n"{OWNER}" = "{ACME}"\n', "utf-8")
+    return db
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (("--as", OWNER, "can", BOB, "products.view", "-a", ACME), {}),
+        (("can", BOB, "products.view"), {"COLABCTL_USER": OWNER, "COLABCTL_ACCOUNT": ACME}),
+    ],
+    ids=["flags", "environment"],
+)
+def test_can_with_actor_and_account_given_never_reads_the_config(
+    installed: Path, configured: Path, args: tuple[str, ...], env: dict[str, str]
+) -> None:
+    """The wheel (its catalog.json; the checkout's catalog.toml would need tomllib), run as
+    the README says, with a config present: given who acts and in which account, `can`
+    imports none of NEVER: not tomllib, since the config is never read, and not platformdirs,
+    since COLABCTL_DB and COLABCTL_CONFIG are set."""
+    done = colabctl(
+        *args,
+        db=configured,
+        env={"PYTHONPATH": str(installed), **env},
+        python_options=("-X", "importtime"),
+    )
+    assert (done.returncode, done.stdout) == (0, "yes\n"), done.stderr[-2000:]
+    assert imported(done.stderr) & NEVER == set()
+    assert "colabctl" in imported(done.stderr)  # the probe sees what was imported
+
+
+@pytest.mark.slow
+def test_can_that_needs_the_config_imports_tomllib_and_nothing_else_of_the_list(
+    installed: Path, configured: Path
+) -> None:
+    """The other side of the claim: with the actor and the account left to the config, the
+    config is read (the answer is ana's, in her current account) and tomllib is the one
+    module of NEVER that comes in (its cost is in the README's Performance section)."""
+    done = colabctl(
+        "can",
+        BOB,
+        "products.view",
+        db=configured,
+        env={"PYTHONPATH": str(installed)},
+        python_options=("-X", "importtime"),
+    )
+    assert (done.returncode, done.stdout) == (0, "yes\n"), done.stderr[-2000:]
+    assert imported(done.stderr) & NEVER == {"tomllib"}
