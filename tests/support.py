@@ -408,6 +408,14 @@ def python(
     )
 
 
+# (arguments, exit code, text the error or its hint must contain)
+Failure = tuple[list[str], int, str | None]
+
+
+def failure_id(row: Failure) -> str:
+    return "-".join(str(part)[:60] for part in row)
+
+
 def fails_as_listed(
     cli: Cli,
     db_path: Path,

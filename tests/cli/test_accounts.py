@@ -1,9 +1,4 @@
-"""Accounts and their tax ID (cli/accounts.py) through the command line.
-
-Every failure is checked the same way: its exit code, one `error:` line (and at most one
-`hint:` line) on stderr, nothing on stdout, no traceback, and the store as it was. The
-`world` and the people (`ana`, `bob`, `invited`, `active`) are conftest fixtures.
-"""
+"""Accounts and their tax ID (cli/accounts.py) through the command line."""
 
 from __future__ import annotations
 
@@ -20,9 +15,11 @@ from support import (
     OWNER,
     PLAIN,
     Cli,
+    Failure,
     as_json,
     fails_as_listed,
     failure,
+    failure_id,
     ok,
 )
 
@@ -32,8 +29,7 @@ SUPPORTED = ["AR", "BR", "CL", "CO", "ES", "MX", "PE", "PT", "US"]
 # -- every failure, one table ------------------------------------------------------------------
 
 
-FAILURES: list[tuple[list[str], int, str | None]] = [
-    # (arguments, exit code, text the error or hint must contain)
+FAILURES: list[Failure] = [
     (["account", "create", ACME, "--name", "Again"], 4, ACME),
     (["account", "create", "Acme-Cursos", "--name", "X"], 6, None),
     (["account", "create", "a", "--name", "X"], 6, None),
@@ -80,16 +76,9 @@ FAILURES: list[tuple[list[str], int, str | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("args", "code", "needle"), FAILURES, ids=lambda v: str(v)[:60])
-def test_failure(
-    cli: Cli,
-    db_path: Path,
-    world: dict[str, str],
-    args: list[str],
-    code: int,
-    needle: str | None,
-) -> None:
-    fails_as_listed(cli, db_path, world, args, code, needle)
+@pytest.mark.parametrize("row", FAILURES, ids=failure_id)
+def test_failure(cli: Cli, db_path: Path, world: dict[str, str], row: Failure) -> None:
+    fails_as_listed(cli, db_path, world, *row)
 
 
 # -- accounts ----------------------------------------------------------------------------------

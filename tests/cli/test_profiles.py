@@ -1,9 +1,4 @@
-"""The catalog, presets and profiles (cli/profiles.py) through the command line.
-
-Every failure is checked the same way: its exit code, one `error:` line (and at most one
-`hint:` line) on stderr, nothing on stdout, no traceback, and the store as it was. The
-`world` and the people (`ana`, `bob`, `invited`, `active`) are conftest fixtures.
-"""
+"""The catalog, presets and profiles (cli/profiles.py) through the command line."""
 
 from __future__ import annotations
 
@@ -19,10 +14,12 @@ from support import (
     CARLA,
     PLAIN,
     Cli,
+    Failure,
     as_json,
     dump,
     fails_as_listed,
     failure,
+    failure_id,
     ok,
     preset_ids,
 )
@@ -41,8 +38,7 @@ def profile_json(cli: Cli, name: str, account: str = ACME) -> dict[str, Any]:
 # -- every failure, one table ------------------------------------------------------------------
 
 
-FAILURES: list[tuple[list[str], int, str | None]] = [
-    # (arguments, exit code, text the error or hint must contain)
+FAILURES: list[Failure] = [
     (["permissions", "--category", "bogus"], 6, "bogus"),
     (["permissions", "--lang", "de"], 6, None),
     (["preset", "show", "nope"], 3, "nope"),
@@ -112,16 +108,9 @@ FAILURES: list[tuple[list[str], int, str | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("args", "code", "needle"), FAILURES, ids=lambda v: str(v)[:60])
-def test_failure(
-    cli: Cli,
-    db_path: Path,
-    world: dict[str, str],
-    args: list[str],
-    code: int,
-    needle: str | None,
-) -> None:
-    fails_as_listed(cli, db_path, world, args, code, needle)
+@pytest.mark.parametrize("row", FAILURES, ids=failure_id)
+def test_failure(cli: Cli, db_path: Path, world: dict[str, str], row: Failure) -> None:
+    fails_as_listed(cli, db_path, world, *row)
 
 
 # -- the catalog ---------------------------------------------------------------------------
