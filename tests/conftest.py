@@ -136,11 +136,55 @@ def owner_ctx(db_path: Path, clock: FakeClock) -> Context:
     return ctx_for(db_path, OWNER, clock)
 
 
+LEGAL_STEPS = [
+    ["login", OWNER, "--name", "Ana Souza"],
+    ["account", "create", ACME, "--name", "Acme Cursos", "--tax-id", CNPJ, "--country", "BR"],
+    ["profile", "create", "soporte", "--preset", "soporte", "-a", ACME],
+    ["profile", "create", "tecnico", "--preset", "tecnico", "-a", ACME],
+]
+
+
+def built_by_cli(folder: Path, steps: list[list[str]]) -> Path:
+    """Run STEPS ({folder} in them is FOLDER) through the CLI on FOLDER/store.db and
+    FOLDER/config.toml, on a FakeClock that stays at START (as the `clock` fixture's), so
+    that a copy is byte for byte what the same steps in a test would have left."""
+    env: dict[str, str | None] = {
+        "COLABCTL_DB": str(folder / "store.db"),
+        "COLABCTL_CONFIG": str(folder / "config.toml"),
+        "COLABCTL_USER": None,
+        "COLABCTL_ACCOUNT": None,
+    }
+    runner = CliRunner()
+    saved = common.CLOCK
+    common.CLOCK = FakeClock()
+    try:
+        for step in steps:
+            args = [arg.format(folder=folder) for arg in step]
+            result = runner.invoke(app, args, env=env)
+            assert result.exit_code == 0, (args, result.stderr)
+    finally:
+        common.CLOCK = saved
+    assert not (folder / "store.db-wal").exists()  # every command closed the store
+    return folder
+
+
+def copy_built(template: Path, db_path: Path, tmp_path: Path) -> None:
+    """A `built_by_cli` folder's store to DB_PATH, its config to the test's config."""
+    shutil.copyfile(template / "store.db", db_path)
+    shutil.copyfile(template / "config.toml", tmp_path / "config.toml")
+
+
+@pytest.fixture(scope="session")
+def legal_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return built_by_cli(tmp_path_factory.mktemp("legal"), LEGAL_STEPS)
+
+
 @pytest.fixture
-def legal_account(cli: Cli) -> str:
-    """ana owns acme-cursos, a legal entity (CNPJ), with the soporte and tecnico presets."""
-    ok(cli("login", OWNER, "--name", "Ana Souza"))
-    return create_legal_account(cli, "acme-cursos", "Acme Cursos", "soporte", "tecnico")
+def legal_account(cli: Cli, legal_template: Path, db_path: Path, tmp_path: Path) -> str:
+    """ana owns acme-cursos, a legal entity (CNPJ), with the soporte and tecnico presets, and
+    is logged in: what `LEGAL_STEPS` leave, built once and copied."""
+    copy_built(legal_template, db_path, tmp_path)
+    return ACME
 
 
 # -- the foundation's people and world (tests/cli/test_session, _accounts, _profiles) ------------
@@ -175,10 +219,7 @@ def active(cli: Cli, invited: str) -> str:
 
 
 WORLD_STEPS = [
-    ["login", OWNER, "--name", "Ana Souza"],
-    ["account", "create", ACME, "--name", "Acme Cursos", "--tax-id", CNPJ, "--country", "BR"],
-    ["profile", "create", "soporte", "--preset", "soporte", "-a", ACME],
-    ["profile", "create", "tecnico", "--preset", "tecnico", "-a", ACME],
+    *LEGAL_STEPS,
     ["login", BOB],
     ["login", CARLA],
     ["login", OWNER],
@@ -191,33 +232,14 @@ WORLD_STEPS = [
 @pytest.fixture(scope="session")
 def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The world's store and config, built once (the failure tables are long)."""
-    folder = tmp_path_factory.mktemp("world")
-    env: dict[str, str | None] = {
-        "COLABCTL_DB": str(folder / "store.db"),
-        "COLABCTL_CONFIG": str(folder / "config.toml"),
-        "COLABCTL_USER": None,
-        "COLABCTL_ACCOUNT": None,
-    }
-    runner = CliRunner()
-    saved = common.CLOCK
-    common.CLOCK = FakeClock()  # the same start as the `clock` fixture's
-    try:
-        for step in WORLD_STEPS:
-            args = [arg.format(folder=folder) for arg in step]
-            result = runner.invoke(app, args, env=env)
-            assert result.exit_code == 0, (args, result.stderr)
-    finally:
-        common.CLOCK = saved
-    assert not (folder / "store.db-wal").exists()  # every command closed the store
-    return folder
+    return built_by_cli(tmp_path_factory.mktemp("world"), WORLD_STEPS)
 
 
 @pytest.fixture
 def world(cli: Cli, world_template: Path, db_path: Path, tmp_path: Path) -> dict[str, str]:
     """ana owns acme-cursos (legal: soporte, tecnico) and acme (no tax ID); bob is invited
     to acme-cursos as soporte (pending); carla is registered and in nothing. Plus files."""
-    shutil.copyfile(world_template / "store.db", db_path)
-    shutil.copyfile(world_template / "config.toml", tmp_path / "config.toml")
+    copy_built(world_template, db_path, tmp_path)
     exported = tmp_path / "soporte-export.toml"
     shutil.copyfile(world_template / "soporte-export.toml", exported)
     bad_toml = tmp_path / "bad.toml"
