@@ -29,6 +29,7 @@ from typing import Any
 
 from typer.testing import CliRunner, Result
 
+import colabctl as colabctl_package
 from colabctl.cli import app
 from colabctl.core import collaborators, profiles
 from colabctl.core.accounts import create as create_account
@@ -52,15 +53,18 @@ CAIO = "caio@example.com"
 DORA = "dora@example.com"
 ELI = "eli@example.com"
 FABI = "fabi@example.com"
+GIA = "gia@example.com"  # her access to acme-cursos ends (time-boxed)
 ZED = "zed@example.com"  # registered, belongs nowhere
 FABIO = "fabio.lima@example.com"  # owns beta-digital where there is one
 NOBODY = "nobody@example.com"  # never registered
+BRUNO = "bruno.costa@example.com"  # in the demo store (core/demo.py), and a new face elsewhere
 
 ACME = "acme-cursos"  # ana's legal-entity account
 BETA = "beta-digital"
 PLAIN = "acme"  # an account with no tax ID: not a legal entity
 CNPJ = "11.222.333/0001-81"  # a valid Brazilian CNPJ (a legal entity)
 OTHER_CNPJ = "11.444.777/0001-61"
+GENESIS = "0" * 64  # the audit chain's hash before its first row
 ES_CIF = "B58378431"  # a valid Spanish CIF
 
 SOPORTE_HAS = "purchases.request_refunds"  # in the soporte preset, not in tecnico
@@ -282,6 +286,16 @@ def add_holders(
     return emails
 
 
+def audit_rows(db_path: Path) -> list[dict[str, Any]]:
+    """Every audit row, oldest first, read with a plain sqlite3 connection."""
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY seq")]
+    finally:
+        conn.close()
+
+
 def side(db: Path, suffix: str) -> Path:
     """A store's side file: side(db, "-wal")."""
     return db.with_name(db.name + suffix)
@@ -346,14 +360,17 @@ def colabctl(
     env: Mapping[str, str] | None = None,
     preexec: Callable[[], None] | None = None,
     python_options: tuple[str, ...] = (),
+    stdout: int = subprocess.PIPE,
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m colabctl ARGS` on the store DB (see `process_env`), to its end."""
+    """`python -m colabctl ARGS` on the store DB (see `process_env`), to its end. Its
+    output is captured unless STDOUT names a file descriptor to write to instead."""
     _processes_allowed()
     return subprocess.run(
         [sys.executable, *python_options, "-m", "colabctl", *args],
         env=process_env(db, env),
         input=input,
-        capture_output=True,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
         encoding="utf-8",
         timeout=60,
@@ -374,13 +391,19 @@ def colabctl_bytes(*args: bytes, db: Path) -> subprocess.CompletedProcess[bytes]
     )
 
 
-def spawn(*args: str, db: Path) -> subprocess.Popen[bytes]:
-    """Start `python -m colabctl ARGS` and return at once (stdout dropped, stderr piped)."""
+def spawn(
+    *args: str,
+    db: Path,
+    stdout: int = subprocess.DEVNULL,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start `python -m colabctl ARGS` and return at once (stdout dropped unless STDOUT
+    says otherwise, stderr piped)."""
     _processes_allowed()
     return subprocess.Popen(
         [*COLABCTL, *args],
-        env=process_env(db),
-        stdout=subprocess.DEVNULL,
+        env=process_env(db, env),
+        stdout=stdout,
         stderr=subprocess.PIPE,
     )
 
@@ -406,6 +429,15 @@ def python(
         preexec_fn=preexec,
         check=False,
     )
+
+
+def python_with_colabctl(code: str) -> str:
+    """Run CODE (`python -c`) with this colabctl first on the path; what it printed."""
+    src = str(Path(colabctl_package.__file__).resolve().parents[1])
+    path = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
+    done = python("-c", code, env={**os.environ, "PYTHONPATH": path})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
 
 # (arguments, exit code, text the error or its hint must contain)

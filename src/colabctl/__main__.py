@@ -1,3 +1,30 @@
-from colabctl.cli import main
+"""`python -m colabctl`, and the `colabctl` script: Ctrl-C is answered from the start.
 
-main()
+Loading colabctl (typer, the command modules) takes a while; an interrupt then would
+print a traceback. Until `colabctl.cli.main()` takes over, it ends the process at once
+with exit 130: nothing can have been changed yet. (`_signal`, the C module under
+`signal`, because `signal` imports enum: the handler must be in place before that.)
+"""
+
+import _signal  # type: ignore[import-not-found]  # no stubs for the C module
+import os
+
+
+def _interrupted_while_loading(signum: int, frame: object) -> None:
+    os.write(2, b"error: interrupted; nothing was changed\n")
+    os._exit(130)
+
+
+def run() -> None:
+    _signal.signal(_signal.SIGINT, _interrupted_while_loading)
+    from colabctl.cli import main
+    from colabctl.store import db
+
+    # This process is the program: once a write has committed, SIGINT is ignored at the
+    # OS level until exit, so it cannot change the outcome (store/db.py `_commit`).
+    db.IGNORE_INTERRUPTS_AFTER_COMMIT = True
+    main()
+
+
+if __name__ == "__main__":
+    run()

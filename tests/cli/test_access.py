@@ -15,6 +15,7 @@ from support import (
     DORA,
     ELI,
     FABI,
+    GIA,
     NOBODY,
     OWNER,
     SOPORTE_HAS,
@@ -38,7 +39,8 @@ from colabctl.core import users
 from colabctl.core.catalog import catalog
 
 # in `people`: bea active (soporte), caio pending (tecnico), dora declined (soporte), eli
-# revoked (tecnico), fabi expired (soporte), zed registered and nowhere
+# revoked (tecnico), fabi expired (soporte), gia accepted soporte with access for 1h (ended),
+# zed registered and nowhere
 NOBODYS = "withdrawal.withdraw"  # in neither preset
 OWNER_ONLY = "account.bank"
 ALL_IDS = [p.id for p in catalog().permissions]
@@ -67,6 +69,8 @@ def people(cli: Cli, legal_account: str, clock: FakeClock, db_path: Path) -> str
         ok(cli("invite", email, "--profile", profile, *extra))
 
     invite(FABI, "soporte", "--expires-in", "1h")
+    invite(GIA, "soporte", "--access-until", "1h")
+    ok(cli("--as", GIA, "accept", ACME))
     clock.advance(hours=2)
     invite(BEA, "soporte")
     ok(cli("--as", BEA, "accept", ACME))
@@ -133,9 +137,9 @@ def explain(cli: Cli, email: str, *perms: str, account: str = ACME, code: int = 
 
 def test_explain_one_line_per_permission(cli: Cli, people: str) -> None:
     granted, not_granted, owner_only = explain(cli, BEA, SOPORTE_HAS, TECNICO_HAS, OWNER_ONLY)
-    assert granted.startswith("yes") and "soporte" in granted
-    assert not_granted.startswith("no") and "soporte" in not_granted
-    assert owner_only.startswith("no") and "owner" in owner_only
+    assert granted.startswith("  ✓") and "soporte" in granted
+    assert not_granted.startswith("  ·") and "soporte" in not_granted
+    assert owner_only.startswith("  ·") and "owner" in owner_only
     [owner] = explain(cli, OWNER, OWNER_ONLY, code=0)
     assert "own" in owner
 
@@ -154,6 +158,9 @@ def test_explain_membership_states(cli: Cli, people: str) -> None:
     assert "declined" in declined
     [stranger] = explain(cli, ZED, SOPORTE_HAS)
     assert "not a collaborator" in stranger
+    [ended] = explain(cli, GIA, SOPORTE_HAS)
+    assert "access to acme-cursos ended on" in ended
+    assert rows[GIA]["access_until"] in ended
     [unknown_user] = explain(cli, NOBODY, SOPORTE_HAS)
     assert "not a collaborator" in unknown_user
     [unknown] = explain(cli, BEA, SOPORTE_HAS, account="no-such")
@@ -241,6 +248,8 @@ def test_json_shape(cli: Cli, people: str) -> None:
         (DORA, SOPORTE_HAS, "invitation-declined"),
         (ELI, TECNICO_HAS, "revoked"),
         (ZED, SOPORTE_HAS, "not-a-collaborator"),
+        (GIA, SOPORTE_HAS, "access-ended"),
+        (GIA, OWNER_ONLY, "owner-only"),
     ],
 )
 def test_every_reason(cli: Cli, people: str, who: str, perm: str, expected: str) -> None:

@@ -10,7 +10,6 @@ from support import Cli
 
 def test_demo_builds_its_own_file_and_shows_it(cli: Cli, tmp_path: Path, db_path: Path) -> None:
     target = tmp_path / "demo.db"
-    target.write_text("an old demo that must be replaced")
     result = cli("demo", "--db", str(target))
     assert result.exit_code == 0, result.stderr
     assert not db_path.exists()  # the user's store (COLABCTL_DB) was not created

@@ -59,3 +59,16 @@ def test_installed_wheel_finds_its_presets_and_catalog(installed: Path, tmp_path
     assert found["names"] == sorted(PRESETS)
     assert found["perms"] == 41
     assert not (tmp_path / "store.db").exists()
+
+
+def test_wheel_ships_unicode_confusables_with_their_licence(wheel: Path) -> None:
+    """The lookalike rule reads Unicode's confusables.txt (docs/commands.md): the wheel
+    carries it unmodified, with the Unicode licence beside it."""
+    folder = ROOT / "src" / "colabctl" / "store" / "unicode"
+    with zipfile.ZipFile(wheel) as archive:
+        for name in ("confusables.txt", "Scripts.txt", "LICENSE.txt", "__init__.py"):
+            member = f"colabctl/store/unicode/{name}"
+            assert archive.read(member) == (folder / name).read_bytes()
+        head = archive.read("colabctl/store/unicode/confusables.txt").decode("utf-8-sig")
+    assert "# Version: 18.0.0" in head.splitlines()[:12]
+    assert "UNICODE LICENSE V3" in (folder / "LICENSE.txt").read_text(encoding="utf-8")

@@ -52,6 +52,7 @@ CASES = [
     ("expired", member("expired"), GRANTED, False, "invitation-expired"),
     ("declined", member("declined"), GRANTED, False, "invitation-declined"),
     ("revoked", member("revoked"), GRANTED, False, "revoked"),
+    ("access-ended", member("ended"), GRANTED, False, "access-ended"),
     ("never-invited", standing(), GRANTED, False, "not-a-collaborator"),
     ("unknown-account", standing(account=None), GRANTED, False, "unknown-account"),
     # precedence: unknown account before owner
@@ -88,6 +89,9 @@ CASES = [
     ("status-beats-profile-expired", member("expired"), GRANTED, False, "invitation-expired"),
     ("status-beats-profile-declined", member("declined"), GRANTED, False, "invitation-declined"),
     ("status-beats-profile-revoked", member("revoked"), GRANTED, False, "revoked"),
+    ("status-beats-profile-ended", member("ended"), GRANTED, False, "access-ended"),
+    ("owner-only-ended", member("ended"), OWNER_ONLY, False, "owner-only"),
+    ("ended-not-granted", member("ended"), NOT_GRANTED, False, "access-ended"),
     # a non-active member whose profile lacks the id is still judged on its status
     ("pending-not-granted", member("pending"), NOT_GRANTED, False, "invitation-pending"),
     ("revoked-not-granted", member("revoked"), NOT_GRANTED, False, "revoked"),
@@ -112,6 +116,7 @@ def test_every_reason_of_spec_is_covered() -> None:
         "invitation-expired",
         "invitation-declined",
         "revoked",
+        "access-ended",
         "not-a-collaborator",
         "unknown-account",
     }
@@ -138,7 +143,7 @@ def test_owner_holds_every_catalog_id_and_nobody_else_an_owner_only_one(
         assert (allowed, reason) == (True, "profile:soporte")
 
 
-@pytest.mark.parametrize("status", ["pending", "expired", "declined", "revoked"])
+@pytest.mark.parametrize("status", ["pending", "expired", "declined", "revoked", "ended"])
 def test_only_active_members_hold_anything(status: str) -> None:
     everything = frozenset(p.id for p in catalog().permissions)
     st = member(status, everything)

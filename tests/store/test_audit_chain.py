@@ -24,6 +24,7 @@ from support import (
     Cli,
     FakeClock,
     as_owner,
+    audit_rows,
     dump,
     preset_ids,
 )
@@ -34,16 +35,6 @@ AUDIT_KEYS = {"seq", "at", "actor", "account", "action", "target", "details"}
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def audit_rows(db_path: Path) -> list[dict[str, Any]]:
-    """Every audit row, oldest first, read with a plain sqlite3 connection."""
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY seq")]
-    finally:
-        conn.close()
 
 
 def ok(cli: Cli, *args: str) -> None:

@@ -5,6 +5,10 @@ importing each command module pulls in its part of core. `colabctl can` must
 start near a bare `import typer`, so `main()` assembles only the module that
 holds the command being run (all of them for --help or anything unknown).
 `app`, the whole tree, is what tests and `python -m colabctl --help` see.
+
+Shell completion runs the program with no command word (the shell passes the words in
+environment variables), so it always gets the whole tree; only the whole tree carries
+the completion options and the help panels (docs/config.md, docs/commands.md).
 """
 
 from __future__ import annotations
@@ -37,7 +41,28 @@ MOUNTS: dict[str, tuple[str, str, str | None]] = {
     "matrix": ("access", "app", None),
     "audit": ("audit", "app", "audit"),
     "demo": ("demo", "app", None),
+    "help": ("help", "app", "help"),
 }
+
+# The root help's panels, in this order, and the commands each holds (docs/commands.md).
+# A command joins a panel by adding its name to that panel's line.
+PANELS: dict[str, tuple[str, ...]] = {
+    "Identity": ("login", "logout", "whoami", "use"),
+    "Accounts and profiles": ("account", "permissions", "preset", "profile"),
+    "Team": ("invite", "accept", "decline", "collaborator", "invitation"),
+    "Access questions": ("can", "who-can", "matrix"),
+    "Team as code": (),
+    "Audit and review": ("audit",),
+    "Store and more": ("demo", "help"),
+}
+PANEL_OF = {command: panel for panel, commands in PANELS.items() for command in commands}
+
+EPILOG = (
+    "Exit codes: 0 yes/done, 1 no, 2 usage, 3 not found, 4 conflict,"
+    " 5 forbidden, 6 invalid input, 7 store error, 8 bug in colabctl;"
+    " `colabctl help exit-codes` explains each.\n\n"
+    "Every command's --help ends with examples to try on `colabctl demo`'s store."
+)
 _ROOT_OPTIONS_WITH_VALUE = ("--db", "--as")
 
 
@@ -76,36 +101,45 @@ def root(
 
 
 def build(commands: Sequence[str] | None = None) -> typer.Typer:
-    """The root app with the given commands' modules mounted (None: all of them)."""
+    """The root app with the given commands' modules mounted (None: all of them, in their
+    panels, with shell completion: what --help, completion and unknown commands see)."""
     tree = typer.Typer(
         name="colabctl",
         help="Team access for creator businesses: profiles, invitations, who can do what.",
+        epilog=EPILOG,
         no_args_is_help=True,
-        add_completion=False,
+        # Completion runs the program with no command word, so it gets the whole tree;
+        # a command being run never pays for the two completion options.
+        add_completion=commands is None,
         pretty_exceptions_enable=False,
     )
     tree.callback()(root)
-    wanted = list(MOUNTS) if commands is None else commands
-    mounted: set[tuple[str, str]] = set()
+    if commands is None:
+        panelled = [c for c in PANEL_OF if c in MOUNTS]
+        wanted = [*panelled, *(c for c in MOUNTS if c not in PANEL_OF)]
+    else:
+        wanted = list(commands)
     for command in wanted:
         module_name, attr, name = MOUNTS[command]
-        if (module_name, attr) in mounted:
-            continue
-        mounted.add((module_name, attr))
         sub: typer.Typer = getattr(importlib.import_module(f"colabctl.cli.{module_name}"), attr)
-        if name is None and commands is not None:
-            sub = _only(sub, command)  # a top-level command: leave its siblings unbuilt
-        tree.add_typer(sub, name=name)
+        panel = PANEL_OF.get(command) if commands is None else None
+        if name is None:
+            tree.add_typer(_only(sub, command, panel))  # leave its siblings unbuilt
+        else:
+            tree.add_typer(sub, name=name, rich_help_panel=panel)
     return tree
 
 
-def _only(sub: typer.Typer, command: str) -> typer.Typer:
+def _only(sub: typer.Typer, command: str, panel: str | None = None) -> typer.Typer:
     alone = typer.Typer()
-    alone.registered_commands = [
-        info
-        for info in sub.registered_commands
-        if (info.name or getattr(info.callback, "__name__", "").replace("_", "-")) == command
-    ]
+    for info in sub.registered_commands:
+        if (info.name or getattr(info.callback, "__name__", "").replace("_", "-")) == command:
+            if panel is not None:
+                import copy  # the whole tree only: `can` never pays for it
+
+                info = copy.copy(info)
+                info.rich_help_panel = panel
+            alone.registered_commands.append(info)
     return alone
 
 
@@ -123,11 +157,45 @@ def command_of(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    import signal
     import sys
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    command = command_of(args)
-    build([command] if command in MOUNTS else None)(args=args, prog_name="colabctl")
+    from colabctl.cli import output
+
+    # Ctrl-C raises KeyboardInterrupt from here on (colabctl.__main__ answered it while
+    # loading), ending in exit 130 with one error line (docs/exit-codes.md).
+    output._interrupt_reported = False
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        args = list(sys.argv[1:] if argv is None else argv)
+        command = command_of(args)
+        build([command] if command in MOUNTS else None)(args=args, prog_name="colabctl")
+    except KeyboardInterrupt:
+        _exit_interrupted()  # while building the command tree
+    except SystemExit as done:
+        if done.code == 130:
+            _exit_interrupted()
+        raise
+
+
+def _exit_interrupted() -> None:
+    """Exit 130 after Ctrl-C, with the one error line (typer answers an interrupt while
+    parsing with a bare 130). os._exit, because CPython marks a KeyboardInterrupt raised
+    inside exec() or eval() (dataclasses and namedtuple build code that way) as unhandled
+    even once caught, and would end the process by SIGINT at exit; nothing committed, so
+    there is nothing to finalise."""
+    import contextlib
+    import os
+    import sys
+
+    from colabctl.cli import output
+
+    if not output._interrupt_reported:
+        output.interrupted()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(130)
 
 
 app: typer.Typer  # the whole tree: built on first use, by __getattr__

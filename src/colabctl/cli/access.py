@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context
+from colabctl.cli.common import (
+    AccountOpt,
+    JsonOpt,
+    LangOpt,
+    command,
+    complete_people,
+    complete_permissions,
+    context,
+    examples,
+)
 from colabctl.core import access
 
 if TYPE_CHECKING:
@@ -29,19 +38,40 @@ def _explain(result: tuple[Permission, bool, str], standing: access.Standing, ac
         "invitation-expired": f"invitation expired on {standing.expires_at}",
         "invitation-declined": f"invitation declined on {standing.ended_at}",
         "revoked": f"removed from {account} on {standing.ended_at}",
+        "access-ended": f"access to {account} ended on {standing.access_until}"
+        f" (profile {standing.profile})",
         "unknown-account": f"there is no account {account}",
         "not-granted": f"profile {standing.profile} does not grant it",
     }.get(reason) or f"granted by profile {standing.profile}"
-    return f"{'yes' if allowed else 'no '}  {perm.id}: {why}"
+    # the verdict is the line above; each permission gets a mark, not a second "yes"
+    return f"  {output.mark(allowed)} {perm.id}: {why}"
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "colabctl can bruno.costa@example.com purchases.request_refunds",
+        "colabctl can bruno.costa@example.com withdrawal.withdraw --explain  # no",
+        'colabctl can -q diego.rocha@example.com "Retirar" -a acme-cursos',
+        "colabctl can elena.prado@example.com products.view --json  # no",
+        "colabctl can bruno.costa@example.com products.view receipts.send --any",
+    ),
+)
 def can(
+    ctx: typer.Context,
     email: Annotated[
-        str | None, typer.Argument(help="Whose access to check.", show_default=False)
+        str | None,
+        typer.Argument(
+            help="Whose access to check.", show_default=False, autocompletion=complete_people
+        ),
     ] = None,
     permissions: Annotated[
-        list[str] | None, typer.Argument(help="Permission ids or labels.", show_default=False)
+        list[str] | None,
+        typer.Argument(
+            help="Permission ids or labels.",
+            show_default=False,
+            autocompletion=complete_permissions,
+        ),
     ] = None,
     account: AccountOpt = None,
     any_: Annotated[bool, typer.Option("--any", help="Yes if any one is held.")] = False,
@@ -61,12 +91,27 @@ def can(
 ) -> None:
     """Can EMAIL do PERMISSION...? Exit 0 yes, 1 no."""
     if batch is not None:
-        if email is not None:
-            raise typer.BadParameter("--batch takes no EMAIL or PERMISSION arguments")
+        # each line names its own user, account and permission, and gets a JSON answer
+        clash = [
+            name
+            for name, given in (
+                ("EMAIL", email is not None),
+                ("--account", account is not None),
+                ("--any", any_),
+                ("--quiet", quiet),
+                ("--explain", explain),
+            )
+            if given
+        ]
+        if clash:
+            ctx.fail(
+                f"--batch cannot be combined with {', '.join(clash)}: each input line"
+                " names its own user, account and permission"
+            )
         _batch(batch)
         return
     if email is None or not permissions:
-        raise typer.BadParameter("give EMAIL and at least one PERMISSION (or --batch FILE)")
+        ctx.fail("give EMAIL and at least one PERMISSION (or --batch FILE)")
     answer = access.can(context(), email, permissions, account=account, any_=any_)
     if as_json:
         output.emit_json(answer.as_json())
@@ -102,9 +147,21 @@ def _batch(source: str) -> None:
         raise typer.Exit(worst)
 
 
-@command(app, "who-can")
+@command(
+    app,
+    "who-can",
+    epilog=examples(
+        "colabctl who-can purchases.request_refunds",
+        'colabctl who-can "Solicitar Reembolsos" --json',
+        "colabctl --as carla.mendes@example.com who-can products.view --all-accounts",
+    ),
+)
 def who_can(
-    permission: Annotated[str, typer.Argument(help="A permission id or label.")],
+    ctx: typer.Context,
+    permission: Annotated[
+        str,
+        typer.Argument(help="A permission id or label.", autocompletion=complete_permissions),
+    ],
     account: AccountOpt = None,
     all_accounts: Annotated[
         bool, typer.Option("--all-accounts", help="Every account you can see.")
@@ -112,6 +169,8 @@ def who_can(
     as_json: JsonOpt = False,
 ) -> None:
     """Who holds PERMISSION."""
+    if all_accounts and account is not None:
+        ctx.fail("--all-accounts and --account are alternatives: give one")
     found = access.who_can(context(), permission, account=account, all_accounts=all_accounts)
     if as_json:
         output.emit_json(found)
@@ -124,7 +183,14 @@ def who_can(
     )
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "colabctl matrix",
+        "colabctl matrix --by-category --lang es",
+        "colabctl matrix -a acme-cursos --json",
+    ),
+)
 def matrix(
     account: AccountOpt = None,
     by_category: Annotated[bool, typer.Option("--by-category", help="n/m per category.")] = False,
@@ -132,10 +198,9 @@ def matrix(
     lang: LangOpt = None,
 ) -> None:
     """Who can do what: permissions down, people across."""
-    from colabctl.core.catalog import resolve_lang
 
     grid = access.matrix(context(), account=account)
     if as_json:
         output.emit_json(grid.as_json())
         return
-    output.matrix_table(grid, resolve_lang(lang), by_category=by_category)
+    output.matrix_table(grid, output.use_lang(lang), by_category=by_category)

@@ -7,12 +7,19 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import JsonOpt, command, context
-from colabctl.core import accounts
+from colabctl.cli.common import JsonOpt, command, complete_accounts, context, examples
+from colabctl.core import accounts, ownership
 
-app = typer.Typer(no_args_is_help=True, help="Accounts: create, register a tax ID, list, show.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Accounts: create, register a tax ID, list, show, hand over ownership.",
+)
 
 SlugArg = Annotated[str, typer.Argument(help="Account slug, e.g. acme-cursos.")]
+AccountArg = Annotated[
+    str,
+    typer.Argument(help="Account slug, e.g. acme-cursos.", autocompletion=complete_accounts),
+]
 CountryOpt = Annotated[
     str | None, typer.Option("--country", help="Tax ID country: AR BR CL CO ES MX PE PT US.")
 ]
@@ -22,7 +29,14 @@ def _tax_id(view: accounts.AccountView) -> str:
     return f"{view.tax_country} {view.tax_id}" if view.tax_id else "-"
 
 
-@command(app, "create")
+@command(
+    app,
+    "create",
+    epilog=examples(
+        'colabctl account create acme-eventos --name "Acme Eventos"',
+        "colabctl account create acme-es --name Acme --tax-id B58378431 --country ES",
+    ),
+)
 def create(
     slug: SlugArg,
     name: Annotated[str, typer.Option("--name", help="Display name.")],
@@ -43,9 +57,16 @@ def create(
         output.say(f"hint: `colabctl account set-tax-id {view.slug} ID --country CC`")
 
 
-@command(app, "set-tax-id")
+@command(
+    app,
+    "set-tax-id",
+    epilog=examples(
+        "colabctl account set-tax-id acme-cursos 11.222.333/0001-81 --country BR",
+        "colabctl account set-tax-id acme-cursos 11222333000181 --country BR",
+    ),
+)
 def set_tax_id(
-    slug: SlugArg,
+    slug: AccountArg,
     number: Annotated[str, typer.Argument(help="The business tax ID.")],
     country: Annotated[str, typer.Option("--country", help="AR BR CL CO ES MX PE PT US.")],
 ) -> None:
@@ -54,7 +75,14 @@ def set_tax_id(
     output.say(f"{view.slug} is a legal entity: {view.tax_country} {view.tax_id}")
 
 
-@command(app, "list")
+@command(
+    app,
+    "list",
+    epilog=examples(
+        "colabctl account list",
+        "colabctl --as carla.mendes@example.com account list --json",
+    ),
+)
 def list_(as_json: JsonOpt = False) -> None:
     """Accounts I own or collaborate on."""
     found = accounts.list_mine(context())
@@ -77,8 +105,15 @@ def list_(as_json: JsonOpt = False) -> None:
     )
 
 
-@command(app, "show")
-def show(slug: SlugArg, as_json: JsonOpt = False) -> None:
+@command(
+    app,
+    "show",
+    epilog=examples(
+        "colabctl account show acme-cursos",
+        "colabctl --as bruno.costa@example.com account show acme-cursos --json",
+    ),
+)
+def show(slug: AccountArg, as_json: JsonOpt = False) -> None:
     """One account: owner, tax ID, counts."""
     view = accounts.show(context(), slug)
     if as_json:
@@ -95,5 +130,61 @@ def show(slug: SlugArg, as_json: JsonOpt = False) -> None:
             ["profiles", view.profiles],
             ["active collaborators", view.collaborators],
             ["your role", view.role],
+            *([["transfer", _offer_cell(view.transfer)]] if view.transfer is not None else []),
         ],
     )
+
+
+def _offer_cell(offer: ownership.Offer) -> str:
+    stay = f"; {offer.from_} stays as {offer.keep_as}" if offer.keep_as else ""
+    return f"offered to {offer.to} on {offer.offered_at}, until {offer.expires_at}{stay}"
+
+
+@command(
+    app,
+    "transfer",
+    epilog=examples(
+        "colabctl account transfer acme-cursos bruno.costa@example.com",
+        "colabctl account transfer acme-cursos bruno.costa@example.com -k soporte",
+    ),
+)
+def transfer(
+    slug: SlugArg,
+    email: Annotated[str, typer.Argument(help="An active collaborator of the account.")],
+    keep_as: Annotated[
+        str | None,
+        typer.Option(
+            "--keep-as",
+            "-k",
+            help="Stay as a collaborator with this profile once they accept (default: leave).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Offer ownership of SLUG to EMAIL (owner only); it waits 7 days for their acceptance."""
+    done = ownership.transfer(context(), slug, email, keep_as=keep_as)
+    output.say(done.message)
+
+
+@command(
+    app,
+    "accept-transfer",
+    epilog=examples(
+        "colabctl --as carla.mendes@example.com account accept-transfer beta-digital",
+    ),
+)
+def accept_transfer(slug: SlugArg) -> None:
+    """Accept the ownership of SLUG offered to you: you become its owner."""
+    done = ownership.accept_transfer(context(), slug)
+    output.say(done.message)
+
+
+@command(
+    app,
+    "cancel-transfer",
+    epilog=examples("colabctl --as fabio.lima@example.com account cancel-transfer beta-digital"),
+)
+def cancel_transfer(slug: SlugArg) -> None:
+    """Withdraw the open ownership offer of SLUG (owner only)."""
+    done = ownership.cancel_transfer(context(), slug)
+    output.say(done.message)

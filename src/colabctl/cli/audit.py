@@ -1,4 +1,4 @@
-"""audit log, audit verify."""
+"""audit log, audit verify, audit head."""
 
 from __future__ import annotations
 
@@ -7,17 +7,29 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, command, context
+from colabctl.cli.common import AccountOpt, JsonOpt, command, complete_people, context, examples
 from colabctl.core import audit
+from colabctl.errors import ExitCode
 
 app = typer.Typer(no_args_is_help=True, help="The hash-chained record of every change.")
 
 
-@command(app, "log")
+@command(
+    app,
+    "log",
+    epilog=examples(
+        "colabctl audit log",
+        "colabctl audit log --actor bruno.costa@example.com --limit 5",
+        "colabctl audit log --since 2026-01-01 --json",
+    ),
+)
 def log(
     account: AccountOpt = None,
     since: Annotated[str | None, typer.Option("--since", help="ISO date or time.")] = None,
-    actor: Annotated[str | None, typer.Option("--actor", help="Only this person's.")] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="Only this person's.", autocompletion=complete_people),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", help="How many rows.")] = 50,
     as_json: JsonOpt = False,
 ) -> None:
@@ -33,22 +45,58 @@ def log(
     )
 
 
-@command(app, "verify")
-def verify(as_json: JsonOpt = False) -> None:
-    """Check the hash chain: exit 0 intact, 1 broken (naming the first bad row)."""
-    verdict = audit.verify_store(context())
+@command(
+    app,
+    "verify",
+    epilog=examples("colabctl audit verify", "colabctl audit verify --json"),
+)
+def verify(
+    anchor: Annotated[
+        str | None,
+        typer.Option(
+            "--anchor",
+            metavar="SEQ:HASH",
+            help="A head kept elsewhere (`audit head`): prove it is still in the chain.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the hash chain: exit 0 intact, 1 broken (naming the first bad row).
+
+    The log must also end at the head the store records, and create every
+    user, account, profile and membership the store holds.
+
+    Only --anchor catches a rewrite of every row from some point on.
+    """
+    verdict = audit.verify_store(context(), anchor=anchor)
     if as_json:
-        output.emit_json(
-            {
-                "intact": verdict.intact,
-                "rows": verdict.rows,
-                "first_bad_seq": verdict.first_bad_seq,
-                "problem": verdict.problem,
-            }
-        )
-    elif verdict.intact:
-        output.emit_line(f"intact: {verdict.rows} rows verified")
+        output.emit_json(verdict.as_json())
     else:
-        output.emit_line(f"broken at seq {verdict.first_bad_seq}: {verdict.problem}")
+        where = "" if verdict.first_bad_seq is None else f" at seq {verdict.first_bad_seq}"
+        if verdict.intact:
+            output.emit_line(f"intact: {verdict.rows} rows verified")
+        else:
+            output.emit_line(f"broken{where}: {verdict.problem}")
+        if verdict.head is not None:
+            output.emit_line(f"head: {verdict.head[0]}:{verdict.head[1]}")
+        if verdict.anchor is not None:
+            kept = f"{verdict.anchor.seq}:{verdict.anchor.hash}"
+            found = "in the chain" if verdict.anchor.in_chain else "NOT in the chain"
+            output.emit_line(f"anchor {kept}: {found}")
     if not verdict.intact:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.NO)
+
+
+@command(app, "head", epilog=examples("colabctl audit head", "colabctl audit head --json"))
+def head(as_json: JsonOpt = False) -> None:
+    """The chain's head as SEQ:HASH, to keep elsewhere (git, CI logs).
+
+    Check it later with `audit verify --anchor SEQ:HASH`. An empty store prints 0:
+    and 64 zeros. Run `audit verify` first: this is the head the store records.
+    """
+    seq, digest = audit.read_head(context())
+    if as_json:
+        output.emit_json({"seq": seq, "hash": digest})
+    else:
+        output.emit_line(f"{seq}:{digest}")

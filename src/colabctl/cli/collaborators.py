@@ -7,27 +7,64 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, ExpiresOpt, JsonOpt, LangOpt, command, context
+from colabctl.cli.common import (
+    AccountOpt,
+    ExpiresOpt,
+    JsonOpt,
+    LangOpt,
+    command,
+    complete_invitations,
+    complete_people,
+    complete_profiles,
+    context,
+    examples,
+)
 from colabctl.core import collaborators
 from colabctl.core.clock import parse_duration
 
 app = typer.Typer()
 collaborator_app = typer.Typer(no_args_is_help=True, help="The people invited to an account.")
-invitation_app = typer.Typer(no_args_is_help=True, help="Invitations.")
+invitation_app = typer.Typer(
+    no_args_is_help=True, help="Invitations: give a pending or expired one a new expiry."
+)
 
-EmailArg = Annotated[str, typer.Argument(help="The collaborator's email.")]
-SlugArg = Annotated[str, typer.Argument(help="The account you were invited to.")]
+EmailArg = Annotated[
+    str, typer.Argument(help="The collaborator's email.", autocompletion=complete_people)
+]
+SlugArg = Annotated[
+    str,
+    typer.Argument(help="The account you were invited to.", autocompletion=complete_invitations),
+]
+WHEN_HELP = (
+    "When access ends: an ISO date (the end of that day, UTC), an ISO date-time,"
+    " or a duration from now (30d, 12h)"
+)
 
 
 def _done(outcome: collaborators.Outcome) -> None:
     output.say(outcome.message)
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "colabctl invite gabi.nunes@example.com --profile soporte",
+        "colabctl invite gabi.nunes@example.com -p financiero --expires-in 48h",
+    ),
+)
 def invite(
     email: EmailArg,
-    profile: Annotated[str, typer.Option("--profile", "-p", help="The profile to give.")],
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile", "-p", help="The profile to give.", autocompletion=complete_profiles
+        ),
+    ],
     expires_in: ExpiresOpt = "7d",
+    access_until: Annotated[
+        str | None,
+        typer.Option("--access-until", help=WHEN_HELP + ". Default: never.", show_default=False),
+    ] = None,
     account: AccountOpt = None,
 ) -> None:
     """Invite EMAIL into a profile (owner only; legal entities only)."""
@@ -37,27 +74,43 @@ def invite(
             email,
             profile=profile,
             expires_in=parse_duration(expires_in),
+            access_until=access_until,
             account=account,
         )
     )
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples("colabctl --as elena.prado@example.com accept acme-cursos"),
+)
 def accept(slug: SlugArg) -> None:
     """Accept your pending invitation to SLUG."""
     _done(collaborators.accept(context(), slug))
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples("colabctl --as elena.prado@example.com decline acme-cursos"),
+)
 def decline(slug: SlugArg) -> None:
     """Decline your pending invitation to SLUG."""
     _done(collaborators.decline(context(), slug))
 
 
-@command(collaborator_app, "list")
+@command(
+    collaborator_app,
+    "list",
+    epilog=examples(
+        "colabctl collaborator list",
+        "colabctl collaborator list --status pending --json",
+        "colabctl --as carla.mendes@example.com collaborator list -a beta-digital",
+    ),
+)
 def list_(
     status: Annotated[
-        str | None, typer.Option("--status", help="pending, active, expired, revoked or declined.")
+        str | None,
+        typer.Option("--status", help="pending, active, ended, expired, revoked or declined."),
     ] = None,
     account: AccountOpt = None,
     as_json: JsonOpt = False,
@@ -69,17 +122,26 @@ def list_(
         return
     output.rows(
         "Collaborators",
-        ["user", "profile", "status", "invited", "expires"],
-        ([m.user, m.profile or "(deleted)", m.status, m.invited_at, m.expires_at] for m in found),
+        ["user", "profile", "status", "invited", "expires", "access until"],
+        (
+            [m.user, m.profile or "(deleted)", m.status, m.invited_at, m.expires_at, m.access_until]
+            for m in found
+        ),
     )
 
 
-@command(collaborator_app, "show")
+@command(
+    collaborator_app,
+    "show",
+    epilog=examples(
+        "colabctl collaborator show bruno.costa@example.com",
+        "colabctl collaborator show elena.prado@example.com --json",
+    ),
+)
 def show(
     email: EmailArg, account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """One collaborator: standing, permissions held, history."""
-    from colabctl.core.catalog import resolve_lang
 
     member, held, history = collaborators.show(context(), email, account=account)
     if as_json:
@@ -92,13 +154,21 @@ def show(
             }
         )
         return
+    until = ""
+    if member.access_until is not None:
+        until = (
+            f", access ended on {member.access_until}"
+            if member.status == "ended"
+            else f", access until {member.access_until}"
+        )
     output.emit_line(
-        f"{member.user} in {member.account}: {member.status} ({member.profile or 'no profile'})"
+        f"{member.user} in {member.account}: {member.status}"
+        f" ({member.profile or 'no profile'}){until}"
     )
-    output.permission_table(f"What {member.user} can do now", held, resolve_lang(lang))
+    output.permission_table(f"What {member.user} can do now", held, output.use_lang(lang))
     output.rows(
         "History",
-        ["profile", "status", "invited", "expires", "responded", "ended"],
+        ["profile", "status", "invited", "expires", "responded", "ended", "access until"],
         (
             [
                 h.profile or "(deleted)",
@@ -107,29 +177,65 @@ def show(
                 h.expires_at,
                 h.responded_at,
                 h.ended_at,
+                h.access_until,
             ]
             for h in history
         ),
     )
 
 
-@command(collaborator_app, "set-profile")
+@command(
+    collaborator_app,
+    "set-profile",
+    epilog=examples("colabctl collaborator set-profile bruno.costa@example.com tecnico"),
+)
 def set_profile(
     email: EmailArg,
-    profile: Annotated[str, typer.Argument(help="The new profile.")],
+    profile: Annotated[
+        str, typer.Argument(help="The new profile.", autocompletion=complete_profiles)
+    ],
     account: AccountOpt = None,
 ) -> None:
     """Move a collaborator to another profile."""
     _done(collaborators.set_profile(context(), email, profile, account=account))
 
 
-@command(collaborator_app, "remove")
+@command(
+    collaborator_app,
+    "set-access-until",
+    epilog=examples(
+        "colabctl collaborator set-access-until bruno.costa@example.com 2027-03-31",
+        "colabctl collaborator set-access-until bruno.costa@example.com 30d",
+        "colabctl collaborator set-access-until bruno.costa@example.com never",
+    ),
+)
+def set_access_until(
+    email: EmailArg,
+    when: Annotated[str, typer.Argument(help=WHEN_HELP + "; or never.", show_default=False)],
+    account: AccountOpt = None,
+) -> None:
+    """Make a collaborator's access end at WHEN by itself, or never (owner only)."""
+    _done(collaborators.set_access_until(context(), email, when, account=account))
+
+
+@command(
+    collaborator_app,
+    "remove",
+    epilog=examples("colabctl collaborator remove bruno.costa@example.com"),
+)
 def remove(email: EmailArg, account: AccountOpt = None) -> None:
     """Remove a collaborator (revokes; history is kept)."""
     _done(collaborators.remove(context(), email, account=account))
 
 
-@command(invitation_app, "renew")
+@command(
+    invitation_app,
+    "renew",
+    epilog=examples(
+        "colabctl invitation renew elena.prado@example.com",
+        "colabctl invitation renew elena.prado@example.com --expires-in 30d",
+    ),
+)
 def renew(email: EmailArg, expires_in: ExpiresOpt = "7d", account: AccountOpt = None) -> None:
     """Give a pending or expired invitation a new expiry."""
     _done(

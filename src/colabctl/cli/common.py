@@ -1,5 +1,6 @@
-"""What every command module shares: the command context, option aliases,
-and `command()`, which registers a command behind the one error handler."""
+"""What every command module shares: the command context, option aliases, `command()`,
+which registers a command behind the one error handler, `examples()` for its help, and
+the value completers of shell completion."""
 
 from __future__ import annotations
 
@@ -40,6 +41,88 @@ def command(
     return register
 
 
+def examples(*lines: str) -> str:
+    """A leaf command's epilog: its `Examples:` section (docs/commands.md).
+
+    Each line is a real command line that works on the store `colabctl demo` builds, as
+    ana.souza@example.com, at most 76 characters (tests/cli/test_help_examples.py runs
+    every one). `&&` may chain a prerequisite; a trailing `# no` marks an answer of no
+    (exit 1). The leading newline keeps the indentation: typer dedents the epilog as a
+    docstring, whose first line does not count."""
+    return "\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+# -- shell completion (docs/config.md, "Shell completion") -------------------------
+# Values for Typer's completion: the actor's account slugs and invitations, the profiles
+# and people of an account the actor may read, permission ids. They read the store
+# through core/completion.py (never creating it) and offer nothing rather than fail.
+# Every command imports this module, `can` included: nothing is imported until asked.
+
+
+def _completion_context(ctx: typer.Context) -> Context:
+    root = ctx.find_root().params
+    return Context(db=root.get("db"), actor=root.get("as_"), clock=CLOCK)
+
+
+def _starting(incomplete: str, found: Callable[[], list[str]]) -> list[str]:
+    try:
+        values = found()
+    except Exception:  # a completion never breaks the shell: no store, no actor, ...
+        return []
+    return [value for value in dict.fromkeys(values) if value.startswith(incomplete)]
+
+
+def complete_accounts(ctx: typer.Context, incomplete: str) -> list[str]:
+    from colabctl.core import completion
+
+    return _starting(incomplete, lambda: completion.account_slugs(_completion_context(ctx)))
+
+
+def complete_invitations(ctx: typer.Context, incomplete: str) -> list[str]:
+    from colabctl.core import completion
+
+    return _starting(incomplete, lambda: completion.invitation_slugs(_completion_context(ctx)))
+
+
+def complete_profiles(ctx: typer.Context, incomplete: str) -> list[str]:
+    from colabctl.core import completion
+
+    return _starting(
+        incomplete,
+        lambda: completion.profile_names(_completion_context(ctx), ctx.params.get("account")),
+    )
+
+
+def complete_people(ctx: typer.Context, incomplete: str) -> list[str]:
+    from colabctl.core import completion
+
+    return _starting(
+        incomplete, lambda: completion.people(_completion_context(ctx), ctx.params.get("account"))
+    )
+
+
+def complete_permissions(incomplete: str) -> list[str]:
+    from colabctl.core.catalog import catalog
+
+    return _starting(incomplete, lambda: [p.id for p in catalog().permissions])
+
+
+def complete_categories(incomplete: str) -> list[str]:
+    from colabctl.core.catalog import catalog
+
+    return _starting(incomplete, lambda: [c.id for c in catalog().categories])
+
+
+def complete_presets(incomplete: str) -> list[str]:
+    from colabctl.core.presets import presets_dir
+
+    return _starting(incomplete, lambda: sorted(p.stem for p in presets_dir().glob("*.toml")))
+
+
+def complete_languages(incomplete: str) -> list[str]:
+    return _starting(incomplete, lambda: ["es", "pt", "en"])
+
+
 AccountOpt = Annotated[
     str | None,
     typer.Option(
@@ -47,6 +130,7 @@ AccountOpt = Annotated[
         "-a",
         help="Account slug (default: $COLABCTL_ACCOUNT, `colabctl use`, or your only account).",
         show_default=False,
+        autocompletion=complete_accounts,
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
@@ -56,6 +140,7 @@ LangOpt = Annotated[
         "--lang",
         help="Labels in es, pt or en (default: $COLABCTL_LANG, the locale, en).",
         show_default=False,
+        autocompletion=complete_languages,
     ),
 ]
 ExpiresOpt = Annotated[

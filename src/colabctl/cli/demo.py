@@ -8,12 +8,18 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import command
+from colabctl.cli.common import command, examples
 
 app = typer.Typer()
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "colabctl demo",
+        "colabctl demo --db team.db && colabctl --db team.db matrix",
+    ),
+)
 def demo(
     db: Annotated[Path, typer.Option("--db", help="Where to build it (recreated).")] = Path(
         "colabctl-demo.db"
@@ -21,12 +27,11 @@ def demo(
 ) -> None:
     """Build a sample store (an owner, a legal entity, the four presets, a team) and show it."""
     from colabctl.core import access, collaborators, demo, profiles, users
-    from colabctl.core.catalog import resolve_lang
     from colabctl.core.session import Context
 
     built = demo.build(db)
     owner = Context(db=str(db), actor=built.owner)
-    lang = resolve_lang(None)
+    lang = output.use_lang(None)
     output.say(f"built {db}: {built.account} (owned by {built.owner}) and {built.second_account}")
     output.rows(
         f"Profiles in {built.account}",
@@ -58,6 +63,9 @@ def demo(
         f"colabctl matrix -a {built.account}",
         f"colabctl can bruno.costa@example.com purchases.request_refunds -a {built.account}"
         " --explain",
+        # an edit reaches everyone holding the profile at once: Bruno holds soporte
+        f"colabctl profile edit soporte --remove purchases.request_refunds -a {built.account}",
+        f"colabctl can bruno.costa@example.com purchases.request_refunds -a {built.account}",
         f"colabctl can bruno.costa@example.com withdrawal.withdraw -a {built.account} --explain",
         f"colabctl who-can 'Solicitar Reembolsos' -a {built.account}",
         f"colabctl --as {built.shared} whoami",

@@ -10,6 +10,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
@@ -49,26 +50,188 @@ def warn(text: str) -> None:
     sys.stderr.write(f"warning: {text}\n")
 
 
+def write_output(target: str | os.PathLike[str], text: str, *, store: Path | None) -> None:
+    """Write an `-o FILE` output (docs/exit-codes.md): `-` is stdout; a file is written
+    atomically (a temporary file beside it, fsync, rename); never over the store, its
+    -wal/-shm files or any other SQLite database (exit 4); a failed write exits 6 naming
+    the file. `store` is the command's store path (None: nothing to guard but SQLite).
+
+    A target that exists and is not a regular file (/dev/stdout, a FIFO, `>(gzip)`) is a
+    stream: it is written in place, as there is nothing to rename over.
+    """
+    from colabctl.errors import Conflict, Invalid
+
+    name = os.fspath(target)
+    if name == "-":
+        emit_line(text.rstrip("\n"))
+        return
+    path = Path(name)
+    if _is_database(path, store):
+        raise Conflict(
+            f"{name} is the store or another SQLite database (or one of its files);"
+            " it was left untouched",
+            hint="write the output to another file, or to stdout with -o -",
+        )
+    data = text.encode("utf-8")
+    try:
+        if path.exists() and not path.is_file() and not path.is_dir():
+            with path.open("wb") as stream:
+                stream.write(data)
+        else:
+            _replace_atomically(path, data)
+    except OSError as exc:
+        raise Invalid(f"cannot write {name}: {exc.strerror or exc}") from exc
+
+
+def _is_database(path: Path, store: Path | None) -> bool:
+    """PATH is the store, an SQLite file, or the -wal/-shm/-journal file of either (the
+    store compared by identity, so a link or another spelling of it counts too)."""
+    from colabctl.store.db import is_sqlite
+
+    sidecars = ("-wal", "-shm", "-journal")
+    if store is not None:
+        for guarded in (Path(f"{store}{suffix}") for suffix in ("", *sidecars)):
+            if os.path.abspath(path) == os.path.abspath(guarded):
+                return True
+            try:
+                if os.path.samefile(path, guarded):
+                    return True
+            except OSError:
+                continue
+    for suffix in sidecars:
+        if path.name.endswith(suffix) and is_sqlite(path.with_name(path.name[: -len(suffix)])):
+            return True
+    return path.is_file() and is_sqlite(path)
+
+
+def _replace_atomically(path: Path, data: bytes) -> None:
+    import tempfile
+
+    if path.is_dir():
+        raise IsADirectoryError(21, "it is a folder", str(path))
+    try:
+        mode = path.stat().st_mode & 0o7777  # keep an existing file's permissions
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        mode = 0o666 & ~mask
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
 # -- tables ----------------------------------------------------------------------
+
+
+# Wide enough for any row colabctl prints (names and titles stop at 200 characters), so
+# a table on a pipe is never squeezed: it comes out at its natural width.
+NATURAL_WIDTH = 100_000
+
+
+def width() -> int | None:
+    """The width tables are drawn to: an explicit COLUMNS; else the terminal's (None: rich
+    asks it); else, when stdout is not a terminal, no limit (docs/config.md)."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        on_terminal = sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stdout
+        on_terminal = False
+    return None if on_terminal else NATURAL_WIDTH
 
 
 @functools.cache
 def console() -> Console:
+    """The console of this command (one per process: the width is decided once)."""
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich would exit 1 here; handled() answers a closed pipe with 141
+            raise BrokenPipeError(32, "Broken pipe")
+
     # rich itself keeps colour to TTYs and honours NO_COLOR.
-    return Console(highlight=False, soft_wrap=False)
+    return _Console(highlight=False, soft_wrap=False, width=width())
 
 
 def table(title: str | None, columns: Sequence[str | tuple[str, str]], **options: Any) -> Table:
-    """A rich table; a column given as (name, "right") is right-aligned."""
+    """A rich table; a column given as (name, "right") is right-aligned.
+
+    Tables never hide data (docs/commands.md, "Output"): a cell too long for its column
+    wraps, and a word longer than the column (an email, an action) folds onto the next
+    line, where rich's default would cut it with an ellipsis."""
     from rich.table import Table
 
     result = Table(title=title, title_justify="left", **options)
     for column in columns:
         name, justify = column if isinstance(column, tuple) else (column, "left")
-        result.add_column(name, justify=justify)  # type: ignore[arg-type]
+        result.add_column(header(name), justify=justify, overflow="fold")  # type: ignore[arg-type]
     return result
+
+
+# Column headers in Spanish and Portuguese; English is the key itself. A header not
+# listed here (an email heading a matrix column, a number) is shown as it is.
+HEADERS: dict[str, dict[str, str]] = {
+    "account": {"es": "cuenta", "pt": "conta"},
+    "action": {"es": "acción", "pt": "ação"},
+    "active": {"es": "activos", "pt": "ativos"},
+    "actor": {"es": "autor", "pt": "autor"},
+    "at": {"es": "fecha", "pt": "data"},
+    "category": {"es": "categoría", "pt": "categoria"},
+    "current": {"es": "actual", "pt": "atual"},
+    "description": {"es": "descripción", "pt": "descrição"},
+    "ended": {"es": "terminó", "pt": "encerrado"},
+    "expires": {"es": "vence", "pt": "expira"},
+    "field": {"es": "campo", "pt": "campo"},
+    "invited": {"es": "invitado", "pt": "convidado"},
+    "invited by": {"es": "invitado por", "pt": "convidado por"},
+    "legal entity": {"es": "persona jurídica", "pt": "pessoa jurídica"},
+    "name": {"es": "nombre", "pt": "nome"},
+    "owner": {"es": "propietario", "pt": "proprietário"},
+    "pending": {"es": "pendientes", "pt": "pendentes"},
+    "permission": {"es": "permiso", "pt": "permissão"},
+    "permissions": {"es": "permisos", "pt": "permissões"},
+    "profile": {"es": "perfil", "pt": "perfil"},
+    "responded": {"es": "respondió", "pt": "respondeu"},
+    "risk": {"es": "riesgo", "pt": "risco"},
+    "role": {"es": "rol", "pt": "papel"},
+    "status": {"es": "estado", "pt": "situação"},
+    "target": {"es": "objeto", "pt": "alvo"},
+    "title": {"es": "título", "pt": "título"},
+    "user": {"es": "usuario", "pt": "usuário"},
+    "value": {"es": "valor", "pt": "valor"},
+}
+_lang: str | None = None  # this command's language: --lang, else $COLABCTL_LANG, locale, en
+
+
+def use_lang(lang: str | None) -> str:
+    """Resolve the command's --lang once, for its labels and its table headers alike."""
+    global _lang
+    from colabctl.core.catalog import resolve_lang
+
+    _lang = resolve_lang(lang)
+    return _lang
+
+
+def header(name: str) -> str:
+    global _lang
+    if _lang is None:
+        from colabctl.errors import Invalid
+
+        try:
+            use_lang(None)
+        except Invalid:  # a bad $COLABCTL_LANG fails commands about labels, not every table
+            _lang = "en"
+    return HEADERS.get(name, {}).get(_lang or "en", name)
 
 
 def show(*renderables: Any) -> None:
@@ -166,21 +329,77 @@ def handled(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        global _lang
+        _lang = None  # each command resolves its own (use_lang)
         try:
-            return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort):
+            try:
+                _refuse_undecodable(kwargs)
+                return fn(*args, **kwargs)
+            finally:
+                # A reader that went away (`| head -1`) shows up here, not at exit.
+                sys.stdout.flush()
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            # TyperException: the base of typer's bundled click exceptions, usage errors
+            # (exit 2) among them; typer's own handler prints those.
             raise
         except KeyboardInterrupt:
-            from colabctl.errors import ExitCode
-
-            say("error: interrupted; nothing was changed")
-            raise typer.Exit(ExitCode.INTERRUPTED) from None
+            raise interrupted() from None
+        except BrokenPipeError:
+            raise closed_pipe() from None
         except Exception as exc:
             if os.environ.get("COLABCTL_DEBUG") == "1":
                 raise
             raise _mapped(exc) from None
 
     return wrapper
+
+
+INTERRUPTED = "error: interrupted; nothing was changed"
+_interrupt_reported = False  # read by cli.main(): typer turns some interrupts into a bare 130
+
+
+def interrupted() -> typer.Exit:
+    """Ctrl-C before anything committed (after a commit it is ignored: store/db.py)."""
+    global _interrupt_reported
+    from colabctl.errors import ExitCode
+
+    _interrupt_reported = True
+    say(INTERRUPTED)
+    return typer.Exit(ExitCode.INTERRUPTED)
+
+
+def closed_pipe() -> typer.Exit:
+    """The reader of stdout went away: stop quietly with 141, as SIGPIPE would. stdout
+    is pointed at /dev/null so that the flush at exit cannot fail a second time."""
+    from colabctl.errors import ExitCode
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
+        pass
+    return typer.Exit(ExitCode.BROKEN_PIPE)
+
+
+def _refuse_undecodable(kwargs: dict[str, Any]) -> None:
+    """Arguments whose bytes are not UTF-8 (Python keeps them as lone surrogates): say
+    so, rather than let a later check call them control characters."""
+    for name, value in kwargs.items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, str):  # a Path may be any bytes: file names need not be UTF-8
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    from colabctl.core.names import quoted
+                    from colabctl.errors import Invalid
+
+                    what = name.rstrip("_").replace("_", "-")
+                    raise Invalid(
+                        f"{quoted(item)} (given as {what}) is not UTF-8 text",
+                        hint="check the encoding of the arguments (the terminal's or the"
+                        " script's locale)",
+                    ) from None
 
 
 # -- shared renderings -------------------------------------------------------------

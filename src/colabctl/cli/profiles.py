@@ -8,9 +8,20 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context
+from colabctl.cli.common import (
+    AccountOpt,
+    JsonOpt,
+    LangOpt,
+    command,
+    complete_categories,
+    complete_permissions,
+    complete_presets,
+    complete_profiles,
+    context,
+    examples,
+)
 from colabctl.core import profiles
-from colabctl.core.catalog import catalog, resolve_lang
+from colabctl.core.catalog import catalog
 
 app = typer.Typer()
 preset_app = typer.Typer(no_args_is_help=True, help="The shipped profile templates.")
@@ -18,20 +29,40 @@ profile_app = typer.Typer(
     no_args_is_help=True, help="Profiles: named sets of permissions in an account."
 )
 
-NameArg = Annotated[str, typer.Argument(help="Profile name, e.g. soporte.")]
+NameArg = Annotated[
+    str, typer.Argument(help="Profile name, e.g. soporte.", autocompletion=complete_profiles)
+]
+PresetArg = Annotated[
+    str, typer.Argument(help="Preset name, e.g. soporte.", autocompletion=complete_presets)
+]
 PermsOpt = Annotated[
-    list[str] | None, typer.Option("--perm", help="A permission id or label (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--perm",
+        help="A permission id or label (repeatable).",
+        autocompletion=complete_permissions,
+    ),
 ]
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "colabctl permissions",
+        "colabctl permissions --category purchases --lang es",
+        "colabctl permissions --json",
+    ),
+)
 def permissions(
-    category: Annotated[str | None, typer.Option("--category", help="Only this category.")] = None,
+    category: Annotated[
+        str | None,
+        typer.Option("--category", help="Only this category.", autocompletion=complete_categories),
+    ] = None,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
 ) -> None:
     """The permission catalog."""
-    language = resolve_lang(lang)
+    language = output.use_lang(lang)
     cat = catalog()
     perms = cat.permissions
     if category is not None:
@@ -58,12 +89,16 @@ def permissions(
     output.say("owner-only permissions belong to the account's owner and cannot be delegated")
 
 
-@command(preset_app, "list")
+@command(
+    preset_app,
+    "list",
+    epilog=examples("colabctl preset list", "colabctl preset list --lang pt --json"),
+)
 def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     """The presets in profiles/."""
     from colabctl.core.presets import list_presets
 
-    language = resolve_lang(lang)
+    language = output.use_lang(lang)
     found = list_presets()
     if as_json:
         output.emit_json([p.as_json() for p in found])
@@ -71,12 +106,22 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     output.rows(
         "Presets",
         ["name", "title", ("permissions", "right"), "description"],
-        ([p.name, p.title.get(language, ""), len(p.permissions), p.description] for p in found),
+        (
+            [p.name, p.title.get(language, ""), len(p.permissions), p.description_in(language)]
+            for p in found
+        ),
     )
 
 
-@command(preset_app, "show")
-def preset_show(name: NameArg, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+@command(
+    preset_app,
+    "show",
+    epilog=examples(
+        "colabctl preset show soporte",
+        "colabctl preset show gerente-afiliados --lang es --json",
+    ),
+)
+def preset_show(name: PresetArg, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     """One preset and its permissions."""
     from colabctl.core.presets import find_preset
 
@@ -84,15 +129,27 @@ def preset_show(name: NameArg, as_json: JsonOpt = False, lang: LangOpt = None) -
     if as_json:
         output.emit_json(preset.as_json())
         return
-    language = resolve_lang(lang)
-    output.emit_line(f"{preset.name}: {preset.title.get(language, '')}. {preset.description}")
+    language = output.use_lang(lang)
+    title = preset.title.get(language, "")
+    output.emit_line(f"{preset.name}: {title}. {preset.description_in(language)}")
     output.permission_table(f"Preset {preset.name}", preset.permissions, language)
 
 
-@command(profile_app, "create")
+@command(
+    profile_app,
+    "create",
+    epilog=examples(
+        "colabctl profile create atendimento --preset soporte",
+        'colabctl profile create reembolsos --perm "Solicitar Reembolsos"',
+        "colabctl profile create vendas --preset soporte --perm reports.commissions",
+    ),
+)
 def create(
     name: NameArg,
-    preset: Annotated[str | None, typer.Option("--preset", help="Start from a preset.")] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option("--preset", help="Start from a preset.", autocompletion=complete_presets),
+    ] = None,
     from_file: Annotated[
         Path | None, typer.Option("--from", help="Start from a TOML file (a preset or an export).")
     ] = None,
@@ -115,7 +172,11 @@ def create(
     )
 
 
-@command(profile_app, "list")
+@command(
+    profile_app,
+    "list",
+    epilog=examples("colabctl profile list", "colabctl profile list -a acme-cursos --json"),
+)
 def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     """The account's profiles."""
     found = profiles.list_profiles(context(), account)
@@ -135,7 +196,15 @@ def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     )
 
 
-@command(profile_app, "show")
+@command(
+    profile_app,
+    "show",
+    epilog=examples(
+        "colabctl profile show soporte",
+        "colabctl profile show financiero --lang pt --json",
+        "colabctl --as bruno.costa@example.com profile show soporte",
+    ),
+)
 def show(
     name: NameArg, account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
 ) -> None:
@@ -145,16 +214,28 @@ def show(
         output.emit_json(view.as_json())
         return
     output.emit_line(f"{view.name} ({view.account}): {view.description}")
-    output.permission_table(f"Profile {view.name}", view.permissions, resolve_lang(lang))
+    output.permission_table(f"Profile {view.name}", view.permissions, output.use_lang(lang))
     output.emit_line("held by: " + (", ".join(view.collaborators) or "nobody"))
 
 
-@command(profile_app, "edit")
+@command(
+    profile_app,
+    "edit",
+    epilog=examples(
+        "colabctl profile edit soporte --remove purchases.change_buyer_email",
+        'colabctl profile edit soporte --add "Ver Informe de Comisiones"',
+        'colabctl profile edit tecnico --description "Checkout and integrations"',
+    ),
+)
 def edit(
     name: NameArg,
-    add: Annotated[list[str] | None, typer.Option("--add", help="Permission to add.")] = None,
+    add: Annotated[
+        list[str] | None,
+        typer.Option("--add", help="Permission to add.", autocompletion=complete_permissions),
+    ] = None,
     remove: Annotated[
-        list[str] | None, typer.Option("--remove", help="Permission to remove.")
+        list[str] | None,
+        typer.Option("--remove", help="Permission to remove.", autocompletion=complete_permissions),
     ] = None,
     description: Annotated[str | None, typer.Option("--description")] = None,
     account: AccountOpt = None,
@@ -180,11 +261,23 @@ def edit(
         output.say(f"{name} unchanged")
 
 
-@command(profile_app, "delete")
+@command(
+    profile_app,
+    "delete",
+    epilog=examples(
+        "colabctl profile delete soporte --reassign tecnico",
+        "colabctl profile delete gerente-afiliados --reassign soporte",
+    ),
+)
 def delete(
     name: NameArg,
     reassign: Annotated[
-        str | None, typer.Option("--reassign", help="Move its collaborators to this profile first.")
+        str | None,
+        typer.Option(
+            "--reassign",
+            help="Move its collaborators to this profile first.",
+            autocompletion=complete_profiles,
+        ),
     ] = None,
     account: AccountOpt = None,
 ) -> None:
@@ -195,11 +288,19 @@ def delete(
     )
 
 
-@command(profile_app, "export")
+@command(
+    profile_app,
+    "export",
+    epilog=examples(
+        "colabctl profile export soporte",
+        "colabctl profile export soporte -o soporte.toml",
+    ),
+)
 def export(
     name: NameArg,
     out: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to FILE (default: stdout).")
+        Path | None,
+        typer.Option("--output", "-o", help="Write to FILE, atomically (default, or -: stdout)."),
     ] = None,
     account: AccountOpt = None,
 ) -> None:
@@ -209,6 +310,8 @@ def export(
     text = dump_preset(profiles.export(context(), name, account))
     if out is None:
         output.emit_line(text.rstrip("\n"))
+    elif str(out) == "-":
+        output.write_output(out, text, store=None)
     else:
-        out.write_text(text, encoding="utf-8")
+        output.write_output(out, text, store=context().store_path()[0])
         output.say(f"wrote {out}")

@@ -7,12 +7,26 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, LangOpt, command, context
+from colabctl.cli.common import (
+    AccountOpt,
+    JsonOpt,
+    LangOpt,
+    command,
+    complete_accounts,
+    context,
+    examples,
+)
 
 app = typer.Typer()
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "colabctl login ana.souza@example.com",
+        'colabctl login gabi.nunes@example.com --name "Gabi Nunes"',
+    ),
+)
 def login(
     email: Annotated[str, typer.Argument(help="Your email address.")],
     name: Annotated[str | None, typer.Option("--name", help="Your display name.")] = None,
@@ -24,7 +38,13 @@ def login(
     output.say(f"{'registered and ' if created else ''}logged in as {user.email}")
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "colabctl logout",
+        "colabctl login ana.souza@example.com && colabctl logout",
+    ),
+)
 def logout() -> None:
     """Forget the logged-in user and the current account."""
     from colabctl.core.users import logout as do_logout
@@ -33,11 +53,17 @@ def logout() -> None:
     output.say(f"logged out {who}" if who else "nobody was logged in")
 
 
-@command(app)
+@command(
+    app,
+    epilog=examples(
+        "colabctl whoami",
+        "colabctl whoami --account acme-cursos",
+        "colabctl --as carla.mendes@example.com whoami --json",
+    ),
+)
 def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     """Who am I: my accounts and invitations; with --account, my role and permissions there."""
     from colabctl.core import users
-    from colabctl.core.catalog import resolve_lang
 
     if account is not None:
         role = users.whoami_at(context(), account)
@@ -48,7 +74,7 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
         output.permission_table(
             f"What {role.user} can do in {role.account}",
             [p.id for p in role.permissions],
-            resolve_lang(lang),
+            output.use_lang(lang),
         )
         return
     me = users.whoami(context())
@@ -58,8 +84,17 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
     output.emit_line(me.user.email + (f" ({me.user.name})" if me.user.name else ""))
     output.rows(
         "Accounts",
-        ["", "account", "name", "role"],
-        (["*" if a["current"] else "", a["slug"], a["name"], a["role"]] for a in me.accounts),
+        ["", "account", "name", "role", "access"],
+        (
+            [
+                "*" if a["current"] else "",
+                a["slug"],
+                a["name"],
+                a["role"],
+                f"until {a['access_until']}" if a["access_until"] else "",
+            ]
+            for a in me.accounts
+        ),
     )
     if me.invitations:
         output.rows(
@@ -73,8 +108,19 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
         output.say("hint: accept one with `colabctl accept SLUG`")
 
 
-@command(app)
-def use(slug: Annotated[str, typer.Argument(help="The account to make current.")]) -> None:
+@command(
+    app,
+    epilog=examples(
+        "colabctl use acme-cursos",
+        "colabctl --as carla.mendes@example.com use beta-digital",
+    ),
+)
+def use(
+    slug: Annotated[
+        str,
+        typer.Argument(help="The account to make current.", autocompletion=complete_accounts),
+    ],
+) -> None:
     """Set the current account (one you own or collaborate on)."""
     from colabctl.core.users import use as do_use
 

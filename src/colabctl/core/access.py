@@ -27,6 +27,8 @@ _REASON_OF_STATUS = {
     "expired": "invitation-expired",
     "declined": "invitation-declined",
     "revoked": "revoked",
+    # an active collaborator whose access_until has passed (session.STATUS_SQL)
+    "ended": "access-ended",
 }
 
 
@@ -42,6 +44,7 @@ class Standing(NamedTuple):
     invited_at: str | None = None
     expires_at: str | None = None
     ended_at: str | None = None
+    access_until: str | None = None
 
     @property
     def role(self) -> str | None:
@@ -51,8 +54,9 @@ class Standing(NamedTuple):
 
 
 def decide(standing: Standing, perm: Permission) -> tuple[bool, str]:
-    """(allowed, reason), in SPEC's order: unknown account; owner; owner-only id;
-    membership and its status; the profile."""
+    """(allowed, reason), in this order (docs/commands.md): unknown account; owner;
+    owner-only id; membership and its status (`access-ended` for a collaborator whose
+    time-boxed access has passed); the profile."""
     if standing.account is None:
         return False, "unknown-account"
     if standing.owner:
@@ -81,7 +85,7 @@ _MEMBERSHIP_COLUMNS = (
     f"{STATUS_SQL}, p.name,"
     " (SELECT group_concat(pp.permission, ' ') FROM profile_permissions pp"
     "  WHERE pp.profile_id = m.profile_id),"
-    " m.invited_at, m.expires_at, m.ended_at"
+    " m.invited_at, m.expires_at, m.ended_at, m.access_until"
 )
 
 _STANDING_SQL = (
@@ -98,6 +102,9 @@ _STANDINGS_SQL = (
     " FROM memberships m JOIN users u ON u.id = m.user_id"
     " LEFT JOIN profiles p ON p.id = m.profile_id"
     f" WHERE m.account_id = :a AND m.id = {current_membership_sql('m.account_id', 'm.user_id')}"
+    # an owner who was once a collaborator here keeps that history row: they are listed
+    # once, as the owner
+    " AND m.user_id <> :owner"
     " ORDER BY u.email_key"
 )
 
@@ -129,7 +136,9 @@ def standing_of(s: Session, account: Account | str, email: str) -> Standing:
 
 def standings(s: Session, account: Account) -> list[Standing]:
     """The owner first, then everyone with a membership row (their current one), by email."""
-    rows = s.conn.execute(_STANDINGS_SQL, {"a": account.id, "now": s.now_iso}).fetchall()
+    rows = s.conn.execute(
+        _STANDINGS_SQL, {"a": account.id, "owner": account.owner_id, "now": s.now_iso}
+    ).fetchall()
     owner = Standing(account.owner_email, account.slug, owner=True)
     return [owner, *(_standing(row[0], account.slug, False, *row[1:]) for row in rows)]
 

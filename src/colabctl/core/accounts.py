@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from colabctl.core import access
+from colabctl.core import access, ownership
 from colabctl.core.names import clean_text, quoted, validate_slug
-from colabctl.core.session import Account, Context, Session, reading, writing
+from colabctl.core.session import STATUS_SQL, Account, Context, Session, reading, writing
 from colabctl.errors import Conflict, Invalid
 
 
@@ -23,6 +23,8 @@ class AccountView:
     current: bool = False
     profiles: int | None = None
     collaborators: int | None = None
+    # an open ownership offer, shown to the owner and its recipient only
+    transfer: ownership.Offer | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -32,6 +34,7 @@ class AccountView:
             "legal_entity": self.legal_entity,
             "tax_id": self.tax_id,
             "country": self.tax_country,
+            "transfer": self.transfer.as_json() if self.transfer else None,
         }
         if self.role is not None:
             data["role"] = self.role
@@ -128,12 +131,21 @@ def list_mine(ctx: Context) -> list[AccountView]:
     """Accounts the actor owns or collaborates on (active), with their role."""
     with reading(ctx) as s:
         current = ctx.account_choice(None)
-        return [
-            _view(
-                s.get_account(slug), owner_view=role == "owner", role=role, current=slug == current
+        me = s.actor()
+        found = []
+        for slug, role in access.roles_of(s, me):
+            account = s.get_account(slug)
+            offer = ownership.visible_offer(s, account, me.email)
+            found.append(
+                _view(
+                    account,
+                    owner_view=role == "owner",
+                    role=role,
+                    current=slug == current,
+                    transfer=offer,
+                )
             )
-            for slug, role in access.roles_of(s, s.actor())
-        ]
+        return found
 
 
 def show(ctx: Context, slug: str) -> AccountView:
@@ -142,8 +154,9 @@ def show(ctx: Context, slug: str) -> AccountView:
         mine = access.actor_standing(s, account)
         counts = s.conn.execute(
             "SELECT (SELECT count(*) FROM profiles WHERE account_id = :a),"
-            " (SELECT count(*) FROM memberships WHERE account_id = :a AND status = 'active')",
-            {"a": account.id},
+            f" (SELECT count(*) FROM memberships m WHERE m.account_id = :a"
+            f"  AND {STATUS_SQL} = 'active')",
+            {"a": account.id, "now": s.now_iso},
         ).fetchone()
         return _view(
             account,
@@ -152,4 +165,5 @@ def show(ctx: Context, slug: str) -> AccountView:
             current=slug == ctx.account_choice(None),
             profiles=counts[0],
             collaborators=counts[1],
+            transfer=ownership.visible_offer(s, account, mine.user),
         )

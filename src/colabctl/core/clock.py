@@ -1,10 +1,11 @@
-"""Time: an injectable clock, one timestamp format, and `--expires-in` durations."""
+"""Time: an injectable clock, one timestamp format, `--expires-in` durations, and the
+WHEN of time-boxed access (`--access-until`, `collaborator set-access-until`)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from colabctl.errors import Invalid
 
@@ -40,9 +41,15 @@ def parse_since(text: str) -> str:
     return iso(moment)
 
 
+_DURATION = r"\s*(\d{1,9})\s*([smhd])\s*"
+# A time-boxed grant may run longer than an invitation stays open; ten years bounds it
+# so that a huge number is an input error, not an overflow.
+MAX_ACCESS = timedelta(days=3650)
+
+
 def parse_duration(text: str) -> timedelta:
     """`90s`, `15m`, `48h`, `7d`: at least 1 second, at most 90 days."""
-    match = re.fullmatch(r"\s*(\d{1,9})\s*([smhd])\s*", text, re.ASCII)
+    match = re.fullmatch(_DURATION, text, re.ASCII)
     from colabctl.core.names import quoted  # clock stays light: `can` imports it
 
     if not match:
@@ -55,3 +62,51 @@ def parse_duration(text: str) -> timedelta:
     if not MIN_EXPIRY <= duration <= MAX_EXPIRY:
         raise Invalid(f"{quoted(text)} is out of range", hint="expiry is from 1s to 90d")
     return duration
+
+
+def end_of_day(day: date) -> datetime:
+    """Access "until a date" lasts through that whole day, UTC: its 23:59:59Z."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+
+
+def parse_until(text: str, now: datetime) -> datetime | None:
+    """WHEN of time-boxed access (docs/ownership.md, "Temporary access"): `never` (None),
+    an ISO date (the end of that day, UTC), an ISO date-time (UTC unless it says
+    otherwise), or a duration from NOW in the units of --expires-in (`30d`, `12h`).
+    Whether it is still in the future is judged by the caller, against its session's
+    clock (`check_until`)."""
+    from colabctl.core.names import quoted
+
+    value = text.strip()
+    if value.lower() == "never":
+        return None
+    match = re.fullmatch(_DURATION, value, re.ASCII)
+    if match:
+        duration = timedelta(**{_UNITS[match[2]]: int(match[1])})
+        if duration > MAX_ACCESS:
+            raise Invalid(f"{quoted(text)} is too far away", hint="at most 3650d (ten years)")
+        return now + duration
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+            return end_of_day(date.fromisoformat(value))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise Invalid(
+            f"{quoted(text)} is not a date, a date-time, a duration or `never`",
+            hint="e.g. 2027-03-31, 2027-03-31T18:00:00Z, 30d or never",
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def check_until(until: datetime, now_iso: str, email: str) -> str:
+    """UNTIL as stored, if it is still to come; at or before now it is refused (exit 6):
+    ending access now is what `collaborator remove` is for."""
+    stored = iso(until)
+    if stored <= now_iso:
+        raise Invalid(
+            f"{stored} is not in the future (now is {now_iso})",
+            hint=f"to end {email}'s access now: `colabctl collaborator remove {email}`",
+        )
+    return stored

@@ -1,7 +1,9 @@
 """Collaborators: invitations and their lifecycle.
 
 pending -> active | declined | expired | revoked. Only an active collaborator
-holds permissions; history rows stay, so a person can be invited again.
+holds permissions; history rows stay, so a person can be invited again. An active
+collaborator may have an `access_until`: once it has passed they read as `ended` and
+hold nothing, until a later date or `never` gives access back (docs/ownership.md).
 
 Each mutation has two forms: `invite(ctx, ...)` is the command (it validates the
 input, then opens the one write transaction); `invite_in(s, account, ...)` holds the
@@ -12,12 +14,12 @@ of them in one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from colabctl.core import access
-from colabctl.core.clock import DEFAULT_EXPIRY, iso
-from colabctl.core.identity import email_key, normalize_email
+from colabctl.core.clock import DEFAULT_EXPIRY, check_until, iso, parse_until
+from colabctl.core.identity import email_key, normalize_email, refuse_lookalike
 from colabctl.core.names import quoted
 from colabctl.core.session import (
     STATUS_SQL,
@@ -32,7 +34,10 @@ from colabctl.core.session import (
 )
 from colabctl.errors import Conflict, Invalid, NotFound
 
-STATUSES = ("pending", "active", "expired", "declined", "revoked")
+STATUSES = ("pending", "active", "expired", "declined", "revoked", "ended")
+# Statuses of a row that still speaks for the person (stored pending or active): what
+# the memberships_live index holds. An ended collaborator is still one of these.
+LIVE = ("pending", "active", "ended")
 
 
 @dataclass(frozen=True)
@@ -44,10 +49,11 @@ class Membership:
     profile: str | None
     status: str
     invited_at: str
-    expires_at: str
+    expires_at: str | None  # null once accepted
     responded_at: str | None
     ended_at: str | None
     invited_by: str | None
+    access_until: str | None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +66,7 @@ class Membership:
             "responded_at": self.responded_at,
             "ended_at": self.ended_at,
             "invited_by": self.invited_by,
+            "access_until": self.access_until,
         }
 
 
@@ -70,9 +77,15 @@ class Outcome:
     message: str
 
 
+# expires_at is the invitation's expiry: once the invitation was accepted (answered, and
+# not by declining) it no longer expires, so it reads as null (docs/json.md).
+_EXPIRES_SQL = (
+    "CASE WHEN m.responded_at IS NOT NULL AND m.status <> 'declined' THEN NULL"
+    " ELSE m.expires_at END"
+)
 _SELECT = (
-    f"SELECT m.id, a.slug, u.email, u.name, p.name, {STATUS_SQL}, m.invited_at, m.expires_at,"
-    " m.responded_at, m.ended_at, i.email FROM memberships m"
+    f"SELECT m.id, a.slug, u.email, u.name, p.name, {STATUS_SQL}, m.invited_at, {_EXPIRES_SQL},"
+    " m.responded_at, m.ended_at, i.email, m.access_until FROM memberships m"
     " JOIN accounts a ON a.id = m.account_id JOIN users u ON u.id = m.user_id"
     " LEFT JOIN profiles p ON p.id = m.profile_id LEFT JOIN users i ON i.id = m.invited_by"
 )
@@ -118,24 +131,53 @@ def invite(
     *,
     profile: str,
     expires_in: timedelta = DEFAULT_EXPIRY,
+    access_until: str | None = None,
     account: str | None = None,
 ) -> Outcome:
+    """ACCESS_UNTIL is the user's WHEN (clock.parse_until); None: access does not end."""
     address = normalize_email(email)
+    if access_until is not None:
+        parse_until(access_until, ctx.clock())  # a malformed WHEN fails before the store opens
     with writing(ctx) as s:
-        return invite_in(s, access.managed(s, account), address, profile, expires_in)
+        until = parse_until(access_until, s.now) if access_until is not None else None
+        return invite_in(
+            s, access.managed(s, account), address, profile, expires_in, access_until=until
+        )
 
 
 def invite_in(
-    s: Session, acct: Account, address: str, profile: str, expires_in: timedelta = DEFAULT_EXPIRY
+    s: Session,
+    acct: Account,
+    address: str,
+    profile: str,
+    expires_in: timedelta = DEFAULT_EXPIRY,
+    *,
+    access_until: datetime | None = None,
 ) -> Outcome:
-    """invite(), inside the caller's transaction; ADDRESS is already normalised."""
+    """invite(), inside the caller's transaction; ADDRESS is already normalised.
+    ACCESS_UNTIL (None: never) must be after the session's now, else exit 6."""
+    refuse_lookalike(address)  # whether or not the user exists: no lookalike is invited
     profile_id = int(s.profile_row(acct, profile)[0])
     if email_key(address) == email_key(acct.owner_email):
         raise Conflict(f"{address} owns {acct.slug}: the owner already holds everything")
+    until = check_until(access_until, s.now_iso, address) if access_until else None
     user = s.user_by_email(address)
     if user is not None:
         current = latest(s, acct, user.id)
+        if current is not None and current.status == "ended":
+            raise Conflict(
+                f"{current.user}'s access to {acct.slug} ended on {current.access_until}",
+                hint=f"give it back: `colabctl collaborator set-access-until {current.user}"
+                " never` (or a later date)",
+            )
         if current is not None and current.status in ("pending", "active"):
+            if current.profile == profile and until is not None and current.access_until != until:
+                raise Conflict(
+                    f"{current.user} is already {current.status} in {acct.slug}"
+                    f" with access until {current.access_until or 'never'}",
+                    hint="change it with `colabctl collaborator set-access-until"
+                    f" {current.user} WHEN`",
+                )
             if current.profile == profile:
                 return Outcome(
                     current,
@@ -149,30 +191,24 @@ def invite_in(
                 hint=f"change it with `colabctl collaborator set-profile {current.user} {profile}`",
             )
     new_user = user is None
-    if user is None:
-        user_id = s.conn.execute(
-            "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
-            (address, email_key(address), s.now_iso),
-        ).lastrowid
-        assert user_id is not None
-    else:
-        user_id = user.id
+    user_id = s.add_user(address) if user is None else user.id
     expires_at = iso(s.now + expires_in)
     member_id = s.conn.execute(
         "INSERT INTO memberships (account_id, user_id, profile_id, status, invited_by,"
-        " invited_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
-        (acct.id, user_id, profile_id, s.actor().id, s.now_iso, expires_at),
+        " invited_at, expires_at, access_until) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)",
+        (acct.id, user_id, profile_id, s.actor().id, s.now_iso, expires_at, until),
     ).lastrowid
     assert member_id is not None
-    s.record(
-        "invitation.create",
-        account=acct.slug,
-        target=address,
-        details={"profile": profile, "expires_at": expires_at, "new_user": new_user},
-    )
+    details: dict[str, Any] = {"profile": profile, "expires_at": expires_at, "new_user": new_user}
+    if until is not None:
+        details["access_until"] = until
+    s.record("invitation.create", account=acct.slug, target=address, details=details)
     made = _by_id(s, member_id)
     return Outcome(
-        made, True, f"invited {made.user} to {acct.slug} as {profile} (expires {expires_at})"
+        made,
+        True,
+        f"invited {made.user} to {acct.slug} as {profile} (expires {expires_at})"
+        + (f"; access until {until}" if until else ""),
     )
 
 
@@ -198,6 +234,13 @@ def _own_invitation(s: Session, slug: str, verb: str) -> Membership:
 def accept(ctx: Context, slug: str) -> Outcome:
     with writing(ctx) as s:
         member = _own_invitation(s, slug, "accept")
+        if member.access_until is not None and member.access_until <= s.now_iso:
+            # accepting would make them active and ended at once: say so instead
+            raise Conflict(
+                f"the access your invitation to {slug} offers ended on {member.access_until}",
+                hint="ask the owner for `colabctl collaborator set-access-until"
+                f" {member.user} WHEN`",
+            )
         s.conn.execute(
             "UPDATE memberships SET status = 'active', responded_at = ? WHERE id = ?",
             (s.now_iso, member.id),
@@ -263,7 +306,7 @@ def set_profile(ctx: Context, email: str, profile: str, *, account: str | None =
 def set_profile_in(s: Session, acct: Account, email: str, profile: str) -> Outcome:
     profile_id = int(s.profile_row(acct, profile)[0])
     _, member = _person(s, acct, email)
-    if member.status not in ("pending", "active"):
+    if member.status not in LIVE:
         raise Conflict(
             f"{member.user} is {member.status} in {acct.slug}, not a collaborator",
             hint=f"invite them again: `colabctl invite {member.user} --profile {profile}`",
@@ -291,7 +334,7 @@ def remove(ctx: Context, email: str, *, account: str | None = None) -> Outcome:
 
 def remove_in(s: Session, acct: Account, email: str) -> Outcome:
     _, member = _person(s, acct, email)
-    if member.status not in ("pending", "active"):
+    if member.status not in LIVE:  # an ended collaborator may be removed: revoked for good
         raise Conflict(f"{member.user} is already {member.status} in {acct.slug}")
     s.conn.execute(
         "UPDATE memberships SET status = 'revoked', ended_at = ? WHERE id = ?",
@@ -307,6 +350,48 @@ def remove_in(s: Session, acct: Account, email: str) -> Outcome:
         _by_id(s, member.id),
         True,
         f"removed {member.user} from {acct.slug} (was {member.status})",
+    )
+
+
+def set_access_until(ctx: Context, email: str, when: str, *, account: str | None = None) -> Outcome:
+    """WHEN: an ISO date, an ISO date-time, a duration from now, or `never`."""
+    parse_until(when, ctx.clock())  # a malformed WHEN fails before the store opens
+    with writing(ctx) as s:
+        acct = access.managed(s, account, legal_entity=False)
+        return set_access_until_in(s, acct, email, parse_until(when, s.now))
+
+
+def set_access_until_in(s: Session, acct: Account, email: str, until: datetime | None) -> Outcome:
+    """set_access_until(), inside the caller's transaction. UNTIL None: access does not
+    end; otherwise it must be after the session's now (exit 6: `collaborator remove`
+    ends access now). Works on a pending invitation (it applies once accepted), an
+    active collaborator, and an ended one (a later date gives access back)."""
+    stored = check_until(until, s.now_iso, email) if until is not None else None
+    _, member = _person(s, acct, email)
+    if member.status not in LIVE:
+        raise Conflict(
+            f"{member.user} is {member.status} in {acct.slug}, not a collaborator",
+            hint=f"invite them again: `colabctl invite {member.user} --profile NAME"
+            " --access-until WHEN`",
+        )
+    shown = stored or "never"
+    if member.access_until == stored:
+        return Outcome(member, False, f"{member.user}'s access already ends {shown}: nothing to do")
+    s.conn.execute("UPDATE memberships SET access_until = ? WHERE id = ?", (stored, member.id))
+    s.record(
+        "collaborator.set_access_until",
+        account=acct.slug,
+        target=member.user,
+        details={"from": member.access_until, "to": stored, "was": member.status},
+    )
+    made = _by_id(s, member.id)
+    restored = " (access restored)" if member.status == "ended" else ""
+    return Outcome(
+        made,
+        True,
+        f"{made.user}'s access to {acct.slug} "
+        + (f"now ends at {stored}" if stored else "no longer ends")
+        + restored,
     )
 
 

@@ -36,8 +36,14 @@ def read_config() -> dict[str, Any]:
     import tomllib
 
     try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        # a byte order mark (a config saved by a Windows editor) is not part of the TOML
+        return tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))
+    except UnicodeDecodeError as exc:
+        raise Invalid(
+            f"the config {path} is not UTF-8 text (byte {exc.start})",
+            hint="fix it, or delete it and log in again",
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
         raise Invalid(
             f"the config {path} is malformed: {exc}", hint="fix it, or delete it and log in again"
         ) from exc

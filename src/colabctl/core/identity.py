@@ -1,10 +1,15 @@
-"""Email addresses: validation and normalisation, and the case-insensitive identity key.
+"""Email addresses: validation and normalisation, the identity key, and lookalikes.
 
 email-validator costs ~40 ms to import, so it is imported only where an address is created
-or invited (`normalize_email`); `email_key` serves the hot `can` path and needs nothing.
+or invited (`normalize_email`), and so are the lookalike rules and their data; `email_key`
+(colabctl.store.keys, because m003 recomputes it) serves the hot `can` path and needs
+nothing.
 """
 
 from colabctl.errors import Invalid
+from colabctl.store.keys import email_key
+
+__all__ = ["email_key", "looks_like_someone", "normalize_email", "refuse_lookalike"]
 
 
 def normalize_email(raw: str) -> str:
@@ -42,10 +47,88 @@ def _clause(sentence: str) -> str:
     return text or "email-validator refused it"
 
 
-def email_key(email: str) -> str:
-    """The identity key: two addresses with the same key are the same user.
+# Where a user is created or invited, an address must not pass for another one (docs/
+# commands.md, "Email addresses and identity"). Unicode's own rules and data: NFKC from
+# unicodedata; the Script property and the TR39 skeleton from Unicode's Scripts.txt and
+# confusables.txt (colabctl.store.unicode). The confusable-homoglyphs package was tried for
+# scripts and left out: it imports urllib.request (~80 ms, http.client and the email
+# parser) on every import, carries Unicode 15.1 data, and reads its data from wherever the
+# CONFUSABLE_DATA environment variable points.
 
-    Only case differs between addresses that share a key (casefold, so "Straße" and
-    "STRASSE" match too); no validation, so `can` can look up anything cheaply.
-    """
-    return email.strip().casefold()
+LOOKALIKE_HINT = (
+    "check the address letter by letter: colabctl refuses addresses that can pass"
+    " for another one (docs/commands.md)"
+)
+
+# UTS #39 augmented script sets: Han is also part of Japanese, Korean and Han with
+# Bopomofo, so kana with kanji or hangul with hanja is one writing system, not a mix.
+_AUGMENTED = {
+    "Han": {"Han", "Jpan", "Kore", "Hanb"},
+    "Hiragana": {"Hiragana", "Jpan"},
+    "Katakana": {"Katakana", "Jpan"},
+    "Hangul": {"Hangul", "Kore"},
+    "Bopomofo": {"Bopomofo", "Hanb"},
+}
+_ANY_SCRIPT = {"Common", "Inherited"}  # digits, ".", "_", combining marks: fit any script
+
+
+def scripts_of(text: str) -> list[str]:
+    """The scripts of TEXT's letters, in order of first appearance (Common and Inherited
+    characters, such as digits and combining marks, belong to none)."""
+    from colabctl.store.unicode import script
+
+    seen: list[str] = []
+    for char in text:
+        name = script(char)
+        if name not in _ANY_SCRIPT and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def is_mixed_script(text: str) -> bool:
+    """UTS #39 section 5.1: TEXT is mixed-script when its resolved script set is empty."""
+    resolved: set[str] | None = None
+    for script in scripts_of(text):
+        augmented = _AUGMENTED.get(script, {script})
+        resolved = augmented if resolved is None else resolved & augmented
+        if not resolved:
+            return True
+    return False
+
+
+def refuse_lookalike(address: str) -> None:
+    """Exit 6 for an address whose local part mixes scripts or holds characters that NFKC
+    replaces (fullwidth "ｃ", ligatures, superscripts): the rules that need no store. The
+    skeleton rule needs the other users: `Session.add_user`."""
+    from colabctl.core.names import quoted
+
+    local = address.rpartition("@")[0]
+    if local.isascii():  # ASCII letters are all Latin, and NFKC leaves ASCII alone
+        return
+    import unicodedata
+
+    local = unicodedata.normalize("NFC", local)  # only what NFC keeps counts as a stand-in
+    compatible = unicodedata.normalize("NFKC", local)
+    if compatible != local:
+        odd = "".join(dict.fromkeys(c for c in local if unicodedata.normalize("NFKC", c) != c))
+        raise Invalid(
+            f"{quoted(address)} is refused: its local part has characters that stand in for"
+            f" others ({quoted(odd)}; NFKC makes it {quoted(compatible)})",
+            hint=LOOKALIKE_HINT,
+        )
+    if is_mixed_script(local):
+        scripts = " and ".join(name.replace("_", " ") for name in scripts_of(local))
+        raise Invalid(
+            f"{quoted(address)} is refused: its local part mixes scripts ({scripts})",
+            hint=LOOKALIKE_HINT,
+        )
+
+
+def looks_like_someone(address: str) -> Invalid:
+    """The refusal for an address whose skeleton is another user's. It never names that
+    user: whoever tries an address must not learn a real one this way."""
+    from colabctl.core.names import quoted
+
+    return Invalid(
+        f"{quoted(address)} looks like the address of an existing user", hint=LOOKALIKE_HINT
+    )

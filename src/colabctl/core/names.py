@@ -102,6 +102,11 @@ def clean_text(value: str, *, what: str = "name") -> str:
             hint=f"shorten the {what} to {TEXT_MAX} characters or fewer",
         )
     bad = next((char for char in text if _forbidden(char)), None)
+    if bad is not None and unicodedata.category(bad) == "Cs":
+        raise Invalid(
+            f"{what} {quoted(text)} is not UTF-8 text",
+            hint="check the encoding of the arguments or the file given",
+        )
     if bad is not None:
         label = unicodedata.name(bad, "")
         code = f"U+{ord(bad):04X}" + (f" {label}" if label else "")

@@ -22,12 +22,18 @@ class Preset:
     description: str = ""
     title: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    descriptions: dict[str, str] = field(default_factory=dict)  # per language (es, pt, en)
+
+    def description_in(self, lang: str) -> str:
+        """The description in LANG, else the plain `description`."""
+        return self.descriptions.get(lang) or self.description
 
     def as_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "title": self.title,
             "description": self.description,
+            "descriptions": self.descriptions,
             "permissions": list(self.permissions),
         }
 
@@ -68,7 +74,8 @@ def parse_preset(raw: bytes, source: str) -> Preset:
     if len(raw) > MAX_PRESET_BYTES:
         raise Invalid(f"{source}: too large for a preset (more than 1 MB)")
     try:
-        text = raw.decode("utf-8")
+        # a byte order mark, as some Windows editors write, is not part of the TOML
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise Invalid(f"{source}, line {line}: not UTF-8 text") from exc
@@ -81,7 +88,18 @@ def parse_preset(raw: bytes, source: str) -> Preset:
     return _check(data, text, source)
 
 
+KEYS = ("name", "title", "description", "descriptions", "permissions")
+
+
 def _check(data: dict[str, Any], text: str, source: str) -> Preset:
+    # An unknown key is most likely a misspelt one (`descripton`): refuse it rather than
+    # drop what it says without a word.
+    for key in data:
+        if key not in KEYS:
+            raise Invalid(
+                f"{source}{_line_of_key(text, key)}: unknown key {quoted(key)}",
+                hint="a preset has the keys " + ", ".join(KEYS),
+            )
     perms = data.get("permissions")
     if not isinstance(perms, list) or not all(isinstance(p, str) for p in perms):
         raise Invalid(
@@ -94,20 +112,26 @@ def _check(data: dict[str, Any], text: str, source: str) -> Preset:
         raise Invalid(f"{source}{_line_of(text, 'name')}: `name` must be a string")
     if not isinstance(description, str):
         raise Invalid(f"{source}{_line_of(text, 'description')}: `description` must be a string")
-    if not isinstance(title, dict) or not all(
-        k in LANGS and isinstance(v, str) for k, v in title.items()
-    ):
-        raise Invalid(
-            f"{source}{_line_of(text, 'title')}: `title` must be a table of es/pt/en strings"
-        )
+    descriptions = data.get("descriptions", {})
+    for key, table in (("title", title), ("descriptions", descriptions)):
+        if not isinstance(table, dict) or not all(
+            k in LANGS and isinstance(v, str) for k, v in table.items()
+        ):
+            raise Invalid(
+                f"{source}{_line_of_key(text, key)}: `{key}` must be a table of es/pt/en strings"
+            )
     # Titles and descriptions are free text (SPEC 4), held to what --description is.
-    texts = [("description", description), *((f"title.{k}", v) for k, v in title.items())]
+    texts = [
+        ("description", description),
+        *((f"title.{k}", v) for k, v in title.items()),
+        *((f"descriptions.{k}", v) for k, v in descriptions.items()),
+    ]
     for key, value in texts:
         if value.strip():
             try:
                 clean_text(value, what=key)
             except Invalid as exc:
-                where = _line_of(text, key.split(".")[0])
+                where = _line_of_key(text, key.split(".")[0])
                 raise Invalid(f"{source}{where}: {exc.message}", hint=exc.hint) from exc
     title = {k: v.strip() for k, v in title.items()}
     ids: list[str] = []
@@ -120,7 +144,24 @@ def _check(data: dict[str, Any], text: str, source: str) -> Preset:
             raise Invalid(f"{where}: {exc.message}", hint=exc.hint) from exc
         if perm.id not in ids:
             ids.append(perm.id)
-    return Preset(name, tuple(ids), description.strip(), dict(title), source)
+    return Preset(
+        name,
+        tuple(ids),
+        description.strip(),
+        dict(title),
+        source,
+        {k: v.strip() for k, v in descriptions.items()},
+    )
+
+
+def _line_of_key(text: str, key: str) -> str:
+    """The `, line N` where top-level KEY is set, as `KEY = ...` or as a `[KEY]` table."""
+    found = _line_of(text, key)
+    if found:
+        return found
+    header = re.compile(rf"\s*\[\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*\]")
+    line = next((n for n, line in enumerate(text.splitlines(), 1) if header.match(line)), None)
+    return f", line {line}" if line else ""
 
 
 def _line_of(text: str, key: str, value: str | None = None) -> str:

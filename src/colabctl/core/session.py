@@ -21,9 +21,13 @@ from colabctl.errors import Forbidden, NotFound
 from colabctl.store.db import Store, open_empty, open_for_read, open_for_write, resolve_path
 
 # Expiry is judged against the clock at every read: a pending invitation past
-# its expiry reads as expired before any write has recorded it.
+# its expiry reads as expired before any write has recorded it, and an active
+# collaborator whose access_until has passed reads as ended (docs/ownership.md), with
+# no write at all. The one place a membership's status is derived.
 STATUS_SQL = (
-    "CASE WHEN m.status = 'pending' AND m.expires_at <= :now THEN 'expired' ELSE m.status END"
+    "CASE WHEN m.status = 'pending' AND m.expires_at <= :now THEN 'expired'"
+    " WHEN m.status = 'active' AND m.access_until <= :now THEN 'ended'"
+    " ELSE m.status END"
 )
 
 
@@ -130,6 +134,30 @@ class Session:
         ).fetchone()
         return User(row[0], row[1], row[2]) if row else None
 
+    def add_user(self, address: str, name: str | None = None) -> int:
+        """Insert a new user with the normalised ADDRESS (no user has its key yet), or
+        exit 6 if it can pass for someone else's: a lookalike (docs/commands.md, "Email
+        addresses and identity"). The skeleton check is one lookup in users_skeleton, in
+        the caller's write transaction, so two lookalikes cannot slip in side by side."""
+        from colabctl.core.identity import looks_like_someone, refuse_lookalike
+        from colabctl.store.keys import skeleton
+
+        refuse_lookalike(address)
+        shape = skeleton(address)
+        key = email_key(address)
+        taken = self.conn.execute(
+            "SELECT 1 FROM users WHERE skeleton = ? AND email_key <> ? LIMIT 1", (shape, key)
+        ).fetchone()
+        if taken:
+            raise looks_like_someone(address)
+        user_id = self.conn.execute(
+            "INSERT INTO users (email, email_key, skeleton, name, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (address, key, shape, name, self.now_iso),
+        ).lastrowid
+        assert user_id is not None
+        return user_id
+
     def actor(self) -> User:
         """The registered user running the command, or exit 5."""
         if self._actor is None:
@@ -206,7 +234,26 @@ class Session:
         )
 
     def expire_due(self) -> None:
-        """Record, once, every pending invitation whose time has passed."""
+        """Record, once, every pending invitation and every ownership offer whose time
+        has passed (an expired offer then no longer holds the account's one open slot)."""
+        offers = self.conn.execute(
+            "SELECT t.id, a.slug, u.email, t.expires_at FROM transfers t"
+            " JOIN accounts a ON a.id = t.account_id JOIN users u ON u.id = t.to_id"
+            " WHERE t.status = 'open' AND t.expires_at <= ? ORDER BY t.expires_at, t.id",
+            (self.now_iso,),
+        ).fetchall()
+        for offer_id, slug, email, expires_at in offers:
+            self.conn.execute(
+                "UPDATE transfers SET status = 'expired', closed_at = expires_at WHERE id = ?",
+                (offer_id,),
+            )
+            self.record(
+                "account.transfer_expire",
+                account=slug,
+                target=email,
+                details={"expired_at": expires_at},
+                actor=None,
+            )
         due = self.conn.execute(
             "SELECT m.id, a.slug, u.email, m.expires_at FROM memberships m"
             " JOIN accounts a ON a.id = m.account_id JOIN users u ON u.id = m.user_id"

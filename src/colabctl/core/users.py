@@ -37,10 +37,7 @@ def register_in(s: Session, address: str, display: str | None) -> tuple[User, bo
     user = s.user_by_email(address)
     created = user is None
     if user is None:
-        s.conn.execute(
-            "INSERT INTO users (email, email_key, name, created_at) VALUES (?, ?, ?, ?)",
-            (address, email_key(address), display, s.now_iso),
-        )
+        s.add_user(address, display)
         s.record("user.create", target=address, details={"name": display}, actor=address)
     elif display is not None and display != user.name:
         s.conn.execute("UPDATE users SET name = ? WHERE id = ?", (display, user.id))
@@ -64,7 +61,7 @@ def logout() -> str | None:
 
 def _role_in(s: Session, slug: str) -> tuple[User, str, Standing]:
     """The actor's role in SLUG. Someone with a membership row there but no role (pending,
-    expired, declined, revoked) was told of the account: 5, with a hint to accept a
+    expired, declined, revoked, ended) was told of the account: 5, with a hint to accept a
     pending invitation; anyone else gets the missing account's answer."""
     acct = s.get_account(slug)
     me = s.actor()
@@ -72,6 +69,11 @@ def _role_in(s: Session, slug: str) -> tuple[User, str, Standing]:
     if standing.role is None:
         if standing.status is None:
             raise no_account(slug)
+        if standing.status == "ended":
+            raise Forbidden(
+                f"you have no role in {slug}: your access ended on {standing.access_until}",
+                hint="ask the owner to extend it (`colabctl collaborator set-access-until`)",
+            )
         raise Forbidden(
             f"you have no role in {slug} (your invitation is {standing.status})",
             hint=f"accept it with `colabctl accept {slug}`"
@@ -110,8 +112,15 @@ def whoami(ctx: Context) -> WhoAmI:
         accounts = []
         for slug, role in roles_of(s, me):
             acct = s.get_account(slug)
+            until = None if role == "owner" else standing_of(s, acct, me.email).access_until
             accounts.append(
-                {"slug": slug, "name": acct.name, "role": role, "current": slug == current}
+                {
+                    "slug": slug,
+                    "name": acct.name,
+                    "role": role,
+                    "current": slug == current,
+                    "access_until": until,  # time-boxed access: when it ends; else null
+                }
             )
         invitations = [
             {

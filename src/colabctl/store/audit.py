@@ -1,17 +1,23 @@
-"""The audit chain's primitives: append a row, verify the chain, read rows back.
+"""The audit chain's primitives: append a row, verify the chain, read rows and the head.
 
-One hash-chained row per mutation, written in the mutation's own transaction
-(docs/storage.md). The rules of who may read which rows live in core/audit.py."""
+One hash-chained row per mutation, written in the mutation's own transaction, and the
+chain's head (seq and hash of the last row) in a one-row table of its own, moved forward
+by the same transaction (docs/storage.md, "Audit log"). The rules of who may read which
+rows live in core/audit.py.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from colabctl.errors import StoreFault
+
 GENESIS = "0" * 64
+HEAD_SINCE = 4  # the schema version (migration m004) that brought the head record
 
 
 def canonical(value: Any) -> str:
@@ -42,6 +48,63 @@ def _content(
     }
 
 
+# -- the head --------------------------------------------------------------------------------
+
+
+def _has_head_table(conn: sqlite3.Connection) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_head'"
+    ).fetchone()
+    return found is not None
+
+
+def _last_row(conn: sqlite3.Connection) -> tuple[int, str]:
+    last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    return (last[0], last[1]) if last else (0, GENESIS)
+
+
+def _head_record(conn: sqlite3.Connection) -> tuple[int, str] | None:
+    """The stored head; None when the record is gone (which only tampering does)."""
+    found = conn.execute("SELECT seq, hash FROM audit_head").fetchall()
+    return (found[0][0], found[0][1]) if len(found) == 1 else None
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return version
+
+
+def head(conn: sqlite3.Connection) -> tuple[int, str]:
+    """The chain's head (seq, hash): what a copy kept elsewhere anchors. (0, GENESIS) for
+    an empty log.
+
+    Read from the head record, not from the last row, so that a cut tail shows. A store
+    older than the record (schema < 4, which colabctl migrates on open) answers with its
+    last row, as the migration would backfill it.
+    """
+    try:
+        record = _head_record(conn)
+    except sqlite3.OperationalError:  # no such table
+        if _has_head_table(conn):
+            raise
+        if _schema_version(conn) < HEAD_SINCE:
+            return _last_row(conn)
+        raise _head_missing() from None
+    if record is None:
+        raise _head_missing()
+    return record
+
+
+def _head_missing() -> StoreFault:
+    return StoreFault(
+        "the store's audit head record is missing",
+        hint="run `colabctl audit verify`; restore the store from a backup",
+    )
+
+
+# -- appending --------------------------------------------------------------------------------
+
+
 def append(
     conn: sqlite3.Connection,
     *,
@@ -52,10 +115,15 @@ def append(
     target: str | None,
     details: dict[str, Any] | None = None,
 ) -> int:
-    """Append one row. Must run inside the mutation's write transaction."""
+    """Append one row and move the head onto it. Must run inside the mutation's write
+    transaction, so the change, its row and the head commit together or not at all.
+
+    The row follows the head record, not the last row: after a cut tail, the next row
+    leaves a gap that `verify` names, rather than quietly papering over it.
+    """
     assert conn.in_transaction, "audit rows are written in the mutation's transaction"
-    last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    prev_seq, prev_hash = head(conn)
+    seq = prev_seq + 1
     text = canonical(details or {})
     digest = row_hash(prev_hash, _content(seq, at, actor, account, action, target, text))
     conn.execute(
@@ -63,7 +131,30 @@ def append(
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (seq, at, actor, account, action, target, text, prev_hash, digest),
     )
+    # (transaction() migrates a store before anything is appended: the record is there)
+    conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
     return seq
+
+
+# -- verifying --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnchorCheck:
+    """Whether a head kept elsewhere (`--anchor SEQ:HASH`) is still in the chain."""
+
+    seq: int
+    hash: str
+    in_chain: bool
+    problem: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "hash": self.hash,
+            "in_chain": self.in_chain,
+            "problem": self.problem,
+        }
 
 
 @dataclass(frozen=True)
@@ -72,26 +163,154 @@ class Verdict:
     rows: int
     first_bad_seq: int | None = None
     problem: str | None = None
+    head: tuple[int, str] | None = None  # the head record; None when it is missing
+    anchor: AnchorCheck | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "intact": self.intact,
+            "rows": self.rows,
+            "first_bad_seq": self.first_bad_seq,
+            "problem": self.problem,
+            "head": None if self.head is None else {"seq": self.head[0], "hash": self.head[1]},
+            "anchor": None if self.anchor is None else self.anchor.as_json(),
+        }
 
 
-def verify(conn: sqlite3.Connection) -> Verdict:
-    """Walk the chain in seq order; name the first row that breaks it."""
-    prev_hash, expected_seq, count = GENESIS, 1, 0
+_KINDS = ("users", "accounts", "profiles", "memberships")
+
+
+@dataclass
+class _Walk:
+    rows: int = 0
+    last: tuple[int, str] = (0, GENESIS)
+    first_bad_seq: int | None = None
+    problem: str | None = None
+    # per table, the rows that create one of its things (see _accounted)
+    creations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_KINDS, 0))
+
+
+def _walk(conn: sqlite3.Connection) -> _Walk:
+    """The chain in seq order, up to the first row that breaks it."""
+    walk = _Walk()
+    tally = walk.creations
+    prev_hash, expected_seq = GENESIS, 1
     cursor = conn.execute(
         "SELECT seq, at, actor, account, action, target, details, prev_hash, hash"
         " FROM audit ORDER BY seq"
     )
     for seq, at, actor, account, action, target, details, stored_prev, stored_hash in cursor:
-        count += 1
+        walk.rows += 1
         if seq != expected_seq:
-            return Verdict(False, count, expected_seq, f"row {expected_seq} is missing")
+            walk.first_bad_seq, walk.problem = expected_seq, f"row {expected_seq} is missing"
+            return walk
         if stored_prev != prev_hash:
-            return Verdict(False, count, seq, "its link to the previous row is broken")
+            walk.first_bad_seq, walk.problem = seq, "its link to the previous row is broken"
+            return walk
         content = _content(seq, at, actor, account, action, target, details)
         if row_hash(stored_prev, content) != stored_hash:
-            return Verdict(False, count, seq, "its content does not match its hash")
+            walk.first_bad_seq, walk.problem = seq, "its content does not match its hash"
+            return walk
+        if action == "user.create":
+            tally["users"] += 1
+        elif action == "account.create":
+            tally["accounts"] += 1
+        elif action == "profile.create":
+            tally["profiles"] += 1
+        elif action == "invitation.create":
+            tally["memberships"] += 1
+            # An invitation to a new address creates its user. `details` is canonical JSON
+            # (no spaces; a quote inside a value is escaped), so this is that key, at a
+            # fraction of json.loads's cost on logs of 100k invitations.
+            if '"new_user":true' in details:
+                tally["users"] += 1
         prev_hash, expected_seq = stored_hash, seq + 1
-    return Verdict(True, count)
+        walk.last = (seq, stored_hash)
+    return walk
+
+
+def _against_head(walk: _Walk, recorded: tuple[int, str]) -> tuple[int, str] | None:
+    """(first bad seq, problem) when the log does not end where its head says."""
+    (last_seq, last_hash), (head_seq, head_hash) = walk.last, recorded
+    if last_seq < head_seq:
+        if last_seq == 0:
+            return 1, f"the log is empty, but its head says seq {head_seq}"
+        missing = (
+            f"row {head_seq} is missing"
+            if last_seq + 1 == head_seq
+            else f"rows {last_seq + 1} to {head_seq} are missing"
+        )
+        return last_seq + 1, f"{missing}: the log ends at seq {last_seq}, its head is {head_seq}"
+    if last_seq > head_seq:
+        return head_seq + 1, f"the log goes past its head (seq {head_seq}) to seq {last_seq}"
+    if last_hash != head_hash:
+        return head_seq, "its hash is not the one the head records"
+    return None
+
+
+def _accounted(conn: sqlite3.Connection, creations: dict[str, int]) -> str | None:
+    """A problem when the store holds more of something than the log ever created.
+
+    Every user, account, profile and membership is created with exactly one row of its
+    own kind (a user by `user.create`, or by the `invitation.create` that invited a new
+    address), and rows are never removed, so an honest log has at least as many creating
+    rows of each kind as the store has things; deletions (of a profile) only widen the
+    margin. Counting is one pass over rows the walk reads anyway and one count(*) a table.
+    """
+    for table in _KINDS:
+        held: int = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        if held > creations[table]:
+            made = creations[table] or "none"
+            return f"{table}: the store holds {held}, the log creates {made}: rows are missing"
+    return None
+
+
+def _check_anchor(conn: sqlite3.Connection, anchor: tuple[int, str]) -> AnchorCheck:
+    seq, digest = anchor
+    if seq == 0:
+        found = GENESIS  # every chain starts from it
+    else:
+        row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
+        if row is None:
+            last = _last_row(conn)[0]
+            where = "the log is empty" if last == 0 else f"the log ends at seq {last}"
+            return AnchorCheck(seq, digest, False, f"the anchor's row {seq} is missing ({where})")
+        found = row[0]
+    if found != digest:
+        return AnchorCheck(
+            seq, digest, False, f"row {seq} has another hash than the anchor: rewritten"
+        )
+    return AnchorCheck(seq, digest, True)
+
+
+def verify(conn: sqlite3.Connection, anchor: tuple[int, str] | None = None) -> Verdict:
+    """Walk the chain and hold it against its head record, the data it must account for,
+    and (if given) an anchor kept elsewhere; name the first problem found."""
+    walk = _walk(conn)
+    old_store = not _has_head_table(conn) and _schema_version(conn) < HEAD_SINCE
+    recorded = _last_row(conn) if old_store else _head_record_or_none(conn)
+    checked = _check_anchor(conn, anchor) if anchor is not None else None
+    bad: tuple[int | None, str] | None = None
+    if walk.problem is not None:
+        bad = walk.first_bad_seq, walk.problem
+    elif recorded is None:
+        bad = None, "the head record is missing"
+    elif not old_store and (mismatch := _against_head(walk, recorded)) is not None:
+        bad = mismatch
+    elif (shortfall := _accounted(conn, walk.creations)) is not None:
+        bad = None, shortfall
+    elif checked is not None and not checked.in_chain:
+        bad = checked.seq, checked.problem or "the anchor is not in the chain"
+    if bad is None:
+        return Verdict(True, walk.rows, head=recorded, anchor=checked)
+    return Verdict(False, walk.rows, bad[0], bad[1], head=recorded, anchor=checked)
+
+
+def _head_record_or_none(conn: sqlite3.Connection) -> tuple[int, str] | None:
+    return _head_record(conn) if _has_head_table(conn) else None
+
+
+# -- reading --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,14 @@ same connection, inside `transaction()`.
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from colabctl.errors import StoreFault
@@ -22,7 +25,11 @@ if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
 
 BUSY_TIMEOUT_S = 15.0
+BEGIN_ATTEMPT_MS = 100  # one attempt at the write lock; Ctrl-C is seen between attempts
 WAL_RETRY_S = 15.0
+# Set by the colabctl program (colabctl.__main__.run): once a write has committed, ignore
+# SIGINT for the rest of the run. Off for in-process use (tests, a library caller).
+IGNORE_INTERRUPTS_AFTER_COMMIT = False
 
 
 def default_path() -> Path:
@@ -44,10 +51,13 @@ def resolve_path(explicit: str | os.PathLike[str] | None = None) -> tuple[Path, 
 class Store:
     """An open store. `conn` for reads; `transaction()` for the one write of a command."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, *, behind: bool = False) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, *, behind: bool = False, read_only: bool = False
+    ) -> None:
         self.conn = conn
         self.path = path
         self.behind = behind  # schema older than this colabctl's: migrate in transaction()
+        self.read_only = read_only  # the immutable fallback on read-only media: never written
         self._db: Database | None = None
 
     @property
@@ -66,12 +76,14 @@ class Store:
         never race another process (a deferred BEGIN fails with "database is
         locked" at the upgrade, whatever the busy timeout).
         """
+        if self.read_only:
+            raise _read_only_media(self.path)
         # Build the Database (importing sqlite-utils, ~80 ms) before taking the write
         # lock, not while holding it: every other writer would wait for the import.
         db = self.db
         migrations = _migrations() if self.behind else None
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
+            _begin_immediate(self.conn)
             # An older store is brought forward in this same transaction: the command's
             # change and the schema it needs commit together, or neither does. (Re-read
             # under the lock: another process may have migrated it first.)
@@ -79,12 +91,11 @@ class Store:
                 migrations.apply(db)  # its own BEGIN becomes a savepoint in ours
             self.behind = False
             yield db
+            _commit(self.conn)
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
-        else:
-            self.conn.execute("COMMIT")
 
     @contextmanager
     def snapshot(self) -> Iterator[Store]:
@@ -100,12 +111,72 @@ class Store:
         self.conn.close()
 
 
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting up to BUSY_TIMEOUT_S for the write lock in short attempts.
+
+    SQLite's busy handler sleeps in C, where Python cannot run its SIGINT handler: one
+    15 s wait would hold Ctrl-C for 15 s. Between attempts a pending interrupt raises.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    conn.execute(f"PRAGMA busy_timeout = {BEGIN_ATTEMPT_MS}")
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc) or time.monotonic() >= deadline:
+                    raise
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+
+
+def _hold_interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGINT while COMMIT runs: the commit decides the outcome, not the interrupt."""
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    """COMMIT, such that an interrupt can no longer undo the outcome once it is done.
+
+    A SIGINT that lands during COMMIT (in C) would otherwise raise KeyboardInterrupt just
+    after it, and the command would report "nothing was changed" about a change that
+    committed. So SIGINT is held around the COMMIT, and afterwards, in the colabctl
+    program, ignored at the OS level (Python restores a Python-level handler's default
+    action at shutdown, but leaves SIG_IGN alone); in-process callers get their
+    handler back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        conn.execute("COMMIT")  # signals are only ever handled on the main thread
+        return
+    previous = signal.signal(signal.SIGINT, _hold_interrupt)
+    try:
+        conn.execute("COMMIT")
+    finally:
+        committed = not conn.in_transaction
+        if committed and IGNORE_INTERRUPTS_AFTER_COMMIT:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        else:
+            signal.signal(
+                signal.SIGINT, previous if previous is not None else signal.default_int_handler
+            )
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA user_version").fetchone()  # a WAL store opens its -shm here
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -172,20 +243,77 @@ def open_for_read(path: Path) -> Store | None:
         return None
     if path.is_dir():
         raise StoreFault(f"{path} is a folder, not a colabctl store")
-    conn = _open_conn(path)
+    conn, read_only = _open_readable(path)
     try:
         behind = _schema_version(conn, path) < SCHEMA_VERSION
         if behind and _is_blank(conn):
             conn.close()
             return None
+        if behind and read_only:
+            raise StoreFault(
+                f"{path} is on read-only media and was written by an older colabctl: it"
+                " must be brought up to date before it can be read, and cannot be here",
+                hint="copy it to a folder you can write, and point --db at the copy",
+            )
     except BaseException:
         conn.close()
         raise
-    store = Store(conn, path, behind=behind)
+    store = Store(conn, path, behind=behind, read_only=read_only)
     if behind:
         with store.transaction():
             pass  # the migration is all this transaction does
     return store
+
+
+def _cannot_open(exc: sqlite3.Error) -> bool:
+    """SQLite's answer when it cannot create or write the -shm/-wal files a WAL store
+    needs, e.g. on read-only media."""
+    text = str(exc)
+    return "unable to open" in text or "readonly" in text or "read-only" in text
+
+
+def _writable_folder(path: Path) -> bool:
+    return os.access(path.parent, os.W_OK)  # False on read-only media, even for root
+
+
+def _open_readable(path: Path) -> tuple[sqlite3.Connection, bool]:
+    """A connection to read PATH, and whether it is the immutable read-only fallback.
+
+    Reading a WAL store needs its -shm file, which SQLite cannot create on read-only
+    media (a backup, a CI artifact). There, and only when no -wal file lies beside it
+    (whose changes an immutable open would not see), the store is opened immutable:
+    no locks, no side files, and never written (docs/storage.md).
+    """
+    try:
+        return _open_conn(path), False
+    except StoreFault as fault:
+        cause = fault.__cause__
+        if not isinstance(cause, sqlite3.OperationalError) or not _cannot_open(cause):
+            raise
+        if _writable_folder(path):
+            raise
+        if Path(f"{path}-wal").exists():
+            raise StoreFault(
+                f"cannot read the store {path}: its folder cannot be written, and the -wal"
+                " file beside it holds changes that only a writable store can fold in",
+                hint="copy the store with its -wal file to a folder you can write, and"
+                " point --db at the copy",
+            ) from cause
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreFault(f"cannot open the store {path}: {exc}") from exc
+    conn.row_factory = sqlite3.Row
+    return conn, True
+
+
+def _read_only_media(path: Path) -> StoreFault:
+    return StoreFault(
+        f"the store {path} is read-only (read-only media, or a folder you cannot write):"
+        " it can be read, not changed; nothing was changed",
+        hint="copy it to a folder you can write to change it",
+    )
 
 
 def open_for_write(path: Path, *, may_create_folder: bool = False) -> Store:
@@ -210,8 +338,47 @@ def open_for_write(path: Path, *, may_create_folder: bool = False) -> Store:
 def _open_conn(path: Path) -> sqlite3.Connection:
     try:
         return _connect(path)
+    except sqlite3.OperationalError as exc:
+        if _cannot_open(exc) and not _writable_folder(path):
+            raise _read_only_media(path) from exc
+        raise StoreFault(f"cannot open the store {path}: {exc}") from exc
     except sqlite3.DatabaseError as exc:
         raise StoreFault(f"cannot open the store {path}: {exc}") from exc
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def is_sqlite(path: Path) -> bool:
+    """Whether PATH starts with SQLite's header (False for anything unreadable)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def first_audit_action(path: Path) -> tuple[bool, str | None]:
+    """(blank, action): whether the SQLite file at PATH holds no schema at all, and the
+    action of its first audit row (None if it has none), read without writing anything.
+    Raises StoreFault when it cannot be read."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreFault(f"cannot read {path}: {exc}") from exc
+    try:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        if not names:
+            return True, None
+        if "audit" not in names:
+            return False, None
+        row = conn.execute("SELECT action FROM audit ORDER BY seq LIMIT 1").fetchone()
+        return False, (row[0] if row else None)
+    except sqlite3.Error as exc:
+        raise StoreFault(f"cannot read {path}: {exc}") from exc
+    finally:
+        conn.close()
 
 
 def _migrations() -> Migrations:

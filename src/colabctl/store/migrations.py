@@ -6,6 +6,8 @@ is how a store says which colabctl wrote it (see schema.py).
 
 from sqlite_utils import Database, Migrations
 
+from colabctl.errors import StoreFault
+
 migrations = Migrations("colabctl")
 
 
@@ -133,4 +135,174 @@ def m002_memberships_by_account(db: Database) -> None:
 _M002 = [
     "CREATE INDEX memberships_account ON memberships(account_id, user_id)",
     "PRAGMA user_version = 2",
+]
+
+
+@migrations()
+def m003_identity_keys(db: Database) -> None:
+    # One identity key (docs/storage.md, "Identity keys and skeletons (m003)"): every
+    # stored key is recomputed with colabctl.store.keys.email_key (NFC + str.lower() local
+    # part, IDNA domain) instead of casefold(), and each user gets the TR39 skeleton that
+    # the lookalike rule looks up through users_skeleton.
+    #
+    # Two users whose new keys coincide would be one person under the new rule. Merging
+    # them would hand one row's accounts and invitations to the other, and choosing a
+    # winner is not ours to do, so the migration refuses (StoreFault, exit 7): it names
+    # both rows, and the whole transaction rolls back, so the store is left as it was.
+    from colabctl.store.keys import email_key, skeleton
+
+    rows = db.execute("SELECT id, email FROM users ORDER BY id").fetchall()
+    first_with: dict[str, tuple[int, str]] = {}
+    for user_id, email in rows:
+        key = email_key(email)
+        if key in first_with:
+            raise _key_clash(first_with[key], (user_id, email), key)
+        first_with[key] = (user_id, email)
+    db.execute("ALTER TABLE users ADD COLUMN skeleton TEXT")  # TR39, see store/keys.py
+    # Two passes, as email_key is UNIQUE: a row's new key may be another row's old one.
+    db.execute("UPDATE users SET email_key = '#m003#' || id")
+    for key, (user_id, email) in first_with.items():
+        db.execute(
+            "UPDATE users SET email_key = ?, skeleton = ? WHERE id = ?",
+            (key, skeleton(email), user_id),
+        )
+    for statement in _M003:
+        db.execute(statement)
+
+
+def _key_clash(first: tuple[int, str], second: tuple[int, str], key: str) -> StoreFault:
+    return StoreFault(
+        f"cannot migrate the store to schema 3: users {first[0]} ({first[1]!r}) and"
+        f" {second[0]} ({second[1]!r}) are one address under the new identity key"
+        f" {key!r}; nothing was merged and the store was left as it was",
+        hint="keep one of the two rows by hand, then rerun:"
+        " docs/storage.md, 'Identity keys and skeletons (m003)'",
+    )
+
+
+_M003 = [
+    # Not UNIQUE: a store may already hold a lookalike pair made before the rule existed.
+    # New users are checked against it in their write transaction (Session.add_user).
+    "CREATE INDEX users_skeleton ON users(skeleton)",
+    "PRAGMA user_version = 3",
+]
+
+
+@migrations()
+def m004_audit_head(db: Database) -> None:
+    # The chain's head (seq and hash of its last row) in a record of its own, moved by
+    # store/audit.append in the transaction of every row. Without it a log cut at the
+    # tail, or emptied, still verified (docs/storage.md, "Audit log"). Backfilled from
+    # the chain as it stands: a tail cut before this migration cannot be seen here.
+    for statement in _M004:
+        db.execute(statement)
+
+
+_M004 = [
+    """
+    CREATE TABLE audit_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),   -- one record, ever
+        seq INTEGER NOT NULL CHECK (seq >= 0),   -- 0: an empty log
+        hash TEXT NOT NULL                       -- the last row's; 64 zeros when empty
+    )
+    """,
+    """
+    INSERT INTO audit_head (id, seq, hash)
+    SELECT 1, coalesce(max(seq), 0),
+           coalesce((SELECT hash FROM audit ORDER BY seq DESC LIMIT 1), printf('%.64d', 0))
+    FROM audit
+    """,
+    # Guarded like the rows: never deleted, never a second record (the one above is
+    # written before this trigger exists; INSERT OR REPLACE would otherwise swap it), and
+    # an UPDATE only moves it forward by exactly one row that exists and links to it.
+    """
+    CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+        BEGIN SELECT RAISE(ABORT, 'the audit head is never deleted'); END
+    """,
+    """
+    CREATE TRIGGER audit_head_no_insert BEFORE INSERT ON audit_head
+        BEGIN SELECT RAISE(ABORT, 'the audit head is one record'); END
+    """,
+    """
+    CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head
+        WHEN NEW.id IS NOT OLD.id
+          OR NEW.seq IS NOT OLD.seq + 1
+          OR NOT EXISTS (SELECT 1 FROM audit
+                         WHERE seq = NEW.seq AND hash = NEW.hash AND prev_hash = OLD.hash)
+        BEGIN SELECT RAISE(ABORT, 'the audit head only moves forward, one new row at a time');
+        END
+    """,
+    # And a row only joins the chain at its head: no row off the end, and no
+    # INSERT OR REPLACE over an old row (REPLACE deletes without firing audit_no_delete).
+    """
+    CREATE TRIGGER audit_follows_head BEFORE INSERT ON audit
+        WHEN NEW.seq IS NOT (SELECT seq + 1 FROM audit_head)
+          OR NEW.prev_hash IS NOT (SELECT hash FROM audit_head)
+        BEGIN SELECT RAISE(ABORT, 'an audit row is only appended at the head'); END
+    """,
+    "PRAGMA user_version = 4",
+]
+
+
+@migrations()
+def m005_ownership_and_access_until(db: Database) -> None:
+    # Ownership moves in two steps (an offer, then its acceptance) and a collaborator's
+    # access may end on its own (docs/ownership.md). The owner stays one column of
+    # accounts, so an account has exactly one owner by construction; the triggers make
+    # "the owner has no live membership in their own account" a rule of the database,
+    # whichever order a transfer writes in.
+    for statement in _M005:
+        db.execute(statement)
+
+
+_M005 = [
+    # NULL: access does not end. Compared as text with the session's clock at every
+    # read, so access ends without any write (like an invitation's expiry).
+    "ALTER TABLE memberships ADD COLUMN access_until TEXT",
+    """
+    CREATE TABLE transfers (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id),
+        from_id INTEGER NOT NULL REFERENCES users(id),
+        to_id INTEGER NOT NULL REFERENCES users(id),
+        keep_as TEXT,                     -- profile the offering owner keeps; NULL: leaves
+        status TEXT NOT NULL
+            CHECK (status IN ('open', 'accepted', 'cancelled', 'expired')),
+        offered_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        closed_at TEXT,
+        CHECK (from_id <> to_id),
+        CHECK ((status = 'open') = (closed_at IS NULL))
+    )
+    """,
+    """
+    -- one open offer per account; an expired one is closed by the next write
+    CREATE UNIQUE INDEX transfers_open ON transfers(account_id) WHERE status = 'open'
+    """,
+    """
+    CREATE INDEX transfers_due ON transfers(expires_at) WHERE status = 'open'
+    """,
+    """
+    CREATE INDEX transfers_to ON transfers(to_id, account_id)
+    """,
+    """
+    CREATE TRIGGER owner_not_member_insert BEFORE INSERT ON memberships
+        WHEN NEW.status IN ('pending', 'active')
+         AND NEW.user_id = (SELECT owner_id FROM accounts WHERE id = NEW.account_id)
+        BEGIN SELECT RAISE(ABORT, 'the owner cannot be a collaborator of their account'); END
+    """,
+    """
+    CREATE TRIGGER owner_not_member_update BEFORE UPDATE OF status, user_id, account_id
+        ON memberships
+        WHEN NEW.status IN ('pending', 'active')
+         AND NEW.user_id = (SELECT owner_id FROM accounts WHERE id = NEW.account_id)
+        BEGIN SELECT RAISE(ABORT, 'the owner cannot be a collaborator of their account'); END
+    """,
+    """
+    CREATE TRIGGER owner_not_member_owner BEFORE UPDATE OF owner_id ON accounts
+        WHEN EXISTS (SELECT 1 FROM memberships WHERE account_id = NEW.id
+                     AND user_id = NEW.owner_id AND status IN ('pending', 'active'))
+        BEGIN SELECT RAISE(ABORT, 'a new owner must first leave their membership'); END
+    """,
+    "PRAGMA user_version = 5",
 ]

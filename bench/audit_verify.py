@@ -1,0 +1,124 @@
+"""`audit verify` on a long log: the whole check against the chain walk alone.
+
+    python bench/audit_verify.py [--rows 100000] [--runs 9]
+
+Builds (and caches under bench/stores/) a store whose log has ROWS invitations of new
+users, written through store.audit.append as colabctl writes them. Then alternates, in
+one process on one connection: the baseline, a walk that only checks seq, links and
+hashes (what `verify` did before the head record), and `store.audit.verify`, which also
+holds the log against its head record and counts creating rows against the data.
+Prints medians and the paired ratio verify / walk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import time
+from pathlib import Path
+
+from _proc import load_note, paired_ratios, spread
+
+from colabctl.store import audit
+
+OWNER = "ana.souza@example.com"
+ACCOUNT = "acme-cursos"
+
+
+def build(path: Path, rows: int) -> None:
+    from colabctl.core import profiles
+    from colabctl.core.accounts import create as create_account
+    from colabctl.core.session import Context
+    from colabctl.core.users import register
+    from colabctl.store.db import open_for_write
+
+    ctx = Context(db=str(path), actor=OWNER)
+    register(ctx, OWNER, name="Ana Souza")
+    create_account(ctx, ACCOUNT, "Acme", tax_id="11.222.333/0001-81", country="BR")
+    profiles.create(ctx, "soporte", preset="soporte", account=ACCOUNT)
+    store = open_for_write(path)
+    try:
+        with store.transaction():
+            conn = store.conn
+            account_id, owner_id = conn.execute("SELECT id, owner_id FROM accounts").fetchone()
+            (profile_id,) = conn.execute("SELECT id FROM profiles").fetchone()
+            at, expires = "2026-11-02T09:00:00Z", "2099-01-01T00:00:00Z"
+            for i in range(rows - 3):
+                email = f"holder{i:06d}@example.com"
+                user_id = conn.execute(
+                    "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
+                    (email, email, at),
+                ).lastrowid
+                conn.execute(
+                    "INSERT INTO memberships (account_id, user_id, profile_id, status,"
+                    " invited_by, invited_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+                    (account_id, user_id, profile_id, owner_id, at, expires),
+                )
+                audit.append(
+                    conn,
+                    at=at,
+                    actor=OWNER,
+                    account=ACCOUNT,
+                    action="invitation.create",
+                    target=email,
+                    details={"profile": "soporte", "expires_at": expires, "new_user": True},
+                )
+    finally:
+        store.close()
+
+
+def walk_only(conn: sqlite3.Connection) -> int:
+    """The chain walk alone: seq, link and hash of every row."""
+    prev, expected = audit.GENESIS, 1
+    for seq, at, actor, account, action, target, details, stored_prev, stored in conn.execute(
+        "SELECT seq, at, actor, account, action, target, details, prev_hash, hash"
+        " FROM audit ORDER BY seq"
+    ):
+        content = {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "account": account,
+            "action": action,
+            "target": target,
+            "details": details,
+        }
+        assert seq == expected and stored_prev == prev
+        assert audit.row_hash(stored_prev, content) == stored
+        prev, expected = stored, seq + 1
+    return expected - 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    path = Path(__file__).parent / "stores" / f"audit-{args.rows}.db"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        started = time.perf_counter()
+        build(path, args.rows)
+        print(f"built {path} in {time.perf_counter() - started:.1f} s")
+    conn = sqlite3.connect(path)
+    walk: list[float] = []
+    full: list[float] = []
+    for i in range(args.runs):
+        for name in ("walk", "verify") if i % 2 == 0 else ("verify", "walk"):
+            started = time.perf_counter()
+            if name == "walk":
+                rows = walk_only(conn)
+                walk.append(time.perf_counter() - started)
+            else:
+                verdict = audit.verify(conn)
+                full.append(time.perf_counter() - started)
+                assert verdict.intact and verdict.rows == rows, verdict
+    print(f"{rows:,} rows; {load_note()}")
+    print(f"chain walk only  {spread(walk).ms()}")
+    print(f"audit verify     {spread(full).ms()}")
+    ratio = paired_ratios(full, walk)
+    print(f"verify / walk    median {ratio.median:.2f}x (p10 {ratio.p10:.2f}, p90 {ratio.p90:.2f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""help exit-codes: reference topics printed by the program itself."""
+
+from __future__ import annotations
+
+import typer
+
+from colabctl.cli import output
+from colabctl.cli.common import JsonOpt, command, examples
+
+app = typer.Typer(no_args_is_help=True, help="Reference topics: exit codes.")
+
+
+@command(
+    app,
+    "exit-codes",
+    epilog=examples("colabctl help exit-codes", "colabctl help exit-codes --json"),
+)
+def exit_codes(as_json: JsonOpt = False) -> None:
+    """What each exit code means (docs/exit-codes.md)."""
+    from colabctl.errors import MEANINGS
+
+    if as_json:
+        output.emit_json(
+            [
+                {"code": int(code), "name": code.name.lower(), "meaning": text}
+                for code, text in MEANINGS.items()
+            ]
+        )
+        return
+    output.rows(
+        "Exit codes",
+        [("code", "right"), "name", "meaning"],
+        ([int(code), code.name.lower(), text] for code, text in MEANINGS.items()),
+    )

@@ -1,0 +1,257 @@
+"""Handing over the business: the owner offers ownership to an active collaborator,
+who accepts it (docs/ownership.md).
+
+The owner is one column of `accounts`, so every rule that says "the owner" (who may
+read or change the account, `whoami`, `matrix`, `who-can`, `can`'s `owner` reason)
+reads it afresh and follows the new owner from the acceptance's own transaction on.
+The schema holds the rest: one open offer per account (a partial unique index) and
+no live membership for the owner in their own account (triggers, migration m005).
+
+Each mutation has the house's two forms: `transfer(ctx, ...)` opens the one write
+transaction, `transfer_in(s, acct, ...)` holds the rules and the writes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, NamedTuple
+
+from colabctl.core import access
+from colabctl.core.clock import iso
+from colabctl.core.identity import email_key
+from colabctl.core.names import quoted
+from colabctl.core.session import Account, Context, Session, User, no_account, writing
+from colabctl.errors import Conflict, NotFound
+
+OFFER_LIFETIME = timedelta(days=7)
+
+_SELECT = (
+    "SELECT t.id, a.slug, f.email, r.email, t.keep_as, t.status, t.offered_at, t.expires_at,"
+    " t.closed_at FROM transfers t JOIN accounts a ON a.id = t.account_id"
+    " JOIN users f ON f.id = t.from_id JOIN users r ON r.id = t.to_id"
+)
+
+
+class Offer(NamedTuple):
+    id: int
+    account: str
+    from_: str
+    to: str
+    keep_as: str | None
+    status: str  # effective: open, accepted, cancelled, expired
+    offered_at: str
+    expires_at: str
+    closed_at: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "to": self.to,
+            "offered_at": self.offered_at,
+            "expires_at": self.expires_at,
+            "from": self.from_,
+            "keep_as": self.keep_as,
+        }
+
+
+def _offer(s: Session, row: Any) -> Offer:
+    offer = Offer(*row)
+    # like an invitation, an offer's expiry is judged at every read
+    if offer.status == "open" and offer.expires_at <= s.now_iso:
+        return offer._replace(status="expired")
+    return offer
+
+
+def open_offer(s: Session, acct: Account) -> Offer | None:
+    """The account's open offer, if one has not expired."""
+    row = s.conn.execute(
+        f"{_SELECT} WHERE t.account_id = ? AND t.status = 'open'", (acct.id,)
+    ).fetchone()
+    offer = _offer(s, row) if row else None
+    return offer if offer is not None and offer.status == "open" else None
+
+
+def visible_offer(s: Session, acct: Account, viewer: str) -> Offer | None:
+    """The open offer as `account show` gives it: to the owner and the recipient only."""
+    offer = open_offer(s, acct)
+    if offer is None:
+        return None
+    if email_key(viewer) in (email_key(acct.owner_email), email_key(offer.to)):
+        return offer
+    return None
+
+
+def _latest_to(s: Session, acct: Account, user: User) -> Offer | None:
+    row = s.conn.execute(
+        f"{_SELECT} WHERE t.account_id = ? AND t.to_id = ? ORDER BY t.id DESC LIMIT 1",
+        (acct.id, user.id),
+    ).fetchone()
+    return _offer(s, row) if row else None
+
+
+class Done(NamedTuple):
+    offer: Offer
+    message: str
+
+
+# -- offer --------------------------------------------------------------------------
+
+
+def transfer(ctx: Context, slug: str, email: str, *, keep_as: str | None = None) -> Done:
+    with writing(ctx) as s:
+        return transfer_in(s, access.managed(s, slug, legal_entity=False), email, keep_as)
+
+
+def transfer_in(s: Session, acct: Account, email: str, keep_as: str | None = None) -> Done:
+    """Offer ACCT to EMAIL, an active collaborator; the owner keeps KEEP_AS (a profile)
+    once it is accepted, or leaves the account."""
+    if keep_as is not None:
+        s.profile_row(acct, keep_as)  # exit 3 when there is no such profile
+    if email_key(email) == email_key(acct.owner_email):
+        raise Conflict(f"{acct.owner_email} already owns {acct.slug}")
+    recipient = s.user_by_email(email)
+    member = access.standing_of(s, acct, email) if recipient is not None else None
+    if recipient is None or member is None or member.status != "active":
+        state = f" (their membership is {member.status})" if member and member.status else ""
+        raise Conflict(
+            f"{email} is not an active collaborator of {acct.slug}{state}:"
+            " ownership goes only to one",
+            hint=f"invite them (`colabctl invite {email} --profile NAME -a {acct.slug}`)"
+            " and wait for them to accept",
+        )
+    current = open_offer(s, acct)
+    if current is not None:
+        raise Conflict(
+            f"{acct.slug} already has an open transfer offer (to {current.to},"
+            f" until {current.expires_at})",
+            hint=f"cancel it first: `colabctl account cancel-transfer {acct.slug}`",
+        )
+    expires_at = iso(s.now + OFFER_LIFETIME)
+    offer_id = s.conn.execute(
+        "INSERT INTO transfers (account_id, from_id, to_id, keep_as, status, offered_at,"
+        " expires_at) VALUES (?, ?, ?, ?, 'open', ?, ?)",
+        (acct.id, acct.owner_id, recipient.id, keep_as, s.now_iso, expires_at),
+    ).lastrowid
+    s.record(
+        "account.transfer_offer",
+        account=acct.slug,
+        target=recipient.email,
+        details={"keep_as": keep_as, "expires_at": expires_at},
+    )
+    offer = _offer(s, s.conn.execute(f"{_SELECT} WHERE t.id = ?", (offer_id,)).fetchone())
+    stay = f"you will stay as {keep_as}" if keep_as else "you will leave the account"
+    return Done(
+        offer,
+        f"offered {acct.slug} to {recipient.email} until {expires_at}; once they accept"
+        f" (`colabctl account accept-transfer {acct.slug}`), {stay}",
+    )
+
+
+# -- cancel -------------------------------------------------------------------------
+
+
+def cancel_transfer(ctx: Context, slug: str) -> Done:
+    with writing(ctx) as s:
+        return cancel_transfer_in(s, access.managed(s, slug, legal_entity=False))
+
+
+def cancel_transfer_in(s: Session, acct: Account) -> Done:
+    offer = open_offer(s, acct)
+    if offer is None:
+        raise NotFound(f"{acct.slug} has no open transfer offer")
+    s.conn.execute(
+        "UPDATE transfers SET status = 'cancelled', closed_at = ? WHERE id = ?",
+        (s.now_iso, offer.id),
+    )
+    s.record("account.transfer_cancel", account=acct.slug, target=offer.to)
+    closed = offer._replace(status="cancelled", closed_at=s.now_iso)
+    return Done(closed, f"cancelled the offer of {acct.slug} to {offer.to}")
+
+
+# -- accept -------------------------------------------------------------------------
+
+
+def accept_transfer(ctx: Context, slug: str) -> Done:
+    with writing(ctx) as s:
+        return accept_transfer_in(s, s.get_account(slug))
+
+
+def accept_transfer_in(s: Session, acct: Account) -> Done:
+    """The actor accepts the offer of ACCT made to them: they become its owner (their
+    collaborator membership ends as revoked) and the previous owner stays with the
+    offer's profile, or leaves. One transaction, one audit row."""
+    me = s.actor()
+    mine = access.standing_of(s, acct, me.email)
+    offer = _latest_to(s, acct, me)
+    if offer is None:
+        if mine.role is None:
+            raise no_account(acct.slug)  # an outsider learns nothing
+        # The owner or a collaborator, who knows the account: "not found" (3), never 5,
+        # which would tell them an offer to someone else exists (only the owner and the
+        # recipient see it).
+        raise NotFound(
+            f"no transfer of {acct.slug} is offered to you",
+            hint=f"the owner offers one with `colabctl account transfer {acct.slug} EMAIL`",
+        )
+    if offer.status == "expired":
+        raise Conflict(
+            f"the offer of {acct.slug} to you expired on {offer.expires_at}",
+            hint=f"ask the owner ({acct.owner_email}) to offer it again",
+        )
+    if offer.status != "open":
+        raise Conflict(f"the offer of {acct.slug} to you was {offer.status} on {offer.closed_at}")
+    if mine.status != "active":
+        raise Conflict(
+            f"you are no longer an active collaborator of {acct.slug} ({mine.status}):"
+            " ownership goes only to one",
+            hint=f"ask the owner ({acct.owner_email}) to restore your access first",
+        )
+    keep_id = None
+    if offer.keep_as is not None:
+        row = s.conn.execute(
+            "SELECT id FROM profiles WHERE account_id = ? AND name = ?", (acct.id, offer.keep_as)
+        ).fetchone()
+        if row is None:
+            raise Conflict(
+                f"profile {quoted(offer.keep_as)}, which {offer.from_} was to keep, no longer"
+                f" exists in {acct.slug}",
+                hint=f"ask the owner to cancel (`colabctl account cancel-transfer {acct.slug}`)"
+                " and offer again",
+            )
+        keep_id = int(row[0])
+    # Order matters to the schema's triggers: the recipient leaves their membership
+    # before they become the owner, and the old owner joins only once they are not.
+    s.conn.execute(
+        "UPDATE memberships SET status = 'revoked', ended_at = ? WHERE account_id = ?"
+        " AND user_id = ? AND status IN ('pending', 'active')",
+        (s.now_iso, acct.id, me.id),
+    )
+    s.conn.execute("UPDATE accounts SET owner_id = ? WHERE id = ?", (me.id, acct.id))
+    if keep_id is not None:
+        s.conn.execute(
+            "INSERT INTO memberships (account_id, user_id, profile_id, status, invited_by,"
+            " invited_at, expires_at, responded_at) VALUES (?, ?, ?, 'active', ?, ?, ?, ?)",
+            (acct.id, acct.owner_id, keep_id, me.id, s.now_iso, s.now_iso, s.now_iso),
+        )
+    s.conn.execute(
+        "UPDATE transfers SET status = 'accepted', closed_at = ? WHERE id = ?",
+        (s.now_iso, offer.id),
+    )
+    s.record(
+        "account.transfer_accept",
+        account=acct.slug,
+        target=me.email,
+        details={
+            "from": acct.owner_email,
+            "previous_profile": mine.profile,
+            "kept_as": offer.keep_as,
+        },
+    )
+    stays = (
+        f"{acct.owner_email} stays as {offer.keep_as}"
+        if offer.keep_as
+        else f"{acct.owner_email} left the account"
+    )
+    return Done(
+        offer._replace(status="accepted", closed_at=s.now_iso),
+        f"you now own {acct.slug}; {stays}",
+    )
