@@ -195,7 +195,8 @@ def test_headers_follow_colabctl_lang_where_there_is_no_option(
 ) -> None:
     monkeypatch.setenv("COLABCTL_LANG", "es")
     listed = ok(cli(*_as_owner(demo, "collaborator", "list", "-a", ACME))).stdout
-    assert _headers(listed) == ["usuario", "perfil", "estado", "invitado", "vence"]
+    headers = ["usuario", "perfil", "estado", "invitado", "vence", "acceso hasta"]
+    assert _headers(listed) == headers
     monkeypatch.setenv("COLABCTL_LANG", "pt")
     grid = ok(cli(*_as_owner(demo, "matrix", "-a", ACME, "--by-category"))).stdout
     assert _headers(grid)[0] == "categoria"

@@ -181,6 +181,7 @@ def table(title: str | None, columns: Sequence[str | tuple[str, str]], **options
 # Column headers in Spanish and Portuguese; English is the key itself. A header not
 # listed here (an email heading a matrix column, a number) is shown as it is.
 HEADERS: dict[str, dict[str, str]] = {
+    "access until": {"es": "acceso hasta", "pt": "acesso até"},
     "account": {"es": "cuenta", "pt": "conta"},
     "action": {"es": "acción", "pt": "ação"},
     "active": {"es": "activos", "pt": "ativos"},
