@@ -1,37 +1,82 @@
 """Shared fixtures: every test gets its own store and config files under tmp_path,
-a clock it controls, and a CliRunner whose stdout and stderr are read apart."""
+a clock it controls, and a CliRunner whose stdout and stderr are read apart.
+
+Plain helpers and the cast live in support.py; the names this module always exported are
+re-exported, so `from conftest import ok, OWNER` keeps working."""
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
 import sqlite3
+import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from support import (
+    ACME,
+    BOB,
+    CARLA,
+    CNPJ,
+    OWNER,
+    PLAIN,
+    ROOT,
+    START,
+    Cli,
+    FakeClock,
+    acme_store,
+    as_owner,
+    create_legal_account,
+    ctx_for,
+    dump,
+    error_lines,
+    failure,
+    hidden,
+    ok,
+    python,
+    refused,
+    running_slow,
+)
+from typer.testing import CliRunner
 
 from colabctl.cli import app, common
 from colabctl.core.session import Context
 
-START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-OWNER = "ana.souza@example.com"
-CNPJ = "11.222.333/0001-81"
+__all__ = [
+    "CNPJ",
+    "OWNER",
+    "START",
+    "Cli",
+    "FakeClock",
+    "as_owner",
+    "create_legal_account",
+    "ctx_for",
+    "dump",
+    "error_lines",
+    "failure",
+    "hidden",
+    "ok",
+    "refused",
+]
 
 
-class FakeClock:
-    """A clock that only moves when told to."""
+def pytest_report_header() -> list[str]:
+    """What the outcome of the store tests depends on (the crash tests on SQLite's WAL)."""
+    from importlib.metadata import version
 
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
+    return [
+        f"sqlite: {sqlite3.sqlite_version} (the library Python's sqlite3 is linked with)",
+        "typer {}, sqlite-utils {}, rich {}".format(
+            version("typer"), version("sqlite-utils"), version("rich")
+        ),
+    ]
 
-    def __call__(self) -> datetime:
-        return self.now
 
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before its fixtures: may this test start processes (is it marked slow)?"""
+    running_slow(item.get_closest_marker("slow") is not None)
 
 
 @pytest.fixture(autouse=True)
@@ -70,95 +115,9 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     return fake
 
 
-@dataclass
-class Cli:
-    runner: CliRunner
-
-    def __call__(
-        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
-    ) -> Result:
-        return self.runner.invoke(app, list(args), input=input, env=env)
-
-
 @pytest.fixture
 def cli(clock: FakeClock) -> Cli:
     return Cli(CliRunner())
-
-
-def dump(path: Path) -> list[str]:
-    """The store's whole content as SQL, to compare before and after a failure."""
-    if not path.exists():
-        return []
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
-
-
-def as_owner(*args: str) -> tuple[str, ...]:
-    """A command line run as the owner of the test accounts."""
-    return ("--as", OWNER, *args)
-
-
-# -- what every command's outcome must look like (SPEC section 3) ---------------------------
-
-
-def ok(result: Result, code: int = 0) -> Result:
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stdout + result.stderr
-    return result
-
-
-def error_lines(
-    exit_code: int, stdout: str, stderr: str, *codes: int, hint: str | None = None
-) -> tuple[str, str | None]:
-    """One of `codes`, nothing on stdout, no traceback, exactly one printable `error:` line
-    and at most a `hint:` (holding `hint`, if given). Returns the error and hint lines."""
-    assert exit_code in codes, (exit_code, stdout, stderr)
-    assert stdout == ""
-    assert "Traceback" not in stderr
-    lines = stderr.splitlines()
-    assert 1 <= len(lines) <= 2, lines
-    assert lines[0].startswith("error: "), lines
-    assert all(line.startswith("hint: ") for line in lines[1:]), lines
-    # one line means one line on the terminal too: nothing that moves the cursor, erases,
-    # or reorders text (newline, CR, ESC, NUL, bidi overrides) gets through unescaped
-    for line in lines:
-        assert line.isprintable(), ascii(line)
-    if hint is not None:
-        assert len(lines) == 2 and hint in lines[1], f"expected a hint naming {hint!r}: {lines}"
-    return lines[0], lines[1] if len(lines) == 2 else None
-
-
-def failure(result: Result, *codes: int, hint: str | None = None) -> tuple[str, str | None]:
-    """`error_lines` for an in-process run, which must also have ended by a clean exit."""
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception
-    )
-    return error_lines(result.exit_code, result.stdout, result.stderr, *codes, hint=hint)
-
-
-def refused(
-    cli: Cli, db_path: Path, code: int, *args: str, hint: str | None = None, **kw: Any
-) -> Result:
-    """Run a command that must fail with `code` and leave the store exactly as it was."""
-    before = dump(db_path)
-    result = cli(*args, **kw)
-    failure(result, code, hint=hint)
-    assert dump(db_path) == before, f"{args} changed the store"
-    return result
-
-
-def hidden(cli: Cli, db_path: Path, slug: str, *args: str) -> Result:
-    """An outsider's command about SLUG: refused with exactly what a missing account gets
-    (exit 3, the same two lines), so it tells them nothing, not even that SLUG exists."""
-    result = refused(cli, db_path, 3, *args)
-    assert result.stderr.splitlines() == [
-        f'error: no account "{slug}"',
-        "hint: `colabctl account list` shows yours",
-    ], result.stderr
-    return result
 
 
 @pytest.fixture
@@ -172,25 +131,154 @@ def unchanged(db_path: Path) -> Callable[[], None]:
     return check
 
 
-def ctx_for(db_path: Path, actor: str | None, clock: Callable[[], datetime]) -> Context:
-    return Context(db=str(db_path), actor=actor, clock=clock)
-
-
 @pytest.fixture
 def owner_ctx(db_path: Path, clock: FakeClock) -> Context:
     return ctx_for(db_path, OWNER, clock)
 
 
+LEGAL_STEPS = [
+    ["login", OWNER, "--name", "Ana Souza"],
+    ["account", "create", ACME, "--name", "Acme Cursos", "--tax-id", CNPJ, "--country", "BR"],
+    ["profile", "create", "soporte", "--preset", "soporte", "-a", ACME],
+    ["profile", "create", "tecnico", "--preset", "tecnico", "-a", ACME],
+]
+
+
+def built_by_cli(folder: Path, steps: list[list[str]]) -> Path:
+    """Run STEPS ({folder} in them is FOLDER) through the CLI on FOLDER/store.db and
+    FOLDER/config.toml, on a FakeClock that stays at START (as the `clock` fixture's), so
+    that a copy is byte for byte what the same steps in a test would have left."""
+    env: dict[str, str | None] = {
+        "COLABCTL_DB": str(folder / "store.db"),
+        "COLABCTL_CONFIG": str(folder / "config.toml"),
+        "COLABCTL_USER": None,
+        "COLABCTL_ACCOUNT": None,
+    }
+    runner = CliRunner()
+    saved = common.CLOCK
+    common.CLOCK = FakeClock()
+    try:
+        for step in steps:
+            args = [arg.format(folder=folder) for arg in step]
+            result = runner.invoke(app, args, env=env)
+            assert result.exit_code == 0, (args, result.stderr)
+    finally:
+        common.CLOCK = saved
+    assert not (folder / "store.db-wal").exists()  # every command closed the store
+    return folder
+
+
+def copy_built(template: Path, db_path: Path, tmp_path: Path) -> None:
+    """A `built_by_cli` folder's store to DB_PATH, its config to the test's config."""
+    shutil.copyfile(template / "store.db", db_path)
+    shutil.copyfile(template / "config.toml", tmp_path / "config.toml")
+
+
+@pytest.fixture(scope="session")
+def legal_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return built_by_cli(tmp_path_factory.mktemp("legal"), LEGAL_STEPS)
+
+
 @pytest.fixture
-def legal_account(cli: Cli) -> str:
-    """ana owns acme-cursos, a legal entity (CNPJ), with the soporte and tecnico presets."""
+def legal_account(cli: Cli, legal_template: Path, db_path: Path, tmp_path: Path) -> str:
+    """ana owns acme-cursos, a legal entity (CNPJ), with the soporte and tecnico presets, and
+    is logged in: what `LEGAL_STEPS` leave, built once and copied."""
+    copy_built(legal_template, db_path, tmp_path)
+    return ACME
+
+
+# -- the foundation's people and world (tests/cli/test_session, _accounts, _profiles) ------------
+
+
+@pytest.fixture
+def ana(cli: Cli) -> str:
     ok(cli("login", OWNER, "--name", "Ana Souza"))
-    return create_legal_account(cli, "acme-cursos", "Acme Cursos", "soporte", "tecnico")
+    return OWNER
 
 
-def create_legal_account(cli: Cli, slug: str, name: str, *presets: str) -> str:
-    """The logged-in user creates SLUG, a Brazilian legal entity, with a profile per preset."""
-    ok(cli("account", "create", slug, "--name", name, "--tax-id", CNPJ, "--country", "BR"))
-    for preset in presets:
-        ok(cli("profile", "create", preset, "--preset", preset, "-a", slug))
-    return slug
+@pytest.fixture
+def bob(cli: Cli, ana: str) -> str:
+    """bob is a registered user; ana stays the logged-in one."""
+    ok(cli("login", BOB))
+    ok(cli("login", OWNER))
+    return BOB
+
+
+@pytest.fixture
+def invited(cli: Cli, legal_account: str, bob: str) -> str:
+    """bob holds soporte in acme-cursos, pending."""
+    ok(cli("invite", BOB, "--profile", "soporte", "-a", legal_account))
+    return BOB
+
+
+@pytest.fixture
+def active(cli: Cli, invited: str) -> str:
+    """bob holds soporte in acme-cursos, active."""
+    ok(cli("--as", BOB, "accept", ACME))
+    return BOB
+
+
+WORLD_STEPS = [
+    *LEGAL_STEPS,
+    ["login", BOB],
+    ["login", CARLA],
+    ["login", OWNER],
+    ["invite", BOB, "--profile", "soporte", "-a", ACME],
+    ["account", "create", PLAIN, "--name", "Acme Personal"],
+    ["profile", "export", "soporte", "-o", "{folder}/soporte-export.toml", "-a", ACME],
+]
+
+
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The world's store and config, built once (the failure tables are long)."""
+    return built_by_cli(tmp_path_factory.mktemp("world"), WORLD_STEPS)
+
+
+@pytest.fixture
+def world(cli: Cli, world_template: Path, db_path: Path, tmp_path: Path) -> dict[str, str]:
+    """ana owns acme-cursos (legal: soporte, tecnico) and acme (no tax ID); bob is invited
+    to acme-cursos as soporte (pending); carla is registered and in nothing. Plus files."""
+    copy_built(world_template, db_path, tmp_path)
+    exported = tmp_path / "soporte-export.toml"
+    shutil.copyfile(world_template / "soporte-export.toml", exported)
+    bad_toml = tmp_path / "bad.toml"
+    bad_toml.write_text('name = "x"\npermissions = [\n  "products.view"\n  oops\n', "utf-8")
+    owner_only = tmp_path / "owner-only.toml"
+    owner_only.write_text('name = "x"\npermissions = ["products.view", "account.bank"]\n', "utf-8")
+    return {"export": str(exported), "bad_toml": str(bad_toml), "owner_only": str(owner_only)}
+
+
+# -- a store built through core, and the wheel ---------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def acme_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`support.acme_store`, built once: ana owns acme-cursos (soporte, tecnico), bob active
+    in soporte. Copy it (`support.copy_store`); never write to it."""
+    return acme_store(tmp_path_factory.mktemp("acme") / "template.db")
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel `pip wheel` builds from this checkout (once per run; slow tests only)."""
+    assert (ROOT / "pyproject.toml").is_file(), ROOT
+    out = tmp_path_factory.mktemp("wheel")
+    command = ["-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out)]
+    if importlib.util.find_spec("hatchling") is not None:
+        command.append("--no-build-isolation")  # the backend is here: no download
+    done = python(*command, str(ROOT), timeout=300)
+    assert done.returncode == 0, done.stderr
+    built = list(out.glob("colabctl-*.whl"))
+    assert len(built) == 1, built
+    return built[0]
+
+
+@pytest.fixture(scope="session")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel unpacked into a folder of its own: put it first on PYTHONPATH to run what a
+    user installs (catalog.json included) rather than this checkout."""
+    site = tmp_path_factory.mktemp("site")
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    return site

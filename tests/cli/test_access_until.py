@@ -9,15 +9,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import OWNER, Cli, FakeClock, ctx_for, hidden, ok, refused
+from support import (
+    ACME,
+    BEA,
+    CAIO,
+    OWNER,
+    SOPORTE_HAS,
+    ZED,
+    Cli,
+    FakeClock,
+    ctx_for,
+    hidden,
+    ok,
+    refused,
+)
 
 from colabctl.core import users
-
-ACME = "acme-cursos"
-BEA = "bea@example.com"
-CAIO = "caio@example.com"
-ZED = "zed@example.com"
-PERM = "purchases.request_refunds"  # in soporte
 
 
 @pytest.fixture
@@ -36,7 +43,7 @@ def row(cli: Cli, email: str, *flags: str) -> dict[str, Any]:
     return result
 
 
-def reason(cli: Cli, email: str, perm: str = PERM) -> str:
+def reason(cli: Cli, email: str, perm: str = SOPORTE_HAS) -> str:
     result = cli("can", email, perm, "-a", ACME, "--json")
     assert result.exit_code in (0, 1), result.stderr
     return str(json.loads(result.stdout)["results"][0]["reason"])
@@ -105,7 +112,7 @@ def test_access_ends_with_the_clock(cli: Cli, bea: str, clock: FakeClock, db_pat
     assert reason(cli, BEA) == "access-ended"
     assert reason(cli, BEA, "account.bank") == "owner-only"
     assert row(cli, BEA, "--status", "ended")["user"] == BEA
-    assert json.loads(ok(cli("who-can", PERM, "--json")).stdout) == [
+    assert json.loads(ok(cli("who-can", SOPORTE_HAS, "--json")).stdout) == [
         {"user": OWNER, "account": ACME, "role": "owner", "reason": "owner"}
     ]
     grid = json.loads(ok(cli("matrix", "--json")).stdout)
@@ -114,7 +121,7 @@ def test_access_ends_with_the_clock(cli: Cli, bea: str, clock: FakeClock, db_pat
     assert (shown["status"], shown["permissions"], shown["access_until"]) == ("ended", [], until)
     assert "access ended on" in ok(cli("collaborator", "show", BEA)).stdout
     # she may ask about herself, and is told why; she reads the account no more
-    mine = ok(cli("--as", BEA, "can", BEA, PERM, "-a", ACME, "--explain"), 1).stdout
+    mine = ok(cli("--as", BEA, "can", BEA, SOPORTE_HAS, "-a", ACME, "--explain"), 1).stdout
     assert f"access to {ACME} ended on {until}" in mine
     hidden(cli, db_path, ACME, "--as", BEA, "collaborator", "list", "-a", ACME)
     told = refused(cli, db_path, 5, "--as", BEA, "whoami", "--account", ACME, hint="extend")

@@ -9,11 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli, as_owner, dump, failure, ok, refused
-
-ACME = "acme-cursos"
-BOB = "bob.costa@example.com"
-GENESIS = "0" * 64
+from support import ACME, BOB, GENESIS, Cli, as_owner, dump, failure, ok, refused
 
 
 def head(cli: Cli) -> str:

@@ -17,28 +17,31 @@ Decisions where SPEC is silent:
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CNPJ, OWNER, Cli, FakeClock, as_owner, dump, error_lines, failure
 from email_validator import EmailNotValidError, validate_email
+from support import (
+    ACME,
+    BOB,
+    OWNER,
+    ROOT,
+    Cli,
+    as_owner,
+    colabctl_bytes,
+    copy_store,
+    dump,
+    error_lines,
+    failure,
+)
 from typer.testing import Result
 
-from colabctl.core import collaborators, profiles
-from colabctl.core.accounts import create as create_account
 from colabctl.core.presets import parse_preset
-from colabctl.core.session import Context
 from colabctl.core.taxid import validate_business_tax_id
-from colabctl.core.users import register
 from colabctl.errors import ColabError, Invalid
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "bad"
-ACME = "acme-cursos"
-BOB = "bob.costa@example.com"
+DATA = ROOT / "tests" / "data" / "bad"
 
 
 # -- the corpus -----------------------------------------------------------------------------------
@@ -99,24 +102,10 @@ def test_email_validator_itself_refuses_each_corpus_email(email: str) -> None:
 # -- the store every case starts from -------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """ana owns acme-cursos (a legal entity) with soporte and tecnico; bob is active."""
-    db = tmp_path_factory.mktemp("bad-inputs") / "template.db"
-    clock = FakeClock()
-    owner = Context(db=str(db), actor=OWNER, clock=clock)
-    register(owner, OWNER, name="Ana Souza")
-    create_account(owner, ACME, "Acme Cursos", tax_id=CNPJ, country="BR")
-    profiles.create(owner, "soporte", preset="soporte", account=ACME)
-    profiles.create(owner, "tecnico", preset="tecnico", account=ACME)
-    collaborators.invite(owner, BOB, profile="soporte", account=ACME)
-    collaborators.accept(Context(db=str(db), actor=BOB, clock=clock), ACME)
-    return db
-
-
 @pytest.fixture
-def store(template: Path, db_path: Path, tmp_path: Path) -> Path:
-    db_path.write_bytes(template.read_bytes())  # closed cleanly: no -wal to copy
+def store(acme_template: Path, db_path: Path, tmp_path: Path) -> Path:
+    """ana owns acme-cursos (a legal entity) with soporte and tecnico; bob is active."""
+    copy_store(acme_template, db_path)
     (tmp_path / "config.toml").write_text(f'user = "{OWNER}"\n', encoding="utf-8")
     return db_path
 
@@ -253,6 +242,7 @@ def test_hostile_looking_text_is_stored_verbatim(cli: Cli, store: Path, text: st
     assert any(line.startswith('INSERT INTO "users"') for line in dump(store))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "code"),
     [
@@ -264,19 +254,10 @@ def test_hostile_looking_text_is_stored_verbatim(cli: Cli, store: Path, text: st
     ],
     ids=["slug", "name", "email", "encoded surrogate", "lookup"],
 )
-def test_invalid_utf8_in_a_real_argv(
-    store: Path, tmp_path: Path, args: tuple[bytes, ...], code: int
-) -> None:
+def test_invalid_utf8_in_a_real_argv(store: Path, args: tuple[bytes, ...], code: int) -> None:
     """A real process: argv bytes that are not UTF-8 (NUL cannot be passed this way)."""
     before = dump(store)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COLABCTL_")}
-    env.update(COLABCTL_DB=str(store), COLABCTL_CONFIG=str(tmp_path / "config.toml"))
-    done = subprocess.run(
-        [sys.executable.encode(), b"-m", b"colabctl", *args],
-        env=env,
-        capture_output=True,
-        timeout=60,
-    )
+    done = colabctl_bytes(*args, db=store)
     # what colabctl prints is UTF-8, whatever it got
     error_lines(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"), code)
     assert dump(store) == before

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeClock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import NOBODY, FakeClock
 from typer.testing import CliRunner, Result
 
 from colabctl.cli import app, common
@@ -26,7 +26,6 @@ CNPJ = "11.222.333/0001-81"
 OWNERS = ["ana@example.com", "bruno@example.com"]
 PEOPLE = ["bea@example.com", "Caio.Reis@example.com", "dora@example.com"]
 EVERYONE = OWNERS + PEOPLE
-NOBODY = "nobody@example.com"  # never registered
 SLUGS = ["acme-cursos", "beta-cursos", "gamma-cursos"]
 NAMES = ["soporte", "tecnico"]
 ALL_IDS = [p.id for p in catalog().permissions]
@@ -129,6 +128,7 @@ def expected_fate(plan: AccountPlan, email: str, later: bool) -> tuple[str | Non
     return fate, name
 
 
+@pytest.mark.slow  # builds a store per example
 @settings(
     max_examples=25,
     deadline=None,

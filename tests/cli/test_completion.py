@@ -9,11 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import OWNER, Cli, ok
+from support import CARLA, OWNER, Cli, ok
 
 from colabctl.cli import main
-
-CARLA = "carla.mendes@example.com"
 
 
 def complete(

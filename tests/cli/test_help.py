@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import Cli, ok
+from support import Cli, ok
 
 from colabctl.cli import MOUNTS, PANEL_OF, PANELS
 from colabctl.errors import MEANINGS, ExitCode

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import typer
-from conftest import START, FakeClock
+from support import START, FakeClock
 from typer.testing import CliRunner
 
 from colabctl.cli import MOUNTS, build, command_of

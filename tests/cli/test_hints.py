@@ -9,17 +9,13 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import OWNER, Cli, as_owner, dump, ok, refused
+from support import ACME, BRUNO, OWNER, Cli, as_owner, colabctl_bytes, dump, ok, refused
 
 from colabctl.core.presets import list_presets
 
-ACME = "acme-cursos"
-BRUNO = "bruno.costa@example.com"
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
@@ -116,12 +112,12 @@ def test_an_undecodable_argument_is_called_not_utf8(
         assert "not UTF-8" in error and "control character" not in error, error
 
 
+@pytest.mark.slow
 def test_an_undecodable_argument_from_a_real_shell(demo: Path, tmp_path: Path) -> None:
     before = dump(demo)
-    argv = [sys.executable.encode(), b"-m", b"colabctl", b"--db", str(demo).encode()]
-    argv += [b"--as", OWNER.encode(), b"profile", b"edit", b"soporte", b"-a", ACME.encode()]
+    argv = [b"--as", OWNER.encode(), b"profile", b"edit", b"soporte", b"-a", ACME.encode()]
     argv += [b"--description", b"caf\xe9"]  # Latin-1, as an old terminal would send it
-    done = subprocess.run(argv, capture_output=True, timeout=60, check=False)
+    done = colabctl_bytes(*argv, db=demo)
     assert done.returncode == 6
     assert b"not UTF-8" in done.stderr and b"control character" not in done.stderr
     assert dump(demo) == before
@@ -199,14 +195,8 @@ def test_headers_follow_colabctl_lang_where_there_is_no_option(
 ) -> None:
     monkeypatch.setenv("COLABCTL_LANG", "es")
     listed = ok(cli(*_as_owner(demo, "collaborator", "list", "-a", ACME))).stdout
-    assert _headers(listed) == [
-        "usuario",
-        "perfil",
-        "estado",
-        "invitado",
-        "vence",
-        "acceso hasta",
-    ]
+    headers = ["usuario", "perfil", "estado", "invitado", "vence", "acceso hasta"]
+    assert _headers(listed) == headers
     monkeypatch.setenv("COLABCTL_LANG", "pt")
     grid = ok(cli(*_as_owner(demo, "matrix", "-a", ACME, "--by-category"))).stdout
     assert _headers(grid)[0] == "categoria"

@@ -10,12 +10,10 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import OWNER, Cli, as_owner, dump, failure, ok, refused
+from support import ACME, OWNER, SOPORTE_HAS, Cli, as_owner, dump, failure, ok, refused
 
 from colabctl.errors import ExitCode
 
-ACME = "acme-cursos"
-PERM = "purchases.request_refunds"  # in the soporte preset
 LOOKALIKE = "looks like the address of an existing user"
 
 
@@ -45,10 +43,10 @@ def test_strasse_cannot_take_the_invitation_of_strasse_with_eszett(
     # straße's invitation is still theirs, and strasse holds nothing
     mine = json.loads(ok(cli("--as", "Straße@example.de", "whoami", "--json")).stdout)
     assert [i["account"] for i in mine["invitations"]] == [ACME]
-    assert cli(*as_owner("can", "strasse@example.de", PERM, "-a", ACME)).exit_code == 1
+    assert cli(*as_owner("can", "strasse@example.de", SOPORTE_HAS, "-a", ACME)).exit_code == 1
     ok(cli("--as", "straße@example.de", "accept", ACME))
-    ok(cli(*as_owner("can", "STRAẞE@example.de", PERM, "-a", ACME)))
-    assert cli(*as_owner("can", "strasse@example.de", PERM, "-a", ACME)).exit_code == 1
+    ok(cli(*as_owner("can", "STRAẞE@example.de", SOPORTE_HAS, "-a", ACME)))
+    assert cli(*as_owner("can", "strasse@example.de", SOPORTE_HAS, "-a", ACME)).exit_code == 1
 
 
 @pytest.mark.parametrize(
@@ -65,8 +63,8 @@ def test_idna_and_nfd_forms_are_one_user_for_as_can_and_invite(
 ) -> None:
     invite(cli, "user@exämple.com")
     ok(cli("--as", other_form, "accept", ACME))
-    ok(cli("can", other_form, PERM, "-a", ACME))
-    assert cli("can", "user@example.com", PERM, "-a", ACME).exit_code == 1
+    ok(cli("can", other_form, SOPORTE_HAS, "-a", ACME))
+    assert cli("can", "user@example.com", SOPORTE_HAS, "-a", ACME).exit_code == 1
     again = ok(cli(*as_owner("invite", other_form, "--profile", "soporte", "-a", ACME)))
     assert "nothing to do" in again.stderr + again.stdout
     assert users(db_path) == [
@@ -159,14 +157,14 @@ def test_single_script_non_ascii_addresses_are_fine(
 ) -> None:
     invite(cli, address)
     ok(cli("--as", address, "accept", ACME))
-    ok(cli("can", address, PERM, "-a", ACME))
+    ok(cli("can", address, SOPORTE_HAS, "-a", ACME))
 
 
 def test_can_answers_about_a_lookalike_without_refusing_it(cli: Cli, legal_account: str) -> None:
     invite(cli, "col@x.example")
     ok(cli("--as", "col@x.example", "accept", ACME))
     for address in ("cоl@x.example", "ｃol@x.example", "co1@x.example"):
-        result = cli("can", address, PERM, "-a", ACME)
+        result = cli("can", address, SOPORTE_HAS, "-a", ACME)
         assert result.exit_code == 1, (address, result.stdout, result.stderr)  # "no", never 6
 
 

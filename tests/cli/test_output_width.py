@@ -9,13 +9,12 @@ import json
 import re
 
 import pytest
-from conftest import Cli, FakeClock, as_owner, ok
+from support import BRUNO, Cli, FakeClock, as_owner, ok
 
 from colabctl.cli import output
 
 # 64 characters before the @, the most an address may have there
 LONG = "a-very-long-local-part-that-no-eighty-column-table-could-hold-xyz@example.com"
-OTHER = "bruno.costa@example.com"
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
@@ -111,36 +110,36 @@ def members(cli: Cli) -> dict[str, dict[str, object]]:
 def test_expires_at_is_null_once_the_invitation_is_accepted(
     cli: Cli, legal_account: str, clock: FakeClock
 ) -> None:
-    ok(cli(*as_owner("invite", OTHER, "--profile", "soporte")))
+    ok(cli(*as_owner("invite", BRUNO, "--profile", "soporte")))
     ok(cli(*as_owner("invite", LONG, "--profile", "tecnico")))
-    assert ISO.fullmatch(str(members(cli)[OTHER]["expires_at"]))
-    ok(cli("--as", OTHER, "login", OTHER))
-    ok(cli("--as", OTHER, "accept", "acme-cursos"))
+    assert ISO.fullmatch(str(members(cli)[BRUNO]["expires_at"]))
+    ok(cli("--as", BRUNO, "login", BRUNO))
+    ok(cli("--as", BRUNO, "accept", "acme-cursos"))
     listed = members(cli)
-    assert listed[OTHER]["expires_at"] is None
+    assert listed[BRUNO]["expires_at"] is None
     assert ISO.fullmatch(str(listed[LONG]["expires_at"]))  # still pending: it expires
-    shown = json.loads(ok(cli(*as_owner("collaborator", "show", OTHER, "--json"))).stdout)
+    shown = json.loads(ok(cli(*as_owner("collaborator", "show", BRUNO, "--json"))).stdout)
     assert shown["expires_at"] is None
     assert [h["expires_at"] for h in shown["history"]] == [None]
     # removed after accepting: it was still an accepted invitation, with no expiry
-    ok(cli(*as_owner("collaborator", "remove", OTHER)))
-    assert members(cli)[OTHER]["expires_at"] is None
+    ok(cli(*as_owner("collaborator", "remove", BRUNO)))
+    assert members(cli)[BRUNO]["expires_at"] is None
 
 
 def test_expires_column_is_blank_once_accepted(cli: Cli, legal_account: str, piped: None) -> None:
-    ok(cli(*as_owner("invite", OTHER, "--profile", "soporte")))
-    ok(cli("--as", OTHER, "login", OTHER))
-    ok(cli("--as", OTHER, "accept", "acme-cursos"))
+    ok(cli(*as_owner("invite", BRUNO, "--profile", "soporte")))
+    ok(cli("--as", BRUNO, "login", BRUNO))
+    ok(cli("--as", BRUNO, "accept", "acme-cursos"))
     table = ok(cli(*as_owner("collaborator", "list"))).stdout
-    row = next(line for line in table.splitlines() if OTHER in line)
+    row = next(line for line in table.splitlines() if BRUNO in line)
     assert len(ISO.findall(row)) == 1, row  # invited, and no expiry
-    shown = ok(cli(*as_owner("collaborator", "show", OTHER))).stdout
+    shown = ok(cli(*as_owner("collaborator", "show", BRUNO))).stdout
     history = next(line for line in shown.splitlines() if line.startswith("│ soporte"))
     assert len(ISO.findall(history)) == 2, history  # invited and responded; no expiry
 
 
 def test_a_declined_invitation_keeps_the_expiry_it_had(cli: Cli, legal_account: str) -> None:
-    ok(cli(*as_owner("invite", OTHER, "--profile", "soporte")))
-    ok(cli("--as", OTHER, "login", OTHER))
-    ok(cli("--as", OTHER, "decline", "acme-cursos"))
-    assert ISO.fullmatch(str(members(cli)[OTHER]["expires_at"]))
+    ok(cli(*as_owner("invite", BRUNO, "--profile", "soporte")))
+    ok(cli("--as", BRUNO, "login", BRUNO))
+    ok(cli("--as", BRUNO, "decline", "acme-cursos"))
+    assert ISO.fullmatch(str(members(cli)[BRUNO]["expires_at"]))

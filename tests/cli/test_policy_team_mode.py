@@ -216,5 +216,6 @@ def test_the_readme_example_passes_and_a_widening_fails(
     lines = ok(cli("test", str(example)), 1).stdout.splitlines()
     assert lines[-1] == "2 passed, 3 failed"
     # the job script in the README is a shell script that parses
-    script = readme.split("```sh\n")[1].split("```")[0]
+    blocks = [block.split("```")[0] for block in readme.split("```sh\n")[1:]]
+    [script] = [b for b in blocks if "colabctl test" in b and "--fail-on high" in b]
     assert subprocess.run(["sh", "-n"], input=script, text=True).returncode == 0

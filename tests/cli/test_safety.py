@@ -10,10 +10,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import OWNER, Cli, as_owner, dump, failure, ok, refused
+from support import ACME, OWNER, Cli, as_owner, dump, failure, ok, refused
 from typer.testing import Result
-
-ACME = "acme-cursos"
 
 
 def _bytes(path: Path) -> bytes:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -20,58 +19,30 @@ import time
 from pathlib import Path
 
 import pytest
+from support import ACME, OWNER, colabctl, copy_store, dump, process_env, spawn
 
 pytestmark = pytest.mark.slow
 
 INTERRUPTED = "error: interrupted; nothing was changed\n"
-OWNER = "ana.souza@example.com"
-ACME = "acme-cursos"
 INVITE = ("--as", OWNER, "invite", "nuevo@example.com", "-p", "soporte", "-a", ACME)
+UTF8 = {"LANG": "C.UTF-8"}
 
 
-def _env(db: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COLABCTL_")}
-    env.update(COLABCTL_DB=str(db), COLABCTL_CONFIG=str(db) + ".toml", NO_COLOR="1", LANG="C.UTF-8")
-    return env
-
-
-def _spawn(db: Path, *args: str, **kw: object) -> subprocess.Popen[bytes]:
-    options: dict[str, object] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
-    options.update(kw)
-    return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
-        [sys.executable, "-m", "colabctl", *args], env=_env(db), **options
-    )
-
-
-def _dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
+def _spawn(db: Path, *args: str) -> subprocess.Popen[bytes]:
+    return spawn(*args, db=db, stdout=subprocess.PIPE, env=UTF8)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A demo store, closed cleanly (no -wal beside it), to copy for each run."""
     db = tmp_path_factory.mktemp("signals") / "template.db"
-    done = subprocess.run(
-        [sys.executable, "-m", "colabctl", "demo", "--db", str(db)],
-        env=_env(db),
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    done = colabctl("demo", "--db", str(db), db=db, env=UTF8)
     assert done.returncode == 0, done.stderr
     return db
 
 
 def _fresh(template: Path, tmp_path: Path, name: str = "store.db") -> Path:
-    db = tmp_path / name
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(template, db)
-    return db
+    return copy_store(template, tmp_path / name)
 
 
 def _opened(pid: int, db: Path) -> bool:
@@ -99,7 +70,7 @@ def test_sigint_at_spread_moments_of_a_write(template: Path, tmp_path: Path) -> 
     outcomes: list[int] = []
     for i in range(14):
         db = _fresh(template, tmp_path)
-        before = _dump(db)
+        before = dump(db)
         process = _spawn(db, *INVITE)
         time.sleep(0.05 + 0.03 * i)  # .05 .. .44 s: loading, parsing, the write, the end
         process.send_signal(signal.SIGINT)
@@ -109,26 +80,26 @@ def test_sigint_at_spread_moments_of_a_write(template: Path, tmp_path: Path) -> 
         if "Traceback" in stderr and "/colabctl/" not in stderr:
             # The interpreter's own start-up (site, runpy), before any line of colabctl
             # runs: on a loaded machine it can outlast 50 ms. Not ours to answer.
-            assert _dump(db) == before
+            assert dump(db) == before
             continue
         assert "Traceback" not in stderr, stderr
         if process.returncode == 130:
             assert stderr == INTERRUPTED, stderr
             assert out == b""
-            assert _dump(db) == before
+            assert dump(db) == before
         elif process.returncode == 0:
             assert "nuevo@example.com" in stderr
-            assert _dump(db) != before
+            assert dump(db) != before
         else:  # killed before Python installed its own handler: nothing ran at all
             assert process.returncode == -signal.SIGINT, (process.returncode, stderr)
             assert stderr == ""
-            assert _dump(db) == before
+            assert dump(db) == before
     assert 130 in outcomes, outcomes
 
 
 def test_sigint_while_waiting_for_the_write_lock_is_prompt(template: Path, tmp_path: Path) -> None:
     db = _fresh(template, tmp_path)
-    before = _dump(db)
+    before = dump(db)
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock
     try:
@@ -147,7 +118,7 @@ def test_sigint_while_waiting_for_the_write_lock_is_prompt(template: Path, tmp_p
     assert process.returncode == 130, err
     assert err.decode() == INTERRUPTED
     assert out == b""
-    assert _dump(db) == before
+    assert dump(db) == before
 
 
 def test_sigint_after_a_commit_does_not_change_the_outcome(tmp_path: Path) -> None:
@@ -189,28 +160,20 @@ def test_sigint_after_a_commit_does_not_change_the_outcome(tmp_path: Path) -> No
 # -- closed pipes --------------------------------------------------------------------------
 
 
-def _closed_pipe_run(db: Path, *args: str, stdin: bytes = b"") -> tuple[int, str]:
+def _closed_pipe_run(db: Path, *args: str, stdin: str = "") -> tuple[int, str]:
     """Run with stdout a pipe whose reader is already gone: every write fails (EPIPE)."""
     reader, writer = os.pipe()
     os.close(reader)
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "colabctl", *args],
-            env=_env(db),
-            input=stdin,
-            stdout=writer,
-            stderr=subprocess.PIPE,
-            timeout=60,
-            check=False,
-        )
+        done = colabctl(*args, db=db, input=stdin, env=UTF8, stdout=writer)
     finally:
         os.close(writer)
-    return done.returncode, done.stderr.decode()
+    return done.returncode, done.stderr
 
 
-def _batch(lines: int) -> bytes:
+def _batch(lines: int) -> str:
     line = {"user": OWNER, "account": ACME, "permission": "products.view"}
-    return (json.dumps(line) + "\n").encode() * lines
+    return (json.dumps(line) + "\n") * lines
 
 
 @pytest.mark.parametrize(
@@ -230,23 +193,27 @@ def test_a_closed_pipe_ends_quietly_with_141(
     template: Path, tmp_path: Path, args: tuple[str, ...]
 ) -> None:
     db = _fresh(template, tmp_path)
-    before = _dump(db)
+    before = dump(db)
     code, stderr = _closed_pipe_run(db, *args, stdin=_batch(5000))
     assert (code, stderr) == (141, "")
-    assert _dump(db) == before
+    assert dump(db) == before
 
 
 def test_can_batch_piped_to_head(template: Path, tmp_path: Path) -> None:
     """The shell's own `| head -1`: one answer printed, colabctl's status 141, no error."""
     db = _fresh(template, tmp_path)
     checks = tmp_path / "checks.jsonl"
-    checks.write_bytes(_batch(20000))
+    checks.write_text(_batch(20000))
     script = (
         f'"{sys.executable}" -m colabctl --as {OWNER} can --batch "{checks}" | head -1;'
         ' echo "status=${PIPESTATUS[0]}" >&2'
     )
     done = subprocess.run(
-        ["bash", "-c", script], env=_env(db), capture_output=True, text=True, timeout=60
+        ["bash", "-c", script],
+        env=process_env(db, UTF8),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert len(done.stdout.splitlines()) == 1
     assert json.loads(done.stdout)["allowed"] is True

@@ -9,19 +9,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import OWNER, Cli, FakeClock, ctx_for, dump, hidden, ok, refused
+from support import (
+    ACME,
+    BEA,
+    CAIO,
+    DORA,
+    OWNER,
+    ZED,
+    Cli,
+    FakeClock,
+    ctx_for,
+    dump,
+    hidden,
+    ok,
+    refused,
+)
 
 from colabctl.core import users
-
-ACME = "acme-cursos"
-BEA = "bea@example.com"  # active, soporte: the usual recipient
-DORA = "dora@example.com"  # active, tecnico
-CAIO = "caio@example.com"  # pending, tecnico
-ZED = "zed@example.com"  # registered, nowhere
 
 
 @pytest.fixture
 def team(cli: Cli, legal_account: str, db_path: Path, clock: FakeClock) -> str:
+    """bea active in soporte (the usual recipient), dora active in tecnico, caio pending in
+    tecnico, zed registered and nowhere."""
     for email, profile in ((BEA, "soporte"), (DORA, "tecnico"), (CAIO, "tecnico")):
         ok(cli("invite", email, "--profile", profile))
     ok(cli("--as", BEA, "accept", ACME))

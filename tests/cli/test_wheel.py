@@ -3,35 +3,18 @@ permission catalog, and an installed wheel finds them without the checkout."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import subprocess
-import sys
 import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
+from support import ROOT, python
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # builds the wheel (the `wheel` fixture) and runs it
+
 PRESETS = ["soporte", "tecnico", "financiero", "gerente-afiliados"]
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    assert (ROOT / "pyproject.toml").is_file(), ROOT
-    out = tmp_path_factory.mktemp("wheel")
-    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out)]
-    if importlib.util.find_spec("hatchling") is not None:
-        command.append("--no-build-isolation")  # the backend is here: no download
-    done = subprocess.run(
-        [*command, str(ROOT)], capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    built = list(out.glob("colabctl-*.whl"))
-    assert len(built) == 1, built
-    return built[0]
 
 
 def test_wheel_holds_the_presets_and_the_catalog(wheel: Path) -> None:
@@ -51,11 +34,9 @@ def test_wheel_holds_the_presets_and_the_catalog(wheel: Path) -> None:
         assert not any(name.startswith(("tests/", "colabctl/tests/")) for name in names)
 
 
-def test_installed_wheel_finds_its_presets_and_catalog(wheel: Path, tmp_path: Path) -> None:
+def test_installed_wheel_finds_its_presets_and_catalog(installed: Path, tmp_path: Path) -> None:
     """Unpacked away from the checkout, the package reads its own profiles/ and catalog."""
-    site = tmp_path / "site"
-    with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(site)
+    site = installed
     env = {
         **os.environ,
         "PYTHONPATH": str(site),
@@ -70,15 +51,7 @@ def test_installed_wheel_finds_its_presets_and_catalog(wheel: Path, tmp_path: Pa
         "  'names': sorted(p.name for p in list_presets()),\n"
         "  'perms': len(catalog().permissions)}))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = python("-c", probe, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     assert Path(found["package"]).is_relative_to(site)

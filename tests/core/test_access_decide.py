@@ -5,12 +5,13 @@ and its status; the profile)."""
 from __future__ import annotations
 
 import pytest
+from support import ACME, BEA
 
 from colabctl.core.access import Standing, decide
 from colabctl.core.catalog import Permission, catalog
 
-ACCT = "acme-cursos"
-WHO = "bea@example.com"
+ACCT = ACME
+WHO = BEA
 GRANTED = "purchases.request_refunds"  # in the profile below
 NOT_GRANTED = "withdrawal.withdraw"  # delegable, not in the profile
 OWNER_ONLY = "account.bank"

@@ -8,16 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import OWNER, START, FakeClock, ctx_for, dump
+from support import ACME, BEA, OWNER, START, FakeClock, acme_store, ctx_for, dump
 
-from colabctl.core import access, accounts, collaborators, profiles, users
+from colabctl.core import access, collaborators
 from colabctl.core.clock import check_until, end_of_day, iso, parse_until
 from colabctl.core.session import writing
 from colabctl.errors import Conflict, Invalid
-
-ACME = "acme-cursos"
-BEA = "bea@example.com"
-
 
 # -- WHEN ----------------------------------------------------------------------------
 
@@ -67,10 +63,7 @@ def test_check_until_refuses_now_and_before() -> None:
 
 @pytest.fixture
 def acme(db_path: Path, clock: FakeClock) -> str:
-    ctx = ctx_for(db_path, OWNER, clock)
-    users.register(ctx, OWNER)
-    accounts.create(ctx, ACME, "Acme", tax_id="11.222.333/0001-81", country="BR")
-    profiles.create(ctx, "soporte", preset="soporte", account=ACME)
+    acme_store(db_path, clock, with_bob=False)
     return ACME
 
 

@@ -106,6 +106,7 @@ def test_key_does_not_validate() -> None:
     assert email_key("Not An Email") == "not an email"
 
 
+@pytest.mark.slow  # 300 examples through email-validator
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(max_size=80), st.emails()))
 def test_any_input_is_normalised_or_invalid(raw: str) -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from conftest import FakeClock
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -40,6 +40,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from support import FakeClock
 
 from colabctl.core import access, accounts, collaborators, ownership, profiles, users
 from colabctl.core.catalog import catalog
@@ -753,6 +754,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                     assert (key(offer.to), offer.keep_as) == (key(expected.to), expected.keep_as)
 
 
+@pytest.mark.slow  # a few hundred steps over a real store file
 def test_lifecycle_state_machine() -> None:
     run_state_machine_as_test(
         LifecycleMachine,

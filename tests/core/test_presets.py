@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import Cli
+from support import Cli
 
 from colabctl.core import profiles
 from colabctl.core.catalog import catalog

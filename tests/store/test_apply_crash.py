@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CNPJ, OWNER
-from test_crash_safety import _copy_store, _intact, _kill_after, _query, _run, _spawn
+from support import CNPJ, OWNER, colabctl, copy_store, intact, spawn
+from test_crash_safety import _kill_after, _query
 
 from colabctl.core import accounts, profiles
 from colabctl.core.session import Context
@@ -66,9 +66,9 @@ def test_a_killed_apply_is_all_or_nothing(tmp_path: Path) -> None:
 
     before = _shape(template)
     whole = tmp_path / "whole.db"
-    _copy_store(template, whole)
+    copy_store(template, whole)
     started = time.monotonic()
-    done = _run(whole, *apply)
+    done = colabctl(*apply, db=whole)
     duration = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     after = _shape(whole)
@@ -77,20 +77,20 @@ def test_a_killed_apply_is_all_or_nothing(tmp_path: Path) -> None:
     landed = {"before": 0, "after": 0}
     victim = tmp_path / "victim.db"
     for i in range(KILLS):
-        _copy_store(template, victim)
-        process = _spawn(victim, *apply)
+        copy_store(template, victim)
+        process = spawn(*apply, db=victim)
         if not _kill_after(process, duration * (0.2 + 0.9 * i / KILLS)):
             outcome = _shape(victim)  # it finished first: must be the whole apply
             assert outcome == after
             landed["after"] += 1
             continue
-        _intact(victim)
+        intact(victim)
         outcome = _shape(victim)
         assert outcome in (before, after), "a killed apply left the store in between"
         landed["before" if outcome == before else "after"] += 1
-        again = _run(victim, *apply)  # converges: the rest of the apply, or nothing
+        again = colabctl(*apply, db=victim)  # converges: the rest of the apply, or nothing
         assert again.returncode == 0, again.stderr
         assert _shape(victim)["people"] == after["people"]
-        _intact(victim)
+        intact(victim)
     assert landed["before"] > 0, landed  # some kills did land inside the transaction
     shutil.rmtree(tmp_path, ignore_errors=True)

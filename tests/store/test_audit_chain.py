@@ -7,39 +7,34 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CNPJ, OWNER, Cli, FakeClock, as_owner, dump
+from support import (
+    ACME,
+    BETA,
+    BOB,
+    CARLA,
+    CNPJ,
+    ES_CIF,
+    OWNER,
+    Cli,
+    FakeClock,
+    as_owner,
+    audit_rows,
+    dump,
+    preset_ids,
+)
 
-ACME = "acme-cursos"
-BETA = "beta-digital"
-BOB = "bob.costa@example.com"
-CARLA = "carla.mendes@example.com"
-ES_CIF = "B58378431"
-
-TECNICO = tomllib.loads((Path(__file__).parents[2] / "profiles" / "tecnico.toml").read_text())[
-    "permissions"
-]
+TECNICO = preset_ids("tecnico")
 
 AUDIT_KEYS = {"seq", "at", "actor", "account", "action", "target", "details"}
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def audit_rows(db_path: Path) -> list[dict[str, Any]]:
-    """Every audit row, oldest first, read with a plain sqlite3 connection."""
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY seq")]
-    finally:
-        conn.close()
 
 
 def ok(cli: Cli, *args: str) -> None:

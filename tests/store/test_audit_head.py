@@ -18,20 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import OWNER, Cli, as_owner, dump, failure
-from conftest import ok as succeeded
 from sqlite_utils import Database
+from support import ACME, BOB, CARLA, GENESIS, OWNER, Cli, as_owner, audit_rows, dump, failure
+from support import ok as succeeded
 
 from colabctl.errors import StoreFault
 from colabctl.store import audit
 from colabctl.store.db import open_empty, open_for_read
 from colabctl.store.migrations import migrations
 from colabctl.store.schema import SCHEMA_VERSION
-
-ACME = "acme-cursos"
-BOB = "bob.costa@example.com"
-CARLA = "carla.mendes@example.com"
-GENESIS = "0" * 64
 
 Row = dict[str, Any]
 
@@ -41,15 +36,6 @@ Row = dict[str, Any]
 
 def run(cli: Cli, *args: str) -> None:
     succeeded(cli(*args))
-
-
-def rows(db_path: Path) -> list[Row]:
-    conn = sqlite3.connect(db_path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY seq")]
-    finally:
-        conn.close()
 
 
 def head_record(db_path: Path) -> list[tuple[int, str]]:
@@ -134,7 +120,7 @@ def chain(cli: Cli, db_path: Path, legal_account: str) -> list[Row]:
     run(cli, *as_owner("invite", BOB, "--profile", "soporte", "-a", ACME))
     run(cli, "--as", BOB, "accept", ACME)
     run(cli, *as_owner("invite", CARLA, "--profile", "tecnico", "-a", ACME))
-    found = rows(db_path)
+    found = audit_rows(db_path)
     assert [r["action"] for r in found][-3:] == [
         "invitation.create",
         "invitation.accept",
@@ -158,9 +144,9 @@ def test_the_head_is_the_last_row_after_every_write(cli: Cli, db_path: Path) -> 
     ]
     for command in commands:
         run(cli, *command)
-        last = rows(db_path)[-1]
+        last = audit_rows(db_path)[-1]
         assert head_record(db_path) == [(last["seq"], last["hash"])], command
-    assert len(rows(db_path)) == 4
+    assert len(audit_rows(db_path)) == 4
     intact(cli)
 
 
@@ -174,7 +160,7 @@ def test_head_of_an_empty_store_is_zero_and_the_genesis_hash(cli: Cli, db_path: 
     store = open_for_read(db_path)
     assert store is not None
     try:
-        assert audit.head(store.conn) == (1, rows(db_path)[0]["hash"])
+        assert audit.head(store.conn) == (1, audit_rows(db_path)[0]["hash"])
     finally:
         store.close()
 
@@ -356,7 +342,7 @@ def test_a_cut_tail_stays_visible_after_the_next_write(
     last = chain[-1]["seq"]
     raw(db_path, f"DELETE FROM audit WHERE seq = {last}")
     run(cli, *as_owner("profile", "create", "financiero", "--preset", "financiero"))
-    assert [r["seq"] for r in rows(db_path)][-2:] == [last - 1, last + 1]
+    assert [r["seq"] for r in audit_rows(db_path)][-2:] == [last - 1, last + 1]
     broken(cli, last, f"row {last} is missing")
 
 
@@ -560,7 +546,7 @@ def test_m004_backfills_the_head_of_an_older_store(
     intact(cli, "--anchor", anchor_of(chain[-1]))
 
     run(cli, *as_owner("profile", "create", "financiero", "--preset", "financiero"))
-    last = rows(db_path)[-1]
+    last = audit_rows(db_path)[-1]
     assert (last["seq"], last["prev_hash"]) == (chain[-1]["seq"] + 1, chain[-1]["hash"])
     assert head_record(db_path) == [(last["seq"], last["hash"])]
     intact(cli, "--anchor", anchor_of(chain[-1]))
@@ -585,5 +571,5 @@ def test_m004_on_an_older_store_with_no_rows(cli: Cli, db_path: Path) -> None:
     assert head_record(db_path) == [(0, GENESIS)]
     intact(cli)
     run(cli, "login", OWNER)
-    assert rows(db_path)[0]["prev_hash"] == GENESIS
+    assert audit_rows(db_path)[0]["prev_hash"] == GENESIS
     intact(cli)

@@ -12,7 +12,6 @@ import importlib.util
 import json
 import shutil
 import sqlite3
-import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -20,8 +19,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from support import ROOT, python
 
-BENCH_FILE = Path(__file__).resolve().parents[2] / "bench" / "concurrency.py"
+pytestmark = pytest.mark.slow  # 400 colabctl processes, and more
+
+BENCH_FILE = ROOT / "bench" / "concurrency.py"
 PROCESSES = 8
 OPERATIONS = 50
 
@@ -287,13 +289,7 @@ def test_no_heavy_import_while_holding_the_write_lock(
     db = tmp_path / "probe.db"
     shutil.copyfile(probe_template, db)  # closed cleanly: no -wal to copy
     env = bench.environment(db)
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(db), "--as", bench.OWNER, *command],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = python("-c", _PROBE, str(db), "--as", bench.OWNER, *command, env=env)
     code, _, modules = done.stdout.strip().rpartition("\n")[2].partition(" ")
     assert code == "0", done.stdout + done.stderr
     heavy = [

@@ -18,30 +18,21 @@ exits 3 (`no profile 'soporte'`) and changes nothing, as does any further retry.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import sqlite3
 import struct
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CNPJ, OWNER
+from support import ACME, OWNER, acme_store, add_holders, colabctl, copy_store, intact, side, spawn
 
-from colabctl.core import profiles
-from colabctl.core.accounts import create as create_account
-from colabctl.core.clock import iso, system_clock
-from colabctl.core.session import Context
-from colabctl.core.users import register
-from colabctl.store import audit
-from colabctl.store.db import open_for_write
+pytestmark = pytest.mark.slow  # SIGKILLs real processes, again and again
 
-ACME = "acme-cursos"
 HOLDERS = 2000
 DELETE = ("--as", OWNER, "profile", "delete", "soporte", "--reassign", "tecnico", "-a", ACME)
 BUSINESS = ("users", "accounts", "profiles", "profile_permissions", "memberships")
@@ -54,41 +45,6 @@ AFTER_LOCK = "after it let go of the lock"
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-
-def _env(db: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COLABCTL_")}
-    env.update(COLABCTL_DB=str(db), COLABCTL_CONFIG=str(db) + ".toml", NO_COLOR="1")
-    return env
-
-
-def _spawn(db: Path, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "colabctl", *args],
-        env=_env(db),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def _run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "colabctl", *args],
-        env=_env(db),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def _side(db: Path, suffix: str) -> Path:
-    return db.with_name(db.name + suffix)
-
-
-def _copy_store(source: Path, target: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        _side(target, suffix).unlink(missing_ok=True)
-    shutil.copyfile(source, target)  # the template was closed cleanly: no -wal
 
 
 def _query(db: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -108,24 +64,13 @@ def _audit(db: Path) -> list[tuple[Any, ...]]:
     return _query(db, "SELECT seq, actor, account, action, target FROM audit ORDER BY seq")
 
 
-def _intact(db: Path) -> None:
-    assert _query(db, "PRAGMA integrity_check") == [("ok",)]
-    assert _query(db, "PRAGMA foreign_key_check") == []
-    conn = sqlite3.connect(db)
-    try:
-        verdict = audit.verify(conn)
-    finally:
-        conn.close()
-    assert verdict.intact, verdict
-
-
 def _last_commit_frame(db: Path) -> int:
     """The number of the last frame of the write-ahead log that carries a commit record
     (0: none), read right after a kill, before anything opens the store. Frames are counted
     while their salts match the log header and their page is whole; checksums are not
     checked, so this may count a frame recovery would reject, never miss one it accepts."""
     try:
-        data = _side(db, "-wal").read_bytes()
+        data = side(db, "-wal").read_bytes()
     except FileNotFoundError:
         return 0
     if len(data) < 32:
@@ -150,7 +95,7 @@ def _published_frames(db: Path) -> int:
     connections still open. -1 if the header's two copies differ (the next connection then
     rebuilds the index from the log, commit frames included)."""
     try:
-        data = _side(db, "-shm").read_bytes()[:96]
+        data = side(db, "-shm").read_bytes()[:96]
     except FileNotFoundError:
         return 0
     if len(data) < 96:
@@ -243,71 +188,10 @@ def _kill_inside_transaction(
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """acme-cursos (a legal entity) with soporte held by 2,000 collaborators (half of them
     active), each with its invitation (and acceptance) in the audit chain; tecnico empty."""
-    db = tmp_path_factory.mktemp("crash") / "template.db"
-    ctx = Context(db=str(db), actor=OWNER)
-    register(ctx, OWNER, name="Ana Souza")
-    create_account(ctx, ACME, "Acme Cursos", tax_id=CNPJ, country="BR")
-    profiles.create(ctx, "soporte", preset="soporte", account=ACME)
-    profiles.create(ctx, "tecnico", preset="tecnico", account=ACME)
-
-    store = open_for_write(db)
-    try:
-        with store.transaction():
-            conn = store.conn
-            now = iso(system_clock())
-            expires = "2099-01-01T00:00:00Z"
-            (account_id, owner_id) = conn.execute(
-                "SELECT id, owner_id FROM accounts WHERE slug = ?", (ACME,)
-            ).fetchone()
-            (soporte_id,) = conn.execute(
-                "SELECT id FROM profiles WHERE account_id = ? AND name = 'soporte'",
-                (account_id,),
-            ).fetchone()
-            emails = [f"holder{i:04d}@example.com" for i in range(HOLDERS)]
-            for i, email in enumerate(emails):
-                user_id = conn.execute(
-                    "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
-                    (email, email, now),
-                ).lastrowid
-                active = i % 2 == 0
-                conn.execute(
-                    "INSERT INTO memberships (account_id, user_id, profile_id, status,"
-                    " invited_by, invited_at, expires_at, responded_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        account_id,
-                        user_id,
-                        soporte_id,
-                        "active" if active else "pending",
-                        owner_id,
-                        now,
-                        expires,
-                        now if active else None,
-                    ),
-                )
-                audit.append(
-                    conn,
-                    at=now,
-                    actor=OWNER,
-                    account=ACME,
-                    action="invitation.create",
-                    target=email,
-                    details={"profile": "soporte", "expires_at": expires, "new_user": True},
-                )
-                if active:
-                    audit.append(
-                        conn,
-                        at=now,
-                        actor=email,
-                        account=ACME,
-                        action="invitation.accept",
-                        target=email,
-                        details={"profile": "soporte"},
-                    )
-    finally:
-        store.close()
-    assert not _side(db, "-wal").exists()
-    _intact(db)
+    db = acme_store(tmp_path_factory.mktemp("crash") / "template.db", with_bob=False)
+    add_holders(db, HOLDERS, active_every=2)
+    assert not side(db, "-wal").exists()
+    intact(db)
     return db
 
 
@@ -315,8 +199,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def reference(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The state an uninterrupted run leaves."""
     db = tmp_path_factory.mktemp("reference") / "store.db"
-    _copy_store(template, db)
-    done = _run(db, *DELETE)
+    copy_store(template, db)
+    done = colabctl(*DELETE, db=db)
     assert done.returncode == 0, done.stderr
     assert f"moved {HOLDERS} collaborator(s)" in done.stderr
     return db
@@ -334,7 +218,7 @@ def test_the_reference_run_moves_every_holder(template: Path, reference: Path) -
         *_audit(template),
         (len(_audit(template)) + 1, OWNER, ACME, "profile.delete", "soporte"),
     ]
-    _intact(reference)
+    intact(reference)
 
 
 def test_sigkill_mid_write_is_all_or_nothing_and_a_retry_converges(
@@ -360,8 +244,8 @@ def test_sigkill_mid_write_is_all_or_nothing_and_a_retry_converges(
         or kills[BEFORE_COMMIT] < MIN_INSIDE
     ):
         assert attempt < 100, f"could not land the kills: {dict(kills)}"
-        _copy_store(template, db)
-        process = _spawn(db, *DELETE)
+        copy_store(template, db)
+        process = spawn(*DELETE, db=db)
         landed: str | None = None
         if attempt < len(delays):
             if _kill_after(process, delays[attempt]):
@@ -375,7 +259,7 @@ def test_sigkill_mid_write_is_all_or_nothing_and_a_retry_converges(
             kills[landed] += 1
 
         # after the kill: an intact store, and the change entirely or not at all
-        _intact(db)
+        intact(db)
         state = (_business(db), _audit(db))
         assert state in (before, after), "a half-done change survived the kill"
         outcomes[f"{landed or 'not killed'}: {'nothing' if state == before else 'everything'}"] += 1
@@ -386,7 +270,7 @@ def test_sigkill_mid_write_is_all_or_nothing_and_a_retry_converges(
             assert state == after
 
         # the same command again converges on the uninterrupted run's state
-        retry = _run(db, *DELETE)
+        retry = colabctl(*DELETE, db=db)
         assert "Traceback" not in retry.stderr
         if state == before:
             assert retry.returncode == 0, retry.stderr
@@ -394,9 +278,9 @@ def test_sigkill_mid_write_is_all_or_nothing_and_a_retry_converges(
             assert retry.returncode == 3, retry.stderr
             assert retry.stderr.startswith("error: no profile")
         assert (_business(db), _audit(db)) == after
-        _intact(db)
+        intact(db)
         if attempt % 4 == 0:  # and once more: nothing changes
-            again = _run(db, *DELETE)
+            again = colabctl(*DELETE, db=db)
             assert again.returncode == 3
             assert (_business(db), _audit(db)) == after
 
@@ -436,7 +320,7 @@ def test_sigkilled_demo_leaves_a_consistent_prefix_and_a_rerun_rebuilds_it(
     tmp_path: Path,
 ) -> None:
     reference = tmp_path / "reference.db"
-    done = _run(reference, "demo", "--db", str(reference))
+    done = colabctl("demo", "--db", str(reference), db=reference)
     assert done.returncode == 0, done.stderr
     full_actions, full_counts = _demo_facts(reference)
     projection = _demo_projection(reference)
@@ -447,11 +331,11 @@ def test_sigkilled_demo_leaves_a_consistent_prefix_and_a_rerun_rebuilds_it(
         delay = 0.05 + 0.25 * i / 7  # 50 ms .. 300 ms: before, between and inside commits
         if i % 2:
             shutil.copyfile(reference, db)  # demo recreates an existing file too
-        process = _spawn(tmp_path / "unused.db", "demo", "--db", str(db))
+        process = spawn("demo", "--db", str(db), db=tmp_path / "unused.db")
         kills += _kill_after(process, delay)
         # killed before its first commit, the new file may hold no schema yet: a blank store
         if db.exists() and _query(db, "SELECT count(*) FROM sqlite_master") != [(0,)]:
-            _intact(db)
+            intact(db)
             actions, counts = _demo_facts(db)
             # whatever committed is a prefix of the full build, and each change has its row
             assert actions == full_actions[: len(actions)]
@@ -469,11 +353,11 @@ def test_sigkilled_demo_leaves_a_consistent_prefix_and_a_rerun_rebuilds_it(
                 )
                 if new
             )
-        rerun = _run(tmp_path / "unused.db", "demo", "--db", str(db))
+        rerun = colabctl("demo", "--db", str(db), db=tmp_path / "unused.db")
         assert rerun.returncode == 0, rerun.stderr
         assert _demo_facts(db) == (full_actions, full_counts)
         assert _demo_projection(db) == projection
-        _intact(db)
+        intact(db)
     assert not (tmp_path / "unused.db").exists(), "demo must write only its own file"
     assert kills >= 4
     print(f"\ndemo --db: {kills} SIGKILLs in 8 runs, each rebuilt by a rerun")

@@ -20,11 +20,24 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import CNPJ, OWNER, Cli, FakeClock, failure
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support import (
+    ACME,
+    BETA,
+    BOB,
+    ES_CIF,
+    FABIO,
+    NOBODY,
+    OWNER,
+    ROOT,
+    Cli,
+    FakeClock,
+    acme_store,
+    copy_store,
+    failure,
+)
 
-from colabctl.core import collaborators, profiles
 from colabctl.core.accounts import create as create_account
 from colabctl.core.catalog import catalog
 from colabctl.core.presets import parse_preset
@@ -32,12 +45,10 @@ from colabctl.core.session import Context
 from colabctl.core.users import register
 from colabctl.errors import ColabError
 
-ACME = "acme-cursos"
-BETA = "beta-digital"
-BOB = "bob.costa@example.com"
-FABIO = "fabio.lima@example.com"
+pytestmark = pytest.mark.slow  # hundreds of generated files and batches per run
+
 SPEC_CODES = {0, 1, 2, 3, 4, 5, 6, 7}
-SOPORTE = (Path(__file__).resolve().parents[2] / "profiles" / "soporte.toml").read_bytes()
+SOPORTE = (ROOT / "profiles" / "soporte.toml").read_bytes()
 
 FUZZ = settings(
     max_examples=100,
@@ -137,9 +148,7 @@ def batch_lines(draw: st.DrawFn) -> str:
     if kind == 1:
         return json.dumps(draw(json_values), ensure_ascii=draw(st.booleans()))
     check: dict[str, Any] = {
-        "user": draw(
-            st.sampled_from([OWNER, BOB, BOB.upper(), FABIO, "nobody@example.com"]) | line_text
-        ),
+        "user": draw(st.sampled_from([OWNER, BOB, BOB.upper(), FABIO, NOBODY]) | line_text),
         "account": draw(st.sampled_from([ACME, BETA, "no-such-account"]) | line_text),
         "permission": draw(permission_refs),
     }
@@ -159,24 +168,16 @@ def batch_lines(draw: st.DrawFn) -> str:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """ana owns acme-cursos (bob active in soporte); fabio owns beta-digital."""
-    db = tmp_path_factory.mktemp("fuzz") / "template.db"
-    clock = FakeClock()
-    ana = Context(db=str(db), actor=OWNER, clock=clock)
-    register(ana, OWNER)
-    create_account(ana, ACME, "Acme", tax_id=CNPJ, country="BR")
-    profiles.create(ana, "soporte", preset="soporte", account=ACME)
-    collaborators.invite(ana, BOB, profile="soporte", account=ACME)
-    collaborators.accept(Context(db=str(db), actor=BOB, clock=clock), ACME)
-    fabio = Context(db=str(db), actor=FABIO, clock=clock)
+    db = acme_store(tmp_path_factory.mktemp("fuzz") / "template.db")
+    fabio = Context(db=str(db), actor=FABIO, clock=FakeClock())
     register(fabio, FABIO)
-    create_account(fabio, BETA, "Beta", tax_id="B58378431", country="ES")
+    create_account(fabio, BETA, "Beta", tax_id=ES_CIF, country="ES")
     return db
 
 
 @pytest.fixture
 def store(template: Path, db_path: Path) -> Path:
-    db_path.write_bytes(template.read_bytes())
-    return db_path
+    return copy_store(template, db_path)
 
 
 def _no_traceback(result: Any) -> None:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from conftest import Cli, dump, failure, ok
 from sqlite_utils import Database
+from support import Cli, dump, failure, ok
 
 from colabctl.errors import ExitCode
 from colabctl.store.keys import email_key, skeleton

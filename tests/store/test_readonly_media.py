@@ -19,10 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import OWNER, Cli, dump, failure, ok
+from support import ACME, BRUNO, OWNER, Cli, dump, failure, ok
 
-ACME = "acme-cursos"
-BRUNO = "bruno.costa@example.com"
+pytestmark = pytest.mark.slow  # chattr runs as a process; the demo is built for each test
 
 
 def _lock(folder: Path) -> None:

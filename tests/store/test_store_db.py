@@ -13,13 +13,13 @@ from pathlib import Path
 
 import platformdirs
 import pytest
-from conftest import CNPJ, OWNER, Cli, FakeClock, dump, failure
 from sqlite_utils import Database
+from support import ACME, BOB, CARLA, CNPJ, OWNER, Cli, FakeClock, dump, failure, side
 
+from colabctl.errors import StoreFault
 from colabctl.store import db as store_db
 from colabctl.store.db import (
     Store,
-    StoreFault,
     default_path,
     open_for_read,
     open_for_write,
@@ -28,13 +28,7 @@ from colabctl.store.db import (
 from colabctl.store.migrations import migrations
 from colabctl.store.schema import SCHEMA_VERSION
 
-BOB = "bob@example.com"
-ACCOUNT = "acme-cursos"
 SIDE_FILES = ("-wal", "-shm", "-journal")
-
-
-def side(path: Path, suffix: str) -> Path:
-    return path.with_name(path.name + suffix)
 
 
 def store_files(path: Path) -> list[Path]:
@@ -200,19 +194,19 @@ def test_schema_version_and_no_pending_migration(cli: Cli, db_path: Path) -> Non
 READS = [
     ["account", "list"],
     ["account", "list", "--json"],
-    ["account", "show", ACCOUNT],
+    ["account", "show", ACME],
     ["whoami"],
     ["whoami", "--json"],
     ["permissions"],
     ["permissions", "--json"],
     ["preset", "list"],
-    ["can", OWNER, "products.view", "-a", ACCOUNT],
-    ["can", OWNER, "products.view", "-a", ACCOUNT, "--json"],
-    ["who-can", "products.view", "-a", ACCOUNT],
-    ["matrix", "-a", ACCOUNT],
-    ["profile", "list", "-a", ACCOUNT],
-    ["profile", "show", "soporte", "-a", ACCOUNT],
-    ["collaborator", "list", "-a", ACCOUNT],
+    ["can", OWNER, "products.view", "-a", ACME],
+    ["can", OWNER, "products.view", "-a", ACME, "--json"],
+    ["who-can", "products.view", "-a", ACME],
+    ["matrix", "-a", ACME],
+    ["profile", "list", "-a", ACME],
+    ["profile", "show", "soporte", "-a", ACME],
+    ["collaborator", "list", "-a", ACME],
     ["audit", "log"],
     ["audit", "verify"],
 ]
@@ -240,7 +234,7 @@ def test_read_commands_never_create_an_explicit_db(cli: Cli, tmp_path: Path) -> 
 
 
 def test_can_on_a_missing_store_is_no_unknown_account(cli: Cli, db_path: Path) -> None:
-    result = cli("can", OWNER, "products.view", "-a", ACCOUNT, "--json")
+    result = cli("can", OWNER, "products.view", "-a", ACME, "--json")
     assert result.exit_code == 1, result.stderr
     answer = json.loads(result.stdout)
     assert answer["allowed"] is False
@@ -251,7 +245,7 @@ def test_can_on_a_missing_store_is_no_unknown_account(cli: Cli, db_path: Path) -
 def test_a_failed_write_on_a_missing_store_writes_no_data(cli: Cli, db_path: Path) -> None:
     """Decision (SPEC is silent): a failing first write may leave the migrated, empty
     store it opened behind, but never a row of its own."""
-    result = cli("account", "create", ACCOUNT, "--name", "Acme")  # nobody logged in
+    result = cli("account", "create", ACME, "--name", "Acme")  # nobody logged in
     failure(result, 5)
     rows = [line for line in dump(db_path) if line.startswith("INSERT INTO")]
     migrated = ('INSERT INTO "_sqlite_migrations"', 'INSERT INTO "audit_head" VALUES(1,0,')
@@ -266,7 +260,7 @@ def newer_store(request: pytest.FixtureRequest, cli: Cli, db_path: Path) -> Path
     assert cli("login", OWNER).exit_code == 0
     assert (
         cli(
-            "account", "create", ACCOUNT, "--name", "Acme", "--tax-id", CNPJ, "--country", "BR"
+            "account", "create", ACME, "--name", "Acme", "--tax-id", CNPJ, "--country", "BR"
         ).exit_code
         == 0
     )
@@ -287,16 +281,16 @@ def file_bytes(path: Path) -> dict[str, bytes]:
 
 NEWER_READS = [
     ["account", "list", "--json"],
-    ["account", "show", ACCOUNT],
+    ["account", "show", ACME],
     ["whoami"],
-    ["can", OWNER, "products.view", "-a", ACCOUNT],
-    ["profile", "list", "-a", ACCOUNT],
+    ["can", OWNER, "products.view", "-a", ACME],
+    ["profile", "list", "-a", ACME],
 ]
 NEWER_WRITES = [
     ["login", OWNER],
     ["login", BOB],
     ["account", "create", "otra", "--name", "Otra"],
-    ["profile", "create", "soporte", "--preset", "soporte", "-a", ACCOUNT],
+    ["profile", "create", "soporte", "--preset", "soporte", "-a", ACME],
 ]
 
 
@@ -389,13 +383,13 @@ def team(cli: Cli, legal_account: str) -> str:
 
 WRITES = [
     ["login", OWNER, "--name", "Ana S."],
-    ["login", "carla@example.com"],
+    ["login", CARLA],
     ["account", "create", "otra", "--name", "Otra"],
-    ["account", "set-tax-id", ACCOUNT, "12.ABC.345/01DE-35", "--country", "BR"],
-    ["profile", "create", "financiero", "--preset", "financiero", "-a", ACCOUNT],
-    ["profile", "edit", "soporte", "--add", "receipts.send", "-a", ACCOUNT],
-    ["profile", "delete", "soporte", "--reassign", "tecnico", "-a", ACCOUNT],
-    ["invite", "carla@example.com", "--profile", "tecnico", "-a", ACCOUNT],
+    ["account", "set-tax-id", ACME, "12.ABC.345/01DE-35", "--country", "BR"],
+    ["profile", "create", "financiero", "--preset", "financiero", "-a", ACME],
+    ["profile", "edit", "soporte", "--add", "receipts.send", "-a", ACME],
+    ["profile", "delete", "soporte", "--reassign", "tecnico", "-a", ACME],
+    ["invite", CARLA, "--profile", "tecnico", "-a", ACME],
 ]
 
 
@@ -410,11 +404,11 @@ def test_a_write_runs_in_one_begin_immediate(
 
 
 FAILING_WRITES = [
-    (["account", "create", ACCOUNT, "--name", "Again"], 4),
-    (["profile", "delete", "soporte", "-a", ACCOUNT], 4),
-    (["profile", "delete", "soporte", "--reassign", "nope", "-a", ACCOUNT], 3),
-    (["profile", "create", "soporte", "--preset", "soporte", "-a", ACCOUNT], 4),
-    (["--as", BOB, "profile", "create", "otro", "--preset", "soporte", "-a", ACCOUNT], 3),
+    (["account", "create", ACME, "--name", "Again"], 4),
+    (["profile", "delete", "soporte", "-a", ACME], 4),
+    (["profile", "delete", "soporte", "--reassign", "nope", "-a", ACME], 3),
+    (["profile", "create", "soporte", "--preset", "soporte", "-a", ACME], 4),
+    (["--as", BOB, "profile", "create", "otro", "--preset", "soporte", "-a", ACME], 3),
 ]
 
 

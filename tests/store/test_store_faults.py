@@ -30,23 +30,26 @@ import os
 import resource
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CNPJ, OWNER, dump, error_lines
+from support import (
+    ACME,
+    BOB,
+    OWNER,
+    acme_store,
+    add_holders,
+    colabctl,
+    copy_store,
+    dump,
+    error_lines,
+    intact,
+    python,
+)
 
-from colabctl.core import collaborators, profiles
-from colabctl.core.accounts import create as create_account
-from colabctl.core.session import Context
-from colabctl.core.users import register
-from colabctl.store import audit
-from colabctl.store.db import open_for_write
-
-ACME = "acme-cursos"
-BOB = "bob.costa@example.com"
+pytestmark = pytest.mark.slow  # every test here runs colabctl as a process
 
 WRITES: list[tuple[str, ...]] = [
     ("login", "new.person@example.com"),
@@ -65,21 +68,6 @@ READS: list[tuple[str, ...]] = [
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def colabctl(
-    db: Path, *args: str, preexec: Callable[[], None] | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COLABCTL_")}
-    env.update(COLABCTL_DB=str(db), COLABCTL_CONFIG=str(db.parent / "config.toml"))
-    return subprocess.run(
-        [sys.executable, "-m", "colabctl", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        preexec_fn=preexec,
-    )
-
-
 def one_error(done: subprocess.CompletedProcess[str], code: int = 7) -> str:
     """Exit `code` (a store fault unless told), with SPEC's one `error:` line."""
     return error_lines(done.returncode, done.stdout, done.stderr, code)[0]
@@ -89,69 +77,10 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def intact(db: Path) -> None:
-    conn = sqlite3.connect(db)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert audit.verify(conn).intact
-    finally:
-        conn.close()
-
-
-def build_store(db: Path, holders: int = 0) -> None:
-    """acme-cursos with soporte and tecnico, bob active in soporte, and `holders` more
-    pending holders of soporte (seeded in one write transaction)."""
-    ctx = Context(db=str(db), actor=OWNER)
-    register(ctx, OWNER, name="Ana Souza")
-    create_account(ctx, ACME, "Acme Cursos", tax_id=CNPJ, country="BR")
-    profiles.create(ctx, "soporte", preset="soporte", account=ACME)
-    profiles.create(ctx, "tecnico", preset="tecnico", account=ACME)
-    collaborators.invite(ctx, BOB, profile="soporte", account=ACME)
-    collaborators.accept(Context(db=str(db), actor=BOB), ACME)
-    if holders:
-        store = open_for_write(db)
-        try:
-            with store.transaction():
-                conn = store.conn
-                (account_id, owner_id) = conn.execute(
-                    "SELECT id, owner_id FROM accounts WHERE slug = ?", (ACME,)
-                ).fetchone()
-                (soporte,) = conn.execute(
-                    "SELECT id FROM profiles WHERE name = 'soporte' AND account_id = ?",
-                    (account_id,),
-                ).fetchone()
-                for i in range(holders):
-                    email = f"holder{i:04d}@example.com"
-                    user = conn.execute(
-                        "INSERT INTO users (email, email_key, created_at)"
-                        " VALUES (?, ?, '2026-11-02T09:00:00Z')",
-                        (email, email),
-                    ).lastrowid
-                    conn.execute(
-                        "INSERT INTO memberships (account_id, user_id, profile_id, status,"
-                        " invited_by, invited_at, expires_at) VALUES (?, ?, ?, 'pending', ?,"
-                        " '2026-11-02T09:00:00Z', '2099-01-01T00:00:00Z')",
-                        (account_id, user, soporte, owner_id),
-                    )
-                    audit.append(
-                        conn,
-                        at="2026-11-02T09:00:00Z",
-                        actor=OWNER,
-                        account=ACME,
-                        action="invitation.create",
-                        target=email,
-                        # as `invite` records it: this invitation created the user
-                        details={"profile": "soporte", "new_user": True},
-                    )
-        finally:
-            store.close()
-
-
 @pytest.fixture
-def store(tmp_path: Path) -> Path:
-    db = tmp_path / "store.db"
-    build_store(db)
-    return db
+def store(acme_template: Path, tmp_path: Path) -> Path:
+    """ana owns acme-cursos with soporte and tecnico, bob active in soporte."""
+    return copy_store(acme_template, tmp_path / "store.db")
 
 
 # -- read-only ----------------------------------------------------------------------------------
@@ -173,12 +102,7 @@ def _obey_file_modes() -> None:
 
 def test_the_capability_drop_really_makes_root_obey_file_modes(store: Path) -> None:
     store.chmod(0o400)
-    probe = subprocess.run(
-        [sys.executable, "-c", f"open({str(store)!r}, 'r+b')"],
-        capture_output=True,
-        text=True,
-        preexec_fn=_obey_file_modes,
-    )
+    probe = python("-c", f"open({str(store)!r}, 'r+b')", preexec=_obey_file_modes)
     assert probe.returncode != 0 and "PermissionError" in probe.stderr
 
 
@@ -188,7 +112,7 @@ def test_a_read_only_store_refuses_writes_and_changes_nothing(
 ) -> None:
     before = dump(store)
     store.chmod(0o400)
-    line = one_error(colabctl(store, *args, preexec=_obey_file_modes))
+    line = one_error(colabctl(*args, db=store, preexec=_obey_file_modes))
     assert "cannot be written" in line or "readonly" in line
     store.chmod(0o600)
     assert dump(store) == before
@@ -197,11 +121,11 @@ def test_a_read_only_store_refuses_writes_and_changes_nothing(
 
 def test_a_read_only_store_still_answers_reads(store: Path) -> None:
     store.chmod(0o400)
-    can = colabctl(store, *READS[0], preexec=_obey_file_modes)
+    can = colabctl(*READS[0], db=store, preexec=_obey_file_modes)
     assert (can.returncode, can.stdout.strip()) == (0, "yes"), can.stderr
-    listed = colabctl(store, *READS[1], preexec=_obey_file_modes)
+    listed = colabctl(*READS[1], db=store, preexec=_obey_file_modes)
     assert listed.returncode == 0, listed.stderr
-    verified = colabctl(store, *READS[2], preexec=_obey_file_modes)
+    verified = colabctl(*READS[2], db=store, preexec=_obey_file_modes)
     assert verified.returncode == 0, verified.stderr
 
 
@@ -211,7 +135,7 @@ def test_a_read_only_store_still_answers_reads(store: Path) -> None:
 def test_a_store_folder_that_does_not_exist(tmp_path: Path) -> None:
     db = tmp_path / "missing" / "deeper" / "store.db"
     for args in WRITES[:2]:
-        line = one_error(colabctl(db, *args))
+        line = one_error(colabctl(*args, db=db))
         assert "does not exist" in line
     assert not (tmp_path / "missing").exists()
 
@@ -220,7 +144,7 @@ def test_a_folder_where_the_store_should_be(tmp_path: Path) -> None:
     db = tmp_path / "store.db"
     db.mkdir()
     for args in [*WRITES[:2], READS[0], READS[2]]:
-        line = one_error(colabctl(db, *args))
+        line = one_error(colabctl(*args, db=db))
         assert "folder" in line
     assert list(db.iterdir()) == []
 
@@ -242,7 +166,7 @@ def _short_text(path: Path) -> None:
 
 def _corrupt(path: Path) -> None:
     """A real store whose every page but the first (the header and schema) is garbage."""
-    build_store(path)
+    acme_store(path)
     data = bytearray(path.read_bytes())
     page = int.from_bytes(data[16:18], "big")
     assert len(data) > 4 * page
@@ -251,7 +175,7 @@ def _corrupt(path: Path) -> None:
 
 
 def _newer(path: Path) -> None:
-    build_store(path)
+    acme_store(path)
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version = 99")
     conn.close()
@@ -277,7 +201,7 @@ def test_a_file_that_is_not_a_usable_store_is_refused_untouched(
     make, words = NOT_USABLE[name]
     make(db)
     before = digest(db)
-    line = one_error(colabctl(db, *args))
+    line = one_error(colabctl(*args, db=db))
     assert words in line
     assert digest(db) == before
 
@@ -300,13 +224,13 @@ def crowded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """soporte held by 1,000 people, and how many bytes of log moving them all writes."""
     folder = tmp_path_factory.mktemp("full")
     db = folder / "template.db"
-    build_store(db, holders=1000)
+    add_holders(acme_store(db), 1000)
     sample = folder / "sample.db"
     sample.write_bytes(db.read_bytes())
     keeper = sqlite3.connect(sample)  # keeps the log from being checkpointed away
     try:
         keeper.execute("SELECT count(*) FROM users").fetchone()
-        done = colabctl(sample, *DELETE)
+        done = colabctl(*DELETE, db=sample)
         assert done.returncode == 0, done.stderr
         needed = sample.with_name("sample.db-wal").stat().st_size
     finally:
@@ -326,12 +250,12 @@ def test_a_store_that_fills_up_mid_write_changes_nothing(
     before = dump(db)
     delete = DELETE
 
-    one_error(colabctl(db, *delete, preexec=_file_size_limit(max(1, int(needed * share)))))
+    one_error(colabctl(*delete, db=db, preexec=_file_size_limit(max(1, int(needed * share)))))
     assert dump(db) == before
     intact(db)
 
     # with room again, the same command does all of it
-    done = colabctl(db, *delete)
+    done = colabctl(*delete, db=db)
     assert done.returncode == 0, done.stderr
     assert "moved 1001 collaborator(s)" in done.stderr
     intact(db)
@@ -339,7 +263,7 @@ def test_a_store_that_fills_up_mid_write_changes_nothing(
 
 def test_a_full_disk_on_a_new_store_leaves_no_half_built_store(tmp_path: Path) -> None:
     db = tmp_path / "store.db"
-    one_error(colabctl(db, "login", OWNER, preexec=_file_size_limit(2048)))
+    one_error(colabctl("login", OWNER, db=db, preexec=_file_size_limit(2048)))
     rows: list[Any] = []
     if db.exists() and db.stat().st_size:
         conn = sqlite3.connect(db)
@@ -350,6 +274,6 @@ def test_a_full_disk_on_a_new_store_leaves_no_half_built_store(tmp_path: Path) -
         finally:
             conn.close()
     assert rows == []
-    done = colabctl(db, "login", OWNER)
+    done = colabctl("login", OWNER, db=db)
     assert done.returncode == 0, done.stderr
     intact(db)

@@ -1,129 +1,33 @@
-"""The foundation through the command line (SPEC sections 2-7): login and the actor,
-accounts and their tax ID, the catalog, presets and profiles.
-
-Every failure is checked the same way: its exit code, one `error:` line (and at most one
-`hint:` line) on stderr, nothing on stdout, no traceback, and the store as it was.
-"""
+"""The catalog, presets and profiles (cli/profiles.py) through the command line."""
 
 from __future__ import annotations
 
-import importlib
-import json
-import shutil
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CNPJ, OWNER, Cli, FakeClock, dump, failure, ok
-from typer.testing import CliRunner, Result
+from support import (
+    ACME,
+    BOB,
+    CARLA,
+    PLAIN,
+    Cli,
+    Failure,
+    as_json,
+    dump,
+    fails_as_listed,
+    failure,
+    failure_id,
+    ok,
+    preset_ids,
+)
 
-import colabctl
-from colabctl.cli import app, common
 from colabctl.core.catalog import catalog
 
-BOB = "bob@example.com"
-CARLA = "carla@example.com"
-ACME = "acme-cursos"
-PLAIN = "acme"  # an account with no tax ID: not a legal entity
-SUPPORTED = ["AR", "BR", "CL", "CO", "ES", "MX", "PE", "PT", "US"]
 SPEC_JSON_PERMISSION_KEYS = {"id", "category", "label", "risk", "owner_only"}
 SPEC_JSON_PROFILE_KEYS = {"name", "account", "description", "permissions", "collaborators"}
-
-
-def as_json(result: Result) -> Any:
-    """The one JSON document on stdout (json.loads refuses anything around it)."""
-    ok(result)
-    return json.loads(result.stdout)
-
-
-@pytest.fixture
-def ana(cli: Cli) -> str:
-    ok(cli("login", OWNER, "--name", "Ana Souza"))
-    return OWNER
-
-
-@pytest.fixture
-def bob(cli: Cli, ana: str) -> str:
-    """bob is a registered user; ana stays the logged-in one."""
-    ok(cli("login", BOB))
-    ok(cli("login", OWNER))
-    return BOB
-
-
-@pytest.fixture
-def invited(cli: Cli, legal_account: str, bob: str) -> str:
-    """bob holds soporte in acme-cursos, pending."""
-    ok(cli("invite", BOB, "--profile", "soporte", "-a", legal_account))
-    return BOB
-
-
-@pytest.fixture
-def active(cli: Cli, invited: str) -> str:
-    """bob holds soporte in acme-cursos, active."""
-    ok(cli("--as", BOB, "accept", ACME))
-    return BOB
-
-
-WORLD_STEPS = [
-    ["login", OWNER, "--name", "Ana Souza"],
-    ["account", "create", ACME, "--name", "Acme Cursos", "--tax-id", CNPJ, "--country", "BR"],
-    ["profile", "create", "soporte", "--preset", "soporte", "-a", ACME],
-    ["profile", "create", "tecnico", "--preset", "tecnico", "-a", ACME],
-    ["login", BOB],
-    ["login", CARLA],
-    ["login", OWNER],
-    ["invite", BOB, "--profile", "soporte", "-a", ACME],
-    ["account", "create", PLAIN, "--name", "Acme Personal"],
-    ["profile", "export", "soporte", "-o", "{folder}/soporte-export.toml", "-a", ACME],
-]
-
-
-@pytest.fixture(scope="module")
-def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The world's store and config, built once per module (the failure table is long)."""
-    folder = tmp_path_factory.mktemp("world")
-    env: dict[str, str | None] = {
-        "COLABCTL_DB": str(folder / "store.db"),
-        "COLABCTL_CONFIG": str(folder / "config.toml"),
-        "COLABCTL_USER": None,
-        "COLABCTL_ACCOUNT": None,
-    }
-    runner = CliRunner()
-    saved = common.CLOCK
-    common.CLOCK = FakeClock()  # the same start as the `clock` fixture's
-    try:
-        for step in WORLD_STEPS:
-            args = [arg.format(folder=folder) for arg in step]
-            result = runner.invoke(app, args, env=env)  # type: ignore[arg-type]
-            assert result.exit_code == 0, (args, result.stderr)
-    finally:
-        common.CLOCK = saved
-    assert not (folder / "store.db-wal").exists()  # every command closed the store
-    return folder
-
-
-@pytest.fixture
-def world(cli: Cli, world_template: Path, db_path: Path, tmp_path: Path) -> dict[str, str]:
-    """ana owns acme-cursos (legal: soporte, tecnico) and acme (no tax ID); bob is invited
-    to acme-cursos as soporte (pending); carla is registered and in nothing. Plus files."""
-    shutil.copyfile(world_template / "store.db", db_path)
-    shutil.copyfile(world_template / "config.toml", tmp_path / "config.toml")
-    exported = tmp_path / "soporte-export.toml"
-    shutil.copyfile(world_template / "soporte-export.toml", exported)
-    bad_toml = tmp_path / "bad.toml"
-    bad_toml.write_text('name = "x"\npermissions = [\n  "products.view"\n  oops\n', "utf-8")
-    owner_only = tmp_path / "owner-only.toml"
-    owner_only.write_text('name = "x"\npermissions = ["products.view", "account.bank"]\n', "utf-8")
-    return {"export": str(exported), "bad_toml": str(bad_toml), "owner_only": str(owner_only)}
-
-
-def test_the_world_is_what_it_says(cli: Cli, world: dict[str, str]) -> None:
-    assert as_json(cli("whoami", "--json"))["user"] == OWNER
-    assert {a["slug"] for a in as_json(cli("account", "list", "--json"))} == {ACME, PLAIN}
-    assert profile_json(cli, "soporte")["collaborators"] == [BOB]
-    assert as_json(cli("--as", CARLA, "whoami", "--json"))["accounts"] == []
 
 
 def profile_json(cli: Cli, name: str, account: str = ACME) -> dict[str, Any]:
@@ -131,68 +35,10 @@ def profile_json(cli: Cli, name: str, account: str = ACME) -> dict[str, Any]:
     return found
 
 
-def preset_ids(cli: Cli, name: str) -> list[str]:
-    ids: list[str] = as_json(cli("preset", "show", name, "--json"))["permissions"]
-    return ids
+# -- every failure, one table ------------------------------------------------------------------
 
 
-# -- every failure, one table --------------------------------------------------------------
-
-FAILURES: list[tuple[list[str], int, str | None]] = [
-    # (arguments, exit code, text the error or hint must contain)
-    (["login", "not-an-email"], 6, "not-an-email"),
-    (["login", "ana@"], 6, None),
-    (["login", "ana@example"], 6, None),
-    (["login", "@example.com"], 6, None),
-    (["login", "ana souza@example.com"], 6, None),
-    (["login", ""], 6, None),
-    (["login", "dora@example.com", "--name", "Dora\x07"], 6, None),
-    (["--as", "nobody@example.com", "account", "create", "zz", "--name", "Z"], 5, "colabctl login"),
-    (["--as", "nobody@example.com", "account", "list"], 5, "colabctl login"),
-    (["--as", "nobody@example.com", "profile", "list", "-a", ACME], 5, "colabctl login"),
-    (["account", "create", ACME, "--name", "Again"], 4, ACME),
-    (["account", "create", "Acme-Cursos", "--name", "X"], 6, None),
-    (["account", "create", "a", "--name", "X"], 6, None),
-    (["account", "create", "1acme", "--name", "X"], 6, None),
-    (["account", "create", "acme_cursos", "--name", "X"], 6, None),
-    (["account", "create", "acme cursos", "--name", "X"], 6, None),
-    (["account", "create", "-acme", "--name", "X"], 2, None),  # an option to click: usage
-    (["account", "create", "ácme", "--name", "X"], 6, None),
-    (["account", "create", "x" * 41, "--name", "X"], 6, None),
-    (["account", "create", "nueva", "--name", "X", "--tax-id", CNPJ], 6, "country"),
-    (["account", "create", "nueva", "--name", "X", "--country", "BR"], 6, None),
-    (
-        [
-            "account",
-            "create",
-            "nueva",
-            "--name",
-            "X",
-            "--tax-id",
-            "111.444.777-35",
-            "--country",
-            "BR",
-        ],
-        6,
-        "CPF",
-    ),
-    (["--as", BOB, "account", "set-tax-id", PLAIN, CNPJ, "--country", "BR"], 3, "no account"),
-    (
-        ["--as", BOB, "account", "set-tax-id", ACME, "12.ABC.345/01DE-35", "--country", "BR"],
-        3,
-        "no account",
-    ),
-    (["account", "set-tax-id", PLAIN, "11.222.333/0001-80", "--country", "BR"], 6, None),
-    (["account", "set-tax-id", PLAIN, "A13585626", "--country", "ES"], 6, None),
-    (["account", "set-tax-id", PLAIN, "123456789", "--country", "DE"], 6, "DE"),
-    (["account", "set-tax-id", "nope", CNPJ, "--country", "BR"], 3, "nope"),
-    (["account", "show", "nope"], 3, "nope"),
-    (["--as", CARLA, "account", "show", ACME], 3, "no account"),
-    (
-        ["--as", BOB, "account", "show", ACME],
-        3,
-        "no account",
-    ),  # pending is not active: told nothing
+FAILURES: list[Failure] = [
     (["permissions", "--category", "bogus"], 6, "bogus"),
     (["permissions", "--lang", "de"], 6, None),
     (["preset", "show", "nope"], 3, "nope"),
@@ -233,7 +79,7 @@ FAILURES: list[tuple[list[str], int, str | None]] = [
     (["profile", "create", "otro", "--preset", "soporte", "-a", "nope"], 3, "nope"),
     (["profile", "create", "otro", "--from", "{bad_toml}", "-a", ACME], 6, "{bad_toml}"),
     (["profile", "create", "otro", "--from", "{owner_only}", "-a", ACME], 6, "account.bank"),
-    (["profile", "list"], 6, ACME),  # two accounts, none chosen: name the choices
+    (["profile", "list"], 6, ACME),
     (["profile", "show", "nope", "-a", ACME], 3, "nope"),
     (["--as", CARLA, "profile", "show", "soporte", "-a", ACME], 3, "no account"),
     (["--as", CARLA, "profile", "list", "-a", ACME], 3, "no account"),
@@ -252,7 +98,7 @@ FAILURES: list[tuple[list[str], int, str | None]] = [
         "no account",
     ),
     (["profile", "edit", "nope", "--add", "receipts.send", "-a", ACME], 3, "nope"),
-    (["profile", "delete", "soporte", "-a", ACME], 4, BOB),  # held by bob (pending)
+    (["profile", "delete", "soporte", "-a", ACME], 4, BOB),
     (["profile", "delete", "soporte", "--reassign", "nope", "-a", ACME], 3, "nope"),
     (["profile", "delete", "tecnico", "--reassign", "nope", "-a", ACME], 3, "nope"),
     (["--as", BOB, "profile", "delete", "tecnico", "-a", ACME], 3, "no account"),
@@ -262,281 +108,9 @@ FAILURES: list[tuple[list[str], int, str | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("args", "code", "needle"), FAILURES, ids=lambda v: str(v)[:60])
-def test_failure(
-    cli: Cli,
-    world: dict[str, str],
-    unchanged: Callable[[], None],
-    args: list[str],
-    code: int,
-    needle: str | None,
-) -> None:
-    args = [a.format(**world) if a.startswith("{") else a for a in args]
-    result = cli(*args)
-    if code == 2:  # Typer's own usage error: no `error:` contract, still nothing written
-        assert result.exit_code == 2
-        assert "Traceback" not in result.stderr
-        unchanged()
-        return
-    error, hint = failure(result, code)
-    if needle is not None:
-        assert needle.format(**world) in f"{error}\n{hint or ''}"
-    unchanged()
-
-
-# -- version, login, logout, the actor -----------------------------------------------------
-
-
-def test_version(cli: Cli, db_path: Path) -> None:
-    result = ok(cli("--version"))
-    assert result.stdout == f"colabctl {colabctl.__version__}\n"
-    assert result.stderr == ""
-    assert not db_path.exists()
-
-
-def test_login_registers_and_logs_in(cli: Cli, db_path: Path, tmp_path: Path) -> None:
-    result = ok(cli("login", OWNER))
-    assert result.stdout == ""
-    assert OWNER in result.stderr
-    config = tomllib.loads((tmp_path / "config.toml").read_text("utf-8"))
-    assert config["user"] == OWNER
-    assert as_json(cli("whoami", "--json"))["user"] == OWNER
-
-
-def test_login_again_changes_nothing(cli: Cli, ana: str, db_path: Path) -> None:
-    before = dump(db_path)
-    ok(cli("login", OWNER))
-    ok(cli("login", OWNER, "--name", "Ana Souza"))  # the same name: still nothing new
-    assert dump(db_path) == before
-
-
-def test_login_normalises_the_email(cli: Cli) -> None:
-    ok(cli("login", "  Ana.Souza@Example.COM "))
-    assert as_json(cli("whoami", "--json"))["user"] == "Ana.Souza@example.com"
-
-
-def test_emails_differing_only_in_case_are_one_user(cli: Cli, db_path: Path) -> None:
-    ok(cli("login", "Ana.Souza@Example.COM"))
-    before = dump(db_path)
-    ok(cli("login", "ana.souza@EXAMPLE.com"))
-    assert dump(db_path) == before  # no second user
-    # kept and shown as first normalised
-    assert as_json(cli("whoami", "--json"))["user"] == "Ana.Souza@example.com"
-    assert as_json(cli("--as", "ANA.SOUZA@example.com", "whoami", "--json"))["user"] == (
-        "Ana.Souza@example.com"
-    )
-
-
-def test_a_bad_email_on_a_fresh_store_creates_nothing(
-    cli: Cli, db_path: Path, tmp_path: Path
-) -> None:
-    failure(cli("login", "not-an-email"), 6)
-    assert not db_path.exists()
-    assert not (tmp_path / "config.toml").exists()
-
-
-def test_logout(cli: Cli, ana: str, db_path: Path) -> None:
-    before = dump(db_path)
-    result = ok(cli("logout"))
-    assert result.stdout == ""
-    assert dump(db_path) == before
-    _, hint = failure(cli("whoami"), 5)
-    assert hint is not None
-    assert "colabctl login" in hint
-    ok(cli("logout"))  # nobody logged in: still fine
-
-
-@pytest.fixture
-def three(cli: Cli) -> None:
-    """ana, bob and carla are registered; carla logged in last (the config's user)."""
-    for email in (OWNER, BOB, CARLA):
-        ok(cli("login", email))
-
-
-def test_actor_is_the_config_user(cli: Cli, three: None) -> None:
-    assert as_json(cli("whoami", "--json"))["user"] == CARLA
-
-
-def test_colabctl_user_beats_the_config(cli: Cli, three: None) -> None:
-    result = cli("whoami", "--json", env={"COLABCTL_USER": BOB})
-    assert as_json(result)["user"] == BOB
-
-
-def test_as_beats_colabctl_user(cli: Cli, three: None) -> None:
-    result = cli("--as", OWNER, "whoami", "--json", env={"COLABCTL_USER": BOB})
-    assert as_json(result)["user"] == OWNER
-
-
-def test_actor_acts_as_who_it_names(cli: Cli, three: None) -> None:
-    """The actor is not only displayed: the account created belongs to it."""
-    ok(cli("account", "create", "de-bob", "--name", "Bob", env={"COLABCTL_USER": BOB}))
-    assert (
-        as_json(cli("account", "show", "de-bob", "--json", env={"COLABCTL_USER": BOB}))["owner"]
-        == BOB
-    )
-    failure(cli("account", "show", "de-bob"), 3)  # carla (config) is not bob: hidden
-
-
-@pytest.mark.parametrize("where", ["as", "env"])
-def test_unregistered_actor_is_forbidden(
-    cli: Cli, three: None, unchanged: Callable[[], None], where: str
-) -> None:
-    nobody = "nobody@example.com"
-    if where == "as":
-        result = cli("--as", nobody, "account", "create", "zz", "--name", "Z")
-    else:
-        result = cli("account", "create", "zz", "--name", "Z", env={"COLABCTL_USER": nobody})
-    error, hint = failure(result, 5)
-    assert nobody in error
-    assert hint is not None
-    assert "colabctl login" in hint
-    unchanged()
-
-
-def test_config_user_missing_from_the_store_is_forbidden(
-    cli: Cli, three: None, tmp_path: Path
-) -> None:
-    other = tmp_path / "other.db"
-    _, hint = failure(cli("--db", str(other), "account", "list"), 5)
-    assert hint is not None
-    assert "colabctl login" in hint
-    assert not other.exists()
-
-
-def test_no_actor_is_forbidden(cli: Cli, ana: str, db_path: Path) -> None:
-    ok(cli("logout"))
-    before = dump(db_path)
-    _, hint = failure(cli("account", "create", "zz", "--name", "Z"), 5)
-    assert hint is not None
-    assert "colabctl login" in hint
-    assert dump(db_path) == before
-
-
-# -- accounts ------------------------------------------------------------------------------
-
-
-def test_account_create_with_a_tax_id_is_a_legal_entity(cli: Cli, ana: str) -> None:
-    result = ok(
-        cli(
-            "account",
-            "create",
-            ACME,
-            "--name",
-            "Acme Cursos",
-            "--tax-id",
-            "11222333000181",
-            "--country",
-            "br",
-        )
-    )
-    assert result.stdout == ""
-    shown = as_json(cli("account", "show", ACME, "--json"))
-    assert shown["slug"] == ACME
-    assert shown["name"] == "Acme Cursos"
-    assert shown["owner"] == OWNER
-    assert shown["legal_entity"] is True
-    assert shown["tax_id"] == CNPJ  # stored compact, shown formatted
-    assert shown["country"] == "BR"
-
-
-def test_account_create_without_a_tax_id_is_not_a_legal_entity(cli: Cli, ana: str) -> None:
-    ok(cli("account", "create", PLAIN, "--name", "Acme Personal"))
-    shown = as_json(cli("account", "show", PLAIN, "--json"))
-    assert shown["slug"] == PLAIN
-    assert shown["owner"] == OWNER
-    assert shown["legal_entity"] is False
-    assert shown["tax_id"] is None
-
-
-def test_set_tax_id_makes_a_legal_entity(cli: Cli, ana: str) -> None:
-    ok(cli("account", "create", PLAIN, "--name", "Acme Personal"))
-    failure(cli("profile", "create", "soporte", "--preset", "soporte", "-a", PLAIN), 5)
-    ok(cli("account", "set-tax-id", PLAIN, "A13585625", "--country", "ES"))
-    shown = as_json(cli("account", "show", PLAIN, "--json"))
-    assert shown["legal_entity"] is True
-    assert shown["country"] == "ES"
-    assert shown["tax_id"] == "A13585625"
-    ok(cli("profile", "create", "soporte", "--preset", "soporte", "-a", PLAIN))
-
-
-def test_one_tax_id_may_serve_several_accounts(cli: Cli, legal_account: str) -> None:
-    ok(
-        cli(
-            "account",
-            "create",
-            "acme-livros",
-            "--name",
-            "Acme Livros",
-            "--tax-id",
-            CNPJ,
-            "--country",
-            "BR",
-        )
-    )
-    assert as_json(cli("account", "show", "acme-livros", "--json"))["tax_id"] == CNPJ
-
-
-PERSONS = [
-    ("BR", "111.444.777-35", "stdnum.br.cpf"),
-    ("ES", "12345678Z", "stdnum.es.dni"),
-    ("AR", "20-12345678-6", "stdnum.ar.cuit"),
-    ("PE", "10123456781", "stdnum.pe.ruc"),
-    ("MX", "GODE561231GR8", "stdnum.mx.rfc"),
-    ("PT", "123456789", "stdnum.pt.nif"),
-]
-
-
-@pytest.mark.parametrize(("country", "number", "module"), PERSONS)
-def test_set_tax_id_refuses_a_persons_number(
-    cli: Cli,
-    legal_account: str,
-    unchanged: Callable[[], None],
-    country: str,
-    number: str,
-    module: str,
-) -> None:
-    # a well-formed number, so the refusal is for being a person's
-    assert importlib.import_module(module).is_valid(number)
-    error, _ = failure(cli("account", "set-tax-id", ACME, number, "--country", country), 6)
-    assert "person" in error
-    unchanged()
-
-
-def test_unsupported_country_lists_the_supported_ones(
-    cli: Cli, legal_account: str, unchanged: Callable[[], None]
-) -> None:
-    error, hint = failure(cli("account", "set-tax-id", ACME, "DE123456789", "--country", "DE"), 6)
-    text = f"{error} {hint or ''}"
-    assert all(code in text for code in SUPPORTED), text
-    unchanged()
-
-
-def test_account_list_json(cli: Cli, world: dict[str, str]) -> None:
-    mine = as_json(cli("account", "list", "--json"))
-    assert isinstance(mine, list)
-    assert {a["slug"]: a["role"] for a in mine} == {ACME: "owner", PLAIN: "owner"}
-    assert {a["slug"]: a["name"] for a in mine} == {ACME: "Acme Cursos", PLAIN: "Acme Personal"}
-    # pending bob sees nothing yet; active bob sees his role; carla, nothing
-    assert as_json(cli("--as", BOB, "account", "list", "--json")) == []
-    ok(cli("--as", BOB, "accept", ACME))
-    bobs = as_json(cli("--as", BOB, "account", "list", "--json"))
-    assert [(a["slug"], a["role"]) for a in bobs] == [(ACME, "soporte")]
-    assert as_json(cli("--as", CARLA, "account", "list", "--json")) == []
-
-
-def test_account_show_for_an_active_collaborator(cli: Cli, active: str) -> None:
-    shown = as_json(cli("--as", BOB, "account", "show", ACME, "--json"))
-    assert shown["slug"] == ACME
-    assert shown["owner"] == OWNER
-
-
-def test_account_tables_go_to_stdout(cli: Cli, world: dict[str, str]) -> None:
-    listed = ok(cli("account", "list"))
-    assert ACME in listed.stdout
-    assert PLAIN in listed.stdout
-    shown = ok(cli("account", "show", ACME))
-    assert CNPJ in shown.stdout
-    assert "error" not in shown.stderr
+@pytest.mark.parametrize("row", FAILURES, ids=failure_id)
+def test_failure(cli: Cli, db_path: Path, world: dict[str, str], row: Failure) -> None:
+    fails_as_listed(cli, db_path, world, *row)
 
 
 # -- the catalog ---------------------------------------------------------------------------
@@ -666,7 +240,7 @@ def test_unknown_preset_is_not_found_and_creates_no_store(cli: Cli, db_path: Pat
 def test_profile_from_a_preset(cli: Cli, legal_account: str) -> None:
     ok(cli("profile", "create", "financiero", "--preset", "financiero", "-a", ACME))
     shown = profile_json(cli, "financiero")
-    assert sorted(shown["permissions"]) == sorted(preset_ids(cli, "financiero"))
+    assert sorted(shown["permissions"]) == sorted(preset_ids("financiero"))
     assert len(shown["permissions"]) == 10
     assert shown["collaborators"] == []
 
@@ -688,7 +262,7 @@ def test_profile_from_a_preset_plus_perms(cli: Cli, legal_account: str) -> None:
         )
     )
     perms = profile_json(cli, "soporte-plus")["permissions"]
-    assert sorted(perms) == sorted([*preset_ids(cli, "soporte"), "receipts.send"])
+    assert sorted(perms) == sorted([*preset_ids("soporte"), "receipts.send"])
 
 
 def test_profile_from_labels_in_any_language(cli: Cli, legal_account: str) -> None:
@@ -798,7 +372,7 @@ def test_profile_show_json_shape(cli: Cli, invited: str) -> None:
     assert shown["name"] == "soporte"
     assert shown["account"] == ACME
     assert isinstance(shown["description"], str)
-    assert sorted(shown["permissions"]) == sorted(preset_ids(cli, "soporte"))
+    assert sorted(shown["permissions"]) == sorted(preset_ids("soporte"))
     assert shown["collaborators"] == [BOB]  # pending holders hold the profile too
     assert profile_json(cli, "tecnico")["collaborators"] == []
 
@@ -812,7 +386,7 @@ def test_profile_show_for_an_active_collaborator(cli: Cli, active: str) -> None:
 
 def test_profile_show_table(cli: Cli, legal_account: str) -> None:
     result = ok(cli("profile", "show", "soporte", "-a", ACME, "--lang", "es"))
-    for perm_id in preset_ids(cli, "soporte"):
+    for perm_id in preset_ids("soporte"):
         assert perm_id in result.stdout
     assert "Solicitar Reembolsos" in result.stdout
 
@@ -839,7 +413,7 @@ def test_profile_edit(cli: Cli, legal_account: str) -> None:
         )
     )
     shown = profile_json(cli, "soporte")
-    expected = (set(preset_ids(cli, "soporte")) | {"receipts.send", "withdrawal.withdraw"}) - {
+    expected = (set(preset_ids("soporte")) | {"receipts.send", "withdrawal.withdraw"}) - {
         "products.view"
     }
     assert set(shown["permissions"]) == expected
@@ -863,7 +437,7 @@ def test_profile_edit_that_changes_nothing_writes_nothing(
 def test_profile_edit_leaving_nothing_is_invalid(
     cli: Cli, legal_account: str, unchanged: Callable[[], None]
 ) -> None:
-    removes = [arg for perm in preset_ids(cli, "soporte") for arg in ("--remove", perm)]
+    removes = [arg for perm in preset_ids("soporte") for arg in ("--remove", perm)]
     failure(cli("profile", "edit", "soporte", *removes, "-a", ACME), 6)
     unchanged()
 

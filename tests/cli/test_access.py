@@ -7,15 +7,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
+from support import (
+    ACME,
+    BEA,
+    BOB,
+    CAIO,
+    DORA,
+    ELI,
+    FABI,
+    GIA,
+    NOBODY,
     OWNER,
+    SOPORTE_HAS,
+    TECNICO_HAS,
+    ZED,
     Cli,
     FakeClock,
+    colabctl,
+    copy_store,
     create_legal_account,
     ctx_for,
     dump,
     hidden,
     ok,
+    preset_ids,
     refused,
 )
 from typer.testing import Result
@@ -23,32 +38,15 @@ from typer.testing import Result
 from colabctl.core import users
 from colabctl.core.catalog import catalog
 
-ACME = "acme-cursos"
-BEA = "bea@example.com"  # active, soporte
-CAIO = "caio@example.com"  # pending, tecnico
-DORA = "dora@example.com"  # declined, soporte
-ELI = "eli@example.com"  # revoked, tecnico
-FABI = "fabi@example.com"  # expired, soporte
-ZED = "zed@example.com"  # registered, nowhere
-GIA = "gia@example.com"  # accepted soporte with access for 1h: ended
-
-SOPORTE_HAS = "purchases.request_refunds"
-TECNICO_HAS = "tools.listboss"
+# in `people`: bea active (soporte), caio pending (tecnico), dora declined (soporte), eli
+# revoked (tecnico), fabi expired (soporte), gia accepted soporte with access for 1h (ended),
+# zed registered and nowhere
 NOBODYS = "withdrawal.withdraw"  # in neither preset
 OWNER_ONLY = "account.bank"
 ALL_IDS = [p.id for p in catalog().permissions]
 
 
 # -- helpers ----------------------------------------------------------------------
-
-
-def preset_ids(name: str) -> list[str]:
-    import tomllib
-
-    root = Path(__file__).resolve().parents[2]
-    with open(root / "profiles" / f"{name}.toml", "rb") as handle:
-        ids = set(tomllib.load(handle)["permissions"])
-    return [i for i in ALL_IDS if i in ids]
 
 
 def answer(cli: Cli, *args: str) -> dict[str, Any]:
@@ -114,7 +112,7 @@ def test_quiet_prints_nothing(
 
 
 def test_quiet_about_an_unknown_account_and_user(cli: Cli, people: str) -> None:
-    for args in ([ZED, SOPORTE_HAS], ["nobody@example.com", SOPORTE_HAS, "-a", "no-such"]):
+    for args in ([ZED, SOPORTE_HAS], [NOBODY, SOPORTE_HAS, "-a", "no-such"]):
         result = ok(cli("can", *args, "-q"), 1)
         assert (result.stdout, result.stderr) == ("", "")
 
@@ -163,7 +161,7 @@ def test_explain_membership_states(cli: Cli, people: str) -> None:
     [ended] = explain(cli, GIA, SOPORTE_HAS)
     assert "access to acme-cursos ended on" in ended
     assert rows[GIA]["access_until"] in ended
-    [unknown_user] = explain(cli, "nobody@example.com", SOPORTE_HAS)
+    [unknown_user] = explain(cli, NOBODY, SOPORTE_HAS)
     assert "not a collaborator" in unknown_user
     [unknown] = explain(cli, BEA, SOPORTE_HAS, account="no-such")
     assert "no account no-such" in unknown
@@ -193,14 +191,14 @@ def test_unknown_permission_suggests(cli: Cli, people: str, db_path: Path) -> No
 
 
 def test_unknown_user_is_no(cli: Cli, people: str) -> None:
-    for who in ("nobody@example.com", "not even an email"):
+    for who in (NOBODY, "not even an email"):
         data = answer(cli, who, SOPORTE_HAS, "-a", ACME)
         assert data["allowed"] is False
         assert data["results"][0]["reason"] == "not-a-collaborator"
 
 
 def test_unknown_account_is_no_never_3(cli: Cli, people: str) -> None:
-    for who in (BEA, OWNER, "nobody@example.com"):
+    for who in (BEA, OWNER, NOBODY):
         result = cli("can", who, SOPORTE_HAS, "-a", "no-such-account")
         assert (result.exit_code, result.stdout) == (1, "no\n")
         data = answer(cli, who, OWNER_ONLY, "-a", "no-such-account")
@@ -292,13 +290,13 @@ def outputs(result: Result) -> list[dict[str, Any]]:
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
-GOOD = [
+GOOD: list[dict[str, Any]] = [
     {"user": BEA, "account": ACME, "permission": SOPORTE_HAS},
     {"user": BEA, "account": ACME, "permission": TECNICO_HAS},
     {"user": OWNER, "account": ACME, "permission": OWNER_ONLY},
     {"user": CAIO, "account": ACME, "permission": TECNICO_HAS},
     {"user": ELI, "account": ACME, "permission": TECNICO_HAS},
-    {"user": "nobody@example.com", "account": ACME, "permission": "products.view"},
+    {"user": NOBODY, "account": ACME, "permission": "products.view"},
     {"user": BEA, "account": "no-such-account", "permission": SOPORTE_HAS},
     {"user": BEA, "account": ACME, "permission": "Request refunds", "id": 8},
     {"user": BEA, "account": ACME, "permission": OWNER_ONLY},
@@ -340,22 +338,12 @@ def test_batch_stdin_answers_in_order(cli: Cli, people: str) -> None:
     check_good_answers(cli("can", "--batch", "-", input=jsonl(GOOD)))
 
 
+@pytest.mark.slow
 def test_batch_stdin_in_a_real_process(cli: Cli, people: str) -> None:
     """`-` as a separate process (the system clock: only answers that do not depend on it)."""
-    import subprocess
-    import sys
-
     items = [g for g in GOOD if g["user"] not in (CAIO,)]
     expected = [a for g, a in zip(GOOD, GOOD_ANSWERS, strict=True) if g["user"] not in (CAIO,)]
-    done = subprocess.run(
-        [sys.executable, "-m", "colabctl", "can", "--batch", "-"],
-        input=jsonl(items),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-        timeout=60,
-    )
+    done = colabctl("can", "--batch", "-", input=jsonl(items))
     assert done.returncode == 0, done.stderr
     got = [json.loads(line) for line in done.stdout.splitlines()]
     assert got == [
@@ -592,3 +580,75 @@ def test_matrix_fits_80_columns(
     # still readable: every active collaborator and every pending one is named somewhere
     for email in [*crowd, *(f"still.pending.number{i}@example.com" for i in range(1, 4))]:
         assert email in result.stdout + result.stderr
+
+
+# -- what `can` never imports -------------------------------------------------------------------
+
+# What the README's Performance section says `python -X importtime -m colabctl can ...` never
+# shows: each costs start-up time that an answer does not need.
+NEVER = {"rich", "email_validator", "stdnum", "tomllib", "sqlite_utils", "platformdirs"}
+
+
+def imported(importtime: str) -> set[str]:
+    """The top-level packages named by `-X importtime` lines on stderr."""
+    return {
+        line.split("|")[2].strip().split(".")[0]
+        for line in importtime.splitlines()
+        if line.startswith("import time:") and "|" in line and "imported package" not in line
+    }
+
+
+@pytest.fixture
+def configured(acme_template: Path, tmp_path: Path) -> Path:
+    """ana owns acme-cursos (bob active in soporte), and a config beside the store names ana
+    as the logged-in user and acme-cursos as her current account."""
+    db = copy_store(acme_template, tmp_path / "store.db")
+    config = tmp_path / "config.toml"  # where support.process_env points COLABCTL_CONFIG
+    config.write_text(f'user = "{OWNER}"\n\n[current]\n"{OWNER}" = "{ACME}"\n', "utf-8")
+    return db
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (("--as", OWNER, "can", BOB, "products.view", "-a", ACME), {}),
+        (("can", BOB, "products.view"), {"COLABCTL_USER": OWNER, "COLABCTL_ACCOUNT": ACME}),
+    ],
+    ids=["flags", "environment"],
+)
+def test_can_with_actor_and_account_given_never_reads_the_config(
+    installed: Path, configured: Path, args: tuple[str, ...], env: dict[str, str]
+) -> None:
+    """The wheel (its catalog.json; the checkout's catalog.toml would need tomllib), run as
+    the README says, with a config present: given who acts and in which account, `can`
+    imports none of NEVER: not tomllib, since the config is never read, and not platformdirs,
+    since COLABCTL_DB and COLABCTL_CONFIG are set."""
+    done = colabctl(
+        *args,
+        db=configured,
+        env={"PYTHONPATH": str(installed), **env},
+        python_options=("-X", "importtime"),
+    )
+    assert (done.returncode, done.stdout) == (0, "yes\n"), done.stderr[-2000:]
+    assert imported(done.stderr) & NEVER == set()
+    assert "colabctl" in imported(done.stderr)  # the probe sees what was imported
+
+
+@pytest.mark.slow
+def test_can_that_needs_the_config_imports_tomllib_and_nothing_else_of_the_list(
+    installed: Path, configured: Path
+) -> None:
+    """The other side of the claim: with the actor and the account left to the config, the
+    config is read (the answer is ana's, in her current account) and tomllib is the one
+    module of NEVER that comes in (its cost is in the README's Performance section)."""
+    done = colabctl(
+        "can",
+        BOB,
+        "products.view",
+        db=configured,
+        env={"PYTHONPATH": str(installed)},
+        python_options=("-X", "importtime"),
+    )
+    assert (done.returncode, done.stdout) == (0, "yes\n"), done.stderr[-2000:]
+    assert imported(done.stderr) & NEVER == {"tomllib"}

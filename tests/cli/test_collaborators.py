@@ -1,6 +1,6 @@
-"""The collaborator lifecycle through the CLI: invite, accept, decline, expire,
-renew, remove, re-invite, set-profile; profiles as roles; the owner's rules; and
-several accounts (whoami, use, the account choice). SPEC sections 2, 3, 4, 7."""
+"""The collaborator lifecycle through the CLI (cli/collaborators.py): invite, accept,
+decline, expire, renew, remove, re-invite, set-profile; profiles as roles; the owner's
+rules. SPEC sections 2, 3, 4, 7."""
 
 from __future__ import annotations
 
@@ -10,34 +10,31 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
+from support import (
+    ACME,
+    BEA,
+    CAIO,
+    DORA,
+    ELI,
+    FABI,
+    NOBODY,
+    OTHER_CNPJ,
     OWNER,
+    SOPORTE_HAS,
+    TECNICO_HAS,
+    ZED,
     Cli,
     FakeClock,
-    create_legal_account,
     ctx_for,
     dump,
     hidden,
     ok,
+    preset_ids,
     refused,
 )
 from typer.testing import Result
 
 from colabctl.core import users
-from colabctl.core.catalog import catalog
-
-ACME = "acme-cursos"
-BEA = "bea@example.com"
-CAIO = "caio@example.com"
-DORA = "dora@example.com"
-ELI = "eli@example.com"
-FABI = "fabi@example.com"
-ZED = "zed@example.com"  # registered, belongs nowhere
-OTHER_CNPJ = "11.444.777/0001-61"
-
-SOPORTE_HAS = "purchases.request_refunds"  # in soporte, not in tecnico
-TECNICO_HAS = "tools.listboss"  # in tecnico, not in soporte
-
 
 # -- helpers ----------------------------------------------------------------------
 
@@ -58,7 +55,8 @@ def rows_of(cli: Cli, email: str) -> list[dict[str, Any]]:
 
 
 def status_of(cli: Cli, email: str) -> str:
-    return rows_of(cli, email)[-1]["status"]
+    status: str = rows_of(cli, email)[-1]["status"]
+    return status
 
 
 def invite(cli: Cli, email: str, profile: str = "soporte", *extra: str) -> Result:
@@ -74,14 +72,6 @@ def can(cli: Cli, email: str, perm: str, account: str = ACME) -> bool:
 
 def when(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def preset_ids(name: str) -> set[str]:
-    import tomllib
-
-    root = Path(__file__).resolve().parents[2]
-    with open(root / "profiles" / f"{name}.toml", "rb") as handle:
-        return set(tomllib.load(handle)["permissions"])
 
 
 @pytest.fixture
@@ -314,7 +304,7 @@ def test_renew_without_an_invitation_is_not_found(
 ) -> None:
     register(db_path, clock, ZED)
     refused(cli, db_path, 3, "invitation", "renew", ZED)
-    refused(cli, db_path, 3, "invitation", "renew", "nobody@example.com")
+    refused(cli, db_path, 3, "invitation", "renew", NOBODY)
 
 
 def test_renew_with_a_bad_expiry_is_invalid(cli: Cli, legal_account: str, db_path: Path) -> None:
@@ -355,7 +345,7 @@ def test_remove_someone_never_invited_is_not_found(
 ) -> None:
     register(db_path, clock, ZED)
     refused(cli, db_path, 3, "collaborator", "remove", ZED)
-    refused(cli, db_path, 3, "collaborator", "remove", "nobody@example.com")
+    refused(cli, db_path, 3, "collaborator", "remove", NOBODY)
 
 
 def test_reinvite_after_decline_is_a_new_invitation(cli: Cli, legal_account: str) -> None:
@@ -427,7 +417,7 @@ def test_show_json(cli: Cli, team: str) -> None:
     assert data["account"] == ACME
     assert data["status"] == "active"
     assert data["profile"] == "soporte"
-    assert set(data["permissions"]) == preset_ids("soporte")
+    assert set(data["permissions"]) == set(preset_ids("soporte"))
     assert [h["status"] for h in data["history"]] == ["active"]
     pending = json.loads(ok(cli("collaborator", "show", CAIO, "--json")).stdout)
     assert pending["status"] == "pending"
@@ -446,7 +436,7 @@ def test_show_keeps_history(cli: Cli, team: str) -> None:
 
 
 def test_show_someone_never_invited_is_not_found(cli: Cli, team: str, db_path: Path) -> None:
-    refused(cli, db_path, 3, "collaborator", "show", "nobody@example.com", "--json")
+    refused(cli, db_path, 3, "collaborator", "show", NOBODY, "--json")
 
 
 # -- profiles are roles -----------------------------------------------------------------
@@ -490,7 +480,7 @@ def test_profile_edit_changes_every_holder_at_once(cli: Cli, team: str) -> None:
     assert can(cli, CAIO, TECNICO_HAS)
     assert not can(cli, CAIO, "withdrawal.withdraw")
     shown = json.loads(ok(cli("collaborator", "show", BEA, "--json")).stdout)
-    assert set(shown["permissions"]) == (preset_ids("soporte") - {SOPORTE_HAS}) | {
+    assert set(shown["permissions"]) == (set(preset_ids("soporte")) - {SOPORTE_HAS}) | {
         "withdrawal.withdraw"
     }
 
@@ -575,165 +565,3 @@ def test_a_collaborator_cannot_read_another_account(
     hidden(cli, db_path, ACME, "--as", ZED, "collaborator", "list", "-a", ACME)
     hidden(cli, db_path, ACME, "--as", CAIO, "collaborator", "list", "-a", ACME)  # only pending
     assert ok(cli("--as", BEA, "collaborator", "list", "-a", ACME, "--json")).stdout
-
-
-# -- several accounts ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def several(cli: Cli, legal_account: str, db_path: Path, clock: FakeClock) -> None:
-    """ana owns acme-cursos and beta-cursos; bea owns bea-shop, is active (soporte) in
-    acme-cursos and pending (tecnico) in beta-cursos; zed is registered, nowhere."""
-    create_legal_account(cli, "beta-cursos", "Beta", "tecnico")
-    invite(cli, BEA, "soporte")
-    ok(cli("--as", OWNER, "invite", BEA, "--profile", "tecnico", "-a", "beta-cursos"))
-    register(db_path, clock, BEA, ZED)
-    ok(cli("--as", BEA, "account", "create", "bea-shop", "--name", "Bea Shop"))
-    ok(cli("--as", BEA, "accept", ACME))
-
-
-def whoami(cli: Cli, *args: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(ok(cli(*args, "whoami", "--json")).stdout)
-    return data
-
-
-def test_whoami_lists_accounts_and_invitations(cli: Cli, several: None) -> None:
-    me = whoami(cli, "--as", BEA)
-    assert me["user"] == BEA
-    roles = {a["slug"]: a["role"] for a in me["accounts"]}
-    assert roles == {"bea-shop": "owner", ACME: "soporte"}
-    assert not any(a["current"] for a in me["accounts"])
-    for a in me["accounts"]:
-        assert {"slug", "name", "role", "current"} <= set(a)
-    assert [(i["account"], i["profile"]) for i in me["invitations"]] == [("beta-cursos", "tecnico")]
-    ana = whoami(cli, "--as", OWNER)
-    assert {a["slug"]: a["role"] for a in ana["accounts"]} == {
-        ACME: "owner",
-        "beta-cursos": "owner",
-    }
-    assert ana["invitations"] == []
-
-
-def test_whoami_marks_the_current_account_after_use(cli: Cli, several: None) -> None:
-    ok(cli("login", BEA))
-    ok(cli("use", ACME))
-    me = whoami(cli)
-    assert {a["slug"]: a["current"] for a in me["accounts"]} == {"bea-shop": False, ACME: True}
-    table = ok(cli("whoami")).stdout
-    [acme_line] = [line for line in table.splitlines() if ACME in line]
-    [shop_line] = [line for line in table.splitlines() if "bea-shop" in line]
-    assert "*" in acme_line
-    assert "*" not in shop_line
-    ok(cli("use", "bea-shop"))
-    me = whoami(cli)
-    assert {a["slug"]: a["current"] for a in me["accounts"]} == {"bea-shop": True, ACME: False}
-
-
-def test_whoami_after_an_invitation_expires(cli: Cli, several: None, clock: FakeClock) -> None:
-    clock.advance(days=8)
-    assert whoami(cli, "--as", BEA)["invitations"] == []
-
-
-def test_whoami_in_an_account(cli: Cli, several: None) -> None:
-    mine = json.loads(ok(cli("--as", BEA, "whoami", "--account", ACME, "--json")).stdout)
-    assert mine["user"] == BEA
-    assert mine["account"] == ACME
-    assert mine["role"] == "soporte"
-    assert set(mine["permissions"]) == preset_ids("soporte")
-    owner = json.loads(ok(cli("--as", OWNER, "whoami", "--account", ACME, "--json")).stdout)
-    assert owner["role"] == "owner"
-    assert set(owner["permissions"]) == {p.id for p in catalog().permissions}
-
-
-def test_whoami_in_an_account_without_a_role(cli: Cli, several: None, db_path: Path) -> None:
-    # a pending invitee was told of the account: 5, and the way in
-    pending = ["--as", BEA, "whoami", "--account", "beta-cursos", "--json"]
-    refused(cli, db_path, 5, *pending, hint="colabctl accept beta-cursos")
-    # so was a former collaborator
-    ok(cli("--as", OWNER, "collaborator", "remove", BEA, "-a", ACME))
-    refused(cli, db_path, 5, "--as", BEA, "whoami", "--account", ACME, hint="whoami")
-    # a stranger learns nothing
-    hidden(cli, db_path, ACME, "--as", ZED, "whoami", "--account", ACME, "--json")
-    refused(cli, db_path, 3, "--as", BEA, "whoami", "--account", "no-such", "--json")
-
-
-def test_use_belongs_to_whoever_acts(cli: Cli, several: None, db_path: Path) -> None:
-    """`use` sets the current account of the actor (--as, $COLABCTL_USER or the logged-in
-    user), and never moves anyone else's: a CI job and a person can share one config."""
-    ok(cli("login", BEA))
-    ok(cli("use", "bea-shop"))
-    ok(cli("--as", OWNER, "use", "beta-cursos"))
-    ok(cli("use", ACME, env={"COLABCTL_USER": CAIO.upper()}), 5)  # pending there: refused
-    assert [a["slug"] for a in whoami(cli)["accounts"] if a["current"]] == ["bea-shop"]
-    assert whoami(cli)["user"] == BEA  # --as logged nobody in
-    owner = whoami(cli, "--as", OWNER)
-    assert [a["slug"] for a in owner["accounts"] if a["current"]] == ["beta-cursos"]
-    ok(cli("use", ACME, env={"COLABCTL_USER": OWNER}))
-    owner = json.loads(ok(cli("whoami", "--json", env={"COLABCTL_USER": OWNER})).stdout)
-    assert [a["slug"] for a in owner["accounts"] if a["current"]] == [ACME]
-    assert [a["slug"] for a in whoami(cli)["accounts"] if a["current"]] == ["bea-shop"]
-    # each one's commands default to their own current account
-    assert json.loads(ok(cli("--as", OWNER, "collaborator", "list", "--json")).stdout)
-    assert json.loads(ok(cli("collaborator", "list", "--json")).stdout) == []  # bea-shop's
-
-
-def test_use_an_account_without_a_role_is_forbidden(
-    cli: Cli, several: None, db_path: Path, tmp_path: Path
-) -> None:
-    ok(cli("login", BEA))
-    config = tmp_path / "config.toml"
-    before = config.read_bytes()
-    refused(cli, db_path, 5, "use", "beta-cursos", hint="accept")  # only pending there
-    ok(cli("collaborator", "list", "-a", ACME))  # (a read: config untouched)
-    refused(cli, db_path, 3, "use", "no-such-account")
-    assert config.read_bytes() == before
-    ok(cli("login", ZED))
-    before = config.read_bytes()
-    hidden(cli, db_path, ACME, "use", ACME)
-    assert config.read_bytes() == before
-
-
-def test_an_ambiguous_account_names_the_choices(cli: Cli, several: None, db_path: Path) -> None:
-    for command in (["collaborator", "list"], ["matrix"], ["can", BEA, "products.view"]):
-        result = refused(cli, db_path, 6, "--as", BEA, *command)
-        error = result.stderr.splitlines()[0]
-        assert ACME in error and "bea-shop" in error
-        assert "beta-cursos" not in error  # only pending there: not a choice
-
-
-def test_the_only_account_needs_no_choice(cli: Cli, several: None) -> None:
-    data = json.loads(ok(cli("--as", ZED, "whoami", "--json")).stdout)
-    assert data["accounts"] == []
-    # ana's invitee caio has no account of his own: acme is his only one once active
-    invite(cli, CAIO, "tecnico")
-    ok(cli("--as", CAIO, "accept", ACME))
-    found = json.loads(ok(cli("--as", CAIO, "collaborator", "list", "--json")).stdout)
-    assert {m["user"] for m in found} == {BEA, CAIO}
-
-
-def test_colabctl_account_env_is_honoured(cli: Cli, several: None) -> None:
-    env = {"COLABCTL_ACCOUNT": ACME}
-    found = json.loads(ok(cli("--as", BEA, "collaborator", "list", "--json", env=env)).stdout)
-    assert {m["user"] for m in found} == {BEA}
-    shop = {"COLABCTL_ACCOUNT": "bea-shop"}
-    assert json.loads(ok(cli("--as", BEA, "collaborator", "list", "--json", env=shop)).stdout) == []
-    # -a beats the environment
-    found = json.loads(
-        ok(cli("--as", BEA, "collaborator", "list", "-a", ACME, "--json", env=shop)).stdout
-    )
-    assert {m["user"] for m in found} == {BEA}
-    # the environment beats `use`
-    ok(cli("login", BEA))
-    ok(cli("use", "bea-shop"))
-    found = json.loads(ok(cli("collaborator", "list", "--json", env=env)).stdout)
-    assert {m["user"] for m in found} == {BEA}
-    # and the owner's invite goes to the account the environment names
-    ok(cli("--as", OWNER, "invite", DORA, "--profile", "soporte", env=env))
-    assert status_of(cli, DORA) == "pending"
-
-
-def test_current_account_from_use_is_the_default(cli: Cli, several: None) -> None:
-    ok(cli("login", BEA))
-    ok(cli("use", ACME))
-    found = json.loads(ok(cli("collaborator", "list", "--json")).stdout)
-    assert {m["user"] for m in found} == {BEA}

@@ -1,0 +1,76 @@
+"""The entry point (cli/__init__.py) mounts only the running command's module: it must
+behave like the whole tree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from support import Cli, colabctl, ok
+from typer.main import get_command
+
+from colabctl import __version__
+from colabctl.cli import MOUNTS, build, command_of, main
+
+
+def _names(tree: object) -> set[str]:
+    group = get_command(tree)  # type: ignore[arg-type]
+    return set(group.commands)  # type: ignore[attr-defined]
+
+
+def test_the_whole_tree_has_every_command_of_the_map() -> None:
+    assert _names(build()) == set(MOUNTS)
+
+
+@pytest.mark.parametrize("command", sorted(MOUNTS))
+def test_each_command_mounts_alone(command: str) -> None:
+    assert command in _names(build([command]))
+
+
+def test_a_top_level_command_leaves_its_siblings_unbuilt() -> None:
+    assert _names(build(["can"])) == {"can"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["can", "a@example.com", "x"], "can"),
+        (["--db", "x.db", "--as", "a@example.com", "profile", "list"], "profile"),
+        (["--db", "can", "whoami"], "whoami"),
+        (["--version"], None),
+        ([], None),
+        (["--", "matrix"], "matrix"),
+    ],
+)
+def test_command_of_skips_root_options(argv: list[str], expected: str | None) -> None:
+    assert command_of(argv) == expected
+
+
+def test_main_answers_like_the_whole_tree(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["permissions", "--json"])
+    assert done.value.code == 0
+    perms = json.loads(capsys.readouterr().out)
+    assert len(perms) == 41
+
+
+def test_main_on_an_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["frobnicate"])
+    assert done.value.code == 2
+    assert "frobnicate" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_python_dash_m_runs() -> None:
+    result = colabctl("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("colabctl ")
+
+
+def test_version(cli: Cli, db_path: Path) -> None:
+    result = ok(cli("--version"))
+    assert result.stdout == f"colabctl {__version__}\n"
+    assert result.stderr == ""
+    assert not db_path.exists()

@@ -1,0 +1,473 @@
+"""What the tests share that is not a fixture (the fixtures are in conftest.py):
+
+- the cast: one set of people, accounts and tax IDs for every test;
+- how a command's outcome must look: `ok`, and for a failure its exit code, exactly one
+  `error:` line, at most one `hint:` and the store as it was (`failure`, `refused`,
+  `hidden`, `dump`);
+- stores built through core, once, to be copied into each test (`acme_store`,
+  `add_holders`, `copy_store`) and checked after the fact (`intact`);
+- colabctl as a real process (`colabctl`, `colabctl_bytes`, `spawn`, `python`). A test
+  that starts one must be marked `slow`, so that `pytest -m "not slow"` stays the quick
+  loop: these helpers fail the test that forgets.
+
+Import from here (`from support import ...`); conftest re-exports the names it always had.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner, Result
+
+import colabctl as colabctl_package
+from colabctl.cli import app
+from colabctl.core import collaborators, profiles
+from colabctl.core.accounts import create as create_account
+from colabctl.core.catalog import catalog
+from colabctl.core.clock import iso
+from colabctl.core.session import Context
+from colabctl.core.users import register
+from colabctl.store import audit
+from colabctl.store.db import open_for_write
+
+ROOT = Path(__file__).resolve().parents[1]  # the checkout
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # where every FakeClock starts
+
+# -- the cast -----------------------------------------------------------------------------------
+
+OWNER = "ana.souza@example.com"  # owns acme-cursos in every prepared store
+BOB = "bob.costa@example.com"  # bob and carla: the foundation's and the stores' people
+CARLA = "carla.mendes@example.com"
+BEA = "bea@example.com"  # bea ... zed: the collaborator lifecycle's, one per fate
+CAIO = "caio@example.com"
+DORA = "dora@example.com"
+ELI = "eli@example.com"
+FABI = "fabi@example.com"
+GIA = "gia@example.com"  # her access to acme-cursos ends (time-boxed)
+ZED = "zed@example.com"  # registered, belongs nowhere
+FABIO = "fabio.lima@example.com"  # owns beta-digital where there is one
+NOBODY = "nobody@example.com"  # never registered
+BRUNO = "bruno.costa@example.com"  # in the demo store (core/demo.py), and a new face elsewhere
+
+ACME = "acme-cursos"  # ana's legal-entity account
+BETA = "beta-digital"
+PLAIN = "acme"  # an account with no tax ID: not a legal entity
+CNPJ = "11.222.333/0001-81"  # a valid Brazilian CNPJ (a legal entity)
+OTHER_CNPJ = "11.444.777/0001-61"
+GENESIS = "0" * 64  # the audit chain's hash before its first row
+ES_CIF = "B58378431"  # a valid Spanish CIF
+
+SOPORTE_HAS = "purchases.request_refunds"  # in the soporte preset, not in tecnico
+TECNICO_HAS = "tools.listboss"  # in tecnico, not in soporte
+
+
+def preset_ids(name: str) -> list[str]:
+    """The permission ids of the shipped preset NAME (profiles/NAME.toml), in catalog order."""
+    with open(ROOT / "profiles" / f"{name}.toml", "rb") as handle:
+        ids = set(tomllib.load(handle)["permissions"])
+    return [p.id for p in catalog().permissions if p.id in ids]
+
+
+# -- the in-process command line ----------------------------------------------------------------
+
+
+class FakeClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Cli:
+    runner: CliRunner
+
+    def __call__(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
+        return self.runner.invoke(app, list(args), input=input, env=env)
+
+
+def as_owner(*args: str) -> tuple[str, ...]:
+    """A command line run as the owner of the test accounts."""
+    return ("--as", OWNER, *args)
+
+
+def ctx_for(db_path: Path, actor: str | None, clock: Callable[[], datetime]) -> Context:
+    return Context(db=str(db_path), actor=actor, clock=clock)
+
+
+def create_legal_account(cli: Cli, slug: str, name: str, *presets: str) -> str:
+    """The logged-in user creates SLUG, a Brazilian legal entity, with a profile per preset."""
+    ok(cli("account", "create", slug, "--name", name, "--tax-id", CNPJ, "--country", "BR"))
+    for preset in presets:
+        ok(cli("profile", "create", preset, "--preset", preset, "-a", slug))
+    return slug
+
+
+# -- what every command's outcome must look like ------------------------------------------------
+
+
+def dump(path: Path) -> list[str]:
+    """The store's whole content as SQL, to compare before and after a failure."""
+    if not path.exists():
+        return []
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def ok(result: Result, code: int = 0) -> Result:
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    return result
+
+
+def as_json(result: Result) -> Any:
+    """The one JSON document on stdout of a successful command (json.loads refuses anything
+    around it)."""
+    ok(result)
+    return json.loads(result.stdout)
+
+
+def error_lines(
+    exit_code: int, stdout: str, stderr: str, *codes: int, hint: str | None = None
+) -> tuple[str, str | None]:
+    """One of `codes`, nothing on stdout, no traceback, exactly one printable `error:` line
+    and at most a `hint:` (holding `hint`, if given). Returns the error and hint lines."""
+    assert exit_code in codes, (exit_code, stdout, stderr)
+    assert stdout == ""
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert 1 <= len(lines) <= 2, lines
+    assert lines[0].startswith("error: "), lines
+    assert all(line.startswith("hint: ") for line in lines[1:]), lines
+    # one line means one line on the terminal too: nothing that moves the cursor, erases,
+    # or reorders text (newline, CR, ESC, NUL, bidi overrides) gets through unescaped
+    for line in lines:
+        assert line.isprintable(), ascii(line)
+    if hint is not None:
+        assert len(lines) == 2 and hint in lines[1], f"expected a hint naming {hint!r}: {lines}"
+    return lines[0], lines[1] if len(lines) == 2 else None
+
+
+def failure(result: Result, *codes: int, hint: str | None = None) -> tuple[str, str | None]:
+    """`error_lines` for an in-process run, which must also have ended by a clean exit."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    return error_lines(result.exit_code, result.stdout, result.stderr, *codes, hint=hint)
+
+
+def refused(
+    cli: Cli, db_path: Path, code: int, *args: str, hint: str | None = None, **kw: Any
+) -> Result:
+    """Run a command that must fail with `code` and leave the store exactly as it was."""
+    before = dump(db_path)
+    result = cli(*args, **kw)
+    failure(result, code, hint=hint)
+    assert dump(db_path) == before, f"{args} changed the store"
+    return result
+
+
+def hidden(cli: Cli, db_path: Path, slug: str, *args: str) -> Result:
+    """An outsider's command about SLUG: refused with exactly what a missing account gets
+    (exit 3, the same two lines), so it tells them nothing, not even that SLUG exists."""
+    result = refused(cli, db_path, 3, *args)
+    assert result.stderr.splitlines() == [
+        f'error: no account "{slug}"',
+        "hint: `colabctl account list` shows yours",
+    ], result.stderr
+    return result
+
+
+# -- stores built once, copied into each test ---------------------------------------------------
+
+
+def acme_store(
+    db: Path, clock: Callable[[], datetime] | None = None, *, with_bob: bool = True
+) -> Path:
+    """Build DB through core: ana (Ana Souza) owns acme-cursos (Acme Cursos), a Brazilian
+    legal entity with the soporte and tecnico profiles; bob is active in soporte unless
+    `with_bob` is false. Every connection is closed: the file alone is the store."""
+    clock = clock or FakeClock()
+    owner = Context(db=str(db), actor=OWNER, clock=clock)
+    register(owner, OWNER, name="Ana Souza")
+    create_account(owner, ACME, "Acme Cursos", tax_id=CNPJ, country="BR")
+    profiles.create(owner, "soporte", preset="soporte", account=ACME)
+    profiles.create(owner, "tecnico", preset="tecnico", account=ACME)
+    if with_bob:
+        collaborators.invite(owner, BOB, profile="soporte", account=ACME)
+        collaborators.accept(Context(db=str(db), actor=BOB, clock=clock), ACME)
+    return db
+
+
+def add_holders(
+    db: Path, count: int, *, active_every: int = 0, clock: Callable[[], datetime] | None = None
+) -> list[str]:
+    """COUNT more holders of acme-cursos' soporte (holder0000@example.com, ...), pending, or
+    active for every `active_every`-th, with the rows and audit entries their invitation
+    (and acceptance) leaves, in one write transaction: thousands through core would take
+    minutes. Returns their emails."""
+    now = iso((clock or FakeClock())())
+    expires = "2099-01-01T00:00:00Z"
+    emails = [f"holder{i:04d}@example.com" for i in range(count)]
+    store = open_for_write(db)
+    try:
+        with store.transaction():
+            conn = store.conn
+            (account_id, owner_id) = conn.execute(
+                "SELECT id, owner_id FROM accounts WHERE slug = ?", (ACME,)
+            ).fetchone()
+            (soporte_id,) = conn.execute(
+                "SELECT id FROM profiles WHERE account_id = ? AND name = 'soporte'",
+                (account_id,),
+            ).fetchone()
+            for i, email in enumerate(emails):
+                active = bool(active_every) and i % active_every == 0
+                user_id = conn.execute(
+                    "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
+                    (email, email, now),
+                ).lastrowid
+                conn.execute(
+                    "INSERT INTO memberships (account_id, user_id, profile_id, status,"
+                    " invited_by, invited_at, expires_at, responded_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        account_id,
+                        user_id,
+                        soporte_id,
+                        "active" if active else "pending",
+                        owner_id,
+                        now,
+                        expires,
+                        now if active else None,
+                    ),
+                )
+                audit.append(
+                    conn,
+                    at=now,
+                    actor=OWNER,
+                    account=ACME,
+                    action="invitation.create",
+                    target=email,
+                    details={"profile": "soporte", "expires_at": expires, "new_user": True},
+                )
+                if active:
+                    audit.append(
+                        conn,
+                        at=now,
+                        actor=email,
+                        account=ACME,
+                        action="invitation.accept",
+                        target=email,
+                        details={"profile": "soporte"},
+                    )
+    finally:
+        store.close()
+    return emails
+
+
+def audit_rows(db_path: Path) -> list[dict[str, Any]]:
+    """Every audit row, oldest first, read with a plain sqlite3 connection."""
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY seq")]
+    finally:
+        conn.close()
+
+
+def side(db: Path, suffix: str) -> Path:
+    """A store's side file: side(db, "-wal")."""
+    return db.with_name(db.name + suffix)
+
+
+def copy_store(template: Path, db: Path) -> Path:
+    """Copy a cleanly closed store (no -wal to copy) over DB, dropping DB's side files."""
+    for suffix in ("-wal", "-shm"):
+        side(db, suffix).unlink(missing_ok=True)
+    db.write_bytes(template.read_bytes())
+    return db
+
+
+def intact(db: Path) -> None:
+    """SQLite's integrity and foreign-key checks pass, and the audit chain verifies."""
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        verdict = audit.verify(conn)
+    finally:
+        conn.close()
+    assert verdict.intact, verdict
+
+
+# -- colabctl as a real process -----------------------------------------------------------------
+
+COLABCTL = (sys.executable, "-m", "colabctl")
+_slow = [True]  # is the running test marked slow? (set by conftest before each test)
+
+
+def running_slow(marked: bool) -> None:
+    _slow[0] = marked
+
+
+def _processes_allowed() -> None:
+    assert _slow[0], (
+        "this test starts a process: mark it @pytest.mark.slow (or its module"
+        " `pytestmark = pytest.mark.slow`), so that `pytest -m 'not slow'` stays quick"
+    )
+
+
+def process_env(db: Path | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a child process. Without DB, this one's (in a test: what the
+    `isolated` fixture set). With DB, this one's less every COLABCTL_ variable, the store DB
+    and its config beside it (config.toml), and no colour."""
+    if db is None:
+        env = dict(os.environ)
+    else:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COLABCTL_")}
+        env.update(
+            COLABCTL_DB=str(db), COLABCTL_CONFIG=str(db.parent / "config.toml"), NO_COLOR="1"
+        )
+    env.update(extra or {})
+    return env
+
+
+def colabctl(
+    *args: str,
+    db: Path | None = None,
+    input: str | None = None,
+    env: Mapping[str, str] | None = None,
+    preexec: Callable[[], None] | None = None,
+    python_options: tuple[str, ...] = (),
+    stdout: int = subprocess.PIPE,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m colabctl ARGS` on the store DB (see `process_env`), to its end. Its
+    output is captured unless STDOUT names a file descriptor to write to instead."""
+    _processes_allowed()
+    return subprocess.run(
+        [sys.executable, *python_options, "-m", "colabctl", *args],
+        env=process_env(db, env),
+        input=input,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        preexec_fn=preexec,
+        check=False,
+    )
+
+
+def colabctl_bytes(*args: bytes, db: Path) -> subprocess.CompletedProcess[bytes]:
+    """`colabctl` with an argv of raw bytes (not necessarily UTF-8); output as bytes."""
+    _processes_allowed()
+    return subprocess.run(
+        [os.fsencode(part) for part in COLABCTL] + list(args),
+        env=process_env(db),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def spawn(
+    *args: str,
+    db: Path,
+    stdout: int = subprocess.DEVNULL,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start `python -m colabctl ARGS` and return at once (stdout dropped unless STDOUT
+    says otherwise, stderr piped)."""
+    _processes_allowed()
+    return subprocess.Popen(
+        [*COLABCTL, *args],
+        env=process_env(db, env),
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+    )
+
+
+def python(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    preexec: Callable[[], None] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """This interpreter run with ARGS (`-c CODE ...`, `-m pip ...`), to its end; the
+    environment is ENV, else this process's."""
+    _processes_allowed()
+    return subprocess.run(
+        [sys.executable, *args],
+        env=dict(env) if env is not None else None,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+        preexec_fn=preexec,
+        check=False,
+    )
+
+
+def python_with_colabctl(code: str) -> str:
+    """Run CODE (`python -c`) with this colabctl first on the path; what it printed."""
+    src = str(Path(colabctl_package.__file__).resolve().parents[1])
+    path = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
+    done = python("-c", code, env={**os.environ, "PYTHONPATH": path})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+# (arguments, exit code, text the error or its hint must contain)
+Failure = tuple[list[str], int, str | None]
+
+
+def failure_id(row: Failure) -> str:
+    return "-".join(str(part)[:60] for part in row)
+
+
+def fails_as_listed(
+    cli: Cli,
+    db_path: Path,
+    world: Mapping[str, str],
+    args: list[str],
+    code: int,
+    needle: str | None,
+) -> None:
+    """One row of a failure table over the `world` fixture: ARGS ({export} and the like are
+    the world's files) exit CODE with the one `error:` line, naming NEEDLE in it or its hint,
+    and leave the store as it was. Exit 2 is Typer's own usage error: no `error:` contract,
+    still nothing written."""
+    args = [a.format(**world) if a.startswith("{") else a for a in args]
+    before = dump(db_path)
+    result = cli(*args)
+    if code == 2:
+        assert result.exit_code == 2
+        assert "Traceback" not in result.stderr
+    else:
+        error, hint = failure(result, code)
+        if needle is not None:
+            assert needle.format(**world) in f"{error}\n{hint or ''}"
+    assert dump(db_path) == before
