@@ -1,4 +1,4 @@
-"""`colabctl can --batch FILE`: 100,000 checks in one process (SPEC section 10: at most 2 s).
+"""`colabctl can --batch FILE`: 100,000 checks in one process (README, Performance: at most 2 s).
 
     python bench/batch.py --venv /tmp/vb [--lines 100000] [--runs 5] [--profile]
 

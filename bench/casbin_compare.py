@@ -1,5 +1,5 @@
 """In-process checks: colabctl's core against pycasbin's FastEnforcer on the same data
-(SPEC section 10: colabctl at least 10x).
+(README, Performance: colabctl at least 10x).
 
     python bench/casbin_compare.py [--queries 50000] [--rounds 3] [--load-sizes 1000,10000]
 

@@ -1,5 +1,5 @@
 """Cold start of `colabctl can USER PERM -a SLUG` as a whole process, against a bare
-`python -c "import typer"` from the same venv (SPEC section 10: at most 1.3x).
+`python -c "import typer"` from the same venv (README, Performance: at most 1.3x).
 
     python bench/cold_start.py --venv /tmp/vb [--runs 60] [--accounts 10000 --collaborators 100000]
 

@@ -1,4 +1,4 @@
-"""`can` latency as the store grows: ~1,000 grants against ~1M (SPEC section 10: within 1.5x).
+"""`can` latency as the store grows: ~1,000 grants against ~1M (README, Performance: within 1.5x).
 
     python bench/growth.py --venv /tmp/vb [--checks 20000] [--opens 2000] [--runs 40]
 
@@ -112,7 +112,7 @@ def whole_process(stores: tuple[StoreInfo, StoreInfo], prefix: str | None, runs:
     times = alternate(commands, runs, warmup=3)
     report("whole process: colabctl can", times["can small"], times["can large"], unit="ms")
     report(
-        "whole process: colabctl matrix --json (for comparison; not a SPEC target)",
+        "whole process: colabctl matrix --json (for comparison; not a target)",
         times["matrix small"],
         times["matrix large"],
         unit="ms",

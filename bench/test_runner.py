@@ -1,4 +1,4 @@
-"""`colabctl test` and `colabctl review` against their baselines (SPEC section 16).
+"""`colabctl test` and `colabctl review` against their baselines (README, Performance).
 
     python bench/test_runner.py --venv /tmp/vb [--assertions 10000] [--runs 7]
 

@@ -1,4 +1,4 @@
-"""`can`, `can --batch`, `who-can` and `matrix` through the CLI (SPEC sections 2-4, 7)."""
+"""`can`, `can --batch`, `who-can` and `matrix` through the CLI (docs/commands.md, docs/json.md)."""
 
 from __future__ import annotations
 
@@ -173,7 +173,7 @@ def test_labels_are_accepted_as_permissions(cli: Cli, people: str) -> None:
         *labels.values(),
         "solicitar reembolsos",
         "  REQUEST   Refunds ",
-        "buscar ventas por periodo",  # SPEC's "Buscar Ventas por Período", no accent
+        "buscar ventas por periodo",  # the catalog's "Buscar Ventas por Período", no accent
     ]
     for ref in refs:
         data = answer(cli, BEA, ref)

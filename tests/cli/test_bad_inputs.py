@@ -1,17 +1,17 @@
-"""Bad inputs through the CLI (SPEC sections 3, 4 and 6): malformed presets, invalid
-emails, bad tax IDs, bad slugs and names, bad `can --batch` input. Each case: the SPEC
+"""Bad inputs through the CLI (docs/exit-codes.md, docs/commands.md, docs/catalog.md):
+malformed presets, invalid emails, bad tax IDs, bad slugs and names, bad `can --batch` input. Each case: the documented
 exit code, exactly one `error:` line (and at most a `hint:`), no traceback anywhere, and
 the store (and config) exactly as before.
 
 The corpus is in tests/data/bad/ (ASCII files; escapes decoded by `_decode`); what cannot
 sensibly live in the repository (5 MB, 10,000 levels of nesting) is generated here.
 
-Decisions where SPEC is silent:
+Decisions where the docs are silent:
 - looking an account up by a malformed slug (`-a`, `accept SLUG`) may say "not found" (3)
   or "invalid" (6): both are accepted, the other checks are not relaxed;
 - `profile create --description ""` means "no description given" (the preset's stays);
-- a missing or unreadable `--from` or `--batch` file is invalid input (6), as SPEC 6 says
-  of a malformed preset file, not a store error (7).
+- a missing or unreadable `--from` or `--batch` file is invalid input (6), as
+  docs/exit-codes.md says of a malformed preset file, not a store error (7).
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def test_a_bad_slug_is_refused(cli: Cli, snapshot: Snapshot, slug: str) -> None:
     failure(cli(*as_owner("account", "create", "--name", "Acme", "--", slug)), 6)
     failure(cli(*as_owner("profile", "create", "--preset", "soporte", "-a", ACME, "--", slug)), 6)
     failure(cli(*as_owner("collaborator", "set-profile", "-a", ACME, "--", BOB, slug)), 3, 6)
-    # looked up rather than created (SPEC is silent: not found or invalid); an empty -a is
+    # looked up rather than created (the docs are silent: not found or invalid); an empty -a is
     # no -a at all, as an empty $COLABCTL_ACCOUNT is
     if slug:
         failure(cli(*as_owner("profile", "list", f"--account={slug}")), 3, 6)
@@ -304,7 +304,7 @@ def test_a_malformed_preset_file_is_refused(cli: Cli, snapshot: Snapshot, path: 
 def test_a_presets_free_text_obeys_the_rules_of_description(
     cli: Cli, snapshot: Snapshot, name: str
 ) -> None:
-    """SPEC 4: titles (and, as `--description` shows, descriptions) are free text: no
+    """docs/commands.md: titles (and, as `--description` shows, descriptions) are free text: no
     control characters. A file must not smuggle in what the option refuses."""
     line, _ = failure(_from(cli, DATA / "presets" / name), 6)
     assert name in line
@@ -383,7 +383,7 @@ def _strict(constant: str) -> Any:
 def test_batch_answers_around_a_line_that_is_not_utf8(
     cli: Cli, store: Path, tmp_path: Path
 ) -> None:
-    """SPEC 7: a bad line gets an "error" line, every other line is still answered, exit 6."""
+    """docs/json.md: a bad line gets an "error" line, every other line is still answered, exit 6."""
     raw = f"{_LINE}\n".encode() + b'{"user": "\xff\xfe"}\n' + f"{_LINE}\n".encode()
     result = _batch(cli, tmp_path, raw)
     assert result.exit_code == 6, result.stderr

@@ -115,7 +115,7 @@ def run(runner: CliRunner, db: Path, actor: str, *args: str) -> Result:
 
 
 def expected_fate(plan: AccountPlan, email: str, later: bool) -> tuple[str | None, str | None]:
-    """(status, profile) SPEC gives the person's latest membership."""
+    """(status, profile) the rules give the person's latest membership."""
     if email == plan.owner:
         return "owner", "owner"
     fate, name = plan.fates.get(email, ("none", ""))

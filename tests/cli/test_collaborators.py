@@ -1,6 +1,6 @@
 """The collaborator lifecycle through the CLI (cli/collaborators.py): invite, accept,
 decline, expire, renew, remove, re-invite, set-profile; profiles as roles; the owner's
-rules. SPEC sections 2, 3, 4, 7."""
+rules. docs/commands.md, docs/exit-codes.md, docs/json.md."""
 
 from __future__ import annotations
 

@@ -26,8 +26,8 @@ from support import (
 
 from colabctl.core.catalog import catalog
 
-SPEC_JSON_PERMISSION_KEYS = {"id", "category", "label", "risk", "owner_only"}
-SPEC_JSON_PROFILE_KEYS = {"name", "account", "description", "permissions", "collaborators"}
+JSON_PERMISSION_KEYS = {"id", "category", "label", "risk", "owner_only"}
+JSON_PROFILE_KEYS = {"name", "account", "description", "permissions", "collaborators"}
 
 
 def profile_json(cli: Cli, name: str, account: str = ACME) -> dict[str, Any]:
@@ -121,7 +121,7 @@ def test_permissions_json_shape(cli: Cli, db_path: Path) -> None:
     assert isinstance(perms, list)
     assert len(perms) == 41
     for perm in perms:
-        assert set(perm) >= SPEC_JSON_PERMISSION_KEYS, perm
+        assert set(perm) >= JSON_PERMISSION_KEYS, perm
         assert isinstance(perm["owner_only"], bool)
         assert isinstance(perm["label"], str)
         assert perm["risk"] in {"low", "medium", "high", "owner"}
@@ -368,7 +368,7 @@ def test_profile_list_uses_the_only_account(cli: Cli, legal_account: str) -> Non
 
 def test_profile_show_json_shape(cli: Cli, invited: str) -> None:
     shown = profile_json(cli, "soporte")
-    assert set(shown) >= SPEC_JSON_PROFILE_KEYS
+    assert set(shown) >= JSON_PROFILE_KEYS
     assert shown["name"] == "soporte"
     assert shown["account"] == ACME
     assert isinstance(shown["description"], str)

@@ -1,4 +1,4 @@
-"""`access.decide(Standing, Permission)`: every reason of SPEC section 7, and the
+"""`access.decide(Standing, Permission)`: every reason of docs/json.md, and the
 order in which they are decided (unknown account; owner; owner-only id; membership
 and its status; the profile)."""
 

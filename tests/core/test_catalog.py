@@ -1,6 +1,6 @@
-"""The permission catalog (SPEC section 5) and label resolution (SPEC section 2, "Labels").
+"""The permission catalog (docs/catalog.md) and label resolution (docs/catalog.md).
 
-SPEC_PERMISSIONS and SPEC_CATEGORIES are SPEC section 5's tables copied as they stand:
+CATALOG_PERMISSIONS and CATALOG_CATEGORIES are docs/catalog.md's tables copied as they stand:
 they are the contract the shipped catalog.toml is held to.
 """
 
@@ -14,8 +14,8 @@ import pytest
 from colabctl.core.catalog import Catalog, Permission, catalog, resolve_lang
 from colabctl.errors import Invalid
 
-# id -> (es label, risk), in SPEC's order
-SPEC_PERMISSIONS: dict[str, tuple[str, str]] = {
+# id -> (es label, risk), in the catalog's order
+CATALOG_PERMISSIONS: dict[str, tuple[str, str]] = {
     "others.manage_subscriptions": ("Gestionar Suscripciones", "medium"),
     "others.approve_affiliates": ("Aprobar Afiliados", "medium"),
     "others.manage_affiliates": ("Gestionar Afiliados", "medium"),
@@ -61,7 +61,7 @@ SPEC_PERMISSIONS: dict[str, tuple[str, str]] = {
 OWNER_ONLY = {"account.data", "account.bank", "team.manage", "account.ownership"}
 
 # id -> (es, pt, en), in display order
-SPEC_CATEGORIES: dict[str, tuple[str, str, str]] = {
+CATALOG_CATEGORIES: dict[str, tuple[str, str, str]] = {
     "others": ("Otros", "Outros", "Others"),
     "products": ("Mis Productos", "Meus Produtos", "My Products"),
     "purchases": ("Compras", "Compras", "Purchases"),
@@ -90,7 +90,7 @@ def test_catalog_has_the_41_ids_of_spec(cat: Catalog) -> None:
     ids = [p.id for p in cat.permissions]
     assert len(ids) == 41
     assert len(set(ids)) == 41
-    assert set(ids) == set(SPEC_PERMISSIONS)
+    assert set(ids) == set(CATALOG_PERMISSIONS)
 
 
 def test_37_delegable_and_4_owner_only_in_category_owner(cat: Catalog) -> None:
@@ -111,7 +111,7 @@ def test_ids_are_category_dot_action(cat: Catalog) -> None:
 
 def test_es_labels_and_risks_are_spec_tables(cat: Catalog) -> None:
     found = {p.id: (p.label("es"), p.risk) for p in cat.permissions}
-    assert found == SPEC_PERMISSIONS
+    assert found == CATALOG_PERMISSIONS
 
 
 def test_every_permission_has_es_pt_en_labels(cat: Catalog) -> None:
@@ -125,11 +125,11 @@ def test_every_permission_has_es_pt_en_labels(cat: Catalog) -> None:
 
 
 def test_categories_in_display_order_with_spec_labels(cat: Catalog) -> None:
-    assert [c.id for c in cat.categories] == list(SPEC_CATEGORIES)
+    assert [c.id for c in cat.categories] == list(CATALOG_CATEGORIES)
     for category in cat.categories:
-        expected = SPEC_CATEGORIES[category.id]
+        expected = CATALOG_CATEGORIES[category.id]
         assert (category.label("es"), category.label("pt"), category.label("en")) == expected
-    assert {p.category for p in cat.permissions} == set(SPEC_CATEGORIES)
+    assert {p.category for p in cat.permissions} == set(CATALOG_CATEGORIES)
 
 
 def test_catalog_has_a_version(cat: Catalog) -> None:

@@ -1,4 +1,4 @@
-"""Email normalisation and the identity key (SPEC section 4, "Emails")."""
+"""Email normalisation and the identity key (docs/commands.md, "Email addresses and identity")."""
 
 import pytest
 from hypothesis import given, settings

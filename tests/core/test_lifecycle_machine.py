@@ -2,7 +2,7 @@
 collaborator lifecycle, time-boxed access and ownership transfers, on a real store
 file, with a clock that only moves when told.
 
-A small model of SPEC section 4 predicts, for every step, whether the domain must
+A small model of docs/commands.md predicts, for every step, whether the domain must
 accept or refuse it, and what each person's membership is afterwards. Refusals
 must leave the store exactly as it was. After every step the invariants are read
 back through core (`access.standings`, `access.standing_of`, `access.decide`):
@@ -177,10 +177,12 @@ class LifecycleMachine(RuleBasedStateMachine):
             result = call(*args, **kwargs)
         except ColabError as exc:
             assert self.snapshot() == before, f"{exc!r} changed the store"
-            assert not expect_ok, f"refused, but SPEC allows it: {exc.message}"
+            assert not expect_ok, f"refused, but the rules allow it: {exc.message}"
             self.last_error = exc
             return None
-        assert expect_ok, f"{getattr(call, '__name__', call)}{args} succeeded, but SPEC refuses it"
+        assert expect_ok, (
+            f"{getattr(call, '__name__', call)}{args} succeeded, but the rules refuse it"
+        )
         return result
 
     def account(self, slug: str) -> AccountModel | None:

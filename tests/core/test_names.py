@@ -1,4 +1,4 @@
-"""Slugs and free-text names (SPEC section 4, "Names")."""
+"""Slugs and free-text names (docs/commands.md, "Names, emails and tax IDs")."""
 
 import unicodedata
 

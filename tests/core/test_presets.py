@@ -1,4 +1,4 @@
-"""Presets (SPEC section 6): the four shipped ones are exactly what the seed lists, and
+"""Presets (docs/catalog.md): the four shipped ones are exactly what the seed lists, and
 a malformed preset file is refused naming the file, the line and the bad id.
 
 SEED holds the seed's Spanish labels per profile (seed/central-de-colaboradores.es.txt,

@@ -1,4 +1,4 @@
-"""Business tax IDs (SPEC section 4, "Tax IDs").
+"""Business tax IDs (docs/commands.md, "Names, emails and tax IDs").
 
 Every number below is checked against python-stdnum itself first, so a test that expects a
 refusal fails loudly if its sample number is wrong for a reason other than the one tested.
@@ -124,7 +124,7 @@ def test_bad_check_digits(country: str, number: str, name: str) -> None:
 
 
 def test_mx_check_digits_are_not_enforced() -> None:
-    # SPEC: real RFCs with bad check digits exist, so python-stdnum's default stands.
+    # docs/commands.md: real RFCs with bad check digits exist, so python-stdnum's default stands.
     with pytest.raises(stdnum_errors.InvalidChecksum):
         stdnum_module("MX").validate("MAB9307148T5", validate_check_digits=True)
     assert validate_business_tax_id("MAB9307148T5", "MX").number == "MAB9307148T5"
@@ -306,7 +306,7 @@ def test_any_input_is_accepted_or_invalid(number: str, country: str) -> None:
 
 @pytest.mark.slow
 def test_importing_core_modules_loads_neither_stdnum_nor_email_validator() -> None:
-    # SPEC/STYLE: `can` must not pay for python-stdnum or email-validator.
+    # docs (README, Performance): `can` must not pay for python-stdnum or email-validator.
     code = (
         "import sys\n"
         "import colabctl.core.taxid, colabctl.core.identity, colabctl.core.names\n"

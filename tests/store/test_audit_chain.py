@@ -1,4 +1,4 @@
-"""The audit log (SPEC section 9): one row per mutation in the mutation's own transaction,
+"""The audit log (docs/storage.md, "Audit log"): one row per mutation in the mutation's own transaction,
 none for a failure or a no-op, `audit log` filters and shape, append-only triggers, and
 `audit verify` naming the first bad row of a tampered chain."""
 
@@ -519,7 +519,7 @@ def test_verify_on_a_store_that_does_not_exist_is_intact_and_creates_nothing(
 
 
 def _rehash(row: dict[str, Any], prev_hash: str) -> str:
-    """The row's hash as SPEC 9 defines it: SHA-256 over the previous hash and the row's
+    """The row's hash as docs/storage.md defines it: SHA-256 over the previous hash and the row's
     canonical content (the content as colabctl.store.audit hashes it)."""
     content = {k: row[k] for k in ("seq", "at", "actor", "account", "action", "target")}
     content["details"] = row["details"]

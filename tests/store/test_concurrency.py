@@ -1,4 +1,4 @@
-"""Concurrent writers (SPEC section 8): 8 workers x 50 real `colabctl` processes against
+"""Concurrent writers (docs/storage.md): 8 workers x 50 real `colabctl` processes against
 one store file. No operation may fail for a lock, every acknowledged change must be in the
 final store, the audit log must hold one row per acknowledged mutation (none for no-ops),
 in each worker's own order, and the file must come out intact.

@@ -1,4 +1,4 @@
-"""Crash safety (SPEC section 8): a `colabctl` process killed with SIGKILL in the middle of
+"""Crash safety (docs/storage.md): a `colabctl` process killed with SIGKILL in the middle of
 a multi-row write leaves an intact store where the change happened entirely or not at all,
 the audit chain verifies, and running the same command again converges to the state an
 uninterrupted run leaves.
@@ -11,7 +11,7 @@ with SIGSTOP, judged from the files, then killed), so that some hit the commit w
 frames are being written. Also `demo --db`, killed between and inside its twenty-odd
 transactions.
 
-Retry exit codes (SPEC is silent; documented here): a retry after an interrupted run that
+Retry exit codes (the docs are silent; documented here): a retry after an interrupted run that
 changed nothing exits 0 and does the whole change; a retry after a run that committed
 exits 3 (`no profile 'soporte'`) and changes nothing, as does any further retry.
 """

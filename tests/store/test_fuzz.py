@@ -1,6 +1,6 @@
-"""Property tests with generated input (SPEC sections 3, 6 and 7): preset TOML through
+"""Property tests with generated input (docs/exit-codes.md, docs/catalog.md, docs/json.md): preset TOML through
 core.presets.parse_preset and through `profile create X --from FILE`, and `can --batch`
-lines of arbitrary text and JSON. Never a traceback, always a SPEC exit code, and for
+lines of arbitrary text and JSON. Never a traceback, always a documented exit code, and for
 --batch exactly one output line per input line, blank ones included (an error line).
 
 Lines are split on "\\n" only, as a file is read; "\\r" is left out of generated text
@@ -47,7 +47,7 @@ from colabctl.errors import ColabError
 
 pytestmark = pytest.mark.slow  # hundreds of generated files and batches per run
 
-SPEC_CODES = {0, 1, 2, 3, 4, 5, 6, 7}
+EXIT_CODES = {0, 1, 2, 3, 4, 5, 6, 7}
 SOPORTE = (ROOT / "profiles" / "soporte.toml").read_bytes()
 
 FUZZ = settings(
@@ -234,7 +234,7 @@ def test_profile_create_from_any_file_answers_with_a_spec_exit_code(
     name = f"fuzz-{next(_names)}"
     result = cli("--as", OWNER, "profile", "create", name, "--from", str(path), "-a", ACME)
     _no_traceback(result)
-    assert result.exit_code in SPEC_CODES
+    assert result.exit_code in EXIT_CODES
     if result.exit_code == 0:
         shown = cli("--as", OWNER, "profile", "show", name, "-a", ACME, "--json")
         expected = parse_preset(raw, str(path)).permissions

@@ -1,4 +1,4 @@
-"""The store file (SPEC sections 2 and 8): where it lives, how it is created and opened,
+"""The store file (docs/config.md, docs/storage.md): where it lives, how it is created and opened,
 its schema version, and the one BEGIN IMMEDIATE transaction every write runs in."""
 
 from __future__ import annotations
@@ -243,7 +243,7 @@ def test_can_on_a_missing_store_is_no_unknown_account(cli: Cli, db_path: Path) -
 
 
 def test_a_failed_write_on_a_missing_store_writes_no_data(cli: Cli, db_path: Path) -> None:
-    """Decision (SPEC is silent): a failing first write may leave the migrated, empty
+    """Decision (the docs are silent): a failing first write may leave the migrated, empty
     store it opened behind, but never a row of its own."""
     result = cli("account", "create", ACME, "--name", "Acme")  # nobody logged in
     failure(result, 5)

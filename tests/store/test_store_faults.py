@@ -1,4 +1,4 @@
-"""A store that cannot be used (SPEC sections 3 and 8): every fault gives exit 7, one
+"""A store that cannot be used (docs/exit-codes.md, docs/storage.md): every fault gives exit 7, one
 `error:` line (and perhaps a `hint:`), no traceback, and nothing half-written. All run as
 real `colabctl` processes on real files.
 
@@ -69,7 +69,7 @@ READS: list[tuple[str, ...]] = [
 
 
 def one_error(done: subprocess.CompletedProcess[str], code: int = 7) -> str:
-    """Exit `code` (a store fault unless told), with SPEC's one `error:` line."""
+    """Exit `code` (a store fault unless told), with the one `error:` line."""
     return error_lines(done.returncode, done.stdout, done.stderr, code)[0]
 
 

@@ -16,7 +16,7 @@ def normalize_email(raw: str) -> str:
     """Validate `raw` with email-validator (no DNS lookups) and return its normalised form.
 
     The domain is lower-cased (and IDNA-normalised), the local part keeps its case, as
-    SPEC "Emails" asks. Surrounding whitespace is ignored. Raises Invalid with
+    docs/commands.md asks. Surrounding whitespace is ignored. Raises Invalid with
     email-validator's reason.
     """
     from email_validator import EmailNotValidError, validate_email

@@ -1,4 +1,4 @@
-"""Slugs, free-text names, and showing untrusted input in a one-line error (SPEC section 4)."""
+"""Slugs, free-text names, and showing untrusted input in a one-line error (docs/commands.md)."""
 
 import re
 import unicodedata
@@ -54,7 +54,8 @@ def _slug_hint(value: str, what: str) -> str:
 
 
 def validate_slug(value: str, *, what: str = "account slug") -> str:
-    """Return `value` if it is a valid slug (SPEC "Names"), else raise Invalid.
+    """Return `value` if it is a valid slug (docs/commands.md, "Names, emails and tax
+    IDs"), else raise Invalid.
 
     A slug is 2-40 characters of ASCII lowercase letters, digits and hyphens, starting with a
     letter. Nothing is trimmed or lower-cased: a slug is an identifier and is taken as typed.
@@ -87,7 +88,8 @@ def _forbidden(char: str) -> bool:
 
 
 def clean_text(value: str, *, what: str = "name") -> str:
-    """Return `value` trimmed, if it is acceptable free text (SPEC "Names"), else raise Invalid.
+    """Return `value` trimmed, if it is acceptable free text (docs/commands.md, "Names,
+    emails and tax IDs"), else raise Invalid.
 
     Free text (display names, titles, descriptions) is trimmed of surrounding whitespace, must
     not be empty, has at most 200 characters (code points) and no control characters: C0/C1

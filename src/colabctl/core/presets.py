@@ -120,7 +120,7 @@ def _check(data: dict[str, Any], text: str, source: str) -> Preset:
             raise Invalid(
                 f"{source}{_line_of_key(text, key)}: `{key}` must be a table of es/pt/en strings"
             )
-    # Titles and descriptions are free text (SPEC 4), held to what --description is.
+    # Titles and descriptions are free text (docs/commands.md), held to what --description is.
     texts = [
         ("description", description),
         *((f"title.{k}", v) for k, v in title.items()),

@@ -3,7 +3,7 @@
 `writing()` opens the store for the command's single BEGIN IMMEDIATE
 transaction; `reading()` opens it to read (an absent store reads as empty and
 is never created). Both hand out a `Session`, which resolves the actor and the
-account per SPEC section 2 and appends audit rows.
+account per docs/commands.md and appends audit rows.
 """
 
 from __future__ import annotations

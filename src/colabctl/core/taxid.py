@@ -1,4 +1,4 @@
-"""Business tax IDs, validated with python-stdnum (SPEC section 4, "Tax IDs").
+"""Business tax IDs, validated with python-stdnum (docs/commands.md, "Names, emails and tax IDs").
 
 Only an account with a valid *business* number is a legal entity, so a person's number that
 python-stdnum would accept (a Brazilian CPF, a Spanish DNI, a 13-character Mexican RFC, ...) is
