@@ -1,7 +1,7 @@
 """Bad inputs through the CLI (docs/exit-codes.md, docs/commands.md, docs/catalog.md):
-malformed presets, invalid emails, bad tax IDs, bad slugs and names, bad `can --batch` input. Each case: the documented
-exit code, exactly one `error:` line (and at most a `hint:`), no traceback anywhere, and
-the store (and config) exactly as before.
+malformed presets, invalid emails, bad tax IDs, bad slugs and names, bad `can --batch`
+input. Each case: the documented exit code, exactly one `error:` line (and at most a
+`hint:`), no traceback anywhere, and the store (and config) exactly as before.
 
 The corpus is in tests/data/bad/ (ASCII files; escapes decoded by `_decode`); what cannot
 sensibly live in the repository (5 MB, 10,000 levels of nesting) is generated here.

@@ -1,6 +1,6 @@
-"""The audit log (docs/storage.md, "Audit log"): one row per mutation in the mutation's own transaction,
-none for a failure or a no-op, `audit log` filters and shape, append-only triggers, and
-`audit verify` naming the first bad row of a tampered chain."""
+"""The audit log (docs/storage.md, "Audit log"): one row per mutation in the mutation's
+own transaction, none for a failure or a no-op, `audit log` filters and shape,
+append-only triggers, and `audit verify` naming the first bad row of a tampered chain."""
 
 from __future__ import annotations
 

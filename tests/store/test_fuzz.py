@@ -1,7 +1,8 @@
-"""Property tests with generated input (docs/exit-codes.md, docs/catalog.md, docs/json.md): preset TOML through
-core.presets.parse_preset and through `profile create X --from FILE`, and `can --batch`
-lines of arbitrary text and JSON. Never a traceback, always a documented exit code, and for
---batch exactly one output line per input line, blank ones included (an error line).
+"""Property tests with generated input (docs/exit-codes.md, docs/catalog.md,
+docs/json.md): preset TOML through core.presets.parse_preset and through `profile create
+X --from FILE`, and `can --batch` lines of arbitrary text and JSON. Never a traceback,
+always a documented exit code, and for --batch exactly one output line per input line,
+blank ones included (an error line).
 
 Lines are split on "\\n" only, as a file is read; "\\r" is left out of generated text
 because universal newlines would split on it too. Known bugs with their own failing
