@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from colabctl.core import access
+from colabctl.core import access, tomlfile
 from colabctl.core.access import Standing, decide, held_permissions, may_ask
 from colabctl.core.catalog import Permission, catalog
 from colabctl.core.files import write_file
@@ -83,30 +83,8 @@ class TestFile:
 
 
 def _text_of(path: Path, shown: str) -> str:
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_TEST_FILE_BYTES + 1)
-    except OSError as exc:
-        raise Invalid(f"{shown}: cannot read: {exc.strerror}") from exc
-    if len(raw) > MAX_TEST_FILE_BYTES:
-        raise Invalid(f"{shown}: too large for a test file (more than 50 MB)")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise Invalid(f"{shown}, line {line}: not UTF-8 text") from exc
-
-
-def _toml(text: str, shown: str) -> dict[str, Any]:
-    import tomllib
-
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # tomllib says "(at line N, column M)": the file and the line are both named
-        raise Invalid(f"{shown}: malformed TOML: {exc}") from exc
-    except RecursionError as exc:
-        raise Invalid(f"{shown}: malformed TOML: nested too deeply") from exc
+    raw = tomlfile.read(path, shown, limit=MAX_TEST_FILE_BYTES, what="a test file")
+    return tomlfile.text(raw, shown)
 
 
 def is_test_data(data: dict[str, Any]) -> bool:
@@ -125,7 +103,7 @@ def collect(paths: Sequence[str]) -> tuple[list[TestFile], list[str]]:
             for member in sorted(path.glob("*.toml")):
                 shown = str(Path(given) / member.name)
                 text = _text_of(member, shown)
-                data = _toml(text, shown)
+                data = tomlfile.parse(text, shown)
                 if not is_test_data(data):
                     if "accounts" not in data:  # a team file beside the tests goes unsaid
                         notes.append(f"skipped {shown}: no [[check]], [[only]] or [[matrix]]")
@@ -140,7 +118,7 @@ def collect(paths: Sequence[str]) -> tuple[list[TestFile], list[str]]:
         if not path.exists():
             raise Invalid(f"{given}: no such file or folder")
         text = _text_of(path, given)
-        data = _toml(text, given)
+        data = tomlfile.parse(text, given)
         if not is_test_data(data):
             hint = (
                 "that is a team file: pass it with --team, or name it in a test file's `team`"

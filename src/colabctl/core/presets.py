@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from colabctl.core import tomlfile
 from colabctl.core.catalog import LANGS, catalog
 from colabctl.core.names import clean_text, quoted
 from colabctl.errors import Invalid, NotFound
@@ -60,32 +61,16 @@ def find_preset(name: str) -> Preset:
 
 def load_preset(path: Path) -> Preset:
     """Read and check a preset file; any fault is Invalid naming the file (and line)."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_PRESET_BYTES + 1)  # no more: `--from /dev/zero` must end
-    except OSError as exc:
-        raise Invalid(f"{path}: cannot read: {exc.strerror}") from exc
-    return parse_preset(raw, str(path))
+    return parse_preset(
+        tomlfile.read(path, str(path), limit=MAX_PRESET_BYTES, what="a preset"), str(path)
+    )
 
 
 def parse_preset(raw: bytes, source: str) -> Preset:
-    import tomllib
-
     if len(raw) > MAX_PRESET_BYTES:
         raise Invalid(f"{source}: too large for a preset (more than 1 MB)")
-    try:
-        # a byte order mark, as some Windows editors write, is not part of the TOML
-        text = raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise Invalid(f"{source}, line {line}: not UTF-8 text") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise Invalid(f"{source}: malformed TOML: {exc}") from exc
-    except RecursionError as exc:  # tomllib recurses once per level of [[[...]]] or {a={...}}
-        raise Invalid(f"{source}: malformed TOML: nested too deeply") from exc
-    return _check(data, text, source)
+    text = tomlfile.text(raw, source)
+    return _check(tomlfile.parse(text, source), text, source)
 
 
 KEYS = ("name", "title", "description", "descriptions", "permissions")

@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from colabctl.core import access
+from colabctl.core import access, tomlfile
 from colabctl.core.access import Standing, decide
 from colabctl.core.catalog import catalog
 from colabctl.core.clock import iso
@@ -51,28 +51,11 @@ class SodRule:
 def load_rules(path: Path | None = None) -> list[SodRule]:
     """The rules file given (--rules), else the shipped defaults; any fault is Invalid
     naming the file and the line."""
-    import tomllib
-
     source = path or RULES_FILE
     shown = str(path) if path else "the shipped rules"
-    try:
-        with source.open("rb") as handle:
-            raw = handle.read(MAX_RULES_BYTES + 1)
-    except OSError as exc:
-        raise Invalid(f"{shown}: cannot read: {exc.strerror}") from exc
-    if len(raw) > MAX_RULES_BYTES:
-        raise Invalid(f"{shown}: too large for a rules file (more than 1 MB)")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise Invalid(f"{shown}, line {line}: not UTF-8 text") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise Invalid(f"{shown}: malformed TOML: {exc}") from exc
-    except RecursionError as exc:
-        raise Invalid(f"{shown}: malformed TOML: nested too deeply") from exc
+    raw = tomlfile.read(source, shown, limit=MAX_RULES_BYTES, what="a rules file")
+    text = tomlfile.text(raw, shown)
+    data = tomlfile.parse(text, shown)
     headers = [n for n, line in enumerate(text.splitlines(), 1) if _SOD_HEADER.match(line)]
     unknown = sorted(set(data) - {"version", "sod"})
     if unknown:
