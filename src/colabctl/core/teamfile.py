@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from colabctl.core.catalog import catalog
 from colabctl.core.clock import DEFAULT_EXPIRY, iso, parse_duration
-from colabctl.core.identity import email_key, normalize_email
+from colabctl.core.identity import email_key, normalize_email_fast
 from colabctl.core.names import clean_text, quoted, validate_slug
 from colabctl.errors import ColabError, Invalid
 
@@ -308,7 +308,7 @@ class _Checker:
         if value in self.known:
             return value
         try:
-            return normalize_email(value)
+            return normalize_email_fast(value)
         except Invalid as exc:
             raise self.wrap(path, exc) from exc
 
