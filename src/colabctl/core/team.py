@@ -576,8 +576,9 @@ def execute(
         by_account: dict[str, list[Change]] = {}
         for change in changes:
             by_account.setdefault(change.account, []).append(change)
-        for slug, mine in by_account.items():
-            _execute_account(s, slug, mine, progress)
+        with s.deferred_audit():
+            for slug, mine in by_account.items():
+                _execute_account(s, slug, mine, progress)
     finally:
         s.tag = {}
     return apply_id

@@ -200,6 +200,7 @@ class _Checker:
         self._texts: dict[tuple[str, str], str] = {}
         self._perms: dict[tuple[str, ...], frozenset[str]] = {}
         self._presets: dict[str, Any] = {}
+        self._slugs: set[str] = set()  # profile names already judged valid
 
     def fail(self, path: tuple[str, ...], message: str, hint: str | None = None) -> Invalid:
         line = self.lines.of(*path)
@@ -413,10 +414,12 @@ class _Checker:
             raise self.fail(path, f'{email}: give a profile name or {{ profile = "NAME", ... }}')
         if not isinstance(profile, str):
             raise self.fail(path, f"{email}: `profile` must be a profile's name")
-        try:
-            validate_slug(profile, what="profile name")
-        except Invalid as exc:
-            raise self.wrap(path, exc) from exc
+        if profile not in self._slugs:
+            try:
+                validate_slug(profile, what="profile name")
+            except Invalid as exc:
+                raise self.wrap(path, exc) from exc
+            self._slugs.add(profile)
         return MemberSpec(email, email_key(email), profile, access_until, expires_in, path)
 
     def until(self, path: tuple[str, ...], value: Any) -> str:
