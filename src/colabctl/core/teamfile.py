@@ -254,9 +254,10 @@ class _Checker:
         if "collaborators" in body:
             table = self.table((*path, "collaborators"), body["collaborators"])
             members: dict[str, MemberSpec] = {}
+            owner_key = email_key(owner) if owner is not None else None
             for address, value in table.items():
                 member = self.member((*path, "collaborators", address), address, value)
-                if owner is not None and member.key == email_key(owner):
+                if member.key == owner_key:
                     raise self.fail(
                         (*path, "collaborators", address),
                         f"{member.email} owns {slug}: the owner is not a collaborator",
