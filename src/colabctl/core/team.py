@@ -597,7 +597,7 @@ def _execute_account(
         kind = change.kind
         if kind == "create-account":
             tax = change.after["tax_id"]
-            accounts.create_in(
+            acct = accounts.create_row_in(
                 s, slug, change.after["name"], (tax["country"], tax["number"]) if tax else None
             )
         elif acct is None:
@@ -677,7 +677,7 @@ def _execute_account(
             profiles.delete_in(s, acct, change.target)
         else:
             raise Invalid(f"unknown change kind {quoted(kind)}")
-        if kind in ("create-account", "rename-account", "set-tax-id"):
+        if kind in ("rename-account", "set-tax-id"):
             acct = s.get_account(slug)
         i += 1
         if progress:
