@@ -6,6 +6,10 @@ or invited (`normalize_email`), and so are the lookalike rules and their data; `
 nothing.
 """
 
+from functools import cache
+from typing import Any
+from unicodedata import normalize
+
 from colabctl.errors import Invalid
 from colabctl.store.keys import email_key
 
@@ -60,19 +64,13 @@ def normalize_email_fast(raw: str) -> str:
 
 def _fast(address: str) -> str | None:
     """The normalised ADDRESS, or None where only the full validation may answer."""
-    import email_validator as ev
-    from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
-    from email_validator.syntax import split_email, validate_email_length
-    from email_validator.syntax import validate_email_local_part as local_part
-
     if not address:
         return None
+    ev, split_email, local_part, validate_email_length, CASE_INSENSITIVE_MAILBOX_NAMES = _ev()
     display, original_local, local, quoted, domain_part = split_email(address)
     if display is not None or quoted or not domain_part or domain_part.startswith("["):
         return None
-    import unicodedata
-
-    if unicodedata.normalize("NFC", local) != local:
+    if normalize("NFC", local) != local:
         return None
     info = local_part(
         local,
@@ -95,6 +93,26 @@ def _fast(address: str) -> str | None:
     checked.normalized = local_out + "@" + domain[0]
     validate_email_length(checked)
     return checked.normalized
+
+
+@cache
+def _ev() -> tuple[Any, Any, Any, Any, Any]:
+    """email-validator's module and the functions `_fast` runs, imported once."""
+    import email_validator
+    from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
+    from email_validator.syntax import (
+        split_email,
+        validate_email_length,
+        validate_email_local_part,
+    )
+
+    return (
+        email_validator,
+        split_email,
+        validate_email_local_part,
+        validate_email_length,
+        CASE_INSENSITIVE_MAILBOX_NAMES,
+    )
 
 
 _DOMAINS: dict[tuple[str, bool, bool], tuple[str, str] | None] = {}
@@ -182,12 +200,12 @@ def refuse_lookalike(address: str) -> None:
     """Exit 6 for an address whose local part mixes scripts or holds characters that NFKC
     replaces (fullwidth "ｃ", ligatures, superscripts): the rules that need no store. The
     skeleton rule needs the other users: `Session.add_user`."""
-    from colabctl.core.names import quoted
-
     local = address.rpartition("@")[0]
     if local.isascii():  # ASCII letters are all Latin, and NFKC leaves ASCII alone
         return
     import unicodedata
+
+    from colabctl.core.names import quoted
 
     local = unicodedata.normalize("NFC", local)  # only what NFC keeps counts as a stand-in
     compatible = unicodedata.normalize("NFKC", local)
