@@ -90,9 +90,10 @@ def _fast(address: str) -> str | None:
     checked.original = original_local + "@" + domain_part
     checked.local_part, checked.ascii_local_part = local_out, ascii_local
     checked.domain, checked.ascii_domain = domain
-    checked.normalized = local_out + "@" + domain[0]
+    normalized: str = local_out + "@" + domain[0]
+    checked.normalized = normalized
     validate_email_length(checked)
-    return checked.normalized
+    return normalized
 
 
 @cache
