@@ -188,6 +188,15 @@ def big(colabctl: str, accounts: int, collaborators: int, runs: int, work: Path)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{empty}{suffix}").unlink(missing_ok=True)
     print("rows the apply wrote: " + ", ".join(f"{t} {len(r):,}" for t, r in rows.items()))
+    business = sum(len(rows[t]) for t in BUSINESS)
+    print(
+        f"baseline 'insert': sqlite-utils insert_all, in one transaction, of those {business:,}"
+        f" rows of {', '.join(BUSINESS)} (read back from the applied store), NO audit rows"
+    )
+    print(
+        f"baseline 'insert+audit': the same plus its {len(rows['audit']):,} audit rows as"
+        " written (hashes already computed; the audit triggers dropped: a plain insert)"
+    )
     medians = {}
     for name, pairs in samples.items():
         wall = spread([w for w, _ in pairs])

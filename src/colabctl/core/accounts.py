@@ -85,19 +85,27 @@ def create(
 
 def create_in(s: Session, slug: str, name: str, tax: tuple[str, str] | None) -> AccountView:
     """create(), inside the caller's transaction; SLUG, NAME and TAX already validated."""
+    return _view(create_row_in(s, slug, name, tax), role="owner")
+
+
+def create_row_in(s: Session, slug: str, name: str, tax: tuple[str, str] | None) -> Account:
+    """create_in(), answering with the account as written (not read back: a team-file
+    apply creates thousands)."""
     me = s.actor()
     if s.account_by_slug(slug) is not None:
         raise taken(slug)
-    s.conn.execute(
+    country, number = tax if tax else (None, None)
+    account_id = s.conn.execute(
         "INSERT INTO accounts (slug, name, owner_id, tax_country, tax_id, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (slug, name, me.id, tax[0] if tax else None, tax[1] if tax else None, s.now_iso),
-    )
+        (slug, name, me.id, country, number, s.now_iso),
+    ).lastrowid
+    assert account_id is not None
     details: dict[str, Any] = {"name": name}
     if tax:
         details.update(country=tax[0], tax_id=tax[1])
     s.record("account.create", account=slug, target=slug, details=details)
-    return _view(s.get_account(slug), role="owner")
+    return Account(account_id, slug, name, me.id, me.email, country, number)
 
 
 def taken(slug: str) -> Conflict:

@@ -128,6 +128,8 @@ class Session:
         # Merged into the details of every audit row this session writes: `apply`
         # tags each of its rows with its apply id (docs/team-file.md).
         self.tag: dict[str, Any] = {}
+        # Inside `deferred_audit()`: rows waiting to be appended in one go, in order.
+        self._deferred: list[tuple[str, str | None, str | None, str, str | None, Any]] | None = None
 
     # -- people -------------------------------------------------------------
 
@@ -252,15 +254,33 @@ class Session:
         assert self.writable
         who = self.actor().email if actor is True else (actor or None)
         tag = self.tag
-        audit.append_many(
-            self.conn,
-            [
-                (self.now_iso, who, account, action, target, {**(details or {}), **tag})
-                if tag
-                else (self.now_iso, who, account, action, target, details)
-                for action, account, target, details in rows
-            ],
-        )
+        found = [
+            (self.now_iso, who, account, action, target, {**(details or {}), **tag})
+            if tag
+            else (self.now_iso, who, account, action, target, details)
+            for action, account, target, details in rows
+        ]
+        if self._deferred is not None:
+            self._deferred.extend(found)
+        else:
+            audit.append_many(self.conn, found)
+
+    @contextmanager
+    def deferred_audit(self) -> Iterator[None]:
+        """Audit rows recorded inside are appended, in the order recorded, when the block
+        ends without an error: one read of the head and one statement for a whole
+        team-file apply, still in its transaction (nothing inside reads the log). On an
+        error nothing is appended, and the caller's transaction rolls back."""
+        from colabctl.store import audit
+
+        assert self._deferred is None, "deferred_audit() does not nest"
+        self._deferred = []
+        try:
+            yield
+            rows, self._deferred = self._deferred, None
+            audit.append_many(self.conn, rows)
+        finally:
+            self._deferred = None
 
     def expire_due(self) -> None:
         """Record, once, every pending invitation and every ownership offer whose time

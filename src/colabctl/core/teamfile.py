@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from colabctl.core import tomlfile
 from colabctl.core.catalog import catalog
 from colabctl.core.clock import DEFAULT_EXPIRY, iso, parse_duration
-from colabctl.core.identity import email_key, normalize_email
+from colabctl.core.identity import email_key, normalize_email_fast
 from colabctl.core.names import clean_text, quoted, validate_slug
 from colabctl.errors import ColabError, Invalid
 
@@ -178,6 +178,7 @@ class _Checker:
         self._texts: dict[tuple[str, str], str] = {}
         self._perms: dict[tuple[str, ...], frozenset[str]] = {}
         self._presets: dict[str, Any] = {}
+        self._slugs: set[str] = set()  # profile names already judged valid
 
     def fail(self, path: tuple[str, ...], message: str, hint: str | None = None) -> Invalid:
         line = self.lines.of(*path)
@@ -231,9 +232,10 @@ class _Checker:
         if "collaborators" in body:
             table = self.table((*path, "collaborators"), body["collaborators"])
             members: dict[str, MemberSpec] = {}
+            owner_key = email_key(owner) if owner is not None else None
             for address, value in table.items():
                 member = self.member((*path, "collaborators", address), address, value)
-                if owner is not None and member.key == email_key(owner):
+                if member.key == owner_key:
                     raise self.fail(
                         (*path, "collaborators", address),
                         f"{member.email} owns {slug}: the owner is not a collaborator",
@@ -286,7 +288,7 @@ class _Checker:
         if value in self.known:
             return value
         try:
-            return normalize_email(value)
+            return normalize_email_fast(value)
         except Invalid as exc:
             raise self.wrap(path, exc) from exc
 
@@ -391,10 +393,12 @@ class _Checker:
             raise self.fail(path, f'{email}: give a profile name or {{ profile = "NAME", ... }}')
         if not isinstance(profile, str):
             raise self.fail(path, f"{email}: `profile` must be a profile's name")
-        try:
-            validate_slug(profile, what="profile name")
-        except Invalid as exc:
-            raise self.wrap(path, exc) from exc
+        if profile not in self._slugs:
+            try:
+                validate_slug(profile, what="profile name")
+            except Invalid as exc:
+                raise self.wrap(path, exc) from exc
+            self._slugs.add(profile)
         return MemberSpec(email, email_key(email), profile, access_until, expires_in, path)
 
     def until(self, path: tuple[str, ...], value: Any) -> str:

@@ -13,6 +13,8 @@ unicode) on first use: only where a user is created or invited, and in m003.
 
 from __future__ import annotations
 
+from functools import cache
+
 
 def email_key(email: str) -> str:
     """The identity key: two addresses with the same key are the same user.
@@ -78,9 +80,42 @@ def skeleton(email: str) -> str:
     (Cyrillic) must meet "popc" as well as "POPC": the second pass after `str.lower()`
     does that. Every address with a given identity key shown in one case has one skeleton.
     """
+    address = email.strip()
+    local, at, domain = address.rpartition("@")
+    if at and address.isascii() and "xn--" not in domain.lower():
+        # The common case, a character at a time: on ASCII text NFD and NFC change
+        # nothing and lower() goes character by character, so each character's
+        # skeleton is its own (those whose prototype leaves ASCII, like "%", are not in
+        # the table and take the general path). tests/store/test_skeleton_ascii.py
+        fast = _ascii_skeletons()
+        try:
+            return "".join([fast[c] for c in f"{local}@{domain.lower()}"])
+        except KeyError:
+            pass
+    return skeleton_general(address)
+
+
+def skeleton_general(email: str) -> str:
+    """`skeleton` by its definition, whatever the address."""
     local, at, domain = email.strip().rpartition("@")
     text = f"{local}@{unicode_domain(domain)}" if at else email.strip()
     return tr39_skeleton(fold(tr39_skeleton(text)))
+
+
+@cache
+def _ascii_skeletons() -> dict[str, str]:
+    """Each ASCII character's skeleton, for those whose prototypes stay ASCII."""
+    from colabctl.store.unicode import prototypes
+
+    table = prototypes()
+    fast = {}
+    for char in map(chr, range(128)):
+        first = table.get(char, char)
+        if first.isascii():
+            second = "".join(table.get(c, c) for c in first.lower())
+            if second.isascii():
+                fast[char] = second
+    return fast
 
 
 def tr39_skeleton(text: str) -> str:
