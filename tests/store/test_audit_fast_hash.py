@@ -13,7 +13,7 @@ TEXTS = [
     "用户", "\u2028\u2029", "\U0001f600", "</script>", "a/b",
 ]  # fmt: skip
 
-text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=20)
 maybe = st.none() | text | st.sampled_from(TEXTS)
 
 
