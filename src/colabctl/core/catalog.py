@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from collections.abc import Iterable
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -61,6 +62,16 @@ class Catalog:
     def _by_label(self) -> dict[str, str]:
         """Folded label (any language) -> id. Built only when a label is looked up."""
         return {fold(text): p.id for p in self.permissions for text in p.labels.values()}
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {p.id: i for i, p in enumerate(self.permissions)}
+
+    def ordered(self, ids: Iterable[str]) -> list[str]:
+        """IDS once each, in catalog order, so every listing reads the same way (an id the
+        catalog does not know goes last)."""
+        position = self._position
+        return sorted(set(ids), key=lambda i: position.get(i, len(position)))
 
     @property
     def owner_only_ids(self) -> frozenset[str]:

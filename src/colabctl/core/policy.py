@@ -488,7 +488,6 @@ def diff(
     before = {email_key(k): (k, v) for k, v in old.items()}
     after = {email_key(k): (k, v) for k, v in new.items()}
     cat = catalog()
-    order = {p.id: i for i, p in enumerate(cat.permissions)}
     misses: list[Miss] = []
     for key in sorted(set(before) | set(after)):
         email = (after.get(key) or before[key])[0]
@@ -499,7 +498,7 @@ def diff(
             misses.append(Miss(email, None, f"role {was['role']} ({shown})", f"role {now['role']}"))
         gained = set(now["permissions"]) - set(was["permissions"])
         lost = set(was["permissions"]) - set(now["permissions"])
-        for perm_id in sorted(gained | lost, key=lambda i: order.get(i, len(order))):
+        for perm_id in cat.ordered(gained | lost):
             perm = cat.by_id.get(perm_id)
             actual = _verdict(*decide(st, perm)) if perm else "denied (not in the catalog)"
             expected = f"{'denied' if perm_id in gained else 'allowed'} ({shown})"

@@ -56,12 +56,6 @@ def resolve_delegable(refs: Iterable[str]) -> list[Permission]:
     return list(perms.values())
 
 
-def _ordered(ids: Iterable[str]) -> list[str]:
-    """Catalog order, so every listing reads the same way."""
-    order = {p.id: i for i, p in enumerate(catalog().permissions)}
-    return sorted(set(ids), key=lambda i: order.get(i, len(order)))
-
-
 def _view(s: Session, account: Account, name: str) -> ProfileView:
     row = s.profile_row(account, name)
     perms = [
@@ -79,7 +73,12 @@ def _view(s: Session, account: Account, name: str) -> ProfileView:
         )
     ]
     return ProfileView(
-        row[1], account.slug, row[2], _ordered(perms), people, json.loads(row[3]) if row[3] else {}
+        row[1],
+        account.slug,
+        row[2],
+        catalog().ordered(perms),
+        people,
+        json.loads(row[3]) if row[3] else {},
     )
 
 
@@ -103,7 +102,9 @@ def create(
         base = find_preset(preset)
     elif from_file:
         base = load_preset(from_file)
-    ids = _ordered([*(base.permissions if base else ()), *(p.id for p in resolve_delegable(perms))])
+    ids = catalog().ordered(
+        [*(base.permissions if base else ()), *(p.id for p in resolve_delegable(perms))]
+    )
     if not ids:
         raise Invalid(
             "a profile needs permissions",
@@ -232,7 +233,7 @@ def edit(
     if set(adding) & set(removing):
         raise Invalid(
             "the same permission is both added and removed: "
-            + ", ".join(_ordered(set(adding) & set(removing)))
+            + ", ".join(catalog().ordered(set(adding) & set(removing)))
         )
     text = clean_text(description, what="description") if description is not None else None
     with writing(ctx) as s:
@@ -251,15 +252,15 @@ def edit_in(
     row = s.profile_row(acct, name)
     adding, removing = set(adding), set(removing)
     before = set(_view(s, acct, name).permissions)
-    notes = [f"{p} was already in {name}" for p in _ordered(adding & before)]
-    notes += [f"{p} was not in {name}" for p in _ordered(removing - before)]
+    notes = [f"{p} was already in {name}" for p in catalog().ordered(adding & before)]
+    notes += [f"{p} was not in {name}" for p in catalog().ordered(removing - before)]
     after = (before | adding) - removing
     if not after:
         raise Invalid(
             f"that would leave {name} with no permissions",
             hint=f"delete it instead: `colabctl profile delete {name}`",
         )
-    added, removed = _ordered(after - before), _ordered(before - after)
+    added, removed = catalog().ordered(after - before), catalog().ordered(before - after)
     new_text = description if description is not None and description != row[2] else None
     if not added and not removed and new_text is None:
         return Change(_view(s, acct, name), False, notes)

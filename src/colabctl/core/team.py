@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -210,11 +210,6 @@ def _held(profile: str | None, granted: frozenset[str]) -> frozenset[str]:
     return frozenset(p.id for p in catalog().permissions if decide(standing, p)[0])
 
 
-def _ordered(ids: Iterable[str]) -> list[str]:
-    order = {p.id: i for i, p in enumerate(catalog().permissions)}
-    return sorted(ids, key=lambda i: order.get(i, len(order)))
-
-
 def _tax_json(tax: tuple[str, str] | None) -> dict[str, str] | None:
     return {"country": tax[0], "number": tax[1]} if tax else None
 
@@ -314,15 +309,15 @@ def _plan_account(
                     )
                 )
             elif set(want.permissions) != have.permissions or want.description != have.description:
-                added = _ordered(set(want.permissions) - have.permissions)
-                removed = _ordered(have.permissions - set(want.permissions))
+                added = catalog().ordered(set(want.permissions) - have.permissions)
+                removed = catalog().ordered(have.permissions - set(want.permissions))
                 changes.append(
                     Change(
                         slug,
                         "change-profile",
                         name,
                         {
-                            "permissions": _ordered(have.permissions),
+                            "permissions": catalog().ordered(have.permissions),
                             "description": have.description,
                         },
                         {
@@ -402,7 +397,7 @@ def _plan_account(
                     slug,
                     "delete-profile",
                     name,
-                    {"permissions": _ordered(current_profiles[name].permissions)},
+                    {"permissions": catalog().ordered(current_profiles[name].permissions)},
                     None,
                 )
             )
@@ -521,9 +516,9 @@ def _consequences(
     ) -> None:
         gained, lost = after - before, before - after
         if gained:
-            change.gains[email] = _ordered(gained)
+            change.gains[email] = catalog().ordered(gained)
         if lost:
-            change.losses[email] = _ordered(lost)
+            change.losses[email] = catalog().ordered(lost)
         if (gained or lost) and status == "pending":
             change.pending.append(email)
 
@@ -898,7 +893,7 @@ def _export_account(out: list[str], state: _State, acct: Account) -> None:
         out += ["", f"[{head}.profiles]"]
     for name in sorted(mine):
         profile = mine[name]
-        ids = ", ".join(_toml_str(i) for i in _ordered(profile.permissions))
+        ids = ", ".join(_toml_str(i) for i in catalog().ordered(profile.permissions))
         out += [
             "",
             f"[{head}.profiles.{_toml_key(name)}]",

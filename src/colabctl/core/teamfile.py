@@ -9,7 +9,7 @@ presets (presets.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -421,11 +421,4 @@ class _Checker:
 
 @cache
 def _in_catalog_order(ids: frozenset[str]) -> tuple[str, ...]:
-    order = {p.id: i for i, p in enumerate(catalog().permissions)}
-    return tuple(sorted(ids, key=order.__getitem__))
-
-
-def iter_members(team: TeamFile) -> Iterator[tuple[AccountSpec, MemberSpec]]:
-    for acct in team.accounts:
-        for member in (acct.collaborators or {}).values():
-            yield acct, member
+    return tuple(catalog().ordered(ids))
