@@ -342,6 +342,19 @@ def test_bad_files_are_refused_naming_file_and_line(
         assert named in error + (hint or ""), (error, hint)
 
 
+def test_an_endless_file_is_refused_not_read_forever(
+    cli: Cli, team: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-f /dev/zero` (or a runaway pipe) ends: a team file has a size cap (exit 6)."""
+    from colabctl.core import teamfile
+
+    monkeypatch.setattr(teamfile, "MAX_TEAM_FILE_BYTES", 1_000_000)
+    for command in ("plan", "apply"):
+        extra = ("--yes",) if command == "apply" else ()
+        result = refused(cli, db_path, 6, "--as", OWNER, command, "-f", "/dev/zero", *extra)
+        assert "/dev/zero: too large for a team file" in result.stderr
+
+
 def test_unknown_permission_suggests(cli: Cli, team: str, tmp_path: Path, db_path: Path) -> None:
     path = write(
         tmp_path, HEAD + '[accounts.acme-cursos.profiles.x1]\npermissions = ["purchases.serch"]\n'

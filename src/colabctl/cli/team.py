@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from colabctl.cli import output
 from colabctl.cli.common import JsonOpt, command, context, examples
-from colabctl.errors import ExitCode, Invalid
+from colabctl.core.teamfile import read_bytes
+from colabctl.errors import ExitCode
 
 if TYPE_CHECKING:
     from colabctl.core.team import Change, Options, Plan
@@ -49,15 +49,6 @@ APPLY_EXAMPLES = examples(
     f"{_EXPORTED} apply -f t.toml --yes",
     f"{_EXPORTED} apply -f t.toml --prune --yes",
 )
-
-
-def _read(source: str) -> bytes:
-    if source == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(source).read_bytes()
-    except OSError as exc:
-        raise Invalid(f"{source}: cannot read: {exc.strerror or exc}") from exc
 
 
 def _options(prune: bool, reinvite: bool, consequences: bool = True) -> Options:
@@ -109,7 +100,7 @@ def plan(
     if file is None:
         raise typer.BadParameter("give the team file with -f FILE (or -f - for stdin)")
     options = _options(prune, reinvite)
-    found = team.plan(context(), _read(file), "<stdin>" if file == "-" else file, options)
+    found = team.plan(context(), read_bytes(file), "<stdin>" if file == "-" else file, options)
     if out is not None:
         import json
 
@@ -146,13 +137,13 @@ def apply(
     ctx = context()
     progress = _progress_factory()
     if saved is not None:
-        plan_ = team.load_plan(_read(saved), saved)
+        plan_ = team.load_plan(read_bytes(saved), saved)
         if not yes:
             _confirm(plan_, from_stdin=saved == "-")
         done = team.apply_plan(ctx, plan_, max_removals=max_removals, progress=progress)
     else:
         assert file is not None
-        raw = _read(file)
+        raw = read_bytes(file)
         source = "<stdin>" if file == "-" else file
         head = None
         if not yes:

@@ -684,7 +684,7 @@ def scratch_store(ctx: Context, team_path: Path) -> Iterator[Session]:
     from colabctl.store.db import open_for_write
 
     shown = str(team_path)
-    team = read_team_file(shown, team_path.read_bytes)
+    team = read_team_file(shown)
     actor = ctx.actor_email()
     folder = Path(tempfile.mkdtemp(prefix="colabctl-test-"))
     try:

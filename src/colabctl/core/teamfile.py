@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from colabctl.core import tomlfile
@@ -71,13 +72,20 @@ class TeamFile:
         return f"{self.source}, line {line}" if line else self.source
 
 
-def read_team_file(path: str, reader: Callable[[], bytes]) -> TeamFile:
-    """Read (PATH names it in errors; READER gives its bytes) and validate a team file."""
-    try:
-        raw = reader()
-    except OSError as exc:
-        raise Invalid(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    return parse_team_file(raw, path)
+# A 10,000-account team file is about 26 MB; this only stops `-f /dev/zero` reading forever.
+MAX_TEAM_FILE_BYTES = 200_000_000
+
+
+def read_bytes(source: str) -> bytes:
+    """A team file's (or a saved plan's) bytes: SOURCE names a file, or `-` stdin."""
+    path = None if source == "-" else Path(source)
+    shown = "<stdin>" if path is None else source
+    return tomlfile.read(path, shown, limit=MAX_TEAM_FILE_BYTES, what="a team file")
+
+
+def read_team_file(source: str) -> TeamFile:
+    """Read (a file, or `-` for stdin) and validate a team file."""
+    return parse_team_file(read_bytes(source), "<stdin>" if source == "-" else source)
 
 
 def parse_team_file(

@@ -11,11 +11,17 @@ from typing import Any
 from colabctl.errors import Invalid
 
 
-def read(path: Path, shown: str, *, limit: int, what: str) -> bytes:
-    """PATH's bytes, reading no more than LIMIT (so `--from /dev/zero` ends)."""
+def read(path: Path | None, shown: str, *, limit: int, what: str) -> bytes:
+    """PATH's bytes (None: standard input), reading no more than LIMIT (so
+    `--from /dev/zero` ends)."""
+    import sys
+
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(limit + 1)
+        if path is None:
+            raw = sys.stdin.buffer.read(limit + 1)
+        else:
+            with path.open("rb") as handle:
+                raw = handle.read(limit + 1)
     except OSError as exc:
         raise Invalid(f"{shown}: cannot read: {exc.strerror}") from exc
     if len(raw) > limit:
