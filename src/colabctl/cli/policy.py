@@ -71,9 +71,7 @@ def test(
 
     report = policy.run(context(), paths, team=team, update=update, min_coverage=min_coverage)
     if junit is not None:
-        output.write_output(
-            junit, junit_xml(report).decode("utf-8"), store=context().store_path()[0]
-        )
+        output.write_output(junit, junit_xml(report).decode("utf-8"), store=context().store_file())
     for note in report.notes:
         output.say(note)
     if as_json:

@@ -313,5 +313,5 @@ def export(
     elif str(out) == "-":
         output.write_output(out, text, store=None)
     else:
-        output.write_output(out, text, store=context().store_path()[0])
+        output.write_output(out, text, store=context().store_file())
         output.say(f"wrote {out}")

@@ -74,7 +74,7 @@ def export(
     if account and all_accounts:
         raise typer.BadParameter("-a and --all are alternatives: give one")
     text = team.export(context(), account or [], all_accounts=all_accounts)
-    output.write_output(out, text, store=context().store_path()[0])
+    output.write_output(out, text, store=context().store_file())
     if out != "-":
         output.say(f"wrote {out}")
 
@@ -106,7 +106,7 @@ def plan(
 
         document = team.save_plan(found, context(), options)
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-        output.write_output(out, text, store=context().store_path()[0])
+        output.write_output(out, text, store=context().store_file())
         if out != "-":
             output.say(f"saved the plan to {out}: `colabctl apply {out}` applies exactly it")
     if as_json:

@@ -519,7 +519,7 @@ def judge_matrix(j: Judge, case: Case, *, update: bool, notes: list[str]) -> Res
             write_file(
                 case.snapshot,
                 snapshot_text(case.account, people).encode("utf-8"),
-                store=j.s.ctx.store_path()[0],
+                store=j.s.ctx.store_file(),
             )
             notes.append(f"wrote {shown}")
         return Result(case, True)

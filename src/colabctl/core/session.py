@@ -9,16 +9,20 @@ account per docs/commands.md and appends audit rows.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from colabctl.core.clock import Clock, iso, system_clock
 from colabctl.core.identity import email_key
 from colabctl.errors import Forbidden, NotFound
-from colabctl.store.db import Store, open_empty, open_for_read, open_for_write, resolve_path
+from colabctl.store.db import open_empty
+from colabctl.store.engine import Target, open_for_read, open_for_write, resolve, store_file
+from colabctl.store.sql import Connection
+
+if TYPE_CHECKING:
+    from colabctl.store.engine import AnyStore
 
 # Expiry is judged against the clock at every read: a pending invitation past
 # its expiry reads as expired before any write has recorded it, and an active
@@ -85,8 +89,13 @@ class Context:
         self.clock = clock
         self._config: dict[str, Any] | None = None
 
-    def store_path(self) -> tuple[Path, bool]:
-        return resolve_path(self.db)
+    def store_target(self) -> tuple[Target, bool]:
+        """The store (a SQLite path or a PostgreSQL URL), and whether it is the default."""
+        return resolve(self.db)
+
+    def store_file(self) -> Path | None:
+        """The store's SQLite file, if it is one: what an `-o` file must never replace."""
+        return store_file(self.store_target()[0])
 
     def config(self) -> dict[str, Any]:
         if self._config is None:
@@ -117,10 +126,10 @@ class Context:
 
 
 class Session:
-    def __init__(self, ctx: Context, store: Store, *, writable: bool) -> None:
+    def __init__(self, ctx: Context, store: AnyStore, *, writable: bool) -> None:
         self.ctx = ctx
         self.store = store
-        self.conn: sqlite3.Connection = store.conn
+        self.conn: Connection = store.conn
         self.writable = writable
         self.now = ctx.clock()
         self.now_iso = iso(self.now)
@@ -182,7 +191,7 @@ class Session:
     def actor(self) -> User:
         """The registered user running the command, or exit 5."""
         if self._actor is None:
-            email = self.ctx.actor_email()
+            email = self._bound(self.ctx.actor_email())
             if not email:
                 raise Forbidden(
                     "no user: nobody is logged in",
@@ -196,6 +205,21 @@ class Session:
                 )
             self._actor = user
         return self._actor
+
+    def _bound(self, email: str | None) -> str | None:
+        """On a store whose database login is bound to a user (`store bind`,
+        docs/postgres.md), that user is the only one the login may act as: with no actor
+        given it acts as them, and anyone else is refused (5)."""
+        bound = self.store.bound_email
+        if bound is None:
+            return email
+        if email is None or email_key(email) == email_key(bound):
+            return bound
+        raise Forbidden(
+            f"the database login {self.store.db_login} is bound to {bound}:"
+            f" it cannot act as {email}",
+            hint=f"drop --as and $COLABCTL_USER, or use {bound}",
+        )
 
     # -- accounts -----------------------------------------------------------
 
@@ -213,9 +237,9 @@ class Session:
             raise no_account(slug)
         return account
 
-    def profile_row(self, account: Account, name: str) -> sqlite3.Row:
+    def profile_row(self, account: Account, name: str) -> tuple[Any, ...]:
         """(id, name, description, title) of the account's profile NAME, or exit 3."""
-        row: sqlite3.Row | None = self.conn.execute(
+        row: tuple[Any, ...] | None = self.conn.execute(
             "SELECT id, name, description, title FROM profiles WHERE account_id = ? AND name = ?",
             (account.id, name),
         ).fetchone()
@@ -263,7 +287,7 @@ class Session:
         if self._deferred is not None:
             self._deferred.extend(found)
         else:
-            audit.append_many(self.conn, found)
+            audit.append_many(self.conn, found, db_login=self.store.db_login)
 
     @contextmanager
     def deferred_audit(self) -> Iterator[None]:
@@ -278,7 +302,7 @@ class Session:
         try:
             yield
             rows, self._deferred = self._deferred, None
-            audit.append_many(self.conn, rows)
+            audit.append_many(self.conn, rows, db_login=self.store.db_login)
         finally:
             self._deferred = None
 
@@ -328,8 +352,8 @@ def writing(ctx: Context, *, expire: bool = True) -> Iterator[Session]:
     """The command's one write transaction: all of it commits, or none of it. With
     expire=False the caller records due expiries itself (`s.expire_due()`), after
     checks that must see the store before any write (a saved plan's audit head)."""
-    path, is_default = ctx.store_path()
-    store = open_for_write(path, may_create_folder=is_default)
+    target, is_default = ctx.store_target()
+    store = open_for_write(target, may_create_folder=is_default)
     try:
         with store.transaction():
             session = Session(ctx, store, writable=True)
@@ -343,8 +367,8 @@ def writing(ctx: Context, *, expire: bool = True) -> Iterator[Session]:
 @contextmanager
 def reading(ctx: Context) -> Iterator[Session]:
     """A read: one snapshot of the store; a missing store reads as an empty one."""
-    path, _ = ctx.store_path()
-    store = open_for_read(path) or open_empty()
+    target, _ = ctx.store_target()
+    store = open_for_read(target) or open_empty()
     try:
         with store.snapshot():
             yield Session(ctx, store, writable=False)

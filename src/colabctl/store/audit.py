@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from colabctl.errors import StoreFault
+from colabctl.store.sql import Connection
 
 GENESIS = "0" * 64
 HEAD_SINCE = 4  # the schema version (migration m004) that brought the head record
@@ -49,14 +50,16 @@ def chained_hash(
     action: str,
     target: str | None,
     details: str,
+    db_login: str | None = None,
 ) -> str:
     """`row_hash(prev_hash, _content(...))` without the dict and the sort: the canonical
     text written out, keys in sorted order, each value as _CANONICAL writes it. Appending
     uses it; `verify` keeps the general form, so each checks the other
     (tests/store/test_audit_fast_hash.py holds them equal)."""
+    login = "" if db_login is None else f'"db_login":{_STR(db_login)},'
     text = (
         f'{{"account":{_text(account)},"action":{_STR(action)},"actor":{_text(actor)},'
-        f'"at":{_STR(at)},"details":{_STR(details)},"seq":{int(seq)!r},'
+        f'"at":{_STR(at)},{login}"details":{_STR(details)},"seq":{int(seq)!r},'
         f'"target":{_text(target)}}}'
     )
     return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
@@ -70,8 +73,12 @@ def _content(
     action: str,
     target: str | None,
     details: str,
+    db_login: str | None = None,
 ) -> dict[str, Any]:
-    return {
+    """What a row's hash covers. The database login that wrote it (PostgreSQL's
+    session_user, migration m008) is part of it where there is one; rows without one
+    (every SQLite row) hash exactly as they did before m008."""
+    content = {
         "seq": seq,
         "at": at,
         "actor": actor,
@@ -80,35 +87,39 @@ def _content(
         "target": target,
         "details": details,
     }
+    if db_login is not None:
+        content["db_login"] = db_login
+    return content
 
 
 # -- the head --------------------------------------------------------------------------------
 
 
-def _has_head_table(conn: sqlite3.Connection) -> bool:
-    found = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_head'"
-    ).fetchone()
-    return found is not None
+def _has_head_table(conn: Connection) -> bool:
+    if isinstance(conn, sqlite3.Connection):
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_head'"
+    else:  # PostgreSQL, in the connection's schema
+        sql = "SELECT 1 WHERE to_regclass('audit_head') IS NOT NULL"
+    return conn.execute(sql).fetchone() is not None
 
 
-def _last_row(conn: sqlite3.Connection) -> tuple[int, str]:
+def _last_row(conn: Connection) -> tuple[int, str]:
     last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     return (last[0], last[1]) if last else (0, GENESIS)
 
 
-def _head_record(conn: sqlite3.Connection) -> tuple[int, str] | None:
+def _head_record(conn: Connection) -> tuple[int, str] | None:
     """The stored head; None when the record is gone (which only tampering does)."""
     found = conn.execute("SELECT seq, hash FROM audit_head").fetchall()
     return (found[0][0], found[0][1]) if len(found) == 1 else None
 
 
-def _schema_version(conn: sqlite3.Connection) -> int:
+def _schema_version(conn: Connection) -> int:
     version: int = conn.execute("PRAGMA user_version").fetchone()[0]
     return version
 
 
-def head(conn: sqlite3.Connection) -> tuple[int, str]:
+def head(conn: Connection) -> tuple[int, str]:
     """The chain's head (seq, hash): what a copy kept elsewhere anchors. (0, GENESIS) for
     an empty log.
 
@@ -140,7 +151,7 @@ def _head_missing() -> StoreFault:
 
 
 def append(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     at: str,
     actor: str | None,
@@ -162,12 +173,14 @@ def append(
 Row = tuple[str, str | None, str | None, str, str | None, dict[str, Any] | None]
 
 
-def append_many(conn: sqlite3.Connection, rows: list[Row]) -> int:
+def append_many(conn: Connection, rows: list[Row], *, db_login: str | None = None) -> int:
     """Append rows in order, chained, with one read of the head and one statement (a
     team-file apply writes ~140k rows): `append`'s rules. Each row goes in through the
     audit_append view (migration m007), whose trigger inserts it and moves the head onto
     it, one row at a time, as the triggers of m004 require (a row joins only at the head,
-    the head moves one row at a time). Returns the last seq (the head's if no rows)."""
+    the head moves one row at a time). DB_LOGIN is the database login writing them
+    (None on SQLite), recorded and hashed with each row. Returns the last seq (the
+    head's if no rows)."""
     assert conn.in_transaction, "audit rows are written in the mutation's transaction"
     seq, digest = head(conn)
     # (transaction() migrates a store before anything is appended: the view is there)
@@ -176,12 +189,12 @@ def append_many(conn: sqlite3.Connection, rows: list[Row]) -> int:
         prev_hash = digest
         seq += 1
         text = canonical(details or {})
-        digest = chained_hash(prev_hash, seq, at, actor, account, action, target, text)
-        chained.append((seq, at, actor, account, action, target, text, prev_hash, digest))
+        digest = chained_hash(prev_hash, seq, at, actor, account, action, target, text, db_login)
+        chained.append((seq, at, actor, account, action, target, text, prev_hash, digest, db_login))
     try:
         conn.executemany(
             "INSERT INTO audit_append (seq, at, actor, account, action, target, details,"
-            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " prev_hash, hash, db_login) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             chained,
         )
     except sqlite3.OperationalError:
@@ -193,14 +206,14 @@ def append_many(conn: sqlite3.Connection, rows: list[Row]) -> int:
         for row in chained:
             conn.execute(
                 "INSERT INTO audit (seq, at, actor, account, action, target, details,"
-                " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " prev_hash, hash, db_login) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (row[0], row[8]))
     return seq
 
 
-def _has_trigger(conn: sqlite3.Connection, name: str) -> bool:
+def _has_trigger(conn: Connection, name: str) -> bool:
     found = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
     ).fetchone()
@@ -261,16 +274,26 @@ class _Walk:
     creations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_KINDS, 0))
 
 
-def _walk(conn: sqlite3.Connection) -> _Walk:
+def _login_column(conn: Connection) -> str:
+    """`db_login`, or NULL on a SQLite store older than m008 that is read unmigrated
+    (read-only media): its rows have no login."""
+    if isinstance(conn, sqlite3.Connection):
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(audit)")}
+        if "db_login" not in columns:
+            return "NULL"
+    return "db_login"
+
+
+def _walk(conn: Connection) -> _Walk:
     """The chain in seq order, up to the first row that breaks it."""
     walk = _Walk()
     tally = walk.creations
     prev_hash, expected_seq = GENESIS, 1
     cursor = conn.execute(
-        "SELECT seq, at, actor, account, action, target, details, prev_hash, hash"
-        " FROM audit ORDER BY seq"
+        f"SELECT seq, at, actor, account, action, target, details, prev_hash, hash,"
+        f" {_login_column(conn)} FROM audit ORDER BY seq"
     )
-    for seq, at, actor, account, action, target, details, stored_prev, stored_hash in cursor:
+    for seq, at, actor, account, action, target, details, stored_prev, stored_hash, login in cursor:
         walk.rows += 1
         if seq != expected_seq:
             walk.first_bad_seq, walk.problem = expected_seq, f"row {expected_seq} is missing"
@@ -278,7 +301,7 @@ def _walk(conn: sqlite3.Connection) -> _Walk:
         if stored_prev != prev_hash:
             walk.first_bad_seq, walk.problem = seq, "its link to the previous row is broken"
             return walk
-        content = _content(seq, at, actor, account, action, target, details)
+        content = _content(seq, at, actor, account, action, target, details, login)
         if row_hash(stored_prev, content) != stored_hash:
             walk.first_bad_seq, walk.problem = seq, "its content does not match its hash"
             return walk
@@ -319,7 +342,7 @@ def _against_head(walk: _Walk, recorded: tuple[int, str]) -> tuple[int, str] | N
     return None
 
 
-def _accounted(conn: sqlite3.Connection, creations: dict[str, int]) -> str | None:
+def _accounted(conn: Connection, creations: dict[str, int]) -> str | None:
     """A problem when the store holds more of something than the log ever created.
 
     Every user, account, profile and membership is created with exactly one row of its
@@ -336,7 +359,7 @@ def _accounted(conn: sqlite3.Connection, creations: dict[str, int]) -> str | Non
     return None
 
 
-def _check_anchor(conn: sqlite3.Connection, anchor: tuple[int, str]) -> AnchorCheck:
+def _check_anchor(conn: Connection, anchor: tuple[int, str]) -> AnchorCheck:
     seq, digest = anchor
     if seq == 0:
         found = GENESIS  # every chain starts from it
@@ -354,7 +377,7 @@ def _check_anchor(conn: sqlite3.Connection, anchor: tuple[int, str]) -> AnchorCh
     return AnchorCheck(seq, digest, True)
 
 
-def verify(conn: sqlite3.Connection, anchor: tuple[int, str] | None = None) -> Verdict:
+def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verdict:
     """Walk the chain and hold it against its head record, the data it must account for,
     and (if given) an anchor kept elsewhere; name the first problem found."""
     walk = _walk(conn)
@@ -377,7 +400,7 @@ def verify(conn: sqlite3.Connection, anchor: tuple[int, str] | None = None) -> V
     return Verdict(False, walk.rows, bad[0], bad[1], head=recorded, anchor=checked)
 
 
-def _head_record_or_none(conn: sqlite3.Connection) -> tuple[int, str] | None:
+def _head_record_or_none(conn: Connection) -> tuple[int, str] | None:
     return _head_record(conn) if _has_head_table(conn) else None
 
 
@@ -393,6 +416,9 @@ class Entry:
     action: str
     target: str | None
     details: dict[str, Any]
+    db_login: str | None = None  # the database login that wrote it (PostgreSQL)
+    # whether db_login is someone other than the actor: not the actor's bound login
+    login_differs: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -403,11 +429,12 @@ class Entry:
             "action": self.action,
             "target": self.target,
             "details": self.details,
+            "db_login": self.db_login,
         }
 
 
 def entries(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     account: str | None = None,
     accounts: list[str] | None = None,
@@ -422,6 +449,8 @@ def entries(
         where.append("account = ?")
         params.append(account)
     elif accounts is not None:
+        if not accounts:
+            return []
         where.append(f"account IN ({','.join('?' * len(accounts))})")
         params.extend(accounts)
     if since is not None:
@@ -432,12 +461,19 @@ def entries(
         # key, not SQL lower(), which folds ASCII only ("Ñandú@..." would never match).
         where.append("actor IN (SELECT email FROM users WHERE email_key = ?)")
         params.append(actor_key)
-    sql = "SELECT seq, at, actor, account, action, target, details FROM audit"
+    # The login is worth showing where it is not the actor's own: neither named like the
+    # actor nor bound to them (`store bind`, docs/postgres.md).
+    sql = (
+        "SELECT seq, at, actor, account, action, target, details, db_login,"
+        " db_login IS NOT NULL AND coalesce(actor, '') <> db_login AND NOT EXISTS ("
+        "SELECT 1 FROM store_bindings b JOIN users u ON u.id = b.user_id"
+        " WHERE b.login = audit.db_login AND u.email = audit.actor) FROM audit"
+    )
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY seq DESC LIMIT ?"
     params.append(limit)
     return [
-        Entry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]))
+        Entry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], bool(r[8]))
         for r in conn.execute(sql, params)
     ]

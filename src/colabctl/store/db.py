@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from colabctl.errors import StoreFault
 from colabctl.store.schema import SCHEMA_VERSION
+from colabctl.store.sql import Connection
 
 if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
@@ -49,7 +50,12 @@ def resolve_path(explicit: str | os.PathLike[str] | None = None) -> tuple[Path, 
 
 
 class Store:
-    """An open store. `conn` for reads; `transaction()` for the one write of a command."""
+    """An open SQLite store. `conn` for reads; `transaction()` for the one write of a
+    command. (store/postgres.PgStore is the same surface on a PostgreSQL server.)"""
+
+    engine = "sqlite"
+    db_login: str | None = None  # no database logins on a file: audit rows record none
+    bound_email: str | None = None
 
     def __init__(
         self, conn: sqlite3.Connection, path: Path, *, behind: bool = False, read_only: bool = False
@@ -59,6 +65,10 @@ class Store:
         self.behind = behind  # schema older than this colabctl's: migrate in transaction()
         self.read_only = read_only  # the immutable fallback on read-only media: never written
         self._db: Database | None = None
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
 
     @property
     def db(self) -> Database:
@@ -91,7 +101,7 @@ class Store:
                 migrations.apply(db)  # its own BEGIN becomes a savepoint in ours
             self.behind = False
             yield db
-            _commit(self.conn)
+            commit(self.conn)
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -140,7 +150,7 @@ def _hold_interrupt(signum: int, frame: FrameType | None) -> None:
     """SIGINT while COMMIT runs: the commit decides the outcome, not the interrupt."""
 
 
-def _commit(conn: sqlite3.Connection) -> None:
+def commit(conn: Connection) -> None:
     """COMMIT, such that an interrupt can no longer undo the outcome once it is done.
 
     A SIGINT that lands during COMMIT (in C) would otherwise raise KeyboardInterrupt just

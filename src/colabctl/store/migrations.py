@@ -373,3 +373,39 @@ _M007 = [
     """,
     "PRAGMA user_version = 7",
 ]
+
+
+@migrations()
+def m008_db_login_and_bindings(db: Database) -> None:
+    # PROVISIONAL (pgcore): replaced by the pgmig branch's m008 at merge.
+    for statement in _M008:
+        db.execute(statement)
+
+
+_M008 = [
+    "ALTER TABLE audit ADD COLUMN db_login TEXT",
+    """
+    CREATE TABLE store_bindings (
+        login TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        bound_at TEXT NOT NULL
+    )
+    """,
+    "DROP VIEW audit_append",
+    """
+    CREATE VIEW audit_append AS
+        SELECT seq, at, actor, account, action, target, details, prev_hash, hash, db_login
+        FROM audit WHERE 0
+    """,
+    """
+    CREATE TRIGGER audit_append_row INSTEAD OF INSERT ON audit_append
+    BEGIN
+        INSERT INTO audit (seq, at, actor, account, action, target, details, prev_hash, hash,
+                           db_login)
+        VALUES (NEW.seq, NEW.at, NEW.actor, NEW.account, NEW.action, NEW.target,
+                NEW.details, NEW.prev_hash, NEW.hash, NEW.db_login);
+        UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
+    END
+    """,
+    "PRAGMA user_version = 8",
+]

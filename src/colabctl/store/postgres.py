@@ -1,45 +1,60 @@
 """The store on a PostgreSQL server (docs/postgres.md): the same schema, rules and
 transactions as the SQLite file, for a team whose machines and CI share one store.
 
-Core speaks one SQL dialect (SQLite's placeholders `?` and `:name`, `group_concat`); the
-connection wrapper here translates it, so core never branches on the engine. psycopg is
-imported only when a PostgreSQL URL is given: reads on SQLite never load it.
+Core speaks one SQL dialect (SQLite's placeholders `?` and `:name`, `group_concat`,
+`json_each(?)`); the connection wrapper here translates it, so core never branches on the
+engine. psycopg is imported only when a PostgreSQL URL is given: reads on SQLite never
+load it (store/engine.py).
 
 Writers are serialised by a transaction-scoped advisory lock taken first thing in every
 writing transaction (READ COMMITTED): the equivalent of SQLite's BEGIN IMMEDIATE, and
-what keeps the audit chain from forking.
+what keeps the audit chain from forking. Reads run in one REPEATABLE READ snapshot.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from colabctl.errors import StoreFault
+from colabctl.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import psycopg
 
-URL_PREFIXES = ("postgresql://", "postgres://")
-LOCK_WAIT_S = 15.0
-# pg_advisory_xact_lock(key1, key2): colabctl's writers, keyed per store (database + schema)
+    from colabctl.store.sql import Params
+
+# The busy budget, as on SQLite (store/db.BUSY_TIMEOUT_S): how long a writer waits for
+# the writer lock, and how long any one statement may run, before exit 7.
+BUSY_TIMEOUT_S = 15.0
+CONNECT_TIMEOUT_S = 10
+# pg_advisory_xact_lock(class, key): colabctl's writers, keyed per store (database+schema)
 LOCK_CLASS = 0x636F6C61  # "cola"
+
+# Tables whose rows get their integer `id` from the database: an INSERT into one of them
+# that names no RETURNING gets `RETURNING id`, which serves as sqlite3's `lastrowid`.
+ID_TABLES = frozenset({"users", "accounts", "profiles", "memberships", "transfers", "review_acks"})
 
 # SQLite-dialect tokens worth rewriting; string literals are matched first so that nothing
 # inside one is touched (but a literal % must still be doubled for psycopg).
 _TOKENS = re.compile(
-    r"'(?:[^']|'')*'|::|\?|(?<![:\w]):([A-Za-z_]\w*)|%|\bgroup_concat\(", re.IGNORECASE
+    r"'(?:[^']|'')*'|::|\?|(?<![:\w]):([A-Za-z_]\w*)|%"
+    r"|\bgroup_concat\(|\bjson_each\((\?|:[A-Za-z_]\w*)\)",
+    re.IGNORECASE,
 )
 _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
+_PASSWORD_IN_URL = re.compile(r"^([a-z]+://[^:@/]*:)[^@/]*@", re.IGNORECASE)
+_PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
 
 
-def is_url(location: str) -> bool:
-    return location.startswith(URL_PREFIXES)
+def _placeholder(token: str) -> str:
+    return "%s" if token == "?" else f"%({token[1:]})s"
 
 
+@lru_cache(maxsize=512)
 def translate(sql: str) -> str:
     """SQLite-dialect SQL as PostgreSQL with psycopg placeholders."""
 
@@ -55,22 +70,69 @@ def translate(sql: str) -> str:
             return f"%({match.group(1)})s"
         if token == "%":
             return "%%"
+        if match.group(2):  # json_each(?): the elements of a JSON array, as text
+            return f"json_array_elements_text(CAST({_placeholder(match.group(2))} AS json))"
         return "string_agg("
 
     return _TOKENS.sub(rewrite, sql)
 
 
+def hide_password(url: str) -> str:
+    """URL with its password (if any) shown as ***: what `store info` prints."""
+    return _PASSWORD_PARAM.sub(r"\1***", _PASSWORD_IN_URL.sub(r"\1***@", url))
+
+
 def where(url: str) -> str:
-    """HOST/DB of a URL, for messages: never the user's password."""
+    """HOST:PORT/DB of a URL, for messages: never a user or a password."""
     from psycopg.conninfo import conninfo_to_dict
 
     try:
         info = conninfo_to_dict(url)
     except Exception:
-        return "the PostgreSQL server (unparsable URL)"
-    host = info.get("host") or "localhost"
+        return "the PostgreSQL server (an unreadable URL)"
+    host = str(info.get("host") or "localhost")
     port = f":{info['port']}" if info.get("port") else ""
     return f"{host}{port}/{info.get('dbname') or '(default database)'}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0].strip() if text else type(exc).__name__
+
+
+def fault(exc: BaseException, url: str) -> StoreFault:
+    """A psycopg error as one line naming host and database (never the password)."""
+    import psycopg
+
+    line = _first_line(exc)
+    for secret in _secrets(url):
+        line = line.replace(secret, "***")
+    place = where(url)
+    if isinstance(exc, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
+        return StoreFault(
+            f"the store at {place} is busy: a statement waited more than"
+            f" {BUSY_TIMEOUT_S:.0f} s ({line}); nothing was changed",
+            hint="try again; if it persists, look for a long transaction on the server",
+        )
+    if isinstance(exc, psycopg.errors.RaiseException | psycopg.errors.IntegrityError):
+        return StoreFault(f"the store at {place} refused a change: {line}; nothing was changed")
+    if isinstance(exc, psycopg.OperationalError):
+        return StoreFault(
+            f"cannot use the store at {place}: {line}",
+            hint="check the server, the database name and your login (URL, PG* variables,"
+            " ~/.pgpass): docs/postgres.md",
+        )
+    return StoreFault(f"store error at {place}: {line}; nothing was changed")
+
+
+def _secrets(url: str) -> list[str]:
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        password = conninfo_to_dict(url).get("password")
+    except Exception:
+        return []
+    return [str(password)] if password else []
 
 
 class Cursor:
@@ -78,7 +140,11 @@ class Cursor:
 
     def __init__(self, cursor: psycopg.Cursor[Any], lastrowid: int | None = None) -> None:
         self._cursor = cursor
-        self.lastrowid = lastrowid
+        self._lastrowid = lastrowid
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._lastrowid
 
     def fetchone(self) -> Any:
         return self._cursor.fetchone() if self._cursor.description else None
@@ -91,11 +157,12 @@ class Cursor:
 
 
 class Connection:
-    """The part of sqlite3.Connection that core uses, over a psycopg connection."""
+    """The part of sqlite3.Connection that core uses (store/sql.Connection), over psycopg.
+    Every psycopg error comes out as a StoreFault naming host and database only."""
 
-    def __init__(self, conn: psycopg.Connection[Any], id_tables: frozenset[str]) -> None:
-        self.raw = conn
-        self._id_tables = id_tables
+    def __init__(self, raw: psycopg.Connection[Any], url: str) -> None:
+        self.raw = raw
+        self.url = url
 
     @property
     def in_transaction(self) -> bool:
@@ -103,93 +170,181 @@ class Connection:
 
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
-    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Cursor:
+    def execute(self, sql: str, parameters: Params = (), /) -> Cursor:
         text = translate(sql)
         insert = _INSERT.match(sql)
         returning = (
             insert is not None
-            and insert.group(1).lower() in self._id_tables
+            and insert.group(1).lower() in ID_TABLES
             and "returning" not in sql.lower()
         )
         if returning:
             text += " RETURNING id"
-        cursor = self.raw.execute(text, params or None)
-        if returning:
-            row = cursor.fetchone()
-            return Cursor(cursor, row[0] if row else None)
+        try:
+            cursor = self.raw.execute(text, parameters or None)
+            if returning:
+                row = cursor.fetchone()
+                return Cursor(cursor, row[0] if row else None)
+        except Exception as exc:
+            self._fail(exc)
         return Cursor(cursor)
 
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any] | Mapping[str, Any]]) -> None:
-        with self.raw.cursor() as cursor:
-            cursor.executemany(translate(sql), list(rows))
+    def executemany(self, sql: str, parameters: Iterable[Params], /) -> None:
+        try:
+            with self.raw.cursor() as cursor:
+                cursor.executemany(translate(sql), list(parameters))
+        except Exception as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: Exception) -> NoReturn:
+        import psycopg
+
+        if isinstance(exc, psycopg.Error):
+            raise fault(exc, self.url) from None
+        raise exc
 
     def close(self) -> None:
         self.raw.close()
 
 
-def connect(url: str) -> psycopg.Connection[Any]:
+def connect(url: str) -> Connection:
     """A connection in autocommit mode (transactions are begun explicitly, as on SQLite),
     or exit 7 naming host and database only."""
     try:
         import psycopg
-    except ImportError as exc:
+    except ImportError:
         raise StoreFault(
             "a PostgreSQL store needs the psycopg driver, which is not installed",
             hint="pip install 'colabctl[postgres]'",
-        ) from exc
+        ) from None
     try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=10)
+        raw = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.Error as exc:
         raise fault(exc, url) from None
+    except Exception as exc:  # a malformed URL: psycopg says why (without the password)
+        raise StoreFault(f"cannot use the store at {where(url)}: {_first_line(exc)}") from None
+    return Connection(raw, url)
 
 
-def fault(exc: BaseException, url: str) -> StoreFault:
-    """A psycopg error as one line naming host and database (never the password)."""
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    from psycopg.conninfo import conninfo_to_dict
+class PgStore:
+    """An open store on a PostgreSQL server: the same surface as store/db.Store."""
 
-    try:
-        password = conninfo_to_dict(url).get("password")
-    except Exception:
-        password = None
-    if password:
-        first = first.replace(str(password), "***")
-    return StoreFault(f"the store at {where(url)} cannot be used: {first}")
+    engine = "postgresql"
 
+    def __init__(self, conn: Connection, url: str) -> None:
+        self.conn = conn
+        self.url = url
+        self.version = 0
+        self.db_login: str | None = None  # session_user: recorded in every audit row
+        self.bound_email: str | None = None  # the user db_login is bound to, if any
+        self.read_only = False
 
-@contextmanager
-def locked_transaction(conn: psycopg.Connection[Any], url: str) -> Iterator[None]:
-    """BEGIN (READ COMMITTED), then colabctl's writer lock, waited for up to LOCK_WAIT_S in
-    short tries (so Ctrl-C is seen promptly); COMMIT at the end, ROLLBACK on any error."""
-    import psycopg
+    @property
+    def location(self) -> str:
+        return hide_password(self.url)
 
-    conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-    try:
-        deadline = time.monotonic() + LOCK_WAIT_S
-        key = conn.execute(
-            "SELECT hashtext(current_database() || '/' || current_schema())"
+    @property
+    def behind(self) -> bool:
+        return self.version < SCHEMA_VERSION
+
+    def _look(self) -> None:
+        """Who we are, the schema version and this login's binding: two statements,
+        whatever the store's size (a `can` runs these, a snapshot and its own queries).
+        The busy budget is set first: no statement runs longer than it."""
+        budget = f"{int(BUSY_TIMEOUT_S * 1000)}"
+        row = self.conn.execute(
+            "SELECT session_user, to_regclass('colabctl_schema') IS NOT NULL,"
+            " to_regclass('store_bindings') IS NOT NULL,"
+            " set_config('statement_timeout', ?, false), set_config('lock_timeout', ?, false)",
+            (budget, budget),
         ).fetchone()
-        assert key is not None
-        while True:
-            got = conn.execute(
-                "SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_CLASS, key[0])
+        self.db_login = row[0]
+        if not row[1]:
+            self.version = 0
+            return
+        if row[2]:
+            found = self.conn.execute(
+                "SELECT (SELECT version FROM colabctl_schema),"
+                " (SELECT u.email FROM store_bindings b JOIN users u ON u.id = b.user_id"
+                " WHERE b.login = session_user)"
             ).fetchone()
-            if got and got[0]:
-                break
-            if time.monotonic() > deadline:
-                raise StoreFault(
-                    f"the store at {where(url)} is locked by another writer"
-                    f" (waited {LOCK_WAIT_S:.0f} s)",
-                    hint="try again; nothing was changed",
-                )
-            time.sleep(0.02)
-        yield
-    except BaseException:
-        if conn.info.transaction_status != 0:
-            conn.execute("ROLLBACK")
-        raise
-    else:
+            self.version, self.bound_email = found[0], found[1]
+        else:
+            self.version = self.conn.execute("SELECT version FROM colabctl_schema").fetchone()[0]
+        if self.version > SCHEMA_VERSION:
+            raise StoreFault(
+                f"the store at {where(self.url)} was written by a newer colabctl (schema"
+                f" {self.version}, this colabctl knows {SCHEMA_VERSION}); it was left untouched",
+                hint="upgrade colabctl to use this store",
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN (READ COMMITTED), then colabctl's writer lock (waited for up to the busy
+        budget), migrations if the schema is behind, the command's writes, COMMIT."""
+        from colabctl.store import pg_migrations
+        from colabctl.store.db import commit
+
+        conn = self.conn
+        conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         try:
-            conn.execute("COMMIT")
-        except psycopg.Error as exc:
-            raise fault(exc, url) from None
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(?, hashtext(current_database() || '/' ||"
+                " current_schema()))",
+                (LOCK_CLASS,),
+            )
+            if self.behind:
+                self.version = pg_migrations.schema_version(conn.raw)
+                if self.version > SCHEMA_VERSION:
+                    self._look()  # raises: a newer colabctl migrated it meanwhile
+                if self.version < SCHEMA_VERSION:
+                    try:
+                        pg_migrations.apply_pending(conn.raw)
+                    except Exception as exc:
+                        conn._fail(exc)
+                    self.version = SCHEMA_VERSION
+            yield
+            commit(conn)
+        except BaseException:
+            if conn.in_transaction:
+                try:
+                    conn.raw.execute("ROLLBACK")
+                except Exception:
+                    pass  # a lost connection: the server rolls back on its own
+            raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[PgStore]:
+        """One read transaction, so a multi-query answer sees one state."""
+        self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield self
+        finally:
+            if self.conn.in_transaction:
+                try:
+                    self.conn.raw.execute("COMMIT")
+                except Exception:
+                    pass
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def open_store(url: str, *, create: bool) -> PgStore | None:
+    """The store at URL. With create=False (a read), None when colabctl has no tables
+    there yet: reads never create a store. Older schemas are brought forward in the first
+    transaction (a read migrates it right away, as on SQLite)."""
+    conn = connect(url)
+    store = PgStore(conn, url)
+    try:
+        store._look()
+        if store.version == 0 and not create:
+            store.close()
+            return None
+        if store.behind and not create:
+            with store.transaction():
+                pass  # the migration is all this transaction does
+    except BaseException:
+        store.close()
+        raise
+    return store

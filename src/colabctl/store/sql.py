@@ -1,0 +1,33 @@
+"""What core and the store layer may use of a connection, on either engine.
+
+Core writes one SQL dialect, SQLite's (`?` and `:name` placeholders, `group_concat`,
+`json_each(?)`), and runs it through `Connection`: a `sqlite3.Connection` on a SQLite
+store, or store/postgres.Connection, which translates it (docs/postgres.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+Params = Sequence[Any] | Mapping[str, Any]
+
+
+class Cursor(Protocol):
+    @property
+    def lastrowid(self) -> int | None: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def execute(self, sql: str, parameters: Params = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Params], /) -> Any: ...
