@@ -14,8 +14,8 @@ what keeps the audit chain from forking. Reads run in one REPEATABLE READ snapsh
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -307,10 +307,8 @@ class PgStore:
             commit(conn)
         except BaseException:
             if conn.in_transaction:
-                try:
+                with suppress(Exception):  # a lost connection: the server rolls back itself
                     conn.raw.execute("ROLLBACK")
-                except Exception:
-                    pass  # a lost connection: the server rolls back on its own
             raise
 
     @contextmanager
@@ -321,10 +319,8 @@ class PgStore:
             yield self
         finally:
             if self.conn.in_transaction:
-                try:
+                with suppress(Exception):  # a read: nothing to lose
                     self.conn.raw.execute("COMMIT")
-                except Exception:
-                    pass
 
     def close(self) -> None:
         self.conn.close()
