@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from colabctl.errors import StoreFault
+from colabctl.errors import Invalid, StoreFault
 from colabctl.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -199,6 +199,10 @@ class Connection:
     def _fail(self, exc: Exception) -> NoReturn:
         import psycopg
 
+        if isinstance(exc, psycopg.DataError) and "NUL" in str(exc):
+            # SQLite stores and compares text with NUL in it; PostgreSQL's text cannot
+            # hold one, so no stored name can match such a value either.
+            raise Invalid("a value holds a NUL character (\\x00), which no name can") from None
         if isinstance(exc, psycopg.Error):
             raise fault(exc, self.url) from None
         raise exc
