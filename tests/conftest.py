@@ -7,13 +7,17 @@ re-exported, so `from conftest import ok, OWNER` keeps working."""
 from __future__ import annotations
 
 import importlib.util
+import os
+import secrets
 import shutil
 import sqlite3
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pgcluster import Cluster, find_bindir
 from support import (
     ACME,
     BOB,
@@ -27,6 +31,7 @@ from support import (
     FakeClock,
     acme_store,
     as_owner,
+    copy_store,
     create_legal_account,
     ctx_for,
     dump,
@@ -34,6 +39,7 @@ from support import (
     failure,
     hidden,
     ok,
+    pg_schema,
     python,
     refused,
     running_slow,
@@ -42,6 +48,7 @@ from typer.testing import CliRunner
 
 from colabctl.cli import app, common
 from colabctl.core.session import Context
+from colabctl.store.engine import Target
 
 __all__ = [
     "CNPJ",
@@ -79,10 +86,51 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     running_slow(item.get_closest_marker("slow") is not None)
 
 
+# -- both engines -------------------------------------------------------------------------------
+#
+# A module (or a test) that runs on both engines says so with `pytest.mark.engines("sqlite",
+# "postgres")`; its tests are then collected once per engine ([sqlite], [postgres]), and the
+# test's store (`db_path`, $COLABCTL_DB) is a SQLite file or a PostgreSQL URL to a fresh
+# schema of its own. A test in such a module that is about SQLite files as such narrows it
+# with `@pytest.mark.engines("sqlite")`. Tests without the marker run on SQLite only.
+
+ENGINES = ("sqlite", "postgres")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("engines")
+    if marker is None or "engine" not in metafunc.fixturenames:
+        return
+    unknown = set(marker.args) - set(ENGINES)
+    assert marker.args and not unknown, f"engines({marker.args}): known are {ENGINES}"
+    params = [
+        pytest.param(name, marks=[pytest.mark.postgres] if name == "postgres" else [], id=name)
+        for name in ENGINES
+        if name in marker.args
+    ]
+    metafunc.parametrize("engine", params, indirect=True)
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine of this test's store: "sqlite" unless the test runs on both."""
+    name: str = getattr(request, "param", "sqlite")
+    return name
+
+
+@pytest.fixture
+def db_path(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Target:
+    """This test's store: tmp_path/store.db, or on PostgreSQL a URL to a fresh schema."""
+    if engine == "postgres":
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    return tmp_path / "store.db"
+
+
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def isolated(db_path: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test touches the real store, config or locale; output is plain and wide."""
-    monkeypatch.setenv("COLABCTL_DB", str(tmp_path / "store.db"))
+    monkeypatch.setenv("COLABCTL_DB", str(db_path))
     monkeypatch.setenv("COLABCTL_CONFIG", str(tmp_path / "config.toml"))
     for var in (
         "COLABCTL_USER",
@@ -104,11 +152,6 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "store.db"
-
-
-@pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock()
     monkeypatch.setattr(common, "CLOCK", fake)
@@ -121,7 +164,7 @@ def cli(clock: FakeClock) -> Cli:
 
 
 @pytest.fixture
-def unchanged(db_path: Path) -> Callable[[], None]:
+def unchanged(db_path: Target) -> Callable[[], None]:
     """Call once to snapshot; the returned checker asserts the store is byte-for-byte as it was."""
     before = dump(db_path)
 
@@ -132,7 +175,7 @@ def unchanged(db_path: Path) -> Callable[[], None]:
 
 
 @pytest.fixture
-def owner_ctx(db_path: Path, clock: FakeClock) -> Context:
+def owner_ctx(db_path: Target, clock: FakeClock) -> Context:
     return ctx_for(db_path, OWNER, clock)
 
 
@@ -144,12 +187,21 @@ LEGAL_STEPS = [
 ]
 
 
-def built_by_cli(folder: Path, steps: list[list[str]]) -> Path:
-    """Run STEPS ({folder} in them is FOLDER) through the CLI on FOLDER/store.db and
-    FOLDER/config.toml, on a FakeClock that stays at START (as the `clock` fixture's), so
-    that a copy is byte for byte what the same steps in a test would have left."""
+class Built:
+    """A store built once (`built_by_cli`) and the files its steps left in FOLDER."""
+
+    def __init__(self, folder: Path, store: Target) -> None:
+        self.folder = folder
+        self.store = store
+
+
+def built_by_cli(folder: Path, steps: list[list[str]], store: Target | None = None) -> Built:
+    """Run STEPS ({folder} in them is FOLDER) through the CLI on STORE (default
+    FOLDER/store.db) and FOLDER/config.toml, on a FakeClock that stays at START (as the
+    `clock` fixture's), so that a copy is what the same steps in a test would have left."""
+    target: Target = folder / "store.db" if store is None else store
     env: dict[str, str | None] = {
-        "COLABCTL_DB": str(folder / "store.db"),
+        "COLABCTL_DB": str(target),
         "COLABCTL_CONFIG": str(folder / "config.toml"),
         "COLABCTL_USER": None,
         "COLABCTL_ACCOUNT": None,
@@ -165,22 +217,52 @@ def built_by_cli(folder: Path, steps: list[list[str]]) -> Path:
     finally:
         common.CLOCK = saved
     assert not (folder / "store.db-wal").exists()  # every command closed the store
-    return folder
+    return Built(folder, target)
 
 
-def copy_built(template: Path, db_path: Path, tmp_path: Path) -> None:
-    """A `built_by_cli` folder's store to DB_PATH, its config to the test's config."""
-    shutil.copyfile(template / "store.db", db_path)
-    shutil.copyfile(template / "config.toml", tmp_path / "config.toml")
+def copy_built(template: Built, db_path: Target, tmp_path: Path) -> None:
+    """A `built_by_cli` store to DB_PATH, its config to the test's config."""
+    copy_store(template.store, db_path)
+    shutil.copyfile(template.folder / "config.toml", tmp_path / "config.toml")
+
+
+class Templates:
+    """Stores built once per session and engine, on first use: `get(name, engine, build)`;
+    BUILD(folder, store) builds one. On PostgreSQL each lives in a schema of its own."""
+
+    def __init__(self, factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> None:
+        self.factory = factory
+        self.request = request
+        self.built: dict[tuple[str, str], Built] = {}
+
+    def get(self, name: str, engine: str, build: Callable[[Path, Target], Built]) -> Built:
+        if (name, engine) not in self.built:
+            folder = self.factory.mktemp(f"{name}-{engine}")
+            store: Target = folder / "store.db"
+            if engine == "postgres":
+                cluster = self.request.getfixturevalue("pg_cluster")
+                admin = self.request.getfixturevalue("pg_admin")
+                store = new_pg_schema(cluster, admin, f"tpl_{name}")
+            self.built[name, engine] = build(folder, store)
+        return self.built[name, engine]
 
 
 @pytest.fixture(scope="session")
-def legal_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return built_by_cli(tmp_path_factory.mktemp("legal"), LEGAL_STEPS)
+def templates(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Templates:
+    return Templates(tmp_path_factory, request)
 
 
 @pytest.fixture
-def legal_account(cli: Cli, legal_template: Path, db_path: Path, tmp_path: Path) -> str:
+def legal_template(templates: Templates, engine: str) -> Built:
+    return templates.get(
+        "legal", engine, lambda folder, store: built_by_cli(folder, LEGAL_STEPS, store)
+    )
+
+
+@pytest.fixture
+def legal_account(cli: Cli, legal_template: Built, db_path: Target, tmp_path: Path) -> str:
     """ana owns acme-cursos, a legal entity (CNPJ), with the soporte and tecnico presets, and
     is logged in: what `LEGAL_STEPS` leave, built once and copied."""
     copy_built(legal_template, db_path, tmp_path)
@@ -229,19 +311,21 @@ WORLD_STEPS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The world's store and config, built once (the failure tables are long)."""
-    return built_by_cli(tmp_path_factory.mktemp("world"), WORLD_STEPS)
+@pytest.fixture
+def world_template(templates: Templates, engine: str) -> Built:
+    """The world's store and config, built once per engine (the failure tables are long)."""
+    return templates.get(
+        "world", engine, lambda folder, store: built_by_cli(folder, WORLD_STEPS, store)
+    )
 
 
 @pytest.fixture
-def world(cli: Cli, world_template: Path, db_path: Path, tmp_path: Path) -> dict[str, str]:
+def world(cli: Cli, world_template: Built, db_path: Target, tmp_path: Path) -> dict[str, str]:
     """ana owns acme-cursos (legal: soporte, tecnico) and acme (no tax ID); bob is invited
     to acme-cursos as soporte (pending); carla is registered and in nothing. Plus files."""
     copy_built(world_template, db_path, tmp_path)
     exported = tmp_path / "soporte-export.toml"
-    shutil.copyfile(world_template / "soporte-export.toml", exported)
+    shutil.copyfile(world_template.folder / "soporte-export.toml", exported)
     bad_toml = tmp_path / "bad.toml"
     bad_toml.write_text('name = "x"\npermissions = [\n  "products.view"\n  oops\n', "utf-8")
     owner_only = tmp_path / "owner-only.toml"
@@ -252,11 +336,15 @@ def world(cli: Cli, world_template: Path, db_path: Path, tmp_path: Path) -> dict
 # -- a store built through core, and the wheel ---------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def acme_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`support.acme_store`, built once: ana owns acme-cursos (soporte, tecnico), bob active
-    in soporte. Copy it (`support.copy_store`); never write to it."""
-    return acme_store(tmp_path_factory.mktemp("acme") / "template.db")
+@pytest.fixture
+def acme_template(templates: Templates, engine: str) -> Target:
+    """`support.acme_store`, built once per engine: ana owns acme-cursos (soporte, tecnico),
+    bob active in soporte. Copy it (`support.copy_store`); never write to it."""
+
+    def build(folder: Path, store: Target) -> Built:
+        return Built(folder, acme_store(folder / "template.db" if engine == "sqlite" else store))
+
+    return templates.get("acme", engine, build).store
 
 
 @pytest.fixture(scope="session")
@@ -282,3 +370,65 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(site)
     return site
+
+
+# -- PostgreSQL (tests/pgcluster.py) ---------------------------------------------------------
+
+PG_DATABASE = "colabctl_test"
+NO_SERVER = "no PostgreSQL server binaries (initdb, pg_ctl): install Debian's postgresql package"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL server for the whole run, with the database colabctl_test
+    (ICU en-US collation where the server has ICU, so that byte order is not the default
+    and the schema's COLLATE "C" is what makes ordering match SQLite's). Skipped without
+    server binaries, unless COLABCTL_REQUIRE_POSTGRES=1: then that is a failure."""
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("COLABCTL_REQUIRE_POSTGRES") == "1":
+            pytest.fail(NO_SERVER)
+        pytest.skip(NO_SERVER)
+    import psycopg
+
+    cluster = Cluster(bindir).start()
+    try:
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:
+            try:
+                conn.execute(
+                    f"CREATE DATABASE {PG_DATABASE} TEMPLATE template0"
+                    " LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
+                )
+            except psycopg.Error:  # a server built without ICU
+                conn.execute(f"CREATE DATABASE {PG_DATABASE}")
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_admin(pg_cluster: Cluster) -> Iterator[Any]:
+    """One superuser connection (autocommit) to colabctl_test for the whole run: creating and
+    dropping the tests' schemas costs no login each (a scram login is ~20 ms)."""
+    import psycopg
+
+    with psycopg.connect(pg_cluster.url(PG_DATABASE), autocommit=True) as conn:
+        yield conn
+
+
+def new_pg_schema(cluster: Cluster, admin: Any, prefix: str = "t") -> str:
+    """A URL (as the superuser) whose connections see a fresh, empty schema PREFIX_xxxx of
+    their own, first on their search_path: colabctl's tables, views and functions land
+    there (support.pg_schema names it)."""
+    schema = f"{prefix}_{secrets.token_hex(6)}"
+    admin.execute(f"CREATE SCHEMA {schema}")
+    return f"{cluster.url(PG_DATABASE)}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster, pg_admin: Any) -> Iterator[str]:
+    """A URL (as the superuser) whose connections see a fresh, empty schema of their own,
+    first on their search_path. The schema is dropped afterwards."""
+    url = new_pg_schema(pg_cluster, pg_admin)
+    yield url
+    pg_admin.execute(f"DROP SCHEMA {pg_schema(url)} CASCADE")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -38,7 +39,7 @@ from colabctl.core.clock import iso
 from colabctl.core.session import Context
 from colabctl.core.users import register
 from colabctl.store import audit
-from colabctl.store.db import open_for_write
+from colabctl.store.engine import Target, open_for_write
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # where every FakeClock starts
@@ -109,7 +110,7 @@ def as_owner(*args: str) -> tuple[str, ...]:
     return ("--as", OWNER, *args)
 
 
-def ctx_for(db_path: Path, actor: str | None, clock: Callable[[], datetime]) -> Context:
+def ctx_for(db_path: Target, actor: str | None, clock: Callable[[], datetime]) -> Context:
     return Context(db=str(db_path), actor=actor, clock=clock)
 
 
@@ -124,8 +125,66 @@ def create_legal_account(cli: Cli, slug: str, name: str, *presets: str) -> str:
 # -- what every command's outcome must look like ------------------------------------------------
 
 
-def dump(path: Path) -> list[str]:
-    """The store's whole content as SQL, to compare before and after a failure."""
+def is_pg(target: Target) -> bool:
+    """Is TARGET a PostgreSQL URL (else a SQLite file's path)?"""
+    return isinstance(target, str)
+
+
+def pg_connect(url: str) -> Any:
+    """A plain psycopg connection (autocommit) to URL's database, its search_path on the
+    store's schema: what a tamperer or an inspector would open."""
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
+def pg_tables(conn: Any) -> list[str]:
+    """colabctl's tables in the connection's schema, in an order their foreign keys allow
+    to fill (referenced tables first)."""
+    needs: dict[str, set[str]] = {}
+    for table, parent in conn.execute(
+        "SELECT c.relname, p.relname FROM pg_class c"
+        " LEFT JOIN pg_constraint f ON f.conrelid = c.oid AND f.contype = 'f'"
+        " LEFT JOIN pg_class p ON p.oid = f.confrelid"
+        " WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'"
+    ):
+        needs.setdefault(table, set())
+        if parent is not None and parent != table:
+            needs[table].add(parent)
+    ordered: list[str] = []
+    while needs:
+        ready = sorted(name for name, parents in needs.items() if parents <= set(ordered))
+        assert ready, needs
+        ordered += ready
+        for name in ready:
+            del needs[name]
+    return ordered
+
+
+def exists(target: Target) -> bool:
+    """Is there a store at TARGET (a SQLite file; colabctl's tables in the URL's schema)?"""
+    if is_pg(target):
+        assert isinstance(target, str)
+        with pg_connect(target) as conn:
+            found = conn.execute("SELECT to_regclass('colabctl_schema')").fetchone()
+        return found[0] is not None
+    assert isinstance(target, Path)
+    return target.exists()
+
+
+def dump(path: Target) -> list[str]:
+    """The store's whole content, to compare before and after a failure: SQLite's SQL
+    dump of the file; on PostgreSQL every colabctl table's rows in a fixed order (each
+    table's rows sorted as whole rows)."""
+    if is_pg(path):
+        assert isinstance(path, str)
+        with pg_connect(path) as conn:
+            lines: list[str] = []
+            for table in sorted(pg_tables(conn)):
+                lines.append(f"-- {table}")
+                lines += [repr(r) for r in conn.execute(f"SELECT * FROM {table} t ORDER BY t")]
+            return lines
+    assert isinstance(path, Path)
     if not path.exists():
         return []
     conn = sqlite3.connect(path)
@@ -133,6 +192,46 @@ def dump(path: Path) -> list[str]:
         return list(conn.iterdump())
     finally:
         conn.close()
+
+
+def raw(target: Target, *statements: str | tuple[str, tuple[Any, ...]]) -> list[list[Any]]:
+    """Statements (SQLite's dialect and placeholders, translated for PostgreSQL as colabctl
+    does) on a plain autocommit connection, the way a tamperer would run them: each
+    statement's rows."""
+    found: list[list[Any]] = []
+    if is_pg(target):
+        from colabctl.store.postgres import translate
+
+        assert isinstance(target, str)
+        with pg_connect(target) as conn:
+            for statement in statements:
+                sql, params = statement if isinstance(statement, tuple) else (statement, ())
+                cursor = conn.execute(translate(sql), params or None)
+                found.append(list(cursor.fetchall()) if cursor.description else [])
+        return found
+    conn = sqlite3.connect(target, isolation_level=None)
+    try:
+        for statement in statements:
+            sql, params = statement if isinstance(statement, tuple) else (statement, ())
+            found.append(conn.execute(sql, params).fetchall())
+    finally:
+        conn.close()
+    return found
+
+
+def drop_guards(target: Target, *tables: str) -> None:
+    """Take away the database's own guards (triggers) on TABLES, as an attacker with the
+    file or the tables' owner could: SQLite's triggers on them are dropped, PostgreSQL's
+    disabled (ALTER TABLE ... DISABLE TRIGGER USER)."""
+    if is_pg(target):
+        raw(target, *(f"ALTER TABLE {table} DISABLE TRIGGER USER" for table in tables))
+        return
+    marks = ", ".join("?" for _ in tables)
+    (names,) = raw(
+        target,
+        (f"SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name IN ({marks})", tables),
+    )
+    raw(target, *(f"DROP TRIGGER {name}" for (name,) in names))
 
 
 def ok(result: Result, code: int = 0) -> Result:
@@ -178,7 +277,7 @@ def failure(result: Result, *codes: int, hint: str | None = None) -> tuple[str, 
 
 
 def refused(
-    cli: Cli, db_path: Path, code: int, *args: str, hint: str | None = None, **kw: Any
+    cli: Cli, db_path: Target, code: int, *args: str, hint: str | None = None, **kw: Any
 ) -> Result:
     """Run a command that must fail with `code` and leave the store exactly as it was."""
     before = dump(db_path)
@@ -188,7 +287,7 @@ def refused(
     return result
 
 
-def hidden(cli: Cli, db_path: Path, slug: str, *args: str) -> Result:
+def hidden(cli: Cli, db_path: Target, slug: str, *args: str) -> Result:
     """An outsider's command about SLUG: refused with exactly what a missing account gets
     (exit 3, the same two lines), so it tells them nothing, not even that SLUG exists."""
     result = refused(cli, db_path, 3, *args)
@@ -203,8 +302,8 @@ def hidden(cli: Cli, db_path: Path, slug: str, *args: str) -> Result:
 
 
 def acme_store(
-    db: Path, clock: Callable[[], datetime] | None = None, *, with_bob: bool = True
-) -> Path:
+    db: Target, clock: Callable[[], datetime] | None = None, *, with_bob: bool = True
+) -> Target:
     """Build DB through core: ana (Ana Souza) owns acme-cursos (Acme Cursos), a Brazilian
     legal entity with the soporte and tecnico profiles; bob is active in soporte unless
     `with_bob` is false. Every connection is closed: the file alone is the store."""
@@ -221,7 +320,7 @@ def acme_store(
 
 
 def add_holders(
-    db: Path, count: int, *, active_every: int = 0, clock: Callable[[], datetime] | None = None
+    db: Target, count: int, *, active_every: int = 0, clock: Callable[[], datetime] | None = None
 ) -> list[str]:
     """COUNT more holders of acme-cursos' soporte (holder0000@example.com, ...), pending, or
     active for every `active_every`-th, with the rows and audit entries their invitation
@@ -286,8 +385,14 @@ def add_holders(
     return emails
 
 
-def audit_rows(db_path: Path) -> list[dict[str, Any]]:
-    """Every audit row, oldest first, read with a plain sqlite3 connection."""
+def audit_rows(db_path: Target) -> list[dict[str, Any]]:
+    """Every audit row, oldest first, read with a plain connection."""
+    if is_pg(db_path):
+        assert isinstance(db_path, str)
+        with pg_connect(db_path) as conn:
+            cursor = conn.execute("SELECT * FROM audit ORDER BY seq")
+            names = [c.name for c in cursor.description]
+            return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     conn = sqlite3.connect(db_path)
     conn.row_factory = sqlite3.Row
     try:
@@ -297,20 +402,73 @@ def audit_rows(db_path: Path) -> list[dict[str, Any]]:
 
 
 def side(db: Path, suffix: str) -> Path:
-    """A store's side file: side(db, "-wal")."""
+    """A SQLite store's side file: side(db, "-wal")."""
     return db.with_name(db.name + suffix)
 
 
-def copy_store(template: Path, db: Path) -> Path:
-    """Copy a cleanly closed store (no -wal to copy) over DB, dropping DB's side files."""
+def copy_store(template: Target, db: Target) -> Target:
+    """Copy a cleanly closed store over DB. SQLite: the file (no -wal to copy), dropping
+    DB's side files. PostgreSQL: DB's schema is migrated (empty), then every table's rows
+    are copied from TEMPLATE's schema in one transaction, in foreign-key order; the audit
+    rows go through the audit_append view, oldest first, so that the database's guards
+    stay on and move the head one linked row at a time, as colabctl's own writes do."""
+    if is_pg(db):
+        assert isinstance(template, str) and isinstance(db, str)
+        _copy_pg(template, db)
+        return db
+    assert isinstance(template, Path) and isinstance(db, Path)
     for suffix in ("-wal", "-shm"):
         side(db, suffix).unlink(missing_ok=True)
     db.write_bytes(template.read_bytes())
     return db
 
 
-def intact(db: Path) -> None:
-    """SQLite's integrity and foreign-key checks pass, and the audit chain verifies."""
+def pg_schema(url: str) -> str:
+    """The schema a test URL puts first on its search_path (tests/conftest.py `pg_url`)."""
+    found = re.search(r"search_path%3D(\w+)", url)
+    assert found is not None, "a test URL names its schema"
+    return found.group(1)
+
+
+_PG_SKIP = {"audit", "audit_head", "colabctl_schema", "_sqlite_migrations"}
+
+
+def _copy_pg(template: str, db: str) -> None:
+    from colabctl.store import pg_migrations
+
+    source = pg_schema(template)
+    with pg_connect(db) as conn, conn.transaction():
+        pg_migrations.apply_pending(conn)  # the empty schema, up to date
+        for table in pg_tables(conn):
+            if table not in _PG_SKIP:
+                conn.execute(f"INSERT INTO {table} SELECT * FROM {source}.{table}")
+        columns = ", ".join(
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema ="
+                " current_schema() AND table_name = 'audit_append' ORDER BY ordinal_position"
+            )
+        )
+        conn.execute(
+            f"INSERT INTO audit_append ({columns}) SELECT {columns} FROM {source}.audit"
+            " ORDER BY seq"
+        )
+
+
+def intact(db: Target) -> None:
+    """The database's own checks pass (SQLite: integrity and foreign keys; PostgreSQL
+    enforces its constraints on every write), and the audit chain verifies."""
+    if is_pg(db):
+        from colabctl.store.postgres import connect
+
+        assert isinstance(db, str)
+        pg = connect(db)
+        try:
+            verdict = audit.verify(pg)
+        finally:
+            pg.close()
+        assert verdict.intact, verdict
+        return
     conn = sqlite3.connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -338,24 +496,28 @@ def _processes_allowed() -> None:
     )
 
 
-def process_env(db: Path | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def process_env(db: Target | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a child process. Without DB, this one's (in a test: what the
     `isolated` fixture set). With DB, this one's less every COLABCTL_ variable, the store DB
-    and its config beside it (config.toml), and no colour."""
+    and its config (a SQLite file's: config.toml beside it; a URL's: this process's
+    COLABCTL_CONFIG), and no colour."""
     if db is None:
         env = dict(os.environ)
     else:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("COLABCTL_")}
-        env.update(
-            COLABCTL_DB=str(db), COLABCTL_CONFIG=str(db.parent / "config.toml"), NO_COLOR="1"
+        config = (
+            str(db.parent / "config.toml")
+            if isinstance(db, Path)
+            else os.environ.get("COLABCTL_CONFIG", "")
         )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COLABCTL_")}
+        env.update(COLABCTL_DB=str(db), COLABCTL_CONFIG=config, NO_COLOR="1")
     env.update(extra or {})
     return env
 
 
 def colabctl(
     *args: str,
-    db: Path | None = None,
+    db: Target | None = None,
     input: str | None = None,
     env: Mapping[str, str] | None = None,
     preexec: Callable[[], None] | None = None,
@@ -393,7 +555,7 @@ def colabctl_bytes(*args: bytes, db: Path) -> subprocess.CompletedProcess[bytes]
 
 def spawn(
     *args: str,
-    db: Path,
+    db: Target,
     stdout: int = subprocess.DEVNULL,
     env: Mapping[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
@@ -450,7 +612,7 @@ def failure_id(row: Failure) -> str:
 
 def fails_as_listed(
     cli: Cli,
-    db_path: Path,
+    db_path: Target,
     world: Mapping[str, str],
     args: list[str],
     code: int,

@@ -28,6 +28,7 @@ from support import (
     create_legal_account,
     ctx_for,
     dump,
+    exists,
     hidden,
     ok,
     preset_ids,
@@ -37,6 +38,8 @@ from typer.testing import Result
 
 from colabctl.core import users
 from colabctl.core.catalog import catalog
+
+pytestmark = pytest.mark.engines("sqlite", "postgres")
 
 # in `people`: bea active (soporte), caio pending (tecnico), dora declined (soporte), eli
 # revoked (tecnico), fabi expired (soporte), gia accepted soporte with access for 1h (ended),
@@ -215,12 +218,12 @@ def test_unknown_account_needs_no_login(cli: Cli, people: str) -> None:
 
 
 def test_missing_store_is_no_and_stays_missing(cli: Cli, db_path: Path) -> None:
-    assert not db_path.exists()
+    assert not exists(db_path)
     data = answer(cli, BEA, SOPORTE_HAS, "-a", ACME)
     assert data["allowed"] is False
     assert data["results"][0]["reason"] == "unknown-account"
     assert ok(cli("can", BEA, SOPORTE_HAS, "-a", ACME), 1).stdout == "no\n"
-    assert not db_path.exists()
+    assert not exists(db_path)
 
 
 def test_json_shape(cli: Cli, people: str) -> None:
@@ -405,7 +408,7 @@ def test_batch_on_a_missing_store(cli: Cli, db_path: Path, tmp_path: Path) -> No
     lines = [{"user": BEA, "account": ACME, "permission": SOPORTE_HAS}]
     result = ok(run_batch(cli, tmp_path, lines))
     assert outputs(result) == [{**lines[0], "allowed": False, "reason": "unknown-account"}]
-    assert not db_path.exists()
+    assert not exists(db_path)
 
 
 # -- who-can -------------------------------------------------------------------------

@@ -19,12 +19,15 @@ from support import (
     Cli,
     FakeClock,
     ctx_for,
+    exists,
     hidden,
     ok,
     refused,
 )
 
 from colabctl.core import users
+
+pytestmark = pytest.mark.engines("sqlite", "postgres")
 
 
 @pytest.fixture
@@ -94,7 +97,7 @@ def test_malformed_when(cli: Cli, bea: str, db_path: Path, when: str) -> None:
 
 def test_a_malformed_when_creates_no_store(cli: Cli, db_path: Path) -> None:
     refused(cli, db_path, 6, "collaborator", "set-access-until", BEA, "whenever")
-    assert not db_path.exists()
+    assert not exists(db_path)
 
 
 # -- access ends by itself, judged at every read ---------------------------------------------

@@ -23,6 +23,8 @@ from support import (
     ok,
 )
 
+pytestmark = pytest.mark.engines("sqlite", "postgres")
+
 SUPPORTED = ["AR", "BR", "CL", "CO", "ES", "MX", "PE", "PT", "US"]
 
 

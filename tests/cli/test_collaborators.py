@@ -36,6 +36,8 @@ from typer.testing import Result
 
 from colabctl.core import users
 
+pytestmark = pytest.mark.engines("sqlite", "postgres")
+
 # -- helpers ----------------------------------------------------------------------
 
 

@@ -14,6 +14,8 @@ from support import ACME, OWNER, SOPORTE_HAS, Cli, as_owner, dump, failure, ok, 
 
 from colabctl.errors import ExitCode
 
+pytestmark = pytest.mark.engines("sqlite", "postgres")
+
 LOOKALIKE = "looks like the address of an existing user"
 
 

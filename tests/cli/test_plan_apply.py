@@ -13,6 +13,8 @@ from conftest import CNPJ, OWNER, Cli, FakeClock, dump, failure, ok, refused
 
 from colabctl.cli import team as cli_team
 
+pytestmark = pytest.mark.engines("sqlite", "postgres")
+
 ACME = "acme-cursos"
 BEA = "bea@example.com"
 CAIO = "caio@example.com"

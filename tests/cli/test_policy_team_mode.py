@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 from conftest import OWNER, Cli, failure, ok
+from support import exists
+
+pytestmark = pytest.mark.engines("sqlite", "postgres")
 
 ACME = "acme-cursos"
 BRUNO = "bruno.costa@example.com"
@@ -79,12 +82,12 @@ def store_files(db_path: Path) -> dict[str, bytes]:
 
 
 def test_works_with_no_store_at_all(cli: Cli, policy: Path, db_path: Path) -> None:
-    assert not db_path.exists()
+    assert not exists(db_path)
     written = ok(cli("test", str(policy), "--update"))
     assert written.stdout.splitlines() == ["6 passed, 0 failed"]
     result = ok(cli("test", str(policy)))  # no actor, no store: the file names the owner
     assert result.stdout.splitlines() == ["6 passed, 0 failed"]
-    assert not db_path.exists() and list(db_path.parent.glob("store.db*")) == []
+    assert not exists(db_path) and list(db_path.parent.glob("store.db*")) == []
     snapshot = json.loads((policy / "acme.matrix.json").read_text())
     assert list(snapshot["holders"]) == [OWNER, BRUNO, DIEGO]  # declared: counted as active
 
@@ -162,7 +165,7 @@ def test_malformed_team_file_exits_6_naming_file_and_line(
     write(policy / "team.toml", team)
     error, _ = failure(cli("test", str(policy)), 6)
     assert str(policy / "team.toml") in error and f"line {line}" in error and words in error
-    assert not db_path.exists()
+    assert not exists(db_path)
 
 
 def test_missing_team_file_exits_6(cli: Cli, policy: Path) -> None:
@@ -205,7 +208,7 @@ def test_the_readme_example_passes_and_a_widening_fails(
     report = tmp_path / "policy.xml"
     result = ok(cli("test", str(example), "--junit", str(report), "--min-coverage", "5"))
     assert result.stdout == "5 passed, 0 failed\n" and report.exists()
-    assert not db_path.exists()
+    assert not exists(db_path)
     team = example / "team.toml"
     team.write_text(
         team.read_text().replace(

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from conftest import OWNER, Cli, dump, failure, ok, refused
 
+pytestmark = pytest.mark.engines("sqlite", "postgres")
+
 ACME = "acme-cursos"
 BRUNO = "bruno.costa@example.com"  # active, soporte
 CARLA = "carla.mendes@example.com"  # active, tecnico

@@ -17,6 +17,7 @@ from support import (
     Failure,
     as_json,
     dump,
+    exists,
     fails_as_listed,
     failure,
     failure_id,
@@ -25,6 +26,8 @@ from support import (
 )
 
 from colabctl.core.catalog import catalog
+
+pytestmark = pytest.mark.engines("sqlite", "postgres")
 
 JSON_PERMISSION_KEYS = {"id", "category", "label", "risk", "owner_only"}
 JSON_PROFILE_KEYS = {"name", "account", "description", "permissions", "collaborators"}
@@ -137,7 +140,7 @@ def test_permissions_json_shape(cli: Cli, db_path: Path) -> None:
     assert {p["id"]: p["label"] for p in perms} == {
         p.id: p.label("en") for p in catalog().permissions
     }
-    assert not db_path.exists()
+    assert not exists(db_path)
 
 
 def test_permissions_lang_es_gives_the_seed_labels(cli: Cli) -> None:
@@ -214,7 +217,7 @@ def test_preset_list(cli: Cli, db_path: Path) -> None:
     table = ok(cli("preset", "list"))
     for name in sizes:
         assert name in table.stdout
-    assert not db_path.exists()
+    assert not exists(db_path)
 
 
 def test_preset_show(cli: Cli) -> None:
@@ -231,7 +234,7 @@ def test_unknown_preset_is_not_found_and_creates_no_store(cli: Cli, db_path: Pat
     _, hint = failure(cli("preset", "show", "nope"), 3)
     assert hint is not None
     assert "soporte" in hint
-    assert not db_path.exists()
+    assert not exists(db_path)
 
 
 # -- profile create ------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from colabctl.core.catalog import catalog
 from colabctl.core.presets import list_presets
 from colabctl.core.review import finding_id, load_rules
 
+pytestmark = pytest.mark.engines("sqlite", "postgres")
+
 ACME = "acme-cursos"
 BRUNO = "bruno.costa@example.com"
 CARLA = "carla.mendes@example.com"

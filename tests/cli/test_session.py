@@ -28,6 +28,7 @@ from support import (
     create_legal_account,
     ctx_for,
     dump,
+    exists,
     fails_as_listed,
     failure,
     failure_id,
@@ -39,6 +40,8 @@ from support import (
 
 from colabctl.core import users
 from colabctl.core.catalog import catalog
+
+pytestmark = pytest.mark.engines("sqlite", "postgres")
 
 # -- every failure, one table ------------------------------------------------------------------
 
@@ -102,7 +105,7 @@ def test_a_bad_email_on_a_fresh_store_creates_nothing(
     cli: Cli, db_path: Path, tmp_path: Path
 ) -> None:
     failure(cli("login", "not-an-email"), 6)
-    assert not db_path.exists()
+    assert not exists(db_path)
     assert not (tmp_path / "config.toml").exists()
 
 

@@ -27,6 +27,8 @@ from support import (
 
 from colabctl.core import users
 
+pytestmark = pytest.mark.engines("sqlite", "postgres")
+
 
 @pytest.fixture
 def team(cli: Cli, legal_account: str, db_path: Path, clock: FakeClock) -> str:

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import OWNER, Cli, hidden, ok, refused
 
+pytestmark = pytest.mark.engines("sqlite", "postgres")
+
 ACME = "acme-cursos"
 BEA = "bea@example.com"
 ZED = "zed@example.com"

@@ -15,6 +15,8 @@ from colabctl.core.clock import check_until, end_of_day, iso, parse_until
 from colabctl.core.session import writing
 from colabctl.errors import Conflict, Invalid
 
+pytestmark = pytest.mark.engines("sqlite", "postgres")
+
 # -- WHEN ----------------------------------------------------------------------------
 
 

@@ -20,6 +20,8 @@ from colabctl.core.teamfile import parse_team_file
 from colabctl.core.users import register
 from colabctl.errors import ColabError, Invalid
 
+pytestmark = pytest.mark.engines("sqlite", "postgres")
+
 ACME = "acme-cursos"
 PEOPLE = [f"p{i}@example.com" for i in range(6)]
 PRESETS = ["soporte", "tecnico", "financiero"]

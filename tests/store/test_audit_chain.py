@@ -26,8 +26,11 @@ from support import (
     as_owner,
     audit_rows,
     dump,
+    exists,
     preset_ids,
 )
+
+pytestmark = pytest.mark.engines("sqlite", "postgres")
 
 TECNICO = preset_ids("tecnico")
 
@@ -212,7 +215,7 @@ def test_every_mutation_appends_exactly_one_row(cli: Cli, db_path: Path, name: s
     case = MUTATIONS[name]
     for args in case.setup:
         ok(cli, *args)
-    before_rows = audit_rows(db_path) if db_path.exists() else []
+    before_rows = audit_rows(db_path) if exists(db_path) else []
     before_business = _business(db_path)
 
     ok(cli, *case.command)
@@ -515,7 +518,7 @@ def test_verify_on_a_store_that_does_not_exist_is_intact_and_creates_nothing(
 ) -> None:
     code, verdict, _ = verify(cli)
     assert (code, verdict["intact"], verdict["rows"]) == (0, True, 0)
-    assert not db_path.exists()
+    assert not exists(db_path)
 
 
 def _rehash(row: dict[str, Any], prev_hash: str) -> str:

@@ -19,7 +19,19 @@ from typing import Any
 
 import pytest
 from sqlite_utils import Database
-from support import ACME, BOB, CARLA, GENESIS, OWNER, Cli, as_owner, audit_rows, dump, failure
+from support import (
+    ACME,
+    BOB,
+    CARLA,
+    GENESIS,
+    OWNER,
+    Cli,
+    as_owner,
+    audit_rows,
+    dump,
+    exists,
+    failure,
+)
 from support import ok as succeeded
 
 from colabctl.errors import StoreFault
@@ -27,6 +39,8 @@ from colabctl.store import audit
 from colabctl.store.db import open_empty, open_for_read
 from colabctl.store.migrations import migrations
 from colabctl.store.schema import SCHEMA_VERSION
+
+pytestmark = pytest.mark.engines("sqlite", "postgres")
 
 Row = dict[str, Any]
 
@@ -134,7 +148,7 @@ def chain(cli: Cli, db_path: Path, legal_account: str) -> list[Row]:
 
 
 def test_the_head_is_the_last_row_after_every_write(cli: Cli, db_path: Path) -> None:
-    assert not db_path.exists()
+    assert not exists(db_path)
     commands = [
         ("login", OWNER, "--name", "Ana Souza"),
         as_owner("account", "create", ACME, "--name", "Acme"),
