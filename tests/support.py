@@ -219,6 +219,23 @@ def raw(target: Target, *statements: str | tuple[str, tuple[Any, ...]]) -> list[
     return found
 
 
+def db_refuses(
+    target: Target, *statements: str | tuple[str, tuple[Any, ...]], match: str = ""
+) -> None:
+    """The database itself (a trigger or a constraint) refuses one of STATEMENTS (run as
+    `raw` does, so that a BEGIN among them holds the rest in one transaction, rolled back
+    with the refusal), saying MATCH."""
+    try:
+        raw(target, *statements)
+    except Exception as exc:
+        import psycopg
+
+        assert isinstance(exc, sqlite3.DatabaseError | psycopg.Error), repr(exc)
+        assert re.search(match, str(exc)), str(exc)
+    else:
+        raise AssertionError(f"the database accepted {statements!r}")
+
+
 def drop_guards(target: Target, *tables: str) -> None:
     """Take away the database's own guards (triggers) on TABLES, as an attacker with the
     file or the tables' owner could: SQLite's triggers on them are dropped, PostgreSQL's

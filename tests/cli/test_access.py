@@ -612,6 +612,7 @@ def configured(acme_template: Path, tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.engines("sqlite")  # the import path of `can` on SQLite (tests/store/test_pg_store.py)
 @pytest.mark.parametrize(
     ("args", "env"),
     [
@@ -639,6 +640,7 @@ def test_can_with_actor_and_account_given_never_reads_the_config(
 
 
 @pytest.mark.slow
+@pytest.mark.engines("sqlite")  # the import path of `can` on SQLite
 def test_can_that_needs_the_config_imports_tomllib_and_nothing_else_of_the_list(
     installed: Path, configured: Path
 ) -> None:

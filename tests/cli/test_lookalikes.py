@@ -5,26 +5,23 @@ addresses and identity")."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import unicodedata
 from pathlib import Path
 
 import pytest
-from support import ACME, OWNER, SOPORTE_HAS, Cli, as_owner, dump, failure, ok, refused
+from support import ACME, OWNER, SOPORTE_HAS, Cli, as_owner, dump, failure, ok, raw, refused
 
 from colabctl.errors import ExitCode
+from colabctl.store.engine import Target
 
 pytestmark = pytest.mark.engines("sqlite", "postgres")
 
 LOOKALIKE = "looks like the address of an existing user"
 
 
-def users(db_path: Path) -> list[tuple[str, str]]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return [tuple(r) for r in conn.execute("SELECT email, email_key FROM users ORDER BY id")]
-    finally:
-        conn.close()
+def users(db_path: Target) -> list[tuple[str, str]]:
+    (rows,) = raw(db_path, "SELECT email, email_key FROM users ORDER BY id")
+    return [(r[0], r[1]) for r in rows]
 
 
 def invite(cli: Cli, email: str, profile: str = "soporte") -> None:
@@ -173,13 +170,13 @@ def test_can_answers_about_a_lookalike_without_refusing_it(cli: Cli, legal_accou
 def test_an_existing_lookalike_is_not_invited(cli: Cli, legal_account: str, db_path: Path) -> None:
     """A lookalike that predates the rule (here written straight into the store) exists,
     but no invitation reaches it."""
-    conn = sqlite3.connect(db_path)
-    with conn:
-        conn.execute(
+    raw(
+        db_path,
+        (
             "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
             ("cоl@x.example", "cоl@x.example", "2026-11-01T00:00:00Z"),
-        )
-    conn.close()
+        ),
+    )
     before = dump(db_path)
     result = cli(*as_owner("invite", "cоl@x.example", "--profile", "soporte", "-a", ACME))
     error, _ = failure(result, ExitCode.INVALID)

@@ -4,14 +4,15 @@ every change kind, every refusal with the store unchanged, the brake, idempotenc
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import CNPJ, OWNER, Cli, FakeClock, dump, failure, ok, refused
+from support import raw
 
 from colabctl.cli import team as cli_team
+from colabctl.store.engine import Target
 
 pytestmark = pytest.mark.engines("sqlite", "postgres")
 
@@ -47,12 +48,8 @@ def kinds(data: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(c["account"], c["kind"], c["target"]) for c in data["changes"]]
 
 
-def audit_rows(db_path: Path) -> list[tuple[str, str, dict[str, Any]]]:
-    conn = sqlite3.connect(db_path)
-    try:
-        rows = conn.execute("SELECT action, target, details FROM audit ORDER BY seq").fetchall()
-    finally:
-        conn.close()
+def audit_rows(db_path: Target) -> list[tuple[str, str, dict[str, Any]]]:
+    (rows,) = raw(db_path, "SELECT action, target, details FROM audit ORDER BY seq")
     return [(a, t, json.loads(d)) for a, t, d in rows]
 
 
@@ -71,11 +68,7 @@ def team(cli: Cli, legal_account: str) -> str:
 def test_export_round_trips_to_no_changes(cli: Cli, team: str, db_path: Path) -> None:
     exported = ok(cli("--as", OWNER, "export", "-a", ACME)).stdout
     assert exported.startswith("# colabctl team file: exported ")
-    seq, digest = (
-        sqlite3.connect(db_path)
-        .execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-        .fetchone()
-    )
+    ((seq, digest),) = raw(db_path, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")[0]
     assert f"# audit head {seq}:{digest}" in exported
     assert '"bea@example.com" = "soporte"' in exported
     assert '"caio@example.com" = "tecnico"' in exported
@@ -87,6 +80,7 @@ def test_export_round_trips_to_no_changes(cli: Cli, team: str, db_path: Path) ->
     assert dump(db_path) == before
 
 
+@pytest.mark.engines("sqlite")  # about the store's file: -o over it
 def test_export_to_a_file_is_atomic_and_never_over_the_store(
     cli: Cli, team: str, tmp_path: Path, db_path: Path
 ) -> None:

@@ -209,6 +209,7 @@ holders = ["owner"]
     assert list(report.parent.iterdir()) == [report]  # written whole: no temporary left
 
 
+@pytest.mark.engines("sqlite")  # about the store's file: -o over it
 def test_junit_never_replaces_the_store(cli: Cli, acme: str, tmp_path: Path, db_path: Path) -> None:
     tests = write(tmp_path / "a.toml", CHECKS)
     refused(cli, db_path, 4, "test", str(tests), "--junit", str(db_path))

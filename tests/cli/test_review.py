@@ -5,12 +5,12 @@ owner only."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import OWNER, Cli, FakeClock, dump, hidden, ok, refused
+from support import db_refuses
 
 from colabctl.core.catalog import catalog
 from colabctl.core.presets import list_presets
@@ -248,14 +248,8 @@ def test_ack_rows_are_history(cli: Cli, quiet: str, db_path: Path) -> None:
     ok(cli("profile", "create", "vazio", "--perm", "products.view", "-a", ACME))
     unused = next(f for f in findings(cli) if f["kind"] == "unused-profile")
     ok(cli("review", "ack", unused["id"], "--reason", "kept for the launch"))
-    conn = sqlite3.connect(db_path)
-    try:
-        with pytest.raises(sqlite3.DatabaseError, match="history"):
-            conn.execute("UPDATE review_acks SET reason = 'x'")
-        with pytest.raises(sqlite3.DatabaseError, match="history"):
-            conn.execute("DELETE FROM review_acks")
-    finally:
-        conn.close()
+    db_refuses(db_path, "UPDATE review_acks SET reason = 'x'", match="history")
+    db_refuses(db_path, "DELETE FROM review_acks", match="history")
 
 
 def test_ack_unknown_finding_exits_3_and_changes_nothing(

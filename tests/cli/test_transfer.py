@@ -4,7 +4,6 @@ through the CLI (docs/ownership.md). Every refusal leaves the store as it was.""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,16 @@ from support import (
     Cli,
     FakeClock,
     ctx_for,
+    db_refuses,
     dump,
     hidden,
     ok,
+    raw,
     refused,
 )
 
 from colabctl.core import users
+from colabctl.store.engine import Target
 
 pytestmark = pytest.mark.engines("sqlite", "postgres")
 
@@ -51,12 +53,8 @@ def show(cli: Cli, who: str = OWNER) -> dict[str, Any]:
     return data
 
 
-def actions(db_path: Path) -> list[str]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return [r[0] for r in conn.execute("SELECT action FROM audit ORDER BY seq")]
-    finally:
-        conn.close()
+def actions(db_path: Target) -> list[str]:
+    return [r[0] for r in raw(db_path, "SELECT action FROM audit ORDER BY seq")[0]]
 
 
 def members(cli: Cli, who: str) -> dict[str, list[tuple[str, str | None]]]:
@@ -297,28 +295,30 @@ def test_the_schema_refuses_an_owner_with_a_live_membership(
     cli: Cli, team: str, db_path: Path
 ) -> None:
     before = dump(db_path)
-    conn = sqlite3.connect(db_path)
-    try:
-        ids = dict(conn.execute("SELECT email, id FROM users"))
-        acct, profile = conn.execute(
-            "SELECT a.id, p.id FROM accounts a JOIN profiles p ON p.account_id = a.id LIMIT 1"
-        ).fetchone()
-        with pytest.raises(sqlite3.IntegrityError, match="owner"):
-            conn.execute(
-                "INSERT INTO memberships (account_id, user_id, profile_id, status, invited_at,"
-                " expires_at) VALUES (?, ?, ?, 'active', 'x', 'x')",
-                (acct, ids[OWNER], profile),
-            )
-        with pytest.raises(sqlite3.IntegrityError, match="owner"):  # BEA is still active
-            conn.execute("UPDATE accounts SET owner_id = ? WHERE id = ?", (ids[BEA], acct))
-        with pytest.raises(sqlite3.IntegrityError):  # one open offer per account
-            for to in (BEA, DORA):
-                conn.execute(
-                    "INSERT INTO transfers (account_id, from_id, to_id, status, offered_at,"
-                    " expires_at) VALUES (?, ?, ?, 'open', 'x', 'y')",
-                    (acct, ids[OWNER], ids[to]),
-                )
-        conn.rollback()
-    finally:
-        conn.close()
+    ids = dict(raw(db_path, "SELECT email, id FROM users")[0])
+    ((acct, profile),) = raw(
+        db_path, "SELECT a.id, p.id FROM accounts a JOIN profiles p ON p.account_id = a.id LIMIT 1"
+    )[0]
+    db_refuses(
+        db_path,
+        (
+            "INSERT INTO memberships (account_id, user_id, profile_id, status, invited_at,"
+            " expires_at) VALUES (?, ?, ?, 'active', 'x', 'x')",
+            (acct, ids[OWNER], profile),
+        ),
+        match="owner",
+    )
+    db_refuses(  # BEA is still active
+        db_path, ("UPDATE accounts SET owner_id = ? WHERE id = ?", (ids[BEA], acct)), match="owner"
+    )
+    offer = (
+        "INSERT INTO transfers (account_id, from_id, to_id, status, offered_at,"
+        " expires_at) VALUES (?, ?, ?, 'open', 'x', 'y')"
+    )
+    db_refuses(  # one open offer per account: the second of two, in one transaction
+        db_path,
+        "BEGIN",
+        (offer, (acct, ids[OWNER], ids[BEA])),
+        (offer, (acct, ids[OWNER], ids[DORA])),
+    )
     assert dump(db_path) == before
