@@ -182,7 +182,8 @@ def dump(path: Target) -> list[str]:
             lines: list[str] = []
             for table in sorted(pg_tables(conn)):
                 lines.append(f"-- {table}")
-                lines += [repr(r) for r in conn.execute(f"SELECT * FROM {table} t ORDER BY t")]
+                rows = conn.execute(f"SELECT * FROM {table} t ORDER BY t")
+                lines += [f"{table}: {row!r}" for row in rows]
             return lines
     assert isinstance(path, Path)
     if not path.exists():
@@ -206,7 +207,7 @@ def raw(target: Target, *statements: str | tuple[str, tuple[Any, ...]]) -> list[
         with pg_connect(target) as conn:
             for statement in statements:
                 sql, params = statement if isinstance(statement, tuple) else (statement, ())
-                cursor = conn.execute(translate(sql), params or None)
+                cursor = conn.execute(translate(sql), params)
                 found.append(list(cursor.fetchall()) if cursor.description else [])
         return found
     conn = sqlite3.connect(target, isolation_level=None)
@@ -236,19 +237,27 @@ def db_refuses(
         raise AssertionError(f"the database accepted {statements!r}")
 
 
-def drop_guards(target: Target, *tables: str) -> None:
-    """Take away the database's own guards (triggers) on TABLES, as an attacker with the
-    file or the tables' owner could: SQLite's triggers on them are dropped, PostgreSQL's
-    disabled (ALTER TABLE ... DISABLE TRIGGER USER)."""
+def drop_guards(target: Target, *names: str) -> list[str]:
+    """Take away the database's own guards, as an attacker with the file or the tables'
+    owner could: the triggers NAMES (default: every guard trigger) are dropped on SQLite,
+    disabled on PostgreSQL (where the triggers that number new rows are no guards and
+    stay). Returns the names taken away."""
     if is_pg(target):
-        raw(target, *(f"ALTER TABLE {table} DISABLE TRIGGER USER" for table in tables))
-        return
-    marks = ", ".join("?" for _ in tables)
-    (names,) = raw(
-        target,
-        (f"SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name IN ({marks})", tables),
-    )
-    raw(target, *(f"DROP TRIGGER {name}" for (name,) in names))
+        (found,) = raw(
+            target,
+            "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal"
+            " AND c.relkind = 'r' AND t.tgname NOT LIKE '%\\_next\\_id'",
+        )
+        chosen = [(name, table) for name, table in found if not names or name in names]
+        raw(target, *(f"ALTER TABLE {table} DISABLE TRIGGER {name}" for name, table in chosen))
+        taken = [name for name, _ in chosen]
+    else:
+        (found,) = raw(target, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        taken = [name for (name,) in found if not names or name in names]
+        raw(target, *(f"DROP TRIGGER {name}" for name in taken))
+    assert not names or set(taken) == set(names), (names, taken)
+    return taken
 
 
 def ok(result: Result, code: int = 0) -> Result:

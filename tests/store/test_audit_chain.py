@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,10 +24,16 @@ from support import (
     FakeClock,
     as_owner,
     audit_rows,
+    db_refuses,
+    drop_guards,
     dump,
     exists,
+    is_pg,
     preset_ids,
+    raw,
 )
+
+from colabctl.store.engine import Target
 
 pytestmark = pytest.mark.engines("sqlite", "postgres")
 
@@ -45,18 +50,13 @@ def ok(cli: Cli, *args: str) -> None:
     assert result.exit_code == 0, (args, result.stdout, result.stderr)
 
 
-def raw(db_path: Path, *statements: str, params: tuple[Any, ...] = ()) -> None:
+def tamper(db_path: Target, *statements: str, params: tuple[Any, ...] = ()) -> None:
     """Run statements on a raw connection (autocommit), the way a tamperer would."""
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    try:
-        for statement in statements:
-            conn.execute(statement, params if "?" in statement else ())
-    finally:
-        conn.close()
+    raw(db_path, *((s, params if "?" in s else ()) for s in statements))
 
 
-def drop_audit_triggers(db_path: Path) -> None:
-    raw(db_path, "DROP TRIGGER audit_no_update", "DROP TRIGGER audit_no_delete")
+def drop_audit_triggers(db_path: Target) -> None:
+    drop_guards(db_path, "audit_no_update", "audit_no_delete")
 
 
 def verify(cli: Cli) -> tuple[int, dict[str, Any], str]:
@@ -207,7 +207,9 @@ MUTATIONS: dict[str, Mutation] = {
 
 def _business(db_path: Path) -> list[str]:
     """The dump without the audit table's rows: what a mutation changes besides its row."""
-    return [line for line in dump(db_path) if not line.startswith('INSERT INTO "audit"')]
+    return [
+        line for line in dump(db_path) if not line.startswith(('INSERT INTO "audit"', "audit: "))
+    ]
 
 
 @pytest.mark.parametrize("name", list(MUTATIONS))
@@ -348,11 +350,20 @@ def test_when_the_audit_row_cannot_be_written_the_change_does_not_happen(
 ) -> None:
     for args in _legal_setup():
         ok(cli, *args)
-    raw(
-        db_path,
-        "CREATE TRIGGER audit_refuses BEFORE INSERT ON audit"
-        " BEGIN SELECT RAISE(ABORT, 'audit refuses new rows'); END",
-    )
+    if is_pg(db_path):
+        raw(
+            db_path,
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION 'audit refuses new rows'; END $$",
+            "CREATE TRIGGER audit_refuses BEFORE INSERT ON audit"
+            " FOR EACH ROW EXECUTE FUNCTION refuse()",
+        )
+    else:
+        raw(
+            db_path,
+            "CREATE TRIGGER audit_refuses BEFORE INSERT ON audit"
+            " BEGIN SELECT RAISE(ABORT, 'audit refuses new rows'); END",
+        )
     before = dump(db_path)
     for command in (
         _INVITE_BOB,
@@ -497,8 +508,7 @@ def chain(cli: Cli, db_path: Path) -> list[dict[str, Any]]:
 def test_triggers_refuse_update_and_delete(
     db_path: Path, chain: list[dict[str, Any]], statement: str
 ) -> None:
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        raw(db_path, statement)
+    db_refuses(db_path, statement, match="append-only")
     assert audit_rows(db_path) == chain
 
 
@@ -526,6 +536,8 @@ def _rehash(row: dict[str, Any], prev_hash: str) -> str:
     canonical content (the content as colabctl.store.audit hashes it)."""
     content = {k: row[k] for k in ("seq", "at", "actor", "account", "action", "target")}
     content["details"] = row["details"]
+    if row.get("db_login") is not None:  # the login that wrote it, on PostgreSQL (m008)
+        content["db_login"] = row["db_login"]
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
 
@@ -538,57 +550,62 @@ def test_the_hash_is_what_spec_says(chain: list[dict[str, Any]]) -> None:
         prev = row["hash"]
 
 
-def _swap_3_and_4(db_path: Path, rows: list[dict[str, Any]]) -> None:
+def _swap_3_and_4(db_path: Target, rows: list[dict[str, Any]]) -> None:
     columns = ("at", "actor", "account", "action", "target", "details", "prev_hash", "hash")
     third, fourth = rows[2], rows[3]
     sets = ", ".join(f"{c} = ?" for c in columns)
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    try:
-        conn.execute(f"UPDATE audit SET {sets} WHERE seq = 3", [fourth[c] for c in columns])
-        conn.execute(f"UPDATE audit SET {sets} WHERE seq = 4", [third[c] for c in columns])
-    finally:
-        conn.close()
+    raw(
+        db_path,
+        (f"UPDATE audit SET {sets} WHERE seq = 3", tuple(fourth[c] for c in columns)),
+        (f"UPDATE audit SET {sets} WHERE seq = 4", tuple(third[c] for c in columns)),
+    )
 
 
-def _relink_3(db_path: Path, rows: list[dict[str, Any]]) -> None:
+def _relink_3(db_path: Target, rows: list[dict[str, Any]]) -> None:
     """Row 3 points at a previous hash that is not row 2's, and is rehashed to match, so
     only its link is broken."""
     forged_prev = "f" * 64
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    try:
-        conn.execute(
+    raw(
+        db_path,
+        (
             "UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = 3",
             (forged_prev, _rehash(rows[2], forged_prev)),
-        )
-    finally:
-        conn.close()
+        ),
+    )
 
 
-TAMPERINGS: dict[str, tuple[Callable[[Path, list[dict[str, Any]]], None], int, str]] = {
+def _forge_append(db_path: Target, rows: list[dict[str, Any]]) -> None:
+    """A row appended after the head with a made-up hash (on PostgreSQL it must name the
+    login that writes it, or the database refuses it)."""
+    login = (", db_login", ", session_user") if is_pg(db_path) else ("", "")
+    tamper(
+        db_path,
+        f"INSERT INTO audit (seq, at, actor, account, action, target, details, prev_hash, hash"
+        f"{login[0]}) VALUES (?, '2026-11-02T09:00:00Z', 'mallory@example.com', 'acme-cursos',"
+        f" 'invitation.create', 'x@example.com', '{{}}', ?, ?{login[1]})",
+        params=(len(rows) + 1, rows[-1]["hash"], "0" * 64),
+    )
+
+
+TAMPERINGS: dict[str, tuple[Callable[[Target, list[dict[str, Any]]], None], int, str]] = {
     "a modified row": (
-        lambda p, _: raw(p, """UPDATE audit SET details = '{"forged":true}' WHERE seq = 3"""),
+        lambda p, _: tamper(p, """UPDATE audit SET details = '{"forged":true}' WHERE seq = 3"""),
         3,
         "content",
     ),
     "a modified actor": (
-        lambda p, _: raw(p, "UPDATE audit SET actor = 'mallory@example.com' WHERE seq = 5"),
+        lambda p, _: tamper(p, "UPDATE audit SET actor = 'mallory@example.com' WHERE seq = 5"),
         5,
         "content",
     ),
-    "a deleted row (gap)": (lambda p, _: raw(p, "DELETE FROM audit WHERE seq = 3"), 3, "missing"),
+    "a deleted row (gap)": (
+        lambda p, _: tamper(p, "DELETE FROM audit WHERE seq = 3"),
+        3,
+        "missing",
+    ),
     "two rows swapped": (_swap_3_and_4, 3, "link"),
     "a broken prev_hash link": (_relink_3, 3, "link"),
-    "a forged row appended": (
-        lambda p, rows: raw(
-            p,
-            "INSERT INTO audit (seq, at, actor, account, action, target, details, prev_hash,"
-            " hash) VALUES (?, '2026-11-02T09:00:00Z', 'mallory@example.com', 'acme-cursos',"
-            " 'invitation.create', 'x@example.com', '{}', ?, ?)",
-            params=(len(rows) + 1, rows[-1]["hash"], "0" * 64),
-        ),
-        -1,
-        "content",
-    ),
+    "a forged row appended": (_forge_append, -1, "content"),
 }
 
 
