@@ -4,7 +4,7 @@ what a hash chain alone cannot see: a cut tail, an emptied log, a head that does
 the last row, and a log with fewer creating rows than the data it must account for. A
 rewrite of every row from some point on is caught only with `--anchor`.
 
-Every tampering here is done as an attacker would, on a raw sqlite3 connection, with the
+Every tampering here is done as an attacker would, on a raw database connection, with the
 triggers dropped first (with them in place, each is refused)."""
 
 from __future__ import annotations
@@ -28,15 +28,20 @@ from support import (
     Cli,
     as_owner,
     audit_rows,
+    db_refuses,
+    drop_guards,
     dump,
     exists,
     failure,
+    is_pg,
+    raw,
 )
 from support import ok as succeeded
 
 from colabctl.errors import StoreFault
 from colabctl.store import audit
-from colabctl.store.db import open_empty, open_for_read
+from colabctl.store.db import open_empty
+from colabctl.store.engine import Target, open_for_read
 from colabctl.store.migrations import migrations
 from colabctl.store.schema import SCHEMA_VERSION
 
@@ -52,46 +57,53 @@ def run(cli: Cli, *args: str) -> None:
     succeeded(cli(*args))
 
 
-def head_record(db_path: Path) -> list[tuple[int, str]]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return [(r[0], r[1]) for r in conn.execute("SELECT seq, hash FROM audit_head")]
-    finally:
-        conn.close()
+def head_record(db_path: Target) -> list[tuple[int, str]]:
+    return [(r[0], r[1]) for r in raw(db_path, "SELECT seq, hash FROM audit_head")[0]]
 
 
-def raw(db_path: Path, *statements: str | tuple[str, tuple[Any, ...]]) -> None:
+def dialect(db_path: Target, statement: str | tuple[str, tuple[Any, ...]]) -> Any:
+    """STATEMENT as a tamperer would write it for the store's engine: on PostgreSQL an
+    upsert for SQLite's OR REPLACE, and a forged audit row names the login writing it (as
+    the database demands), so that what refuses it is the head's guard."""
+    if not is_pg(db_path):
+        return statement
+    sql, params = statement if isinstance(statement, tuple) else (statement, ())
+    if sql.startswith("UPDATE OR REPLACE "):
+        sql = sql.replace("UPDATE OR REPLACE ", "UPDATE ", 1)
+    if sql.startswith("INSERT OR REPLACE INTO audit_head "):
+        sql = sql.replace("INSERT OR REPLACE INTO", "INSERT INTO", 1)
+        sql += " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
+    elif sql.startswith(("INSERT INTO audit ", "INSERT OR REPLACE INTO audit ")):
+        columns, values = sql.split(" VALUES (", 1)
+        sql = f"{columns[:-1]}, db_login) VALUES ({values[:-1]}, session_user)"
+        if sql.startswith("INSERT OR REPLACE"):
+            sql = sql.replace("INSERT OR REPLACE INTO", "INSERT INTO", 1)
+            sql += " ON CONFLICT (seq) DO UPDATE SET hash = excluded.hash"
+    return (sql, params)
+
+
+def tamper(db_path: Target, *statements: str | tuple[str, tuple[Any, ...]]) -> None:
     """Statements on a raw autocommit connection, the way a tamperer would run them."""
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    try:
-        for statement in statements:
-            sql, params = statement if isinstance(statement, tuple) else (statement, ())
-            conn.execute(sql, params)
-    finally:
-        conn.close()
+    raw(db_path, *(dialect(db_path, statement) for statement in statements))
 
 
-def drop_triggers(db_path: Path) -> None:
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")]
-        assert {"audit_no_update", "audit_no_delete", "audit_head_forward"} <= set(names)
-        for name in names:
-            conn.execute(f"DROP TRIGGER {name}")
-    finally:
-        conn.close()
+def drop_triggers(db_path: Target) -> None:
+    taken = drop_guards(db_path)
+    assert {"audit_no_update", "audit_no_delete", "audit_head_forward"} <= set(taken)
 
 
 def rehash(row: Row, prev_hash: str) -> str:
     """A row's hash as docs/storage.md defines it, computed independently of colabctl."""
     content = {k: row[k] for k in ("seq", "at", "actor", "account", "action", "target")}
     content["details"] = row["details"]
+    if row.get("db_login") is not None:  # the login that wrote it, on PostgreSQL (m008)
+        content["db_login"] = row["db_login"]
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
 
 
-def set_head(db_path: Path, seq: int, digest: str) -> None:
-    raw(db_path, ("UPDATE audit_head SET seq = ?, hash = ?", (seq, digest)))
+def set_head(db_path: Target, seq: int, digest: str) -> None:
+    tamper(db_path, ("UPDATE audit_head SET seq = ?, hash = ?", (seq, digest)))
 
 
 def verify(cli: Cli, *args: str) -> tuple[int, dict[str, Any], str]:
@@ -254,8 +266,7 @@ def test_triggers_refuse_every_change_of_the_head_but_one_step_forward(
     db_path: Path, chain: list[Row], name: str
 ) -> None:
     before = dump(db_path)
-    with pytest.raises(sqlite3.IntegrityError):
-        raw(db_path, REFUSED[name](chain))
+    db_refuses(db_path, dialect(db_path, REFUSED[name](chain)))
     assert dump(db_path) == before
 
 
@@ -265,10 +276,13 @@ def test_the_head_moves_forward_by_one_linked_row_only(
     """With the row triggers' help alone (no colabctl), one step forward is the only move
     the head accepts, and only onto a row that exists and links to it."""
     sql, params = _forged_next(chain)
-    raw(db_path, (sql, params))  # the row is allowed in at the head...
+    tamper(db_path, (sql, params))  # the row is allowed in at the head...
     broken(cli, chain[-1]["seq"] + 1, "goes past its head")  # ...but it is not yet the head
-    with pytest.raises(sqlite3.IntegrityError, match="only moves forward"):
-        set_head(db_path, chain[-1]["seq"] + 1, "e" * 64)  # not that row's hash
+    db_refuses(  # not that row's hash
+        db_path,
+        ("UPDATE audit_head SET seq = ?, hash = ?", (chain[-1]["seq"] + 1, "e" * 64)),
+        match="only moves forward",
+    )
     set_head(db_path, chain[-1]["seq"] + 1, params[-1])
     # a forged row written with the hash right and the head moved: the one thing the
     # chain cannot tell from a real write; the triggers only say where rows may go
@@ -543,6 +557,7 @@ def _back_to_before_m004(db_path: Path) -> None:
     os.replace(old, db_path)
 
 
+@pytest.mark.engines("sqlite")  # SQLite's m004 (PostgreSQL's schema: tests/store/test_pg_schema.py)
 def test_m004_backfills_the_head_of_an_older_store(
     cli: Cli, db_path: Path, tmp_path: Path, chain: list[Row]
 ) -> None:
@@ -569,6 +584,7 @@ def test_m004_backfills_the_head_of_an_older_store(
         raw(db_path, "DELETE FROM audit_head")
 
 
+@pytest.mark.engines("sqlite")  # SQLite's m004
 def test_m004_on_an_older_store_with_no_rows(cli: Cli, db_path: Path) -> None:
     _made_before_m004(db_path)
     # not yet migrated (as on read-only media): its head is its last row, here none
