@@ -282,6 +282,21 @@ class PgStore:
                 hint="upgrade colabctl to use this store",
             )
 
+    def owns_tables(self) -> bool:
+        """Whether this login owns colabctl's tables (is, or is a member of, their owner
+        role): the one login that may bind and unbind logins (docs/postgres.md)."""
+        row = self.conn.execute(
+            "SELECT pg_has_role(session_user, relowner, 'MEMBER') FROM pg_class"
+            " WHERE oid = to_regclass('audit')"
+        ).fetchone()
+        return bool(row and row[0])
+
+    def login_exists(self, login: str) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", (login,)).fetchone()
+            is not None
+        )
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """BEGIN (READ COMMITTED), then colabctl's writer lock (waited for up to the busy
