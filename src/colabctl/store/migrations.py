@@ -373,3 +373,45 @@ _M007 = [
     """,
     "PRAGMA user_version = 7",
 ]
+
+
+@migrations()
+def m008_db_login_and_bindings(db: Database) -> None:
+    # Who really acted (docs/storage.md, "The schema on PostgreSQL"). On PostgreSQL each
+    # audit row records the database login that wrote it, checked by the database, and a
+    # login may be bound to one user (store_bindings). A SQLite store has no logins: db_login stays
+    # NULL (old rows and new), and store_bindings stays empty (`store bind` is refused).
+    # The columns exist here too so that both engines have one schema and `store copy`
+    # moves rows as they are. The audit_append view is recreated with the new column.
+    for statement in _M008:
+        db.execute(statement)
+
+
+_M008 = [
+    "ALTER TABLE audit ADD COLUMN db_login TEXT",
+    """
+    CREATE TABLE store_bindings (
+        login TEXT NOT NULL PRIMARY KEY,  -- a PostgreSQL login (session_user)
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        bound_at TEXT NOT NULL
+    )
+    """,
+    "DROP TRIGGER audit_append_row",
+    "DROP VIEW audit_append",
+    """
+    CREATE VIEW audit_append AS
+        SELECT seq, at, actor, account, action, target, details, prev_hash, hash, db_login
+        FROM audit WHERE 0
+    """,
+    """
+    CREATE TRIGGER audit_append_row INSTEAD OF INSERT ON audit_append
+    BEGIN
+        INSERT INTO audit (seq, at, actor, account, action, target, details, prev_hash, hash,
+                           db_login)
+        VALUES (NEW.seq, NEW.at, NEW.actor, NEW.account, NEW.action, NEW.target,
+                NEW.details, NEW.prev_hash, NEW.hash, NEW.db_login);
+        UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
+    END
+    """,
+    "PRAGMA user_version = 8",
+]
