@@ -463,20 +463,21 @@ def test_a_row_joins_only_at_the_head(store: Conn) -> None:
 def test_the_head_only_moves_forward_by_one_row_that_links_to_it(store: Conn) -> None:
     one_ = append(store)
     # rows 2 and 3 straight into audit: the head stays at 1 (audit_follows_head lets row 2
-    # in; row 3 needs the owner to lift it for a moment, as only tampering would)
+    # in; row 3 needs the owner to lift it for a moment, as only tampering would). Row 3
+    # links to row 1, the head: only the one-step rule keeps the head off it.
     two = append(store, into="audit")
     store.execute("ALTER TABLE audit DISABLE TRIGGER audit_follows_head")
     store.execute(
         "INSERT INTO audit (seq, at, action, details, prev_hash, hash, db_login)"
         " VALUES (3, %s, 'x', '{}', %s, %s, session_user)",
-        (AT, two[1], digest(two[1], 3)),
+        (AT, one_[1], digest(one_[1], 3)),
     )
     store.execute("ALTER TABLE audit ENABLE TRIGGER audit_follows_head")
     assert head(store) == one_
     message = "the audit head only moves forward, one new row at a time"
     move = "UPDATE audit_head SET id = %s, seq = %s, hash = %s"
     refused(store, message, move, (1, 0, ZEROS))  # backwards
-    refused(store, message, move, (1, 3, digest(two[1], 3)))  # two steps, onto a real row
+    refused(store, message, move, (1, 3, digest(one_[1], 3)))  # two steps
     refused(store, message, move, (1, 4, "f" * 64))  # onto a missing row
     refused(store, message, move, (1, 2, one_[1]))  # a row 2 with another hash
     refused(store, message, move, (2, 2, two[1]))  # a second id
