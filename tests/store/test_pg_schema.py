@@ -314,6 +314,17 @@ def test_an_empty_schema_is_version_0_and_migrates_to_the_sqlite_schema(
         ]
         assert pg_names == lite_names == [name for name, _ in pg_migrations.MIGRATIONS]
         assert head(conn) == (0, ZEROS)
+
+        # every trigger function reads the store's own tables, whatever the writer's path
+        schema = one(conn, "SELECT current_schema()")
+        functions = conn.execute(
+            "SELECT proname, proconfig FROM pg_proc"
+            " WHERE pronamespace = current_schema()::regnamespace"
+        ).fetchall()
+        assert len(functions) == 16
+        assert {tuple(f[1]) for f in functions} == {
+            (f"search_path={schema}, pg_catalog, pg_temp",)
+        }, functions
     lite.close()
 
 
@@ -681,3 +692,40 @@ def test_a_copy_writes_rows_as_they_were_only_as_the_owner_with_the_setting_on(
     finally:
         store.execute("ALTER TABLE audit OWNER TO postgres")
         store.execute(f"DROP ROLE {team}")
+
+
+def test_a_login_cannot_shadow_the_tables_the_guards_read(
+    store: Conn, other_login: tuple[str, str]
+) -> None:
+    # Temporary tables come first on a search_path that does not name pg_temp: the
+    # guards' functions run with their own path (the store's schema, then pg_catalog,
+    # then pg_temp), so a login's own store_bindings, audit_head or pg_class are not read.
+    name, url = other_login
+    store.execute("INSERT INTO store_bindings VALUES (%s, 2, %s)", (name, AT))
+    with connect(url) as other:
+        seq, prev = head(other)
+        sql = (
+            "INSERT INTO audit (seq, at, actor, action, details, prev_hash, hash, db_login)"
+            " VALUES (%s, %s, %s, 'x', '{}', %s, 'h', %s)"
+        )
+        other.execute("CREATE TEMP TABLE store_bindings (login text, user_id bigint)")
+        bound = f"the database login {name} is bound to {BOB}"
+        refused(other, bound, sql, (seq + 1, AT, ANA, prev, name))
+
+        other.execute("CREATE TEMP TABLE pg_class (oid oid, relowner oid)")
+        other.execute(
+            "INSERT INTO pg_class SELECT oid, %s::regrole FROM pg_catalog.pg_class", (name,)
+        )
+        other.execute("BEGIN")
+        other.execute("SET LOCAL colabctl.copy = 'on'")
+        with pytest.raises(errors.IntegrityError) as caught:
+            other.execute(sql, (seq + 1, AT, ANA, prev, "someone_else"))
+        other.execute("ROLLBACK")
+        assert caught.value.diag.message_primary == forged(name, "someone_else")
+
+        other.execute("CREATE TEMP TABLE audit_head (id bigint, seq bigint, hash text)")
+        other.execute("INSERT INTO audit_head VALUES (1, 41, 'fake')")
+        off_head = "an audit row is only appended at the head"
+        refused(other, off_head, sql, (42, AT, BOB, "fake", name))
+        other.execute(sql, (seq + 1, AT, BOB, prev, name))  # judged by the real head
+    assert store.execute("SELECT seq, actor FROM audit").fetchall() == [(seq + 1, BOB)]

@@ -19,7 +19,9 @@ What SQLite does by itself is spelt out here (docs/storage.md, "The schema on Po
   messages of SQLite's triggers, with SQLSTATE 23000 (integrity_constraint_violation):
   psycopg's IntegrityError, as SQLite's RAISE(ABORT) is sqlite3.IntegrityError.
 - Nothing is schema-qualified: every object goes into the connection's current schema
-  (its search_path), functions included, so several stores can share one database.
+  (its search_path), functions included, so several stores can share one database. Each
+  trigger function is pinned to that schema when it is created (`_pinned`), so what it
+  reads does not depend on the writer's search_path or temporary tables.
 
 `apply_pending(conn)` runs inside a transaction its caller opened (BEGIN on an
 autocommit connection); `schema_version(conn)` reads the version without writing.
@@ -87,6 +89,21 @@ def _next_id(table: str) -> list[str]:
             FOR EACH ROW WHEN (NEW.id IS NULL) EXECUTE FUNCTION colabctl_{table}_next_id()
         """,
     ]
+
+
+def _pinned(*functions: str) -> str:
+    """Each trigger function runs with its own search_path: the store's schema, then
+    pg_catalog, then pg_temp. A path that does not name pg_temp searches the session's
+    temporary tables first, even before pg_catalog, so without this a login could hand the
+    guards a store_bindings, audit_head or pg_class of its own making. The schema is the
+    current one when the migration runs: nothing here names it. (Renaming the schema
+    afterwards leaves the guards failing, closed, until they are pinned again.)"""
+    alters = "".join(
+        f"EXECUTE format('ALTER FUNCTION {function}() SET search_path = %I, pg_catalog,"
+        " pg_temp', current_schema());"
+        for function in functions
+    )
+    return f"DO $$ BEGIN {alters} END $$"
 
 
 M001 = [
@@ -185,6 +202,13 @@ M001 = [
     CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
         FOR EACH STATEMENT EXECUTE FUNCTION colabctl_audit_append_only()
     """,
+    _pinned(
+        "colabctl_users_next_id",
+        "colabctl_accounts_next_id",
+        "colabctl_profiles_next_id",
+        "colabctl_memberships_next_id",
+        "colabctl_audit_append_only",
+    ),
     _version(1),
 ]
 
@@ -268,6 +292,12 @@ M004 = [
     CREATE TRIGGER audit_follows_head BEFORE INSERT ON audit
         FOR EACH ROW EXECUTE FUNCTION colabctl_audit_follows_head()
     """,
+    _pinned(
+        "colabctl_audit_head_kept",
+        "colabctl_audit_head_one",
+        "colabctl_audit_head_forward",
+        "colabctl_audit_follows_head",
+    ),
     _version(4),
 ]
 
@@ -332,6 +362,9 @@ M005 = [
     CREATE TRIGGER owner_not_member_owner BEFORE UPDATE OF owner_id ON accounts
         FOR EACH ROW EXECUTE FUNCTION colabctl_owner_not_member_owner()
     """,
+    _pinned(
+        "colabctl_transfers_next_id", "colabctl_owner_not_member", "colabctl_owner_not_member_owner"
+    ),
     _version(5),
 ]
 
@@ -362,6 +395,7 @@ M006 = [
     CREATE TRIGGER review_acks_no_truncate BEFORE TRUNCATE ON review_acks
         FOR EACH STATEMENT EXECUTE FUNCTION colabctl_review_acks_history()
     """,
+    _pinned("colabctl_review_acks_next_id", "colabctl_review_acks_history"),
     _version(6),
 ]
 
@@ -388,6 +422,7 @@ M007 = [
     CREATE TRIGGER audit_append_row INSTEAD OF INSERT ON audit_append
         FOR EACH ROW EXECUTE FUNCTION colabctl_audit_append_row()
     """,
+    _pinned("colabctl_audit_append_row"),
     _version(7),
 ]
 
@@ -456,6 +491,8 @@ M008 = [
     END
     $$
     """,
+    # (CREATE OR REPLACE FUNCTION drops the pinned path: pinned again)
+    _pinned("colabctl_audit_db_login", "colabctl_audit_append_row"),
     _version(8),
 ]
 
