@@ -40,6 +40,8 @@ PG_ONLY_TRIGGERS = {
     "audit_head_no_truncate",
     "review_acks_no_truncate",
     "audit_db_login",
+    "store_bindings_by_owner",
+    "store_bindings_by_owner_truncate",
 }
 BOOKKEEPING = {"_sqlite_migrations", "colabctl_schema"}
 
@@ -321,7 +323,7 @@ def test_an_empty_schema_is_version_0_and_migrates_to_the_sqlite_schema(
             "SELECT proname, proconfig FROM pg_proc"
             " WHERE pronamespace = current_schema()::regnamespace"
         ).fetchall()
-        assert len(functions) == 16
+        assert len(functions) == 17
         assert {tuple(f[1]) for f in functions} == {
             (f"search_path={schema}, pg_catalog, pg_temp",)
         }, functions
@@ -729,3 +731,26 @@ def test_a_login_cannot_shadow_the_tables_the_guards_read(
         refused(other, off_head, sql, (42, AT, BOB, "fake", name))
         other.execute(sql, (seq + 1, AT, BOB, prev, name))  # judged by the real head
     assert store.execute("SELECT seq, actor FROM audit").fetchall() == [(seq + 1, BOB)]
+
+
+def test_only_the_owner_binds_and_unbinds(store: Conn, other_login: tuple[str, str]) -> None:
+    name, url = other_login
+    schema = one(store, "SELECT current_schema()")
+    store.execute("INSERT INTO store_bindings VALUES (%s, 2, %s)", (name, AT))
+    store.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {name}")  # granted too much
+    message = "only the owner of the store's tables binds or unbinds a login"
+    with connect(url) as other:
+        for sql in (
+            "DELETE FROM store_bindings",
+            "UPDATE store_bindings SET user_id = 1",
+            "TRUNCATE store_bindings",
+            "INSERT INTO store_bindings VALUES ('x', 1, 'then')",
+        ):
+            before = store.execute("SELECT * FROM store_bindings").fetchall()
+            with pytest.raises(errors.InsufficientPrivilege) as caught:
+                other.execute(sql)
+            assert caught.value.diag.message_primary == message, sql
+            assert store.execute("SELECT * FROM store_bindings").fetchall() == before
+    store.execute("UPDATE store_bindings SET user_id = 3")  # the owner may
+    store.execute("DELETE FROM store_bindings")
+    assert store.execute("SELECT count(*) FROM store_bindings").fetchone() == (0,)

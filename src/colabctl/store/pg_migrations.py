@@ -472,6 +472,29 @@ M008 = [
     CREATE TRIGGER audit_db_login BEFORE INSERT ON audit
         FOR EACH ROW EXECUTE FUNCTION colabctl_audit_db_login()
     """,
+    # Bindings are changed only by (a member of) the role that owns them, whatever a
+    # login was granted: a bound login cannot unbind itself (docs/commands.md, store bind).
+    """
+    CREATE FUNCTION colabctl_store_bindings_by_owner() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NOT pg_has_role(session_user,
+                           (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER')
+        THEN
+            RAISE EXCEPTION 'only the owner of the store''s tables binds or unbinds a login'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+    END
+    $$
+    """,
+    """
+    CREATE TRIGGER store_bindings_by_owner BEFORE INSERT OR UPDATE OR DELETE ON store_bindings
+        FOR EACH ROW EXECUTE FUNCTION colabctl_store_bindings_by_owner()
+    """,
+    """
+    CREATE TRIGGER store_bindings_by_owner_truncate BEFORE TRUNCATE ON store_bindings
+        FOR EACH STATEMENT EXECUTE FUNCTION colabctl_store_bindings_by_owner()
+    """,
     # OR REPLACE keeps the view's grants; a view may gain columns at its end.
     """
     CREATE OR REPLACE VIEW audit_append AS
@@ -492,7 +515,11 @@ M008 = [
     $$
     """,
     # (CREATE OR REPLACE FUNCTION drops the pinned path: pinned again)
-    _pinned("colabctl_audit_db_login", "colabctl_audit_append_row"),
+    _pinned(
+        "colabctl_audit_db_login",
+        "colabctl_store_bindings_by_owner",
+        "colabctl_audit_append_row",
+    ),
     _version(8),
 ]
 
