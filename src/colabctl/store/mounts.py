@@ -46,8 +46,8 @@ NETWORK_TYPES = frozenset(
 )
 
 # FUSE filesystems appear as `fuse.SUBTYPE`. These subtypes reach files over a network;
-# any other FUSE subtype (fuse-overlayfs, gocryptfs, ntfs-3g as `fuseblk`, ...) is taken
-# as local, and so is a bare `fuse` without a subtype, which says nothing either way.
+# any other (fuse-overlayfs, gocryptfs, ...) is taken as local, as are `fuseblk` (ntfs-3g,
+# exfat on a local disk) and a bare `fuse` without a subtype, which says nothing either way.
 NETWORK_FUSE = frozenset(
     {
         "sshfs",
