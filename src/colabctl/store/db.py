@@ -247,8 +247,11 @@ def open_for_read(path: Path) -> Store | None:
     """Open an existing store to read. None when there is none: reads never create one.
 
     An older store is migrated forward (any command may do that); a newer one
-    is refused untouched.
+    is refused untouched, and so is one on a network filesystem.
     """
+    from colabctl.store.mounts import refuse_network_filesystem
+
+    refuse_network_filesystem(path)
     if not path.exists():
         return None
     if path.is_dir():
@@ -328,7 +331,11 @@ def _read_only_media(path: Path) -> StoreFault:
 
 def open_for_write(path: Path, *, may_create_folder: bool = False) -> Store:
     """Open (creating if needed, mode 0600) a store to write; its schema is brought up
-    to date by the first `transaction()`, together with the command's change."""
+    to date by the first `transaction()`, together with the command's change. A store on
+    a network filesystem (or to be created in a folder there) is refused."""
+    from colabctl.store.mounts import refuse_network_filesystem
+
+    refuse_network_filesystem(path)
     if path.is_dir():
         raise StoreFault(f"{path} is a folder, not a colabctl store")
     if not path.exists():
