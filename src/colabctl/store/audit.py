@@ -115,7 +115,11 @@ def _head_record(conn: Connection) -> tuple[int, str] | None:
 
 
 def _schema_version(conn: Connection) -> int:
-    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    if isinstance(conn, sqlite3.Connection):
+        sql = "PRAGMA user_version"
+    else:  # PostgreSQL keeps it in a table (store/pg_migrations.py)
+        sql = "SELECT version FROM colabctl_schema"
+    version: int = conn.execute(sql).fetchone()[0]
     return version
 
 
