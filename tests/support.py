@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from typer.testing import CliRunner, Result
 
@@ -327,6 +327,14 @@ def hidden(cli: Cli, db_path: Target, slug: str, *args: str) -> Result:
 # -- stores built once, copied into each test ---------------------------------------------------
 
 
+@overload
+def acme_store(
+    db: Path, clock: Callable[[], datetime] | None = None, *, with_bob: bool = True
+) -> Path: ...
+@overload
+def acme_store(
+    db: Target, clock: Callable[[], datetime] | None = None, *, with_bob: bool = True
+) -> Target: ...
 def acme_store(
     db: Target, clock: Callable[[], datetime] | None = None, *, with_bob: bool = True
 ) -> Target:
@@ -432,6 +440,12 @@ def side(db: Path, suffix: str) -> Path:
     return db.with_name(db.name + suffix)
 
 
+@overload
+def copy_store(template: Path, db: Path) -> Path: ...
+@overload
+def copy_store(template: Target, db: str) -> str: ...
+@overload
+def copy_store(template: Target, db: Target) -> Target: ...
 def copy_store(template: Target, db: Target) -> Target:
     """Copy a cleanly closed store over DB. SQLite: the file (no -wal to copy), dropping
     DB's side files. PostgreSQL: DB's schema is migrated (empty), then every table's rows
