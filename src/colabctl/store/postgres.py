@@ -190,7 +190,9 @@ class Connection:
         if returning:
             text += " RETURNING id"
         try:
-            cursor = self.raw.execute(text, parameters or None)
+            # always with parameters (maybe none): translate() doubled every literal %,
+            # which psycopg turns back only when it formats the query
+            cursor = self.raw.execute(text, parameters)
             if returning:
                 row = cursor.fetchone()
                 return Cursor(cursor, row[0] if row else None)
