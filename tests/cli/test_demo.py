@@ -1,4 +1,6 @@
-"""`demo` (cli/demo.py) builds its own file, never the user's store or config."""
+"""`demo` (cli/demo.py) builds its own file, never the user's store or config.
+
+SQLite only: the demo store is always a file."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 """Mistakes that must never cost data (issue 9, items 1-3): `demo --db` replaces only a
 demo store it built, `-o FILE` never replaces the store or any database and is written
-atomically, and a usage error always exits 2 (never 1, which a script reads as "no")."""
+atomically, and a usage error always exits 2 (never 1, which a script reads as "no").
+
+SQLite only: the demo file and `-o` over the store file."""
 
 from __future__ import annotations
 

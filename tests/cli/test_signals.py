@@ -5,6 +5,8 @@
   holds the write lock (the wait is made of short attempts, not one 15 s busy wait).
 - SIGINT once a write committed: ignored; the command finishes and exits 0.
 - A closed output pipe: exit 141, nothing on stderr (never 7, never a traceback).
+
+SQLite only: the write lock held here is SQLite's.
 """
 
 from __future__ import annotations

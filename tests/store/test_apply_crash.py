@@ -1,7 +1,9 @@
 """An apply killed with SIGKILL in the middle (docs/team-file.md: one BEGIN IMMEDIATE
 transaction for the whole file) leaves the store as it was or as a whole apply leaves
 it, never in between; the audit chain verifies; applying again converges. The harness is
-the crash test's (tests/store/test_crash_safety.py)."""
+the crash test's (tests/store/test_crash_safety.py).
+
+SQLite only: a SQLite writer killed over its file (PostgreSQL: test_pg_store.py)."""
 
 from __future__ import annotations
 

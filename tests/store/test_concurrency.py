@@ -4,7 +4,10 @@ final store, the audit log must hold one row per acknowledged mutation (none for
 in each worker's own order, and the file must come out intact.
 
 The workload is bench/concurrency.py's (run it standalone for the figures); this test
-asserts outcomes only, never timings."""
+asserts outcomes only, never timings.
+
+SQLite only: one store file. The same 8 x 50 writers on PostgreSQL:
+tests/store/test_pg_store.py."""
 
 from __future__ import annotations
 

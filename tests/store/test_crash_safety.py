@@ -14,6 +14,9 @@ transactions.
 Retry exit codes (the docs are silent; documented here): a retry after an interrupted run that
 changed nothing exits 0 and does the whole change; a retry after a run that committed
 exits 3 (`no profile 'soporte'`) and changes nothing, as does any further retry.
+
+SQLite only: a SQLite writer killed over its file. On PostgreSQL: the killed writer of
+tests/store/test_pg_store.py.
 """
 
 from __future__ import annotations

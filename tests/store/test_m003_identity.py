@@ -1,6 +1,9 @@
 """Migration m003 (docs/storage.md, "Identity keys and skeletons (m003)"): a store written
 at schema 2, with the old casefold() keys, gets the new keys and skeletons; two users that
-the new key would make one are reported (exit 7, store untouched), never merged."""
+the new key would make one are reported (exit 7, store untouched), never merged.
+
+SQLite only: a SQLite file written at schema 2 (PostgreSQL stores begin at m008's
+schema: tests/store/test_pg_schema.py)."""
 
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ there; a write exits 7 saying the store is read-only, and changes nothing.
 The folder is made read-only with `chattr +i` (immutable: refused even to root, which CI
 runs as, where a chmod stops nothing), or with chmod when not root. Where neither is
 possible the tests skip and say so.
+
+SQLite only: read-only media are a file's matter.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """The store file (docs/config.md, docs/storage.md): where it lives, how it is created and opened,
-its schema version, and the one BEGIN IMMEDIATE transaction every write runs in."""
+its schema version, and the one BEGIN IMMEDIATE transaction every write runs in.
+
+SQLite only: the store file itself (its folder, modes, WAL, BEGIN IMMEDIATE). A store on
+PostgreSQL: tests/store/test_pg_store.py and test_pg_schema.py."""
 
 from __future__ import annotations
 

@@ -20,6 +20,9 @@ How each fault is made, given that tests run as root (root ignores file modes):
   connection's own max_page_count cannot be reached from outside the process.
 - missing folder, folder instead of a file, random bytes, a text file, a corrupt store
   (valid header, garbage pages), a store from a newer colabctl (PRAGMA user_version).
+
+SQLite only: faults of the file (modes, full disk, locks, what is not SQLite). A
+PostgreSQL server's faults: tests/store/test_pg_store.py.
 """
 
 from __future__ import annotations
