@@ -22,8 +22,6 @@ from colabctl.errors import Invalid
 from colabctl.store.keys import skeleton, tr39_skeleton
 from colabctl.store.unicode import script, version
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
-
 # -- the key ---------------------------------------------------------------------------------
 
 

@@ -47,8 +47,6 @@ from colabctl.core.catalog import catalog
 from colabctl.core.session import Context, reading
 from colabctl.errors import ColabError, Forbidden, NotFound
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
-
 CNPJ = "11.222.333/0001-81"  # one tax ID on several accounts is allowed
 OWNERS = ["ana@example.com", "bruno@example.com"]
 PEOPLE = ["bea@example.com", "caio@example.com", "Dora.Lima@example.com"]

@@ -19,8 +19,7 @@ from colabctl.core.session import Context
 from colabctl.core.teamfile import parse_team_file
 from colabctl.core.users import register
 from colabctl.errors import ColabError, Invalid
-
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+from colabctl.store.engine import Target
 
 ACME = "acme-cursos"
 PEOPLE = [f"p{i}@example.com" for i in range(6)]
@@ -78,7 +77,7 @@ def test_bad_values_are_invalid(body: str) -> None:
 # -- a store to work on -----------------------------------------------------------------------
 
 
-def _store(path: Path, clock: FakeClock) -> Context:
+def _store(path: Target, clock: FakeClock) -> Context:
     ctx = Context(db=str(path), actor=OWNER, clock=clock)
     register(ctx, OWNER)
     accounts.create(ctx, ACME, "Acme", tax_id=CNPJ, country="BR")
@@ -87,10 +86,11 @@ def _store(path: Path, clock: FakeClock) -> Context:
     return ctx
 
 
+@pytest.mark.engines("sqlite", "postgres")
 def test_all_or_nothing_when_a_later_account_fails(
-    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    db_path: Target, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = tmp_path / "s.db"
+    db = db_path
     ctx = _store(db, clock)
     text = f"""version = 1
 [accounts.{ACME}.collaborators]
