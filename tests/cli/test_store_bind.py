@@ -92,7 +92,7 @@ def test_a_bound_login_acts_as_its_user_and_nobody_else(cli: Cli, team: dict[str
         ("--as", CARLA, "can", CARLA, "products.view", "-a", ACME),
     ):
         before = _log(cli)
-        line, hint = failure(cli("--db", bruno_db, *args), 5)
+        line, _ = failure(cli("--db", bruno_db, *args), 5)
         assert f"bound to {BRUNO}" in line and "bruno_db" in line
         assert _log(cli) == before
     # naming itself is fine
