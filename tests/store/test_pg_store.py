@@ -55,7 +55,8 @@ WRITER_LOCK = (
 @pytest.fixture
 def acme(db_path: str) -> str:
     """ana owns acme-cursos (soporte, tecnico), bob active in soporte; built through core."""
-    return acme_store(db_path)
+    acme_store(db_path)
+    return db_path
 
 
 def until(found: Callable[[], Any], what: str, timeout: float = 30) -> Any:
