@@ -179,7 +179,7 @@ def owner_ctx(db_path: Target, clock: FakeClock) -> Context:
     return ctx_for(db_path, OWNER, clock)
 
 
-LEGAL_STEPS = [
+LEGAL_STEPS: list[Step] = [
     ["login", OWNER, "--name", "Ana Souza"],
     ["account", "create", ACME, "--name", "Acme Cursos", "--tax-id", CNPJ, "--country", "BR"],
     ["profile", "create", "soporte", "--preset", "soporte", "-a", ACME],
@@ -195,10 +195,15 @@ class Built:
         self.store = store
 
 
-def built_by_cli(folder: Path, steps: list[list[str]], store: Target | None = None) -> Built:
+# A step of `built_by_cli`: a command line, or something done with its clock and store.
+Step = list[str] | Callable[[FakeClock, Target], object]
+
+
+def built_by_cli(folder: Path, steps: list[Step], store: Target | None = None) -> Built:
     """Run STEPS ({folder} in them is FOLDER) through the CLI on STORE (default
-    FOLDER/store.db) and FOLDER/config.toml, on a FakeClock that stays at START (as the
-    `clock` fixture's), so that a copy is what the same steps in a test would have left."""
+    FOLDER/store.db) and FOLDER/config.toml, on a FakeClock that starts at START (as the
+    `clock` fixture's) and moves only when a step moves it, so that a copy is what the same
+    steps in a test would have left."""
     target: Target = folder / "store.db" if store is None else store
     env: dict[str, str | None] = {
         "COLABCTL_DB": str(target),
@@ -208,9 +213,12 @@ def built_by_cli(folder: Path, steps: list[list[str]], store: Target | None = No
     }
     runner = CliRunner()
     saved = common.CLOCK
-    common.CLOCK = FakeClock()
+    clock = common.CLOCK = FakeClock()
     try:
         for step in steps:
+            if callable(step):
+                step(clock, target)
+                continue
             args = [arg.format(folder=folder) for arg in step]
             result = runner.invoke(app, args, env=env)
             assert result.exit_code == 0, (args, result.stderr)
@@ -300,7 +308,7 @@ def active(cli: Cli, invited: str) -> str:
     return BOB
 
 
-WORLD_STEPS = [
+WORLD_STEPS: list[Step] = [
     *LEGAL_STEPS,
     ["login", BOB],
     ["login", CARLA],

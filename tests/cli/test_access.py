@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import LEGAL_STEPS, Step, Templates, built_by_cli, copy_built
 from support import (
     ACME,
     BEA,
@@ -38,6 +39,7 @@ from typer.testing import Result
 
 from colabctl.core import users
 from colabctl.core.catalog import catalog
+from colabctl.store.engine import Target
 
 pytestmark = pytest.mark.engines("sqlite", "postgres")
 
@@ -66,25 +68,37 @@ def reason(cli: Cli, email: str, perm: str, *args: str) -> str:
     return str(only["reason"])
 
 
-@pytest.fixture
-def people(cli: Cli, legal_account: str, clock: FakeClock, db_path: Path) -> str:
-    def invite(email: str, profile: str, *extra: str) -> None:
-        ok(cli("invite", email, "--profile", profile, *extra))
+PEOPLE_STEPS: list[Step] = [
+    *LEGAL_STEPS,
+    ["invite", FABI, "--profile", "soporte", "--expires-in", "1h"],
+    ["invite", GIA, "--profile", "soporte", "--access-until", "1h"],
+    ["--as", GIA, "accept", ACME],
+    lambda clock, _: clock.advance(hours=2),
+    ["invite", BEA, "--profile", "soporte"],
+    ["--as", BEA, "accept", ACME],
+    ["invite", CAIO, "--profile", "tecnico"],
+    ["invite", DORA, "--profile", "soporte"],
+    ["--as", DORA, "decline", ACME],
+    ["invite", ELI, "--profile", "tecnico"],
+    ["--as", ELI, "accept", ACME],
+    ["collaborator", "remove", ELI],
+    lambda clock, store: users.register(ctx_for(store, None, clock), ZED),
+]
 
-    invite(FABI, "soporte", "--expires-in", "1h")
-    invite(GIA, "soporte", "--access-until", "1h")
-    ok(cli("--as", GIA, "accept", ACME))
-    clock.advance(hours=2)
-    invite(BEA, "soporte")
-    ok(cli("--as", BEA, "accept", ACME))
-    invite(CAIO, "tecnico")
-    invite(DORA, "soporte")
-    ok(cli("--as", DORA, "decline", ACME))
-    invite(ELI, "tecnico")
-    ok(cli("--as", ELI, "accept", ACME))
-    ok(cli("collaborator", "remove", ELI))
-    users.register(ctx_for(db_path, None, clock), ZED)
-    return legal_account
+
+@pytest.fixture
+def people(
+    cli: Cli, templates: Templates, engine: str, clock: FakeClock, db_path: Target, tmp_path: Path
+) -> str:
+    """acme-cursos (legal_account) and its people, one per fate: fabi's invitation expired,
+    gia's access ended, bea active, caio pending, dora declined, eli removed, zed
+    registered and in nothing; the clock two hours on. Built once per engine, copied."""
+    built = templates.get(
+        "people", engine, lambda folder, store: built_by_cli(folder, PEOPLE_STEPS, store)
+    )
+    copy_built(built, db_path, tmp_path)
+    clock.advance(hours=2)  # where the steps left theirs
+    return ACME
 
 
 # -- can --------------------------------------------------------------------------

@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 from conftest import OWNER, Cli, dump, failure, ok, refused
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
-
 ACME = "acme-cursos"
 BRUNO = "bruno.costa@example.com"  # active, soporte
 CARLA = "carla.mendes@example.com"  # active, tecnico
@@ -209,7 +207,6 @@ holders = ["owner"]
     assert list(report.parent.iterdir()) == [report]  # written whole: no temporary left
 
 
-@pytest.mark.engines("sqlite")  # about the store's file: -o over it
 def test_junit_never_replaces_the_store(cli: Cli, acme: str, tmp_path: Path, db_path: Path) -> None:
     tests = write(tmp_path / "a.toml", CHECKS)
     refused(cli, db_path, 4, "test", str(tests), "--junit", str(db_path))

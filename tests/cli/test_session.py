@@ -41,8 +41,6 @@ from support import (
 from colabctl.core import users
 from colabctl.core.catalog import catalog
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
-
 # -- every failure, one table ------------------------------------------------------------------
 
 
