@@ -151,10 +151,12 @@ def schema_version(conn: Connection) -> int:
     return version
 
 
-def rows(conn: Connection, table: Table, size: int = CHUNK_ROWS) -> Iterator[list[tuple[Any, ...]]]:
-    """TABLE's rows in key order, SIZE at a time, streamed: a PostgreSQL source is read
-    through a server-side cursor (it must run inside a transaction: the source's
-    snapshot), a SQLite one through its cursor, so a big table is never all in memory."""
+def rows(conn: Connection, table: Table, size: int | None = None) -> Iterator[list[tuple[Any, ...]]]:
+    """TABLE's rows in key order, SIZE (default CHUNK_ROWS) at a time, streamed: a
+    PostgreSQL source is read through a server-side cursor (it must run inside a
+    transaction: the source's snapshot), a SQLite one through its cursor, so a big table
+    is never all in memory."""
+    size = size or CHUNK_ROWS
     if _is_sqlite(conn):
         cursor = conn.execute(table.select_sql())
         while chunk := cursor.fetchmany(size):  # type: ignore[attr-defined]
