@@ -56,13 +56,13 @@ def sqlite_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def pg_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """`sqlite_rows` on PostgreSQL: the columns of each table are in the same order on
+    both engines (a migration adds them at the end on both)."""
     import psycopg
 
     with psycopg.connect(url) as conn:
         found = {
-            t.name: conn.execute(
-                f"SELECT {', '.join(t.columns)} FROM {t.name} ORDER BY {', '.join(t.key)}"
-            ).fetchall()
+            t.name: conn.execute(f"SELECT * FROM {t.name} ORDER BY {', '.join(t.key)}").fetchall()
             for t in copying.TABLES
         }
         found["audit_head"] = conn.execute("SELECT id, seq, hash FROM audit_head").fetchall()
@@ -160,9 +160,7 @@ def test_json_result(cli: Cli, src: Path, tmp_path: Path) -> None:
     }
 
 
-def test_an_empty_existing_store_is_a_fine_destination(
-    cli: Cli, src: Path, tmp_path: Path
-) -> None:
+def test_an_empty_existing_store_is_a_fine_destination(cli: Cli, src: Path, tmp_path: Path) -> None:
     """A store with the schema and no rows (e.g. opened by a read that migrated it)."""
     dst = tmp_path / "empty.db"
     store = open_for_write(dst)
@@ -213,7 +211,11 @@ def test_a_destination_holding_only_audit_rows_is_not_empty(
     store = open_for_write(dst)
     with store.transaction():
         audit.append(
-            store.conn, at="2026-01-01T00:00:00Z", actor=None, account=None, action="note",
+            store.conn,
+            at="2026-01-01T00:00:00Z",
+            actor=None,
+            account=None,
+            action="note",
             target=None,
         )
     store.close()
@@ -228,15 +230,14 @@ def test_a_missing_source_is_3_and_creates_nothing(cli: Cli, tmp_path: Path) -> 
     error, hint = failure(
         cli("store", "copy", str(tmp_path / "nope.db"), str(dst)), ExitCode.NOT_FOUND
     )
+    assert hint is not None and "colabctl demo" in hint
     assert error == f"error: no store at {tmp_path / 'nope.db'}"
     assert not (tmp_path / "nope.db").exists()
     assert not dst.exists()
 
 
 @pytest.mark.parametrize("spelling", ["same", "dotted", "link"])
-def test_a_store_onto_itself_is_refused(
-    cli: Cli, src: Path, tmp_path: Path, spelling: str
-) -> None:
+def test_a_store_onto_itself_is_refused(cli: Cli, src: Path, tmp_path: Path, spelling: str) -> None:
     """However DST is spelt: the same path, another path to the same file, a link to it."""
     dst = {"same": str(src), "dotted": f"{tmp_path}/./src.db", "link": str(tmp_path / "ln.db")}
     if spelling == "link":
@@ -258,9 +259,7 @@ def test_a_source_whose_chain_is_broken_is_refused(cli: Cli, src: Path, tmp_path
     assert not dst.exists()
 
 
-def test_a_destination_folder_that_does_not_exist_is_7(
-    cli: Cli, src: Path, tmp_path: Path
-) -> None:
+def test_a_destination_folder_that_does_not_exist_is_7(cli: Cli, src: Path, tmp_path: Path) -> None:
     failure(cli("store", "copy", str(src), str(tmp_path / "no" / "copy.db")), ExitCode.STORE)
     assert not (tmp_path / "no").exists()
 
@@ -335,9 +334,7 @@ def test_a_miscount_rolls_everything_back(
 
 
 @pytest.mark.postgres
-def test_round_trip_through_postgresql(
-    cli: Cli, src: Path, tmp_path: Path, pg_url: str
-) -> None:
+def test_round_trip_through_postgresql(cli: Cli, src: Path, tmp_path: Path, pg_url: str) -> None:
     """SQLite -> PostgreSQL -> SQLite: the same rows in every table, the same audit rows
     (seq, hashes, db_login), the same head; and no output ever shows the password."""
     before = sqlite_rows(src)
@@ -406,7 +403,7 @@ def test_a_postgresql_destination_that_is_not_empty_is_refused(
     ok(cli("--db", pg_url, "login", "someone@example.com"))
     before = pg_dump(pg_url)
     result = cli("store", "copy", str(src), pg_url)
-    error, hint = failure(result, ExitCode.CONFLICT)
+    error, _ = failure(result, ExitCode.CONFLICT)
     assert "is not empty (it holds users rows)" in error
     assert PASSWORD not in result.stderr
     assert pg_dump(pg_url) == before

@@ -41,8 +41,13 @@ def info(as_json: JsonOpt = False) -> None:
     output.rows(None, ["table", ("rows", "right")], found.counts.items())
 
 
-Location = Annotated[
-    str, typer.Argument(help="A store file's path, or a postgresql:// URL (as --db).")
+SrcArg = Annotated[
+    str,
+    typer.Argument(metavar="SRC", help="The store to copy: a file, or a postgresql:// URL."),
+]
+DstArg = Annotated[
+    str,
+    typer.Argument(metavar="DST", help="Where to: a new file, or an empty database's URL."),
 ]
 
 
@@ -54,7 +59,7 @@ Location = Annotated[
         "colabctl demo && colabctl store copy colabctl-demo.db b.db --json",
     ),
 )
-def copy(src: Location, dst: Location, as_json: JsonOpt = False) -> None:
+def copy(src: SrcArg, dst: DstArg, as_json: JsonOpt = False) -> None:
     """Copy the whole store SRC into DST, from any engine to any engine.
 
     DST must be empty (a new file, or an empty PostgreSQL database or schema):

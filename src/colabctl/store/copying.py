@@ -151,7 +151,9 @@ def schema_version(conn: Connection) -> int:
     return version
 
 
-def rows(conn: Connection, table: Table, size: int | None = None) -> Iterator[list[tuple[Any, ...]]]:
+def rows(
+    conn: Connection, table: Table, size: int | None = None
+) -> Iterator[list[tuple[Any, ...]]]:
     """TABLE's rows in key order, SIZE (default CHUNK_ROWS) at a time, streamed: a
     PostgreSQL source is read through a server-side cursor (it must run inside a
     transaction: the source's snapshot), a SQLite one through its cursor, so a big table
