@@ -18,7 +18,7 @@ from support import GENESIS, START, Cli, FakeClock, dump, failure, ok
 
 from colabctl.core import demo, stores
 from colabctl.errors import ExitCode
-from colabctl.store import audit, copying
+from colabctl.store import audit, copying, engine
 from colabctl.store.db import open_for_write
 from colabctl.store.engine import open_for_read
 
@@ -223,6 +223,23 @@ def test_a_destination_holding_only_audit_rows_is_not_empty(
     error, _ = failure(cli("store", "copy", str(src), str(dst)), ExitCode.CONFLICT)
     assert "holds audit rows" in error
     assert dump(dst) == before
+
+
+def test_a_database_of_another_program_is_not_empty(cli: Cli, src: Path, tmp_path: Path) -> None:
+    dst = tmp_path / "app.db"
+    conn = sqlite3.connect(dst)
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    conn.commit()
+    conn.close()
+    before = dump(dst)
+    error, _ = failure(cli("store", "copy", str(src), str(dst)), ExitCode.CONFLICT)
+    assert "holds tables that are not colabctl's (invoices)" in error
+    assert dump(dst) == before
+    conn = sqlite3.connect(dst)
+    try:  # not even switched to WAL: it was only read
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    finally:
+        conn.close()
 
 
 def test_a_missing_source_is_3_and_creates_nothing(cli: Cli, tmp_path: Path) -> None:
@@ -468,3 +485,56 @@ def test_genesis_of_an_empty_source(cli: Cli, tmp_path: Path) -> None:
         assert audit.head(found.conn) == (0, GENESIS)
     finally:
         found.close()
+
+
+@pytest.mark.postgres
+def test_a_postgresql_schema_holding_other_tables_is_not_empty(
+    cli: Cli, src: Path, pg_url: str
+) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE invoices (id BIGINT PRIMARY KEY)")
+    before = pg_dump(pg_url)
+    result = cli("store", "copy", str(src), pg_url)
+    error, _ = failure(result, ExitCode.CONFLICT)
+    assert "holds tables that are not colabctl's (invoices)" in error
+    assert PASSWORD not in result.stderr
+    assert pg_dump(pg_url) == before
+
+
+@pytest.mark.postgres
+def test_a_login_that_does_not_own_the_tables_cannot_copy_into_them(
+    cli: Cli, src: Path, pg_url: str
+) -> None:
+    """The tables of an (empty) store belong to the login that created them; another
+    login, even with every grant on them, is refused (5) before anything is written: the
+    audit rows it would copy carry other logins, which only the owner may write."""
+    import secrets
+
+    import psycopg
+
+    store = engine.open_for_write(pg_url)  # the schema, as the superuser: it owns the tables
+    with store.transaction():
+        pass
+    store.close()
+    role, password = f"copier_{secrets.token_hex(4)}", "copier-pw-7"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        schema = conn.execute("SELECT current_schema()").fetchone()
+        assert schema is not None
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+        conn.execute(f"GRANT USAGE ON SCHEMA {schema[0]} TO {role}")
+        conn.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA {schema[0]} TO {role}")
+    other = pg_url.replace(f"postgres:{PASSWORD}@", f"{role}:{password}@")
+    assert other != pg_url
+    before = pg_dump(pg_url)
+    try:
+        result = cli("store", "copy", str(src), other)
+        error, hint = failure(result, ExitCode.FORBIDDEN)
+        assert f"the login {role} does not own colabctl's tables" in error
+        assert password not in result.stderr and PASSWORD not in result.stderr
+        assert pg_dump(pg_url) == before
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")

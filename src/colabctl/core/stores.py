@@ -109,9 +109,10 @@ def copy(src: Target, dst: Target, *, progress: Progress | None = None) -> Copie
     """`store copy SRC DST`: the whole of SRC into the empty DST, or nothing at all.
 
     Refused before anything is written: a missing SRC (3); DST the very store SRC is
-    (4); SRC whose chain does not verify (7: a copy would carry the break along, and the
-    head triggers would refuse it halfway); DST holding any row (4); a PostgreSQL DST
-    whose tables another login owns (5)."""
+    (4); DST holding tables that are not colabctl's (4); SRC whose chain does not verify
+    (7: a copy would carry the break along, and the head triggers would refuse it
+    halfway); DST holding any row (4); a PostgreSQL DST whose tables another login owns
+    (5)."""
     source = open_for_read(src)
     if source is None:
         raise _missing(src)
@@ -122,6 +123,7 @@ def copy(src: Target, dst: Target, *, progress: Progress | None = None) -> Copie
                     f"SRC and DST are the same store ({target.location}): nothing was copied",
                     hint="copy into a new file, or into an empty PostgreSQL database or schema",
                 )
+            copying.refuse_foreign(target.conn, target.location)
             with source.snapshot():
                 before = _checked_source(source)
                 with target.transaction():

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from colabctl.store import engine
+from colabctl.errors import Conflict
+from colabctl.store import db, engine
 from colabctl.store.sql import Connection
 
 if TYPE_CHECKING:
@@ -211,6 +212,38 @@ def live_schema(conn: Connection) -> dict[str, set[str]]:
     return found
 
 
+def refuse_foreign(conn: Connection, location: str) -> None:
+    """Conflict (4) when the store holds tables or views that are not colabctl's (another
+    program's database, or a PostgreSQL schema in use for something else): a copy would
+    write colabctl's schema in among them."""
+    ours = {t.name for t in TABLES} | BOOKKEEPING | {t.target for t in TABLES}
+    foreign = sorted(set(live_schema(conn)) - ours)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise Conflict(
+            f"DST {location} is not empty: it holds tables that are not colabctl's"
+            f" ({shown}); nothing was copied",
+            hint="copy into a new file, or into an empty PostgreSQL database or schema",
+        )
+
+
+def _peek_foreign(path: Path) -> None:
+    """`refuse_foreign` on an existing SQLite file, read-only: before opening it to write,
+    which would switch another program's database to WAL."""
+    if not db.is_sqlite(path):
+        return  # new, blank, or not SQLite at all (opening it says so: 7)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return  # opening it to write names the problem
+    try:
+        refuse_foreign(conn, str(path))
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
+
+
 # -- where a store is ---------------------------------------------------------------------
 
 
@@ -237,6 +270,8 @@ def destination(target: Target) -> Iterator[AnyStore]:
     removed again (with its side files) when the block fails: a failed copy leaves
     nothing behind. (On PostgreSQL the rolled-back transaction took everything back.)"""
     created = isinstance(target, Path) and not target.exists()
+    if isinstance(target, Path) and not created:
+        _peek_foreign(target)
     store = engine.open_for_write(target)
     try:
         yield store
