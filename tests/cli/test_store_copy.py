@@ -532,6 +532,7 @@ def test_a_login_that_does_not_own_the_tables_cannot_copy_into_them(
         result = cli("store", "copy", str(src), other)
         error, hint = failure(result, ExitCode.FORBIDDEN)
         assert f"the login {role} does not own colabctl's tables" in error
+        assert hint is not None and "owns the tables" in hint
         assert password not in result.stderr and PASSWORD not in result.stderr
         assert pg_dump(pg_url) == before
     finally:
