@@ -539,3 +539,39 @@ def test_a_login_that_does_not_own_the_tables_cannot_copy_into_them(
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(f"DROP OWNED BY {role}")
             conn.execute(f"DROP ROLE {role}")
+
+
+@pytest.mark.slow
+def test_on_a_terminal_a_progress_bar_runs_on_stderr(src: Path, tmp_path: Path) -> None:
+    """stderr a terminal (a pseudo-terminal here): rich's bar is drawn while copying and
+    cleared at the end, then the one result line; stdout gets nothing."""
+    import pty
+    import subprocess
+    import sys
+
+    from support import process_env
+
+    master, slave = pty.openpty()
+    dst = tmp_path / "copy.db"
+    env = process_env(src, {"COLUMNS": "100", "TERM": "xterm"})
+    env.pop("NO_COLOR", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "colabctl", "store", "copy", str(src), str(dst)],
+        env=env, stdout=subprocess.PIPE, stderr=slave, timeout=60, check=False,
+    )  # fmt: skip
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        shown += data
+    os.close(master)
+    assert done.returncode == 0 and done.stdout == b""
+    text = shown.decode("utf-8", "replace")
+    assert "copying" in text  # the bar's label
+    assert text.rstrip().endswith(f"to {dst}")
+    assert sqlite_rows(dst) == sqlite_rows(src)

@@ -84,6 +84,19 @@ def target_of(value: str | os.PathLike[str]) -> Target:
     return value if isinstance(value, str) and is_url(value) else Path(value)
 
 
+def _described(store: AnyStore) -> Info:
+    """What `store info` says of an open store (inside a snapshot or a transaction)."""
+    conn = store.conn
+    return Info(
+        engine=store.engine,
+        location=store.location,
+        schema_version=copying.schema_version(conn),
+        counts=copying.counts(conn),
+        head=audit.head(conn),
+        db_login=store.db_login,
+    )
+
+
 def info(ctx: Context) -> Info:
     """`store info`: the store --db names, read in one snapshot; never created (3)."""
     target, _ = ctx.store_target()
@@ -92,15 +105,7 @@ def info(ctx: Context) -> Info:
         raise _missing(target)
     try:
         with store.snapshot():
-            conn = store.conn
-            return Info(
-                engine=store.engine,
-                location=store.location,
-                schema_version=copying.schema_version(conn),
-                counts=copying.counts(conn),
-                head=audit.head(conn),
-                db_login=store.db_login,
-            )
+            return _described(store)
     finally:
         store.close()
 
@@ -137,8 +142,7 @@ def copy(src: Target, dst: Target, *, progress: Progress | None = None) -> Copie
 
 
 def _checked_source(source: AnyStore) -> Info:
-    conn = source.conn
-    verdict = audit.verify(conn)
+    verdict = audit.verify(source.conn)
     if not verdict.intact:
         at = f" at seq {verdict.first_bad_seq}" if verdict.first_bad_seq is not None else ""
         raise StoreFault(
@@ -147,14 +151,7 @@ def _checked_source(source: AnyStore) -> Info:
             hint=f"`colabctl --db {source.location} audit verify` shows where; copy a"
             " backup from before the break",
         )
-    return Info(
-        engine=source.engine,
-        location=source.location,
-        schema_version=copying.schema_version(conn),
-        counts=copying.counts(conn),
-        head=audit.head(conn),
-        db_login=source.db_login,
-    )
+    return _described(source)
 
 
 def _refuse_nonempty(target: AnyStore) -> None:
@@ -187,18 +184,10 @@ def _copy_rows(
 def _checked_copy(target: AnyStore, source: Info) -> Info:
     """DST as written, inside its transaction: its chain verifies and ends at SRC's head,
     and every table holds as many rows as SRC's; else StoreFault, and all rolls back."""
-    conn = target.conn
-    verdict = audit.verify(conn)
+    verdict = audit.verify(target.conn)
     if not verdict.intact:
         raise _mismatch(target, f"its audit chain does not verify ({verdict.problem})")
-    written = Info(
-        engine=target.engine,
-        location=target.location,
-        schema_version=copying.schema_version(conn),
-        counts=copying.counts(conn),
-        head=audit.head(conn),
-        db_login=target.db_login,
-    )
+    written = _described(target)
     if written.head != source.head:
         raise _mismatch(
             target,
