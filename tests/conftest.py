@@ -7,6 +7,8 @@ re-exported, so `from conftest import ok, OWNER` keeps working."""
 from __future__ import annotations
 
 import importlib.util
+import os
+import secrets
 import shutil
 import sqlite3
 import zipfile
@@ -14,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pgcluster import Cluster, find_bindir
 from support import (
     ACME,
     BOB,
@@ -282,3 +285,57 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(site)
     return site
+
+
+# -- PostgreSQL (tests/pgcluster.py) ---------------------------------------------------------
+
+PG_DATABASE = "colabctl_test"
+NO_SERVER = "no PostgreSQL server binaries (initdb, pg_ctl): install Debian's postgresql package"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL server for the whole run, with the database colabctl_test
+    (ICU en-US collation where the server has ICU, so that byte order is not the default
+    and the schema's COLLATE "C" is what makes ordering match SQLite's). Skipped without
+    server binaries, unless COLABCTL_REQUIRE_POSTGRES=1: then that is a failure."""
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("COLABCTL_REQUIRE_POSTGRES") == "1":
+            pytest.fail(NO_SERVER)
+        pytest.skip(NO_SERVER)
+    import psycopg
+
+    cluster = Cluster(bindir).start()
+    try:
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:
+            try:
+                conn.execute(
+                    f"CREATE DATABASE {PG_DATABASE} TEMPLATE template0"
+                    " LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
+                )
+            except psycopg.Error:  # a server built without ICU
+                conn.execute(f"CREATE DATABASE {PG_DATABASE}")
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster) -> Iterator[str]:
+    """A URL (as the superuser) whose connections see a fresh, empty schema of their own,
+    first on their search_path: colabctl's tables, views and functions land there. The
+    schema is dropped afterwards."""
+    import psycopg
+
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = pg_cluster.url(PG_DATABASE)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = f"{admin}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(url) as conn:
+        found = conn.execute("SELECT current_schema()").fetchone()
+        assert found is not None and found[0] == schema, (found, schema)
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -83,7 +83,8 @@ def root(
         str | None,
         typer.Option(
             "--db",
-            help="Store file (default: $COLABCTL_DB, or the user data folder).",
+            help="Store: a SQLite file, or a postgresql:// URL (default: $COLABCTL_DB,"
+            " or a file in the user data folder).",
             show_default=False,
         ),
     ] = None,

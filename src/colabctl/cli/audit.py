@@ -9,6 +9,7 @@ import typer
 from colabctl.cli import output
 from colabctl.cli.common import AccountOpt, JsonOpt, command, complete_people, context, examples
 from colabctl.core import audit
+from colabctl.core.audit import Entry
 from colabctl.errors import ExitCode
 
 app = typer.Typer(no_args_is_help=True, help="The hash-chained record of every change.")
@@ -41,8 +42,16 @@ def log(
     output.rows(
         "Audit log",
         [("seq", "right"), "at", "actor", "action", "target"],
-        ([e.seq, e.at, e.actor or "(clock)", e.action, e.target] for e in found),
+        ([e.seq, e.at, _who(e), e.action, e.target] for e in found),
     )
+
+
+def _who(entry: Entry) -> str:
+    """The actor, and the database login that wrote the row where it is someone else's
+    (on PostgreSQL, `--as` is a claim; the login is what the server checked:
+    docs/postgres.md)."""
+    who = entry.actor or "(clock)"
+    return f"{who} (login {entry.db_login})" if entry.login_differs else who
 
 
 @command(

@@ -13,6 +13,8 @@ from colabctl.core.session import Context, reading
 from colabctl.errors import Invalid
 from colabctl.store.audit import GENESIS, Entry, Verdict, entries, head, verify
 
+__all__ = ["GENESIS", "Entry", "Verdict", "parse_anchor", "read_head", "read_log", "verify_store"]
+
 _ANCHOR = re.compile(r"([0-9]{1,18}):([0-9a-fA-F]{64})")
 
 

@@ -149,13 +149,13 @@ class _State:
         for profile_id, permission in s.conn.execute(
             "SELECT pp.profile_id, pp.permission FROM profile_permissions pp"
             " JOIN profiles p ON p.id = pp.profile_id"
-            " WHERE p.account_id IN (SELECT value FROM json_each(?))",
+            " WHERE p.account_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
             (ids,),
         ):
             perms.setdefault(profile_id, set()).add(permission)
         for profile_id, account_id, name, description in s.conn.execute(
             "SELECT id, account_id, name, description FROM profiles"
-            " WHERE account_id IN (SELECT value FROM json_each(?))",
+            " WHERE account_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
             (ids,),
         ):
             self.profiles[account_id][name] = _Profile(
@@ -169,7 +169,8 @@ class _State:
             f"SELECT m.account_id, u.email, u.email_key, m.status, {STATUS_SQL}, p.name,"
             " m.invited_at, m.expires_at, m.ended_at, m.access_until FROM memberships m"
             " JOIN users u ON u.id = m.user_id LEFT JOIN profiles p ON p.id = m.profile_id"
-            " WHERE m.account_id IN (SELECT value FROM json_each(:ids)) ORDER BY m.id",
+            " WHERE m.account_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:ids))"
+            " ORDER BY m.id",
             {"ids": ids, "now": s.now_iso},
         ):
             if (account_id, key) in live:

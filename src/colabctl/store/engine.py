@@ -29,6 +29,12 @@ def is_url(value: str | os.PathLike[str]) -> bool:
     return isinstance(value, str) and value.startswith(URL_PREFIXES)
 
 
+def has_logins(target: Target) -> bool:
+    """Whether the store at TARGET knows database logins (to bind to users): only a
+    server does; a SQLite file trusts whoever can open it (docs/postgres.md)."""
+    return not isinstance(target, Path)
+
+
 def resolve(explicit: str | os.PathLike[str] | None = None) -> tuple[Target, bool]:
     """The store (--db, else $COLABCTL_DB, else the default file), and whether it is the
     default file (whose folder we may create)."""

@@ -377,7 +377,12 @@ _M007 = [
 
 @migrations()
 def m008_db_login_and_bindings(db: Database) -> None:
-    # PROVISIONAL (pgcore): replaced by the pgmig branch's m008 at merge.
+    # Who really acted (docs/storage.md, "The schema on PostgreSQL"). On PostgreSQL each
+    # audit row records the database login that wrote it, checked by the database, and a
+    # login may be bound to one user (store_bindings). A SQLite store has no logins: db_login stays
+    # NULL (old rows and new), and store_bindings stays empty (`store bind` is refused).
+    # The columns exist here too so that both engines have one schema and `store copy`
+    # moves rows as they are. The audit_append view is recreated with the new column.
     for statement in _M008:
         db.execute(statement)
 
@@ -386,11 +391,12 @@ _M008 = [
     "ALTER TABLE audit ADD COLUMN db_login TEXT",
     """
     CREATE TABLE store_bindings (
-        login TEXT PRIMARY KEY,
+        login TEXT NOT NULL PRIMARY KEY,  -- a PostgreSQL login (session_user)
         user_id INTEGER NOT NULL REFERENCES users(id),
         bound_at TEXT NOT NULL
     )
     """,
+    "DROP TRIGGER audit_append_row",
     "DROP VIEW audit_append",
     """
     CREATE VIEW audit_append AS

@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from colabctl.errors import StoreFault
+from colabctl.errors import Invalid, StoreFault
 from colabctl.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -126,13 +126,22 @@ def fault(exc: BaseException, url: str) -> StoreFault:
 
 
 def _secrets(url: str) -> list[str]:
+    """The URL's password, however it is written (also in a URL libpq cannot parse, whose
+    error message quotes it), longest first."""
     from psycopg.conninfo import conninfo_to_dict
 
+    found = {url} - {hide_password(url)}  # the whole URL, if it holds a password
+    for pattern in (_PASSWORD_IN_URL, _PASSWORD_PARAM):
+        match = pattern.search(url)
+        if match:
+            found.add(url[match.end(1) : match.end()].removesuffix("@"))
     try:
         password = conninfo_to_dict(url).get("password")
     except Exception:
-        return []
-    return [str(password)] if password else []
+        password = None
+    if password:
+        found.add(str(password))
+    return sorted((s for s in found if s), key=len, reverse=True)
 
 
 class Cursor:
@@ -199,6 +208,10 @@ class Connection:
     def _fail(self, exc: Exception) -> NoReturn:
         import psycopg
 
+        if isinstance(exc, psycopg.DataError) and "NUL" in str(exc):
+            # SQLite stores and compares text with NUL in it; PostgreSQL's text cannot
+            # hold one, so no stored name can match such a value either.
+            raise Invalid("a value holds a NUL character (\\x00), which no name can") from None
         if isinstance(exc, psycopg.Error):
             raise fault(exc, self.url) from None
         raise exc
@@ -219,10 +232,16 @@ def connect(url: str) -> Connection:
         ) from None
     try:
         raw = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
-    except psycopg.Error as exc:
+    except psycopg.OperationalError as exc:
         raise fault(exc, url) from None
-    except Exception as exc:  # a malformed URL: psycopg says why (without the password)
-        raise StoreFault(f"cannot use the store at {where(url)}: {_first_line(exc)}") from None
+    except Exception as exc:  # a malformed URL: libpq says why (quoting it: hidden)
+        line = _first_line(exc)
+        for secret in _secrets(url):
+            line = line.replace(secret, "***")
+        raise StoreFault(
+            f"the store's URL is not one PostgreSQL can use: {line}",
+            hint="postgresql://USER@HOST:PORT/DATABASE (docs/postgres.md)",
+        ) from None
     return Connection(raw, url)
 
 
@@ -277,6 +296,21 @@ class PgStore:
                 f" {self.version}, this colabctl knows {SCHEMA_VERSION}); it was left untouched",
                 hint="upgrade colabctl to use this store",
             )
+
+    def owns_tables(self) -> bool:
+        """Whether this login owns colabctl's tables (is, or is a member of, their owner
+        role): the one login that may bind and unbind logins (docs/postgres.md)."""
+        row = self.conn.execute(
+            "SELECT pg_has_role(session_user, relowner, 'MEMBER') FROM pg_class"
+            " WHERE oid = to_regclass('audit')"
+        ).fetchone()
+        return bool(row and row[0])
+
+    def login_exists(self, login: str) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", (login,)).fetchone()
+            is not None
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

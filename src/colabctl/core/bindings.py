@@ -1,0 +1,101 @@
+"""`store bind` / `store unbind`: tie a database login to one colabctl user
+(docs/postgres.md, "Who really acted").
+
+On a shared PostgreSQL server `--as` is only a claim. A team that gives each person a
+database login of their own binds each login to its user: a bound login acts as that
+user and as nobody else, in colabctl (core/session.Session.actor) and in the database
+(the audit table's trigger refuses its rows under another name). Only the login that
+owns colabctl's tables binds and unbinds; both are audit rows.
+"""
+
+from __future__ import annotations
+
+from colabctl.core.identity import email_key
+from colabctl.core.session import Context, Session, writing
+from colabctl.errors import Conflict, Forbidden, Invalid, NotFound
+from colabctl.store.engine import has_logins
+
+
+def _admin(ctx: Context, verb: str) -> None:
+    if not has_logins(ctx.store_target()[0]):
+        raise Invalid(
+            f"store {verb} needs a store on a PostgreSQL server: a SQLite file has no"
+            " database logins (whoever can open the file is trusted)",
+            hint="docs/postgres.md, 'Who really acted'",
+        )
+
+
+def _owner_only(s: Session, verb: str) -> None:
+    from colabctl.store.postgres import PgStore
+
+    store = s.store
+    assert isinstance(store, PgStore)  # has_logins: a server store
+    if not store.owns_tables():
+        raise Forbidden(
+            f"only the database login that owns colabctl's tables may {verb} logins;"
+            f" {store.db_login} does not",
+            hint="run it as that login (the one that created the store)",
+        )
+
+
+def _actor_or_none(s: Session) -> str | None:
+    """The acting user's email for the audit row, if there is one (the row's db_login
+    names the login that ran it in any case). A bound login acts as its user or not at
+    all (5), as everywhere."""
+    if s.store.bound_email is not None:
+        return s.actor().email
+    email = s.ctx.actor_email()
+    user = s.user_by_email(email) if email else None
+    return user.email if user else None
+
+
+def bind(ctx: Context, login: str, email: str) -> bool:
+    """Bind LOGIN to the user EMAIL. False when it already was (nothing written)."""
+    _admin(ctx, "bind")
+    with writing(ctx) as s:
+        _owner_only(s, "bind")
+        from colabctl.store.postgres import PgStore
+
+        assert isinstance(s.store, PgStore)
+        if not s.store.login_exists(login):
+            raise NotFound(f"no database login {login!r} on this server")
+        user = s.user_by_email(email)
+        if user is None:
+            raise NotFound(
+                f"{email} is not a registered user", hint=f"run `colabctl login {email}` first"
+            )
+        row = s.conn.execute(
+            "SELECT u.email FROM store_bindings b JOIN users u ON u.id = b.user_id"
+            " WHERE b.login = ?",
+            (login,),
+        ).fetchone()
+        if row is not None:
+            if email_key(row[0]) == email_key(user.email):
+                return False
+            raise Conflict(
+                f"the database login {login} is already bound to {row[0]}",
+                hint=f"`colabctl store unbind {login}` first",
+            )
+        s.conn.execute(
+            "INSERT INTO store_bindings (login, user_id, bound_at) VALUES (?, ?, ?)",
+            (login, user.id, s.now_iso),
+        )
+        s.record("store.bind", target=login, details={"user": user.email}, actor=_actor_or_none(s))
+        return True
+
+
+def unbind(ctx: Context, login: str) -> str:
+    """Undo LOGIN's binding; the user it was bound to."""
+    _admin(ctx, "unbind")
+    with writing(ctx) as s:
+        _owner_only(s, "unbind")
+        row = s.conn.execute(
+            "SELECT u.email FROM store_bindings b JOIN users u ON u.id = b.user_id"
+            " WHERE b.login = ?",
+            (login,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"the database login {login} is not bound to anyone")
+        s.conn.execute("DELETE FROM store_bindings WHERE login = ?", (login,))
+        s.record("store.unbind", target=login, details={"user": row[0]}, actor=_actor_or_none(s))
+        return str(row[0])
