@@ -3,13 +3,15 @@ SQLite's own page copy of the same file (the backup API: the floor of any copy) 
 `audit verify` of the source (a copy verifies the chain twice).
 
     python bench/store_copy.py [--accounts 10000] [--collaborators 100000] [--runs 3]
-                               [--postgres]
+                               [--postgres [--full]]
 
 The store is make_store.py's (cached under bench/stores/), plus the audit rows that
 create its users, accounts, profiles and memberships (a store without them does not
 verify, and `store copy` refuses a source that does not). With --postgres it also copies
-SQLite -> PostgreSQL -> SQLite on a throwaway cluster (tests/pgcluster.py). Prints
-medians, the memory high-water mark, and the ratios.
+the time of SQLite -> PostgreSQL copies of logs of 2,000 to 16,000 audit rows on a
+throwaway cluster (tests/pgcluster.py), a row's cost against the smallest log's; with
+--full too, the big store SQLite -> PostgreSQL -> SQLite. Prints medians, the memory
+high-water mark, and the ratios.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from make_store import ensure_store
@@ -55,23 +59,23 @@ def with_audit(template: Path, path: Path) -> int:
         store.close()
 
 
-def timed(runs: int, setup: object, action: object) -> list[float]:
+def timed(runs: int, setup: Callable[[], object], action: Callable[[], object]) -> list[float]:
     times = []
     for _ in range(runs):
-        setup()  # type: ignore[operator]
+        setup()
         start = time.perf_counter()
-        action()  # type: ignore[operator]
+        action()
         times.append(time.perf_counter() - start)
     return times
 
 
-def process_high_water(src: Path, dst: Path, clear: object) -> float | None:
+def process_high_water(src: Path, dst: Path, clear: Callable[[], object]) -> float | None:
     """The peak resident memory (MB) of `colabctl store copy SRC DST` as a whole process,
     by /usr/bin/time (a fork of this big process would count this one's pages): the rows
     are streamed in chunks, so it stays flat whatever the store's size. None without it."""
     if not Path("/usr/bin/time").exists():
         return None
-    clear()  # type: ignore[operator]
+    clear()
     done = subprocess.run(
         ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "colabctl", "store", "copy",
          str(src), str(dst)],
@@ -90,7 +94,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--collaborators", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--postgres", action="store_true", help="logs of 2k-16k rows to PG")
+    parser.add_argument("--full", action="store_true", help="with --postgres: the big store")
     args = parser.parse_args()
 
     info = ensure_store(args.accounts, args.collaborators)
@@ -139,12 +144,12 @@ def main() -> None:
         if high_water_mb is not None:
             print(f"`colabctl store copy` as a process peaks at {high_water_mb:.0f} MB resident")
         if args.postgres:
-            postgres(src, work, args.runs)
+            postgres(src, work, args.runs, full=args.full)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def postgres(src: Path, work: Path, runs: int) -> None:
+def postgres(src: Path, work: Path, runs: int, *, full: bool) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     import psycopg
     from pgcluster import Cluster, find_bindir
@@ -156,19 +161,39 @@ def postgres(src: Path, work: Path, runs: int) -> None:
     cluster = Cluster(bindir).start()
     try:
         url = cluster.url()
-        back = work / "back.db"
 
         def empty_schema() -> None:
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
                 conn.execute("CREATE SCHEMA public")
 
-        there = timed(runs, empty_schema, lambda: stores.copy(src, url))
+        # How the time grows with the log: a copy appends every audit row through
+        # audit_append in one transaction, which moves the one-row audit_head each time.
+        # Per row, the time should stay flat; the ratio to the smallest log shows it.
+        first = None
+        for rows in (2000, 4000, 8000, 16000):
+            log = work / f"log{rows}.db"
+            store = open_for_write(log)
+            with store.transaction():
+                audit.append_many(
+                    store.conn, [(AT, None, None, "note", str(i), None) for i in range(rows)]
+                )
+            store.close()
+            spent = statistics.median(timed(runs, empty_schema, partial(stores.copy, log, url)))
+            per_row = spent / rows
+            first = first or per_row
+            growth = per_row / first
+            print(f"SQLite -> PostgreSQL, a log of {rows:>6} rows: {spent:6.2f} s"
+                  f" ({per_row * 1e6:.0f} us a row, {growth:.1f}x the smallest's)")  # fmt: skip
+        if not full:
+            return
+        back = work / "back.db"
 
         def clear_back() -> None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{back}{suffix}").unlink(missing_ok=True)
 
+        there = timed(runs, empty_schema, lambda: stores.copy(src, url))
         home = timed(runs, clear_back, lambda: stores.copy(url, back))
         print(f"store copy SQLite -> PostgreSQL: {median(there)}")
         print(f"store copy PostgreSQL -> SQLite: {median(home)}")
