@@ -204,9 +204,14 @@ def live_schema(conn: Connection) -> dict[str, set[str]]:
         for name in names:
             found[name] = {row[1] for row in conn.execute(f"PRAGMA table_info({name})")}
         return found
+    # pg_catalog, not information_schema: it lists relations whatever this login's
+    # privileges on them (another program's tables count too)
     for name, column in conn.execute(
-        "SELECT table_name, column_name FROM information_schema.columns"
-        " WHERE table_schema = current_schema()"
+        "SELECT c.relname, a.attname FROM pg_class c"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " JOIN pg_attribute a ON a.attrelid = c.oid"
+        " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v', 'm', 'p', 'f')"
+        " AND a.attnum > 0 AND NOT a.attisdropped"
     ):
         found.setdefault(name, set()).add(column)
     return found
