@@ -85,3 +85,48 @@ def copy(src: SrcArg, dst: DstArg, as_json: JsonOpt = False) -> None:
 
 
 # -- database logins (store bind, store unbind) ---------------------------------------------
+
+
+@command(
+    app,
+    "bind",
+    epilog=examples(
+        "colabctl store bind bruno bruno.costa@example.com  # exit 6: SQLite",
+    ),
+)
+def bind(
+    login: Annotated[str, typer.Argument(metavar="LOGIN", help="A database login (role).")],
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The colabctl user it is.")],
+) -> None:
+    """Tie a database login to one colabctl user (PostgreSQL only).
+
+    The login then acts as that user and nobody else: with no --as it acts as
+    them, and any other actor exits 5, for reads and writes; the database refuses
+    its audit rows under another name. Run by the login that owns colabctl's
+    tables (5 otherwise); a login bound to someone else exits 4; on a SQLite
+    store, 6 (docs/postgres.md, "Who really acted").
+    """
+    from colabctl.core import bindings
+
+    if bindings.bind(context(), login, email):
+        output.say(f"bound the database login {login} to {email}")
+    else:
+        output.say(f"the database login {login} was already bound to {email}: nothing changed")
+
+
+@command(
+    app,
+    "unbind",
+    epilog=examples(
+        "colabctl store unbind bruno  # exit 6: a SQLite store has no logins",
+    ),
+)
+def unbind(
+    login: Annotated[str, typer.Argument(metavar="LOGIN", help="A bound database login.")],
+) -> None:
+    """Undo a login's binding (PostgreSQL only): it may claim any user again, and
+    the audit log shows which login made each claim. Exit 3 if it was not bound."""
+    from colabctl.core import bindings
+
+    was = bindings.unbind(context(), login)
+    output.say(f"unbound the database login {login} (it was bound to {was})")
