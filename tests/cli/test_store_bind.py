@@ -76,7 +76,11 @@ def test_a_bound_login_acts_as_its_user_and_nobody_else(cli: Cli, team: dict[str
     # its login, not shown beside the actor (it is theirs)
     ok(cli("--db", bruno_db, "accept", ACME))
     row = _log(cli)[0]
-    assert (row["action"], row["actor"], row["db_login"]) == ("invitation.accept", BRUNO, "bruno_db")
+    assert (row["action"], row["actor"], row["db_login"]) == (
+        "invitation.accept",
+        BRUNO,
+        "bruno_db",
+    )
     assert "(login" not in ok(cli(*as_owner("audit", "log", "--limit", "1"))).stdout
     who = ok(cli("--db", bruno_db, "whoami", "--json"))
     assert json.loads(who.stdout)["email"] == BRUNO
@@ -100,7 +104,11 @@ def test_rows_record_the_login_that_wrote_them(cli: Cli, team: dict[str, str]) -
     # an unbound login may claim anyone: the row says which login made the claim
     ok(cli("--db", carla_db, *as_owner("invite", CARLA, "--profile", "soporte", "-a", ACME)))
     row = _log(cli)[0]
-    assert (row["actor"], row["db_login"], row["action"]) == (OWNER, "carla_db", "invitation.create")
+    assert (row["actor"], row["db_login"], row["action"]) == (
+        OWNER,
+        "carla_db",
+        "invitation.create",
+    )
     table = ok(cli(*as_owner("audit", "log", "--limit", "1"))).stdout
     assert f"{OWNER} (login carla_db)" in table
     # a bound login's own rows do not repeat it
