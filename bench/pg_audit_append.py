@@ -16,6 +16,10 @@ inserted bare (the head's triggers off, the head left alone) in the same run:
 Starts its own throwaway cluster (tests/pgcluster.py), a fresh schema per measurement.
 Prints seconds (with the part spent in COMMIT), microseconds per row, and the ratio to
 the bare insert of the same rows.
+
+Measured 2026-11-29 (2 shared cores, noisy): append 5k 0.25 s, 20k 0.86 s, 140k 5.2 s
+(37-50 us/row, 1.6-2.0x bare; about 8 us/row of it is the check at COMMIT); the view
+before the change: 5k 0.82 s, 10k 3.2 s, 20k 12.0 s.
 """
 
 from __future__ import annotations
