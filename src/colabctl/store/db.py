@@ -120,6 +120,11 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def accept_copied_audit(self) -> None:
+        """`store copy`: let this transaction append audit rows as they were written
+        elsewhere, their db_login included. Nothing to allow on a file: its rows are
+        whatever the writer appends (store/postgres.PgStore's is checked by the server)."""
+
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
     text = str(exc)

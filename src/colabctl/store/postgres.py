@@ -361,6 +361,28 @@ class PgStore:
     def close(self) -> None:
         self.conn.close()
 
+    def accept_copied_audit(self) -> None:
+        """`store copy`: let this transaction append audit rows as they were written
+        elsewhere, with the db_login they carry rather than this login's. The audit
+        table's trigger (m008) allows it only while colabctl.copy is on (for this
+        transaction alone) and to a login that owns the table, who could drop the
+        trigger anyway; anyone else is refused here, before anything is copied (5)."""
+        from colabctl.errors import Forbidden
+
+        assert self.conn.in_transaction, "only inside the copy's transaction"
+        owner = self.conn.execute(
+            "SELECT pg_has_role(session_user, c.relowner, 'MEMBER'), pg_get_userbyid(c.relowner),"
+            " set_config('colabctl.copy', 'on', true)"
+            " FROM pg_class c WHERE c.oid = to_regclass('audit')"
+        ).fetchone()
+        if owner is None or not owner[0]:
+            whose = f" (they belong to {owner[1]})" if owner else ""
+            raise Forbidden(
+                f"the login {self.db_login} does not own colabctl's tables at"
+                f" {where(self.url)}{whose}: it cannot copy audit rows written by others",
+                hint="run `store copy` as the login that owns the tables, or into a new schema",
+            )
+
 
 def open_store(url: str, *, create: bool) -> PgStore | None:
     """The store at URL. With create=False (a read), None when colabctl has no tables
