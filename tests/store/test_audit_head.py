@@ -276,14 +276,27 @@ def test_the_head_moves_forward_by_one_linked_row_only(
     """With the row triggers' help alone (no colabctl), one step forward is the only move
     the head accepts, and only onto a row that exists and links to it."""
     sql, params = _forged_next(chain)
-    tamper(db_path, (sql, params))  # the row is allowed in at the head...
-    broken(cli, chain[-1]["seq"] + 1, "goes past its head")  # ...but it is not yet the head
-    db_refuses(  # not that row's hash
-        db_path,
-        ("UPDATE audit_head SET seq = ?, hash = ?", (chain[-1]["seq"] + 1, "e" * 64)),
-        match="only moves forward",
-    )
-    set_head(db_path, chain[-1]["seq"] + 1, params[-1])
+    move = "UPDATE audit_head SET seq = ?, hash = ?"
+    if is_pg(db_path):
+        # PostgreSQL refuses at COMMIT a row left past the head (docs/storage.md): the row
+        # and the head's move are one transaction there, so "past its head" never shows
+        forged = dialect(db_path, (sql, params))
+        db_refuses(db_path, forged, match="past the head")
+        db_refuses(  # not that row's hash
+            db_path,
+            "BEGIN",
+            forged,
+            (move, (chain[-1]["seq"] + 1, "e" * 64)),
+            match="only moves forward",
+        )
+        raw(db_path, "BEGIN", forged, (move, (chain[-1]["seq"] + 1, params[-1])), "COMMIT")
+    else:
+        tamper(db_path, (sql, params))  # the row is allowed in at the head...
+        broken(cli, chain[-1]["seq"] + 1, "goes past its head")  # ...but it is not the head
+        db_refuses(  # not that row's hash
+            db_path, (move, (chain[-1]["seq"] + 1, "e" * 64)), match="only moves forward"
+        )
+        set_head(db_path, chain[-1]["seq"] + 1, params[-1])
     # a forged row written with the hash right and the head moved: the one thing the
     # chain cannot tell from a real write; the triggers only say where rows may go
     intact(cli)
