@@ -24,15 +24,21 @@ from colabctl.store.sql import Connection
 if TYPE_CHECKING:
     from colabctl.store.engine import AnyStore
 
+
 # Expiry is judged against the clock at every read: a pending invitation past
 # its expiry reads as expired before any write has recorded it, and an active
 # collaborator whose access_until has passed reads as ended (docs/ownership.md), with
-# no write at all. The one place a membership's status is derived.
-STATUS_SQL = (
-    "CASE WHEN m.status = 'pending' AND m.expires_at <= :now THEN 'expired'"
-    " WHEN m.status = 'active' AND m.access_until <= :now THEN 'ended'"
-    " ELSE m.status END"
-)
+# no write at all. The one place a membership's status is derived; NOW is the SQL that
+# gives the time judged against (the :now parameter, unless a query names it otherwise).
+def status_sql(now: str = ":now") -> str:
+    return (
+        f"CASE WHEN m.status = 'pending' AND m.expires_at <= {now} THEN 'expired'"
+        f" WHEN m.status = 'active' AND m.access_until <= {now} THEN 'ended'"
+        " ELSE m.status END"
+    )
+
+
+STATUS_SQL = status_sql()
 
 
 def current_membership_sql(account_id: str, user_id: str) -> str:
