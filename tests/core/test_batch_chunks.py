@@ -133,3 +133,27 @@ def test_chunks_answer_as_one_by_one_on_postgresql_and_as_on_sqlite(
     answered, error = found[OWNER]
     assert error is not None and error.startswith("6: ") and "NUL" in error
     assert "\\u0000" in lines[len(answered)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['\ufeff{"user": "a@example.com"}', "NaN", '{"user": Infinity}', "{", "[1, 2", '"x" y'],
+)
+def test_a_line_that_is_not_json_says_what_json_loads_says(
+    tmp_path: Path, clock: FakeClock, line: str
+) -> None:
+    """One decoder serves every line (no new one per line, as json.loads with an option
+    makes): its errors are json.loads's own, a byte order mark included."""
+
+    def not_json(constant: str) -> Any:
+        raise ValueError(f"{constant} is not JSON")
+
+    try:
+        json.loads(line, parse_constant=not_json)
+    except ValueError as exc:
+        expected = f"not JSON: {exc}"
+    db = str(tmp_path / "store.db")
+    build(db, clock)
+    found, error = answers(Context(db=db, actor=OWNER, clock=clock), [line], chunk=500)
+    assert error is None
+    assert found == [({"line": 1, "error": expected}, ExitCode.INVALID)]

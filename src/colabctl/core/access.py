@@ -5,7 +5,7 @@ standing here (`readable`, `managed`), so no two commands disagree about that ei
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from itertools import chain, islice
 from typing import Any, NamedTuple
@@ -377,14 +377,18 @@ def batch(
     that line calls for (OK answered, INVALID malformed). One process,
     one read transaction; standings are cached per (user, account), loaded CHUNK lines
     at a time (chunk=1: each line answered before the next is read, for a terminal)."""
+    import json
+
     cat = catalog()
+    # one decoder for every line: json.loads with an option makes a new one per call
+    decode = json.JSONDecoder(parse_constant=_not_json).decode
     with reading(ctx) as s:
         cache: dict[tuple[str, str], Standing] = {}
         allowed_to_ask: dict[str, Standing] = {}
         keys: dict[str, str] = {}  # email -> its key, each computed once
 
         numbered = enumerate(lines, 1)
-        while block := [_question(cat, n, line) for n, line in islice(numbered, chunk)]:
+        while block := [_question(decode, cat, n, line) for n, line in islice(numbered, chunk)]:
             # per line: (email key, slug) of a question, None for a line that is none
             pairs: list[tuple[str, str] | None] = []
             for item, perm in block:
@@ -456,7 +460,9 @@ def _load_standings(
             allowed_to_ask[st.account] = st
 
 
-def _question(cat: Catalog, number: int, line: str) -> tuple[dict[str, Any], Permission | ExitCode]:
+def _question(
+    decode: Callable[[str], Any], cat: Catalog, number: int, line: str
+) -> tuple[dict[str, Any], Permission | ExitCode]:
     """A batch line read: the question ({user, account, permission} strings) and its
     permission, or, for a line that is no question, its answer and exit code."""
     import json
@@ -466,7 +472,9 @@ def _question(cat: Catalog, number: int, line: str) -> tuple[dict[str, Any], Per
     if not _is_text(line):
         return {"line": number, "error": "not UTF-8 text"}, ExitCode.INVALID
     try:
-        item = json.loads(line, parse_constant=_not_json)
+        if line.startswith("\ufeff"):  # as json.loads says it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0)
+        item = decode(line)
     except ValueError as exc:
         return {"line": number, "error": f"not JSON: {exc}"}, ExitCode.INVALID
     if "\\u" in line and not _is_text(json.dumps(item, ensure_ascii=False)):
