@@ -358,6 +358,10 @@ def writing(ctx: Context, *, expire: bool = True) -> Iterator[Session]:
     """The command's one write transaction: all of it commits, or none of it. With
     expire=False the caller records due expiries itself (`s.expire_due()`), after
     checks that must see the store before any write (a saved plan's audit head)."""
+    # The audit chain's code (and hashlib, ~2-4 ms) is loaded before the writer lock is
+    # taken, not by the first s.record() while every other writer waits for it.
+    from colabctl.store import audit  # noqa: F401
+
     target, is_default = ctx.store_target()
     store = open_for_write(target, may_create_folder=is_default)
     try:
