@@ -45,6 +45,7 @@ MOUNTS: dict[str, tuple[str, str, str | None]] = {
     "test": ("policy", "app", None),
     "audit": ("audit", "app", "audit"),
     "review": ("review", "app", "review"),
+    "store": ("store", "app", "store"),
     "demo": ("demo", "app", None),
     "help": ("help", "app", "help"),
 }
@@ -58,7 +59,7 @@ PANELS: dict[str, tuple[str, ...]] = {
     "Access questions": ("can", "who-can", "matrix"),
     "Team as code": ("export", "plan", "apply", "test"),
     "Audit and review": ("audit", "review"),
-    "Store and more": ("demo", "help"),
+    "Store and more": ("store", "demo", "help"),
 }
 PANEL_OF = {command: panel for panel, commands in PANELS.items() for command in commands}
 
@@ -82,7 +83,8 @@ def root(
         str | None,
         typer.Option(
             "--db",
-            help="Store file (default: $COLABCTL_DB, or the user data folder).",
+            help="Store: a SQLite file, or a postgresql:// URL (default: $COLABCTL_DB,"
+            " or a file in the user data folder).",
             show_default=False,
         ),
     ] = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,9 +20,9 @@ app = typer.Typer()
     ),
 )
 def demo(
-    db: Annotated[Path, typer.Option("--db", help="Where to build it (recreated).")] = Path(
-        "colabctl-demo.db"
-    ),
+    db: Annotated[
+        str, typer.Option("--db", help="The SQLite file to build it in (recreated).")
+    ] = "colabctl-demo.db",
 ) -> None:
     """Build a sample store (an owner, a legal entity, the four presets, a team) and show it."""
     from colabctl.core import access, collaborators, demo, profiles, users

@@ -6,10 +6,11 @@ rich is imported only when a table is drawn, so `can` never pays for it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -194,6 +195,44 @@ def rows(
 
 def mark(value: bool) -> str:
     return YES if value else NO
+
+
+# -- progress ----------------------------------------------------------------------
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stderr
+        return False
+
+
+@contextlib.contextmanager
+def progress_bar(what: str) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar on stderr while the block runs, fed with (stage, done, total), when
+    stderr is a terminal; on a pipe or a file, None: nothing is drawn (docs/commands.md).
+    The bar is cleared when the block ends, so only the command's own lines remain."""
+    if not _stderr_is_terminal():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[stage]}"),
+        console=Console(stderr=True, highlight=False),
+        transient=True,
+    )
+    task = bar.add_task(what, total=None, stage="")
+
+    def advance(stage: str, done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total, stage=stage)
+
+    with bar:
+        yield advance
 
 
 # -- errors ----------------------------------------------------------------------

@@ -11,8 +11,9 @@ from colabctl.core import accounts, collaborators, ownership, profiles
 from colabctl.core.clock import Clock, system_clock
 from colabctl.core.session import Context, writing
 from colabctl.core.users import register
-from colabctl.errors import Conflict, StoreFault
+from colabctl.errors import Conflict, Invalid, StoreFault
 from colabctl.store.db import first_audit_action, is_sqlite
+from colabctl.store.engine import is_url
 
 DEFAULT_PATH = Path("colabctl-demo.db")
 OWNER = "ana.souza@example.com"
@@ -67,8 +68,15 @@ class Demo:
     shared: str
 
 
-def build(path: Path = DEFAULT_PATH, clock: Clock = system_clock) -> Demo:
-    """Build the demo at PATH, replacing only a demo store built before (docs/commands.md)."""
+def build(path: Path | str = DEFAULT_PATH, clock: Clock = system_clock) -> Demo:
+    """Build the demo at PATH, replacing only a demo store built before (docs/commands.md).
+    Always a SQLite file: a server's store is never replaced wholesale."""
+    if is_url(os.fspath(path)):
+        raise Invalid(
+            "demo builds a SQLite file, never a store on a server",
+            hint=f"colabctl demo && colabctl store copy {DEFAULT_PATH} URL (an empty store)",
+        )
+    path = Path(path)
     _make_room(path)
 
     def as_(email: str | None) -> Context:

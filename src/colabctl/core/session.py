@@ -110,9 +110,13 @@ class Context:
             self._config = read_config()
         return self._config
 
+    def claimed_actor(self) -> str | None:
+        """--as, else $COLABCTL_USER: an actor named for this command."""
+        return self.actor or os.environ.get("COLABCTL_USER") or None
+
     def actor_email(self) -> str | None:
         """--as, else $COLABCTL_USER, else the logged-in user."""
-        value = self.actor or os.environ.get("COLABCTL_USER")
+        value = self.claimed_actor()
         if value:
             return value
         user = self.config().get("user")
@@ -215,15 +219,17 @@ class Session:
     def _bound(self, email: str | None) -> str | None:
         """On a store whose database login is bound to a user (`store bind`,
         docs/postgres.md), that user is the only one the login may act as: with no actor
-        given it acts as them, and anyone else is refused (5)."""
+        named (--as, $COLABCTL_USER) it acts as them, whoever is logged in on this
+        machine, and anyone else named is refused (5)."""
         bound = self.store.bound_email
         if bound is None:
             return email
-        if email is None or email_key(email) == email_key(bound):
+        claimed = self.ctx.claimed_actor()  # the logged-in user is a default, not a claim
+        if claimed is None or email_key(claimed) == email_key(bound):
             return bound
         raise Forbidden(
             f"the database login {self.store.db_login} is bound to {bound}:"
-            f" it cannot act as {email}",
+            f" it cannot act as {claimed}",
             hint=f"drop --as and $COLABCTL_USER, or use {bound}",
         )
 

@@ -120,6 +120,11 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def accept_copied_audit(self) -> None:
+        """`store copy`: let this transaction append audit rows as they were written
+        elsewhere, their db_login included. Nothing to allow on a file: its rows are
+        whatever the writer appends (store/postgres.PgStore's is checked by the server)."""
+
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
     text = str(exc)
@@ -247,8 +252,11 @@ def open_for_read(path: Path) -> Store | None:
     """Open an existing store to read. None when there is none: reads never create one.
 
     An older store is migrated forward (any command may do that); a newer one
-    is refused untouched.
+    is refused untouched, and so is one on a network filesystem.
     """
+    from colabctl.store.mounts import refuse_network_filesystem
+
+    refuse_network_filesystem(path)
     if not path.exists():
         return None
     if path.is_dir():
@@ -328,7 +336,11 @@ def _read_only_media(path: Path) -> StoreFault:
 
 def open_for_write(path: Path, *, may_create_folder: bool = False) -> Store:
     """Open (creating if needed, mode 0600) a store to write; its schema is brought up
-    to date by the first `transaction()`, together with the command's change."""
+    to date by the first `transaction()`, together with the command's change. A store on
+    a network filesystem (or to be created in a folder there) is refused."""
+    from colabctl.store.mounts import refuse_network_filesystem
+
+    refuse_network_filesystem(path)
     if path.is_dir():
         raise StoreFault(f"{path} is a folder, not a colabctl store")
     if not path.exists():

@@ -126,13 +126,22 @@ def fault(exc: BaseException, url: str) -> StoreFault:
 
 
 def _secrets(url: str) -> list[str]:
+    """The URL's password, however it is written (also in a URL libpq cannot parse, whose
+    error message quotes it), longest first."""
     from psycopg.conninfo import conninfo_to_dict
 
+    found = {url} - {hide_password(url)}  # the whole URL, if it holds a password
+    for pattern in (_PASSWORD_IN_URL, _PASSWORD_PARAM):
+        match = pattern.search(url)
+        if match:
+            found.add(url[match.end(1) : match.end()].removesuffix("@"))
     try:
         password = conninfo_to_dict(url).get("password")
     except Exception:
-        return []
-    return [str(password)] if password else []
+        password = None
+    if password:
+        found.add(str(password))
+    return sorted((s for s in found if s), key=len, reverse=True)
 
 
 class Cursor:
@@ -223,10 +232,16 @@ def connect(url: str) -> Connection:
         ) from None
     try:
         raw = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
-    except psycopg.Error as exc:
+    except psycopg.OperationalError as exc:
         raise fault(exc, url) from None
-    except Exception as exc:  # a malformed URL: psycopg says why (without the password)
-        raise StoreFault(f"cannot use the store at {where(url)}: {_first_line(exc)}") from None
+    except Exception as exc:  # a malformed URL: libpq says why (quoting it: hidden)
+        line = _first_line(exc)
+        for secret in _secrets(url):
+            line = line.replace(secret, "***")
+        raise StoreFault(
+            f"the store's URL is not one PostgreSQL can use: {line}",
+            hint="postgresql://USER@HOST:PORT/DATABASE (docs/postgres.md)",
+        ) from None
     return Connection(raw, url)
 
 
@@ -343,6 +358,28 @@ class PgStore:
 
     def close(self) -> None:
         self.conn.close()
+
+    def accept_copied_audit(self) -> None:
+        """`store copy`: let this transaction append audit rows as they were written
+        elsewhere, with the db_login they carry rather than this login's. The audit
+        table's trigger (m008) allows it only while colabctl.copy is on (for this
+        transaction alone) and to a login that owns the table, who could drop the
+        trigger anyway; anyone else is refused here, before anything is copied (5)."""
+        from colabctl.errors import Forbidden
+
+        assert self.conn.in_transaction, "only inside the copy's transaction"
+        owner = self.conn.execute(
+            "SELECT pg_has_role(session_user, c.relowner, 'MEMBER'), pg_get_userbyid(c.relowner),"
+            " set_config('colabctl.copy', 'on', true)"
+            " FROM pg_class c WHERE c.oid = to_regclass('audit')"
+        ).fetchone()
+        if owner is None or not owner[0]:
+            whose = f" (they belong to {owner[1]})" if owner else ""
+            raise Forbidden(
+                f"the login {self.db_login} does not own colabctl's tables at"
+                f" {where(self.url)}{whose}: it cannot copy audit rows written by others",
+                hint="run `store copy` as the login that owns the tables, or into a new schema",
+            )
 
 
 def open_store(url: str, *, create: bool) -> PgStore | None:

@@ -1,0 +1,132 @@
+"""store info, store copy: the store as a whole (docs/commands.md, "store info",
+"store copy")."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from colabctl.cli import output
+from colabctl.cli.common import JsonOpt, command, context, examples
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="The store as a whole: where it is, what it holds, copying it.",
+)
+
+# -- what the store is, and copying it -----------------------------------------------------
+
+
+@command(app, "info", epilog=examples("colabctl store info", "colabctl store info --json"))
+def info(as_json: JsonOpt = False) -> None:
+    """Where the store is and what it holds.
+
+    The engine (sqlite or postgresql), its location (a URL's password hidden),
+    the schema version, the rows of every table and the audit chain's head.
+    Reads only: a missing store is not created (exit 3).
+    """
+    from colabctl.core import stores
+
+    found = stores.info(context())
+    if as_json:
+        output.emit_json(found.as_json())
+        return
+    output.emit_line(f"engine: {found.engine}")
+    output.emit_line(f"location: {found.location}")
+    if found.db_login is not None:
+        output.emit_line(f"database login: {found.db_login}")
+    output.emit_line(f"schema version: {found.schema_version}")
+    output.emit_line(f"audit head: {found.head[0]}:{found.head[1]}")
+    output.rows(None, ["table", ("rows", "right")], found.counts.items())
+
+
+SrcArg = Annotated[
+    str,
+    typer.Argument(metavar="SRC", help="The store to copy: a file, or a postgresql:// URL."),
+]
+DstArg = Annotated[
+    str,
+    typer.Argument(metavar="DST", help="Where to: a new file, or an empty database's URL."),
+]
+
+
+@command(
+    app,
+    "copy",
+    epilog=examples(
+        "colabctl demo && colabctl store copy colabctl-demo.db backup.db",
+        "colabctl demo && colabctl store copy colabctl-demo.db b.db --json",
+    ),
+)
+def copy(src: SrcArg, dst: DstArg, as_json: JsonOpt = False) -> None:
+    """Copy the whole store SRC into DST, from any engine to any engine.
+
+    DST must be empty (a new file, or an empty PostgreSQL database or schema):
+    otherwise exit 4 and nothing is written. Every row keeps its id, every audit
+    row its hash. DST is written in one transaction, and its chain and row
+    counts are checked against SRC's before it commits: any difference rolls
+    it all back (exit 7). A missing SRC: exit 3.
+
+    Into PostgreSQL: colabctl store copy team.db postgresql://ana@db.example/team
+    """
+    from colabctl.core import stores
+
+    with output.progress_bar("copying") as progress:
+        done = stores.copy(stores.target_of(src), stores.target_of(dst), progress=progress)
+    if as_json:
+        output.emit_json(done.as_json())
+        return
+    seq, digest = done.destination.head
+    output.say(
+        f"copied {done.rows} rows (audit head {seq}:{digest[:12]}...)"
+        f" from {done.source.location} to {done.destination.location}"
+    )
+
+
+# -- database logins (store bind, store unbind) ---------------------------------------------
+
+
+@command(
+    app,
+    "bind",
+    epilog=examples(
+        "colabctl store bind bruno bruno.costa@example.com  # exit 6: SQLite",
+    ),
+)
+def bind(
+    login: Annotated[str, typer.Argument(metavar="LOGIN", help="A database login (role).")],
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The colabctl user it is.")],
+) -> None:
+    """Tie a database login to one colabctl user (PostgreSQL only).
+
+    The login then acts as that user and nobody else: with no --as it acts as
+    them, and any other actor exits 5, for reads and writes; the database refuses
+    its audit rows under another name. Run by the login that owns colabctl's
+    tables (5 otherwise); a login bound to someone else exits 4; on a SQLite
+    store, 6 (docs/postgres.md, "Who really acted").
+    """
+    from colabctl.core import bindings
+
+    if bindings.bind(context(), login, email):
+        output.say(f"bound the database login {login} to {email}")
+    else:
+        output.say(f"the database login {login} was already bound to {email}: nothing changed")
+
+
+@command(
+    app,
+    "unbind",
+    epilog=examples(
+        "colabctl store unbind bruno  # exit 6: a SQLite store has no logins",
+    ),
+)
+def unbind(
+    login: Annotated[str, typer.Argument(metavar="LOGIN", help="A bound database login.")],
+) -> None:
+    """Undo a login's binding (PostgreSQL only): it may claim any user again, and
+    the audit log shows which login made each claim. Exit 3 if it was not bound."""
+    from colabctl.core import bindings
+
+    was = bindings.unbind(context(), login)
+    output.say(f"unbound the database login {login} (it was bound to {was})")

@@ -1,0 +1,290 @@
+"""A whole store, table by table: what `store info` counts and `store copy` moves
+(docs/commands.md, "store copy").
+
+`TABLES` is the one list of colabctl's tables, in the order a copy writes them (a table
+after those it refers to) with the columns it copies; tests/store/test_copying.py holds it
+against the schema of a fresh store on each engine, so a migration that adds a table or
+a column cannot be missed by a copy. What differs between the engines (streaming a big
+table, the schema's own catalog, where a store is) stays in this module.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from colabctl.errors import Conflict
+from colabctl.store import db, engine
+from colabctl.store.sql import Connection
+
+if TYPE_CHECKING:
+    from colabctl.store.engine import AnyStore, Target
+
+CHUNK_ROWS = 2000  # rows read and written per statement batch: memory stays flat
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]  # what orders its rows (its primary key)
+    # Where copied rows are inserted: the audit rows go through the audit_append view,
+    # whose trigger moves the head onto each one (migration m007).
+    insert_into: str = ""
+
+    @property
+    def target(self) -> str:
+        return self.insert_into or self.name
+
+    def select_sql(self) -> str:
+        order = ", ".join(self.key)
+        return f"SELECT {', '.join(self.columns)} FROM {self.name} ORDER BY {order}"
+
+    def insert_sql(self) -> str:
+        marks = ", ".join("?" * len(self.columns))
+        return f"INSERT INTO {self.target} ({', '.join(self.columns)}) VALUES ({marks})"
+
+
+TABLES: tuple[Table, ...] = (
+    Table("users", ("id", "email", "email_key", "skeleton", "name", "created_at"), ("id",)),
+    Table(
+        "accounts",
+        ("id", "slug", "name", "owner_id", "tax_country", "tax_id", "created_at"),
+        ("id",),
+    ),
+    Table("profiles", ("id", "account_id", "name", "description", "title", "created_at"), ("id",)),
+    Table("profile_permissions", ("profile_id", "permission"), ("profile_id", "permission")),
+    Table(
+        "memberships",
+        (
+            "id",
+            "account_id",
+            "user_id",
+            "profile_id",
+            "status",
+            "invited_by",
+            "invited_at",
+            "expires_at",
+            "responded_at",
+            "ended_at",
+            "access_until",
+        ),
+        ("id",),
+    ),
+    Table(
+        "transfers",
+        (
+            "id",
+            "account_id",
+            "from_id",
+            "to_id",
+            "keep_as",
+            "status",
+            "offered_at",
+            "expires_at",
+            "closed_at",
+        ),
+        ("id",),
+    ),
+    Table(
+        "review_acks",
+        ("id", "account_id", "finding", "fingerprint", "actor", "at", "reason"),
+        ("id",),
+    ),
+    Table("store_bindings", ("login", "user_id", "bound_at"), ("login",)),
+    Table(
+        "audit",
+        (
+            "seq",
+            "at",
+            "actor",
+            "account",
+            "action",
+            "target",
+            "details",
+            "prev_hash",
+            "hash",
+            "db_login",
+        ),
+        ("seq",),
+        insert_into="audit_append",
+    ),
+)
+
+# The tables a store keeps about itself, which each engine writes on its own and a copy
+# leaves alone: the schema version and the migrations that ran (the destination's own
+# `transaction()` writes them), and the audit head (moved by every copied audit row).
+BOOKKEEPING = frozenset({"audit_head", "_sqlite_migrations", "colabctl_schema"})
+
+
+def _is_sqlite(conn: Connection) -> bool:
+    return isinstance(conn, sqlite3.Connection)
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def counts(conn: Connection) -> dict[str, int]:
+    """Rows per table, in copy order: one count(*) a table."""
+    found: dict[str, int] = {}
+    for table in TABLES:
+        found[table.name] = conn.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+    return found
+
+
+def first_nonempty(conn: Connection) -> str | None:
+    """The first table holding any row (None: the store is empty); one probe a table."""
+    for table in TABLES:
+        if conn.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone() is not None:
+            return table.name
+    return None
+
+
+def schema_version(conn: Connection) -> int:
+    """The schema version the store records (PRAGMA user_version / colabctl_schema)."""
+    sql = "PRAGMA user_version" if _is_sqlite(conn) else "SELECT version FROM colabctl_schema"
+    version: int = conn.execute(sql).fetchone()[0]
+    return version
+
+
+def rows(
+    conn: Connection, table: Table, size: int | None = None
+) -> Iterator[list[tuple[Any, ...]]]:
+    """TABLE's rows in key order, SIZE (default CHUNK_ROWS) at a time, streamed: a
+    PostgreSQL source is read through a server-side cursor (it must run inside a
+    transaction: the source's snapshot), a SQLite one through its cursor, so a big table
+    is never all in memory."""
+    size = size or CHUNK_ROWS
+    if _is_sqlite(conn):
+        cursor = conn.execute(table.select_sql())
+        while chunk := cursor.fetchmany(size):  # type: ignore[attr-defined]
+            yield [tuple(row) for row in chunk]
+        return
+    yield from _pg_rows(conn, table, size)
+
+
+def _pg_rows(conn: Connection, table: Table, size: int) -> Iterator[list[tuple[Any, ...]]]:
+    import psycopg
+
+    from colabctl.store.postgres import Connection as PgConnection
+    from colabctl.store.postgres import fault, translate
+
+    assert isinstance(conn, PgConnection)
+    try:
+        with conn.raw.cursor(name=f"colabctl_copy_{table.name}") as cursor:
+            cursor.itersize = size
+            cursor.execute(translate(table.select_sql()))
+            while chunk := cursor.fetchmany(size):
+                yield [tuple(row) for row in chunk]
+    except psycopg.Error as exc:
+        raise fault(exc, conn.url) from None
+
+
+def insert(conn: Connection, table: Table, chunk: list[tuple[Any, ...]]) -> None:
+    conn.executemany(table.insert_sql(), chunk)
+
+
+def live_schema(conn: Connection) -> dict[str, set[str]]:
+    """The tables (and views) and their columns as the store really has them: what
+    tests hold TABLES against."""
+    found: dict[str, set[str]] = {}
+    if _is_sqlite(conn):
+        names = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+                " AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        for name in names:
+            found[name] = {row[1] for row in conn.execute(f"PRAGMA table_info({name})")}
+        return found
+    # pg_catalog, not information_schema: it lists relations whatever this login's
+    # privileges on them (another program's tables count too)
+    for name, column in conn.execute(
+        "SELECT c.relname, a.attname FROM pg_class c"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " JOIN pg_attribute a ON a.attrelid = c.oid"
+        " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v', 'm', 'p', 'f')"
+        " AND a.attnum > 0 AND NOT a.attisdropped"
+    ):
+        found.setdefault(name, set()).add(column)
+    return found
+
+
+def refuse_foreign(conn: Connection, location: str) -> None:
+    """Conflict (4) when the store holds tables or views that are not colabctl's (another
+    program's database, or a PostgreSQL schema in use for something else): a copy would
+    write colabctl's schema in among them."""
+    ours = {t.name for t in TABLES} | BOOKKEEPING | {t.target for t in TABLES}
+    foreign = sorted(set(live_schema(conn)) - ours)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise Conflict(
+            f"DST {location} is not empty: it holds tables that are not colabctl's"
+            f" ({shown}); nothing was copied",
+            hint="copy into a new file, or into an empty PostgreSQL database or schema",
+        )
+
+
+def _peek_foreign(path: Path) -> None:
+    """`refuse_foreign` on an existing SQLite file, read-only: before opening it to write,
+    which would switch another program's database to WAL."""
+    if not db.is_sqlite(path):
+        return  # new, blank, or not SQLite at all (opening it says so: 7)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return  # opening it to write names the problem
+    try:
+        refuse_foreign(conn, str(path))
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
+
+
+# -- where a store is ---------------------------------------------------------------------
+
+
+def place(store: AnyStore) -> tuple[Any, ...]:
+    """What makes two open stores the same one: a SQLite file's device and inode (a
+    link or another spelling of the path is the same file), a PostgreSQL server's
+    address, port, database and schema (whatever login or URL spelling reached it)."""
+    if _is_sqlite(store.conn):
+        assert isinstance(store.location, str)
+        try:
+            stat = os.stat(store.location)
+        except OSError:
+            return ("sqlite", os.path.abspath(store.location))
+        return ("sqlite", stat.st_dev, stat.st_ino)
+    row = store.conn.execute(
+        "SELECT inet_server_addr()::text, inet_server_port(), current_database(), current_schema()"
+    ).fetchone()
+    return ("postgresql", *row)
+
+
+@contextmanager
+def destination(target: Target) -> Iterator[AnyStore]:
+    """TARGET opened to be written, closed afterwards. A SQLite file this creates is
+    removed again (with its side files) when the block fails: a failed copy leaves
+    nothing behind. (On PostgreSQL the rolled-back transaction took everything back.)"""
+    created = isinstance(target, Path) and not target.exists()
+    if isinstance(target, Path) and not created:
+        _peek_foreign(target)
+    store = engine.open_for_write(target)
+    try:
+        yield store
+    except BaseException:
+        store.close()
+        if created:
+            assert isinstance(target, Path)
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+        raise
+    store.close()
