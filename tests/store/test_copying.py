@@ -35,7 +35,7 @@ def check(schema: dict[str, set[str]]) -> None:
         assert len(columns) == len(next(t for t in copying.TABLES if t.name == name).columns)
     # the view takes every column of an audit row that the copy writes
     audit = next(t for t in copying.TABLES if t.name == "audit")
-    assert audit.target == "audit_append"
+    assert audit.chained
     assert schema["audit_append"] == set(audit.columns)
 
 

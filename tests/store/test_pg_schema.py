@@ -33,13 +33,15 @@ AT = "2026-11-29T12:00:00Z"
 ZEROS = "0" * 64
 
 # Triggers PostgreSQL needs beyond SQLite's: ids (SQLite's INTEGER PRIMARY KEY does it
-# by itself), TRUNCATE (SQLite has none), and who really acted (m008, PostgreSQL only).
+# by itself), TRUNCATE (SQLite has none), who really acted (m008, PostgreSQL only), and
+# the head covering every row at COMMIT (PostgreSQL's head moves over many rows at once).
 PG_ONLY_TRIGGERS = {
     *(f"{table}_next_id" for table in pg_migrations.ID_TABLES),
     "audit_no_truncate",
     "audit_head_no_truncate",
     "review_acks_no_truncate",
     "audit_db_login",
+    "audit_head_covers",
     "store_bindings_by_owner",
     "store_bindings_by_owner_truncate",
 }
@@ -323,7 +325,7 @@ def test_an_empty_schema_is_version_0_and_migrates_to_the_sqlite_schema(
             "SELECT proname, proconfig FROM pg_proc"
             " WHERE pronamespace = current_schema()::regnamespace"
         ).fetchall()
-        assert len(functions) == 17
+        assert len(functions) == 18
         assert {tuple(f[1]) for f in functions} == {
             (f"search_path={schema}, pg_catalog, pg_temp",)
         }, functions
@@ -462,38 +464,73 @@ def test_appending_through_the_view_moves_the_head(store: Conn) -> None:
     ]
 
 
-def test_a_row_joins_only_at_the_head(store: Conn) -> None:
+OFF_END = "an audit row is only appended at the end of the chain"
+OFF_CHAIN = "the audit head only moves forward, onto a row of the chain it heads"
+MOVE = "UPDATE audit_head SET id = %s, seq = %s, hash = %s"
+
+
+def refused_within(conn: Conn, message: str, sql: str, params: tuple[Any, ...] = ()) -> None:
+    """Inside the caller's transaction: the statement fails as a constraint violation with
+    MESSAGE and is undone (a savepoint), the transaction going on."""
+    before = snapshot(conn)
+    with pytest.raises(errors.IntegrityError) as caught, conn.transaction():
+        conn.execute(sql, params)
+    assert caught.value.diag.message_primary == message, caught.value
+    assert snapshot(conn) == before
+
+
+def test_a_row_joins_only_at_the_end_of_the_chain(store: Conn) -> None:
     seq, digest_ = append(store)
-    message = "an audit row is only appended at the head"
     columns = "INSERT INTO {} (seq, at, action, details, prev_hash, hash, db_login)"
+    values = " VALUES (%s, %s, 'x', '{}', %s, %s, session_user)"
     for into in ("audit", "audit_append"):
-        values = " VALUES (%s, %s, 'x', '{}', %s, %s, session_user)"
-        refused(store, message, columns.format(into) + values, (seq + 2, AT, digest_, "h"))
-        refused(store, message, columns.format(into) + values, (seq + 1, AT, ZEROS, "h"))
-        refused(store, message, columns.format(into) + values, (seq, AT, ZEROS, "h"))
+        sql = columns.format(into) + values
+        refused(store, OFF_END, sql, (seq + 2, AT, digest_, "h"))  # off the end
+        refused(store, OFF_END, sql, (seq + 1, AT, ZEROS, "h"))  # a wrong link
+        refused(store, OFF_END, sql, (seq, AT, ZEROS, "h"))  # over a row
+    # past the head, within a transaction: the end is the last row, not the head
+    with store.transaction():
+        two = append(store, into="audit")
+        assert head(store) == (seq, digest_)
+        sql = columns.format("audit") + values
+        refused_within(store, OFF_END, sql, (4, AT, two[1], "h"))  # off the end
+        refused_within(store, OFF_END, sql, (3, AT, digest_, "h"))  # links to the head
+        refused_within(store, OFF_END, sql, (2, AT, digest_, "h"))  # row 2 again
+        store.execute(sql, (3, AT, two[1], digest(two[1], 3)))
+        store.execute(MOVE, (1, 3, digest(two[1], 3)))
+    assert head(store) == (3, digest(two[1], 3))
 
 
-def test_the_head_only_moves_forward_by_one_row_that_links_to_it(store: Conn) -> None:
+def test_the_head_moves_forward_only_onto_the_chain_it_heads(store: Conn) -> None:
     one_ = append(store)
-    # rows 2 and 3 straight into audit: the head stays at 1 (audit_follows_head lets row 2
-    # in; row 3 needs the owner to lift it for a moment, as only tampering would). Row 3
-    # links to row 1, the head: only the one-step rule keeps the head off it.
-    two = append(store, into="audit")
-    store.execute("ALTER TABLE audit DISABLE TRIGGER audit_follows_head")
-    store.execute(
-        "INSERT INTO audit (seq, at, action, details, prev_hash, hash, db_login)"
-        " VALUES (3, %s, 'x', '{}', %s, %s, session_user)",
-        (AT, one_[1], digest(one_[1], 3)),
-    )
-    store.execute("ALTER TABLE audit ENABLE TRIGGER audit_follows_head")
-    assert head(store) == one_
-    message = "the audit head only moves forward, one new row at a time"
-    move = "UPDATE audit_head SET id = %s, seq = %s, hash = %s"
-    refused(store, message, move, (1, 0, ZEROS))  # backwards
-    refused(store, message, move, (1, 3, digest(one_[1], 3)))  # two steps
-    refused(store, message, move, (1, 4, "f" * 64))  # onto a missing row
-    refused(store, message, move, (1, 2, one_[1]))  # a row 2 with another hash
-    refused(store, message, move, (2, 2, two[1]))  # a second id
+    with store.transaction():
+        rows = chain(store, 2)
+        insert_rows(store, rows)
+        two, three = [(int(row[0]), str(row[8])) for row in rows]
+        assert head(store) == one_
+        refused_within(store, OFF_CHAIN, MOVE, (1, 0, ZEROS))  # backwards
+        refused_within(store, OFF_CHAIN, MOVE, (1, 1, one_[1]))  # standing still
+        refused_within(store, OFF_CHAIN, MOVE, (1, 4, "f" * 64))  # onto a missing row
+        refused_within(store, OFF_CHAIN, MOVE, (1, 3, one_[1]))  # row 3 with another hash
+        refused_within(store, OFF_CHAIN, MOVE, (2, 3, three[1]))  # a second id
+        store.execute(MOVE, (1, 3, three[1]))  # over two rows at once
+    assert head(store) == three
+    refused(store, OFF_CHAIN, MOVE, (1, 2, two[1]))  # backwards, onto a row there
+
+    # a row past the head that does not link to it: only tampering makes one (a superuser
+    # switching every trigger off for a moment); the head never moves over it
+    with store.transaction():
+        store.execute("SET LOCAL session_replication_role = replica")
+        store.execute(
+            "INSERT INTO audit (seq, at, action, details, prev_hash, hash, db_login)"
+            " VALUES (4, %s, 'x', '{}', %s, %s, session_user)",
+            (AT, one_[1], digest(one_[1], 4)),
+        )
+        store.execute("SET LOCAL session_replication_role = origin")
+        refused_within(store, OFF_CHAIN, MOVE, (1, 4, digest(one_[1], 4)))
+        raise psycopg.Rollback()
+    assert head(store) == three and one(store, "SELECT max(seq) FROM audit") == 3
+
     refused(store, "the audit head is never deleted", "DELETE FROM audit_head")
     refused(store, "the audit head is never deleted", "TRUNCATE audit_head")
     refused(
@@ -502,8 +539,79 @@ def test_the_head_only_moves_forward_by_one_row_that_links_to_it(store: Conn) ->
         "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT DO NOTHING",
         (ZEROS,),
     )
-    store.execute(move, (1, 2, two[1]))  # and the one step it may take
-    assert head(store) == two
+
+
+def chain(conn: Conn, count: int) -> list[tuple[Any, ...]]:
+    """COUNT rows following the store's last row, as append_many writes them."""
+    last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    start, prev = (int(last[0]), str(last[1])) if last else (0, ZEROS)
+    rows: list[tuple[Any, ...]] = []
+    for seq in range(start + 1, start + count + 1):
+        hash_ = digest(prev, seq)
+        rows.append((seq, AT, ANA, "acme-cursos", "test.row", None, "{}", prev, hash_))
+        prev = hash_
+    return rows
+
+
+def insert_rows(conn: Conn, rows: list[tuple[Any, ...]]) -> None:
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO audit (seq, at, actor, account, action, target, details, prev_hash,"
+            " hash, db_login) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, session_user)",
+            rows,
+        )
+
+
+def test_many_rows_then_one_move_of_the_head_commit(store: Conn) -> None:
+    append(store)
+    rows = chain(store, 300)
+    with store.transaction():
+        insert_rows(store, rows)
+        store.execute(MOVE, (1, rows[-1][0], rows[-1][-1]))
+    assert head(store) == (301, rows[-1][-1])
+    found = store.execute("SELECT seq, prev_hash, hash FROM audit WHERE seq > 1 ORDER BY seq")
+    assert found.fetchall() == [(r[0], r[7], r[8]) for r in rows]
+    append(store)  # and the next row follows the head
+    assert head(store)[0] == 302
+
+
+def test_a_transaction_that_leaves_rows_past_the_head_fails_at_commit(store: Conn) -> None:
+    append(store)
+    before = snapshot(store)
+
+    def fails_at_commit(rows: list[tuple[Any, ...]], moved_to: int | None, last: int) -> None:
+        store.execute("BEGIN")
+        insert_rows(store, rows)
+        if moved_to is not None:
+            moved = rows[moved_to - rows[0][0]]
+            store.execute(MOVE, (1, moved[0], moved[-1]))
+        with pytest.raises(errors.IntegrityError) as caught:
+            store.execute("COMMIT")
+        assert caught.value.diag.message_primary == (
+            f"a transaction left audit row {last} past the head"
+        )
+        assert not store.info.transaction_status  # rolled back: idle
+        assert snapshot(store) == before
+
+    rows = chain(store, 3)
+    fails_at_commit(rows, None, 4)  # the head left where it was
+    fails_at_commit(rows, 3, 4)  # moved, but not onto the last row
+    fails_at_commit(rows[:1], None, 2)  # one row
+    # a single statement outside a transaction commits (and fails) by itself
+    with pytest.raises(errors.IntegrityError):
+        store.execute(
+            "INSERT INTO audit (seq, at, actor, account, action, target, details, prev_hash,"
+            " hash, db_login) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, session_user)",
+            rows[0],
+        )
+    assert snapshot(store) == before
+    # SET CONSTRAINTS ... IMMEDIATE checks at the end of each statement instead
+    store.execute("BEGIN")
+    store.execute("SET CONSTRAINTS audit_head_covers IMMEDIATE")
+    with pytest.raises(errors.IntegrityError):
+        insert_rows(store, rows[:1])
+    store.execute("ROLLBACK")
+    assert snapshot(store) == before
 
 
 def test_m004_backfills_the_head_from_the_rows_there(pg_url: str) -> None:
@@ -727,9 +835,11 @@ def test_a_login_cannot_shadow_the_tables_the_guards_read(
 
         other.execute("CREATE TEMP TABLE audit_head (id bigint, seq bigint, hash text)")
         other.execute("INSERT INTO audit_head VALUES (1, 41, 'fake')")
-        off_head = "an audit row is only appended at the head"
-        refused(other, off_head, sql, (42, AT, BOB, "fake", name))
-        other.execute(sql, (seq + 1, AT, BOB, prev, name))  # judged by the real head
+        refused(other, OFF_END, sql, (42, AT, BOB, "fake", name))
+        # judged by the real head (which the view's trigger moves, not the temporary one)
+        other.execute(
+            sql.replace("INTO audit ", "INTO audit_append "), (seq + 1, AT, BOB, prev, name)
+        )
     assert store.execute("SELECT seq, actor FROM audit").fetchall() == [(seq + 1, BOB)]
 
 

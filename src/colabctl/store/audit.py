@@ -175,12 +175,14 @@ Row = tuple[str, str | None, str | None, str, str | None, dict[str, Any] | None]
 
 def append_many(conn: Connection, rows: list[Row], *, db_login: str | None = None) -> int:
     """Append rows in order, chained, with one read of the head and one statement (a
-    team-file apply writes ~140k rows): `append`'s rules. Each row goes in through the
-    audit_append view (migration m007), whose trigger inserts it and moves the head onto
-    it, one row at a time, as the triggers of m004 require (a row joins only at the head,
-    the head moves one row at a time). DB_LOGIN is the database login writing them
-    (None on SQLite), recorded and hashed with each row. Returns the last seq (the
-    head's if no rows)."""
+    team-file apply writes ~140k rows): `append`'s rules. On SQLite each row goes in
+    through the audit_append view (migration m007), whose trigger inserts it and moves the
+    head onto it, one row at a time, as SQLite's m004 requires (a row joins only at the
+    head, the head moves one row at a time). On PostgreSQL the rows go straight into
+    `audit`, each joining the end of the chain, and the head then moves once, onto the
+    last (`_moves_head_once`). DB_LOGIN is the database login writing them (None on
+    SQLite), recorded and hashed with each row. Returns the last seq (the head's if no
+    rows)."""
     assert conn.in_transaction, "audit rows are written in the mutation's transaction"
     seq, digest = head(conn)
     # (transaction() migrates a store before anything is appended: the view is there)
@@ -191,26 +193,45 @@ def append_many(conn: Connection, rows: list[Row], *, db_login: str | None = Non
         text = canonical(details or {})
         digest = chained_hash(prev_hash, seq, at, actor, account, action, target, text, db_login)
         chained.append((seq, at, actor, account, action, target, text, prev_hash, digest, db_login))
+    insert_chained(conn, chained)
+    return seq
+
+
+_COLUMNS = "seq, at, actor, account, action, target, details, prev_hash, hash, db_login"
+_MARKS = ", ".join("?" * 10)
+
+
+def insert_chained(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Append rows that already carry their chain (_COLUMNS: seq ... hash, db_login), in
+    order, starting at the head: `append_many`'s, or a copied log's as it was (`store
+    copy`). On SQLite through the audit_append view (m007), one row and one head move at
+    a time; on PostgreSQL straight into `audit`, then the head moves once, onto the last
+    (`_moves_head_once`)."""
+    if not rows:
+        return
+    if _moves_head_once(conn):
+        conn.executemany(f"INSERT INTO audit ({_COLUMNS}) VALUES ({_MARKS})", rows)
+        last = rows[-1]
+        conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (last[0], last[8]))
+        return
     try:
-        conn.executemany(
-            "INSERT INTO audit_append (seq, at, actor, account, action, target, details,"
-            " prev_hash, hash, db_login) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            chained,
-        )
+        conn.executemany(f"INSERT INTO audit_append ({_COLUMNS}) VALUES ({_MARKS})", rows)
     except sqlite3.OperationalError:
         # The view's trigger dropped (only tampering does that; `verify` judges the
         # rest): the first row was refused before anything was written, so append as
         # before m007, statement by statement.
         if _has_trigger(conn, "audit_append_row"):
             raise
-        for row in chained:
-            conn.execute(
-                "INSERT INTO audit (seq, at, actor, account, action, target, details,"
-                " prev_hash, hash, db_login) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
+        for row in rows:
+            conn.execute(f"INSERT INTO audit ({_COLUMNS}) VALUES ({_MARKS})", row)
             conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (row[0], row[8]))
-    return seq
+
+
+def _moves_head_once(conn: Connection) -> bool:
+    """Whether the store's schema lets the head move over many rows at once: PostgreSQL's
+    (docs/storage.md, "The schema on PostgreSQL"), where moving it once per row would make
+    a long append quadratic. SQLite's head moves one row at a time, at no such cost."""
+    return not isinstance(conn, sqlite3.Connection)
 
 
 def _has_trigger(conn: Connection, name: str) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from colabctl.errors import Conflict
-from colabctl.store import db, engine
+from colabctl.store import audit, db, engine
 from colabctl.store.sql import Connection
 
 if TYPE_CHECKING:
@@ -33,13 +33,9 @@ class Table:
     name: str
     columns: tuple[str, ...]
     key: tuple[str, ...]  # what orders its rows (its primary key)
-    # Where copied rows are inserted: the audit rows go through the audit_append view,
-    # whose trigger moves the head onto each one (migration m007).
-    insert_into: str = ""
-
-    @property
-    def target(self) -> str:
-        return self.insert_into or self.name
+    # The audit rows are appended with their chain as it is (store/audit.insert_chained),
+    # which moves the head over them as each engine's guards require.
+    chained: bool = False
 
     def select_sql(self) -> str:
         order = ", ".join(self.key)
@@ -47,7 +43,7 @@ class Table:
 
     def insert_sql(self) -> str:
         marks = ", ".join("?" * len(self.columns))
-        return f"INSERT INTO {self.target} ({', '.join(self.columns)}) VALUES ({marks})"
+        return f"INSERT INTO {self.name} ({', '.join(self.columns)}) VALUES ({marks})"
 
 
 TABLES: tuple[Table, ...] = (
@@ -112,7 +108,7 @@ TABLES: tuple[Table, ...] = (
             "db_login",
         ),
         ("seq",),
-        insert_into="audit_append",
+        chained=True,
     ),
 )
 
@@ -186,7 +182,10 @@ def _pg_rows(conn: Connection, table: Table, size: int) -> Iterator[list[tuple[A
 
 
 def insert(conn: Connection, table: Table, chunk: list[tuple[Any, ...]]) -> None:
-    conn.executemany(table.insert_sql(), chunk)
+    if table.chained:
+        audit.insert_chained(conn, chunk)
+    else:
+        conn.executemany(table.insert_sql(), chunk)
 
 
 def live_schema(conn: Connection) -> dict[str, set[str]]:
@@ -221,7 +220,7 @@ def refuse_foreign(conn: Connection, location: str) -> None:
     """Conflict (4) when the store holds tables or views that are not colabctl's (another
     program's database, or a PostgreSQL schema in use for something else): a copy would
     write colabctl's schema in among them."""
-    ours = {t.name for t in TABLES} | BOOKKEEPING | {t.target for t in TABLES}
+    ours = {t.name for t in TABLES} | BOOKKEEPING | {"audit_append"}
     foreign = sorted(set(live_schema(conn)) - ours)
     if foreign:
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")

@@ -255,15 +255,23 @@ M004 = [
     CREATE TRIGGER audit_head_no_insert BEFORE INSERT ON audit_head
         FOR EACH ROW EXECUTE FUNCTION colabctl_audit_head_one()
     """,
+    # The head moves forward over any number of rows at once, never once per row: each
+    # UPDATE of the one head row leaves a version that every later read of it walks until
+    # the transaction ends, so a row-by-row head made a bulk append quadratic
+    # (bench/pg_audit_append.py). Rows join at the end of the chain (audit_follows_head),
+    # linked to it, so the rows past the head always form a chain from the head; the head
+    # moves onto one of them (audit_head_forward), and a transaction that leaves a row past
+    # the head fails at COMMIT (audit_head_covers). docs/storage.md, "The schema on
+    # PostgreSQL".
     """
     CREATE FUNCTION colabctl_audit_head_forward() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF NEW.id IS DISTINCT FROM OLD.id
-           OR NEW.seq IS DISTINCT FROM OLD.seq + 1
-           OR NOT EXISTS (SELECT 1 FROM audit
-                          WHERE seq = NEW.seq AND hash = NEW.hash AND prev_hash = OLD.hash)
+           OR NEW.seq IS NULL OR NEW.seq <= OLD.seq
+           OR NOT EXISTS (SELECT 1 FROM audit WHERE seq = NEW.seq AND hash = NEW.hash)
+           OR NOT EXISTS (SELECT 1 FROM audit WHERE seq = OLD.seq + 1 AND prev_hash = OLD.hash)
         THEN
-            RAISE EXCEPTION 'the audit head only moves forward, one new row at a time'
+            RAISE EXCEPTION 'the audit head only moves forward, onto a row of the chain it heads'
                 USING ERRCODE = 'integrity_constraint_violation';
         END IF;
         RETURN NEW;
@@ -275,13 +283,24 @@ M004 = [
         FOR EACH ROW EXECUTE FUNCTION colabctl_audit_head_forward()
     """,
     # An INSERT ... ON CONFLICT DO UPDATE over an old row is an UPDATE: audit_no_update.
+    # One query, two index lookups a row: the head (one live version while a bulk append
+    # runs) and the last row past it. With no row past it, the head itself is the end
+    # (after a cut tail too: the next row then leaves the gap that `audit verify` names,
+    # as on SQLite).
     """
     CREATE FUNCTION colabctl_audit_follows_head() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        end_seq BIGINT;
+        end_hash TEXT;
     BEGIN
-        IF NEW.seq IS DISTINCT FROM (SELECT seq + 1 FROM audit_head)
-           OR NEW.prev_hash IS DISTINCT FROM (SELECT hash FROM audit_head)
-        THEN
-            RAISE EXCEPTION 'an audit row is only appended at the head'
+        -- (no head record: no row here, both stay NULL and the row is refused)
+        SELECT coalesce(past.seq, head.seq), coalesce(past.hash, head.hash)
+            INTO end_seq, end_hash
+            FROM audit_head AS head LEFT JOIN LATERAL (
+                SELECT seq, hash FROM audit WHERE seq > head.seq ORDER BY seq DESC LIMIT 1
+            ) AS past ON true;
+        IF NEW.seq IS DISTINCT FROM end_seq + 1 OR NEW.prev_hash IS DISTINCT FROM end_hash THEN
+            RAISE EXCEPTION 'an audit row is only appended at the end of the chain'
                 USING ERRCODE = 'integrity_constraint_violation';
         END IF;
         RETURN NEW;
@@ -292,11 +311,38 @@ M004 = [
     CREATE TRIGGER audit_follows_head BEFORE INSERT ON audit
         FOR EACH ROW EXECUTE FUNCTION colabctl_audit_follows_head()
     """,
+    # Checked at COMMIT, for each row the transaction inserted. A row with a later row
+    # after it is covered when that one is: a later row is either this transaction's own
+    # (checked in turn) or committed by another, whose COMMIT found it covered by a head
+    # that only moves forward (no one inserts past a row another has not yet committed:
+    # both would take its seq). So only the transaction's last row reads the head, which
+    # a row-by-row append (the view) has moved once per row, leaving as many versions.
+    """
+    CREATE FUNCTION colabctl_audit_head_covers() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        -- (max(): one step down the primary key, whatever plan the function caches)
+        IF (SELECT max(seq) FROM audit) > NEW.seq THEN
+            RETURN NULL;  -- covered if the later row is
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM audit_head WHERE seq >= NEW.seq) THEN
+            RAISE EXCEPTION 'a transaction left audit row % past the head', NEW.seq
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN NULL;
+    END
+    $$
+    """,
+    """
+    CREATE CONSTRAINT TRIGGER audit_head_covers AFTER INSERT ON audit
+        DEFERRABLE INITIALLY DEFERRED
+        FOR EACH ROW EXECUTE FUNCTION colabctl_audit_head_covers()
+    """,
     _pinned(
         "colabctl_audit_head_kept",
         "colabctl_audit_head_one",
         "colabctl_audit_head_forward",
         "colabctl_audit_follows_head",
+        "colabctl_audit_head_covers",
     ),
     _version(4),
 ]
@@ -400,11 +446,12 @@ M006 = [
 ]
 
 # As on SQLite: the INSTEAD OF trigger runs the very INSERT and UPDATE that an append
-# runs one by one, and m004's triggers judge each of them. Cost on PostgreSQL: each row
-# updates the one audit_head row, and every version of it stays until the transaction
-# ends, so each later read or update of the head walks them all. Many rows in one
-# transaction grow with the square of their number (bench/pg_audit_append.py: 20,000
-# rows 6.8 s, 22x the same rows without the head; 40,000 rows about 35 s).
+# runs one by one, and m004's triggers judge each of them: for a caller appending a row
+# at a time. colabctl's own appends do not come through here on PostgreSQL: each UPDATE
+# of the one audit_head row leaves a version that every later read of it walks until the
+# transaction ends, so many rows through the view grow with the square of their number
+# (bench/pg_audit_append.py, "view"); store/audit.append_many inserts them into `audit`
+# and moves the head once (m004).
 M007 = [
     """
     CREATE VIEW audit_append AS
