@@ -148,13 +148,16 @@ def alternate(
 
 
 def med(timings: Sequence[Timing], field: str) -> float:
-    return statistics.median(getattr(t, field) for t in timings)
+    return float(statistics.median(float(getattr(t, field)) for t in timings))
 
 
 def paired(numer: Sequence[Timing], denom: Sequence[Timing], field: str) -> float:
     """The median of side-by-side ratios (iteration i of each): robust to drifting load."""
-    return statistics.median(
-        getattr(a, field) / getattr(b, field) for a, b in zip(numer, denom, strict=True)
+    return float(
+        statistics.median(
+            float(getattr(a, field)) / float(getattr(b, field))
+            for a, b in zip(numer, denom, strict=True)
+        )
     )
 
 
@@ -283,7 +286,7 @@ def load(args: argparse.Namespace, colabctl: str, info: StoreInfo, url: str) -> 
 # -- 1. cold start ---------------------------------------------------------------
 
 
-def imported(argv: list[str], env: dict[str, str]) -> set[str]:
+def imported(argv: Sequence[str], env: dict[str, str]) -> set[str]:
     done = subprocess.run(
         argv, env={**env, "PYTHONPROFILEIMPORTTIME": "1"}, capture_output=True, text=True
     )
