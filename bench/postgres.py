@@ -508,4 +508,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # the cluster was stopped on the way out
+        print("\ninterrupted; the cluster is stopped and removed", file=sys.stderr)
+        sys.exit(130)
