@@ -49,24 +49,17 @@ from _proc import OUT_DIR, Command, clean_env, install_kind, load_note, quantile
 from batch import verify, write_input
 from make_store import StoreInfo, ensure_store, sample_check
 
+from colabctl.store import copying
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from pgcluster import Cluster, find_bindir  # noqa: E402
 
 COLD_TARGET = 1.3
 BATCH_TARGET = 2.0
-# The tables a store holds, parents first (what the loader copies, in this order).
-TABLES = (
-    "users",
-    "accounts",
-    "profiles",
-    "profile_permissions",
-    "memberships",
-    "transfers",
-    "review_acks",
-    "store_bindings",
-    "audit",
-)
+# The tables a store holds, parents first (what the loader copies, in this order): the
+# one list `store copy` writes by.
+TABLES = tuple(table.name for table in copying.TABLES)
 
 
 # -- the cluster -------------------------------------------------------------------
