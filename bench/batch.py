@@ -1,6 +1,7 @@
 """`colabctl can --batch FILE`: 100,000 checks in one process (README, Performance: at most 2 s).
 
     python bench/batch.py --venv /tmp/vb [--lines 100000] [--runs 5] [--profile]
+        [--baseline-venv /tmp/vb-before]
 
 The rule in core/access.batch: each line must be about the actor themself, or the actor
 must own or actively collaborate on the line's account. No one holds a role in every
@@ -13,7 +14,9 @@ known when the file is written, and every output line is checked against it.
 
 Prints wall time, checks/s and the 2 s target, against a bare `python -c "import typer"`
 timed alternately in the same run, and the in-process time of core's `access.batch` alone
-(no process start). --profile adds a cProfile of the in-process run.
+(no process start). --profile adds a cProfile of the in-process run. --baseline-venv
+times another install's `can --batch` (say, the code before a change) in the same
+alternation, answers verified too, and prints the ratio of the two.
 """
 
 from __future__ import annotations
@@ -172,6 +175,9 @@ def main() -> None:
     parser.add_argument("--collaborators", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--profile", action="store_true", help="cProfile the in-process run")
+    parser.add_argument(
+        "--baseline-venv", help="another install to time alongside (e.g. before a change)"
+    )
     args = parser.parse_args()
 
     info = ensure_store(args.accounts, args.collaborators, seed=args.seed)
@@ -201,8 +207,17 @@ def main() -> None:
     # Output goes to a file (not a pipe nobody reads), as `> answers.jsonl` would.
     batch_cmd = Command("colabctl can --batch", argv, env)
     baseline = Command("import typer", [py, "-c", "import typer"], env)
+    commands = [baseline, batch_cmd]
+    if args.baseline_venv:
+        other = [venv(args.baseline_venv).colabctl, *argv[1:]]
+        with answers.open("wb") as out:
+            code = subprocess.run(other, env=env, stdout=out).returncode
+        if code != 0:
+            sys.exit(f"the baseline install's `can --batch` exited {code}")
+        verify(answers, expected)
+        commands.append(Command("baseline install", other, env))
     print(f"{load_note()}; {args.runs} runs each, alternating")
-    times = alternate([baseline, batch_cmd], args.runs, warmup=1)
+    times = alternate(commands, args.runs, warmup=1)
     base = spread(times["import typer"])
     mine = spread(times["colabctl can --batch"])
     print(f"  import typer          {base.ms()}")
@@ -214,6 +229,12 @@ def main() -> None:
         f" `import typer`; {(mine.median - base.median) / args.lines * 1e6:.1f} us per check"
         " beyond it"
     )
+    if args.baseline_venv:
+        theirs = spread(times["baseline install"])
+        print(
+            f"  baseline install      {theirs.ms()}\n  this install / the baseline install:"
+            f" {mine.median / theirs.median:.2f}x ({args.baseline_venv})"
+        )
     inner = [in_process(info, questions, profile=False) for _ in range(3)]
     print(
         f"in-process (access.batch + json.dumps, no start-up; editable {sys.prefix}): "

@@ -1,5 +1,6 @@
 """Concurrent writers on one store: N workers, each running M real `colabctl` processes
-one after another, all workers at once, against the same SQLite file.
+one after another, all workers at once, against the same SQLite file (or PostgreSQL
+database: bench/postgres.py runs this workload on both engines).
 
     python bench/concurrency.py [--processes 8] [--ops 50] [--db PATH]
 
@@ -22,18 +23,28 @@ from each worker's acknowledged operations alone, whatever the interleaving.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeAlias
+
+# Where the store is: a SQLite file, or a PostgreSQL URL (an empty database).
+Store: TypeAlias = Path | str
+# The python whose colabctl runs (bench/postgres.py points it at the --venv being timed).
+PYTHON = sys.executable
+# Set on an interrupt: the workers start no new process.
+STOPPING = threading.Event()
 
 OWNER = "ana.souza@example.com"
 ACCOUNTS = (("acme-cursos", "11.222.333/0001-81", "BR"), ("beta-digital", "B58378431", "ES"))
@@ -108,7 +119,12 @@ class Report:
         )
 
 
-def environment(db: Path) -> dict[str, str]:
+def environment(db: Store) -> dict[str, str]:
+    if isinstance(db, Path):
+        config = db.with_name(db.name + ".config.toml")
+    else:  # one config file per server database, in the temporary folder
+        digest = hashlib.sha256(db.encode()).hexdigest()[:16]
+        config = Path(tempfile.gettempdir()) / f"colabctl-concurrency-{digest}.config.toml"
     env = {
         k: v
         for k, v in os.environ.items()
@@ -116,7 +132,7 @@ def environment(db: Path) -> dict[str, str]:
     }
     env.update(
         COLABCTL_DB=str(db),
-        COLABCTL_CONFIG=str(db.with_name(db.name + ".config.toml")),
+        COLABCTL_CONFIG=str(config),
         NO_COLOR="1",
         COLUMNS="160",
         LANG="C.UTF-8",
@@ -124,9 +140,9 @@ def environment(db: Path) -> dict[str, str]:
     return env
 
 
-def colabctl(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def colabctl(db: Store, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "colabctl", *args],
+        [PYTHON, "-m", "colabctl", *args],
         env=environment(db),
         capture_output=True,
         text=True,
@@ -134,7 +150,23 @@ def colabctl(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def setup(db: Path) -> None:
+def query(db: Store, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Rows of one query (SQLite's dialect: `?` placeholders) against either engine."""
+    if isinstance(db, Path):
+        conn = sqlite3.connect(db)
+        try:
+            return [tuple(r) for r in conn.execute(sql, params)]
+        finally:
+            conn.close()
+    import psycopg
+
+    from colabctl.store.postgres import translate
+
+    with psycopg.connect(db, autocommit=True) as pg:
+        return [tuple(r) for r in pg.execute(translate(sql), params or None)]
+
+
+def setup(db: Store) -> None:
     """The owner, two legal-entity accounts, each with soporte, tecnico and equipo."""
     steps: list[tuple[str, ...]] = [("login", OWNER, "--name", "Ana Souza")]
     for slug, tax_id, country in ACCOUNTS:
@@ -200,30 +232,32 @@ def plan(worker: int, ops: int) -> list[Op]:
     return found[:ops]
 
 
-def run_worker(db: Path, ops: Sequence[Op]) -> list[Outcome]:
+def run_worker(db: Store, ops: Sequence[Op]) -> list[Outcome]:
     """One worker: its operations one after another, each a new colabctl process."""
     outcomes = []
     for op in ops:
+        if STOPPING.is_set():
+            break
         start = time.perf_counter()
         done = colabctl(db, *op.args)
         outcomes.append(Outcome(op, done.returncode, done.stderr, time.perf_counter() - start))
     return outcomes
 
 
-def run(db: Path, processes: int, ops: int) -> list[Outcome]:
+def run(db: Store, processes: int, ops: int) -> list[Outcome]:
     plans = [plan(worker, ops) for worker in range(processes)]
     with ThreadPoolExecutor(max_workers=processes) as pool:
-        results = list(pool.map(lambda p: run_worker(db, p), plans))
+        try:
+            results = list(pool.map(lambda p: run_worker(db, p), plans))
+        except BaseException:  # Ctrl-C: let the running processes end, start no more
+            STOPPING.set()
+            raise
     return [outcome for worker in results for outcome in worker]
 
 
-def audit_count(db: Path) -> int:
-    conn = sqlite3.connect(db)
-    try:
-        count: int = conn.execute("SELECT count(*) FROM audit").fetchone()[0]
-        return count
-    finally:
-        conn.close()
+def audit_count(db: Store) -> int:
+    count: int = query(db, "SELECT count(*) FROM audit")[0][0]
+    return count
 
 
 def expected_state(
@@ -251,7 +285,7 @@ def expected_state(
     return people, perms
 
 
-def check(db: Path, outcomes: Sequence[Outcome], audit_before: int, processes: int) -> Report:
+def check(db: Store, outcomes: Sequence[Outcome], audit_before: int, processes: int) -> Report:
     """Compare the final store with what the acknowledged operations promised."""
     report = Report(processes, len(outcomes) // max(processes, 1))
     report.walls = [o.wall for o in outcomes]
@@ -268,57 +302,55 @@ def check(db: Path, outcomes: Sequence[Outcome], audit_before: int, processes: i
     report.audit_rows = audit_count(db) - audit_before
 
     people, perms = expected_state(outcomes)
-    conn = sqlite3.connect(db)
-    try:
-        for email, (status, profile) in people.items():
-            row = conn.execute(
-                "SELECT m.status, p.name FROM memberships m JOIN users u ON u.id = m.user_id"
-                " LEFT JOIN profiles p ON p.id = m.profile_id WHERE u.email = ?"
-                " ORDER BY m.id DESC LIMIT 1",
-                (email,),
-            ).fetchone()
-            if row is None or tuple(row) != (status, profile):
-                report.lost.append(f"{email}: expected {status}/{profile}, found {row}")
-        for (account, perm), held in perms.items():
-            found = conn.execute(
-                "SELECT 1 FROM profile_permissions pp JOIN profiles p ON p.id = pp.profile_id"
-                " JOIN accounts a ON a.id = p.account_id"
-                " WHERE a.slug = ? AND p.name = ? AND pp.permission = ?",
-                (account, SHARED, perm),
-            ).fetchone()
-            if (found is not None) != held:
-                report.lost.append(f"{account} {SHARED} {perm}: expected held={held}")
-        for (account,) in conn.execute("SELECT slug FROM accounts"):
-            last_text = conn.execute(
-                "SELECT json_extract(details, '$.description') FROM audit"
-                " WHERE account = ? AND action = 'profile.edit' AND target = ?"
-                " AND json_extract(details, '$.description') IS NOT NULL"
-                " ORDER BY seq DESC LIMIT 1",
+    for email, (status, profile) in people.items():
+        rows = query(
+            db,
+            "SELECT m.status, p.name FROM memberships m JOIN users u ON u.id = m.user_id"
+            " LEFT JOIN profiles p ON p.id = m.profile_id WHERE u.email = ?"
+            " ORDER BY m.id DESC LIMIT 1",
+            (email,),
+        )
+        row = rows[0] if rows else None
+        if row != (status, profile):
+            report.lost.append(f"{email}: expected {status}/{profile}, found {row}")
+    for (account, perm), held in perms.items():
+        found = query(
+            db,
+            "SELECT 1 FROM profile_permissions pp JOIN profiles p ON p.id = pp.profile_id"
+            " JOIN accounts a ON a.id = p.account_id"
+            " WHERE a.slug = ? AND p.name = ? AND pp.permission = ?",
+            (account, SHARED, perm),
+        )
+        if bool(found) != held:
+            report.lost.append(f"{account} {SHARED} {perm}: expected held={held}")
+    for (account,) in query(db, "SELECT slug FROM accounts"):
+        # the last description the log says was set (read in Python: one SQL for both engines)
+        texts = [
+            json.loads(details).get("description")
+            for (details,) in query(
+                db,
+                "SELECT details FROM audit WHERE account = ? AND action = 'profile.edit'"
+                " AND target = ? ORDER BY seq",
                 (account, SHARED),
-            ).fetchone()
-            stored = conn.execute(
-                "SELECT description FROM profiles p JOIN accounts a ON a.id = p.account_id"
-                " WHERE a.slug = ? AND p.name = ?",
-                (account, SHARED),
-            ).fetchone()
-            if last_text is not None and stored[0] != last_text[0]:
-                report.lost.append(f"{account} {SHARED}: description is not the last one set")
-    finally:
-        conn.close()
+            )
+        ]
+        last_text = next((t for t in reversed(texts) if t is not None), None)
+        ((stored,),) = query(
+            db,
+            "SELECT description FROM profiles p JOIN accounts a ON a.id = p.account_id"
+            " WHERE a.slug = ? AND p.name = ?",
+            (account, SHARED),
+        )
+        if last_text is not None and stored != last_text:
+            report.lost.append(f"{account} {SHARED}: description is not the last one set")
     return report
 
 
-def audit_actions(db: Path, after_seq: int) -> Counter[tuple[str, str | None, str | None]]:
-    conn = sqlite3.connect(db)
-    try:
-        return Counter(
-            (r[0], r[1], r[2])
-            for r in conn.execute(
-                "SELECT action, account, target FROM audit WHERE seq > ?", (after_seq,)
-            )
-        )
-    finally:
-        conn.close()
+def audit_actions(db: Store, after_seq: int) -> Counter[tuple[str, str | None, str | None]]:
+    return Counter(
+        (r[0], r[1], r[2])
+        for r in query(db, "SELECT action, account, target FROM audit WHERE seq > ?", (after_seq,))
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

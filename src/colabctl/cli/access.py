@@ -139,7 +139,9 @@ def _batch(source: str) -> None:
     worst = 0
     write = sys.stdout.write
     with io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
-        for item, code in access.batch(context(), handle):
+        # typed at a terminal: each answer before the next line is read
+        chunk = 1 if handle.isatty() else access.BATCH_CHUNK
+        for item, code in access.batch(context(), handle, chunk=chunk):
             write(json.dumps(item, ensure_ascii=False) + "\n")
             worst = max(worst, code)
     if worst:

@@ -24,15 +24,21 @@ from colabctl.store.sql import Connection
 if TYPE_CHECKING:
     from colabctl.store.engine import AnyStore
 
+
 # Expiry is judged against the clock at every read: a pending invitation past
 # its expiry reads as expired before any write has recorded it, and an active
 # collaborator whose access_until has passed reads as ended (docs/ownership.md), with
-# no write at all. The one place a membership's status is derived.
-STATUS_SQL = (
-    "CASE WHEN m.status = 'pending' AND m.expires_at <= :now THEN 'expired'"
-    " WHEN m.status = 'active' AND m.access_until <= :now THEN 'ended'"
-    " ELSE m.status END"
-)
+# no write at all. The one place a membership's status is derived; NOW is the SQL that
+# gives the time judged against (the :now parameter, unless a query names it otherwise).
+def status_sql(now: str = ":now") -> str:
+    return (
+        f"CASE WHEN m.status = 'pending' AND m.expires_at <= {now} THEN 'expired'"
+        f" WHEN m.status = 'active' AND m.access_until <= {now} THEN 'ended'"
+        " ELSE m.status END"
+    )
+
+
+STATUS_SQL = status_sql()
 
 
 def current_membership_sql(account_id: str, user_id: str) -> str:
@@ -358,6 +364,10 @@ def writing(ctx: Context, *, expire: bool = True) -> Iterator[Session]:
     """The command's one write transaction: all of it commits, or none of it. With
     expire=False the caller records due expiries itself (`s.expire_due()`), after
     checks that must see the store before any write (a saved plan's audit head)."""
+    # The audit chain's code (and hashlib, ~2-4 ms) is loaded before the writer lock is
+    # taken, not by the first s.record() while every other writer waits for it.
+    from colabctl.store import audit  # noqa: F401
+
     target, is_default = ctx.store_target()
     store = open_for_write(target, may_create_folder=is_default)
     try:
