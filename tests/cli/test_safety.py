@@ -139,6 +139,16 @@ def test_export_never_replaces_another_database(
     assert _bytes(other) == before
 
 
+def test_a_database_url_is_not_a_file(
+    cli: Cli, legal_account: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    before = sorted(tmp_path.iterdir())
+    line, _ = failure(_export(cli, "-o", "postgresql://ana:s3cret@db.example.com/acme"), 4)
+    assert "PostgreSQL database" in line and "s3cret" not in line
+    assert sorted(tmp_path.iterdir()) == before  # not even a folder "postgresql:"
+
+
 def test_dash_is_stdout(
     cli: Cli, legal_account: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

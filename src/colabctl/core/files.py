@@ -20,6 +20,14 @@ def write_file(target: str | os.PathLike[str], data: bytes, *, store: Path | Non
     stream: it is written in place, as there is nothing to rename over.
     """
     name = os.fspath(target)
+    if name.startswith(("postgresql:", "postgres:")):
+        # a database's URL (a Path option folds its // into /), which may hold a
+        # password: neither written as a file nor repeated
+        raise Conflict(
+            "the output names a PostgreSQL database (postgresql:...), not a file;"
+            " nothing was written",
+            hint="write the output to a file, or to stdout with -o -",
+        )
     path = Path(name)
     if _is_database(path, store):
         raise Conflict(
