@@ -19,10 +19,10 @@ from colabctl.core.identity import email_key
 from colabctl.errors import Forbidden, NotFound
 from colabctl.store.db import open_empty
 from colabctl.store.engine import Target, open_for_read, open_for_write, resolve, store_file
-from colabctl.store.sql import Connection
 
 if TYPE_CHECKING:
     from colabctl.store.engine import AnyStore
+    from colabctl.store.sql import Connection
 
 
 # Expiry is judged against the clock at every read: a pending invitation past

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 
 from colabctl.errors import StoreFault
 from colabctl.store.schema import SCHEMA_VERSION
-from colabctl.store.sql import Connection
 
 if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
+
+    from colabctl.store.sql import Connection
 
 BUSY_TIMEOUT_S = 15.0
 BEGIN_ATTEMPT_MS = 100  # one attempt at the write lock; Ctrl-C is seen between attempts
