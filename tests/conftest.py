@@ -69,14 +69,19 @@ __all__ = [
 
 
 def pytest_report_header() -> list[str]:
-    """What the outcome of the store tests depends on (the crash tests on SQLite's WAL)."""
+    """What the outcome of the store tests depends on (the crash tests on SQLite's WAL;
+    the PostgreSQL half on the server binaries found)."""
     from importlib.metadata import version
 
+    bindir = find_bindir()
+    required = os.environ.get("COLABCTL_REQUIRE_POSTGRES") == "1"
     return [
         f"sqlite: {sqlite3.sqlite_version} (the library Python's sqlite3 is linked with)",
-        "typer {}, sqlite-utils {}, rich {}".format(
-            version("typer"), version("sqlite-utils"), version("rich")
+        "typer {}, sqlite-utils {}, rich {}, psycopg {}".format(
+            version("typer"), version("sqlite-utils"), version("rich"), version("psycopg")
         ),
+        f"postgresql: server binaries {bindir or 'NOT FOUND'}"
+        + (" (required: COLABCTL_REQUIRE_POSTGRES=1)" if required else ""),
     ]
 
 
