@@ -26,8 +26,8 @@ from colabctl.store.db import (
     default_path,
     open_for_read,
     open_for_write,
-    resolve_path,
 )
+from colabctl.store.engine import resolve
 from colabctl.store.migrations import migrations
 from colabctl.store.schema import SCHEMA_VERSION
 
@@ -64,13 +64,18 @@ def test_db_option_beats_the_environment(cli: Cli, tmp_path: Path, db_path: Path
     assert not db_path.exists()
 
 
-def test_resolve_path_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resolve_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLABCTL_DB", str(tmp_path / "env.db"))
-    assert resolve_path(str(tmp_path / "flag.db")) == (tmp_path / "flag.db", False)
-    assert resolve_path(None) == (tmp_path / "env.db", False)
+    assert resolve(str(tmp_path / "flag.db")) == (tmp_path / "flag.db", False)
+    assert resolve(None) == (tmp_path / "env.db", False)
+    # a URL is kept as it is (a Path would fold its //)
+    url = "postgresql://ana@db.example.com/acme"
+    assert resolve(url) == (url, False)
+    monkeypatch.setenv("COLABCTL_DB", url)
+    assert resolve(None) == (url, False)
     monkeypatch.delenv("COLABCTL_DB")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    path, is_default = resolve_path(None)
+    path, is_default = resolve(None)
     assert is_default
     assert path == Path(platformdirs.user_data_dir("colabctl")) / "colabctl.db"
     assert path == default_path()

@@ -40,16 +40,6 @@ def default_path() -> Path:
     return Path(user_data_dir("colabctl")) / "colabctl.db"
 
 
-def resolve_path(explicit: str | os.PathLike[str] | None = None) -> tuple[Path, bool]:
-    """The store's path, and whether it is the default one (whose folder we may create)."""
-    if explicit:
-        return Path(explicit), False
-    env = os.environ.get("COLABCTL_DB")
-    if env:
-        return Path(env), False
-    return default_path(), True
-
-
 class Store:
     """An open SQLite store. `conn` for reads; `transaction()` for the one write of a
     command. (store/postgres.PgStore is the same surface on a PostgreSQL server.)"""

@@ -48,13 +48,9 @@ def describe(target: Target) -> str:
     """TARGET for a message: a path as it is, a URL without its password."""
     if isinstance(target, Path):
         return str(target)
-    return _hide(target)
-
-
-def _hide(url: str) -> str:
     from colabctl.store.postgres import hide_password
 
-    return hide_password(url)
+    return hide_password(target)
 
 
 def open_for_read(target: Target) -> AnyStore | None:

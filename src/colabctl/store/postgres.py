@@ -258,7 +258,6 @@ class PgStore:
         self.version = 0
         self.db_login: str | None = None  # session_user: recorded in every audit row
         self.bound_email: str | None = None  # the user db_login is bound to, if any
-        self.read_only = False
 
     @property
     def location(self) -> str:
