@@ -10,10 +10,15 @@ owns colabctl's tables binds and unbinds; both are audit rows.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from colabctl.core.identity import email_key
 from colabctl.core.session import Context, Session, writing
 from colabctl.errors import Conflict, Forbidden, Invalid, NotFound
 from colabctl.store.engine import has_logins
+
+if TYPE_CHECKING:
+    from colabctl.store.postgres import PgStore
 
 
 def _admin(ctx: Context, verb: str) -> None:
@@ -25,7 +30,8 @@ def _admin(ctx: Context, verb: str) -> None:
         )
 
 
-def _owner_only(s: Session, verb: str) -> None:
+def _owner_only(s: Session, verb: str) -> PgStore:
+    """The session's server store, if its login owns colabctl's tables; else 5."""
     from colabctl.store.postgres import PgStore
 
     store = s.store
@@ -36,6 +42,16 @@ def _owner_only(s: Session, verb: str) -> None:
             f" {store.db_login} does not",
             hint="run it as that login (the one that created the store)",
         )
+    return store
+
+
+def _bound_to(s: Session, login: str) -> str | None:
+    """The email of the user LOGIN is bound to, if any."""
+    row = s.conn.execute(
+        "SELECT u.email FROM store_bindings b JOIN users u ON u.id = b.user_id WHERE b.login = ?",
+        (login,),
+    ).fetchone()
+    return str(row[0]) if row else None
 
 
 def _actor_or_none(s: Session) -> str | None:
@@ -53,27 +69,20 @@ def bind(ctx: Context, login: str, email: str) -> bool:
     """Bind LOGIN to the user EMAIL. False when it already was (nothing written)."""
     _admin(ctx, "bind")
     with writing(ctx) as s:
-        _owner_only(s, "bind")
-        from colabctl.store.postgres import PgStore
-
-        assert isinstance(s.store, PgStore)
-        if not s.store.login_exists(login):
+        store = _owner_only(s, "bind")
+        if not store.login_exists(login):
             raise NotFound(f"no database login {login!r} on this server")
         user = s.user_by_email(email)
         if user is None:
             raise NotFound(
                 f"{email} is not a registered user", hint=f"run `colabctl login {email}` first"
             )
-        row = s.conn.execute(
-            "SELECT u.email FROM store_bindings b JOIN users u ON u.id = b.user_id"
-            " WHERE b.login = ?",
-            (login,),
-        ).fetchone()
-        if row is not None:
-            if email_key(row[0]) == email_key(user.email):
+        bound = _bound_to(s, login)
+        if bound is not None:
+            if email_key(bound) == email_key(user.email):
                 return False
             raise Conflict(
-                f"the database login {login} is already bound to {row[0]}",
+                f"the database login {login} is already bound to {bound}",
                 hint=f"`colabctl store unbind {login}` first",
             )
         s.conn.execute(
@@ -89,13 +98,9 @@ def unbind(ctx: Context, login: str) -> str:
     _admin(ctx, "unbind")
     with writing(ctx) as s:
         _owner_only(s, "unbind")
-        row = s.conn.execute(
-            "SELECT u.email FROM store_bindings b JOIN users u ON u.id = b.user_id"
-            " WHERE b.login = ?",
-            (login,),
-        ).fetchone()
-        if row is None:
+        bound = _bound_to(s, login)
+        if bound is None:
             raise NotFound(f"the database login {login} is not bound to anyone")
         s.conn.execute("DELETE FROM store_bindings WHERE login = ?", (login,))
-        s.record("store.unbind", target=login, details={"user": row[0]}, actor=_actor_or_none(s))
-        return str(row[0])
+        s.record("store.unbind", target=login, details={"user": bound}, actor=_actor_or_none(s))
+        return bound
