@@ -77,6 +77,20 @@ def translate(sql: str) -> str:
     return _TOKENS.sub(rewrite, sql)
 
 
+@lru_cache(maxsize=512)
+def _with_id(sql: str) -> tuple[str, bool]:
+    """translate(SQL), and whether it is an INSERT into an ID_TABLES table that gets
+    `RETURNING id` added (what serves as `lastrowid`): decided once per statement text."""
+    insert = _INSERT.match(sql)
+    returning = (
+        insert is not None
+        and insert.group(1).lower() in ID_TABLES
+        and "returning" not in sql.lower()
+    )
+    text = translate(sql)
+    return (f"{text} RETURNING id" if returning else text), returning
+
+
 def hide_password(url: str) -> str:
     """URL with its password (if any) shown as ***: what `store info` prints."""
     return _PASSWORD_PARAM.sub(r"\1***", _PASSWORD_IN_URL.sub(r"\1***@", url))
@@ -180,15 +194,7 @@ class Connection:
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
     def execute(self, sql: str, parameters: Params = (), /) -> Cursor:
-        text = translate(sql)
-        insert = _INSERT.match(sql)
-        returning = (
-            insert is not None
-            and insert.group(1).lower() in ID_TABLES
-            and "returning" not in sql.lower()
-        )
-        if returning:
-            text += " RETURNING id"
+        text, returning = _with_id(sql)
         try:
             # always with parameters (maybe none): translate() doubled every literal %,
             # which psycopg turns back only when it formats the query
