@@ -20,7 +20,7 @@ from colabctl.core.session import Context
 from colabctl.errors import Conflict, NotFound, StoreFault
 from colabctl.store import audit, copying
 from colabctl.store.engine import Target, describe, is_url, open_for_read
-from colabctl.store.sql import Connection
+from colabctl.store.sql import Connection, schema_version
 
 if TYPE_CHECKING:
     from colabctl.store.engine import AnyStore
@@ -90,7 +90,7 @@ def _described(store: AnyStore) -> Info:
     return Info(
         engine=store.engine,
         location=store.location,
-        schema_version=copying.schema_version(conn),
+        schema_version=schema_version(conn),
         counts=copying.counts(conn),
         head=audit.head(conn),
         db_login=store.db_login,

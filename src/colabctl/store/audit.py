@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from colabctl.errors import StoreFault
-from colabctl.store.sql import Connection
+from colabctl.store.sql import Connection, schema_version
 
 GENESIS = "0" * 64
 HEAD_SINCE = 4  # the schema version (migration m004) that brought the head record
@@ -114,15 +114,6 @@ def _head_record(conn: Connection) -> tuple[int, str] | None:
     return (found[0][0], found[0][1]) if len(found) == 1 else None
 
 
-def _schema_version(conn: Connection) -> int:
-    if isinstance(conn, sqlite3.Connection):
-        sql = "PRAGMA user_version"
-    else:  # PostgreSQL keeps it in a table (store/pg_migrations.py)
-        sql = "SELECT version FROM colabctl_schema"
-    version: int = conn.execute(sql).fetchone()[0]
-    return version
-
-
 def head(conn: Connection) -> tuple[int, str]:
     """The chain's head (seq, hash): what a copy kept elsewhere anchors. (0, GENESIS) for
     an empty log.
@@ -136,7 +127,7 @@ def head(conn: Connection) -> tuple[int, str]:
     except sqlite3.OperationalError:  # no such table
         if _has_head_table(conn):
             raise
-        if _schema_version(conn) < HEAD_SINCE:
+        if schema_version(conn) < HEAD_SINCE:
             return _last_row(conn)
         raise _head_missing() from None
     if record is None:
@@ -406,7 +397,7 @@ def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verdict:
     """Walk the chain and hold it against its head record, the data it must account for,
     and (if given) an anchor kept elsewhere; name the first problem found."""
     walk = _walk(conn)
-    old_store = not _has_head_table(conn) and _schema_version(conn) < HEAD_SINCE
+    old_store = not _has_head_table(conn) and schema_version(conn) < HEAD_SINCE
     recorded = _last_row(conn) if old_store else _head_record_or_none(conn)
     checked = _check_anchor(conn, anchor) if anchor is not None else None
     bad: tuple[int | None, str] | None = None

@@ -141,13 +141,6 @@ def first_nonempty(conn: Connection) -> str | None:
     return None
 
 
-def schema_version(conn: Connection) -> int:
-    """The schema version the store records (PRAGMA user_version / colabctl_schema)."""
-    sql = "PRAGMA user_version" if _is_sqlite(conn) else "SELECT version FROM colabctl_schema"
-    version: int = conn.execute(sql).fetchone()[0]
-    return version
-
-
 def rows(
     conn: Connection, table: Table, size: int | None = None
 ) -> Iterator[list[tuple[Any, ...]]]:

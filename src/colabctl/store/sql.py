@@ -7,6 +7,7 @@ store, or store/postgres.Connection, which translates it (docs/postgres.md).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -31,3 +32,14 @@ class Connection(Protocol):
     def execute(self, sql: str, parameters: Params = ..., /) -> Cursor: ...
 
     def executemany(self, sql: str, parameters: Iterable[Params], /) -> Any: ...
+
+
+def schema_version(conn: Connection) -> int:
+    """The schema version the store records: SQLite's `PRAGMA user_version`, PostgreSQL's
+    one-row `colabctl_schema` (store/pg_migrations.py)."""
+    if isinstance(conn, sqlite3.Connection):
+        sql = "PRAGMA user_version"
+    else:
+        sql = "SELECT version FROM colabctl_schema"
+    version: int = conn.execute(sql).fetchone()[0]
+    return version
