@@ -114,13 +114,19 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0].strip() if text else type(exc).__name__
 
 
+def _said(exc: BaseException, url: str) -> str:
+    """The first line of what EXC says, with URL's password (wherever it is quoted) hidden."""
+    line = _first_line(exc)
+    for secret in _secrets(url):
+        line = line.replace(secret, "***")
+    return line
+
+
 def fault(exc: BaseException, url: str) -> StoreFault:
     """A psycopg error as one line naming host and database (never the password)."""
     import psycopg
 
-    line = _first_line(exc)
-    for secret in _secrets(url):
-        line = line.replace(secret, "***")
+    line = _said(exc, url)
     place = where(url)
     if isinstance(exc, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
         return StoreFault(
@@ -243,11 +249,8 @@ def connect(url: str) -> Connection:
     except psycopg.OperationalError as exc:
         raise fault(exc, url) from None
     except Exception as exc:  # a malformed URL: libpq says why (quoting it: hidden)
-        line = _first_line(exc)
-        for secret in _secrets(url):
-            line = line.replace(secret, "***")
         raise StoreFault(
-            f"the store's URL is not one PostgreSQL can use: {line}",
+            f"the store's URL is not one PostgreSQL can use: {_said(exc, url)}",
             hint="postgresql://USER@HOST:PORT/DATABASE (docs/postgres.md)",
         ) from None
     return Connection(raw, url)
