@@ -194,6 +194,17 @@ def test_an_unreachable_server(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Non
     one_line_naming(result.stderr, f"127.0.0.1:{port}/{PG_DATABASE}")
 
 
+def test_a_url_libpq_cannot_parse_hides_its_password(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # libpq's message quotes the whole URL: the password must not come through with it
+    monkeypatch.setenv("COLABCTL_DB", f"postgresql://{SUPERUSER}:{PASSWORD}@[127.0.0.1/x")
+    result = cli("--as", OWNER, "account", "list")
+    line, hint = failure(result, 7)
+    assert "not one PostgreSQL can use" in line and "***" in line
+    assert PASSWORD not in result.stderr and hint is not None and "postgresql://" in hint
+
+
 def test_a_refused_login(cli: Cli, pg_cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
     wrong = "not-" + PASSWORD
     monkeypatch.setenv("COLABCTL_DB", pg_cluster.url(PG_DATABASE, password=wrong))
