@@ -21,7 +21,12 @@ app = typer.Typer()
 )
 def demo(
     db: Annotated[
-        str, typer.Option("--db", help="The SQLite file to build it in (recreated).")
+        str,
+        typer.Option(
+            "--db",
+            help="The SQLite file to build it in (recreated); its sample policy tests go in"
+            " demo-policy/ beside it.",
+        ),
     ] = "colabctl-demo.db",
 ) -> None:
     """Build a sample store (an owner, a legal entity, the four presets, a team) and show it."""
@@ -32,6 +37,7 @@ def demo(
     owner = Context(db=str(db), actor=built.owner)
     lang = output.use_lang(None)
     output.say(f"built {db}: {built.account} (owned by {built.owner}) and {built.second_account}")
+    output.say(f"wrote sample policy tests in {built.policy}/")
     output.rows(
         f"Profiles in {built.account}",
         ["profile", ("permissions", "right"), ("active", "right"), ("pending", "right")],
@@ -52,7 +58,7 @@ def demo(
     shared = users.whoami(Context(db=str(db), actor=built.shared))
     output.rows(
         f"whoami, as {built.shared}",
-        ["account", "name", "role"],
+        ["account", output.Column("name", text=True), "role"],
         ([a["slug"], a["name"], a["role"]] for a in shared.accounts),
     )
     output.emit_line("")
@@ -69,5 +75,6 @@ def demo(
         f"colabctl who-can 'Solicitar Reembolsos' -a {built.account}",
         f"colabctl --as {built.shared} whoami",
         f"colabctl audit log -a {built.account}",
+        f"colabctl test {built.policy}/",
     ):
         output.emit_line(f"  {line}")

@@ -84,7 +84,7 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
     output.emit_line(me.user.email + (f" ({me.user.name})" if me.user.name else ""))
     output.rows(
         "Accounts",
-        ["", "account", "name", "role", "access"],
+        ["current", "account", output.Column("name", text=True), "role", "access"],
         (
             [
                 "*" if a["current"] else "",
