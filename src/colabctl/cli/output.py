@@ -97,6 +97,13 @@ def emit_line(text: str) -> None:
     sys.stdout.write(visible(text) + "\n")
 
 
+def paragraph(text: str) -> None:
+    """A line of free text on stdout, wrapped between words to the width tables are drawn
+    to (piped without COLUMNS: one line, as tables keep their natural width)."""
+    for line in layout.wrap(visible(text), console().width):
+        emit_line(line)
+
+
 def emit_data(text: str) -> None:
     """A file's content on stdout (`-o -`): a format of its own (TOML, JSON, XML), which
     escapes what it must, so it is written as it is."""

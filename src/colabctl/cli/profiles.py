@@ -137,7 +137,7 @@ def preset_show(name: PresetArg, as_json: JsonOpt = False, lang: LangOpt = None)
         return
     language = output.use_lang(lang)
     title = preset.title.get(language, "")
-    output.emit_line(f"{preset.name}: {title}. {preset.description_in(language)}")
+    output.paragraph(f"{preset.name}: {title}. {preset.description_in(language)}")
     output.permission_table(f"Preset {preset.name}", preset.permissions, language)
 
 
@@ -221,9 +221,9 @@ def show(
     if as_json:
         output.emit_json(view.as_json())
         return
-    output.emit_line(f"{view.name} ({view.account}): {view.description}")
+    output.paragraph(f"{view.name} ({view.account}): {view.description}")
     output.permission_table(f"Profile {view.name}", view.permissions, output.use_lang(lang))
-    output.emit_line("held by: " + (", ".join(view.collaborators) or "nobody"))
+    output.paragraph("held by: " + (", ".join(view.collaborators) or "nobody"))
 
 
 @command(

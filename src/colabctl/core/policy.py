@@ -658,7 +658,10 @@ def run(
 def _world(ctx: Context, team_path: Path | None) -> Iterator[Judge]:
     if team_path is None:
         with reading(ctx) as s:
-            yield Judge(s, s.actor().email)
+            # no actor at all: 5; a stranger (no registered user) is judged as one, and
+            # every account then answers as a missing one (docs/commands.md)
+            me = s.known_actor()
+            yield Judge(s, me.email if me is not None else str(ctx.actor_email()))
         return
     with scratch_store(ctx, team_path) as s:
         yield Judge(s, None)
