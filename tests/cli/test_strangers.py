@@ -189,3 +189,19 @@ def test_tax_data_is_the_owners_everywhere(cli: Cli, team: str) -> None:
                     assert item.get("tax_id") is None and item.get("country") is None
     shown = json.loads(ok(cli("--as", OWNER, "account", "show", ACME, "--json")).stdout)
     assert (shown["tax_id"], shown["country"]) == (secret[0], "BR")
+
+
+def test_policy_tests_judge_a_stranger_as_one(cli: Cli, team: str, tmp_path: Path) -> None:
+    """Live mode, as a stranger: every assertion fails as unknown-account (1), for a real
+    account exactly as for a missing one; not 5."""
+    said = {}
+    for slug in (ACME, MISSING):
+        path = tmp_path / f"{slug}.toml"
+        path.write_text(
+            f'[[check]]\naccount = "{slug}"\nuser = "{BEA}"\nallow = ["products.view"]\n',
+            encoding="utf-8",
+        )
+        result = ok(cli("--as", NOBODY, "test", str(path), "--json"), 1)
+        [case] = json.loads(result.stdout)["files"][0]["cases"]
+        said[slug] = (case["allowed"], case["reason"])
+    assert said == {ACME: (False, "unknown-account"), MISSING: (False, "unknown-account")}

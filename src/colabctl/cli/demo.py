@@ -58,7 +58,7 @@ def demo(
     shared = users.whoami(Context(db=str(db), actor=built.shared))
     output.rows(
         f"whoami, as {built.shared}",
-        ["account", output.Column("name", text=True), "role"],
+        ["account", ("name", "text"), "role"],
         ([a["slug"], a["name"], a["role"]] for a in shared.accounts),
     )
     output.emit_line("")

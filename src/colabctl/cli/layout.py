@@ -24,8 +24,8 @@ class Column(NamedTuple):
     justify: Justify = "left"
 
 
-# What a command may give for a column: a Column, a plain name (an id column), or
-# (name, "right") for a right-aligned id column (counts).
+# What a command gives for a column: a plain name (an id column), (name, "text") for free
+# text, (name, "right") for a right-aligned id (a count), or a Column.
 ColumnSpec = str | tuple[str, str] | Column
 
 
@@ -42,8 +42,10 @@ def column(spec: ColumnSpec) -> Column:
     if isinstance(spec, Column):
         return spec
     if isinstance(spec, tuple):
-        name, justify = spec
-        return Column(name, justify="right" if justify == "right" else "center")
+        name, kind = spec
+        if kind == "text":
+            return Column(name, text=True)
+        return Column(name, justify="right" if kind == "right" else "center")
     return Column(spec)
 
 

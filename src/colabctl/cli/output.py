@@ -22,22 +22,17 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 
-from colabctl.cli import layout
-from colabctl.cli.layout import Column, ColumnSpec, Heading, Row
-
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from colabctl.cli.layout import Column, ColumnSpec, Heading, Row
     from colabctl.core.access import Matrix
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 YES, NO = "✓", "·"
-
-__all__ = ["Column", "Heading"]
-
 
 # -- what reaches the terminal -----------------------------------------------------
 
@@ -100,6 +95,8 @@ def emit_line(text: str) -> None:
 def paragraph(text: str) -> None:
     """A line of free text on stdout, wrapped between words to the width tables are drawn
     to (piped without COLUMNS: one line, as tables keep their natural width)."""
+    from colabctl.cli import layout
+
     for line in layout.wrap(visible(text), console().width):
         emit_line(line)
 
@@ -269,10 +266,13 @@ def rows(
 ) -> None:
     """Print a table, or `empty` on stderr when there are no rows.
 
-    Each column is an id, never split, or free text (`Column(name, text=True)`), which
-    wraps at word boundaries (cli/layout.py). When the ids alone cannot fit the width, the
-    table is printed stacked, one block of `key: value` lines per row. Tables never hide
-    data (docs/commands.md, "Output"): no cell is ever cut."""
+    Each column is an id, never split, or free text (`(name, "text")`), which wraps at
+    word boundaries (cli/layout.py). When the ids alone cannot fit the width, the table
+    is printed stacked, one block of `key: value` lines per row. Tables never hide data
+    (docs/commands.md, "Output"): no cell is ever cut."""
+    from colabctl.cli import layout
+    from colabctl.cli.layout import Heading
+
     body: list[Row] = [
         row if isinstance(row, Heading) else [_cell(cell) for cell in row] for row in data
     ]
@@ -288,6 +288,8 @@ def _cell(value: Any) -> str:
 
 def draw(title: str | None, columns: Sequence[Column], body: Sequence[Row]) -> None:
     """The table in the console's width, or stacked when no layout fits it."""
+    from colabctl.cli import layout
+
     con = console()
     headers = [header(c.name) for c in columns]
     fitted = layout.widths(columns, headers, body, con.width)
@@ -307,6 +309,8 @@ def _table(
 ) -> Table:
     from rich.table import Table
     from rich.text import Text
+
+    from colabctl.cli.layout import Heading
 
     result = Table(title=title and Text(visible(title)), title_justify="left")
     for col, name, size in zip(columns, headers, fitted, strict=True):
@@ -548,6 +552,7 @@ def permission_table(
     title: str, perm_ids: Iterable[str], lang: str, *, show_risk: bool = True
 ) -> None:
     """Permissions grouped under their category's section row, in catalog order."""
+    from colabctl.cli.layout import Column, Heading
     from colabctl.core.catalog import catalog
 
     wanted = set(perm_ids)
@@ -573,6 +578,7 @@ def matrix_table(grid: Matrix, lang: str, *, by_category: bool) -> None:
     emails do not fit the terminal, columns are numbered with a legend; when
     even that does not fit, it falls back to the per-category summary (and when that
     does not fit either, to the stacked layout every table falls back to)."""
+    from colabctl.cli.layout import Column, Heading
     from colabctl.core.catalog import catalog
 
     cat = catalog()

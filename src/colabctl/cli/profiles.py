@@ -108,9 +108,9 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
         "Presets",
         [
             "name",
-            output.Column("title", text=True),
+            ("title", "text"),
             ("permissions", "right"),
-            output.Column("description", text=True),
+            ("description", "text"),
         ],
         (
             [p.name, p.title.get(language, ""), len(p.permissions), p.description_in(language)]
@@ -198,7 +198,7 @@ def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
             ("permissions", "right"),
             ("active", "right"),
             ("pending", "right"),
-            output.Column("description", text=True),
+            ("description", "text"),
         ],
         ([p["name"], p["permissions"], p["active"], p["pending"], p["description"]] for p in found),
     )

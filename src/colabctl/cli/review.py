@@ -119,8 +119,8 @@ def _report(found: list[Finding]) -> None:
                 "kind",
                 "account",
                 "subject",
-                output.Column("finding", text=True),
-                output.Column("status", text=True),
+                ("finding", "text"),
+                ("status", "text"),
             ],
             ([f.id, f.kind, f.account, f.subject, f.message, _status(f)] for f in mine),
         )

@@ -84,7 +84,7 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
     output.paragraph(me.user.email + (f" ({me.user.name})" if me.user.name else ""))
     output.rows(
         "Accounts",
-        ["current", "account", output.Column("name", text=True), "role", "access"],
+        ["current", "account", ("name", "text"), "role", "access"],
         (
             [
                 "*" if a["current"] else "",
