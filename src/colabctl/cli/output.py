@@ -79,11 +79,20 @@ def emit_json(value: Any) -> None:
 
 
 def json_lines() -> Callable[[Any], None]:
-    """A writer of one JSON document per line on stdout (`can --batch`)."""
+    """A writer of one JSON document per line on stdout (`can --batch`), escaped as
+    json_text escapes: one encoder for every line (json.dumps with an option builds a new
+    one per call)."""
+    import json
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    search = _RAW_IN_JSON.search
     write = sys.stdout.write
 
     def emit(value: Any) -> None:
-        write(json_text(value, indent=None) + "\n")
+        text = encode(value)
+        if search(text) is not None:
+            text = _RAW_IN_JSON.sub(_json_escape, text)
+        write(text + "\n")
 
     return emit
 
