@@ -157,3 +157,27 @@ def test_review_keeps_the_finding_id_whole_at_80_columns(
     text = run(cli, ["review", "-a", ACME], 80, monkeypatch)
     for finding in data["findings"]:
         assert finding["id"] in text.split(), finding["id"]
+
+
+@pytest.mark.engines("sqlite")  # demo builds a SQLite file
+def test_the_demo_at_every_width(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def demo(columns: int | None) -> str:
+        output.console.cache_clear()
+        if columns is None:
+            monkeypatch.delenv("COLUMNS", raising=False)
+        else:
+            monkeypatch.setenv("COLUMNS", str(columns))
+        shown = ok(cli("demo", "--db", str(tmp_path / "demo.db"))).stdout
+        output.console.cache_clear()
+        return shown
+
+    natural = demo(None)
+    assert natural.count("┏") == 4  # profiles, collaborators, the matrix, whoami
+    for width in WIDTHS:
+        text = demo(width)
+        missing = words(natural) - words(text)
+        assert not missing, f"split or lost at {width} columns: {sorted(missing)}\n{text}"
+        tables, _, commands = text.partition("Try next:")  # command lines, to copy whole
+        assert commands
+        for line in tables.splitlines():
+            assert len(line) <= width or max(map(len, line.split())) > width - 25, line

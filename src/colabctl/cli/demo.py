@@ -30,11 +30,12 @@ def demo(
     ] = "colabctl-demo.db",
 ) -> None:
     """Build a sample store (an owner, a legal entity, the four presets, a team) and show it."""
+    from colabctl.cli import common  # its CLOCK: the one every command reads
     from colabctl.core import access, collaborators, demo, profiles, users
     from colabctl.core.session import Context
 
-    built = demo.build(db)
-    owner = Context(db=str(db), actor=built.owner)
+    built = demo.build(db, clock=common.CLOCK)
+    owner = Context(db=str(db), actor=built.owner, clock=common.CLOCK)
     lang = output.use_lang(None)
     output.say(f"built {db}: {built.account} (owned by {built.owner}) and {built.second_account}")
     output.say(f"wrote sample policy tests in {built.policy}/")
@@ -55,7 +56,7 @@ def demo(
         ),
     )
     output.matrix_table(access.matrix(owner, account=built.account), lang, by_category=True)
-    shared = users.whoami(Context(db=str(db), actor=built.shared))
+    shared = users.whoami(Context(db=str(db), actor=built.shared, clock=common.CLOCK))
     output.rows(
         f"whoami, as {built.shared}",
         ["account", ("name", "text"), "role"],
