@@ -356,3 +356,11 @@ def test_current_account_from_use_is_the_default(cli: Cli, several: None) -> Non
     ok(cli("use", ACME))
     found = json.loads(ok(cli("collaborator", "list", "--json")).stdout)
     assert {m["user"] for m in found} == {BEA}
+
+
+def test_the_config_is_written_whole_and_for_its_user_alone(cli: Cli, tmp_path: Path) -> None:
+    """One atomic writer (core/files.py): no temporary file left beside it, mode 0600."""
+    ok(cli("login", OWNER))
+    config = tmp_path / "config.toml"
+    assert config.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

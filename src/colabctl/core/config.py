@@ -48,7 +48,8 @@ def write_config(values: dict[str, Any]) -> None:
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {k: v for k, v in values.items() if v is not None}
-    write_atomically(path, tomli_w.dumps(data).encode("utf-8"))
+    # readable by its user alone, as the store is: it says who works for which account
+    write_atomically(path, tomli_w.dumps(data).encode("utf-8"), mode=0o600)
 
 
 def current_account(config: dict[str, Any], key: str) -> str | None:
