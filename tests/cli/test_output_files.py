@@ -216,3 +216,16 @@ def test_a_refused_demo_target_gets_no_wal_or_shm(
     shutil.copyfile(db_path, target)
     failure(cli("demo", "--db", str(target)), 4)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("other")) == ["other.db"]
+
+
+@pytest.mark.engines("sqlite")
+def test_demo_clears_what_a_killed_demo_left_of_its_folder(cli: Cli, tmp_path: Path) -> None:
+    """demo-policy/ is written in a marked temporary folder and renamed into place, so a
+    kill never leaves an unmarked demo-policy/; what it leaves is cleared next time."""
+    left = tmp_path / ".demo-policy.x1y2z3"
+    left.mkdir()
+    (left / ".colabctl-demo").write_text("written by `colabctl demo`\n", encoding="utf-8")
+    ok(cli("demo", "--db", str(tmp_path / "demo.db")))
+    assert not left.exists()
+    assert (tmp_path / "demo-policy" / ".colabctl-demo").is_file()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".demo-policy")] == []

@@ -103,14 +103,28 @@ preset = "gerente-afiliados"
 
 
 def write_policy(folder: Path, owner: Context) -> None:
-    """The sample policy tests in FOLDER (new), and the matrix snapshot they compare
-    against, taken from the demo store as its OWNER sees it."""
+    """The sample policy tests in FOLDER (not there), and the matrix snapshot they compare
+    against, taken from the demo store as its OWNER sees it. Written in a marked
+    temporary folder beside it, then renamed: a demo killed on the way never leaves a
+    FOLDER without its mark (which the next demo would refuse to replace)."""
+    import tempfile
+
     from colabctl.core import policy
 
-    folder.mkdir()
-    for name, text in POLICY_FILES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    policy.run(owner, [str(folder / "matrix.toml")], update=True)
+    temp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    mask = os.umask(0)
+    os.umask(mask)
+    try:
+        temp.chmod(0o777 & ~mask)  # a folder like any other, not mkdtemp's private one
+        for name, text in POLICY_FILES.items():  # the mark first
+            (temp / name).write_text(text, encoding="utf-8")
+        policy.run(owner, [str(temp / "matrix.toml")], update=True)
+        os.replace(temp, folder)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
 
 
 def _make_room(path: Path, policy: Path) -> None:
@@ -132,10 +146,12 @@ def _make_room(path: Path, policy: Path) -> None:
         )
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    if policy.is_dir():
-        import shutil
+    import shutil
 
-        shutil.rmtree(policy)
+    # the folder, and what a demo killed while writing it left (write_policy)
+    for folder in [policy, *policy.parent.glob(f".{policy.name}.*")]:
+        if folder.is_dir() and (folder / POLICY_MARK).is_file():
+            shutil.rmtree(folder)
 
 
 def _is_demo_store(path: Path) -> bool:
