@@ -225,18 +225,21 @@ def test_unknown_account_is_no_never_3(cli: Cli, people: str) -> None:
         ]
 
 
-def test_unknown_account_needs_no_login(cli: Cli, people: str) -> None:
+def test_with_no_actor_at_all_can_is_5_before_any_lookup(
+    cli: Cli, people: str, db_path: Path
+) -> None:
+    """Not "no" for a missing account and 5 for a real one: that would tell which exist."""
     ok(cli("logout"))
-    data = answer(cli, BEA, SOPORTE_HAS, "-a", "no-such-account")
-    assert data["results"][0]["reason"] == "unknown-account"
+    for slug in ("no-such-account", ACME):
+        refused(cli, db_path, 5, "can", BEA, SOPORTE_HAS, "-a", slug, hint="colabctl login")
 
 
 def test_missing_store_is_no_and_stays_missing(cli: Cli, db_path: Path) -> None:
     assert not exists(db_path)
-    data = answer(cli, BEA, SOPORTE_HAS, "-a", ACME)
+    data = json.loads(ok(cli("--as", BEA, "can", BEA, SOPORTE_HAS, "-a", ACME, "--json"), 1).stdout)
     assert data["allowed"] is False
     assert data["results"][0]["reason"] == "unknown-account"
-    assert ok(cli("can", BEA, SOPORTE_HAS, "-a", ACME), 1).stdout == "no\n"
+    assert ok(cli("--as", BEA, "can", BEA, SOPORTE_HAS, "-a", ACME), 1).stdout == "no\n"
     assert not exists(db_path)
 
 
@@ -282,9 +285,10 @@ def test_who_may_ask(cli: Cli, people: str, db_path: Path) -> None:
             {"permission": SOPORTE_HAS, "allowed": False, "reason": "unknown-account"}
         ]
         assert answer.stderr == "" and dump(db_path) == before
-    # ... but anyone may ask about themself
+    # ... anyone may ask about themself where they have a membership row; without one, the
+    # missing account's answer ("not a collaborator" would say that the slug exists)
     mine = json.loads(ok(cli("--as", ZED, "can", ZED, SOPORTE_HAS, "-a", ACME, "--json"), 1).stdout)
-    assert mine["results"][0]["reason"] == "not-a-collaborator"
+    assert mine["results"][0]["reason"] == "unknown-account"
     caio = json.loads(
         ok(
             cli("--as", CAIO, "can", "CAIO@example.com", TECNICO_HAS, "-a", ACME, "--json"), 1
@@ -420,7 +424,7 @@ def test_batch_of_nothing(cli: Cli, people: str, tmp_path: Path) -> None:
 
 def test_batch_on_a_missing_store(cli: Cli, db_path: Path, tmp_path: Path) -> None:
     lines = [{"user": BEA, "account": ACME, "permission": SOPORTE_HAS}]
-    result = ok(run_batch(cli, tmp_path, lines))
+    result = ok(run_batch(cli, tmp_path, lines, "--as", BEA))
     assert outputs(result) == [{**lines[0], "allowed": False, "reason": "unknown-account"}]
     assert not exists(db_path)
 

@@ -4,7 +4,7 @@ input. Each case: the documented exit code, exactly one `error:` line (and at mo
 `hint:`), no traceback anywhere, and the store (and config) exactly as before.
 
 The corpus is in tests/data/bad/ (ASCII files; escapes decoded by `_decode`); what cannot
-sensibly live in the repository (5 MB, 10,000 levels of nesting) is generated here.
+sensibly live in the repository (17 MB, 10,000 levels of nesting) is generated here.
 
 Decisions where the docs are silent:
 - looking an account up by a malformed slug (`-a`, `accept SLUG`) may say "not found" (3)
@@ -313,9 +313,9 @@ def test_a_presets_free_text_obeys_the_rules_of_description(
 
 def _generated(tmp_path: Path, kind: str) -> Path:
     path = tmp_path / f"{kind}.toml"
-    if kind == "five-megabytes":
+    if kind == "seventeen-megabytes":  # over the 16 MB a preset may hold
         padding = "# " + "x" * 1022 + "\n"
-        path.write_text('permissions = ["products.view"]\n' + padding * 5 * 1024, "utf-8")
+        path.write_text('permissions = ["products.view"]\n' + padding * 17 * 1024, "utf-8")
     elif kind == "deeply-nested":
         path.write_text("permissions = " + "[" * 10_000 + "]" * 10_000 + "\n", "utf-8")
     elif kind == "deeply-nested-tables":
@@ -334,7 +334,7 @@ def _generated(tmp_path: Path, kind: str) -> Path:
 @pytest.mark.parametrize(
     "kind",
     [
-        "five-megabytes",
+        "seventeen-megabytes",
         "deeply-nested",
         "deeply-nested-tables",
         "long-description",
@@ -355,9 +355,11 @@ def test_a_generated_bad_preset_is_refused(
     assert snapshot.unchanged()
 
 
-def test_preset_and_from_together_are_refused(cli: Cli, snapshot: Snapshot) -> None:
+def test_preset_and_from_together_are_a_usage_error(cli: Cli, snapshot: Snapshot) -> None:
     both = as_owner("profile", "create", "x-y", "--preset", "soporte", "--from")
-    failure(cli(*both, str(PRESETS[0]), "-a", ACME), 6)
+    result = cli(*both, str(PRESETS[0]), "-a", ACME)
+    assert result.exit_code == 2
+    assert "--preset cannot be used with --from" in result.stderr
     assert snapshot.unchanged()
 
 

@@ -544,19 +544,12 @@ def test_nobody_logged_in_cannot_invite(cli: Cli, team: str, db_path: Path) -> N
     refused(cli, db_path, 5, "invite", DORA, "--profile", "soporte", "-a", ACME, hint="login")
 
 
-def test_an_unregistered_actor_is_forbidden(cli: Cli, team: str, db_path: Path) -> None:
-    refused(
-        cli,
-        db_path,
-        5,
-        "--as",
-        "ghost@example.com",
-        "invite",
-        DORA,
-        "--profile",
-        "soporte",
-        "-a",
-        ACME,
+def test_an_unregistered_actor_is_told_what_a_missing_account_gets(
+    cli: Cli, team: str, db_path: Path
+) -> None:
+    """Not 5 ("not a registered user"), which would tell a stranger that the slug exists."""
+    hidden(
+        cli, db_path, ACME, "--as", "ghost@example.com", "invite", DORA, "-p", "soporte", "-a", ACME
     )
 
 

@@ -80,3 +80,33 @@ def test_docs_exit_codes_lists_every_code() -> None:
     page = (Path(__file__).parents[2] / "docs" / "exit-codes.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| (\d+) \| (\w+) \|", page, re.M)
     assert rows == [(str(int(code)), code.name.lower()) for code in ExitCode]
+
+
+def test_no_help_paragraph_breaks_in_mid_sentence() -> None:
+    """Typer keeps the line breaks of a help paragraph after the first, so a docstring
+    wrapped in the source used to come out broken wherever the terminal was wider or
+    narrower (`colabctl test --help`: "6 a" / "malformed"). Each paragraph is one line."""
+    import typer
+
+    from colabctl.cli import build
+
+    def helps(command: object, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:
+        found = [(path, getattr(command, "help", None) or "")]
+        for name, sub in getattr(command, "commands", {}).items():
+            found += helps(sub, (*path, name))
+        return found
+
+    broken = [
+        path
+        for path, text in helps(typer.main.get_command(build()))
+        if any("\n" in paragraph for paragraph in text.split("\n\n"))
+    ]
+    assert broken == []
+
+
+def test_the_policy_test_help_reads_cleanly(cli: Cli) -> None:
+    text = ok(cli("test", "--help", env={"COLUMNS": "200"})).stdout
+    assert (
+        "Exit 0 all passed, 1 any failed (or coverage below --min-coverage), 6 a malformed"
+        " test or team file (file and line named), 7 a store error."
+    ) in text

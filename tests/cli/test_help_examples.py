@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 from colabctl.cli import MOUNTS, build, command_of
 from colabctl.core import demo
 
-ROOT = Path(__file__).resolve().parents[2]
 MAX_EXAMPLE = 76
 HELP_ENV = {"COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"}
 
@@ -96,6 +95,7 @@ EXAMPLES = sorted({line for command in LEAVES.values() for line in epilog_lines(
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     built = demo.build(folder / "colabctl-demo.db", clock=FakeClock(START))
+    assert built.policy == folder / "demo-policy"
     return built.path
 
 
@@ -129,8 +129,8 @@ def test_example_works_on_the_demo_store(
     for suffix in ("", "-wal", "-shm"):
         if Path(f"{demo_store}{suffix}").exists():
             shutil.copy(f"{demo_store}{suffix}", f"{store}{suffix}")
-    # the README's example policy tests (examples/policy) sit in ./policy, as in a repo
-    shutil.copytree(ROOT / "examples" / "policy", work / "policy")
+    # the demo's sample policy tests sit beside its store, in ./demo-policy
+    shutil.copytree(demo_store.parent / "demo-policy", work / "demo-policy")
     monkeypatch.chdir(work)
     monkeypatch.setenv("COLABCTL_DB", str(store))
     monkeypatch.setenv("COLABCTL_USER", demo.OWNER)

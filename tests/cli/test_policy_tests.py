@@ -208,9 +208,14 @@ holders = ["owner"]
 
 
 def test_junit_never_replaces_the_store(cli: Cli, acme: str, tmp_path: Path, db_path: Path) -> None:
+    """The results are printed all the same; then the refusal (4), the store untouched."""
     tests = write(tmp_path / "a.toml", CHECKS)
-    refused(cli, db_path, 4, "test", str(tests), "--junit", str(db_path))
-    failure(cli("test", str(tests), "--junit", str(tmp_path / "no" / "x.xml")), 6)
+    before = dump(db_path)
+    result = cli("test", str(tests), "--junit", str(db_path))
+    assert result.exit_code == 4
+    assert result.stdout.splitlines()[-1] == "5 passed, 0 failed"
+    assert result.stderr.splitlines()[-2].startswith(f"error: {db_path} is the store")
+    assert dump(db_path) == before
 
 
 def test_json_document(cli: Cli, acme: str, tmp_path: Path) -> None:

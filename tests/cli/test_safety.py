@@ -195,7 +195,17 @@ def test_a_failed_write_leaves_the_old_file_whole(
     assert [p.name for p in target.parent.iterdir()] == ["soporte.toml"]
 
 
-def test_export_into_a_missing_folder_exits_6(cli: Cli, legal_account: str, tmp_path: Path) -> None:
+def test_export_into_a_missing_folder_creates_it(
+    cli: Cli, legal_account: str, tmp_path: Path
+) -> None:
+    ok(_export(cli, "-o", str(tmp_path / "no" / "x.toml")))
+    assert (tmp_path / "no" / "x.toml").is_file()
+
+
+def test_export_where_a_file_stands_for_a_folder_exits_6(
+    cli: Cli, legal_account: str, tmp_path: Path
+) -> None:
+    (tmp_path / "no").write_text("a file\n")
     line, _ = failure(_export(cli, "-o", str(tmp_path / "no" / "x.toml")), 6)
     assert "no/x.toml" in line
 

@@ -54,7 +54,9 @@ FAILURES: list[Failure] = [
     (["login", "dora@example.com", "--name", "Dora\x07"], 6, None),
     (["--as", NOBODY, "account", "create", "zz", "--name", "Z"], 5, "colabctl login"),
     (["--as", NOBODY, "account", "list"], 5, "colabctl login"),
-    (["--as", NOBODY, "profile", "list", "-a", ACME], 5, "colabctl login"),
+    # an account named: a stranger gets the missing account's answer (3), whether it exists
+    (["--as", NOBODY, "profile", "list", "-a", ACME], 3, "account list"),
+    (["--as", NOBODY, "profile", "list", "-a", "no-such"], 3, "account list"),
 ]
 
 
@@ -279,7 +281,7 @@ def test_use_belongs_to_whoever_acts(cli: Cli, several: None, db_path: Path) -> 
     ok(cli("login", BEA))
     ok(cli("use", "bea-shop"))
     ok(cli("--as", OWNER, "use", "beta-cursos"))
-    ok(cli("use", ACME, env={"COLABCTL_USER": CAIO.upper()}), 5)  # pending there: refused
+    ok(cli("use", ACME, env={"COLABCTL_USER": CAIO.upper()}), 3)  # a stranger: as if no account
     assert [a["slug"] for a in whoami(cli)["accounts"] if a["current"]] == ["bea-shop"]
     assert whoami(cli)["user"] == BEA  # --as logged nobody in
     owner = whoami(cli, "--as", OWNER)
@@ -354,3 +356,11 @@ def test_current_account_from_use_is_the_default(cli: Cli, several: None) -> Non
     ok(cli("use", ACME))
     found = json.loads(ok(cli("collaborator", "list", "--json")).stdout)
     assert {m["user"] for m in found} == {BEA}
+
+
+def test_the_config_is_written_whole_and_for_its_user_alone(cli: Cli, tmp_path: Path) -> None:
+    """One atomic writer (core/files.py): no temporary file left beside it, mode 0600."""
+    ok(cli("login", OWNER))
+    config = tmp_path / "config.toml"
+    assert config.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

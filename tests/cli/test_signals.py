@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import ACME, OWNER, colabctl, copy_store, dump, process_env, spawn
+from support import ACME, OWNER, add_holders, colabctl, copy_store, dump, process_env, spawn
 
 pytestmark = pytest.mark.slow
 
@@ -201,6 +201,21 @@ def test_a_closed_pipe_ends_quietly_with_141(
     assert dump(db) == before
 
 
+def _bash(
+    script: str, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A shell line (a pipe to head, a process substitution) run by bash, to its end."""
+    return subprocess.run(
+        ["bash", "-c", script],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        errors="replace",  # `head -c` may cut a character in two
+        timeout=60,
+    )
+
+
 def test_can_batch_piped_to_head(template: Path, tmp_path: Path) -> None:
     """The shell's own `| head -1`: one answer printed, colabctl's status 141, no error."""
     db = _fresh(template, tmp_path)
@@ -210,13 +225,79 @@ def test_can_batch_piped_to_head(template: Path, tmp_path: Path) -> None:
         f'"{sys.executable}" -m colabctl --as {OWNER} can --batch "{checks}" | head -1;'
         ' echo "status=${PIPESTATUS[0]}" >&2'
     )
-    done = subprocess.run(
-        ["bash", "-c", script],
-        env=process_env(db, UTF8),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _bash(script, process_env(db, UTF8))
     assert len(done.stdout.splitlines()) == 1
     assert json.loads(done.stdout)["allowed"] is True
     assert done.stderr == "status=141\n"
+
+
+@pytest.fixture(scope="module")
+def crowded(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store with 3,000 more collaborators of acme-cursos: every listing of them is
+    far bigger than a pipe's buffer."""
+    db = copy_store(template, tmp_path_factory.mktemp("crowded") / "store.db")
+    add_holders(db, 3000, active_every=3)
+    return db
+
+
+@pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "PYTHONUNBUFFERED"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("collaborator", "list", "-a", ACME),
+        ("collaborator", "list", "-a", ACME, "--json"),
+        ("audit", "log", "-a", ACME, "--limit", "5000"),
+        ("audit", "log", "-a", ACME, "--limit", "5000", "--json"),
+        ("can", "--batch", "checks.jsonl"),
+    ],
+    ids=lambda a: " ".join(a[:2] + a[-1:]),
+)
+def test_a_reader_that_leaves_midway_gets_141(
+    crowded: Path, tmp_path: Path, args: tuple[str, ...], unbuffered: bool
+) -> None:
+    """`| head -c 100` reads a little and goes: the rest of the output cannot be written,
+    and colabctl says so with 141 (quietly), whatever the size of the output and whether
+    Python buffers stdout (PYTHONUNBUFFERED dropped the rest silently, with exit 0)."""
+    db = _fresh(crowded, tmp_path)
+    (tmp_path / "checks.jsonl").write_text(_batch(20000))
+    command = " ".join(f"'{arg}'" for arg in args)
+    script = (
+        f'"{sys.executable}" -m colabctl --as {OWNER} {command} 2>err.txt | head -c 100;'
+        ' echo "status=${PIPESTATUS[0]}" >&2'
+    )
+    env = process_env(db, UTF8)
+    env.pop("PYTHONUNBUFFERED", None)
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    done = _bash(script, env, cwd=tmp_path)
+    assert done.stdout  # the first 100 bytes came out
+    assert done.stderr == "status=141\n"
+    assert (tmp_path / "err.txt").read_bytes() == b""
+
+
+def test_a_config_that_never_ends_is_refused_at_once(template: Path, tmp_path: Path) -> None:
+    """COLABCTL_CONFIG=/dev/zero: refused (6) after reading its cap, never read forever;
+    a folder is 6 too; a FIFO (or `<(...)`) is read like a file."""
+    db = _fresh(template, tmp_path)
+    for config in ("/dev/zero", str(tmp_path)):
+        done = colabctl("whoami", db=db, env={**UTF8, "COLABCTL_CONFIG": config})
+        assert done.returncode == 6, done.stderr
+        assert done.stderr.startswith(f"error: the config {config}: "), done.stderr
+    script = (
+        f'COLABCTL_CONFIG=<(printf \'user = "{OWNER}"\\n\') "{sys.executable}" -m colabctl'
+        " whoami --json"
+    )
+    done_fifo = _bash(script, process_env(db, UTF8))
+    assert done_fifo.returncode == 0, done_fifo.stderr
+    assert json.loads(done_fifo.stdout)["user"] == OWNER
+
+
+def test_a_batch_from_process_substitution(template: Path, tmp_path: Path) -> None:
+    db = _fresh(template, tmp_path)
+    script = (
+        f"\"{sys.executable}\" -m colabctl --as {OWNER} can --batch <(printf '%s\\n' "
+        f"'{json.dumps({'user': OWNER, 'account': ACME, 'permission': 'products.view'})}')"
+    )
+    done = _bash(script, process_env(db, UTF8))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["allowed"] is True

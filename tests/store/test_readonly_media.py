@@ -51,6 +51,7 @@ def media(cli: Cli, tmp_path: Path) -> Iterator[Path]:
     folder.mkdir()
     db = folder / "colabctl.db"
     ok(cli("demo", "--db", str(db)))
+    shutil.rmtree(folder / "demo-policy")  # the demo's sample tests: not part of a backup
     assert sorted(p.name for p in folder.iterdir()) == ["colabctl.db"]
     _lock(folder)
     try:

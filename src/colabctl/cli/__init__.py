@@ -172,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # Ctrl-C raises KeyboardInterrupt from here on (colabctl.__main__ answered it while
     # loading), ending in exit 130 with one error line (docs/exit-codes.md).
     output._interrupt_reported = False
+    output.steady_streams()  # a closed pipe is always seen, even under PYTHONUNBUFFERED
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         args = list(sys.argv[1:] if argv is None else argv)

@@ -18,6 +18,7 @@ from colabctl.cli.common import (
     complete_permissions,
     context,
     examples,
+    exclusive,
 )
 from colabctl.core import access
 
@@ -92,22 +93,16 @@ def can(
     """Can EMAIL do PERMISSION...? Exit 0 yes, 1 no."""
     if batch is not None:
         # each line names its own user, account and permission, and gets a JSON answer
-        clash = [
-            name
-            for name, given in (
-                ("EMAIL", email is not None),
-                ("--account", account is not None),
-                ("--any", any_),
-                ("--quiet", quiet),
-                ("--explain", explain),
-            )
-            if given
-        ]
-        if clash:
-            ctx.fail(
-                f"--batch cannot be combined with {', '.join(clash)}: each input line"
-                " names its own user, account and permission"
-            )
+        exclusive(
+            ctx,
+            ("--batch", batch),
+            ("EMAIL", email),
+            ("--account", account),
+            ("--any", any_),
+            ("--quiet", quiet),
+            ("--explain", explain),
+            why="each input line names its own user, account and permission",
+        )
         _batch(batch)
         return
     if email is None or not permissions:
@@ -125,24 +120,23 @@ def can(
 
 
 def _batch(source: str) -> None:
-    import io
-    import json
-
     from colabctl.errors import Invalid
 
-    # Undecodable bytes become lone surrogates, so that one bad line gets its own
-    # error line while the others are still answered.
+    # Read as bytes, line by line: undecodable bytes become lone surrogates, so that one
+    # bad line (or one longer than 64 KB) gets its own error line while the
+    # others are still answered.
     try:
         raw = sys.stdin.buffer if source == "-" else Path(source).open("rb")  # noqa: SIM115
     except OSError as exc:
         raise Invalid(f"{source}: cannot read: {exc.strerror}") from exc
     worst = 0
-    write = sys.stdout.write
-    with io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
+    emit = output.json_lines()
+    with raw:
         # typed at a terminal: each answer before the next line is read
-        chunk = 1 if handle.isatty() else access.BATCH_CHUNK
-        for item, code in access.batch(context(), handle, chunk=chunk):
-            write(json.dumps(item, ensure_ascii=False) + "\n")
+        chunk = 1 if raw.isatty() else access.BATCH_CHUNK
+        lines = access.batch_lines(raw)
+        for item, code in access.batch(context(), lines, chunk=chunk):
+            emit(item)
             worst = max(worst, code)
     if worst:
         output.say(f"error: some lines could not be answered (exit {worst})")
@@ -171,8 +165,7 @@ def who_can(
     as_json: JsonOpt = False,
 ) -> None:
     """Who holds PERMISSION."""
-    if all_accounts and account is not None:
-        ctx.fail("--all-accounts and --account are alternatives: give one")
+    exclusive(ctx, ("--account", account), ("--all-accounts", all_accounts))
     found = access.who_can(context(), permission, account=account, all_accounts=all_accounts)
     if as_json:
         output.emit_json(found)

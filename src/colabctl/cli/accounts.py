@@ -91,7 +91,7 @@ def list_(as_json: JsonOpt = False) -> None:
         return
     output.rows(
         "Accounts",
-        ["", "account", "name", "role", "tax ID"],
+        ["current", "account", ("name", "text"), "role", "tax ID"],
         (
             [
                 "*" if a.current else "",
@@ -121,7 +121,7 @@ def show(slug: AccountArg, as_json: JsonOpt = False) -> None:
         return
     output.rows(
         f"Account {view.slug}",
-        ["field", "value"],
+        ["field", ("value", "text")],
         [
             ["name", view.name],
             ["owner", view.owner],

@@ -161,7 +161,7 @@ def show(
             if member.status == "ended"
             else f", access until {member.access_until}"
         )
-    output.emit_line(
+    output.paragraph(
         f"{member.user} in {member.account}: {member.status}"
         f" ({member.profile or 'no profile'}){until}"
     )

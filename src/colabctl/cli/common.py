@@ -34,11 +34,36 @@ def context() -> Context:
 def command(
     app: typer.Typer, name: str | None = None, **options: object
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Register FN as a command behind the one error handler; its docstring is its help."""
+
     def register(fn: Callable[P, R]) -> Callable[P, R]:
+        options.setdefault("help", help_text(fn.__doc__ or ""))
         app.command(name, **options)(handled(fn))  # type: ignore[arg-type]
         return fn
 
     return register
+
+
+def help_text(doc: str) -> str:
+    """A docstring as help: its paragraphs each on one line. Typer keeps the line breaks
+    of every paragraph after the first, so a paragraph wrapped in the source would come
+    out with a break in mid-sentence wherever the terminal's width differs."""
+    import inspect
+
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs)
+
+
+def exclusive(ctx: typer.Context, *options: tuple[str, object], why: str = "") -> None:
+    """Options that cannot go together, given together: a usage error (exit 2), said the
+    same way for every pair (docs/commands.md): "A cannot be used with B". OPTIONS are
+    (name, value) pairs; a value counts as given unless it is None, False or empty."""
+    given = [name for name, value in options if value not in (None, False, [], ())]
+    if len(given) < 2:
+        return
+    first, *others = given
+    with_ = others[0] if len(others) == 1 else ", ".join(others[:-1]) + " or " + others[-1]
+    ctx.fail(f"{first} cannot be used with {with_}" + (f": {why}" if why else ""))
 
 
 def examples(*lines: str) -> str:

@@ -21,17 +21,24 @@ app = typer.Typer()
 )
 def demo(
     db: Annotated[
-        str, typer.Option("--db", help="The SQLite file to build it in (recreated).")
+        str,
+        typer.Option(
+            "--db",
+            help="The SQLite file to build it in (recreated); its sample policy tests go in"
+            " demo-policy/ beside it.",
+        ),
     ] = "colabctl-demo.db",
 ) -> None:
     """Build a sample store (an owner, a legal entity, the four presets, a team) and show it."""
+    from colabctl.cli import common  # its CLOCK: the one every command reads
     from colabctl.core import access, collaborators, demo, profiles, users
     from colabctl.core.session import Context
 
-    built = demo.build(db)
-    owner = Context(db=str(db), actor=built.owner)
+    built = demo.build(db, clock=common.CLOCK)
+    owner = Context(db=str(db), actor=built.owner, clock=common.CLOCK)
     lang = output.use_lang(None)
     output.say(f"built {db}: {built.account} (owned by {built.owner}) and {built.second_account}")
+    output.say(f"wrote sample policy tests in {built.policy}/")
     output.rows(
         f"Profiles in {built.account}",
         ["profile", ("permissions", "right"), ("active", "right"), ("pending", "right")],
@@ -49,10 +56,10 @@ def demo(
         ),
     )
     output.matrix_table(access.matrix(owner, account=built.account), lang, by_category=True)
-    shared = users.whoami(Context(db=str(db), actor=built.shared))
+    shared = users.whoami(Context(db=str(db), actor=built.shared, clock=common.CLOCK))
     output.rows(
         f"whoami, as {built.shared}",
-        ["account", "name", "role"],
+        ["account", ("name", "text"), "role"],
         ([a["slug"], a["name"], a["role"]] for a in shared.accounts),
     )
     output.emit_line("")
@@ -69,5 +76,6 @@ def demo(
         f"colabctl who-can 'Solicitar Reembolsos' -a {built.account}",
         f"colabctl --as {built.shared} whoami",
         f"colabctl audit log -a {built.account}",
+        f"colabctl test {built.policy}/",
     ):
         output.emit_line(f"  {line}")

@@ -29,6 +29,6 @@ def exit_codes(as_json: JsonOpt = False) -> None:
         return
     output.rows(
         "Exit codes",
-        [("code", "right"), "name", "meaning"],
+        [("code", "right"), "name", ("meaning", "text")],
         ([int(code), code.name.lower(), text] for code, text in MEANINGS.items()),
     )

@@ -2,6 +2,11 @@
 and the one mapping from errors to `error:`/`hint:` lines and exit codes.
 
 rich is imported only when a table is drawn, so `can` never pays for it.
+
+Everything a person reads passes `visible()` on its way out: text people typed (names,
+descriptions, reasons, emails as stored) can never move the cursor, set the title or
+colour the terminal, on a terminal or in a pipe (docs/commands.md, "Output"). JSON keeps
+values as stored, in JSON's own escapes.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -20,6 +26,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from colabctl.cli.layout import Column, ColumnSpec, Heading, Row
     from colabctl.core.access import Matrix
 
 P = ParamSpec("P")
@@ -27,40 +34,139 @@ R = TypeVar("R")
 
 YES, NO = "✓", "·"
 
+# -- what reaches the terminal -----------------------------------------------------
+
+# Characters that act on a terminal instead of showing: C0 and C1 controls (ESC, CSI,
+# OSC, BEL, NUL, newlines), DEL, the line and paragraph separators, the bidi embeddings,
+# overrides and isolates (Trojan Source), and lone surrogates (undecodable input).
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# Of those, what json.dumps(ensure_ascii=False) leaves raw (it escapes C0 itself).
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(found: re.Match[str]) -> str:
+    return repr(found.group())[1:-1]  # "\x1b", "\u202e", "\udcff"
+
+
+def visible(text: str) -> str:
+    """TEXT with every character that would act on the terminal shown as its escape."""
+    if _INVISIBLE.search(text) is None:
+        return text
+    return _INVISIBLE.sub(_escape, text)
+
+
+def _json_escape(found: re.Match[str]) -> str:
+    return f"\\u{ord(found.group()):04x}"
+
+
+def json_text(value: Any, *, indent: int | None = 2) -> str:
+    """VALUE as JSON text: the values as stored, whatever could act on a terminal in
+    JSON's \\u escapes (json.dumps leaves C1 controls and bidi overrides raw)."""
+    import json
+
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    if _RAW_IN_JSON.search(text) is None:
+        return text
+    return _RAW_IN_JSON.sub(_json_escape, text)
+
 
 # -- plain output ----------------------------------------------------------------
 
 
 def emit_json(value: Any) -> None:
     """One JSON document on stdout, nothing else."""
+    sys.stdout.write(json_text(value) + "\n")
+
+
+def json_lines() -> Callable[[Any], None]:
+    """A writer of one JSON document per line on stdout (`can --batch`), escaped as
+    json_text escapes: one encoder for every line (json.dumps with an option builds a new
+    one per call)."""
     import json
 
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    search = _RAW_IN_JSON.search
+    write = sys.stdout.write
+
+    def emit(value: Any) -> None:
+        text = encode(value)
+        if search(text) is not None:
+            text = _RAW_IN_JSON.sub(_json_escape, text)
+        write(text + "\n")
+
+    return emit
 
 
 def emit_line(text: str) -> None:
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(visible(text) + "\n")
+
+
+def paragraph(text: str) -> None:
+    """A line of free text on stdout, wrapped between words to the width tables are drawn
+    to (piped without COLUMNS: one line, as tables keep their natural width)."""
+    from colabctl.cli import layout
+
+    for line in layout.wrap(visible(text), console().width):
+        emit_line(line)
+
+
+def emit_data(text: str) -> None:
+    """A file's content on stdout (`-o -`): a format of its own (TOML, JSON, XML), which
+    escapes what it must, so it is written as it is."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def say(text: str) -> None:
     """A message for the person at the terminal: stderr, so stdout stays data."""
-    sys.stderr.write(text + "\n")
+    sys.stderr.write(visible(text) + "\n")
 
 
 def warn(text: str) -> None:
-    sys.stderr.write(f"warning: {text}\n")
+    say(f"warning: {text}")
 
 
 def write_output(target: str | os.PathLike[str], text: str, *, store: Path | None) -> None:
     """Write an `-o FILE` output (docs/exit-codes.md): `-` is stdout; a file goes through
-    core/files.write_file: atomically, never over the store or any SQLite database (4),
-    a failed write exits 6 naming the file."""
+    core/files.write_file: atomically, its missing folders created, never over the store
+    or any SQLite database (4); a failed write exits 6 naming the file. It takes its place
+    only when the command ends with an answer (`handled`): a failure leaves nothing."""
     from colabctl.core.files import write_file
 
     if os.fspath(target) == "-":
-        emit_line(text.rstrip("\n"))
+        emit_data(text)
         return
-    write_file(target, text.encode("utf-8"), store=store)
+    write_file(target, text.encode("utf-8"), store=store, staged=True)
+
+
+def steady_streams() -> None:
+    """Give stdout and stderr a buffer when they have none (PYTHONUNBUFFERED, `python -u`).
+
+    An unbuffered text stream writes straight to the file descriptor and ignores a short
+    write: when the reader of a pipe goes away in the middle of a large write, the rest is
+    dropped without an error, and the command would exit 0 instead of 141. A buffered
+    writer finishes every write or raises BrokenPipeError. Line buffering keeps the
+    unbuffered promptness. (A FileIO of our own over the same descriptor, closefd=False,
+    so that neither stream can close the other's.)"""
+    import io
+
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if not isinstance(getattr(stream, "buffer", None), io.RawIOBase):
+            continue
+        try:
+            raw = io.FileIO(stream.fileno(), "w", closefd=False)
+        except (OSError, ValueError, AttributeError):
+            continue
+        setattr(
+            sys,
+            name,
+            io.TextIOWrapper(
+                io.BufferedWriter(raw),
+                encoding=stream.encoding,
+                errors=stream.errors,
+                line_buffering=True,
+            ),
+        )
 
 
 # -- tables ----------------------------------------------------------------------
@@ -94,23 +200,13 @@ def console() -> Console:
             # rich would exit 1 here; handled() answers a closed pipe with 141
             raise BrokenPipeError(32, "Broken pipe")
 
+        def render_str(self, text: str, **options: Any) -> Any:
+            # every string printed (a plan's lines, a title) shows control characters
+            # escaped, before rich reads its markup
+            return super().render_str(visible(text), **options)
+
     # rich itself keeps colour to TTYs and honours NO_COLOR.
     return _Console(highlight=False, soft_wrap=False, width=width())
-
-
-def table(title: str | None, columns: Sequence[str | tuple[str, str]], **options: Any) -> Table:
-    """A rich table; a column given as (name, "right") is right-aligned.
-
-    Tables never hide data (docs/commands.md, "Output"): a cell too long for its column
-    wraps, and a word longer than the column (an email, an action) folds onto the next
-    line, where rich's default would cut it with an ellipsis."""
-    from rich.table import Table
-
-    result = Table(title=title, title_justify="left", **options)
-    for column in columns:
-        name, justify = column if isinstance(column, tuple) else (column, "left")
-        result.add_column(header(name), justify=justify, overflow="fold")  # type: ignore[arg-type]
-    return result
 
 
 # Column headers in Spanish and Portuguese; English is the key itself. A header not
@@ -170,27 +266,76 @@ def header(name: str) -> str:
     return HEADERS.get(name, {}).get(_lang or "en", name)
 
 
-def show(*renderables: Any) -> None:
-    for renderable in renderables:
-        console().print(renderable)
-
-
 def rows(
     title: str | None,
-    columns: Sequence[str | tuple[str, str]],
-    data: Iterable[Sequence[Any]],
+    columns: Sequence[ColumnSpec],
+    data: Iterable[Sequence[Any] | Heading],
     *,
     empty: str = "(none)",
 ) -> None:
-    """Print a simple table, or `empty` on stderr when there are no rows."""
-    body = [[("" if cell is None else str(cell)) for cell in row] for row in data]
-    if not body:
+    """Print a table, or `empty` on stderr when there are no rows.
+
+    Each column is an id, never split, or free text (`(name, "text")`), which wraps at
+    word boundaries (cli/layout.py). When the ids alone cannot fit the width, the table
+    is printed stacked, one block of `key: value` lines per row. Tables never hide data
+    (docs/commands.md, "Output"): no cell is ever cut."""
+    from colabctl.cli import layout
+    from colabctl.cli.layout import Heading
+
+    body: list[Row] = [
+        row if isinstance(row, Heading) else [_cell(cell) for cell in row] for row in data
+    ]
+    if not any(not isinstance(row, Heading) for row in body):
         say(f"{title}: {empty}" if title else empty)
         return
-    result = table(title, columns)
+    draw(title, [layout.column(c) for c in columns], body)
+
+
+def _cell(value: Any) -> str:
+    return visible("" if value is None else str(value))
+
+
+def draw(title: str | None, columns: Sequence[Column], body: Sequence[Row]) -> None:
+    """The table in the console's width, or stacked when no layout fits it."""
+    from colabctl.cli import layout
+
+    con = console()
+    headers = [header(c.name) for c in columns]
+    fitted = layout.widths(columns, headers, body, con.width)
+    if fitted is None:
+        for line in layout.stacked(title and visible(title), columns, headers, body, con.width):
+            emit_line(line)
+        return
+    con.print(_table(title, columns, headers, body, fitted))
+
+
+def _table(
+    title: str | None,
+    columns: Sequence[Column],
+    headers: Sequence[str],
+    body: Sequence[Row],
+    fitted: Sequence[int],
+) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    from colabctl.cli.layout import Heading
+
+    result = Table(title=title and Text(visible(title)), title_justify="left")
+    for col, name, size in zip(columns, headers, fitted, strict=True):
+        # fixed widths, which layout.widths chose: no id is wider than its column, and no
+        # word of free text, so nothing is ever split (fold: never cut, whatever happens)
+        result.add_column(Text(name), justify=col.justify, width=size, overflow="fold")
+    started = False
     for row in body:
-        result.add_row(*row)
-    show(result)
+        if isinstance(row, Heading):
+            if started:
+                result.add_section()
+            result.add_row(Text(row.text, style="bold"))
+        else:
+            result.add_row(*(Text(cell) for cell in row))
+        started = True
+    return result
 
 
 def mark(value: bool) -> str:
@@ -299,33 +444,66 @@ def _mapped(exc: BaseException) -> typer.Exit:
 
 def handled(fn: Callable[P, R]) -> Callable[P, R]:
     """Run a command, turning every failure into `error:` + exit code (no traceback
-    unless COLABCTL_DEBUG=1)."""
+    unless COLABCTL_DEBUG=1). The files it wrote with `write_output` take their place
+    when it ends with an answer (0, 1, or 141 after the work); any other end leaves none
+    of them, nor the folders made for them (docs/exit-codes.md)."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         global _lang
         _lang = None  # each command resolves its own (use_lang)
         try:
-            try:
-                _refuse_undecodable(kwargs)
-                return fn(*args, **kwargs)
-            finally:
-                # A reader that went away (`| head -1`) shows up here, not at exit.
-                sys.stdout.flush()
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            # TyperException: the base of typer's bundled click exceptions, usage errors
-            # (exit 2) among them; typer's own handler prints those.
+            result = _guarded(fn, *args, **kwargs)
+        except typer.Exit as done:
+            _settle(keep=done.exit_code in _ANSWERS)
             raise
-        except KeyboardInterrupt:
-            raise interrupted() from None
-        except BrokenPipeError:
-            raise closed_pipe() from None
-        except Exception as exc:
-            if os.environ.get("COLABCTL_DEBUG") == "1":
-                raise
-            raise _mapped(exc) from None
+        except BaseException:  # usage errors (2), typer.Abort
+            _settle(keep=False)
+            raise
+        _settle(keep=True)
+        return result
 
     return wrapper
+
+
+# Exits after which a command's output files stand: success, "no", and a reader that
+# went away once the work was done.
+_ANSWERS = (0, 1, 141)
+
+
+def _guarded(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    try:
+        try:
+            _refuse_undecodable(kwargs)
+            return fn(*args, **kwargs)
+        finally:
+            # A reader that went away (`| head -1`) shows up here, not at exit.
+            sys.stdout.flush()
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        # TyperException: the base of typer's bundled click exceptions, usage errors
+        # (exit 2) among them; typer's own handler prints those.
+        raise
+    except KeyboardInterrupt:
+        raise interrupted() from None
+    except BrokenPipeError:
+        raise closed_pipe() from None
+    except Exception as exc:
+        if os.environ.get("COLABCTL_DEBUG") == "1":
+            raise
+        raise _mapped(exc) from None
+
+
+def _settle(*, keep: bool) -> None:
+    """Put the command's staged output files in place, or remove them (core/files.py)."""
+    files = sys.modules.get("colabctl.core.files")  # not loaded: nothing was written
+    if files is None:
+        return
+    from colabctl.errors import ColabError
+
+    try:
+        files.settle(keep=keep)
+    except ColabError as exc:
+        raise _mapped(exc) from None
 
 
 INTERRUPTED = "error: interrupted; nothing was changed"
@@ -383,6 +561,7 @@ def permission_table(
     title: str, perm_ids: Iterable[str], lang: str, *, show_risk: bool = True
 ) -> None:
     """Permissions grouped under their category's section row, in catalog order."""
+    from colabctl.cli.layout import Column, Heading
     from colabctl.core.catalog import catalog
 
     wanted = set(perm_ids)
@@ -390,26 +569,25 @@ def permission_table(
         say(f"{title}: (none)")
         return
     cat = catalog()
-    result = table(title, ["permission", "id", "risk"] if show_risk else ["permission", "id"])
+    columns = [Column("permission", text=True), Column("id")]
+    if show_risk:
+        columns.append(Column("risk"))
+    body: list[Row] = []
     for category in cat.categories:
         members = [p for p in cat.permissions if p.category == category.id and p.id in wanted]
-        if not members:
-            continue
-        result.add_row(f"[bold]{category.label(lang)}[/bold]", end_section=False)
-        for perm in members:
-            cells = [f"  {perm.label(lang)}", perm.id]
-            if show_risk:
-                cells.append(perm.risk)
-            result.add_row(*cells)
-        result.add_section()
-    show(result)
+        if members:
+            body.append(Heading(category.label(lang)))
+            body += [[p.label(lang), p.id, p.risk][: len(columns)] for p in members]
+    draw(title, columns, body)
 
 
 def matrix_table(grid: Matrix, lang: str, *, by_category: bool) -> None:
     """The who-can-do-what grid. Columns are people (owner first, then active
     collaborators); pending people hold nothing and are listed apart. When full
     emails do not fit the terminal, columns are numbered with a legend; when
-    even that does not fit, it falls back to the per-category summary."""
+    even that does not fit, it falls back to the per-category summary (and when that
+    does not fit either, to the stacked layout every table falls back to)."""
+    from colabctl.cli.layout import Column, Heading
     from colabctl.core.catalog import catalog
 
     cat = catalog()
@@ -423,28 +601,30 @@ def matrix_table(grid: Matrix, lang: str, *, by_category: bool) -> None:
         by_category = True
         say(f"note: {len(holders)} people do not fit {width} columns: counts per category")
     short = full > width
-    headers = [str(i) if short else p.user for i, p in enumerate(holders, 1)]
+    people = [
+        Column(str(i) if short else p.user, justify="center") for i, p in enumerate(holders, 1)
+    ]
     title = f"Who can do what in {grid.account}"
+    body: list[Row] = []
     if by_category:
-        result = table(title, ["category", *[(h, "center") for h in headers]])
         for category in cat.categories:
-            ids = [p.id for p in cat.permissions if p.category == category.id]
-            result.add_row(
-                category.label(lang),
-                *[f"{len(set(ids) & set(grid.grants[p.user]))}/{len(ids)}" for p in holders],
+            ids = set(p.id for p in cat.permissions if p.category == category.id)
+            body.append(
+                [
+                    category.label(lang),
+                    *[f"{len(ids & set(grid.grants[p.user]))}/{len(ids)}" for p in holders],
+                ]
             )
+        draw(title, [Column("category", text=True), *people], body)
     else:
-        result = table(title, ["permission", *[(h, "center") for h in headers]])
         for category in cat.categories:
-            result.add_row(f"[bold]{category.label(lang)}[/bold]")
-            for perm in cat.permissions:
-                if perm.category == category.id:
-                    result.add_row(
-                        f"  {perm.label(lang)}",
-                        *[mark(perm.id in grid.grants[p.user]) for p in holders],
-                    )
-            result.add_section()
-    show(result)
+            body.append(Heading(category.label(lang)))
+            body += [
+                [f"  {perm.label(lang)}", *[mark(perm.id in grid.grants[p.user]) for p in holders]]
+                for perm in cat.permissions
+                if perm.category == category.id
+            ]
+        draw(title, [Column("permission", text=True), *people], body)
     if short:
         for i, person in enumerate(holders, 1):
             emit_line(f"{i:>3} = {person.user} ({'owner' if person.owner else person.profile})")

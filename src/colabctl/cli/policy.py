@@ -15,11 +15,12 @@ if TYPE_CHECKING:
 
 app = typer.Typer()
 
+# The sample tests `colabctl demo` writes beside its store (core/demo.py).
 EPILOG = examples(
-    "colabctl test policy/",
-    "colabctl test policy/ --junit policy.xml --min-coverage 5",
-    "colabctl test policy/acme.toml --update",
-    "colabctl test policy/acme.toml --team policy/team.toml --json",
+    "colabctl test demo-policy/",
+    "colabctl test demo-policy/ --junit reports/policy.xml --min-coverage 10",
+    "colabctl test demo-policy/matrix.toml --update",
+    "colabctl test demo-policy/acme.toml --team demo-policy/team.toml --json",
 )
 
 
@@ -68,16 +69,25 @@ def test(
     test or team file (file and line named), 7 a store error.
     """
     from colabctl.core import policy
+    from colabctl.errors import ColabError
 
     report = policy.run(context(), paths, team=team, update=update, min_coverage=min_coverage)
+    unwritten: ColabError | None = None
     if junit is not None:
-        output.write_output(junit, junit_xml(report).decode("utf-8"), store=context().store_file())
+        try:
+            output.write_output(
+                junit, junit_xml(report).decode("utf-8"), store=context().store_file()
+            )
+        except ColabError as exc:  # the results are printed all the same, then this error
+            unwritten = exc
     for note in report.notes:
         output.say(note)
     if as_json:
         output.emit_json(report.as_json())
     else:
         _print(report)
+    if unwritten is not None:
+        raise unwritten
     if not report.ok:
         raise typer.Exit(ExitCode.NO)
 

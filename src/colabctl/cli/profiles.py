@@ -19,6 +19,7 @@ from colabctl.cli.common import (
     complete_profiles,
     context,
     examples,
+    exclusive,
 )
 from colabctl.core import profiles
 from colabctl.core.catalog import catalog
@@ -105,7 +106,12 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
         return
     output.rows(
         "Presets",
-        ["name", "title", ("permissions", "right"), "description"],
+        [
+            "name",
+            ("title", "text"),
+            ("permissions", "right"),
+            ("description", "text"),
+        ],
         (
             [p.name, p.title.get(language, ""), len(p.permissions), p.description_in(language)]
             for p in found
@@ -131,7 +137,7 @@ def preset_show(name: PresetArg, as_json: JsonOpt = False, lang: LangOpt = None)
         return
     language = output.use_lang(lang)
     title = preset.title.get(language, "")
-    output.emit_line(f"{preset.name}: {title}. {preset.description_in(language)}")
+    output.paragraph(f"{preset.name}: {title}. {preset.description_in(language)}")
     output.permission_table(f"Preset {preset.name}", preset.permissions, language)
 
 
@@ -145,6 +151,7 @@ def preset_show(name: PresetArg, as_json: JsonOpt = False, lang: LangOpt = None)
     ),
 )
 def create(
+    ctx: typer.Context,
     name: NameArg,
     preset: Annotated[
         str | None,
@@ -158,6 +165,7 @@ def create(
     account: AccountOpt = None,
 ) -> None:
     """Create a profile (owner only; the account must be a legal entity)."""
+    exclusive(ctx, ("--preset", preset), ("--from", from_file), why="--perm adds to either")
     view = profiles.create(
         context(),
         name,
@@ -190,7 +198,7 @@ def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
             ("permissions", "right"),
             ("active", "right"),
             ("pending", "right"),
-            "description",
+            ("description", "text"),
         ],
         ([p["name"], p["permissions"], p["active"], p["pending"], p["description"]] for p in found),
     )
@@ -213,9 +221,9 @@ def show(
     if as_json:
         output.emit_json(view.as_json())
         return
-    output.emit_line(f"{view.name} ({view.account}): {view.description}")
+    output.paragraph(f"{view.name} ({view.account}): {view.description}")
     output.permission_table(f"Profile {view.name}", view.permissions, output.use_lang(lang))
-    output.emit_line("held by: " + (", ".join(view.collaborators) or "nobody"))
+    output.paragraph("held by: " + (", ".join(view.collaborators) or "nobody"))
 
 
 @command(
@@ -309,7 +317,7 @@ def export(
 
     text = dump_preset(profiles.export(context(), name, account))
     if out is None:
-        output.emit_line(text.rstrip("\n"))
+        output.emit_data(text)
     elif str(out) == "-":
         output.write_output(out, text, store=None)
     else:

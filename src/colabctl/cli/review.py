@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import AccountOpt, JsonOpt, command, context, examples
+from colabctl.cli.common import AccountOpt, JsonOpt, command, context, examples, exclusive
 from colabctl.cli.output import handled
 from colabctl.errors import ExitCode
 
@@ -76,8 +76,8 @@ def review(
     --reason TEXT` accepts one."""
     if ctx.invoked_subcommand is not None:
         return
-    if account and all_accounts:  # a usage error (2): raised outside the error mapping
-        raise typer.BadParameter("give -a SLUG or --all-accounts, not both")
+    # a usage error (2): raised outside the error mapping
+    exclusive(ctx, ("--account", account), ("--all-accounts", all_accounts))
     _review(account, all_accounts, rules, fail_on, as_json)
 
 
@@ -112,20 +112,18 @@ def _report(found: list[Finding]) -> None:
         mine = [f for f in found if f.severity == severity]
         if not mine:
             continue
-        table = output.table(
-            f"{severity} ({len(mine)})", ["id", "kind", "account", "subject", "finding", "status"]
+        output.rows(
+            f"{severity} ({len(mine)})",
+            [
+                "id",
+                "kind",
+                "account",
+                "subject",
+                ("finding", "text"),
+                ("status", "text"),
+            ],
+            ([f.id, f.kind, f.account, f.subject, f.message, _status(f)] for f in mine),
         )
-        for f in mine:
-            if f.ack is not None:
-                status = f"acknowledged by {f.ack.by} at {f.ack.at}: {f.ack.reason}"
-            elif f.reopened is not None:
-                status = f"open (reopened: changed since {f.reopened.by} acknowledged it)"
-            else:
-                status = "open"
-            table.add_row(f.id, f.kind, f.account, f.subject, f.message, status)
-        for column in table.columns:
-            column.overflow = "fold"  # wrap, never cut with an ellipsis
-        output.show(table)
     opened = [f for f in found if f.open]
     counts = ", ".join(
         f"{sum(f.severity == s for f in opened)} {s}"
@@ -137,6 +135,14 @@ def _report(found: list[Finding]) -> None:
         + (f" ({counts})" if counts else "")
         + f", {len(found) - len(opened)} acknowledged"
     )
+
+
+def _status(f: Finding) -> str:
+    if f.ack is not None:
+        return f"acknowledged by {f.ack.by} at {f.ack.at}: {f.ack.reason}"
+    if f.reopened is not None:
+        return f"open (reopened: changed since {f.reopened.by} acknowledged it)"
+    return "open"
 
 
 @command(app, "ack", epilog=ACK_EPILOG)

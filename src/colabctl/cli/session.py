@@ -70,7 +70,7 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
         if as_json:
             output.emit_json(role.as_json())
             return
-        output.emit_line(f"{role.user} in {role.account}: {role.role}")
+        output.paragraph(f"{role.user} in {role.account}: {role.role}")
         output.permission_table(
             f"What {role.user} can do in {role.account}",
             [p.id for p in role.permissions],
@@ -81,10 +81,10 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
     if as_json:
         output.emit_json(me.as_json())
         return
-    output.emit_line(me.user.email + (f" ({me.user.name})" if me.user.name else ""))
+    output.paragraph(me.user.email + (f" ({me.user.name})" if me.user.name else ""))
     output.rows(
         "Accounts",
-        ["", "account", "name", "role", "access"],
+        ["current", "account", ("name", "text"), "role", "access"],
         (
             [
                 "*" if a["current"] else "",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import JsonOpt, command, context, examples
+from colabctl.cli.common import JsonOpt, command, context, examples, exclusive
 from colabctl.core.teamfile import read_bytes
 from colabctl.errors import ExitCode
 
@@ -59,6 +59,7 @@ def _options(prune: bool, reinvite: bool, consequences: bool = True) -> Options:
 
 @command(app, epilog=EXPORT_EXAMPLES)
 def export(
+    usage: typer.Context,
     account: Annotated[
         list[str] | None,
         typer.Option(
@@ -71,8 +72,7 @@ def export(
     """Write the team file of accounts you own: profiles by id, pending and active people."""
     from colabctl.core import team
 
-    if account and all_accounts:
-        raise typer.BadParameter("-a and --all are alternatives: give one")
+    exclusive(usage, ("--account", account), ("--all", all_accounts))
     text = team.export(context(), account or [], all_accounts=all_accounts)
     output.write_output(out, text, store=context().store_file())
     if out != "-":
@@ -119,6 +119,7 @@ def plan(
 
 @command(app, epilog=APPLY_EXAMPLES)
 def apply(
+    usage: typer.Context,
     saved: Annotated[
         str | None, typer.Argument(help="A plan saved by `plan -o`.", show_default=False)
     ] = None,
@@ -132,8 +133,9 @@ def apply(
     """Make the store match a team file (or a saved plan), all or nothing."""
     from colabctl.core import team
 
-    if (saved is None) == (file is None):
-        raise typer.BadParameter("give either -f TEAM.toml or a saved PLAN.json, not both")
+    exclusive(usage, ("PLAN.json", saved), ("--file", file))
+    if saved is None and file is None:
+        raise typer.BadParameter("give either -f TEAM.toml or a saved PLAN.json")
     ctx = context()
     progress = _progress_factory()
     if saved is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from itertools import chain, islice
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from colabctl.core.catalog import Catalog, Permission, catalog
 from colabctl.core.identity import email_key
@@ -18,7 +18,6 @@ from colabctl.core.session import (
     Session,
     User,
     current_membership_sql,
-    no_account,
     reading,
     status_sql,
 )
@@ -228,7 +227,7 @@ def actor_standing(s: Session, acct: Account) -> Standing:
     answer a missing account gets (exit 3): outsiders learn nothing."""
     mine = standing_of(s, acct, s.actor().email)
     if mine.role is None:
-        raise no_account(acct.slug)
+        raise s.no_account(acct.slug)
     return mine
 
 
@@ -264,8 +263,12 @@ def not_legal_entity(slug: str) -> Forbidden:
 
 
 def may_ask(standing_of_actor: Standing, about: str) -> bool:
-    """`can` answers the owner, active collaborators, and anyone asking about themself."""
-    return standing_of_actor.role is not None or email_key(about) == email_key(
+    """`can` answers the owner, active collaborators, and a person asking about themself
+    where they have a membership row (of any status); anyone else gets the missing
+    account's answer, so that not even "not a collaborator" tells them the slug exists."""
+    if standing_of_actor.role is not None:
+        return True
+    return standing_of_actor.status is not None and email_key(about) == email_key(
         standing_of_actor.user
     )
 
@@ -301,14 +304,15 @@ def can(
 ) -> Answer:
     perms = [catalog().resolve(r) for r in refs]
     with reading(ctx) as s:
+        me = s.known_actor()  # no actor at all: 5, before anything is looked up
         slug = ctx.account_choice(account)
         if slug is None:
             slug = choose_account(s, None).slug
         standing = standing_of(s, slug, email)
-        if standing.account is not None and not may_ask(
-            standing_of(s, slug, s.actor().email), email
+        if standing.account is not None and (
+            me is None or not may_ask(standing_of(s, slug, me.email), email)
         ):
-            standing = Standing(email, None)  # an outsider asking about someone else
+            standing = Standing(email, None)  # a stranger or an outsider: as if no account
         return check(slug, standing, perms, any_=any_)
 
 
@@ -384,6 +388,11 @@ def batch(
     # one decoder for every line: json.loads with an option makes a new one per call
     decode = json.JSONDecoder(parse_constant=_not_json).decode
     with reading(ctx) as s:
+        # who asks: a registered user, or a stranger (whose standing anywhere is none, so
+        # every existing account answers as a missing one); with no actor at all, 5
+        # before any line is read
+        me = s.known_actor()
+        asker = me.email if me is not None else str(ctx.actor_email())
         cache: dict[tuple[str, str], Standing] = {}
         allowed_to_ask: dict[str, Standing] = {}
         keys: dict[str, str] = {}  # email -> its key, each computed once
@@ -402,7 +411,7 @@ def batch(
                     key = keys[email] = email_key(email)
                 pairs.append((key, item["account"]))
             if chunk > 1:
-                _load_standings(s, block, pairs, cache, allowed_to_ask)
+                _load_standings(s, asker, block, pairs, cache, allowed_to_ask)
             for (item, perm), pair in zip(block, pairs, strict=True):
                 if isinstance(perm, ExitCode):  # not a question: its answer is the error
                     yield item, perm
@@ -414,9 +423,7 @@ def batch(
                 if st.account is not None:
                     mine = allowed_to_ask.get(st.account)
                     if mine is None:
-                        mine = allowed_to_ask[st.account] = standing_of(
-                            s, st.account, s.actor().email
-                        )
+                        mine = allowed_to_ask[st.account] = standing_of(s, st.account, asker)
                     if not may_ask(mine, item["user"]):
                         st = Standing(item["user"], None)  # an outsider: the missing account's
                 ok, why = decide(st, perm)
@@ -425,16 +432,17 @@ def batch(
 
 def _load_standings(
     s: Session,
+    asker: str,
     block: list[tuple[dict[str, Any], Permission | ExitCode]],
     pairs: list[tuple[str, str] | None],
     cache: dict[tuple[str, str], Standing],
     allowed_to_ask: dict[str, Standing],
 ) -> None:
     """Fill the batch's caches for a chunk's questions in one query: the pairs asked about
-    and the actor's own standing in each account not seen yet. Only what `batch` would look
-    up one by one, with the same answers; anything it cannot load here (the actor cannot be
-    resolved, a value no server can hold) is left to the one-by-one lookup, which fails, if
-    it must, at the very line it would have failed at."""
+    and the asker's own standing in each account not seen yet. Only what `batch` would look
+    up one by one, with the same answers; anything it cannot load here (a value no server
+    can hold) is left to the one-by-one lookup, which fails, if it must, at the very line
+    it would have failed at."""
     asked: dict[tuple[str, str], str] = {}
     for (item, _), pair in zip(block, pairs, strict=True):
         if pair is not None and pair not in cache and pair not in asked:
@@ -443,13 +451,8 @@ def _load_standings(
                 asked[pair] = email
     mine: dict[tuple[str, str], str] = {}
     unseen = {slug for _, slug in asked if slug not in allowed_to_ask}
-    if unseen:
-        try:
-            me = s.actor().email
-        except Forbidden:  # said at the first line that needs the actor, as before
-            unseen = set()
-        else:
-            mine = {(email_key(me), slug): me for slug in unseen}
+    if unseen and "\x00" not in asker:
+        mine = {(email_key(asker), slug): asker for slug in unseen}
     if not asked and not mine:
         return
     found = standings_of(s, asked | mine)
@@ -461,6 +464,27 @@ def _load_standings(
             allowed_to_ask[st.account] = st
 
 
+# The longest `can --batch` line answered: a longer one gets an error line, unread.
+BATCH_LINE_LIMIT = 65_536
+
+
+class Overlong(str):
+    """A batch line longer than BATCH_LINE_LIMIT bytes (its start; the rest was skipped)."""
+
+
+def batch_lines(stream: BinaryIO, limit: int = BATCH_LINE_LIMIT) -> Iterator[str]:
+    """STREAM's lines as text, newline kept, undecodable bytes as lone surrogates (so that
+    a bad line can be told apart), each read in bounded memory: a line of more than LIMIT
+    bytes comes as an `Overlong`, and the rest of it is skipped unread."""
+    while raw := stream.readline(limit + 1):
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while (rest := stream.readline(limit)) and not rest.endswith(b"\n"):
+                pass
+            yield Overlong(raw[:limit].decode("utf-8", "surrogateescape"))
+        else:
+            yield raw.decode("utf-8", "surrogateescape")
+
+
 def _question(
     decode: Callable[[str], Any], cat: Catalog, number: int, line: str
 ) -> tuple[dict[str, Any], Permission | ExitCode]:
@@ -468,6 +492,11 @@ def _question(
     permission, or, for a line that is no question, its answer and exit code."""
     import json
 
+    if isinstance(line, Overlong):
+        return (
+            {"line": number, "error": f"line longer than {BATCH_LINE_LIMIT // 1024} KB"},
+            ExitCode.INVALID,
+        )
     if not line.strip():  # still answered: output line N is always input line N
         return {"line": number, "error": "empty line"}, ExitCode.INVALID
     if not _is_text(line):

@@ -135,9 +135,10 @@ def read_catalog_data() -> dict[str, Any]:
 
         data: dict[str, Any] = json.loads(BUILT_CATALOG_FILE.read_bytes())
         return data
-    import tomllib
+    from colabctl.core import tomlfile
 
-    return tomllib.loads(CATALOG_FILE.read_text(encoding="utf-8"))
+    shown = str(CATALOG_FILE)
+    return tomlfile.load(CATALOG_FILE, shown, limit=tomlfile.CONFIG_LIMIT, what="a catalog")
 
 
 @cache

@@ -29,7 +29,6 @@ from colabctl.core.session import (
     Session,
     User,
     current_membership_sql,
-    no_account,
     reading,
     writing,
 )
@@ -120,9 +119,19 @@ def _person(s: Session, account: Account, email: str) -> tuple[User, Membership]
     user = s.user_by_email(email)
     member = latest(s, account, user.id) if user else None
     if user is None or member is None:
+        from colabctl.core.names import closest
+
+        people = s.conn.execute(
+            "SELECT DISTINCT u.email FROM memberships m JOIN users u ON u.id = m.user_id"
+            " WHERE m.account_id = ?",
+            (account.id,),
+        ).fetchall()
+        best = closest(email, [person for (person,) in people])
         raise NotFound(
             f"{email} is not a collaborator of {account.slug}",
-            hint=f"invite them: `colabctl invite {email} --profile NAME`",
+            hint=f"did you mean {best}? (`colabctl collaborator list` shows them)"
+            if best
+            else f"invite them: `colabctl invite {email} --profile NAME`",
         )
     return user, member
 
@@ -319,11 +328,12 @@ def _next_id(s: Session, table: str) -> int:
 
 
 def _own_invitation(s: Session, slug: str, verb: str) -> Membership:
-    account = s.get_account(slug)
+    account = s.get_account(slug, invitations=True)
     me = s.actor()
     member = latest(s, account, me.id)
     if member is None:
-        raise no_account(slug)  # never invited there: as if there were no such account
+        # never invited there: as if there were no such account
+        raise s.no_account(slug, invitations=True)
     if member.status == "expired":
         raise Conflict(
             f"your invitation to {slug} expired on {member.expires_at}",

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,46 +25,31 @@ def config_path() -> Path:
 
 
 def read_config() -> dict[str, Any]:
-    path = config_path()
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise Invalid(f"cannot read the config {path}: {exc.strerror}") from exc
-    import tomllib
+    """The config as data ({} when there is none); read capped (1 MB), so that
+    `COLABCTL_CONFIG=/dev/zero` is refused (6) at once, like a folder or bad TOML."""
+    from colabctl.core import tomlfile
 
+    path = config_path()
+    if not path.exists():
+        return {}
+    shown = f"the config {path}"
     try:
-        # a byte order mark (a config saved by a Windows editor) is not part of the TOML
-        return tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))
-    except UnicodeDecodeError as exc:
-        raise Invalid(
-            f"the config {path} is not UTF-8 text (byte {exc.start})",
-            hint="fix it, or delete it and log in again",
-        ) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise Invalid(
-            f"the config {path} is malformed: {exc}", hint="fix it, or delete it and log in again"
-        ) from exc
+        return tomlfile.load(path, shown, limit=tomlfile.CONFIG_LIMIT, what="a config")
+    except Invalid as exc:
+        raise Invalid(exc.message, hint="fix it, or delete it and log in again") from exc
 
 
 def write_config(values: dict[str, Any]) -> None:
-    """Write the whole config: a temp file in the same folder, then os.replace."""
+    """Write the whole config at once (core/files.write_atomically)."""
     import tomli_w
+
+    from colabctl.core.files import write_atomically
 
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {k: v for k, v in values.items() if v is not None}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            tomli_w.dump(data, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # readable by its user alone, as the store is: it says who works for which account
+    write_atomically(path, tomli_w.dumps(data).encode("utf-8"), mode=0o600)
 
 
 def current_account(config: dict[str, Any], key: str) -> str | None:

@@ -35,28 +35,142 @@ SHARED = "carla.mendes@example.com"  # works for both accounts
 MARK = "demo.build"
 NOTE = "built by `colabctl demo`, which may replace this file"
 
+# Sample policy tests (docs/policy-tests.md) in a folder beside the store, which
+# `colabctl test --help` uses; demo replaces the folder only if it holds this mark.
+POLICY_FOLDER = "demo-policy"
+POLICY_MARK = ".colabctl-demo"
+POLICY_FILES = {
+    POLICY_MARK: "written by `colabctl demo`, which may replace this folder\n",
+    "acme.toml": """\
+# Policy tests for the demo's acme-cursos (docs/policy-tests.md), run by
+#   colabctl test demo-policy/                  against the store, as you
+#   colabctl test demo-policy/acme.toml --team demo-policy/team.toml
+# (the second judges the state team.toml asks for, in a scratch store)
 
-def _make_room(path: Path) -> None:
-    """Clear PATH for a new demo if it holds nothing or an earlier demo; anything else is
-    a Conflict and stays untouched."""
+[[check]]
+account = "acme-cursos"
+user = "bruno.costa@example.com"
+allow = ["purchases.request_refunds", "purchases.search"]
+deny = ["withdrawal.withdraw", "account.bank"]
+
+[[check]]
+account = "acme-cursos"
+user = "diego.rocha@example.com"
+allow = ["withdrawal.withdraw", "receipts.send"]
+deny = ["purchases.request_refunds", "tools.checkout_settings"]
+
+[[only]]              # only the owner and Finance can withdraw
+account = "acme-cursos"
+permission = "withdrawal.withdraw"
+holders = ["owner", "profile:financiero"]
+""",
+    "matrix.toml": """\
+# acme-cursos' whole who-can-do-what, against a snapshot: a change fails with a diff
+# until `colabctl test demo-policy/matrix.toml --update` writes it anew.
+
+[[matrix]]
+account = "acme-cursos"
+file = "acme.matrix.json"
+""",
+    "team.toml": """\
+# acme-cursos as a team file (docs/team-file.md), as the demo built it.
+version = 1
+
+[accounts.acme-cursos]
+name = "Acme Cursos Online"
+owner = "ana.souza@example.com"
+tax_id = { country = "BR", number = "11.222.333/0001-81" }
+
+[accounts.acme-cursos.profiles.soporte]
+preset = "soporte"
+
+[accounts.acme-cursos.profiles.tecnico]
+preset = "tecnico"
+
+[accounts.acme-cursos.profiles.financiero]
+preset = "financiero"
+
+[accounts.acme-cursos.profiles.gerente-afiliados]
+preset = "gerente-afiliados"
+
+[accounts.acme-cursos.collaborators]
+"bruno.costa@example.com" = "soporte"
+"carla.mendes@example.com" = "tecnico"
+"diego.rocha@example.com" = "financiero"
+"elena.prado@example.com" = "gerente-afiliados"
+""",
+}
+
+
+def write_policy(folder: Path, owner: Context) -> None:
+    """The sample policy tests in FOLDER (not there), and the matrix snapshot they compare
+    against, taken from the demo store as its OWNER sees it. Written in a marked
+    temporary folder beside it, then renamed: a demo killed on the way never leaves a
+    FOLDER without its mark (which the next demo would refuse to replace)."""
+    import tempfile
+
+    from colabctl.core import policy
+
+    temp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    mask = os.umask(0)
+    os.umask(mask)
+    try:
+        temp.chmod(0o777 & ~mask)  # a folder like any other, not mkdtemp's private one
+        for name, text in POLICY_FILES.items():  # the mark first
+            (temp / name).write_text(text, encoding="utf-8")
+        policy.run(owner, [str(temp / "matrix.toml")], update=True)
+        os.replace(temp, folder)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+
+
+def _make_room(path: Path, policy: Path) -> None:
+    """Clear PATH for a new demo if it holds nothing or an earlier demo, and POLICY if it
+    is a folder an earlier demo wrote; anything else is a Conflict, and then nothing is
+    touched."""
     if os.path.lexists(path):
         refusal = Conflict(
             f"{path} exists and is not a store built by `colabctl demo`; it was left untouched",
             hint="give demo another --db PATH, or move that file away first",
         )
-        if not path.is_file():
+        if not path.is_file() or (path.stat().st_size and not _is_demo_store(path)):
             raise refusal
-        if path.stat().st_size:
-            if not is_sqlite(path):
-                raise refusal
-            try:
-                blank, first = first_audit_action(path)
-            except StoreFault as exc:
-                raise refusal from exc
-            if not blank and first != MARK:
-                raise refusal
+    if os.path.lexists(policy) and not (policy.is_dir() and (policy / POLICY_MARK).is_file()):
+        raise Conflict(
+            f"{policy} exists and was not written by `colabctl demo`; it was left untouched",
+            hint="build the demo in another folder (--db FOLDER/colabctl-demo.db), or move"
+            f" {policy} away first",
+        )
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    import shutil
+
+    # the folder, and what a demo killed while writing it left (write_policy)
+    for folder in [policy, *policy.parent.glob(f".{policy.name}.*")]:
+        if folder.is_dir() and (folder / POLICY_MARK).is_file():
+            shutil.rmtree(folder)
+
+
+def _is_demo_store(path: Path) -> bool:
+    """Whether PATH is a SQLite file whose first audit row is the demo's mark (or that has
+    no schema at all). Looking may create -wal and -shm files beside it (a WAL store opened
+    to read): those that were not there before are removed again."""
+    if not is_sqlite(path):
+        return False
+    sides = [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm")]
+    there = [side.exists() for side in sides]
+    try:
+        blank, first = first_audit_action(path)
+    except StoreFault:
+        return False
+    finally:
+        for side, was in zip(sides, there, strict=True):
+            if not was:
+                side.unlink(missing_ok=True)
+    return blank or first == MARK
 
 
 @dataclass(frozen=True)
@@ -66,6 +180,7 @@ class Demo:
     account: str
     second_account: str
     shared: str
+    policy: Path  # the sample policy tests: demo-policy/ beside the store
 
 
 def build(path: Path | str = DEFAULT_PATH, clock: Clock = system_clock) -> Demo:
@@ -77,7 +192,8 @@ def build(path: Path | str = DEFAULT_PATH, clock: Clock = system_clock) -> Demo:
             hint=f"colabctl demo && colabctl store copy {DEFAULT_PATH} URL (an empty store)",
         )
     path = Path(path)
-    _make_room(path)
+    policy = path.parent / POLICY_FOLDER
+    _make_room(path, policy)
 
     def as_(email: str | None) -> Context:
         return Context(db=str(path), actor=email, clock=clock)
@@ -108,4 +224,5 @@ def build(path: Path | str = DEFAULT_PATH, clock: Clock = system_clock) -> Demo:
     # an open handover (docs/ownership.md): fabio offers beta-digital to carla, who may
     # accept it (`colabctl --as carla... account accept-transfer beta-digital`)
     ownership.transfer(as_(SECOND_OWNER), "beta-digital", SHARED)
-    return Demo(path, OWNER, "acme-cursos", "beta-digital", SHARED)
+    write_policy(policy, as_(OWNER))
+    return Demo(path, OWNER, "acme-cursos", "beta-digital", SHARED, policy)

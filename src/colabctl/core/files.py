@@ -1,20 +1,65 @@
-"""Writing the files colabctl produces (`-o FILE`, `--junit FILE`, policy snapshots): the
-one writer, so every output is atomic and none can ever replace a database
-(docs/exit-codes.md)."""
+"""The files colabctl reads by name and the files it writes: one capped reader, so no
+file is ever read forever (`/dev/zero`), and one writer, so every output is atomic and
+none can ever replace a database (docs/exit-codes.md).
+
+An output written while a command runs (`-o FILE`, `--junit FILE`) is staged: written
+whole to a temporary file beside its target, its missing folders created, and put in
+place by `settle(keep=True)` when the command ends with an answer; `settle(keep=False)`
+removes it and the folders made for it, so a failed command leaves no file behind.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 from colabctl.errors import Conflict, Invalid
 
+# -- reading --------------------------------------------------------------------------
 
-def write_file(target: str | os.PathLike[str], data: bytes, *, store: Path | None) -> None:
-    """Write TARGET whole or not at all (a temporary file beside it, fsync, rename); never
-    over the store, its -wal/-shm files or any other SQLite database (exit 4); a failed
-    write exits 6 naming the file. `store` is the command's store path (None: nothing to
-    guard but SQLite files).
+
+def read_capped(path: Path | None, shown: str, *, limit: int, what: str) -> bytes:
+    """PATH's bytes (None: standard input), reading no more than LIMIT: `/dev/zero` is
+    refused at once, a folder is refused, and a FIFO or `<(...)` reads like a file."""
+    import sys
+
+    try:
+        if path is None:
+            raw = sys.stdin.buffer.read(limit + 1)
+        else:
+            with path.open("rb") as handle:
+                raw = handle.read(limit + 1)
+    except OSError as exc:
+        raise Invalid(f"{shown}: cannot read: {exc.strerror or exc}") from exc
+    if len(raw) > limit:
+        raise Invalid(f"{shown}: too large for {what} (more than {limit // 1_000_000} MB)")
+    return raw
+
+
+# -- writing --------------------------------------------------------------------------
+
+
+class _Staged:
+    """The outputs of the running command: (temporary file, target) pairs, and the
+    folders created for them, outermost first."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[Path, Path]] = []
+        self.folders: list[Path] = []
+
+
+_staged = _Staged()
+
+
+def write_file(
+    target: str | os.PathLike[str], data: bytes, *, store: Path | None, staged: bool = False
+) -> None:
+    """Write TARGET whole or not at all (a temporary file beside it, fsync, rename), its
+    missing folders created; never over the store, its -wal/-shm files or any other
+    SQLite database (exit 4); a failed write exits 6 naming the file. `store` is the
+    command's store path (None: nothing to guard but SQLite files). STAGED: the rename
+    waits for `settle()`.
 
     A target that exists and is not a regular file (/dev/stdout, a FIFO, `>(gzip)`) is a
     stream: it is written in place, as there is nothing to rename over.
@@ -35,14 +80,109 @@ def write_file(target: str | os.PathLike[str], data: bytes, *, store: Path | Non
             " it was left untouched",
             hint="write the output to another file, or to stdout with -o -",
         )
+    made: list[Path] = []
     try:
         if path.exists() and not path.is_file() and not path.is_dir():
             with path.open("wb") as stream:
                 stream.write(data)
-        else:
-            _replace_atomically(path, data)
+            return
+        made = _make_folders(path.parent)
+        temp = _temporary(path, data)
     except OSError as exc:
+        _remove_folders(made)
         raise Invalid(f"cannot write {name}: {exc.strerror or exc}") from exc
+    if staged:
+        _staged.files.append((temp, path))
+        _staged.folders += made
+        return
+    try:
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        _remove_folders(made)
+        raise Invalid(f"cannot write {name}: {exc.strerror or exc}") from exc
+
+
+def settle(*, keep: bool) -> None:
+    """End the command's staged outputs: KEEP puts each in place; otherwise each is
+    removed, with the folders made for it (those left empty)."""
+    global _staged
+    done, _staged = _staged, _Staged()
+    failed: Invalid | None = None
+    for temp, path in done.files:
+        if keep and failed is None:
+            try:
+                os.replace(temp, path)
+                continue
+            except OSError as exc:
+                failed = Invalid(f"cannot write {path}: {exc.strerror or exc}")
+        temp.unlink(missing_ok=True)
+    if failed is not None or not keep:
+        _remove_folders(done.folders)
+    if failed is not None:
+        raise failed
+
+
+def write_atomically(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """PATH replaced by DATA in one step: a temporary file in the same folder, fsync,
+    rename (the config, docs/config.md). MODE: the new file's permissions (default: an
+    existing file's, else what the umask allows)."""
+    temp = _temporary(path, data, mode=mode)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _temporary(path: Path, data: bytes, *, mode: int | None = None) -> Path:
+    """DATA in a new temporary file beside PATH, synced, with PATH's permissions to be."""
+    import tempfile
+
+    if path.is_dir():
+        raise IsADirectoryError(21, "it is a folder", str(path))
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o7777  # keep an existing file's permissions
+        except FileNotFoundError:
+            mask = os.umask(0)
+            os.umask(mask)
+            mode = 0o666 & ~mask
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return Path(temp)
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """Create FOLDER and its missing parents; the ones created, outermost first."""
+    missing: list[Path] = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    made: list[Path] = []
+    try:
+        for each in reversed(missing):
+            each.mkdir()
+            made.append(each)
+    except OSError:
+        _remove_folders(made)
+        raise
+    return made
+
+
+def _remove_folders(folders: list[Path]) -> None:
+    """Remove FOLDERS (outermost first, as made), innermost first, where still empty."""
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):  # not empty: something else is in it now
+            folder.rmdir()
 
 
 def _is_database(path: Path, store: Path | None) -> bool:
@@ -64,27 +204,3 @@ def _is_database(path: Path, store: Path | None) -> bool:
         if path.name.endswith(suffix) and is_sqlite(path.with_name(path.name[: -len(suffix)])):
             return True
     return path.is_file() and is_sqlite(path)
-
-
-def _replace_atomically(path: Path, data: bytes) -> None:
-    import tempfile
-
-    if path.is_dir():
-        raise IsADirectoryError(21, "it is a folder", str(path))
-    try:
-        mode = path.stat().st_mode & 0o7777  # keep an existing file's permissions
-    except FileNotFoundError:
-        mask = os.umask(0)
-        os.umask(mask)
-        mode = 0o666 & ~mask
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from colabctl.errors import Invalid
 
@@ -41,6 +42,15 @@ def quoted(value: str, *, limit: int = 50, quote: str = '"') -> str:
         pieces.append(piece)
         size += len(piece)
     return quote + "".join(pieces) + quote
+
+
+def closest(asked: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to ASKED (a typo: `suporte` for `soporte`), if any is close.
+    CHOICES must be what the actor may see: a suggestion shows its existence."""
+    import difflib
+
+    found = difflib.get_close_matches(asked, [c for c in choices if c != asked], n=1)
+    return found[0] if found else None
 
 
 def _slug_hint(value: str, what: str) -> str:

@@ -20,7 +20,7 @@ from colabctl.core import access
 from colabctl.core.clock import iso
 from colabctl.core.identity import email_key
 from colabctl.core.names import quoted
-from colabctl.core.session import Account, Context, Session, User, no_account, writing
+from colabctl.core.session import Account, Context, Session, User, writing
 from colabctl.errors import Conflict, NotFound
 
 OFFER_LIFETIME = timedelta(days=7)
@@ -184,7 +184,7 @@ def accept_transfer_in(s: Session, acct: Account) -> Done:
     offer = _latest_to(s, acct, me)
     if offer is None:
         if mine.role is None:
-            raise no_account(acct.slug)  # an outsider learns nothing
+            raise s.no_account(acct.slug)  # an outsider learns nothing
         # The owner or a collaborator, who knows the account: "not found" (3), never 5,
         # which would tell them an offer to someone else exists (only the owner and the
         # recipient see it).

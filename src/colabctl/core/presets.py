@@ -10,10 +10,10 @@ from typing import Any
 
 from colabctl.core import tomlfile
 from colabctl.core.catalog import LANGS, catalog
-from colabctl.core.names import clean_text, quoted
+from colabctl.core.names import clean_text, closest, quoted
 from colabctl.errors import Invalid, NotFound
 
-MAX_PRESET_BYTES = 1_000_000
+MAX_PRESET_BYTES = tomlfile.PRESET_LIMIT
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,13 @@ def list_presets() -> list[Preset]:
 def find_preset(name: str) -> Preset:
     path = presets_dir() / f"{name}.toml"
     if not re.fullmatch(r"[a-z][a-z0-9-]{1,39}", name, re.ASCII) or not path.is_file():
-        names = ", ".join(p.stem for p in sorted(presets_dir().glob("*.toml")))
-        raise NotFound(f"no preset named {quoted(name)}", hint=f"presets: {names}")
+        known = [p.stem for p in sorted(presets_dir().glob("*.toml"))]
+        hint = "presets: " + ", ".join(known)
+        best = closest(name, known)
+        raise NotFound(
+            f"no preset named {quoted(name)}",
+            hint=f"did you mean {best}? ({hint})" if best else hint,
+        )
     return load_preset(path)
 
 
@@ -68,7 +73,9 @@ def load_preset(path: Path) -> Preset:
 
 def parse_preset(raw: bytes, source: str) -> Preset:
     if len(raw) > MAX_PRESET_BYTES:
-        raise Invalid(f"{source}: too large for a preset (more than 1 MB)")
+        raise Invalid(
+            f"{source}: too large for a preset (more than {MAX_PRESET_BYTES // 1_000_000} MB)"
+        )
     text = tomlfile.text(raw, source)
     return _check(tomlfile.parse(text, source), text, source)
 

@@ -92,11 +92,9 @@ def create(
     description: str | None = None,
     account: str | None = None,
 ) -> ProfileView:
+    """A new profile NAME from a PRESET or a FROM_FILE (one of them at most: the command
+    line refuses both as a usage error), plus PERMS."""
     name = validate_slug(name, what="profile name")
-    if preset and from_file:
-        raise Invalid(
-            "--preset and --from are alternatives: give one", hint="--perm adds to either"
-        )
     base: Preset | None = None
     if preset:
         base = find_preset(preset)

@@ -35,7 +35,7 @@ RULES_FILE = Path(__file__).with_name("sod_rules.toml")
 STALE_AFTER = timedelta(days=14)
 ENDING_WITHIN = timedelta(days=7)
 BROAD_SHARE = 0.75
-MAX_RULES_BYTES = 1_000_000
+MAX_RULES_BYTES = tomlfile.RULES_LIMIT
 
 
 # -- separation-of-duties rules ----------------------------------------------------------

@@ -73,12 +73,16 @@ class Account(NamedTuple):
         return self.tax_id is not None
 
 
-def no_account(slug: str) -> NotFound:
+def no_account(slug: str, *, suggest: str | None = None) -> NotFound:
     """What a missing account says; an outsider asking about a real one is told the very
-    same, so nobody learns that an account exists, let alone who owns it."""
+    same, so nobody learns that an account exists, let alone who owns it. SUGGEST: the
+    closest slug the actor may see (Session.no_account), never a hidden one."""
     from colabctl.core.names import quoted  # only on this path: keeps `can` cold start lean
 
-    return NotFound(f"no account {quoted(slug)}", hint="`colabctl account list` shows yours")
+    hint = "`colabctl account list` shows yours"
+    if suggest is not None:
+        hint = f"did you mean {suggest}? ({hint})"
+    return NotFound(f"no account {quoted(slug)}", hint=hint)
 
 
 class Context:
@@ -200,6 +204,20 @@ class Session:
 
     def actor(self) -> User:
         """The registered user running the command, or exit 5."""
+        user = self.known_actor()
+        if user is None:
+            email = self._bound(self.ctx.actor_email())
+            raise Forbidden(
+                f"{email} is not a registered user",
+                hint=f"run `colabctl login {email}` first",
+            )
+        return user
+
+    def known_actor(self) -> User | None:
+        """The registered user running the command; None when the one named is not a
+        registered user: a stranger, who gets for any account the missing account's
+        answer before being told that (docs/commands.md, "Who may look"). With no actor
+        at all, exit 5 before anything is looked up."""
         if self._actor is None:
             email = self._bound(self.ctx.actor_email())
             if not email:
@@ -207,13 +225,7 @@ class Session:
                     "no user: nobody is logged in",
                     hint="run `colabctl login EMAIL`, or pass --as EMAIL",
                 )
-            user = self.user_by_email(email)
-            if user is None:
-                raise Forbidden(
-                    f"{email} is not a registered user",
-                    hint=f"run `colabctl login {email}` first",
-                )
-            self._actor = user
+            self._actor = self.user_by_email(email)
         return self._actor
 
     def _bound(self, email: str | None) -> str | None:
@@ -243,11 +255,31 @@ class Session:
         ).fetchone()
         return Account(*row) if row else None
 
-    def get_account(self, slug: str) -> Account:
-        account = self.account_by_slug(slug)
+    def get_account(self, slug: str, *, invitations: bool = False) -> Account:
+        """The account SLUG, or the missing account's answer (exit 3), which a stranger
+        (known_actor) gets whether or not it exists. INVITATIONS: suggest among the
+        actor's pending invitations (accept, decline) rather than their accounts."""
+        account = self.account_by_slug(slug) if self.known_actor() is not None else None
         if account is None:
-            raise no_account(slug)
+            raise self.no_account(slug, invitations=invitations)
         return account
+
+    def no_account(self, slug: str, *, invitations: bool = False) -> NotFound:
+        """no_account(), suggesting the closest slug the actor may see: an account they
+        own or actively collaborate on, or with INVITATIONS one they are invited to."""
+        from colabctl.core.names import closest
+
+        me = self.known_actor()
+        if me is None:
+            return no_account(slug)
+        wanted = "pending" if invitations else "active"
+        rows = self.conn.execute(
+            ("" if invitations else "SELECT slug FROM accounts WHERE owner_id = :u UNION ")
+            + "SELECT a.slug FROM memberships m JOIN accounts a ON a.id = m.account_id"
+            f" WHERE m.user_id = :u AND {STATUS_SQL} = :wanted",
+            {"u": me.id, "now": self.now_iso, "wanted": wanted},
+        ).fetchall()
+        return no_account(slug, suggest=closest(slug, [row[0] for row in rows]))
 
     def profile_row(self, account: Account, name: str) -> tuple[Any, ...]:
         """(id, name, description, title) of the account's profile NAME, or exit 3."""
@@ -256,11 +288,16 @@ class Session:
             (account.id, name),
         ).fetchone()
         if row is None:
-            from colabctl.core.names import quoted
+            from colabctl.core.names import closest, quoted
 
+            names = self.conn.execute(
+                "SELECT name FROM profiles WHERE account_id = ?", (account.id,)
+            ).fetchall()
+            hint = f"`colabctl profile list -a {account.slug}` shows them"
+            best = closest(name, [n for (n,) in names])
             raise NotFound(
                 f"no profile {quoted(name)} in {account.slug}",
-                hint=f"`colabctl profile list -a {account.slug}` shows them",
+                hint=f"did you mean {best}? ({hint})" if best else hint,
             )
         return row
 

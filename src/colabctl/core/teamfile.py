@@ -73,7 +73,7 @@ class TeamFile:
 
 
 # A 10,000-account team file is about 26 MB; this only stops `-f /dev/zero` reading forever.
-MAX_TEAM_FILE_BYTES = 200_000_000
+MAX_TEAM_FILE_BYTES = tomlfile.TEAM_FILE_LIMIT
 
 
 def read_bytes(source: str) -> bytes:

@@ -1,7 +1,7 @@
-"""Reading the TOML files colabctl is given (presets, team files, policy tests, review
-rules): one reader, so every one of them is capped in size, accepts a byte order mark,
-and reports bad bytes and bad TOML the same way, naming the file and the line
-(docs/exit-codes.md: exit 6)."""
+"""Reading the TOML files colabctl is given (the config, presets, team files, policy
+tests, review rules, the catalog): one reader, so every one of them is capped in size,
+accepts a byte order mark, and reports bad bytes and bad TOML the same way, naming the
+file and the line (docs/exit-codes.md: exit 6)."""
 
 from __future__ import annotations
 
@@ -10,23 +10,26 @@ from typing import Any
 
 from colabctl.errors import Invalid
 
+# How much each kind of file colabctl reads by name may hold (docs/exit-codes.md): enough
+# for any real one, little enough that `/dev/zero` is refused within a second or two.
+CONFIG_LIMIT = 1_000_000
+TEST_FILE_LIMIT = 16_000_000  # policy tests and their matrix snapshots
+RULES_LIMIT = 16_000_000
+PRESET_LIMIT = 16_000_000  # a preset, or a file for `profile create --from`
+TEAM_FILE_LIMIT = 200_000_000  # a team file (10,000 accounts: about 26 MB), a saved plan
+
 
 def read(path: Path | None, shown: str, *, limit: int, what: str) -> bytes:
     """PATH's bytes (None: standard input), reading no more than LIMIT (so
-    `--from /dev/zero` ends)."""
-    import sys
+    `--from /dev/zero` ends): core/files.read_capped."""
+    from colabctl.core.files import read_capped
 
-    try:
-        if path is None:
-            raw = sys.stdin.buffer.read(limit + 1)
-        else:
-            with path.open("rb") as handle:
-                raw = handle.read(limit + 1)
-    except OSError as exc:
-        raise Invalid(f"{shown}: cannot read: {exc.strerror}") from exc
-    if len(raw) > limit:
-        raise Invalid(f"{shown}: too large for {what} (more than {limit // 1_000_000} MB)")
-    return raw
+    return read_capped(path, shown, limit=limit, what=what)
+
+
+def load(path: Path, shown: str, *, limit: int, what: str) -> dict[str, Any]:
+    """The TOML file at PATH, read, decoded and parsed, each step capped or checked."""
+    return parse(text(read(path, shown, limit=limit, what=what), shown), shown)
 
 
 def text(raw: bytes, shown: str) -> str:

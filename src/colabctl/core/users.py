@@ -11,7 +11,7 @@ from colabctl.core.collaborators import pending_for
 from colabctl.core.config import read_config, set_current_account, write_config
 from colabctl.core.identity import email_key, normalize_email
 from colabctl.core.names import clean_text
-from colabctl.core.session import Context, Session, User, no_account, reading, writing
+from colabctl.core.session import Context, Session, User, reading, writing
 from colabctl.errors import Forbidden
 
 
@@ -68,7 +68,7 @@ def _role_in(s: Session, slug: str) -> tuple[User, str, Standing]:
     standing = standing_of(s, acct, me.email)
     if standing.role is None:
         if standing.status is None:
-            raise no_account(slug)
+            raise s.no_account(slug)
         if standing.status == "ended":
             raise Forbidden(
                 f"you have no role in {slug}: your access ended on {standing.access_until}",
