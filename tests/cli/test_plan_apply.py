@@ -342,7 +342,7 @@ def test_an_endless_file_is_refused_not_read_forever(
     cli: Cli, team: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`-f /dev/zero` (or a runaway pipe) ends: a team file has a size cap (exit 6)."""
-    from colabctl.core import teamfile
+    from colabctl.core.team import file as teamfile
 
     monkeypatch.setattr(teamfile, "MAX_TEAM_FILE_BYTES", 1_000_000)
     for command in ("plan", "apply"):

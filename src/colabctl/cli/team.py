@@ -10,7 +10,7 @@ import typer
 
 from colabctl.cli import output
 from colabctl.cli.common import JsonOpt, command, context, examples
-from colabctl.core.teamfile import read_bytes
+from colabctl.core.team.file import read_bytes
 from colabctl.errors import ExitCode
 
 if TYPE_CHECKING:

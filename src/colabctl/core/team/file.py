@@ -1,7 +1,7 @@
 """The team file (docs/team-file.md): read with tomllib and validated as a whole, before
 anything is planned. Every fault is Invalid (exit 6) naming the file and, where the
 TOML says it, the line. Store-dependent rules (who owns an account, which profiles
-exist) are the plan's (core/team.py); the rules here are the commands' own: slugs and
+exist) are the plan's (core/team/planner.py); the rules here are the commands' own: slugs and
 text (names.py), emails (identity.py), tax IDs (taxid.py), permissions (catalog.py),
 presets (presets.py).
 """
