@@ -5,14 +5,14 @@ one BEGIN IMMEDIATE transaction, each writing its audit row tagged with one appl
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 from colabctl.core import access, accounts, collaborators, profiles
 from colabctl.core.names import quoted
 from colabctl.core.session import Account, Session
 from colabctl.core.team.model import Change
-from colabctl.core.team.planner import owned
+from colabctl.core.team.planner import GATED, owned
 from colabctl.errors import Invalid
 
 
@@ -38,101 +38,123 @@ def execute(
 def _execute_account(
     s: Session, slug: str, changes: list[Change], progress: Callable[[int], None] | None
 ) -> None:
-    actor = s.actor()
     acct = s.account_by_slug(slug)
     if acct is not None:
-        owned(acct, actor, s)
+        owned(acct, s.actor(), s)
+    for batch in _batches(changes):
+        acct = _run(s, slug, acct, batch)
+        if progress:
+            progress(len(batch))
+
+
+def _batches(changes: list[Change]) -> Iterator[list[Change]]:
+    """The changes in order, consecutive ones of a kind made in bulk (profiles to create;
+    invitations, new or again) in one batch, every other change alone."""
     i = 0
     while i < len(changes):
-        change = changes[i]
-        kind = change.kind
-        if kind == "create-account":
-            tax = change.after["tax_id"]
-            acct = accounts.create_row_in(
-                s, slug, change.after["name"], (tax["country"], tax["number"]) if tax else None
-            )
-        elif acct is None:
-            from colabctl.core.session import no_account
-
-            raise no_account(slug)
-        elif kind == "rename-account":
-            accounts.rename_in(s, acct, change.after)
-        elif kind == "set-tax-id":
-            accounts.set_tax_id_in(s, acct, (change.after["country"], change.after["number"]))
-        elif kind in ("create-profile", "invite", "reinvite"):
-            # consecutive changes of one kind go in one batch
-            j = i
-            while j < len(changes) and (
-                changes[j].kind == kind or {changes[j].kind, kind} <= {"invite", "reinvite"}
-            ):
+        group = _BULK.get(changes[i].kind)
+        j = i + 1
+        if group is not None:
+            while j < len(changes) and _BULK.get(changes[j].kind) == group:
                 j += 1
-            batch = changes[i:j]
-            _legal(acct)
-            if kind == "create-profile":
-                profiles.create_many_in(
-                    s,
-                    acct,
-                    [
-                        profiles.NewProfile(
-                            c.target,
-                            list(c.after["permissions"]),
-                            c.after["description"],
-                            c.after.get("title"),
-                            {"preset": c.after.get("preset")},
-                        )
-                        for c in batch
-                    ],
-                )
-            else:
-                collaborators.invite_many_in(
-                    s,
-                    acct,
-                    [
-                        collaborators.Invitation(
-                            c.target,
-                            c.after["profile"],
-                            timedelta(seconds=c.after["expires_in"]),
-                            _moment(c.after.get("access_until")),
-                        )
-                        for c in batch
-                    ],
-                )
-            i = j
-            if progress:
-                progress(len(batch))
-            continue
-        elif kind == "change-profile":
-            _legal(acct)
-            after = change.after
-            description = after["description"]
-            profiles.edit_in(
-                s,
-                acct,
-                change.target,
-                after["added"],
-                after["removed"],
-                description if description != change.before["description"] else None,
-            )
-        elif kind == "set-profile":
-            _legal(acct)
-            collaborators.set_profile_in(s, acct, change.target, change.after)
-        elif kind == "set-access-until":
-            collaborators.set_access_until_in(s, acct, change.target, _moment(change.after))
-        elif kind == "renew":
-            collaborators.renew_in(
-                s, acct, change.target, timedelta(seconds=change.after["expires_in"])
-            )
-        elif kind == "remove":
-            collaborators.remove_in(s, acct, change.target)
-        elif kind == "delete-profile":
-            profiles.delete_in(s, acct, change.target)
-        else:
-            raise Invalid(f"unknown change kind {quoted(kind)}")
-        if kind in ("rename-account", "set-tax-id"):
-            acct = s.get_account(slug)
-        i += 1
-        if progress:
-            progress(1)
+        yield changes[i:j]
+        i = j
+
+
+_BULK = {"create-profile": "profiles", "invite": "invitations", "reinvite": "invitations"}
+
+
+def _run(s: Session, slug: str, acct: Account | None, batch: list[Change]) -> Account:
+    """One batch of one account's changes; the account as it is afterwards."""
+    kind, change = batch[0].kind, batch[0]
+    if kind == "create-account":
+        tax = change.after["tax_id"]
+        name = change.after["name"]
+        return accounts.create_row_in(
+            s, slug, name, (tax["country"], tax["number"]) if tax else None
+        )
+    if acct is None:
+        from colabctl.core.session import no_account
+
+        raise no_account(slug)
+    if kind in GATED and not acct.legal_entity:
+        raise access.not_legal_entity(acct.slug)
+    handler = _HANDLERS.get(kind)
+    if handler is None:
+        raise Invalid(f"unknown change kind {quoted(kind)}")
+    handler(s, acct, batch)
+    return s.get_account(slug) if kind in ("rename-account", "set-tax-id") else acct
+
+
+def _create_profiles(s: Session, acct: Account, batch: list[Change]) -> None:
+    new = [
+        profiles.NewProfile(
+            c.target,
+            list(c.after["permissions"]),
+            c.after["description"],
+            c.after.get("title"),
+            {"preset": c.after.get("preset")},
+        )
+        for c in batch
+    ]
+    profiles.create_many_in(s, acct, new)
+
+
+def _invite(s: Session, acct: Account, batch: list[Change]) -> None:
+    invitations = [
+        collaborators.Invitation(
+            c.target,
+            c.after["profile"],
+            timedelta(seconds=c.after["expires_in"]),
+            _moment(c.after.get("access_until")),
+        )
+        for c in batch
+    ]
+    collaborators.invite_many_in(s, acct, invitations)
+
+
+def _change_profile(s: Session, acct: Account, batch: list[Change]) -> None:
+    (change,) = batch
+    description = change.after["description"]
+    if description == change.before["description"]:
+        description = None
+    profiles.edit_in(
+        s, acct, change.target, change.after["added"], change.after["removed"], description
+    )
+
+
+def _one(run: Callable[[Session, Account, Change], object]) -> _Handler:
+    """A handler for a change made alone."""
+
+    def handle(s: Session, acct: Account, batch: list[Change]) -> None:
+        (change,) = batch
+        run(s, acct, change)
+
+    return handle
+
+
+_Handler = Callable[[Session, Account, list[Change]], None]
+_HANDLERS: dict[str, _Handler] = {
+    "rename-account": _one(lambda s, a, c: accounts.rename_in(s, a, c.after)),
+    "set-tax-id": _one(
+        lambda s, a, c: accounts.set_tax_id_in(s, a, (c.after["country"], c.after["number"]))
+    ),
+    "create-profile": _create_profiles,
+    "change-profile": _change_profile,
+    "invite": _invite,
+    "reinvite": _invite,
+    "set-profile": _one(lambda s, a, c: collaborators.set_profile_in(s, a, c.target, c.after)),
+    "set-access-until": _one(
+        lambda s, a, c: collaborators.set_access_until_in(s, a, c.target, _moment(c.after))
+    ),
+    "renew": _one(
+        lambda s, a, c: collaborators.renew_in(
+            s, a, c.target, timedelta(seconds=c.after["expires_in"])
+        )
+    ),
+    "remove": _one(lambda s, a, c: collaborators.remove_in(s, a, c.target)),
+    "delete-profile": _one(lambda s, a, c: profiles.delete_in(s, a, c.target)),
+}
 
 
 def _moment(stored: str | None) -> datetime | None:
@@ -140,8 +162,3 @@ def _moment(stored: str | None) -> datetime | None:
     if stored is None:
         return None
     return datetime.fromisoformat(stored.replace("Z", "+00:00"))
-
-
-def _legal(acct: Account) -> None:
-    if not acct.legal_entity:
-        raise access.not_legal_entity(acct.slug)

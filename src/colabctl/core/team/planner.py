@@ -1,31 +1,27 @@
 """The planner: every change a team file asks of the store, account by account, in
-docs/team-file.md's order, and what each does to whom (gains and losses, from
-`access.decide` on each person's standing before and after each change)."""
+docs/team-file.md's order (consequences.py then says what each does to whom)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import cache
 from typing import Any
 
 from colabctl.core import access, accounts
-from colabctl.core.access import Standing, decide
 from colabctl.core.catalog import catalog
 from colabctl.core.identity import email_key
 from colabctl.core.names import quoted
 from colabctl.core.session import Account, Session, User
+from colabctl.core.team.consequences import consequences
 from colabctl.core.team.file import AccountSpec, MemberSpec, TeamFile
 from colabctl.core.team.model import ORDER, Change, Options, Plan
 from colabctl.core.team.state import Member, Profile, State
 from colabctl.errors import Conflict, Forbidden, Invalid
 
-
-@cache
-def _held(profile: str | None, granted: frozenset[str]) -> frozenset[str]:
-    """What an active holder of a profile with GRANTED may do, by the one decision
-    function (so owner-only ids never count, whatever a profile row says)."""
-    standing = Standing("", "-", status="active", profile=profile, granted=granted)
-    return frozenset(p.id for p in catalog().permissions if decide(standing, p)[0])
+# What the legal-entity gate holds back: profiles and invitations need a business tax ID.
+GATED = frozenset(
+    ("create-profile", "change-profile", "delete-profile", "invite", "set-profile", "reinvite")
+)
+LIVE = ("pending", "active", "ended")  # statuses of a person the account still counts
 
 
 def _tax_json(tax: tuple[str, str] | None) -> dict[str, str] | None:
@@ -50,326 +46,212 @@ def compute(s: Session, team: TeamFile, options: Options) -> Plan:
     state = State(s, [a.slug for a in team.accounts])
     plan = Plan(audit.head(s.conn), [], [], [])
     for spec in team.accounts:
-        _plan_account(s, state, team, spec, actor, options, plan)
+        plan.changes.extend(_AccountPlan(s, state, team, spec, actor, options, plan).changes())
     return plan
 
 
-def _plan_account(
-    s: Session,
-    state: State,
-    team: TeamFile,
-    spec: AccountSpec,
-    actor: User,
-    options: Options,
-    plan: Plan,
-) -> None:
-    slug = spec.slug
-    if spec.owner is not None and email_key(spec.owner) != email_key(actor.email):
-        raise Forbidden(
-            f"{team.where(spec.path)}: {slug}'s owner is {spec.owner}, but you are {actor.email}:"
-            " a team file is applied by the owner it names",
-            hint=f"run as the owner (`colabctl --as {spec.owner} ...`), or drop `owner`",
-        )
-    changes: list[Change] = []
-    acct = state.accounts.get(slug)
-    if acct is None:
-        if spec.name is None:
-            raise Invalid(
-                f"{team.where(spec.path)}: account {slug} does not exist yet:"
-                " give its `name` to create it"
+class _AccountPlan:
+    """One account's part of the plan: what the file asks against what the store holds."""
+
+    def __init__(
+        self,
+        s: Session,
+        state: State,
+        team: TeamFile,
+        spec: AccountSpec,
+        actor: User,
+        options: Options,
+        plan: Plan,
+    ) -> None:
+        self.s, self.team, self.spec, self.options, self.plan = s, team, spec, options, plan
+        self.slug = spec.slug
+        self.found: list[Change] = []
+        self._owner(actor)
+        acct = state.accounts.get(self.slug)
+        self.acct = acct
+        if acct is not None:
+            owned(acct, actor, s)
+        self.owner_email = actor.email if acct is None else acct.owner_email
+        self.owner_key = email_key(self.owner_email)
+        self.legal = spec.tax is not None or (acct is not None and acct.legal_entity)
+        self.profiles: dict[str, Profile] = {} if acct is None else state.profiles[acct.id]
+        self.people: dict[str, Member] = {} if acct is None else state.members[acct.id]
+        # who holds which profile once the plan is applied: identity key -> (email, profile)
+        self.after_profile: dict[str, tuple[str, str | None]] = {
+            key: (m.email, m.profile) for key, m in self.people.items() if m.status in LIVE
+        }
+
+    def changes(self) -> list[Change]:
+        self._account()
+        self._declared_profiles()
+        self._collaborators()
+        self._undeclared_profiles()
+        self.found.sort(key=lambda c: ORDER[c.kind])
+        if not self.legal and any(c.kind in GATED for c in self.found):
+            error = access.not_legal_entity(self.slug)
+            raise Forbidden(f"{self.team.where(self.spec.path)}: {error.message}", hint=error.hint)
+        if self.options.consequences:
+            consequences(self.found, self.profiles, self.people)
+        return self.found
+
+    def _add(self, kind: str, target: str, before: Any, after: Any) -> None:
+        self.found.append(Change(self.slug, kind, target, before, after))
+
+    def _owner(self, actor: User) -> None:
+        owner = self.spec.owner
+        if owner is not None and email_key(owner) != email_key(actor.email):
+            raise Forbidden(
+                f"{self.team.where(self.spec.path)}: {self.slug}'s owner is {owner}, but you"
+                f" are {actor.email}: a team file is applied by the owner it names",
+                hint=f"run as the owner (`colabctl --as {owner} ...`), or drop `owner`",
             )
-        owner_email = actor.email
-        legal = spec.tax is not None
-        current_profiles: dict[str, Profile] = {}
-        people: dict[str, Member] = {}
-        changes.append(
-            Change(
-                slug,
-                "create-account",
-                slug,
-                None,
-                {"name": spec.name, "owner": actor.email, "tax_id": _tax_json(spec.tax)},
-            )
-        )
-    else:
-        owned(acct, actor, s)
-        owner_email = acct.owner_email
-        legal = acct.legal_entity or spec.tax is not None
-        current_profiles = state.profiles[acct.id]
-        people = state.members[acct.id]
+
+    def _account(self) -> None:
+        spec, acct = self.spec, self.acct
+        if acct is None:
+            if spec.name is None:
+                raise Invalid(
+                    f"{self.team.where(spec.path)}: account {self.slug} does not exist yet:"
+                    " give its `name` to create it"
+                )
+            after = {"name": spec.name, "owner": self.owner_email, "tax_id": _tax_json(spec.tax)}
+            self._add("create-account", self.slug, None, after)
+            return
         if spec.name is not None and spec.name != acct.name:
-            changes.append(Change(slug, "rename-account", slug, acct.name, spec.name))
+            self._add("rename-account", self.slug, acct.name, spec.name)
         now_tax = (acct.tax_country, acct.tax_id) if acct.tax_id and acct.tax_country else None
         if spec.tax is not None and spec.tax != now_tax:
-            changes.append(
-                Change(slug, "set-tax-id", slug, _tax_json(now_tax), _tax_json(spec.tax))
-            )
-    owner_key = email_key(owner_email)
+            self._add("set-tax-id", self.slug, _tax_json(now_tax), _tax_json(spec.tax))
 
-    # profiles
-    declared = spec.profiles
-    if declared is not None:
-        for name, want in declared.items():
-            have = current_profiles.get(name)
+    def _declared_profiles(self) -> None:
+        for name, want in (self.spec.profiles or {}).items():
+            have = self.profiles.get(name)
+            wanted = set(want.permissions)
             if have is None:
-                changes.append(
-                    Change(
-                        slug,
-                        "create-profile",
-                        name,
-                        None,
-                        {
-                            "permissions": list(want.permissions),
-                            "description": want.description,
-                            "title": want.title,
-                            "preset": want.preset,
-                        },
-                    )
-                )
-            elif set(want.permissions) != have.permissions or want.description != have.description:
-                added = catalog().ordered(set(want.permissions) - have.permissions)
-                removed = catalog().ordered(have.permissions - set(want.permissions))
-                changes.append(
-                    Change(
-                        slug,
-                        "change-profile",
-                        name,
-                        {
-                            "permissions": catalog().ordered(have.permissions),
-                            "description": have.description,
-                        },
-                        {
-                            "permissions": list(want.permissions),
-                            "description": want.description,
-                            "added": added,
-                            "removed": removed,
-                        },
-                    )
-                )
-    exists = set(current_profiles) | set(declared or {})
+                after = {
+                    "permissions": list(want.permissions),
+                    "description": want.description,
+                    "title": want.title,
+                    "preset": want.preset,
+                }
+                self._add("create-profile", name, None, after)
+            elif wanted != have.permissions or want.description != have.description:
+                before = {
+                    "permissions": catalog().ordered(have.permissions),
+                    "description": have.description,
+                }
+                after = {
+                    "permissions": list(want.permissions),
+                    "description": want.description,
+                    "added": catalog().ordered(wanted - have.permissions),
+                    "removed": catalog().ordered(have.permissions - wanted),
+                }
+                self._add("change-profile", name, before, after)
 
-    # collaborators
-    # who holds which profile once the plan is applied: identity key -> (email, profile)
-    after_profile: dict[str, tuple[str, str | None]] = {
-        key: (m.email, m.profile)
-        for key, m in people.items()
-        if m.status in ("pending", "active", "ended")
-    }
-    if spec.collaborators is not None:
-        for key, wanted in spec.collaborators.items():
-            _plan_member(
-                slug,
-                team,
-                spec,
-                wanted,
-                people.get(key),
-                owner_key,
-                exists,
-                options,
-                changes,
-                plan,
-                after_profile,
-                s.now_iso,
-            )
-        for key, member in people.items():
-            if key in spec.collaborators or member.status not in ("pending", "active", "ended"):
-                continue
-            if key == owner_key:
+    def _collaborators(self) -> None:
+        declared = self.spec.collaborators
+        if declared is None:
+            return
+        exists = set(self.profiles) | set(self.spec.profiles or {})
+        for key, wanted in declared.items():
+            self._member(wanted, self.people.get(key), exists)
+        for key, member in self.people.items():
+            if key in declared or member.status not in LIVE or key == self.owner_key:
                 continue  # the owner is never removed (nor ever a live member)
-            if options.prune:
-                changes.append(
-                    Change(
-                        slug,
-                        "remove",
-                        member.email,
-                        {"status": member.status, "profile": member.profile},
-                        None,
-                    )
+            if self.options.prune:
+                self._add(
+                    "remove",
+                    member.email,
+                    {"status": member.status, "profile": member.profile},
+                    None,
                 )
-                after_profile.pop(key, None)
+                self.after_profile.pop(key, None)
             else:
-                plan.notes.append(
-                    f"{slug}: {member.email} ({member.status}, {member.profile}) is not in"
+                self.plan.notes.append(
+                    f"{self.slug}: {member.email} ({member.status}, {member.profile}) is not in"
                     " the file: would remove with --prune"
                 )
 
-    # profiles no longer declared
-    if declared is not None:
-        for name in sorted(set(current_profiles) - set(declared)):
-            if not options.prune:
-                plan.notes.append(
-                    f"{slug}: profile {name} is not in the file: would delete with --prune"
+    def _member(self, want: MemberSpec, have: Member | None, exists: set[str]) -> None:
+        self._check_member(want, exists)
+        seconds = int(want.expires_in / timedelta(seconds=1))
+        invite = {"profile": want.profile, "expires_in": seconds, "access_until": want.access_until}
+        status = have.status if have else None
+        if have is None:
+            self._add("invite", want.email, None, invite)
+        elif status in LIVE:
+            self._live_member(want, have)
+        elif status == "expired":
+            before = {"status": status, "profile": have.profile, "expires_at": have.expires_at}
+            if have.profile == want.profile and have.access_until == want.access_until:
+                self._add("renew", have.email, before, {"expires_in": seconds})
+            else:  # renewing would revive the old terms: a new invitation instead
+                self._add("invite", have.email, before, invite)
+        elif status in ("declined", "revoked"):
+            before = {"status": status, "profile": have.profile, "ended_at": have.ended_at}
+            if not self.options.reinvite:
+                self.plan.warnings.append(
+                    f"{self.slug}: {have.email} is {status} (since {have.ended_at}):"
+                    " not invited again without --reinvite"
+                )
+                return
+            self._add("reinvite", have.email, before, invite)
+        else:  # a status this colabctl does not plan for: leave it, say so
+            self.plan.warnings.append(f"{self.slug}: {want.email} is {status}: left as it is")
+            return
+        self.after_profile[want.key] = (want.email, want.profile)
+
+    def _check_member(self, want: MemberSpec, exists: set[str]) -> None:
+        where = self.team.where(want.path)
+        if want.key == self.owner_key:
+            raise Invalid(
+                f"{where}: {want.email} owns {self.slug}: the owner is not a collaborator",
+                hint="the owner holds every permission; remove that line",
+            )
+        if want.profile not in exists:
+            raise Invalid(
+                f"{where}: profile {quoted(want.profile)} is neither declared"
+                f" in the file nor a profile of {self.slug}",
+                hint=f"declare it under [accounts.{self.slug}.profiles.{want.profile}]",
+            )
+        now = self.s.now_iso
+        if want.access_until is not None and want.access_until <= now:
+            raise Invalid(
+                f"{where}: access_until {want.access_until} is not in the future (now is {now})",
+                hint=f"to end {want.email}'s access, leave them out and apply with --prune",
+            )
+
+    def _live_member(self, want: MemberSpec, have: Member) -> None:
+        """A pending, active or ended person the file declares: what differs is a change."""
+        if have.profile != want.profile:
+            self._add("set-profile", have.email, have.profile, want.profile)
+        if have.access_until != want.access_until:
+            self._add("set-access-until", have.email, have.access_until, want.access_until)
+        if have.status == "pending":
+            self.plan.notes.append(
+                f"{self.slug}: {have.email} ({want.profile}) is pending since {have.invited_at}"
+                f" (expires {have.expires_at})"
+            )
+
+    def _undeclared_profiles(self) -> None:
+        declared = self.spec.profiles
+        if declared is None:
+            return
+        for name in sorted(set(self.profiles) - set(declared)):
+            if not self.options.prune:
+                self.plan.notes.append(
+                    f"{self.slug}: profile {name} is not in the file: would delete with --prune"
                 )
                 continue
-            holders = sorted(email for email, p in after_profile.values() if p == name)
+            holders = sorted(email for email, p in self.after_profile.values() if p == name)
             if holders:
                 raise Conflict(
-                    f"{team.where(spec.path)}: profile {name} would be deleted but {len(holders)}"
-                    f" {'person' if len(holders) == 1 else 'people'} would still hold it: "
+                    f"{self.team.where(self.spec.path)}: profile {name} would be deleted but"
+                    f" {len(holders)} {'person' if len(holders) == 1 else 'people'} would"
+                    " still hold it: "
                     + ", ".join(holders[:5])
                     + (", ..." if len(holders) > 5 else ""),
                     hint="give them another profile in the file (or remove them with --prune)",
                 )
-            changes.append(
-                Change(
-                    slug,
-                    "delete-profile",
-                    name,
-                    {"permissions": catalog().ordered(current_profiles[name].permissions)},
-                    None,
-                )
-            )
-
-    changes.sort(key=lambda c: ORDER[c.kind])
-    gated = {
-        "create-profile",
-        "change-profile",
-        "delete-profile",
-        "invite",
-        "set-profile",
-        "reinvite",
-    }
-    if not legal and any(c.kind in gated for c in changes):
-        error = access.not_legal_entity(slug)
-        raise Forbidden(f"{team.where(spec.path)}: {error.message}", hint=error.hint)
-    if options.consequences:
-        _consequences(changes, current_profiles, declared, people)
-    plan.changes.extend(changes)
-
-
-def _plan_member(
-    slug: str,
-    team: TeamFile,
-    spec: AccountSpec,
-    want: MemberSpec,
-    have: Member | None,
-    owner_key: str,
-    exists: set[str],
-    options: Options,
-    changes: list[Change],
-    plan: Plan,
-    after_profile: dict[str, tuple[str, str | None]],
-    now: str,
-) -> None:
-    if want.key == owner_key:
-        raise Invalid(
-            f"{team.where(want.path)}: {want.email} owns {slug}: the owner is not a collaborator",
-            hint="the owner holds every permission; remove that line",
-        )
-    if want.profile not in exists:
-        raise Invalid(
-            f"{team.where(want.path)}: profile {quoted(want.profile)} is neither declared"
-            f" in the file nor a profile of {slug}",
-            hint=f"declare it under [accounts.{slug}.profiles.{want.profile}]",
-        )
-    if want.access_until is not None and want.access_until <= now:
-        raise Invalid(
-            f"{team.where(want.path)}: access_until {want.access_until} is not in the future"
-            f" (now is {now})",
-            hint=f"to end {want.email}'s access, leave them out and apply with --prune",
-        )
-    seconds = int(want.expires_in / timedelta(seconds=1))
-    invite_after = {
-        "profile": want.profile,
-        "expires_in": seconds,
-        "access_until": want.access_until,
-    }
-    status = have.status if have else None
-    if have is None:
-        changes.append(Change(slug, "invite", want.email, None, invite_after))
-    elif status in ("pending", "active", "ended"):
-        if have.profile != want.profile:
-            changes.append(Change(slug, "set-profile", have.email, have.profile, want.profile))
-        if have.access_until != want.access_until:
-            changes.append(
-                Change(slug, "set-access-until", have.email, have.access_until, want.access_until)
-            )
-        if status == "pending":
-            plan.notes.append(
-                f"{slug}: {have.email} ({want.profile}) is pending since {have.invited_at}"
-                f" (expires {have.expires_at})"
-            )
-    elif status == "expired":
-        before = {"status": status, "profile": have.profile, "expires_at": have.expires_at}
-        if have.profile == want.profile and have.access_until == want.access_until:
-            changes.append(Change(slug, "renew", have.email, before, {"expires_in": seconds}))
-        else:  # renewing would revive the old terms: a new invitation instead
-            changes.append(Change(slug, "invite", have.email, before, invite_after))
-    elif status in ("declined", "revoked"):
-        before = {"status": status, "profile": have.profile, "ended_at": have.ended_at}
-        if options.reinvite:
-            changes.append(Change(slug, "reinvite", have.email, before, invite_after))
-        else:
-            plan.warnings.append(
-                f"{slug}: {have.email} is {status} (since {have.ended_at}):"
-                " not invited again without --reinvite"
-            )
-            return
-    else:  # a status this colabctl does not plan for (e.g. ended): leave it, say so
-        plan.warnings.append(f"{slug}: {want.email} is {status}: left as it is")
-        return
-    after_profile[want.key] = (want.email, want.profile)
-
-
-def _consequences(
-    changes: list[Change],
-    current: dict[str, Profile],
-    declared: dict[str, Any] | None,
-    people: dict[str, Member],
-) -> None:
-    """Gains and losses per person, change by change, each judged by `decide` on the
-    standing before and after it. Pending people's are what they get on acceptance."""
-    perms: dict[str, frozenset[str]] = {n: p.permissions for n, p in current.items()}
-    state: dict[str, tuple[str, str | None, str]] = {
-        email_key(m.email): (m.status, m.profile, m.email)
-        for m in people.values()
-        if m.status in ("pending", "active", "ended")
-    }
-
-    def held(profile: str | None) -> frozenset[str]:
-        return _held(profile, perms.get(profile or "", frozenset()))
-
-    def note(
-        change: Change, email: str, status: str, before: frozenset[str], after: frozenset[str]
-    ) -> None:
-        gained, lost = after - before, before - after
-        if gained:
-            change.gains[email] = catalog().ordered(gained)
-        if lost:
-            change.losses[email] = catalog().ordered(lost)
-        if (gained or lost) and status == "pending":
-            change.pending.append(email)
-
-    for change in changes:
-        kind = change.kind
-        if kind == "create-profile":
-            perms[change.target] = frozenset(change.after["permissions"])
-        elif kind == "change-profile":
-            old = held(change.target)
-            perms[change.target] = frozenset(change.after["permissions"])
-            new = held(change.target)
-            for status, profile, email in state.values():
-                if profile == change.target:
-                    note(change, email, status, old, new)
-        elif kind in ("invite", "reinvite", "renew"):
-            key = email_key(change.target)
-            profile = change.after.get("profile") or (change.before or {}).get("profile")
-            note(change, change.target, "pending", frozenset(), held(profile))
-            state[key] = ("pending", profile, change.target)
-        elif kind == "set-profile":
-            key = email_key(change.target)
-            status = state[key][0]
-            if status != "ended":  # an ended collaborator holds nothing either way
-                note(change, change.target, status, held(change.before), held(change.after))
-            state[key] = (status, change.after, change.target)
-        elif kind == "set-access-until":
-            key = email_key(change.target)
-            status, profile, _ = state[key]
-            if status == "ended":  # a later date, or never, gives access back
-                note(change, change.target, "active", frozenset(), held(profile))
-                state[key] = ("active", profile, change.target)
-        elif kind == "remove":
-            key = email_key(change.target)
-            status, profile, _ = state.pop(key)
-            if status != "ended":
-                note(change, change.target, status, held(profile), frozenset())
+            before = {"permissions": catalog().ordered(self.profiles[name].permissions)}
+            self._add("delete-profile", name, before, None)
