@@ -333,17 +333,6 @@ def _order(finding: Finding) -> tuple[int, str, str, str]:
     return (SEVERITIES.index(finding.severity), finding.account, finding.kind, finding.subject)
 
 
-def _owned(s: Session) -> list[Account]:
-    me = s.actor()
-    slugs = [
-        r[0]
-        for r in s.conn.execute(
-            "SELECT slug FROM accounts WHERE owner_id = ? ORDER BY slug", (me.id,)
-        )
-    ]
-    return [s.get_account(slug) for slug in slugs]
-
-
 def review(
     ctx: Context,
     *,
@@ -355,7 +344,11 @@ def review(
     The owner's alone: a collaborator gets 5, anyone else the missing account's 3."""
     sod = load_rules(rules)
     with reading(ctx) as s:
-        accounts = _owned(s) if all_accounts else [access.managed(s, account, legal_entity=False)]
+        accounts = (
+            access.owned_accounts(s)
+            if all_accounts
+            else [access.managed(s, account, legal_entity=False)]
+        )
         found = [f for acct in accounts for f in findings_in(s, acct, sod)]
     return sorted(found, key=_order)
 
@@ -376,7 +369,11 @@ def ack(
     wanted = finding.strip().lower()
     sod = load_rules(rules)
     with writing(ctx) as s:
-        accounts = [access.managed(s, account, legal_entity=False)] if account else _owned(s)
+        accounts = (
+            [access.managed(s, account, legal_entity=False)]
+            if account
+            else access.owned_accounts(s)
+        )
         for acct in accounts:
             for candidate in findings_in(s, acct, sod):
                 if candidate.id != wanted:

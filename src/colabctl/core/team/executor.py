@@ -5,7 +5,7 @@ one BEGIN IMMEDIATE transaction, each writing its audit row tagged with one appl
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime, timedelta
 
 from colabctl.core import access, accounts, collaborators, profiles
@@ -27,20 +27,25 @@ def execute(
         by_account: dict[str, list[Change]] = {}
         for change in changes:
             by_account.setdefault(change.account, []).append(change)
+        mine = {acct.slug for acct in access.owned_accounts(s)}
         with s.deferred_audit():
-            for slug, mine in by_account.items():
-                _execute_account(s, slug, mine, progress)
+            for slug, changed in by_account.items():
+                _execute_account(s, slug, changed, mine, progress)
     finally:
         s.tag = {}
     return apply_id
 
 
 def _execute_account(
-    s: Session, slug: str, changes: list[Change], progress: Callable[[int], None] | None
+    s: Session,
+    slug: str,
+    changes: list[Change],
+    mine: Collection[str],
+    progress: Callable[[int], None] | None,
 ) -> None:
     acct = s.account_by_slug(slug)
     if acct is not None:
-        owned(acct, s.actor(), s)
+        owned(s, acct, mine, s.actor().email)
     for batch in _batches(changes):
         acct = _run(s, slug, acct, batch)
         if progress:

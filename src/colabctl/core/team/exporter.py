@@ -20,12 +20,7 @@ def export(ctx: Context, slugs: Sequence[str] = (), *, all_accounts: bool = Fals
     with reading(ctx) as s:
         actor = s.actor()
         if all_accounts:
-            chosen = [
-                row[0]
-                for row in s.conn.execute(
-                    "SELECT slug FROM accounts WHERE owner_id = ? ORDER BY slug", (actor.id,)
-                )
-            ]
+            chosen = [acct.slug for acct in access.owned_accounts(s)]
         elif slugs:
             chosen = [
                 access.managed(s, slug, legal_entity=False).slug for slug in dict.fromkeys(slugs)

@@ -3,6 +3,7 @@ docs/team-file.md's order (consequences.py then says what each does to whom)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -28,12 +29,13 @@ def _tax_json(tax: tuple[str, str] | None) -> dict[str, str] | None:
     return {"country": tax[0], "number": tax[1]} if tax else None
 
 
-def owned(acct: Account, actor: User, s: Session) -> None:
-    """The actor must own an existing account a file names: an active collaborator of it
-    gets 5; anyone else the taken slug's 4, as `account create` says it (nothing leaks)."""
-    if acct.owner_id == actor.id:
+def owned(s: Session, acct: Account, mine: Collection[str], actor: str) -> None:
+    """The actor must own an existing account a file names (MINE: the slugs of the
+    accounts the actor owns, `access.owned_accounts`): an active collaborator of it gets 5;
+    anyone else the taken slug's 4, as `account create` says it (nothing leaks)."""
+    if acct.slug in mine:
         return
-    if access.standing_of(s, acct, actor.email).status == "active":
+    if access.standing_of(s, acct, actor).status == "active":
         raise access.not_managed(acct)
     raise accounts.taken(acct.slug)
 
@@ -43,10 +45,13 @@ def compute(s: Session, team: TeamFile, options: Options) -> Plan:
     from colabctl.store import audit
 
     actor = s.actor()
+    mine = {acct.slug for acct in access.owned_accounts(s)}
     state = State(s, [a.slug for a in team.accounts])
     plan = Plan(audit.head(s.conn), [], [], [])
     for spec in team.accounts:
-        plan.changes.extend(_AccountPlan(s, state, team, spec, actor, options, plan).changes())
+        plan.changes.extend(
+            _AccountPlan(s, state, team, spec, actor, mine, options, plan).changes()
+        )
     return plan
 
 
@@ -60,6 +65,7 @@ class _AccountPlan:
         team: TeamFile,
         spec: AccountSpec,
         actor: User,
+        mine: Collection[str],
         options: Options,
         plan: Plan,
     ) -> None:
@@ -70,7 +76,7 @@ class _AccountPlan:
         acct = state.accounts.get(self.slug)
         self.acct = acct
         if acct is not None:
-            owned(acct, actor, s)
+            owned(s, acct, mine, actor.email)
         self.owner_email = actor.email if acct is None else acct.owner_email
         self.owner_key = email_key(self.owner_email)
         self.legal = spec.tax is not None or (acct is not None and acct.legal_entity)
