@@ -227,7 +227,9 @@ def test_profile_edit_names_the_people_it_touches(cli: Cli, team: str, tmp_path:
     edited = exported.replace('"purchases.change_buyer_email", ', "")
     assert edited != exported
     result = ok(cli("--as", OWNER, "plan", "-f", "-", input=edited))
-    assert "profile soporte: -purchases.change_buyer_email! (4 people lose it)" in result.stdout
+    assert "~ change profile soporte: -purchases.change_buyer_email!\n" in result.stdout
+    people = "bea@example.com, p0@example.com, p1@example.com, p2@example.com"
+    assert f"-purchases.change_buyer_email! for 4 people: {people}\n" in result.stdout
 
 
 def test_pending_people_are_notes_and_declined_ones_warnings(

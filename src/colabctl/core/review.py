@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
@@ -205,15 +206,21 @@ class Judge:
         self.stale_before = iso(now - STALE_AFTER)
         self.ending_by = iso(now + ENDING_WITHIN)
 
-    def findings(self, roster: Roster) -> list[Finding]:
-        """Every finding in ROSTER, open or acknowledged."""
+    def findings(
+        self,
+        roster: Roster,
+        *,
+        people: Iterable[Standing] | None = None,
+        profiles: Iterable[str] | None = None,
+    ) -> list[Finding]:
+        """Every finding in ROSTER, open or acknowledged; or only those about PEOPLE and
+        PROFILES (by name), still judged against the whole roster."""
+        in_use = {st.profile for st in roster.people if st.status in ("pending", "active")}
         found: list[Finding] = []
-        in_use: set[str] = set()
-        for st in roster.people:
-            if st.status in ("pending", "active") and st.profile:
-                in_use.add(st.profile)
+        for st in roster.people if people is None else people:
             found += self._person(roster, st)
-        found += self._profiles(roster, in_use)
+        names = roster.profiles.keys() if profiles is None else roster.profiles.keys() & profiles
+        found += self._profiles(roster, in_use, names)
         return _with_acks(roster.acks, found) if roster.acks else found
 
     def _person(self, roster: Roster, st: Standing) -> list[Finding]:
@@ -296,10 +303,12 @@ class Judge:
         state = (st.status, st.profile, st.invited_at, st.expires_at)
         return _finding("stale-invitation", "low", slug, st.user, message, state)
 
-    def _profiles(self, roster: Roster, in_use: set[str]) -> list[Finding]:
+    def _profiles(
+        self, roster: Roster, in_use: set[str | None], names: Iterable[str]
+    ) -> list[Finding]:
         found = []
         total = len(self.delegable)
-        for name in sorted(roster.profiles):
+        for name in sorted(names):
             perms = roster.profiles[name]
             held = sorted(perms & self.delegable)
             subject = f"profile:{name}"

@@ -3,25 +3,20 @@ transaction each."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from colabctl.core.session import Context, Session, reading, writing
 from colabctl.core.team.executor import execute
-from colabctl.core.team.model import (
-    DEFAULT_MAX_REMOVALS,
-    ORDER,
-    PLAN_FORMAT,
-    PLAN_VERSION,
-    Change,
-    Options,
-    Plan,
-)
-from colabctl.core.team.planner import compute
-from colabctl.core.team.state import read
-from colabctl.errors import Conflict, Forbidden, Invalid
+from colabctl.core.team.model import DEFAULT_MAX_REMOVALS, Options, Plan
+from colabctl.core.team.planner import assess_plan, compute
+from colabctl.core.team.saved import check_in_store
+from colabctl.core.team.state import State, read
+from colabctl.errors import Conflict, Forbidden
+
+if TYPE_CHECKING:
+    from colabctl.core.review import SodRule
 
 
 @contextmanager
@@ -104,52 +99,38 @@ def _same_head(s: Session, expected: tuple[int, str]) -> None:
         )
 
 
-def save_plan(found: Plan, ctx: Context, options: Options) -> dict[str, Any]:
-    """The saved-plan document: the changes and the head they were computed against."""
-    return {
-        "format": PLAN_FORMAT,
-        "version": PLAN_VERSION,
-        "actor": ctx.actor_email(),
-        "options": {"prune": options.prune, "reinvite": options.reinvite},
-        **found.as_json(),
-    }
-
-
-def load_plan(raw: bytes, source: str) -> Plan:
-    try:
-        data = json.loads(raw)
-        if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
-            raise ValueError("not a colabctl plan")
-        if data.get("version") != PLAN_VERSION:
-            raise ValueError(f"plan version {data.get('version')!r}, expected {PLAN_VERSION}")
-        head = data["head"]
-        changes = [Change.from_json(c) for c in data["changes"]]
-        if any(c.kind not in ORDER for c in changes):
-            raise ValueError("unknown change kind")
-        return Plan(
-            (int(head["seq"]), str(head["hash"])),
-            changes,
-            list(data.get("warnings", [])),
-            list(data.get("notes", [])),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise Invalid(
-            f"{source}: not a saved plan ({exc})",
-            hint="write one with `colabctl plan -f TEAM.toml -o PLAN.json`",
-        ) from exc
-
-
 def apply_plan(
     ctx: Context,
     saved: Plan,
+    source: str,
     *,
     max_removals: int = DEFAULT_MAX_REMOVALS,
+    consequences: bool = False,
     progress: Callable[[Plan], Callable[[int], None] | None] | None = None,
 ) -> Applied:
-    """Exactly a saved plan's changes, if the store's audit head is still the plan's;
-    else 4 before anything is written (expiry bookkeeping included)."""
+    """Exactly a saved plan's changes (read by saved.load_plan), if the store's audit head
+    is still the plan's (else 4) and the store has nothing against them (saved.py): all
+    judged before anything is written, expiry bookkeeping included. With CONSEQUENCES,
+    what each change does to whom and the findings, worked out before it is made."""
     with _bulk(), writing(ctx, expire=False) as s:
         _same_head(s, saved.head)
+        check_in_store(s, saved, source)
         brake(saved, max_removals)
+        if consequences:
+            _assess(s, saved, None)
         s.expire_due()
         return Applied(saved, _run(s, saved, max_removals, progress))
+
+
+def preview(ctx: Context, saved: Plan, source: str) -> Plan:
+    """A saved plan as `apply` shows it before asking: what each change does to whom and
+    the findings, worked out on the store it was made against (nothing is written)."""
+    with _bulk(), reading(ctx) as s:
+        check_in_store(s, saved, source)
+        _assess(s, saved, None)
+    return saved
+
+
+def _assess(s: Session, saved: Plan, rules: tuple[SodRule, ...] | None) -> None:
+    state = State(s, list(dict.fromkeys(c.account for c in saved.changes)))
+    saved.findings = assess_plan(s, state, saved.changes, rules)

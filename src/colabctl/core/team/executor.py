@@ -9,11 +9,12 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime, timedelta
 
 from colabctl.core import access, accounts, collaborators, profiles
+from colabctl.core.identity import email_key
 from colabctl.core.names import quoted
 from colabctl.core.session import Account, Session
 from colabctl.core.team.model import Change
 from colabctl.core.team.planner import GATED, owned
-from colabctl.errors import Invalid
+from colabctl.errors import Forbidden, Invalid
 
 
 def execute(
@@ -25,15 +26,39 @@ def execute(
     s.tag = {"apply": apply_id}
     try:
         by_account: dict[str, list[Change]] = {}
-        for change in changes:
-            by_account.setdefault(change.account, []).append(change)
-        mine = {acct.slug for acct in access.owned_accounts(s)}
         with s.deferred_audit():
+            for change in changes:
+                if change.kind == "register-user":  # first: the rest is done as them
+                    register(s, change)
+                    if progress:
+                        progress(1)
+                else:
+                    by_account.setdefault(change.account, []).append(change)
+            mine = {acct.slug for acct in access.owned_accounts(s)}
             for slug, changed in by_account.items():
                 _execute_account(s, slug, changed, mine, progress)
     finally:
         s.tag = {}
     return apply_id
+
+
+def register(s: Session, change: Change) -> None:
+    """The actor registers themself, with the audit row `login` writes; nobody else."""
+    from colabctl.core.users import register_in
+
+    refuse_registration(s, change)
+    register_in(s, change.target, None)
+
+
+def refuse_registration(s: Session, change: Change, where: str | None = None) -> None:
+    """A plan registers only the person who applies it (else 5)."""
+    claimed = s.acting_email()
+    if email_key(change.target) != email_key(claimed):
+        raise Forbidden(
+            (f"{where}: " if where else "")
+            + f"this plan registers {change.target}, but you are {claimed}:"
+            " a plan registers only the person who applies it"
+        )
 
 
 def _execute_account(

@@ -21,6 +21,7 @@ from colabctl.core.catalog import catalog
 from colabctl.core.clock import DEFAULT_EXPIRY, iso, parse_duration
 from colabctl.core.identity import email_key, normalize_email_fast
 from colabctl.core.names import clean_text, quoted, validate_slug
+from colabctl.core.team.checks import description, permission_ids, tax_id
 from colabctl.errors import ColabError, Invalid
 
 VERSION = 1
@@ -301,24 +302,10 @@ class _Checker:
             raise self.wrap(path, exc) from exc
 
     def tax(self, path: tuple[str, ...], value: Any) -> tuple[str, str]:
-        where = (*path, "tax_id")
-        if (
-            not isinstance(value, dict)
-            or set(value) != {"country", "number"}
-            or not all(isinstance(v, str) for v in value.values())
-        ):
-            raise self.fail(
-                where,
-                '`tax_id` must be { country = "CC", number = "..." }',
-                hint='e.g. tax_id = { country = "BR", number = "11.222.333/0001-81" }',
-            )
-        from colabctl.core.taxid import validate_business_tax_id
-
         try:
-            valid = validate_business_tax_id(value["number"], value["country"])
+            return tax_id(value)
         except Invalid as exc:
-            raise self.wrap(where, exc) from exc
-        return valid.country, valid.number
+            raise self.wrap((*path, "tax_id"), exc) from exc
 
     def profile(self, path: tuple[str, ...], name: str, body: Any) -> ProfileSpec:
         try:
@@ -343,33 +330,21 @@ class _Checker:
                     self.fail((*path, "preset"), exc.message).message, hint=exc.hint
                 ) from exc
         refs = body.get("permissions", [])
-        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
-            raise self.fail((*path, "permissions"), "`permissions` must be a list of strings")
-        cat = catalog()
         ids = set(preset.permissions if preset else ())
-        resolved = self._perms.get(tuple(refs))
+        resolved = self._perms.get(tuple(refs)) if isinstance(refs, list) else None
         if resolved is None:
-            found = set()
-            for ref in refs:
-                try:
-                    found.add(cat.resolve_delegable(ref).id)
-                except Invalid as exc:
-                    raise self.wrap((*path, "permissions"), exc) from exc
-            resolved = self._perms[tuple(refs)] = frozenset(found)
+            try:
+                resolved = self._perms[tuple(refs)] = permission_ids(refs)
+            except Invalid as exc:
+                raise self.wrap((*path, "permissions"), exc) from exc
         ids |= resolved
         if not ids:
             raise self.fail(
                 path, f"profile {name} has no permissions", "give `preset` or `permissions`"
             )
-        description = ""
+        description = preset.description if preset is not None else ""
         if "description" in body:
-            value = body["description"]
-            if not isinstance(value, str):
-                raise self.fail((*path, "description"), "`description` must be a string")
-            if value.strip():
-                description = self.text(path, body, "description", what="description") or ""
-        elif preset is not None:
-            description = preset.description
+            description = self.description((*path, "description"), body["description"])
         return ProfileSpec(
             name,
             _in_catalog_order(frozenset(ids)),
@@ -378,6 +353,18 @@ class _Checker:
             preset.name if preset else None,
             path,
         )
+
+    def description(self, path: tuple[str, ...], value: Any) -> str:
+        key = (value, "description") if isinstance(value, str) else None
+        found = self._texts.get(key) if key else None
+        if found is None:
+            try:
+                found = description(value)
+            except Invalid as exc:
+                raise self.wrap(path, exc) from exc
+            if key:
+                self._texts[key] = found
+        return found
 
     def member(self, path: tuple[str, ...], address: str, value: Any) -> MemberSpec:
         email = self.email(path, address)

@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from colabctl.core.review import Finding, SodRule
 
 KINDS = (
+    "register-user",
     "create-account",
     "rename-account",
     "set-tax-id",
@@ -49,18 +53,25 @@ class Change:
             "on_acceptance": self.pending,
         }
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Change:
-        return cls(
-            data["account"],
-            data["kind"],
-            data["target"],
-            data.get("before"),
-            data.get("after"),
-            data.get("gains") or {},
-            data.get("losses") or {},
-            data.get("on_acceptance") or [],
-        )
+
+class PlanReview(NamedTuple):
+    """The review findings a plan would open (new) and close (resolved)."""
+
+    new: list[Finding]
+    resolved: list[Finding]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "new": [f.as_json() for f in self.new],
+            "resolved": [f.as_json() for f in self.resolved],
+        }
+
+    def failing(self, level: str) -> list[Finding]:
+        """The new findings at LEVEL or above (high, medium, low): what fails the gate."""
+        from colabctl.core.review import SEVERITIES
+
+        bar = SEVERITIES.index(level)
+        return [f for f in self.new if SEVERITIES.index(f.severity) <= bar]
 
 
 @dataclass
@@ -69,6 +80,7 @@ class Plan:
     changes: list[Change]
     warnings: list[str]
     notes: list[str]
+    findings: PlanReview | None = None  # judged with the plan's consequences
 
     @property
     def removals(self) -> int:
@@ -80,10 +92,12 @@ class Plan:
             "changes": [c.as_json() for c in self.changes],
             "warnings": self.warnings,
             "notes": self.notes,
+            "findings": (self.findings or PlanReview([], [])).as_json(),
         }
 
 
 class Options(NamedTuple):
     prune: bool = False
     reinvite: bool = False
-    consequences: bool = True
+    consequences: bool = True  # who gains and loses what, and the findings
+    rules: tuple[SodRule, ...] | None = None  # the findings' rules; None: the shipped ones

@@ -1,5 +1,5 @@
 """The planner: every change a team file asks of the store, account by account, in
-docs/team-file.md's order (consequences.py then says what each does to whom)."""
+docs/team-file.md's order (simulate.py then says what each does to whom)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from typing import Any
 
 from colabctl.core import access, accounts
 from colabctl.core.catalog import catalog
-from colabctl.core.identity import email_key
+from colabctl.core.identity import email_key, normalize_email
 from colabctl.core.names import quoted
-from colabctl.core.session import Account, Session, User
-from colabctl.core.team.consequences import consequences
+from colabctl.core.review import Judge, SodRule, acks_in, load_rules
+from colabctl.core.session import Account, Session
+from colabctl.core.team.checks import refuse_lookalikes
 from colabctl.core.team.file import AccountSpec, MemberSpec, TeamFile
-from colabctl.core.team.model import ORDER, Change, Options, Plan
+from colabctl.core.team.model import ORDER, Change, Options, Plan, PlanReview
+from colabctl.core.team.simulate import assess
 from colabctl.core.team.state import Member, Profile, State
 from colabctl.errors import Conflict, Forbidden, Invalid
 
@@ -41,18 +43,78 @@ def owned(s: Session, acct: Account, mine: Collection[str], actor: str) -> None:
 
 
 def compute(s: Session, team: TeamFile, options: Options) -> Plan:
-    """The plan: every change of every account, in docs/team-file.md's order."""
+    """The plan: every change of every account, in docs/team-file.md's order, checked
+    against the store (checks.refuse_lookalikes); with options.consequences, what each
+    does to whom and the findings the plan would open and close."""
     from colabctl.store import audit
 
-    actor = s.actor()
-    mine = {acct.slug for acct in access.owned_accounts(s)}
-    state = State(s, [a.slug for a in team.accounts])
+    claimed = s.acting_email()
+    _named_owners(team, claimed)  # before any store lookup
+    user = s.user_by_email(claimed)
     plan = Plan(audit.head(s.conn), [], [], [])
+    if user is None:
+        register = _register(team, claimed)
+        plan.changes.append(register)
+        actor, mine = register.target, set()
+    else:
+        actor, mine = user.email, {acct.slug for acct in access.owned_accounts(s)}
+    state = State(s, [a.slug for a in team.accounts])
     for spec in team.accounts:
         plan.changes.extend(
             _AccountPlan(s, state, team, spec, actor, mine, options, plan).changes()
         )
+    refuse_lookalikes(s, plan.changes, lambda _, change: _where(team, change))
+    if options.consequences:
+        plan.findings = assess_plan(s, state, plan.changes, options.rules)
     return plan
+
+
+def assess_plan(
+    s: Session, state: State, changes: list[Change], rules: tuple[SodRule, ...] | None
+) -> PlanReview:
+    """Gains and losses of every change, and the findings the plan would open and close
+    (RULES: the separation-of-duties rules, None for the shipped ones)."""
+    judge = Judge(list(rules) if rules is not None else load_rules(), s.now, on_acceptance=True)
+    ids = [a.id for slug in {c.account for c in changes} if (a := state.accounts.get(slug))]
+    found = assess(state, changes, s.now, judge=judge, acks=acks_in(s, ids))
+    assert found is not None
+    return found
+
+
+def _where(team: TeamFile, change: Change) -> str:
+    """Where the file asks for CHANGE (its person's line, the account's owner)."""
+    spec = next(a for a in team.accounts if a.slug == change.account)
+    if change.kind == "register-user":
+        return team.where((*spec.path, "owner"))
+    member = (spec.collaborators or {}).get(email_key(change.target))
+    return team.where(member.path if member else spec.path)
+
+
+def _named_owners(team: TeamFile, actor: str) -> None:
+    """A file is applied by the owner it names: anyone else gets 5, before the store is asked."""
+    for spec in team.accounts:
+        owner = spec.owner
+        if owner is not None and email_key(owner) != email_key(actor):
+            raise Forbidden(
+                f"{team.where(spec.path)}: {spec.slug}'s owner is {owner}, but you are {actor}:"
+                " a team file is applied by the owner it names",
+                hint=f"run as the owner (`colabctl --as {owner} ...`), or drop `owner`",
+            )
+
+
+def _register(team: TeamFile, claimed: str) -> Change:
+    """An actor who is not a registered user is registered by the plan, as `login` would,
+    if the file names them as the owner of an account (docs/team-file.md): the change
+    comes first, its account the first the file names with them as owner. Else 5."""
+    for spec in team.accounts:
+        if spec.owner is not None:  # _named_owners: then it is the actor
+            address = normalize_email(claimed)
+            return Change(spec.slug, "register-user", address, None, None)
+    raise Forbidden(
+        f"{claimed} is not a registered user",
+        hint=f"name {claimed} as an account's `owner` in the file, or run"
+        f" `colabctl login {claimed}` first",
+    )
 
 
 class _AccountPlan:
@@ -64,7 +126,7 @@ class _AccountPlan:
         state: State,
         team: TeamFile,
         spec: AccountSpec,
-        actor: User,
+        actor: str,
         mine: Collection[str],
         options: Options,
         plan: Plan,
@@ -72,12 +134,11 @@ class _AccountPlan:
         self.s, self.team, self.spec, self.options, self.plan = s, team, spec, options, plan
         self.slug = spec.slug
         self.found: list[Change] = []
-        self._owner(actor)
         acct = state.accounts.get(self.slug)
         self.acct = acct
         if acct is not None:
-            owned(s, acct, mine, actor.email)
-        self.owner_email = actor.email if acct is None else acct.owner_email
+            owned(s, acct, mine, actor)
+        self.owner_email = actor if acct is None else acct.owner_email
         self.owner_key = email_key(self.owner_email)
         self.legal = spec.tax is not None or (acct is not None and acct.legal_entity)
         self.profiles: dict[str, Profile] = {} if acct is None else state.profiles[acct.id]
@@ -96,21 +157,10 @@ class _AccountPlan:
         if not self.legal and any(c.kind in GATED for c in self.found):
             error = access.not_legal_entity(self.slug)
             raise Forbidden(f"{self.team.where(self.spec.path)}: {error.message}", hint=error.hint)
-        if self.options.consequences:
-            consequences(self.found, self.profiles, self.people)
         return self.found
 
     def _add(self, kind: str, target: str, before: Any, after: Any) -> None:
         self.found.append(Change(self.slug, kind, target, before, after))
-
-    def _owner(self, actor: User) -> None:
-        owner = self.spec.owner
-        if owner is not None and email_key(owner) != email_key(actor.email):
-            raise Forbidden(
-                f"{self.team.where(self.spec.path)}: {self.slug}'s owner is {owner}, but you"
-                f" are {actor.email}: a team file is applied by the owner it names",
-                hint=f"run as the owner (`colabctl --as {owner} ...`), or drop `owner`",
-            )
 
     def _account(self) -> None:
         spec, acct = self.spec, self.acct
