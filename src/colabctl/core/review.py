@@ -190,6 +190,12 @@ def conflicts(held: frozenset[str], rules: list[SodRule]) -> list[SodRule]:
     return [rule for rule in rules if rule.permissions[0] in held and rule.permissions[1] in held]
 
 
+def forbidden_pairs(ids: Iterable[str], rules: list[SodRule] | None = None) -> list[SodRule]:
+    """The separation-of-duties rules (RULES, else the shipped ones) that whoever holds a
+    profile granting IDS would break: what `profile create` and `profile edit` warn of."""
+    return conflicts(holds(frozenset(ids)), load_rules() if rules is None else rules)
+
+
 class Judge:
     """Finds what a review reports in rosters (docs/review.md), at one moment, by one set
     of rules. With on_acceptance, a pending invitee counts as holding their profile,
