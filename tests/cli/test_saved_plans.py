@@ -143,7 +143,9 @@ def test_every_value_of_a_saved_plan_is_checked(
 
 def test_the_untouched_plan_applies(cli: Cli, saved: Path, db_path: Target) -> None:
     ok(cli("--as", OWNER, "apply", str(saved), "--yes"))
-    shown = json.loads(ok(cli("--as", OWNER, "profile", "show", "extra", "-a", ACME, "--json")).stdout)
+    shown = json.loads(
+        ok(cli("--as", OWNER, "profile", "show", "extra", "-a", ACME, "--json")).stdout
+    )
     assert shown["permissions"] == ["products.view"]
 
 

@@ -45,8 +45,8 @@ class Line(NamedTuple):
 def summary(found: Plan) -> str:
     signs = [SIGN[c.kind] for c in found.changes]
     return (
-        f"{len(signs)} change{'' if len(signs) == 1 else 's'}: {signs.count('+')} to add,"
-        f" {signs.count('~')} to change, {signs.count('-')} to remove"
+        f"{len(signs):,} change{'' if len(signs) == 1 else 's'}: {signs.count('+'):,} to add,"
+        f" {signs.count('~'):,} to change, {signs.count('-'):,} to remove"
     )
 
 
@@ -166,13 +166,22 @@ class View:
         return _PEOPLE[kind](change)
 
     def _findings(self, new: list[Finding], resolved: list[Finding]) -> Iterator[Line]:
+        """The findings the plan opens and closes, at most NAMED of each kind and
+        severity (`plan --json` lists every one)."""
         if not new and not resolved:
             return
-        yield Line(0, f"Review: {len(new)} new and {len(resolved)} resolved findings.")
+        yield Line(0, f"Review: {len(new):,} new and {len(resolved):,} resolved findings.")
         for mark, found in (("new", new), ("resolved", resolved)):
+            groups: dict[tuple[str, str], list[Finding]] = {}
             for f in found:
-                style = "red" if mark == "new" and f.severity == "high" else None
-                yield Line(2, f"{mark} {f.severity} {f.kind} {f.id}: {f.message}", style)
+                groups.setdefault((f.severity, f.kind), []).append(f)
+            for (severity, kind), group in groups.items():
+                style = "red" if mark == "new" and severity == "high" else None
+                for f in group[:NAMED]:
+                    yield Line(2, f"{mark} {severity} {kind} {f.id}: {f.message}", style)
+                if len(group) > NAMED:
+                    more = len(group) - NAMED
+                    yield Line(2, f"{mark} {severity} {kind}: and {more:,} more like these", style)
 
 
 _PEOPLE = {
