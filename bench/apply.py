@@ -177,6 +177,7 @@ def big(
     source = big_store(accounts, collaborators)
     team = work / "big.toml"
     export = Command(
+        # --all (the hidden alias of --all-accounts): older builds, timed with --venv, know it
         "export", [colabctl, "--as", AGENCY_EMAIL, "export", "--all", "-o", str(team)],
         _env(source),
     )  # fmt: skip

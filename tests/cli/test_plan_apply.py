@@ -91,16 +91,27 @@ def test_export_to_a_file_is_atomic_and_never_over_the_store(
     refused(cli, db_path, 4, "--as", OWNER, "export", "-a", ACME, "-o", str(db_path))
 
 
-def test_export_a_and_all_are_alternatives(cli: Cli, team: str) -> None:
-    result = cli("--as", OWNER, "export", "-a", ACME, "--all")
-    assert result.exit_code == 2 and result.stdout == ""
+def test_export_a_and_all_accounts_are_alternatives(cli: Cli, team: str) -> None:
+    for every in ("--all-accounts", "--all"):
+        result = cli("--as", OWNER, "export", "-a", ACME, every)
+        assert result.exit_code == 2 and result.stdout == ""
+
+
+def test_export_all_accounts_and_its_hidden_alias(cli: Cli, team: str) -> None:
+    ok(cli("--as", OWNER, "account", "create", "acme-dois", "--name", "Acme Dois"))
+    every = ok(cli("--as", OWNER, "export", "--all-accounts")).stdout
+    assert every.count("\n[accounts.acme-cursos]\n") == every.count("\n[accounts.acme-dois]\n") == 1
+    alias = ok(cli("--as", OWNER, "export", "--all")).stdout
+    assert alias.splitlines()[1:] == every.splitlines()[1:]  # the first line: the time
+    shown = ok(cli("export", "--help")).stdout
+    assert "--all-accounts" in shown and "--all " not in shown
 
 
 def test_export_is_for_the_owner(cli: Cli, team: str, db_path: Path) -> None:
     refused(cli, db_path, 5, "--as", BEA, "export", "-a", ACME)  # active collaborator
     ok(cli("login", ZED))
     refused(cli, db_path, 3, "--as", ZED, "export", "-a", ACME)  # outsider: no account
-    assert ok(cli("--as", ZED, "export", "--all")).stdout.count("[accounts.") == 0
+    assert ok(cli("--as", ZED, "export", "--all-accounts")).stdout.count("[accounts.") == 0
 
 
 # -- every change kind, in order, then idempotence -------------------------------------------
@@ -192,7 +203,7 @@ permissions = ["products.view"]
     assert dump(db_path) == before
     ok(cli("--as", OWNER, "plan", "-f", path, "--prune", "--detailed-exitcode"))
     # and what it made exports to the same thing
-    exported = ok(cli("--as", OWNER, "export", "--all")).stdout
+    exported = ok(cli("--as", OWNER, "export", "--all-accounts")).stdout
     ok(cli("--as", OWNER, "plan", "-f", "-", "--prune", "--detailed-exitcode", input=exported))
 
 
