@@ -163,6 +163,13 @@ def _person_state(st: Standing) -> tuple[object, ...]:
     return (st.status, st.profile, *sorted(st.granted))
 
 
+@cache
+def _person_fingerprint(status: str | None, profile: str | None, granted: frozenset[str]) -> str:
+    """The digest of _person_state, once per state (a plan judges thousands of holders of
+    the same profile)."""
+    return _digest(status, profile, *sorted(granted))
+
+
 def _days(since: str, now: str) -> int:
     return (datetime.fromisoformat(now) - datetime.fromisoformat(since)).days
 
@@ -265,7 +272,7 @@ class Judge:
                 message = (
                     f"{st.user} ({st.profile}) holds both {first} and {second} (rule {rule.name})"
                 )
-            state = _person_state(st)
+            state = _person_fingerprint(st.status, st.profile, st.granted)
             kind = "sod-conflict"
             found.append(
                 _finding(
@@ -285,7 +292,7 @@ class Judge:
                     f"{st.user} ({st.profile}) holds {len(risky)} high-risk"
                     f" permission{many}: {', '.join(risky)}"
                 )
-            state = _person_state(st)
+            state = _person_fingerprint(st.status, st.profile, st.granted)
             found.append(
                 _finding("high-risk-holder", "medium", slug, st.user, message, state, (), pending)
             )
@@ -343,10 +350,11 @@ def _finding(
     account: str,
     subject: str,
     message: str,
-    state: tuple[object, ...],
+    state: tuple[object, ...] | str,
     pair: tuple[str, ...] = (),
     on_acceptance: bool = False,
 ) -> Finding:
+    """A finding; STATE is what its fingerprint is the digest of (or that digest)."""
     return Finding(
         finding_id(kind, account, subject, pair),
         severity,
@@ -354,7 +362,7 @@ def _finding(
         account,
         subject,
         message,
-        _digest(*state),
+        state if isinstance(state, str) else _digest(*state),
         on_acceptance=on_acceptance,
     )
 

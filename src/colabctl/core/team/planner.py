@@ -258,22 +258,24 @@ class _AccountPlan:
         self.after_profile[want.key] = (want.email, want.profile)
 
     def _check_member(self, want: MemberSpec, exists: set[str]) -> None:
-        where = self.team.where(want.path)
+        # where in the file: looked up only for an error (team.where indexes the lines)
         if want.key == self.owner_key:
             raise Invalid(
-                f"{where}: {want.email} owns {self.slug}: the owner is not a collaborator",
+                f"{self.team.where(want.path)}: {want.email} owns {self.slug}:"
+                " the owner is not a collaborator",
                 hint="the owner holds every permission; remove that line",
             )
         if want.profile not in exists:
             raise Invalid(
-                f"{where}: profile {quoted(want.profile)} is neither declared"
-                f" in the file nor a profile of {self.slug}",
+                f"{self.team.where(want.path)}: profile {quoted(want.profile)} is neither"
+                f" declared in the file nor a profile of {self.slug}",
                 hint=f"declare it under [accounts.{self.slug}.profiles.{want.profile}]",
             )
         now = self.s.now_iso
         if want.access_until is not None and want.access_until <= now:
             raise Invalid(
-                f"{where}: access_until {want.access_until} is not in the future (now is {now})",
+                f"{self.team.where(want.path)}: access_until {want.access_until} is not in"
+                f" the future (now is {now})",
                 hint=f"to end {want.email}'s access, leave them out and apply with --prune",
             )
 
