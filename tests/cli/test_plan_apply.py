@@ -12,6 +12,7 @@ from conftest import CNPJ, OWNER, Cli, FakeClock, dump, failure, ok, refused
 from support import raw
 
 from colabctl.cli import team as cli_team
+from colabctl.core.team import load_plan
 from colabctl.store.engine import Target
 
 pytestmark = pytest.mark.engines("sqlite", "postgres")
@@ -184,6 +185,14 @@ permissions = ["products.view"]
     assert change["gains"] == {BEA: ["withdrawal.withdraw"]}
     assert "withdrawal.withdraw" in data["changes"][5]["losses"][BEA]
     assert data["changes"][4]["gains"]["fe@example.com"][-1] == "withdrawal.withdraw"
+
+    # every kind a plan makes reads back from a saved plan as it was (checks.check_change)
+    saved = tmp_path / "plan.json"
+    ok(cli("--as", OWNER, "plan", "-f", path, "--prune", "--reinvite", "-o", str(saved)))
+    loaded = load_plan(saved.read_bytes(), str(saved)).changes
+    assert [(c.account, c.kind, c.target, c.before, c.after) for c in loaded] == [
+        (c["account"], c["kind"], c["target"], c["before"], c["after"]) for c in data["changes"]
+    ]
 
     before = dump(db_path)
     refused(cli, db_path, 6, "--as", OWNER, "apply", "-f", path, "--prune", "--reinvite")

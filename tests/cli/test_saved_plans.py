@@ -192,3 +192,19 @@ def test_not_a_plan(cli: Cli, saved: Path, db_path: Target, text: str) -> None:
     saved.write_text(text)
     error, _ = failure(refused(cli, db_path, 6, "--as", OWNER, "apply", str(saved), "--yes"), 6)
     assert error.startswith(f"error: {saved}: ")
+
+
+def test_a_saved_plan_says_what_it_did_from_the_store_not_from_the_file(
+    cli: Cli, saved: Path
+) -> None:
+    """Gains, losses and findings in a saved plan are not read back: they are worked out
+    again from the store the plan was made against."""
+    document = json.loads(saved.read_text())
+    invite = next(c for c in document["changes"] if c["kind"] == "invite")
+    invite["gains"] = {"eva@example.com": ["account.bank"]}
+    saved.write_text(json.dumps(document))
+    done = json.loads(ok(cli("--as", OWNER, "apply", str(saved), "--yes", "--json")).stdout)
+    (applied,) = [c for c in done["changes"] if c["kind"] == "invite"]
+    assert applied["gains"] == {"eva@example.com": ["products.view"]}
+    assert applied["on_acceptance"] == ["eva@example.com"]
+    assert set(done["findings"]) == {"new", "resolved"} and done["apply_id"]
