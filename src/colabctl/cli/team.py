@@ -124,8 +124,10 @@ def plan(
         typer.Option("--output", "-o", help="Save the plan (JSON) for `apply PLAN.json`."),
     ] = None,
 ) -> None:
-    """Show what applying a team file would change, who gains or loses what, and the
-    review findings it would open and close."""
+    """Show what a team file would change, who gains or loses what, and its findings.
+
+    The findings are those `colabctl review` would report that applying the file opens
+    (new) or closes (resolved); --fail-on makes new ones fail a pull request."""
     from colabctl.core import team
     from colabctl.core.team.file import read_bytes
 
