@@ -219,15 +219,21 @@ class _Checker:
             self.source, [self.account(slug, body) for slug, body in accounts.items()], self.lines
         )
 
-    def account(self, slug: str, body: Any) -> AccountSpec:
-        path = ("accounts", slug)
+    def named(
+        self, path: tuple[str, ...], name: str, what: str, body: Any, keys: tuple[str, ...]
+    ) -> None:
+        """A table named by a slug (WHAT: "account slug", "profile name"), holding only KEYS."""
         try:
-            validate_slug(slug, what="account slug")
+            validate_slug(name, what=what)
         except Invalid as exc:
             raise self.wrap(path, exc) from exc
         if not isinstance(body, dict):
-            raise self.fail(path, f"accounts.{slug} must be a table")
-        self.only(path, body, ACCOUNT_KEYS)
+            raise self.fail(path, f"{'.'.join(path)} must be a table")
+        self.only(path, body, keys)
+
+    def account(self, slug: str, body: Any) -> AccountSpec:
+        path = ("accounts", slug)
+        self.named(path, slug, "account slug", body, ACCOUNT_KEYS)
         name = self.text(path, body, "name", what="account name")
         owner = None
         if "owner" in body:
@@ -308,13 +314,7 @@ class _Checker:
             raise self.wrap((*path, "tax_id"), exc) from exc
 
     def profile(self, path: tuple[str, ...], name: str, body: Any) -> ProfileSpec:
-        try:
-            validate_slug(name, what="profile name")
-        except Invalid as exc:
-            raise self.wrap(path, exc) from exc
-        if not isinstance(body, dict):
-            raise self.fail(path, f"profile {name} must be a table")
-        self.only(path, body, PROFILE_KEYS)
+        self.named(path, name, "profile name", body, PROFILE_KEYS)
         from colabctl.core.presets import Preset, find_preset
 
         preset: Preset | None = None
