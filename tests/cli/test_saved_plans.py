@@ -208,3 +208,37 @@ def test_a_saved_plan_says_what_it_did_from_the_store_not_from_the_file(
     assert applied["gains"] == {"eva@example.com": ["products.view"]}
     assert applied["on_acceptance"] == ["eva@example.com"]
     assert set(done["findings"]) == {"new", "resolved"} and done["apply_id"]
+
+
+def test_someone_elses_saved_plan_shows_nothing(
+    cli: Cli, saved: Path, db_path: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plan made by the owner, applied by anyone else: refused before its prompt shows
+    who is in the account (an outsider gets the taken slug's 4, as for a team file)."""
+    from colabctl.cli import team as cli_team
+
+    monkeypatch.setattr(cli_team, "_interactive", lambda: True)
+    ok(cli("login", "zed@example.com"))
+    ok(cli("login", OWNER))
+    ok(cli("--as", OWNER, "plan", "-f", write(saved.parent, TEAM), "-o", str(saved)))
+    result = refused(cli, db_path, 4, "--as", "zed@example.com", "apply", str(saved), input="y\n")
+    assert result.stderr.splitlines() == [f'error: account "{ACME}" already exists']
+
+
+def test_a_change_about_nobody_is_refused_not_a_crash(
+    cli: Cli, saved: Path, db_path: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from colabctl.cli import team as cli_team
+
+    document = json.loads(saved.read_text())
+    document["changes"].insert(
+        4,
+        {"account": ACME, "kind": "set-profile", "target": "ghost@example.com",
+         "before": "soporte", "after": "tecnico"},
+    )  # fmt: skip
+    saved.write_text(json.dumps(document))
+    monkeypatch.setattr(cli_team, "_interactive", lambda: True)
+    shown = ok(cli("--as", OWNER, "apply", str(saved), input="n\n"))  # the prompt: no crash
+    assert "set profile of ghost@example.com: soporte -> tecnico" in shown.stdout
+    result = refused(cli, db_path, 3, "--as", OWNER, "apply", str(saved), "--yes")
+    assert "ghost@example.com is not a collaborator" in result.stderr

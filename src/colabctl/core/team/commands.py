@@ -126,6 +126,7 @@ def preview(ctx: Context, saved: Plan, source: str) -> Plan:
     """A saved plan as `apply` shows it before asking: what each change does to whom and
     the findings, worked out on the store it was made against (nothing is written)."""
     with _bulk(), reading(ctx) as s:
+        _same_head(s, saved.head)
         check_in_store(s, saved, source)
         _assess(s, saved, None)
     return saved

@@ -10,11 +10,13 @@ import json
 import re
 from typing import Any
 
+from colabctl.core import access
 from colabctl.core.names import quoted
 from colabctl.core.session import Context, Session
 from colabctl.core.team.checks import check_change, located, refuse_lookalikes
 from colabctl.core.team.executor import refuse_registration
 from colabctl.core.team.model import PLAN_FORMAT, PLAN_VERSION, Change, Options, Plan
+from colabctl.core.team.planner import owned
 from colabctl.errors import ColabError, Invalid
 
 HINT = "write one with `colabctl plan -f TEAM.toml -o PLAN.json`"
@@ -84,13 +86,21 @@ def _named(item: Any) -> str:
 
 
 def check_in_store(s: Session, saved: Plan, source: str) -> None:
-    """What only the store can tell, before anything is written: an address the plan
-    would register or invite that can pass for another (6), a registration of someone
-    other than the person applying it (5)."""
+    """What only the store can tell, before anything is shown or written: an account the
+    person applying it does not own (5, or the taken slug's 4, as for a team file); a
+    registration of someone else (5); an address the plan would register or invite that
+    can pass for another (6)."""
 
     def where(number: int, change: Change) -> str:
         return f"{source}: change {number} ({quoted(change.kind)} {quoted(change.target)})"
 
+    claimed = s.acting_email()
+    registered = s.user_by_email(claimed) is not None
+    mine = {acct.slug for acct in access.owned_accounts(s)} if registered else set()
+    for slug in dict.fromkeys(change.account for change in saved.changes):
+        acct = s.account_by_slug(slug)
+        if acct is not None:
+            owned(s, acct, mine, claimed)
     for number, change in enumerate(saved.changes, 1):
         if change.kind == "register-user":
             refuse_registration(s, change, where(number, change))

@@ -68,6 +68,8 @@ class Walk:
             return  # account changes and registering the actor move nobody
         key = email_key(change.target)
         before = self.people.get(key)
+        if before is None and kind not in _NEW:
+            return  # nobody to move (a saved plan's change that apply will refuse)
         after = _PERSON[kind](self, change, before)
         self.people[key] = after
         if note:
@@ -116,6 +118,7 @@ class Walk:
         return before._replace(status="revoked", ended_at=iso(self.now))
 
 
+_NEW = ("invite", "reinvite", "renew")
 _PERSON = {
     "invite": Walk._invited,
     "reinvite": Walk._invited,
