@@ -217,7 +217,7 @@ class _Invitations:
             refuse_lookalike(item.address)  # whether or not the user exists: no lookalike
         self.owner_key = email_key(acct.owner_email)
         self.keys = [email_key(item.address) for item in invitations]
-        self.users = _users_by_key(s, self.keys)
+        self.users = users_by_key(s, self.keys)
         # each person's live row (stored pending or active; it may read as expired or ended)
         self.live: dict[int, tuple[int, str, str | None, str | None]] = {
             user_id: (member_id, status, profile, until)
@@ -318,7 +318,7 @@ class _Invitations:
         s.record_many(self.rows)
 
 
-def _users_by_key(s: Session, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
+def users_by_key(s: Session, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
     """Registered users among identity KEYS: key -> (id, email as stored). One query."""
     import json
 

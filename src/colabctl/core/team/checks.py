@@ -16,6 +16,7 @@ from typing import Any
 
 from colabctl.core.catalog import catalog
 from colabctl.core.clock import MAX_EXPIRY, MIN_EXPIRY
+from colabctl.core.collaborators import users_by_key
 from colabctl.core.identity import email_key, normalize_email_fast, refuse_lookalike
 from colabctl.core.names import clean_text, quoted, validate_slug
 from colabctl.core.session import Session
@@ -246,21 +247,10 @@ def refuse_lookalikes(
             raise located(where(i, change), exc) from exc
     keys = {email_key(c.target): (i, c) for i, c in people}
     new = [(c.target, key, skeleton(c.target)) for key, (i, c) in keys.items()]
-    known = _registered(s, list(keys))
+    known = users_by_key(s, list(keys))
     found = s.lookalike([item for item in new if item[1] not in known])
     if found is not None:
         from colabctl.core.identity import looks_like_someone
 
         i, change = keys[email_key(found)]
         raise located(where(i, change), looks_like_someone(found))
-
-
-def _registered(s: Session, keys: list[str]) -> set[str]:
-    """Which identity KEYS are registered users'. One query."""
-    import json
-
-    rows = s.conn.execute(
-        "SELECT email_key FROM users WHERE email_key IN (SELECT value FROM json_each(?))",
-        (json.dumps(keys),),
-    )
-    return {row[0] for row in rows}
