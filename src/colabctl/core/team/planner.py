@@ -76,9 +76,7 @@ def assess_plan(
     (RULES: the separation-of-duties rules, None for the shipped ones)."""
     judge = Judge(list(rules) if rules is not None else load_rules(), s.now, on_acceptance=True)
     ids = [a.id for slug in {c.account for c in changes} if (a := state.accounts.get(slug))]
-    found = assess(state, changes, s.now, judge=judge, acks=acks_in(s, ids))
-    assert found is not None
-    return found
+    return assess(state, changes, s.now, judge=judge, acks=acks_in(s, ids))
 
 
 def _where(team: TeamFile, change: Change) -> str:

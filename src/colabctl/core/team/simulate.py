@@ -58,11 +58,11 @@ class Walk:
             return NOTHING
         return holds(self.profiles.get(st.profile or "", NOTHING))
 
-    def step(self, change: Change, *, note: bool) -> None:
-        """Move the account by CHANGE; with NOTE, fill its gains and losses."""
+    def step(self, change: Change) -> None:
+        """Move the account by CHANGE, filling its gains and losses."""
         kind = change.kind
         if kind in ("create-profile", "change-profile", "delete-profile"):
-            self._profile(change, note)
+            self._profile(change)
             return
         if kind not in _PERSON:
             return  # account changes and registering the actor move nobody
@@ -72,23 +72,22 @@ class Walk:
             return  # nobody to move (a saved plan's change that apply will refuse)
         after = _PERSON[kind](self, change, before)
         self.people[key] = after
-        if note:
-            pending = "pending" in (after.status, before.status if before else None)
-            _note(change, after.user, pending, self.held(before), self.held(after))
+        pending = "pending" in (after.status, before.status if before else None)
+        _note(change, after.user, pending, self.held(before), self.held(after))
 
-    def _profile(self, change: Change, note: bool) -> None:
+    def _profile(self, change: Change) -> None:
         name = change.target
         if change.kind == "delete-profile":  # its holders were moved by earlier changes
             self.profiles.pop(name, None)
             return
         holders = [st for st in self.people.values() if st.profile == name]
-        was = {st.user: self.held(st) for st in holders} if note else {}
+        was = {st.user: self.held(st) for st in holders}
         if change.kind == "create-profile":
             self.profiles[name] = frozenset(change.after["permissions"])
         else:  # what apply does: add and remove, whatever the plan says the result is
             old = self.profiles.get(name, NOTHING)
             self.profiles[name] = (old | set(change.after["added"])) - set(change.after["removed"])
-        for st in holders if note else ():
+        for st in holders:
             _note(change, st.user, st.status == "pending", was[st.user], self.held(st))
 
     def _invited(self, change: Change, before: Standing | None) -> Standing:
@@ -146,19 +145,17 @@ def assess(
     changes: Sequence[Change],
     now: datetime,
     *,
-    judge: Judge | None,
+    judge: Judge,
     acks: dict[int, dict[str, tuple[str, Ack]]],
-) -> PlanReview | None:
-    """Fill every change's gains and losses; with JUDGE, also the findings the plan
-    would open and close, judged only in the accounts it changes."""
+) -> PlanReview:
+    """Fill every change's gains and losses, and judge the findings the plan would open
+    and close in the accounts it changes (ACKS: each account's, by its id)."""
     walks: dict[str, Walk] = {}
     for change in changes:
         walk = walks.get(change.account)
         if walk is None:
             walk = walks[change.account] = Walk(state, change.account, now)
-        walk.step(change, note=True)
-    if judge is None:
-        return None
+        walk.step(change)
     new: list[Finding] = []
     resolved: list[Finding] = []
     for slug, walk in walks.items():
