@@ -6,10 +6,15 @@
    against sqlite-utils `insert_all` of the same rows (users, accounts, profiles,
    profile_permissions, memberships) into an empty store of the same schema
    (target: <= 3x);
-3. a no-change `plan` of that file against the `export` that wrote it (target: <= 3x).
+3. a no-change `plan` of that file against the `export` that wrote it (target: <= 3x);
+4. plans with findings against the same `export` (target: <= 3x): the file with
+   `withdrawal.withdraw` added to `soporte` in one account (a pull request's plan), and in
+   every account (10,000 profile changes, each opening separation-of-duties findings for
+   its holders). Every plan judges the findings it would open and close
+   (docs/review.md), so these time the review of the planned state too.
 
     python bench/apply.py [--venv PREFIX] [--invites 500] [--accounts 10000]
-        [--collaborators 100000] [--runs 3] [--skip-invites]
+        [--collaborators 100000] [--runs 3] [--skip-invites] [--skip-apply]
 
 The big store is make_store.py's shape with one owner (the "agency") owning every
 account: an export holds only the accounts its actor owns, and one apply is one actor.
@@ -148,11 +153,31 @@ def _timed(cmd: Command) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def big(colabctl: str, accounts: int, collaborators: int, runs: int, work: Path) -> None:
-    print(f"\n== 2-3. the {accounts:,}-account store: export, plan, apply")
+WITHDRAW = '"withdrawal.withdraw"'
+
+
+def with_withdraw(team: Path, out: Path, *, every: bool) -> Path:
+    """TEAM with withdrawal.withdraw added to soporte: in its first account, or in every one."""
+    lines = team.read_text().splitlines(keepends=True)
+    in_soporte = done = False
+    for i, line in enumerate(lines):
+        if line.startswith("["):
+            in_soporte = line.rstrip().endswith(".profiles.soporte]")
+        elif in_soporte and line.startswith("permissions = [") and (every or not done):
+            lines[i] = line.rstrip().removesuffix("]") + f", {WITHDRAW}]\n"
+            done = True
+    out.write_text("".join(lines))
+    return out
+
+
+def big(
+    colabctl: str, accounts: int, collaborators: int, runs: int, work: Path, *, apply: bool
+) -> None:
+    print(f"\n== 2-4. the {accounts:,}-account store: export, plans, apply")
     source = big_store(accounts, collaborators)
     team = work / "big.toml"
     export = Command(
+        # --all (the hidden alias of --all-accounts): older builds, timed with --venv, know it
         "export", [colabctl, "--as", AGENCY_EMAIL, "export", "--all", "-o", str(team)],
         _env(source),
     )  # fmt: skip
@@ -165,15 +190,26 @@ def big(colabctl: str, accounts: int, collaborators: int, runs: int, work: Path)
     print(f"team file: {team.stat().st_size / 1e6:.1f} MB, {lines:,} lines")
     done = subprocess.run(plan.argv, env=plan.env, capture_output=True)
     assert done.returncode == 0, (done.returncode, done.stderr[-500:])
+    plans = [plan]
+    for name, every in (("plan-one", False), ("plan-every", True)):
+        changed = with_withdraw(team, work / f"{name}.toml", every=every)
+        argv = [colabctl, "--as", AGENCY_EMAIL, "plan", "-f", str(changed)]
+        plans.append(Command(name, argv, _env(source)))
+        shown = subprocess.run(argv, env=_env(source), capture_output=True, text=True)
+        assert shown.returncode == 0, (shown.returncode, shown.stderr[-500:])
+        print(f"{name}: {shown.stdout.count(chr(10)):,} lines of plan")
 
     samples: dict[str, list[tuple[float, float]]] = {
-        k: [] for k in ("export", "plan", "apply", "insert", "insert+audit")
+        k: []
+        for k in ("export", "plan", "plan-one", "plan-every", "apply", "insert", "insert+audit")
     }
     rows: dict[str, list[dict[str, object]]] = {}
     for i in range(runs):
-        order = [export, plan] if i % 2 == 0 else [plan, export]
+        order = [export, *plans] if i % 2 == 0 else [*reversed(plans), export]
         for cmd in order:
             samples[cmd.name].append(_timed(cmd))
+        if not apply:
+            continue
         empty = work / f"empty-{i}.db"
         _run(colabctl, empty, "login", AGENCY_EMAIL)
         argv = [colabctl, "--as", AGENCY_EMAIL, "apply", "-f", str(team), "--yes"]
@@ -187,6 +223,16 @@ def big(colabctl: str, accounts: int, collaborators: int, runs: int, work: Path)
                 Path(f"{baseline}{suffix}").unlink(missing_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{empty}{suffix}").unlink(missing_ok=True)
+    medians = _report(samples)
+    for label, num in (
+        ("plan (no change) / export", "plan"),
+        ("plan (withdraw to soporte in one account) / export", "plan-one"),
+        ("plan (withdraw to soporte in every account) / export", "plan-every"),
+    ):
+        (nw, nc), (dw, dc) = medians[num], medians["export"]
+        print(f"{label}: wall {nw / dw:.2f}x, CPU {nc / dc:.2f}x (target <= 3x)")
+    if not apply:
+        return
     print("rows the apply wrote: " + ", ".join(f"{t} {len(r):,}" for t, r in rows.items()))
     business = sum(len(rows[t]) for t in BUSINESS)
     print(
@@ -197,20 +243,26 @@ def big(colabctl: str, accounts: int, collaborators: int, runs: int, work: Path)
         f"baseline 'insert+audit': the same plus its {len(rows['audit']):,} audit rows as"
         " written (hashes already computed; the audit triggers dropped: a plain insert)"
     )
+    for label, num, den in (
+        ("apply / insert_all (business rows)", "apply", "insert"),
+        ("apply / insert_all (business + audit rows)", "apply", "insert+audit"),
+    ):
+        (nw, nc), (dw, dc) = medians[num], medians[den]
+        print(f"{label}: wall {nw / dw:.2f}x, CPU {nc / dc:.2f}x (target <= 3x)")
+
+
+def _report(samples: dict[str, list[tuple[float, float]]]) -> dict[str, tuple[float, float]]:
+    """Print each command's spread; return its (wall, CPU) medians."""
     medians = {}
     for name, pairs in samples.items():
+        if not pairs:
+            continue
         wall = spread([w for w, _ in pairs])
         cpu = spread([c for _, c in pairs])
         medians[name] = (wall.median, cpu.median)
         print(f"{name:>13}: wall {wall.ms()}")
         print(f"{'':>13}  CPU  {cpu.ms()}")
-    for label, num, den in (
-        ("apply / insert_all (business rows)", "apply", "insert"),
-        ("apply / insert_all (business + audit rows)", "apply", "insert+audit"),
-        ("plan (no change) / export", "plan", "export"),
-    ):
-        (nw, nc), (dw, dc) = medians[num], medians[den]
-        print(f"{label}: wall {nw / dw:.2f}x, CPU {nc / dc:.2f}x (target <= 3x)")
+    return medians
 
 
 def main() -> None:
@@ -222,6 +274,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-invites", action="store_true")
     parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument("--skip-apply", action="store_true", help="time export and plans only")
     args = parser.parse_args()
     env = venv(args.venv)
     print(f"colabctl from {install_kind(env.python)}; {load_note()}")
@@ -231,7 +284,14 @@ def main() -> None:
         if not args.skip_invites:
             invites(env.colabctl, args.invites, work)
         if not args.skip_big:
-            big(env.colabctl, args.accounts, args.collaborators, args.runs, work)
+            big(
+                env.colabctl,
+                args.accounts,
+                args.collaborators,
+                args.runs,
+                work,
+                apply=not args.skip_apply,
+            )
 
 
 if __name__ == "__main__":

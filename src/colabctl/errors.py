@@ -26,7 +26,8 @@ class ExitCode(IntEnum):
 MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: 'success; "yes" (can); all assertions passed; no changes',
     ExitCode.NO: 'the answer is "no": can denied, test assertion failed, audit verify found'
-    " a break, plan --detailed-exitcode found changes",
+    " a break, plan --detailed-exitcode found changes, review --fail-on or plan --fail-on"
+    " found a finding at that level",
     ExitCode.USAGE: "usage error: unknown option, missing or extra argument",
     ExitCode.NOT_FOUND: "not found: account, profile, user, collaborator, invitation, preset",
     ExitCode.CONFLICT: "conflict: already exists, profile still in use, invitation no longer"

@@ -12,6 +12,7 @@ from conftest import CNPJ, OWNER, Cli, FakeClock, dump, failure, ok, refused
 from support import raw
 
 from colabctl.cli import team as cli_team
+from colabctl.core.team import load_plan
 from colabctl.store.engine import Target
 
 pytestmark = pytest.mark.engines("sqlite", "postgres")
@@ -91,16 +92,27 @@ def test_export_to_a_file_is_atomic_and_never_over_the_store(
     refused(cli, db_path, 4, "--as", OWNER, "export", "-a", ACME, "-o", str(db_path))
 
 
-def test_export_a_and_all_are_alternatives(cli: Cli, team: str) -> None:
-    result = cli("--as", OWNER, "export", "-a", ACME, "--all")
-    assert result.exit_code == 2 and result.stdout == ""
+def test_export_a_and_all_accounts_are_alternatives(cli: Cli, team: str) -> None:
+    for every in ("--all-accounts", "--all"):
+        result = cli("--as", OWNER, "export", "-a", ACME, every)
+        assert result.exit_code == 2 and result.stdout == ""
+
+
+def test_export_all_accounts_and_its_hidden_alias(cli: Cli, team: str) -> None:
+    ok(cli("--as", OWNER, "account", "create", "acme-dois", "--name", "Acme Dois"))
+    every = ok(cli("--as", OWNER, "export", "--all-accounts")).stdout
+    assert every.count("\n[accounts.acme-cursos]\n") == every.count("\n[accounts.acme-dois]\n") == 1
+    alias = ok(cli("--as", OWNER, "export", "--all")).stdout
+    assert alias.splitlines()[1:] == every.splitlines()[1:]  # the first line: the time
+    shown = ok(cli("export", "--help")).stdout
+    assert "--all-accounts" in shown and "--all " not in shown
 
 
 def test_export_is_for_the_owner(cli: Cli, team: str, db_path: Path) -> None:
     refused(cli, db_path, 5, "--as", BEA, "export", "-a", ACME)  # active collaborator
     ok(cli("login", ZED))
     refused(cli, db_path, 3, "--as", ZED, "export", "-a", ACME)  # outsider: no account
-    assert ok(cli("--as", ZED, "export", "--all")).stdout.count("[accounts.") == 0
+    assert ok(cli("--as", ZED, "export", "--all-accounts")).stdout.count("[accounts.") == 0
 
 
 # -- every change kind, in order, then idempotence -------------------------------------------
@@ -174,6 +186,14 @@ permissions = ["products.view"]
     assert "withdrawal.withdraw" in data["changes"][5]["losses"][BEA]
     assert data["changes"][4]["gains"]["fe@example.com"][-1] == "withdrawal.withdraw"
 
+    # every kind a plan makes reads back from a saved plan as it was (checks.check_change)
+    saved = tmp_path / "plan.json"
+    ok(cli("--as", OWNER, "plan", "-f", path, "--prune", "--reinvite", "-o", str(saved)))
+    loaded = load_plan(saved.read_bytes(), str(saved)).changes
+    assert [(c.account, c.kind, c.target, c.before, c.after) for c in loaded] == [
+        (c["account"], c["kind"], c["target"], c["before"], c["after"]) for c in data["changes"]
+    ]
+
     before = dump(db_path)
     refused(cli, db_path, 6, "--as", OWNER, "apply", "-f", path, "--prune", "--reinvite")
     assert dump(db_path) == before
@@ -192,7 +212,7 @@ permissions = ["products.view"]
     assert dump(db_path) == before
     ok(cli("--as", OWNER, "plan", "-f", path, "--prune", "--detailed-exitcode"))
     # and what it made exports to the same thing
-    exported = ok(cli("--as", OWNER, "export", "--all")).stdout
+    exported = ok(cli("--as", OWNER, "export", "--all-accounts")).stdout
     ok(cli("--as", OWNER, "plan", "-f", "-", "--prune", "--detailed-exitcode", input=exported))
 
 
@@ -227,7 +247,9 @@ def test_profile_edit_names_the_people_it_touches(cli: Cli, team: str, tmp_path:
     edited = exported.replace('"purchases.change_buyer_email", ', "")
     assert edited != exported
     result = ok(cli("--as", OWNER, "plan", "-f", "-", input=edited))
-    assert "profile soporte: -purchases.change_buyer_email! (4 people lose it)" in result.stdout
+    assert "~ change profile soporte: -purchases.change_buyer_email!\n" in result.stdout
+    people = "bea@example.com, p0@example.com, p1@example.com, p2@example.com"
+    assert f"-purchases.change_buyer_email! for 4 people: {people}\n" in result.stdout
 
 
 def test_pending_people_are_notes_and_declined_ones_warnings(
@@ -342,7 +364,7 @@ def test_an_endless_file_is_refused_not_read_forever(
     cli: Cli, team: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`-f /dev/zero` (or a runaway pipe) ends: a team file has a size cap (exit 6)."""
-    from colabctl.core import teamfile
+    from colabctl.core.team import file as teamfile
 
     monkeypatch.setattr(teamfile, "MAX_TEAM_FILE_BYTES", 1_000_000)
     for command in ("plan", "apply"):

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from colabctl.core import accounts, collaborators, profiles, team
 from colabctl.core.presets import find_preset
 from colabctl.core.session import Context
-from colabctl.core.teamfile import parse_team_file
+from colabctl.core.team.file import parse_team_file
 from colabctl.core.users import register
 from colabctl.errors import ColabError, Invalid
 from colabctl.store.engine import Target

@@ -125,6 +125,37 @@ def warn(text: str) -> None:
     say(f"warning: {text}")
 
 
+def wrapped(lines: Iterable[tuple[int, str, str | None]]) -> None:
+    """Lines of text on stdout, each (indent, text, style), wrapped at word boundaries to
+    the width tables are drawn to (so piped without COLUMNS, never): a word (an email, a
+    permission id) is never split, and a wrapped line goes on two spaces further in.
+    Control characters in the text are shown escaped. Styles only where colour is on."""
+    import textwrap
+
+    con = console()
+    limit = con.width
+    plain = con.color_system is None
+    for indent, raw, style in lines:
+        text = visible(raw)
+        pad = " " * indent
+        if indent + len(text) <= limit:
+            parts = [pad + text]
+        else:
+            parts = textwrap.wrap(
+                text,
+                width=max(limit, indent + 20),
+                initial_indent=pad,
+                subsequent_indent=pad + "  ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        for part in parts:
+            if plain:
+                con.file.write(part + "\n")
+            else:
+                con.print(part, style=style, markup=False, soft_wrap=True)
+
+
 def write_output(target: str | os.PathLike[str], text: str, *, store: Path | None) -> None:
     """Write an `-o FILE` output (docs/exit-codes.md): `-` is stdout; a file goes through
     core/files.write_file: atomically, its missing folders created, never over the store

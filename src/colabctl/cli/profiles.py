@@ -178,6 +178,19 @@ def create(
     output.say(
         f"created profile {view.name} in {view.account} with {len(view.permissions)} permissions"
     )
+    _warn_pairs(view.name, view.permissions)
+
+
+def _warn_pairs(name: str, ids: list[str]) -> None:
+    """A warning per separation-of-duties pair the profile holds (docs/review.md)."""
+    from colabctl.core.review import forbidden_pairs
+
+    for rule in forbidden_pairs(ids):
+        first, second = rule.permissions
+        output.warn(
+            f"profile {name} holds both {first} and {second}, which the separation-of-duties"
+            f" rule {rule.name} keeps apart: `colabctl review` reports everyone who holds it"
+        )
 
 
 @command(
@@ -259,6 +272,7 @@ def edit(
     )
     for note in change.notes:
         output.warn(note)
+    _warn_pairs(name, change.profile.permissions)
     if change.changed:
         holders = len(change.profile.collaborators)
         output.say(

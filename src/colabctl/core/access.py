@@ -250,6 +250,19 @@ def managed(s: Session, explicit: str | None = None, *, legal_entity: bool = Tru
     return acct
 
 
+def owned_accounts(s: Session) -> list[Account]:
+    """Every account the actor owns, by slug: what `--all-accounts` means for the owner's
+    commands (`export`, `review`) and which accounts a team file may change. With
+    `managed`, the one place that decides ownership."""
+    rows = s.conn.execute(
+        "SELECT a.id, a.slug, a.name, a.owner_id, u.email, a.tax_country, a.tax_id"
+        " FROM accounts a JOIN users u ON u.id = a.owner_id WHERE a.owner_id = ?"
+        " ORDER BY a.slug",
+        (s.actor().id,),
+    ).fetchall()
+    return [Account(*row) for row in rows]
+
+
 def not_managed(acct: Account) -> Forbidden:
     """What a non-owner who may know the account (an active collaborator) is told."""
     return Forbidden(f"only the owner of {acct.slug} ({acct.owner_email}) can do that")

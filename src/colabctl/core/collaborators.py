@@ -203,89 +203,76 @@ def invite_many_in(
     `invite` with a handful of statements for any number of people (team-file apply).
     Returns (membership id, created) per invitation; an invitation already pending or
     active with the same profile is left alone (created False)."""
-    profile_ids = {
-        name: pid
-        for pid, name in s.conn.execute(
-            "SELECT id, name FROM profiles WHERE account_id = ?", (acct.id,)
-        )
-    }
-    for item in invitations:
-        if item.profile not in profile_ids:
-            s.profile_row(acct, item.profile)  # raises: no such profile
-        refuse_lookalike(item.address)  # whether or not the user exists: no lookalike is invited
-    owner_key = email_key(acct.owner_email)
-    keys = [email_key(item.address) for item in invitations]
-    users = _users_by_key(s, keys)
-    # each person's live row (stored pending or active; it may read as expired or ended)
-    live: dict[int, tuple[int, str, str | None, str | None]] = {
-        user_id: (member_id, status, profile, until)
-        for member_id, user_id, status, profile, until in s.conn.execute(
-            f"SELECT m.id, m.user_id, {STATUS_SQL}, p.name, m.access_until FROM memberships m"
-            " LEFT JOIN profiles p ON p.id = m.profile_id"
-            " WHERE m.account_id = :a AND m.status IN ('pending', 'active')",
-            {"a": acct.id, "now": s.now_iso},
-        )
-    }
-    next_user = _next_id(s, "users")
-    next_member = _next_id(s, "memberships")
-    new_users: list[tuple[int, str, str, str, str]] = []
-    new_members: list[tuple[Any, ...]] = []
-    rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
-    result: list[tuple[int, bool]] = []
-    inviter = s.actor().id
-    expiry: dict[timedelta, str] = {}
-    for item, key in zip(invitations, keys, strict=True):
-        if key == owner_key:
+    batch = _Invitations(s, acct, invitations)
+    result = [batch.add(item, key) for item, key in zip(invitations, batch.keys, strict=True)]
+    batch.write()
+    return result
+
+
+class _Invitations:
+    """One account's invitations, made in bulk: what is there, then the rows to write."""
+
+    def __init__(self, s: Session, acct: Account, invitations: Sequence[Invitation]) -> None:
+        self.s, self.acct = s, acct
+        self.profile_ids = {
+            name: pid
+            for pid, name in s.conn.execute(
+                "SELECT id, name FROM profiles WHERE account_id = ?", (acct.id,)
+            )
+        }
+        for item in invitations:
+            if item.profile not in self.profile_ids:
+                s.profile_row(acct, item.profile)  # raises: no such profile
+            refuse_lookalike(item.address)  # whether or not the user exists: no lookalike
+        self.owner_key = email_key(acct.owner_email)
+        self.keys = [email_key(item.address) for item in invitations]
+        self.users = users_by_key(s, self.keys)
+        # each person's live row (stored pending or active; it may read as expired or ended)
+        self.live: dict[int, tuple[int, str, str | None, str | None]] = {
+            user_id: (member_id, status, profile, until)
+            for member_id, user_id, status, profile, until in s.conn.execute(
+                f"SELECT m.id, m.user_id, {STATUS_SQL}, p.name, m.access_until FROM memberships m"
+                " LEFT JOIN profiles p ON p.id = m.profile_id"
+                " WHERE m.account_id = :a AND m.status IN ('pending', 'active')",
+                {"a": acct.id, "now": s.now_iso},
+            )
+        }
+        self.next_user = _next_id(s, "users")
+        self.next_member = _next_id(s, "memberships")
+        self.new_users: list[tuple[int, str, str, str, str]] = []
+        self.new_members: list[tuple[Any, ...]] = []
+        self.rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
+        self.inviter = s.actor().id
+        self.expiry: dict[timedelta, str] = {}
+
+    def add(self, item: Invitation, key: str) -> tuple[int, bool]:
+        """(membership id, created) for one invitation, its rows queued."""
+        s, acct = self.s, self.acct
+        if key == self.owner_key:
             raise Conflict(f"{item.address} owns {acct.slug}: the owner already holds everything")
         until = (
             check_until(item.access_until, s.now_iso, item.address) if item.access_until else None
         )
-        found = users.get(key)
-        current = live.get(found[0]) if found else None
-        if found is not None and current is not None and current[1] == "ended":
-            raise Conflict(
-                f"{found[1]}'s access to {acct.slug} ended on {current[3]}",
-                hint=f"give it back: `colabctl collaborator set-access-until {found[1]}"
-                " never` (or a later date)",
-            )
-        if found is not None and current is not None and current[1] in ("pending", "active"):
-            if current[2] == item.profile and until is not None and current[3] != until:
-                raise Conflict(
-                    f"{found[1]} is already {current[1]} in {acct.slug}"
-                    f" with access until {current[3] or 'never'}",
-                    hint=f"change it with `colabctl collaborator set-access-until {found[1]} WHEN`",
-                )
-            if current[2] == item.profile:
-                result.append((current[0], False))
-                continue
-            raise Conflict(
-                f"{found[1]} is already {current[1]} in {acct.slug} with profile {current[2]}",
-                hint=f"change it with `colabctl collaborator set-profile {found[1]}"
-                f" {item.profile}`",
-            )
+        found = self.users.get(key)
+        current = self.live.get(found[0]) if found else None
+        if found is not None and current is not None and current[1] != "expired":
+            return self._already(found[1], current, item.profile, until)
         new_user = found is None
         if found is None:
-            found = users[key] = (next_user, item.address)
-            new_users.append((next_user, item.address, key, skeleton(item.address), s.now_iso))
-            next_user += 1
-        expires_at = expiry.get(item.expires_in)
+            found = self.users[key] = (self.next_user, item.address)
+            shape = skeleton(item.address)
+            self.new_users.append((self.next_user, item.address, key, shape, s.now_iso))
+            self.next_user += 1
+        expires_at = self.expiry.get(item.expires_in)
         if expires_at is None:
-            expires_at = expiry[item.expires_in] = iso(s.now + item.expires_in)
-        new_members.append(
-            (
-                next_member,
-                acct.id,
-                found[0],
-                profile_ids[item.profile],
-                inviter,
-                s.now_iso,
-                expires_at,
-                until,
-            )
+            expires_at = self.expiry[item.expires_in] = iso(s.now + item.expires_in)
+        member = self.next_member
+        self.next_member += 1
+        profile_id = self.profile_ids[item.profile]
+        self.new_members.append(
+            (member, acct.id, found[0], profile_id, self.inviter, s.now_iso, expires_at, until)
         )
-        live[found[0]] = (next_member, "pending", item.profile, until)
-        result.append((next_member, True))
-        next_member += 1
+        self.live[found[0]] = (member, "pending", item.profile, until)
         details: dict[str, Any] = {
             "profile": item.profile,
             "expires_at": expires_at,
@@ -293,22 +280,54 @@ def invite_many_in(
         }
         if until is not None:
             details["access_until"] = until
-        rows.append(("invitation.create", acct.slug, item.address, details))
-    s.refuse_lookalikes([(address, key, shape) for _, address, key, shape, _ in new_users])
-    s.conn.executemany(
-        "INSERT INTO users (id, email, email_key, skeleton, created_at) VALUES (?, ?, ?, ?, ?)",
-        new_users,
-    )
-    s.conn.executemany(
-        "INSERT INTO memberships (id, account_id, user_id, profile_id, status, invited_by,"
-        " invited_at, expires_at, access_until) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
-        new_members,
-    )
-    s.record_many(rows)
-    return result
+        self.rows.append(("invitation.create", acct.slug, item.address, details))
+        return member, True
+
+    def _already(
+        self,
+        email: str,
+        current: tuple[int, str, str | None, str | None],
+        profile: str,
+        until: str | None,
+    ) -> tuple[int, bool]:
+        """Someone with a live row (pending, active or ended; an expired one is invited
+        anew): the same invitation again is a no-op, else exit 4."""
+        member, status, held, their_until = current
+        slug = self.acct.slug
+        if status == "ended":
+            raise Conflict(
+                f"{email}'s access to {slug} ended on {their_until}",
+                hint=f"give it back: `colabctl collaborator set-access-until {email}"
+                " never` (or a later date)",
+            )
+        if held != profile:
+            raise Conflict(
+                f"{email} is already {status} in {slug} with profile {held}",
+                hint=f"change it with `colabctl collaborator set-profile {email} {profile}`",
+            )
+        if until is not None and their_until != until:
+            raise Conflict(
+                f"{email} is already {status} in {slug} with access until {their_until or 'never'}",
+                hint=f"change it with `colabctl collaborator set-access-until {email} WHEN`",
+            )
+        return member, False
+
+    def write(self) -> None:
+        s = self.s
+        s.refuse_lookalikes([(address, key, shape) for _, address, key, shape, _ in self.new_users])
+        s.conn.executemany(
+            "INSERT INTO users (id, email, email_key, skeleton, created_at) VALUES (?, ?, ?, ?, ?)",
+            self.new_users,
+        )
+        s.conn.executemany(
+            "INSERT INTO memberships (id, account_id, user_id, profile_id, status, invited_by,"
+            " invited_at, expires_at, access_until) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
+            self.new_members,
+        )
+        s.record_many(self.rows)
 
 
-def _users_by_key(s: Session, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
+def users_by_key(s: Session, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
     """Registered users among identity KEYS: key -> (id, email as stored). One query."""
     import json
 

@@ -672,14 +672,14 @@ def scratch_store(ctx: Context, team_path: Path) -> Iterator[Session]:
     """A temporary store built from the team file alone, never the user's store: each
     account owned by its `owner` (else the actor), its declared profiles, and every
     declared collaborator active. The file is read and validated by the team-file
-    loader (core/teamfile.py) and written by the mutations' in-transaction forms."""
+    loader (core/team/file.py) and written by the mutations' in-transaction forms."""
     import shutil
     from datetime import datetime
 
     from colabctl.core import accounts, collaborators, profiles
     from colabctl.core.identity import normalize_email
     from colabctl.core.session import Session as _Session
-    from colabctl.core.teamfile import read_team_file
+    from colabctl.core.team.file import read_team_file
     from colabctl.core.users import register_in
     from colabctl.store.db import open_for_write
 

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from colabctl.core import access, tomlfile
 from colabctl.core.access import Standing, decide
@@ -126,6 +128,7 @@ class Finding:
     fingerprint: str  # the subject's state: an ack holds while it is the same
     ack: Ack | None = None  # acknowledged, subject unchanged since
     reopened: Ack | None = None  # acknowledged once, but the subject has changed since
+    on_acceptance: bool = False  # about a pending invitee, judged as if they had accepted
 
     @property
     def open(self) -> bool:
@@ -142,6 +145,7 @@ class Finding:
             "status": "open" if self.open else "acknowledged",
             "ack": self.ack.as_json() if self.ack else None,
             "reopened": self.reopened.as_json() if self.reopened else None,
+            "on_acceptance": self.on_acceptance,
         }
 
 
@@ -154,172 +158,221 @@ def finding_id(kind: str, account: str, subject: str, pair: tuple[str, ...] = ()
     return _digest(kind, account, email_key(subject), *pair)[:12]
 
 
-def _finding(
-    kind: str,
-    severity: str,
-    acct: Account,
-    subject: str,
-    message: str,
-    state: tuple[object, ...],
-    pair: tuple[str, ...] = (),
-) -> Finding:
-    return Finding(
-        finding_id(kind, acct.slug, subject, pair),
-        severity,
-        kind,
-        acct.slug,
-        subject,
-        message,
-        _digest(*state),
-    )
-
-
 def _person_state(st: Standing) -> tuple[object, ...]:
     """What a person's finding depends on: their status, profile and its permissions."""
     return (st.status, st.profile, *sorted(st.granted))
 
 
-def _days(since: str, now: str) -> int:
-    from datetime import datetime
+@cache
+def _person_fingerprint(status: str | None, profile: str | None, granted: frozenset[str]) -> str:
+    """The digest of _person_state, once per state (a plan judges thousands of holders of
+    the same profile)."""
+    return _digest(status, profile, *sorted(granted))
 
+
+def _days(since: str, now: str) -> int:
     return (datetime.fromisoformat(now) - datetime.fromisoformat(since)).days
 
 
-def findings_in(s: Session, acct: Account, rules: list[SodRule]) -> list[Finding]:
-    """Every finding in ACCT, open or acknowledged."""
-    cat = catalog()
-    high = [p for p in cat.delegable if p.risk == "high"]
-    rule_perms = [
-        (rule, cat.by_id[rule.permissions[0]], cat.by_id[rule.permissions[1]]) for rule in rules
-    ]
-    stale_before = iso(s.now - STALE_AFTER)
-    found: list[Finding] = []
-    people = access.standings(s, acct)
-    in_use: set[str] = set()
-    for st in people:
-        if st.owner:
-            continue  # the owner holds everything by definition: no finding is about them
-        if st.status in ("pending", "active") and st.profile:
-            in_use.add(st.profile)
+class Roster(NamedTuple):
+    """What a review judges in one account, wherever it came from: the store now
+    (`roster_of`), or the state a plan would leave (core/team/simulate.py)."""
+
+    account: str
+    people: list[Standing]  # everyone with a membership row there, the owner aside
+    profiles: dict[str, frozenset[str]]  # every profile of the account: name -> ids
+    acks: dict[str, tuple[str, Ack]]  # finding id -> (fingerprint, its latest ack)
+
+
+@cache
+def holds(granted: frozenset[str]) -> frozenset[str]:
+    """What an active holder of a profile granting GRANTED may do, by the one decision
+    function (so owner-only ids never count, whatever a profile row says)."""
+    standing = Standing("", "-", status="active", granted=granted)
+    return frozenset(p.id for p in catalog().permissions if decide(standing, p)[0])
+
+
+def conflicts(held: frozenset[str], rules: list[SodRule]) -> list[SodRule]:
+    """The separation-of-duties rules whose both permissions HELD includes."""
+    return [rule for rule in rules if rule.permissions[0] in held and rule.permissions[1] in held]
+
+
+def forbidden_pairs(ids: Iterable[str], rules: list[SodRule] | None = None) -> list[SodRule]:
+    """The separation-of-duties rules (RULES, else the shipped ones) that whoever holds a
+    profile granting IDS would break: what `profile create` and `profile edit` warn of."""
+    return conflicts(holds(frozenset(ids)), load_rules() if rules is None else rules)
+
+
+class Judge:
+    """Finds what a review reports in rosters (docs/review.md), at one moment, by one set
+    of rules. With on_acceptance, a pending invitee counts as holding their profile,
+    as the gate of `plan --fail-on` judges (docs/team-file.md): such a finding says so,
+    and its id and fingerprint are the ones it has once the invitation is accepted."""
+
+    def __init__(self, rules: list[SodRule], now: datetime, *, on_acceptance: bool = False):
+        cat = catalog()
+        self.rules = rules
+        self.on_acceptance = on_acceptance
+        self.high = [p.id for p in cat.delegable if p.risk == "high"]
+        self.delegable = frozenset(p.id for p in cat.delegable)
+        self.now = iso(now)
+        self.stale_before = iso(now - STALE_AFTER)
+        self.ending_by = iso(now + ENDING_WITHIN)
+
+    def findings(
+        self,
+        roster: Roster,
+        *,
+        people: Iterable[Standing] | None = None,
+        profiles: Iterable[str] | None = None,
+    ) -> list[Finding]:
+        """Every finding in ROSTER, open or acknowledged; or only those about PEOPLE and
+        PROFILES (by name), still judged against the whole roster."""
+        in_use = {st.profile for st in roster.people if st.status in ("pending", "active")}
+        found: list[Finding] = []
+        for st in roster.people if people is None else people:
+            found += self._person(roster, st)
+        names = roster.profiles.keys() if profiles is None else roster.profiles.keys() & profiles
+        found += self._profiles(roster, in_use, names)
+        return _with_acks(roster.acks, found) if roster.acks else found
+
+    def _person(self, roster: Roster, st: Standing) -> list[Finding]:
         if st.status == "active":
-            for rule, first, second in rule_perms:
-                if decide(st, first)[0] and decide(st, second)[0]:
-                    found.append(
-                        _finding(
-                            "sod-conflict",
-                            rule.severity,
-                            acct,
-                            st.user,
-                            f"{st.user} ({st.profile}) holds both {first.id} and {second.id}"
-                            f" (rule {rule.name})",
-                            _person_state(st),
-                            rule.permissions,
-                        )
-                    )
-            risky = [p.id for p in high if decide(st, p)[0]]
-            if risky:
+            return [*self._holder(roster.account, st), *self._ending(roster.account, st)]
+        if st.status == "pending":
+            found = []
+            if self.on_acceptance and st.profile is not None:
+                granted = roster.profiles.get(st.profile, frozenset())
+                accepted = st._replace(status="active", granted=granted)
+                found += self._holder(roster.account, accepted, pending=True)
+            if st.invited_at and st.invited_at < self.stale_before:
+                found.append(self._stale(roster.account, st))
+            return found
+        if st.status == "expired":
+            message = (
+                f"{st.user}'s invitation as {st.profile or '(a deleted profile)'} expired on"
+                f" {st.expires_at} and was never renewed"
+            )
+            state = (st.status, st.profile, st.invited_at, st.expires_at)
+            return [_finding("expired-invitation", "low", roster.account, st.user, message, state)]
+        return []
+
+    def _holder(self, slug: str, st: Standing, *, pending: bool = False) -> list[Finding]:
+        """The findings about what an active person (or a pending one, on acceptance) holds."""
+        held = holds(st.granted)
+        found = []
+        for rule in conflicts(held, self.rules):
+            first, second = rule.permissions
+            if pending:
+                message = (
+                    f"{st.user} ({st.profile}) would hold both {first} and {second} on"
+                    f" acceptance (rule {rule.name})"
+                )
+            else:
+                message = (
+                    f"{st.user} ({st.profile}) holds both {first} and {second} (rule {rule.name})"
+                )
+            state = _person_fingerprint(st.status, st.profile, st.granted)
+            kind = "sod-conflict"
+            found.append(
+                _finding(
+                    kind, rule.severity, slug, st.user, message, state, rule.permissions, pending
+                )
+            )
+        risky = [i for i in self.high if i in held]
+        if risky:
+            many = "s" if len(risky) > 1 else ""
+            if pending:
+                message = (
+                    f"{st.user} ({st.profile}) would hold {len(risky)} high-risk"
+                    f" permission{many} on acceptance: {', '.join(risky)}"
+                )
+            else:
+                message = (
+                    f"{st.user} ({st.profile}) holds {len(risky)} high-risk"
+                    f" permission{many}: {', '.join(risky)}"
+                )
+            state = _person_fingerprint(st.status, st.profile, st.granted)
+            found.append(
+                _finding("high-risk-holder", "medium", slug, st.user, message, state, (), pending)
+            )
+        return found
+
+    def _ending(self, slug: str, st: Standing) -> list[Finding]:
+        ending = st.access_until  # an active standing's is still to come
+        if ending is None or not self.now < ending <= self.ending_by:
+            return []
+        message = f"{st.user}'s access ({st.profile}) ends at {ending}"
+        return [
+            _finding("access-ending", "low", slug, st.user, message, (*_person_state(st), ending))
+        ]
+
+    def _stale(self, slug: str, st: Standing) -> Finding:
+        assert st.invited_at is not None
+        message = (
+            f"{st.user} was invited as {st.profile} on {st.invited_at} and has not"
+            f" answered in {_days(st.invited_at, self.now)} days"
+        )
+        state = (st.status, st.profile, st.invited_at, st.expires_at)
+        return _finding("stale-invitation", "low", slug, st.user, message, state)
+
+    def _profiles(
+        self, roster: Roster, in_use: set[str | None], names: Iterable[str]
+    ) -> list[Finding]:
+        found = []
+        total = len(self.delegable)
+        for name in sorted(names):
+            perms = roster.profiles[name]
+            held = sorted(perms & self.delegable)
+            subject = f"profile:{name}"
+            if len(held) > BROAD_SHARE * total:
+                message = (
+                    f"profile {name} holds {len(held)} of the {total} delegable"
+                    f" permissions ({100 * len(held) / total:.0f}%, more than {BROAD_SHARE:.0%})"
+                )
                 found.append(
                     _finding(
-                        "high-risk-holder",
-                        "medium",
-                        acct,
-                        st.user,
-                        f"{st.user} ({st.profile}) holds {len(risky)} high-risk"
-                        f" permission{'s' if len(risky) > 1 else ''}: {', '.join(risky)}",
-                        _person_state(st),
+                        "broad-profile", "medium", roster.account, subject, message, tuple(held)
                     )
                 )
-            ending = st.access_until  # an active standing's is still to come
-            if ending is not None and s.now_iso < ending <= iso(s.now + ENDING_WITHIN):
+            if name not in in_use:
+                message = f"profile {name} has no pending or active holder"
+                state = tuple(sorted(perms))
                 found.append(
-                    _finding(
-                        "access-ending",
-                        "low",
-                        acct,
-                        st.user,
-                        f"{st.user}'s access ({st.profile}) ends at {ending}",
-                        (*_person_state(st), ending),
-                    )
+                    _finding("unused-profile", "low", roster.account, subject, message, state)
                 )
-        elif st.status == "pending" and st.invited_at and st.invited_at < stale_before:
-            found.append(
-                _finding(
-                    "stale-invitation",
-                    "low",
-                    acct,
-                    st.user,
-                    f"{st.user} was invited as {st.profile} on {st.invited_at} and has not"
-                    f" answered in {_days(st.invited_at, s.now_iso)} days",
-                    (st.status, st.profile, st.invited_at, st.expires_at),
-                )
-            )
-        elif st.status == "expired":
-            found.append(
-                _finding(
-                    "expired-invitation",
-                    "low",
-                    acct,
-                    st.user,
-                    f"{st.user}'s invitation as {st.profile or '(a deleted profile)'} expired on"
-                    f" {st.expires_at} and was never renewed",
-                    (st.status, st.profile, st.invited_at, st.expires_at),
-                )
-            )
-    delegable = {p.id for p in cat.delegable}
-    for name, perms in _profiles(s, acct):
-        held = sorted(set(perms) & delegable)
-        if len(held) > BROAD_SHARE * len(delegable):
-            found.append(
-                _finding(
-                    "broad-profile",
-                    "medium",
-                    acct,
-                    f"profile:{name}",
-                    f"profile {name} holds {len(held)} of the {len(delegable)} delegable"
-                    f" permissions ({100 * len(held) / len(delegable):.0f}%, more than"
-                    f" {BROAD_SHARE:.0%})",
-                    tuple(held),
-                )
-            )
-        if name not in in_use:
-            found.append(
-                _finding(
-                    "unused-profile",
-                    "low",
-                    acct,
-                    f"profile:{name}",
-                    f"profile {name} has no pending or active holder",
-                    tuple(sorted(perms)),
-                )
-            )
-    return _with_acks(s, acct, found)
+        return found
 
 
-def _profiles(s: Session, acct: Account) -> list[tuple[str, list[str]]]:
-    rows = s.conn.execute(
-        "SELECT p.name, group_concat(pp.permission, ' ') FROM profiles p"
-        " LEFT JOIN profile_permissions pp ON pp.profile_id = p.id"
-        " WHERE p.account_id = ? GROUP BY p.id ORDER BY p.name",
-        (acct.id,),
-    ).fetchall()
-    return [(name, (perms or "").split()) for name, perms in rows]
+def _finding(
+    kind: str,
+    severity: str,
+    account: str,
+    subject: str,
+    message: str,
+    state: tuple[object, ...] | str,
+    pair: tuple[str, ...] = (),
+    on_acceptance: bool = False,
+) -> Finding:
+    """A finding; STATE is what its fingerprint is the digest of (or that digest)."""
+    return Finding(
+        finding_id(kind, account, subject, pair),
+        severity,
+        kind,
+        account,
+        subject,
+        message,
+        state if isinstance(state, str) else _digest(*state),
+        on_acceptance=on_acceptance,
+    )
 
 
-def _with_acks(s: Session, acct: Account, found: list[Finding]) -> list[Finding]:
+def _with_acks(acks: dict[str, tuple[str, Ack]], found: list[Finding]) -> list[Finding]:
     """Each finding with its latest acknowledgement: holding if the fingerprint is the
     same, else shown as reopened."""
-    latest: dict[str, tuple[str, Ack]] = {}
-    for finding, fingerprint, by, at, reason in s.conn.execute(
-        "SELECT finding, fingerprint, actor, at, reason FROM review_acks"
-        " WHERE account_id = ? ORDER BY id",
-        (acct.id,),
-    ):
-        latest[finding] = (fingerprint, Ack(by, at, reason))
-    if not latest:
-        return found
     result = []
     for finding in found:
-        acked = latest.get(finding.id)
+        acked = acks.get(finding.id)
         if acked is None:
             result.append(finding)
         elif acked[0] == finding.fingerprint:
@@ -329,19 +382,41 @@ def _with_acks(s: Session, acct: Account, found: list[Finding]) -> list[Finding]
     return result
 
 
-def _order(finding: Finding) -> tuple[int, str, str, str]:
+def roster_of(s: Session, acct: Account) -> Roster:
+    """ACCT's roster as the store holds it now."""
+    rows = s.conn.execute(
+        "SELECT p.name, group_concat(pp.permission, ' ') FROM profiles p"
+        " LEFT JOIN profile_permissions pp ON pp.profile_id = p.id"
+        " WHERE p.account_id = ? GROUP BY p.id",
+        (acct.id,),
+    ).fetchall()
+    profiles = {name: frozenset((perms or "").split()) for name, perms in rows}
+    people = access.standings(s, acct)[1:]  # the owner first: never a finding's subject
+    return Roster(acct.slug, people, profiles, acks_in(s, [acct.id]).get(acct.id, {}))
+
+
+def acks_in(s: Session, account_ids: list[int]) -> dict[int, dict[str, tuple[str, Ack]]]:
+    """The latest acknowledgement of each finding, per account, in one query."""
+    import json
+
+    found: dict[int, dict[str, tuple[str, Ack]]] = {}
+    for account_id, finding, fingerprint, by, at, reason in s.conn.execute(
+        "SELECT account_id, finding, fingerprint, actor, at, reason FROM review_acks"
+        " WHERE account_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) ORDER BY id",
+        (json.dumps(account_ids),),
+    ):
+        found.setdefault(account_id, {})[finding] = (fingerprint, Ack(by, at, reason))
+    return found
+
+
+def findings_in(s: Session, acct: Account, rules: list[SodRule]) -> list[Finding]:
+    """Every finding in ACCT as the store holds it now, open or acknowledged."""
+    return Judge(rules, s.now).findings(roster_of(s, acct))
+
+
+def by_severity(finding: Finding) -> tuple[int, str, str, str]:
+    """The order findings are listed in: most severe first, then account, kind, subject."""
     return (SEVERITIES.index(finding.severity), finding.account, finding.kind, finding.subject)
-
-
-def _owned(s: Session) -> list[Account]:
-    me = s.actor()
-    slugs = [
-        r[0]
-        for r in s.conn.execute(
-            "SELECT slug FROM accounts WHERE owner_id = ? ORDER BY slug", (me.id,)
-        )
-    ]
-    return [s.get_account(slug) for slug in slugs]
 
 
 def review(
@@ -355,9 +430,13 @@ def review(
     The owner's alone: a collaborator gets 5, anyone else the missing account's 3."""
     sod = load_rules(rules)
     with reading(ctx) as s:
-        accounts = _owned(s) if all_accounts else [access.managed(s, account, legal_entity=False)]
+        accounts = (
+            access.owned_accounts(s)
+            if all_accounts
+            else [access.managed(s, account, legal_entity=False)]
+        )
         found = [f for acct in accounts for f in findings_in(s, acct, sod)]
-    return sorted(found, key=_order)
+    return sorted(found, key=by_severity)
 
 
 def ack(
@@ -376,7 +455,11 @@ def ack(
     wanted = finding.strip().lower()
     sod = load_rules(rules)
     with writing(ctx) as s:
-        accounts = [access.managed(s, account, legal_entity=False)] if account else _owned(s)
+        accounts = (
+            [access.managed(s, account, legal_entity=False)]
+            if account
+            else access.owned_accounts(s)
+        )
         for acct in accounts:
             for candidate in findings_in(s, acct, sod):
                 if candidate.id != wanted:

@@ -184,13 +184,21 @@ class Session:
 
     def refuse_lookalikes(self, new: list[tuple[str, str, str]]) -> None:
         """Exit 6 if any new (address, key, skeleton) has the skeleton of a stored user with
-        another key, or of another new one: one indexed lookup per 500 new users."""
+        another key, or of another new one."""
         from colabctl.core.identity import looks_like_someone
 
+        found = self.lookalike(new)
+        if found is not None:
+            raise looks_like_someone(found)
+
+    def lookalike(self, new: list[tuple[str, str, str]]) -> str | None:
+        """The first new address (of (address, key, skeleton)) whose skeleton is a stored
+        user's with another key, or another new one's; None if there is none. One indexed
+        lookup per 500 new users; it only reads."""
         seen: dict[str, str] = {}
         for address, key, shape in new:
             if seen.setdefault(shape, key) != key:
-                raise looks_like_someone(address)
+                return address
         shapes = list(seen)
         for start in range(0, len(shapes), 500):
             chunk = shapes[start : start + 500]
@@ -199,14 +207,25 @@ class Session:
                 f"SELECT skeleton, email_key FROM users WHERE skeleton IN ({marks})", chunk
             ):
                 if seen[shape] != key:
-                    address = next(a for a, k, s in new if s == shape)
-                    raise looks_like_someone(address)
+                    return next(a for a, k, s in new if s == shape)
+        return None
+
+    def acting_email(self) -> str:
+        """Who runs the command, registered or not (--as, $COLABCTL_USER, the logged-in
+        user; on a bound login, its user), or exit 5 when nobody does."""
+        email = self._bound(self.ctx.actor_email())
+        if not email:
+            raise Forbidden(
+                "no user: nobody is logged in",
+                hint="run `colabctl login EMAIL`, or pass --as EMAIL",
+            )
+        return email
 
     def actor(self) -> User:
         """The registered user running the command, or exit 5."""
         user = self.known_actor()
         if user is None:
-            email = self._bound(self.ctx.actor_email())
+            email = self.acting_email()
             raise Forbidden(
                 f"{email} is not a registered user",
                 hint=f"run `colabctl login {email}` first",
@@ -219,13 +238,7 @@ class Session:
         answer before being told that (docs/commands.md, "Who may look"). With no actor
         at all, exit 5 before anything is looked up."""
         if self._actor is None:
-            email = self._bound(self.ctx.actor_email())
-            if not email:
-                raise Forbidden(
-                    "no user: nobody is logged in",
-                    hint="run `colabctl login EMAIL`, or pass --as EMAIL",
-                )
-            self._actor = self.user_by_email(email)
+            self._actor = self.user_by_email(self.acting_email())
         return self._actor
 
     def _bound(self, email: str | None) -> str | None:

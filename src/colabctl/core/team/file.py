@@ -1,7 +1,7 @@
 """The team file (docs/team-file.md): read with tomllib and validated as a whole, before
 anything is planned. Every fault is Invalid (exit 6) naming the file and, where the
 TOML says it, the line. Store-dependent rules (who owns an account, which profiles
-exist) are the plan's (core/team.py); the rules here are the commands' own: slugs and
+exist) are the plan's (core/team/planner.py); the rules here are the commands' own: slugs and
 text (names.py), emails (identity.py), tax IDs (taxid.py), permissions (catalog.py),
 presets (presets.py).
 """
@@ -21,6 +21,7 @@ from colabctl.core.catalog import catalog
 from colabctl.core.clock import DEFAULT_EXPIRY, iso, parse_duration
 from colabctl.core.identity import email_key, normalize_email_fast
 from colabctl.core.names import clean_text, quoted, validate_slug
+from colabctl.core.team.checks import description, permission_ids, tax_id
 from colabctl.errors import ColabError, Invalid
 
 VERSION = 1
@@ -218,15 +219,21 @@ class _Checker:
             self.source, [self.account(slug, body) for slug, body in accounts.items()], self.lines
         )
 
-    def account(self, slug: str, body: Any) -> AccountSpec:
-        path = ("accounts", slug)
+    def named(
+        self, path: tuple[str, ...], name: str, what: str, body: Any, keys: tuple[str, ...]
+    ) -> None:
+        """A table named by a slug (WHAT: "account slug", "profile name"), holding only KEYS."""
         try:
-            validate_slug(slug, what="account slug")
+            validate_slug(name, what=what)
         except Invalid as exc:
             raise self.wrap(path, exc) from exc
         if not isinstance(body, dict):
-            raise self.fail(path, f"accounts.{slug} must be a table")
-        self.only(path, body, ACCOUNT_KEYS)
+            raise self.fail(path, f"{'.'.join(path)} must be a table")
+        self.only(path, body, keys)
+
+    def account(self, slug: str, body: Any) -> AccountSpec:
+        path = ("accounts", slug)
+        self.named(path, slug, "account slug", body, ACCOUNT_KEYS)
         name = self.text(path, body, "name", what="account name")
         owner = None
         if "owner" in body:
@@ -301,33 +308,13 @@ class _Checker:
             raise self.wrap(path, exc) from exc
 
     def tax(self, path: tuple[str, ...], value: Any) -> tuple[str, str]:
-        where = (*path, "tax_id")
-        if (
-            not isinstance(value, dict)
-            or set(value) != {"country", "number"}
-            or not all(isinstance(v, str) for v in value.values())
-        ):
-            raise self.fail(
-                where,
-                '`tax_id` must be { country = "CC", number = "..." }',
-                hint='e.g. tax_id = { country = "BR", number = "11.222.333/0001-81" }',
-            )
-        from colabctl.core.taxid import validate_business_tax_id
-
         try:
-            valid = validate_business_tax_id(value["number"], value["country"])
+            return tax_id(value)
         except Invalid as exc:
-            raise self.wrap(where, exc) from exc
-        return valid.country, valid.number
+            raise self.wrap((*path, "tax_id"), exc) from exc
 
     def profile(self, path: tuple[str, ...], name: str, body: Any) -> ProfileSpec:
-        try:
-            validate_slug(name, what="profile name")
-        except Invalid as exc:
-            raise self.wrap(path, exc) from exc
-        if not isinstance(body, dict):
-            raise self.fail(path, f"profile {name} must be a table")
-        self.only(path, body, PROFILE_KEYS)
+        self.named(path, name, "profile name", body, PROFILE_KEYS)
         from colabctl.core.presets import Preset, find_preset
 
         preset: Preset | None = None
@@ -343,33 +330,21 @@ class _Checker:
                     self.fail((*path, "preset"), exc.message).message, hint=exc.hint
                 ) from exc
         refs = body.get("permissions", [])
-        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
-            raise self.fail((*path, "permissions"), "`permissions` must be a list of strings")
-        cat = catalog()
         ids = set(preset.permissions if preset else ())
-        resolved = self._perms.get(tuple(refs))
+        resolved = self._perms.get(tuple(refs)) if isinstance(refs, list) else None
         if resolved is None:
-            found = set()
-            for ref in refs:
-                try:
-                    found.add(cat.resolve_delegable(ref).id)
-                except Invalid as exc:
-                    raise self.wrap((*path, "permissions"), exc) from exc
-            resolved = self._perms[tuple(refs)] = frozenset(found)
+            try:
+                resolved = self._perms[tuple(refs)] = permission_ids(refs)
+            except Invalid as exc:
+                raise self.wrap((*path, "permissions"), exc) from exc
         ids |= resolved
         if not ids:
             raise self.fail(
                 path, f"profile {name} has no permissions", "give `preset` or `permissions`"
             )
-        description = ""
+        description = preset.description if preset is not None else ""
         if "description" in body:
-            value = body["description"]
-            if not isinstance(value, str):
-                raise self.fail((*path, "description"), "`description` must be a string")
-            if value.strip():
-                description = self.text(path, body, "description", what="description") or ""
-        elif preset is not None:
-            description = preset.description
+            description = self.description((*path, "description"), body["description"])
         return ProfileSpec(
             name,
             _in_catalog_order(frozenset(ids)),
@@ -378,6 +353,18 @@ class _Checker:
             preset.name if preset else None,
             path,
         )
+
+    def description(self, path: tuple[str, ...], value: Any) -> str:
+        key = (value, "description") if isinstance(value, str) else None
+        found = self._texts.get(key) if key else None
+        if found is None:
+            try:
+                found = description(value)
+            except Invalid as exc:
+                raise self.wrap(path, exc) from exc
+            if key:
+                self._texts[key] = found
+        return found
 
     def member(self, path: tuple[str, ...], address: str, value: Any) -> MemberSpec:
         email = self.email(path, address)

@@ -1,0 +1,137 @@
+"""The commands of team as code: plan a file, apply it (or a saved plan), in one
+transaction each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, NamedTuple
+
+from colabctl.core.session import Context, Session, reading, writing
+from colabctl.core.team.executor import execute
+from colabctl.core.team.model import DEFAULT_MAX_REMOVALS, Options, Plan
+from colabctl.core.team.planner import assess_plan, compute
+from colabctl.core.team.saved import check_in_store
+from colabctl.core.team.state import State, read
+from colabctl.errors import Conflict, Forbidden
+
+if TYPE_CHECKING:
+    from colabctl.core.review import SodRule
+
+
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """No cyclic garbage collection while a team file is read, planned and applied: the
+    parsed file and the plan are millions of live objects that the collector would
+    otherwise walk again and again (a third of a 100k-person apply), and they make no
+    cycles to collect. Collection resumes, as it was, when the command is done."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def plan(ctx: Context, raw: bytes, source: str, options: Options) -> Plan:
+    """The plan of a team file against the store, in one read snapshot."""
+    with _bulk(), reading(ctx) as s:
+        return compute(s, read(s, raw, source), options)
+
+
+class Applied(NamedTuple):
+    plan: Plan
+    apply_id: str | None  # None: nothing to do
+
+
+def apply_file(
+    ctx: Context,
+    raw: bytes,
+    source: str,
+    options: Options,
+    *,
+    max_removals: int = DEFAULT_MAX_REMOVALS,
+    expect_head: tuple[int, str] | None = None,
+    progress: Callable[[Plan], Callable[[int], None] | None] | None = None,
+) -> Applied:
+    """Plan and apply a team file in one BEGIN IMMEDIATE transaction. EXPECT_HEAD: the
+    audit head a confirmed plan was computed against (else 4, nothing written)."""
+    with _bulk(), writing(ctx, expire=False) as s:
+        if expect_head is not None:
+            _same_head(s, expect_head)
+        s.expire_due()
+        team = read(s, raw, source)
+        found = compute(s, team, options)
+        return Applied(found, _run(s, found, max_removals, progress))
+
+
+def _run(
+    s: Session,
+    found: Plan,
+    max_removals: int,
+    progress: Callable[[Plan], Callable[[int], None] | None] | None,
+) -> str | None:
+    if not found.changes:
+        return None
+    brake(found, max_removals)
+    return execute(s, found.changes, progress(found) if progress else None)
+
+
+def brake(found: Plan, max_removals: int) -> None:
+    if found.removals > max_removals:
+        raise Forbidden(
+            f"this apply would remove {found.removals} collaborators, more than"
+            f" --max-removals {max_removals}; nothing was changed",
+            hint=f"check the plan, then pass --max-removals {found.removals} to allow it",
+        )
+
+
+def _same_head(s: Session, expected: tuple[int, str]) -> None:
+    from colabctl.store import audit
+
+    if audit.head(s.conn) != tuple(expected):
+        raise Conflict(
+            "the store changed since this plan: plan again",
+            hint="run `colabctl plan` again and apply the new plan",
+        )
+
+
+def apply_plan(
+    ctx: Context,
+    saved: Plan,
+    source: str,
+    *,
+    max_removals: int = DEFAULT_MAX_REMOVALS,
+    consequences: bool = False,
+    progress: Callable[[Plan], Callable[[int], None] | None] | None = None,
+) -> Applied:
+    """Exactly a saved plan's changes (read by saved.load_plan), if the store's audit head
+    is still the plan's (else 4) and the store has nothing against them (saved.py): all
+    judged before anything is written, expiry bookkeeping included. With CONSEQUENCES,
+    what each change does to whom and the findings, worked out before it is made."""
+    with _bulk(), writing(ctx, expire=False) as s:
+        _same_head(s, saved.head)
+        check_in_store(s, saved, source)
+        brake(saved, max_removals)
+        if consequences:
+            _assess(s, saved, None)
+        s.expire_due()
+        return Applied(saved, _run(s, saved, max_removals, progress))
+
+
+def preview(ctx: Context, saved: Plan, source: str) -> Plan:
+    """A saved plan as `apply` shows it before asking: what each change does to whom and
+    the findings, worked out on the store it was made against (nothing is written)."""
+    with _bulk(), reading(ctx) as s:
+        _same_head(s, saved.head)
+        check_in_store(s, saved, source)
+        _assess(s, saved, None)
+    return saved
+
+
+def _assess(s: Session, saved: Plan, rules: tuple[SodRule, ...] | None) -> None:
+    state = State(s, list(dict.fromkeys(c.account for c in saved.changes)))
+    saved.findings = assess_plan(s, state, saved.changes, rules)

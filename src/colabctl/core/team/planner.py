@@ -1,0 +1,313 @@
+"""The planner: every change a team file asks of the store, account by account, in
+docs/team-file.md's order (simulate.py then says what each does to whom)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import timedelta
+from typing import Any
+
+from colabctl.core import access, accounts
+from colabctl.core.catalog import catalog
+from colabctl.core.identity import email_key, normalize_email
+from colabctl.core.names import quoted
+from colabctl.core.review import Judge, SodRule, acks_in, load_rules
+from colabctl.core.session import Account, Session
+from colabctl.core.team.checks import refuse_lookalikes
+from colabctl.core.team.file import AccountSpec, MemberSpec, TeamFile
+from colabctl.core.team.model import ORDER, Change, Options, Plan, PlanReview
+from colabctl.core.team.simulate import assess
+from colabctl.core.team.state import Member, Profile, State
+from colabctl.errors import Conflict, Forbidden, Invalid
+
+# What the legal-entity gate holds back: profiles and invitations need a business tax ID.
+GATED = frozenset(
+    ("create-profile", "change-profile", "delete-profile", "invite", "set-profile", "reinvite")
+)
+LIVE = ("pending", "active", "ended")  # statuses of a person the account still counts
+
+
+def _tax_json(tax: tuple[str, str] | None) -> dict[str, str] | None:
+    return {"country": tax[0], "number": tax[1]} if tax else None
+
+
+def owned(s: Session, acct: Account, mine: Collection[str], actor: str) -> None:
+    """The actor must own an existing account a file names (MINE: the slugs of the
+    accounts the actor owns, `access.owned_accounts`): an active collaborator of it gets 5;
+    anyone else the taken slug's 4, as `account create` says it (nothing leaks)."""
+    if acct.slug in mine:
+        return
+    if access.standing_of(s, acct, actor).status == "active":
+        raise access.not_managed(acct)
+    raise accounts.taken(acct.slug)
+
+
+def compute(s: Session, team: TeamFile, options: Options) -> Plan:
+    """The plan: every change of every account, in docs/team-file.md's order, checked
+    against the store (checks.refuse_lookalikes); with options.consequences, what each
+    does to whom and the findings the plan would open and close."""
+    from colabctl.store import audit
+
+    claimed = s.acting_email()
+    _named_owners(team, claimed)  # before any store lookup
+    user = s.user_by_email(claimed)
+    plan = Plan(audit.head(s.conn), [], [], [])
+    if user is None:
+        register = _register(team, claimed)
+        plan.changes.append(register)
+        actor, mine = register.target, set()
+    else:
+        actor, mine = user.email, {acct.slug for acct in access.owned_accounts(s)}
+    state = State(s, [a.slug for a in team.accounts])
+    for spec in team.accounts:
+        plan.changes.extend(
+            _AccountPlan(s, state, team, spec, actor, mine, options, plan).changes()
+        )
+    refuse_lookalikes(s, plan.changes, lambda _, change: _where(team, change))
+    if options.consequences:
+        plan.findings = assess_plan(s, state, plan.changes, options.rules)
+    return plan
+
+
+def assess_plan(
+    s: Session, state: State, changes: list[Change], rules: tuple[SodRule, ...] | None
+) -> PlanReview:
+    """Gains and losses of every change, and the findings the plan would open and close
+    (RULES: the separation-of-duties rules, None for the shipped ones)."""
+    judge = Judge(list(rules) if rules is not None else load_rules(), s.now, on_acceptance=True)
+    ids = [a.id for slug in {c.account for c in changes} if (a := state.accounts.get(slug))]
+    return assess(state, changes, s.now, judge=judge, acks=acks_in(s, ids))
+
+
+def _where(team: TeamFile, change: Change) -> str:
+    """Where the file asks for CHANGE (its person's line, the account's owner)."""
+    spec = next(a for a in team.accounts if a.slug == change.account)
+    if change.kind == "register-user":
+        return team.where((*spec.path, "owner"))
+    member = (spec.collaborators or {}).get(email_key(change.target))
+    return team.where(member.path if member else spec.path)
+
+
+def _named_owners(team: TeamFile, actor: str) -> None:
+    """A file is applied by the owner it names: anyone else gets 5, before the store is asked."""
+    for spec in team.accounts:
+        owner = spec.owner
+        if owner is not None and email_key(owner) != email_key(actor):
+            raise Forbidden(
+                f"{team.where(spec.path)}: {spec.slug}'s owner is {owner}, but you are {actor}:"
+                " a team file is applied by the owner it names",
+                hint=f"run as the owner (`colabctl --as {owner} ...`), or drop `owner`",
+            )
+
+
+def _register(team: TeamFile, claimed: str) -> Change:
+    """An actor who is not a registered user is registered by the plan, as `login` would,
+    if the file names them as the owner of an account (docs/team-file.md): the change
+    comes first, its account the first the file names with them as owner. Else 5."""
+    for spec in team.accounts:
+        if spec.owner is not None:  # _named_owners: then it is the actor
+            address = normalize_email(claimed)
+            return Change(spec.slug, "register-user", address, None, None)
+    raise Forbidden(
+        f"{claimed} is not a registered user",
+        hint=f"name {claimed} as an account's `owner` in the file, or run"
+        f" `colabctl login {claimed}` first",
+    )
+
+
+class _AccountPlan:
+    """One account's part of the plan: what the file asks against what the store holds."""
+
+    def __init__(
+        self,
+        s: Session,
+        state: State,
+        team: TeamFile,
+        spec: AccountSpec,
+        actor: str,
+        mine: Collection[str],
+        options: Options,
+        plan: Plan,
+    ) -> None:
+        self.s, self.team, self.spec, self.options, self.plan = s, team, spec, options, plan
+        self.slug = spec.slug
+        self.found: list[Change] = []
+        acct = state.accounts.get(self.slug)
+        self.acct = acct
+        if acct is not None:
+            owned(s, acct, mine, actor)
+        self.owner_email = actor if acct is None else acct.owner_email
+        self.owner_key = email_key(self.owner_email)
+        self.legal = spec.tax is not None or (acct is not None and acct.legal_entity)
+        self.profiles: dict[str, Profile] = {} if acct is None else state.profiles[acct.id]
+        self.people: dict[str, Member] = {} if acct is None else state.members[acct.id]
+        # who holds which profile once the plan is applied: identity key -> (email, profile)
+        self.after_profile: dict[str, tuple[str, str | None]] = {
+            key: (m.email, m.profile) for key, m in self.people.items() if m.status in LIVE
+        }
+
+    def changes(self) -> list[Change]:
+        self._account()
+        self._declared_profiles()
+        self._collaborators()
+        self._undeclared_profiles()
+        self.found.sort(key=lambda c: ORDER[c.kind])
+        if not self.legal and any(c.kind in GATED for c in self.found):
+            error = access.not_legal_entity(self.slug)
+            raise Forbidden(f"{self.team.where(self.spec.path)}: {error.message}", hint=error.hint)
+        return self.found
+
+    def _add(self, kind: str, target: str, before: Any, after: Any) -> None:
+        self.found.append(Change(self.slug, kind, target, before, after))
+
+    def _account(self) -> None:
+        spec, acct = self.spec, self.acct
+        if acct is None:
+            if spec.name is None:
+                raise Invalid(
+                    f"{self.team.where(spec.path)}: account {self.slug} does not exist yet:"
+                    " give its `name` to create it"
+                )
+            after = {"name": spec.name, "owner": self.owner_email, "tax_id": _tax_json(spec.tax)}
+            self._add("create-account", self.slug, None, after)
+            return
+        if spec.name is not None and spec.name != acct.name:
+            self._add("rename-account", self.slug, acct.name, spec.name)
+        now_tax = (acct.tax_country, acct.tax_id) if acct.tax_id and acct.tax_country else None
+        if spec.tax is not None and spec.tax != now_tax:
+            self._add("set-tax-id", self.slug, _tax_json(now_tax), _tax_json(spec.tax))
+
+    def _declared_profiles(self) -> None:
+        for name, want in (self.spec.profiles or {}).items():
+            have = self.profiles.get(name)
+            wanted = set(want.permissions)
+            if have is None:
+                after = {
+                    "permissions": list(want.permissions),
+                    "description": want.description,
+                    "title": want.title,
+                    "preset": want.preset,
+                }
+                self._add("create-profile", name, None, after)
+            elif wanted != have.permissions or want.description != have.description:
+                before = {
+                    "permissions": catalog().ordered(have.permissions),
+                    "description": have.description,
+                }
+                after = {
+                    "permissions": list(want.permissions),
+                    "description": want.description,
+                    "added": catalog().ordered(wanted - have.permissions),
+                    "removed": catalog().ordered(have.permissions - wanted),
+                }
+                self._add("change-profile", name, before, after)
+
+    def _collaborators(self) -> None:
+        declared = self.spec.collaborators
+        if declared is None:
+            return
+        exists = set(self.profiles) | set(self.spec.profiles or {})
+        for key, wanted in declared.items():
+            self._member(wanted, self.people.get(key), exists)
+        for key, member in self.people.items():
+            if key in declared or member.status not in LIVE or key == self.owner_key:
+                continue  # the owner is never removed (nor ever a live member)
+            if self.options.prune:
+                self._add(
+                    "remove",
+                    member.email,
+                    {"status": member.status, "profile": member.profile},
+                    None,
+                )
+                self.after_profile.pop(key, None)
+            else:
+                self.plan.notes.append(
+                    f"{self.slug}: {member.email} ({member.status}, {member.profile}) is not in"
+                    " the file: would remove with --prune"
+                )
+
+    def _member(self, want: MemberSpec, have: Member | None, exists: set[str]) -> None:
+        self._check_member(want, exists)
+        seconds = int(want.expires_in / timedelta(seconds=1))
+        invite = {"profile": want.profile, "expires_in": seconds, "access_until": want.access_until}
+        status = have.status if have else None
+        if have is None:
+            self._add("invite", want.email, None, invite)
+        elif status in LIVE:
+            self._live_member(want, have)
+        elif status == "expired":
+            before = {"status": status, "profile": have.profile, "expires_at": have.expires_at}
+            if have.profile == want.profile and have.access_until == want.access_until:
+                self._add("renew", have.email, before, {"expires_in": seconds})
+            else:  # renewing would revive the old terms: a new invitation instead
+                self._add("invite", have.email, before, invite)
+        elif status in ("declined", "revoked"):
+            before = {"status": status, "profile": have.profile, "ended_at": have.ended_at}
+            if not self.options.reinvite:
+                self.plan.warnings.append(
+                    f"{self.slug}: {have.email} is {status} (since {have.ended_at}):"
+                    " not invited again without --reinvite"
+                )
+                return
+            self._add("reinvite", have.email, before, invite)
+        else:  # a status this colabctl does not plan for: leave it, say so
+            self.plan.warnings.append(f"{self.slug}: {want.email} is {status}: left as it is")
+            return
+        self.after_profile[want.key] = (want.email, want.profile)
+
+    def _check_member(self, want: MemberSpec, exists: set[str]) -> None:
+        # where in the file: looked up only for an error (team.where indexes the lines)
+        if want.key == self.owner_key:
+            raise Invalid(
+                f"{self.team.where(want.path)}: {want.email} owns {self.slug}:"
+                " the owner is not a collaborator",
+                hint="the owner holds every permission; remove that line",
+            )
+        if want.profile not in exists:
+            raise Invalid(
+                f"{self.team.where(want.path)}: profile {quoted(want.profile)} is neither"
+                f" declared in the file nor a profile of {self.slug}",
+                hint=f"declare it under [accounts.{self.slug}.profiles.{want.profile}]",
+            )
+        now = self.s.now_iso
+        if want.access_until is not None and want.access_until <= now:
+            raise Invalid(
+                f"{self.team.where(want.path)}: access_until {want.access_until} is not in"
+                f" the future (now is {now})",
+                hint=f"to end {want.email}'s access, leave them out and apply with --prune",
+            )
+
+    def _live_member(self, want: MemberSpec, have: Member) -> None:
+        """A pending, active or ended person the file declares: what differs is a change."""
+        if have.profile != want.profile:
+            self._add("set-profile", have.email, have.profile, want.profile)
+        if have.access_until != want.access_until:
+            self._add("set-access-until", have.email, have.access_until, want.access_until)
+        if have.status == "pending":
+            self.plan.notes.append(
+                f"{self.slug}: {have.email} ({want.profile}) is pending since {have.invited_at}"
+                f" (expires {have.expires_at})"
+            )
+
+    def _undeclared_profiles(self) -> None:
+        declared = self.spec.profiles
+        if declared is None:
+            return
+        for name in sorted(set(self.profiles) - set(declared)):
+            if not self.options.prune:
+                self.plan.notes.append(
+                    f"{self.slug}: profile {name} is not in the file: would delete with --prune"
+                )
+                continue
+            holders = sorted(email for email, p in self.after_profile.values() if p == name)
+            if holders:
+                raise Conflict(
+                    f"{self.team.where(self.spec.path)}: profile {name} would be deleted but"
+                    f" {len(holders)} {'person' if len(holders) == 1 else 'people'} would"
+                    " still hold it: "
+                    + ", ".join(holders[:5])
+                    + (", ..." if len(holders) > 5 else ""),
+                    hint="give them another profile in the file (or remove them with --prune)",
+                )
+            before = {"permissions": catalog().ordered(self.profiles[name].permissions)}
+            self._add("delete-profile", name, before, None)
