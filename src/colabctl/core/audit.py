@@ -56,10 +56,12 @@ def parse_anchor(text: str) -> tuple[int, str]:
 
 
 def verify_store(ctx: Context, *, anchor: str | None = None) -> Verdict:
-    """`audit verify`: the chain, its head, the data it accounts for, and an anchor."""
+    """`audit verify`: the chain, its head and an anchor; and the state the log describes
+    against the tables. The store is judged as it is: an older one is not migrated (its
+    state is then not checked)."""
     kept = parse_anchor(anchor) if anchor is not None else None
-    with reading(ctx) as s:
-        return verify(s.conn, kept)
+    with reading(ctx, migrate=False) as s:
+        return verify(s.conn, kept, now=s.now_iso)
 
 
 def read_head(ctx: Context) -> tuple[int, str]:

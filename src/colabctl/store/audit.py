@@ -11,11 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from colabctl.errors import StoreFault
+from colabctl.store.schema import SCHEMA_VERSION
 from colabctl.store.sql import Connection, schema_version
+
+if TYPE_CHECKING:  # verify's own modules: loaded by verify, not by every write
+    from colabctl.store.breaks import Break
+    from colabctl.store.replay import Replay
 
 GENESIS = "0" * 64
 HEAD_SINCE = 4  # the schema version (migration m004) that brought the head record
@@ -259,12 +265,20 @@ class AnchorCheck:
 
 @dataclass(frozen=True)
 class Verdict:
+    """What `verify` found. `first_bad_seq` and `problem` are about the chain (its rows,
+    its head, an anchor); `breaks` about the state the log describes against the tables,
+    checked from seq `state_from`, or skipped (`state_skipped` says why)."""
+
     intact: bool
     rows: int
     first_bad_seq: int | None = None
     problem: str | None = None
     head: tuple[int, str] | None = None  # the head record; None when it is missing
     anchor: AnchorCheck | None = None
+    breaks: tuple[Break, ...] = ()
+    state_from: int | None = None
+    state_skipped: str | None = None  # "chain broken", "schema 8"
+    chain_intact: bool = True  # the rows and the head, whatever an anchor or the state say
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -274,10 +288,10 @@ class Verdict:
             "problem": self.problem,
             "head": None if self.head is None else {"seq": self.head[0], "hash": self.head[1]},
             "anchor": None if self.anchor is None else self.anchor.as_json(),
+            "breaks": [b.as_json() for b in self.breaks],
+            "state_from": self.state_from,
+            "state_skipped": self.state_skipped,
         }
-
-
-_KINDS = ("users", "accounts", "profiles", "memberships")
 
 
 @dataclass
@@ -286,8 +300,6 @@ class _Walk:
     last: tuple[int, str] = (0, GENESIS)
     first_bad_seq: int | None = None
     problem: str | None = None
-    # per table, the rows that create one of its things (see _accounted)
-    creations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_KINDS, 0))
 
 
 def _login_column(conn: Connection) -> str:
@@ -300,10 +312,11 @@ def _login_column(conn: Connection) -> str:
     return "db_login"
 
 
-def _walk(conn: Connection) -> _Walk:
-    """The chain in seq order, up to the first row that breaks it."""
+def _walk(conn: Connection, replay: Replay | None = None) -> _Walk:
+    """The chain in seq order, up to the first row that breaks it; each row also folded
+    into REPLAY, if given, in the same pass (store/replay.py)."""
     walk = _Walk()
-    tally = walk.creations
+    step = replay.row if replay is not None else None
     prev_hash, expected_seq = GENESIS, 1
     cursor = conn.execute(
         f"SELECT seq, at, actor, account, action, target, details, prev_hash, hash,"
@@ -321,19 +334,8 @@ def _walk(conn: Connection) -> _Walk:
         if row_hash(stored_prev, content) != stored_hash:
             walk.first_bad_seq, walk.problem = seq, "its content does not match its hash"
             return walk
-        if action == "user.create":
-            tally["users"] += 1
-        elif action == "account.create":
-            tally["accounts"] += 1
-        elif action == "profile.create":
-            tally["profiles"] += 1
-        elif action == "invitation.create":
-            tally["memberships"] += 1
-            # An invitation to a new address creates its user. `details` is canonical JSON
-            # (no spaces; a quote inside a value is escaped), so this is that key, at a
-            # fraction of json.loads's cost on logs of 100k invitations.
-            if '"new_user":true' in details:
-                tally["users"] += 1
+        if step is not None:
+            step(seq, at, actor, account, action, target, details)
         prev_hash, expected_seq = stored_hash, seq + 1
         walk.last = (seq, stored_hash)
     return walk
@@ -358,23 +360,6 @@ def _against_head(walk: _Walk, recorded: tuple[int, str]) -> tuple[int, str] | N
     return None
 
 
-def _accounted(conn: Connection, creations: dict[str, int]) -> str | None:
-    """A problem when the store holds more of something than the log ever created.
-
-    Every user, account, profile and membership is created with exactly one row of its
-    own kind (a user by `user.create`, or by the `invitation.create` that invited a new
-    address), and rows are never removed, so an honest log has at least as many creating
-    rows of each kind as the store has things; deletions (of a profile) only widen the
-    margin. Counting is one pass over rows the walk reads anyway and one count(*) a table.
-    """
-    for table in _KINDS:
-        held: int = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        if held > creations[table]:
-            made = creations[table] or "none"
-            return f"{table}: the store holds {held}, the log creates {made}: rows are missing"
-    return None
-
-
 def _check_anchor(conn: Connection, anchor: tuple[int, str]) -> AnchorCheck:
     seq, digest = anchor
     if seq == 0:
@@ -393,11 +378,22 @@ def _check_anchor(conn: Connection, anchor: tuple[int, str]) -> AnchorCheck:
     return AnchorCheck(seq, digest, True)
 
 
-def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verdict:
-    """Walk the chain and hold it against its head record, the data it must account for,
-    and (if given) an anchor kept elsewhere; name the first problem found."""
-    walk = _walk(conn)
-    old_store = not _has_head_table(conn) and schema_version(conn) < HEAD_SINCE
+def verify(
+    conn: Connection, anchor: tuple[int, str] | None = None, *, now: str | None = None
+) -> Verdict:
+    """Walk the chain and hold it against its head record and (if given) an anchor kept
+    elsewhere, naming the first problem found; and, on a store at the current schema whose
+    chain holds, replay the log and hold the state it describes against the tables
+    (docs/storage.md, "What audit verify checks"). NOW (stored form; default: the clock)
+    is what decides which invitations and offers have expired."""
+    from colabctl.store.breaks import differences
+    from colabctl.store.holdings import read_state
+    from colabctl.store.replay import Replay
+
+    version = schema_version(conn)
+    replay = Replay() if version >= SCHEMA_VERSION else None
+    walk = _walk(conn, replay)
+    old_store = not _has_head_table(conn) and version < HEAD_SINCE
     recorded = _last_row(conn) if old_store else _head_record_or_none(conn)
     checked = _check_anchor(conn, anchor) if anchor is not None else None
     bad: tuple[int | None, str] | None = None
@@ -407,13 +403,30 @@ def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verdict:
         bad = None, "the head record is missing"
     elif not old_store and (mismatch := _against_head(walk, recorded)) is not None:
         bad = mismatch
-    elif (shortfall := _accounted(conn, walk.creations)) is not None:
-        bad = None, shortfall
-    elif checked is not None and not checked.in_chain:
+    chain_intact = bad is None
+    if chain_intact and checked is not None and not checked.in_chain:
         bad = checked.seq, checked.problem or "the anchor is not in the chain"
-    if bad is None:
-        return Verdict(True, walk.rows, head=recorded, anchor=checked)
-    return Verdict(False, walk.rows, bad[0], bad[1], head=recorded, anchor=checked)
+    breaks: tuple[Break, ...] = ()
+    skipped = None
+    if not chain_intact:
+        skipped = "chain broken"
+    elif replay is None:
+        skipped = f"schema {version}"
+    else:
+        at = now or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        breaks = tuple(differences(replay.state, read_state(conn), replay.problems, at))
+    return Verdict(
+        bad is None and not breaks,
+        walk.rows,
+        None if bad is None else bad[0],
+        None if bad is None else bad[1],
+        head=recorded,
+        anchor=checked,
+        breaks=breaks,
+        state_from=None if skipped else replay.start if replay else None,
+        state_skipped=skipped,
+        chain_intact=chain_intact,
+    )
 
 
 def _head_record_or_none(conn: Connection) -> tuple[int, str] | None:

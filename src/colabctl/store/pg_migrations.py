@@ -35,7 +35,12 @@ from typing import TYPE_CHECKING, Any
 from colabctl.errors import StoreFault
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     import psycopg
+
+    # A step of a migration: SQL, or a function of the connection (m009).
+    Statement = str | Callable[[psycopg.Connection[Any]], None]
 
 MIGRATION_SET = "colabctl"
 
@@ -574,7 +579,21 @@ M008 = [
     _version(8),
 ]
 
-MIGRATIONS: list[tuple[str, list[str]]] = [
+
+def _m009_checkpoint(conn: psycopg.Connection[Any]) -> None:
+    """SQLite's m009 (store/migrations.py): a checkpoint where the log does not replay into
+    the tables. Its row records the login writing it, as every row here must (m008)."""
+    from colabctl.store.checkpoint import checkpoint_if_needed
+    from colabctl.store.postgres import Connection
+
+    login = conn.execute("SELECT session_user").fetchone()
+    checkpoint_if_needed(Connection(conn, ""), db_login=str(login[0]) if login else None)
+
+
+M009: list[Statement] = [_m009_checkpoint, _version(9)]
+
+# A migration's steps: SQL, or (for what SQL cannot say) a function of the connection.
+MIGRATIONS: list[tuple[str, Sequence[Statement]]] = [
     ("m001_initial", M001),
     ("m002_memberships_by_account", M002),
     ("m003_identity_keys", M003),
@@ -583,6 +602,7 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m006_review_acks", M006),
     ("m007_audit_append", M007),
     ("m008_db_login_and_bindings", M008),
+    ("m009_checkpoint", M009),
 ]
 
 
@@ -620,8 +640,11 @@ def apply_pending(conn: psycopg.Connection[Any]) -> None:
     for name, statements in MIGRATIONS:
         if name in applied:
             continue
-        for statement in statements:
-            conn.execute(statement)
+        for step in statements:
+            if callable(step):
+                step(conn)
+            else:
+                conn.execute(step)
         conn.execute(
             "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (%s, %s, %s)",
             (MIGRATION_SET, name, str(datetime.datetime.now(datetime.UTC))),

@@ -1,0 +1,493 @@
+"""The audit log replayed: one pure fold of audit rows into the state they describe
+(docs/storage.md, "What audit verify checks").
+
+Every mutation's row says enough to redo it, given the state replayed so far, so the
+rows alone rebuild who the users are, which accounts, profiles, permissions,
+memberships, ownership offers, store bindings and review acknowledgements there are.
+`audit verify` folds the rows as it walks the chain (one pass) and holds the result
+against the tables (store/holdings.py reads them, store/breaks.py compares); migration
+m009 and the tests use the same fold.
+
+Things are named by natural keys, never by ids: users by identity key, accounts by
+slug, profiles by name, each person's memberships of an account in order. A tax ID is
+kept as the SHA-256 of `country:number` (`tax_digest`), which is also how a
+`store.checkpoint` row carries it: a checkpoint holds the whole state at one moment
+(`checkpoint_details`), and replay starts again from it.
+
+Speed matters: a 100,000-row log is folded while its hashes are checked, within 2x the
+chain walk alone (bench/audit_verify.py). So the state is plain dicts and lists, and a
+row's details are parsed only by the actions that need them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from colabctl.store.keys import email_key
+
+CHECKPOINT = "store.checkpoint"
+CHECKPOINT_FORMAT = 1
+
+# Stored statuses that speak for a person in an account (the memberships_live index).
+LIVE = ("pending", "active")
+
+# A membership: [profile, status as stored, expires_at, access_until]
+# A transfer: [from key, to key, keep_as, status as stored, expires_at]
+# An acknowledgement: (finding, fingerprint, actor, reason)
+Member = list[Any]
+Transfer = list[Any]
+Ack = tuple[str, str | None, str, str]
+
+
+def tax_digest(country: str | None, number: str | None) -> str | None:
+    """How replay holds a tax ID (and a checkpoint carries it): SHA-256 of
+    `country:number`, the number compact as stored. None for no tax ID."""
+    if number is None:
+        return None
+    return hashlib.sha256(f"{country}:{number}".encode()).hexdigest()
+
+
+@dataclass
+class State:
+    """What the log says the store holds (or what the tables hold: store/holdings.py)."""
+
+    # identity key -> [email as stored, display name]
+    users: dict[str, list[Any]] = field(default_factory=dict)
+    # slug -> [name, owner's identity key, tax country, tax_digest]
+    accounts: dict[str, list[Any]] = field(default_factory=dict)
+    # slug -> profile name -> [description, set of permission ids]
+    profiles: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    # slug -> identity key -> that person's memberships of the account, oldest first
+    members: dict[str, dict[str, list[Member]]] = field(default_factory=dict)
+    # slug -> the account's ownership offers, oldest first
+    transfers: dict[str, list[Transfer]] = field(default_factory=dict)
+    # database login -> identity key of the user it is bound to
+    bindings: dict[str, str] = field(default_factory=dict)
+    # slug -> the account's review acknowledgements, oldest first
+    acks: dict[str, list[Ack]] = field(default_factory=dict)
+
+    def email(self, key: str) -> str:
+        """KEY's email as stored, for a message (the key itself when unknown)."""
+        user = self.users.get(key)
+        return str(user[0]) if user else key
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A row that does not replay onto the state before it."""
+
+    seq: int
+    action: str
+    account: str | None
+    why: str
+
+
+class Unreplayable(Exception):
+    """Raised by a step: the row does not apply to the state replayed so far."""
+
+
+class Replay:
+    """The fold: `row()` applies one audit row, in seq order. `state` is what the rows so
+    far describe, `start` the seq replay (re)started from (the last checkpoint, else 1),
+    `problems` the rows since then that did not apply."""
+
+    def __init__(self) -> None:
+        self.state = State()
+        self.start = 1
+        self.problems: list[Problem] = []
+
+    def row(
+        self,
+        seq: int,
+        at: str,
+        actor: str | None,
+        account: str | None,
+        action: str,
+        target: str | None,
+        details: str,
+    ) -> None:
+        step = _STEPS.get(action)
+        if step is None:
+            if action == CHECKPOINT:
+                self._restart(seq, details)
+                return
+            self.problems.append(Problem(seq, action, account, "colabctl knows no such action"))
+            return
+        try:
+            step(self.state, Row(at, actor, account, target, details))
+        except Unreplayable as exc:
+            self.problems.append(Problem(seq, action, account, str(exc)))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # details without what the action needs: a row written by hand, or before the
+            # action's row said enough (a checkpoint covers those: docs/storage.md)
+            why = f"its details lack what it needs ({type(exc).__name__}: {exc})"
+            self.problems.append(Problem(seq, action, account, why))
+
+    def _restart(self, seq: int, details: str) -> None:
+        try:
+            state = state_from_checkpoint(json.loads(details))
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            self.problems.append(
+                Problem(seq, CHECKPOINT, None, f"it is not a checkpoint colabctl can read ({exc})")
+            )
+            return
+        self.state, self.start, self.problems = state, seq, []
+
+
+def fold(rows: Iterable[tuple[int, str, str | None, str | None, str, str | None, str]]) -> Replay:
+    """Every row (seq, at, actor, account, action, target, details text), in order."""
+    replay = Replay()
+    for row in rows:
+        replay.row(*row)
+    return replay
+
+
+class Row:
+    """One row as a step sees it; `details` parsed on first use."""
+
+    __slots__ = ("_details", "_text", "account", "actor", "at", "target")
+
+    def __init__(
+        self, at: str, actor: str | None, account: str | None, target: str | None, text: str
+    ) -> None:
+        self.at, self.actor, self.account, self.target = at, actor, account, target
+        self._text = text
+        self._details: dict[str, Any] | None = None
+
+    @property
+    def details(self) -> dict[str, Any]:
+        if self._details is None:
+            found = json.loads(self._text)
+            if not isinstance(found, dict):
+                raise Unreplayable("its details are not an object")
+            self._details = found
+        return self._details
+
+    def slug(self) -> str:
+        if self.account is None:
+            raise Unreplayable("it names no account")
+        return self.account
+
+    def key(self) -> str:
+        if self.target is None:
+            raise Unreplayable("it names no one")
+        return email_key(self.target)
+
+
+Step = Callable[[State, Row], None]
+
+
+# -- users and accounts ----------------------------------------------------------------------
+
+
+def _user_create(state: State, row: Row) -> None:
+    state.users[row.key()] = [row.target, row.details.get("name")]
+
+
+def _user_rename(state: State, row: Row) -> None:
+    _user(state, row.key())[1] = row.details["name"]
+
+
+def _user(state: State, key: str) -> list[Any]:
+    user = state.users.get(key)
+    if user is None:
+        raise Unreplayable(f"no user {key} in the log")
+    return user
+
+
+def _account_create(state: State, row: Row) -> None:
+    slug, d = row.slug(), row.details
+    if row.actor is None:
+        raise Unreplayable("it names no owner")
+    country, number = d.get("country"), d.get("tax_id")
+    state.accounts[slug] = [d["name"], email_key(row.actor), country, tax_digest(country, number)]
+
+
+def _account(state: State, row: Row) -> list[Any]:
+    account = state.accounts.get(row.slug())
+    if account is None:
+        raise Unreplayable(f"no account {row.account} in the log")
+    return account
+
+
+def _account_rename(state: State, row: Row) -> None:
+    _account(state, row)[0] = row.details["name"]
+
+
+def _account_set_tax_id(state: State, row: Row) -> None:
+    account, d = _account(state, row), row.details
+    account[2], account[3] = d["country"], tax_digest(d["country"], d["tax_id"])
+
+
+# -- profiles --------------------------------------------------------------------------------
+
+
+def _profiles(state: State, row: Row) -> dict[str, list[Any]]:
+    _account(state, row)
+    return state.profiles.setdefault(row.slug(), {})
+
+
+def _profile(state: State, row: Row, name: str | None = None) -> list[Any]:
+    wanted = row.target if name is None else name
+    profile = _profiles(state, row).get(wanted or "")
+    if profile is None:
+        raise Unreplayable(f"no profile {wanted} in {row.account} in the log")
+    return profile
+
+
+def _profile_create(state: State, row: Row) -> None:
+    d = row.details
+    # rows from before the description was recorded had none unless one was given:
+    # where one was, the state differs and migration m009 wrote a checkpoint
+    _profiles(state, row)[row.target or ""] = [d.get("description", ""), set(d["permissions"])]
+
+
+def _profile_edit(state: State, row: Row) -> None:
+    profile, d = _profile(state, row), row.details
+    profile[1] = (profile[1] | set(d["added"])) - set(d["removed"])
+    if d.get("description") is not None:
+        profile[0] = d["description"]
+
+
+def _profile_delete(state: State, row: Row) -> None:
+    name = row.target
+    _profile(state, row)
+    moved_to = row.details.get("reassigned_to")
+    if moved_to is not None:
+        _profile(state, row, moved_to)
+    del state.profiles[row.slug()][name or ""]
+    for history in state.members.get(row.slug(), {}).values():
+        for member in history:
+            if member[0] == name:
+                # live holders move with --reassign; history rows lose the name (SET NULL)
+                member[0] = moved_to if moved_to is not None and member[1] in LIVE else None
+
+
+# -- memberships -----------------------------------------------------------------------------
+
+
+def _history(state: State, row: Row) -> list[Member]:
+    history = state.members.get(row.slug(), {}).get(row.key())
+    if not history:
+        raise Unreplayable(f"{row.target} has no membership of {row.account} in the log")
+    return history
+
+
+def _live(state: State, row: Row) -> Member:
+    """The person's live membership (stored pending or active): at most one."""
+    for member in reversed(_history(state, row)):
+        if member[1] in LIVE:
+            return member
+    raise Unreplayable(f"{row.target} has no pending or active membership in the log")
+
+
+def _current(state: State, row: Row) -> Member:
+    """The membership that speaks for the person: the live one, else the latest."""
+    history = _history(state, row)
+    return next((m for m in reversed(history) if m[1] in LIVE), history[-1])
+
+
+def _invitation_create(state: State, row: Row) -> None:
+    slug, key, d = row.slug(), row.key(), row.details
+    _account(state, row)
+    if d.get("new_user"):
+        state.users[key] = [row.target, None]
+    elif key not in state.users:
+        raise Unreplayable(f"no user {row.target} in the log")
+    state.members.setdefault(slug, {}).setdefault(key, []).append(
+        [d["profile"], "pending", d["expires_at"], d.get("access_until")]
+    )
+
+
+def _set_status(status: str) -> Step:
+    def step(state: State, row: Row) -> None:
+        _live(state, row)[1] = status
+
+    return step
+
+
+def _invitation_renew(state: State, row: Row) -> None:
+    member = _current(state, row)
+    member[1], member[2] = "pending", row.details["expires_at"]
+
+
+def _set_profile(state: State, row: Row) -> None:
+    _live(state, row)[0] = row.details["to"]
+
+
+def _set_access_until(state: State, row: Row) -> None:
+    _live(state, row)[3] = row.details["to"]
+
+
+# -- ownership offers ------------------------------------------------------------------------
+
+
+def _open_offer(state: State, row: Row) -> Transfer:
+    for offer in reversed(state.transfers.get(row.slug(), [])):
+        if offer[3] == "open":
+            return offer
+    raise Unreplayable(f"no open transfer offer of {row.account} in the log")
+
+
+def _transfer_offer(state: State, row: Row) -> None:
+    owner = _account(state, row)[1]
+    d = row.details
+    state.transfers.setdefault(row.slug(), []).append(
+        [owner, row.key(), d.get("keep_as"), "open", d["expires_at"]]
+    )
+
+
+def _close_offer(status: str) -> Step:
+    def step(state: State, row: Row) -> None:
+        _open_offer(state, row)[3] = status
+
+    return step
+
+
+def _transfer_accept(state: State, row: Row) -> None:
+    """The recipient's live membership ends as revoked, they become the owner, and the
+    previous owner stays with the kept profile (a new active membership) or leaves."""
+    account, offer = _account(state, row), _open_offer(state, row)
+    offer[3] = "accepted"
+    _live(state, row)[1] = "revoked"
+    previous, account[1] = account[1], row.key()
+    kept = row.details.get("kept_as")
+    if kept is not None:
+        _profile(state, row, kept)
+        people = state.members.setdefault(row.slug(), {})
+        people.setdefault(previous, []).append([kept, "active", row.at, None])
+
+
+# -- review acknowledgements and store bindings ----------------------------------------------
+
+
+def _review_ack(state: State, row: Row) -> None:
+    _account(state, row)
+    d = row.details
+    if row.actor is None:
+        raise Unreplayable("it names no actor")
+    # rows from before the fingerprint was recorded: None, which no table row holds
+    state.acks.setdefault(row.slug(), []).append(
+        (d["finding"], d.get("fingerprint"), row.actor, d["reason"])
+    )
+
+
+def _store_bind(state: State, row: Row) -> None:
+    if row.target is None:
+        raise Unreplayable("it names no login")
+    state.bindings[row.target] = email_key(row.details["user"])
+
+
+def _store_unbind(state: State, row: Row) -> None:
+    if state.bindings.pop(row.target or "", None) is None:
+        raise Unreplayable(f"the login {row.target} is not bound in the log")
+
+
+def _nothing(state: State, row: Row) -> None:
+    """A row that changes no state (the demo's mark)."""
+
+
+_STEPS: dict[str, Step] = {
+    "user.create": _user_create,
+    "user.rename": _user_rename,
+    "account.create": _account_create,
+    "account.rename": _account_rename,
+    "account.set_tax_id": _account_set_tax_id,
+    "profile.create": _profile_create,
+    "profile.edit": _profile_edit,
+    "profile.delete": _profile_delete,
+    "invitation.create": _invitation_create,
+    "invitation.accept": _set_status("active"),
+    "invitation.decline": _set_status("declined"),
+    "invitation.expire": _set_status("expired"),
+    "invitation.renew": _invitation_renew,
+    "collaborator.set_profile": _set_profile,
+    "collaborator.set_access_until": _set_access_until,
+    "collaborator.remove": _set_status("revoked"),
+    "account.transfer_offer": _transfer_offer,
+    "account.transfer_cancel": _close_offer("cancelled"),
+    "account.transfer_expire": _close_offer("expired"),
+    "account.transfer_accept": _transfer_accept,
+    "review.ack": _review_ack,
+    "store.bind": _store_bind,
+    "store.unbind": _store_unbind,
+    "demo.build": _nothing,
+}
+
+KNOWN_ACTIONS = frozenset({*_STEPS, CHECKPOINT})
+
+
+# -- checkpoints -----------------------------------------------------------------------------
+#
+# A checkpoint's details: {"checkpoint": 1, "users": [[email, name]], "accounts": [[slug,
+# name, owner email, country, tax_digest]], "profiles": [[slug, name, description,
+# [permission ids]]], "memberships": [[slug, email, profile, status, expires_at,
+# access_until]] (each person's oldest first), "transfers": [[slug, from email, to email,
+# keep_as, status, expires_at]] (oldest first), "bindings": [[login, email]], "acks":
+# [[slug, finding, fingerprint, actor, reason]] (oldest first)}. People are named by
+# email as stored; their identity keys are recomputed by today's rule on replay.
+
+
+def checkpoint_details(state: State) -> dict[str, Any]:
+    """STATE as a `store.checkpoint` row's details."""
+    mail = state.email
+    return {
+        "checkpoint": CHECKPOINT_FORMAT,
+        "users": sorted([u[0], u[1]] for u in state.users.values()),
+        "accounts": [
+            [slug, a[0], mail(a[1]), a[2], a[3]] for slug, a in sorted(state.accounts.items())
+        ],
+        "profiles": [
+            [slug, name, p[0], sorted(p[1])]
+            for slug, named in sorted(state.profiles.items())
+            for name, p in sorted(named.items())
+        ],
+        "memberships": [
+            [slug, mail(key), *member]
+            for slug, people in sorted(state.members.items())
+            for key, history in sorted(people.items())
+            for member in history
+        ],
+        "transfers": [
+            [slug, mail(t[0]), mail(t[1]), *t[2:]]
+            for slug, offers in sorted(state.transfers.items())
+            for t in offers
+        ],
+        "bindings": [[login, mail(key)] for login, key in sorted(state.bindings.items())],
+        "acks": [[slug, *ack] for slug, acks in sorted(state.acks.items()) for ack in acks],
+    }
+
+
+def state_from_checkpoint(data: dict[str, Any]) -> State:
+    """The State a checkpoint's details hold (checkpoint_details' inverse)."""
+    if data.get("checkpoint") != CHECKPOINT_FORMAT:
+        raise ValueError(f"unknown checkpoint format {data.get('checkpoint')!r}")
+    state = State()
+    for email, name in data["users"]:
+        state.users[email_key(email)] = [email, name]
+    for slug, name, owner, country, digest in data["accounts"]:
+        state.accounts[slug] = [name, email_key(owner), country, digest]
+    for slug, name, description, permissions in data["profiles"]:
+        state.profiles.setdefault(slug, {})[name] = [description, set(permissions)]
+    for slug, email, *member in data["memberships"]:
+        people = state.members.setdefault(slug, {})
+        people.setdefault(email_key(email), []).append(_sized(member, 4))
+    for slug, sender, recipient, *rest in data["transfers"]:
+        offer = [email_key(sender), email_key(recipient), *_sized(rest, 3)]
+        state.transfers.setdefault(slug, []).append(offer)
+    for login, email in data["bindings"]:
+        state.bindings[login] = email_key(email)
+    for slug, *ack in data["acks"]:
+        finding, fingerprint, actor, reason = _sized(ack, 4)
+        state.acks.setdefault(slug, []).append((finding, fingerprint, actor, reason))
+    return state
+
+
+def _sized(values: list[Any], size: int) -> list[Any]:
+    if len(values) != size:
+        raise ValueError(f"a record of {len(values)} values where {size} belong")
+    return list(values)
