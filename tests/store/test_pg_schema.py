@@ -626,8 +626,9 @@ def test_m004_backfills_the_head_from_the_rows_there(pg_url: str) -> None:
         for statement in pg_migrations.BOOKKEEPING:
             conn.execute(statement)
         for name, statements in pg_migrations.MIGRATIONS[:3]:
-            for statement in statements:
-                conn.execute(statement)
+            for step in statements:
+                assert isinstance(step, str)
+                conn.execute(step)
             conn.execute("INSERT INTO _sqlite_migrations VALUES ('colabctl', %s, 'then')", (name,))
         conn.execute("COMMIT")
         assert pg_migrations.schema_version(conn) == 3
@@ -637,9 +638,9 @@ def test_m004_backfills_the_head_from_the_rows_there(pg_url: str) -> None:
             (AT, ZEROS, AT),
         )
         conn.execute("BEGIN")
-        for statement in pg_migrations.MIGRATIONS[3][1]:  # m004 alone: its backfill
-            assert isinstance(statement, str)
-            conn.execute(statement)
+        for step in pg_migrations.MIGRATIONS[3][1]:  # m004 alone: its backfill
+            assert isinstance(step, str)
+            conn.execute(step)
         conn.execute("COMMIT")
         assert head(conn) == (2, "h2")
 

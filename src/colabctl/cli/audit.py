@@ -20,29 +20,70 @@ app = typer.Typer(no_args_is_help=True, help="The hash-chained record of every c
     "log",
     epilog=examples(
         "colabctl audit log",
-        "colabctl audit log --actor bruno.costa@example.com --limit 5",
-        "colabctl audit log --since 2026-01-01 --json",
+        "colabctl audit log --action profile. --since 7d",
+        "colabctl audit log --target bruno.costa@example.com --json",
+        "colabctl audit log --actor ana.souza@example.com --limit 5",
     ),
 )
 def log(
     account: AccountOpt = None,
-    since: Annotated[str | None, typer.Option("--since", help="ISO date or time.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", metavar="WHEN", help="From then on: a date, a date-time or 7d (back)."
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            metavar="WHEN",
+            help="Up to then, included (a date: through its end, UTC).",
+        ),
+    ] = None,
     actor: Annotated[
         str | None,
         typer.Option("--actor", help="Only this person's.", autocompletion=complete_people),
     ] = None,
+    action: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--action",
+            metavar="ACTION",
+            help="Only actions starting so (profile. or profile.edit); repeatable.",
+        ),
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="Only rows about this person, profile, account, ..."),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", help="How many rows.")] = 50,
     as_json: JsonOpt = False,
 ) -> None:
-    """The account's changes, newest first."""
-    found = audit.read_log(context(), account=account, since=since, actor=actor, limit=limit)
+    """The account's changes, newest first, each said in words.
+
+    Different filters narrow together; several --action values widen.
+    """
+    found = audit.read_log(
+        context(),
+        account=account,
+        since=since,
+        until=until,
+        actor=actor,
+        actions=action or (),
+        target=target,
+        limit=limit,
+    )
     if as_json:
-        output.emit_json([e.as_json() for e in found])
+        output.emit_json([row.as_json() for row in found])
         return
     output.rows(
         "Audit log",
-        [("seq", "right"), "at", "actor", "action", "target"],
-        ([e.seq, e.at, _who(e), e.action, e.target] for e in found),
+        [("seq", "right"), "at", "actor", "action", "change"],
+        (
+            [row.entry.seq, row.entry.at, _who(row.entry), row.entry.action, row.change]
+            for row in found
+        ),
     )
 
 

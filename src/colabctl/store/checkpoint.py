@@ -14,17 +14,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from colabctl.store import audit
+from colabctl.store.audit import Row
 from colabctl.store.breaks import differences
 from colabctl.store.holdings import read_state
 from colabctl.store.replay import CHECKPOINT, checkpoint_details, fold
 from colabctl.store.sql import Connection
 
 
-def checkpoint_if_needed(conn: Connection, *, db_login: str | None) -> bool:
-    """Append a checkpoint of the tables if the log does not replay into them; whether
-    one was written. In the migration's transaction; DB_LOGIN is the login writing
-    (PostgreSQL's session_user; None on SQLite)."""
+def pending_checkpoint(conn: Connection) -> Row | None:
+    """The checkpoint row to append (at, actor, account, action, target, details), if the
+    log does not replay into the tables; None if it does. Plain SQL without parameters,
+    so a PostgreSQL migration may run it on its raw connection."""
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     replay = fold(
         conn.execute(
@@ -33,7 +33,5 @@ def checkpoint_if_needed(conn: Connection, *, db_login: str | None) -> bool:
     )
     held = read_state(conn)
     if not differences(replay.state, held, replay.problems, now):
-        return False
-    row = (now, None, None, CHECKPOINT, None, checkpoint_details(held))
-    audit.append_many(conn, [row], db_login=db_login)
-    return True
+        return None
+    return (now, None, None, CHECKPOINT, None, checkpoint_details(held))

@@ -424,7 +424,10 @@ def m009_checkpoint(db: Database) -> None:
     # action's row said enough to redo it cannot be replayed, so where the log as it stands
     # does not rebuild the tables, one `store.checkpoint` row records the whole state, and
     # replay starts from it (docs/storage.md, "Checkpoints (m009)"). It moves the head.
-    from colabctl.store.checkpoint import checkpoint_if_needed
+    from colabctl.store import audit
+    from colabctl.store.checkpoint import pending_checkpoint
 
-    checkpoint_if_needed(db.conn, db_login=None)
+    row = pending_checkpoint(db.conn)
+    if row is not None:
+        audit.append_many(db.conn, [row])
     db.execute("PRAGMA user_version = 9")

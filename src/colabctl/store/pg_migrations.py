@@ -30,7 +30,7 @@ autocommit connection); `schema_version(conn)` reads the version without writing
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from colabctl.errors import StoreFault
 
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     import psycopg
+
+    from colabctl.store.sql import Connection
 
     # A step of a migration: SQL, or a function of the connection (m009).
     Statement = str | Callable[[psycopg.Connection[Any]], None]
@@ -582,12 +584,18 @@ M008 = [
 
 def _m009_checkpoint(conn: psycopg.Connection[Any]) -> None:
     """SQLite's m009 (store/migrations.py): a checkpoint where the log does not replay into
-    the tables. Its row records the login writing it, as every row here must (m008)."""
-    from colabctl.store.checkpoint import checkpoint_if_needed
-    from colabctl.store.postgres import Connection
+    the tables, appended at the head and recording the login writing it (m008)."""
+    from colabctl.store import audit
+    from colabctl.store.checkpoint import pending_checkpoint
 
-    login = conn.execute("SELECT session_user").fetchone()
-    checkpoint_if_needed(Connection(conn, ""), db_login=str(login[0]) if login else None)
+    row = pending_checkpoint(cast("Connection", conn))
+    if row is None:
+        return
+    (login,) = conn.execute("SELECT session_user").fetchone() or (None,)
+    (chained,) = audit.chain(audit.head(cast("Connection", conn)), [row], login)
+    marks = ", ".join(["%s"] * len(chained))
+    conn.execute(f"INSERT INTO audit ({audit.COLUMNS}) VALUES ({marks})", chained)
+    conn.execute("UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1", (chained[0], chained[8]))
 
 
 M009: list[Statement] = [_m009_checkpoint, _version(9)]

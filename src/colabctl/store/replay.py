@@ -55,8 +55,8 @@ def tax_digest(country: str | None, number: str | None) -> str | None:
 class State:
     """What the log says the store holds (or what the tables hold: store/holdings.py)."""
 
-    # identity key -> [email as stored, display name]
-    users: dict[str, list[Any]] = field(default_factory=dict)
+    # identity key -> (email as stored, display name)
+    users: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     # slug -> [name, owner's identity key, tax country, tax_digest]
     accounts: dict[str, list[Any]] = field(default_factory=dict)
     # slug -> profile name -> [description, set of permission ids]
@@ -118,10 +118,10 @@ class Replay:
             self.problems.append(Problem(seq, action, account, "colabctl knows no such action"))
             return
         try:
-            step(self.state, Row(at, actor, account, target, details))
+            step(self.state, at, actor, account, target, details)
         except Unreplayable as exc:
             self.problems.append(Problem(seq, action, account, str(exc)))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             # details without what the action needs: a row written by hand, or before the
             # action's row said enough (a checkpoint covers those: docs/storage.md)
             why = f"its details lack what it needs ({type(exc).__name__}: {exc})"
@@ -129,7 +129,7 @@ class Replay:
 
     def _restart(self, seq: int, details: str) -> None:
         try:
-            state = state_from_checkpoint(json.loads(details))
+            state = state_from_checkpoint(_object(details))
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             self.problems.append(
                 Problem(seq, CHECKPOINT, None, f"it is not a checkpoint colabctl can read ({exc})")
@@ -146,123 +146,129 @@ def fold(rows: Iterable[tuple[int, str, str | None, str | None, str, str | None,
     return replay
 
 
-class Row:
-    """One row as a step sees it; `details` parsed on first use."""
-
-    __slots__ = ("_details", "_text", "account", "actor", "at", "target")
-
-    def __init__(
-        self, at: str, actor: str | None, account: str | None, target: str | None, text: str
-    ) -> None:
-        self.at, self.actor, self.account, self.target = at, actor, account, target
-        self._text = text
-        self._details: dict[str, Any] | None = None
-
-    @property
-    def details(self) -> dict[str, Any]:
-        if self._details is None:
-            found = json.loads(self._text)
-            if not isinstance(found, dict):
-                raise Unreplayable("its details are not an object")
-            self._details = found
-        return self._details
-
-    def slug(self) -> str:
-        if self.account is None:
-            raise Unreplayable("it names no account")
-        return self.account
-
-    def key(self) -> str:
-        if self.target is None:
-            raise Unreplayable("it names no one")
-        return email_key(self.target)
+# json's own C scanner, called directly: json.loads spends two thirds of its time on a
+# small object in the Python around it (whitespace regexes, checks)
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
-Step = Callable[[State, Row], None]
+def _object(text: str) -> dict[str, Any]:
+    """A row's details, canonical JSON text (no whitespace around it), as a dict."""
+    try:
+        found, end = _SCAN(text, 0)
+    except StopIteration:
+        raise ValueError("its details are not JSON") from None
+    if not isinstance(found, dict) or end != len(text):
+        raise ValueError("its details are not one JSON object")
+    return found
+
+
+def _slug(account: str | None) -> str:
+    if account is None:
+        raise Unreplayable("it names no account")
+    return account
+
+
+def _key(target: str | None) -> str:
+    if target is None:
+        raise Unreplayable("it names no one")
+    return email_key(target)
+
+
+# A step applies one row: (state, at, actor, account, target, details text).
+Step = Callable[[State, str, str | None, str | None, str | None, str], None]
 
 
 # -- users and accounts ----------------------------------------------------------------------
 
 
-def _user_create(state: State, row: Row) -> None:
-    state.users[row.key()] = [row.target, row.details.get("name")]
+def _user_create(state: State, at: str, actor: Any, account: Any, target: Any, text: str) -> None:
+    state.users[_key(target)] = (target or "", _object(text).get("name"))
 
 
-def _user_rename(state: State, row: Row) -> None:
-    _user(state, row.key())[1] = row.details["name"]
-
-
-def _user(state: State, key: str) -> list[Any]:
+def _user_rename(state: State, at: str, actor: Any, account: Any, target: Any, text: str) -> None:
+    key = _key(target)
     user = state.users.get(key)
     if user is None:
-        raise Unreplayable(f"no user {key} in the log")
-    return user
+        raise Unreplayable(f"no user {target} in the log")
+    state.users[key] = (user[0], _object(text)["name"])
 
 
-def _account_create(state: State, row: Row) -> None:
-    slug, d = row.slug(), row.details
-    if row.actor is None:
+def _account_create(
+    state: State, at: str, actor: str | None, account: str | None, target: Any, text: str
+) -> None:
+    d = _object(text)
+    if actor is None:
         raise Unreplayable("it names no owner")
     country, number = d.get("country"), d.get("tax_id")
-    state.accounts[slug] = [d["name"], email_key(row.actor), country, tax_digest(country, number)]
+    owner = email_key(actor)
+    state.accounts[_slug(account)] = [d["name"], owner, country, tax_digest(country, number)]
 
 
-def _account(state: State, row: Row) -> list[Any]:
-    account = state.accounts.get(row.slug())
-    if account is None:
-        raise Unreplayable(f"no account {row.account} in the log")
-    return account
+def _account(state: State, account: str | None) -> list[Any]:
+    found = state.accounts.get(_slug(account))
+    if found is None:
+        raise Unreplayable(f"no account {account} in the log")
+    return found
 
 
-def _account_rename(state: State, row: Row) -> None:
-    _account(state, row)[0] = row.details["name"]
+def _account_rename(
+    state: State, at: str, actor: Any, account: str | None, target: Any, text: str
+) -> None:
+    _account(state, account)[0] = _object(text)["name"]
 
 
-def _account_set_tax_id(state: State, row: Row) -> None:
-    account, d = _account(state, row), row.details
-    account[2], account[3] = d["country"], tax_digest(d["country"], d["tax_id"])
+def _account_set_tax_id(
+    state: State, at: str, actor: Any, account: str | None, target: Any, text: str
+) -> None:
+    found, d = _account(state, account), _object(text)
+    found[2], found[3] = d["country"], tax_digest(d["country"], d["tax_id"])
 
 
 # -- profiles --------------------------------------------------------------------------------
 
 
-def _profiles(state: State, row: Row) -> dict[str, list[Any]]:
-    _account(state, row)
-    return state.profiles.setdefault(row.slug(), {})
+def _profiles(state: State, account: str | None) -> dict[str, list[Any]]:
+    _account(state, account)
+    return state.profiles.setdefault(_slug(account), {})
 
 
-def _profile(state: State, row: Row, name: str | None = None) -> list[Any]:
-    wanted = row.target if name is None else name
-    profile = _profiles(state, row).get(wanted or "")
+def _profile(state: State, account: str | None, name: str | None) -> list[Any]:
+    profile = _profiles(state, account).get(name or "")
     if profile is None:
-        raise Unreplayable(f"no profile {wanted} in {row.account} in the log")
+        raise Unreplayable(f"no profile {name} in {account} in the log")
     return profile
 
 
-def _profile_create(state: State, row: Row) -> None:
-    d = row.details
+def _profile_create(
+    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+) -> None:
+    d = _object(text)
     # rows from before the description was recorded had none unless one was given:
     # where one was, the state differs and migration m009 wrote a checkpoint
-    _profiles(state, row)[row.target or ""] = [d.get("description", ""), set(d["permissions"])]
+    _profiles(state, account)[target or ""] = [d.get("description", ""), set(d["permissions"])]
 
 
-def _profile_edit(state: State, row: Row) -> None:
-    profile, d = _profile(state, row), row.details
+def _profile_edit(
+    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+) -> None:
+    profile, d = _profile(state, account, target), _object(text)
     profile[1] = (profile[1] | set(d["added"])) - set(d["removed"])
     if d.get("description") is not None:
         profile[0] = d["description"]
 
 
-def _profile_delete(state: State, row: Row) -> None:
-    name = row.target
-    _profile(state, row)
-    moved_to = row.details.get("reassigned_to")
+def _profile_delete(
+    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+) -> None:
+    _profile(state, account, target)
+    moved_to = _object(text).get("reassigned_to")
     if moved_to is not None:
-        _profile(state, row, moved_to)
-    del state.profiles[row.slug()][name or ""]
-    for history in state.members.get(row.slug(), {}).values():
+        _profile(state, account, moved_to)
+    slug = _slug(account)
+    del state.profiles[slug][target or ""]
+    for history in state.members.get(slug, {}).values():
         for member in history:
-            if member[0] == name:
+            if member[0] == target:
                 # live holders move with --reassign; history rows lose the name (SET NULL)
                 member[0] = moved_to if moved_to is not None and member[1] in LIVE else None
 
@@ -270,124 +276,154 @@ def _profile_delete(state: State, row: Row) -> None:
 # -- memberships -----------------------------------------------------------------------------
 
 
-def _history(state: State, row: Row) -> list[Member]:
-    history = state.members.get(row.slug(), {}).get(row.key())
+def _history(state: State, account: str | None, target: str | None) -> list[Member]:
+    history = state.members.get(_slug(account), {}).get(_key(target))
     if not history:
-        raise Unreplayable(f"{row.target} has no membership of {row.account} in the log")
+        raise Unreplayable(f"{target} has no membership of {account} in the log")
     return history
 
 
-def _live(state: State, row: Row) -> Member:
+def _live(state: State, account: str | None, target: str | None) -> Member:
     """The person's live membership (stored pending or active): at most one."""
-    for member in reversed(_history(state, row)):
+    for member in reversed(_history(state, account, target)):
         if member[1] in LIVE:
             return member
-    raise Unreplayable(f"{row.target} has no pending or active membership in the log")
+    raise Unreplayable(f"{target} has no pending or active membership in the log")
 
 
-def _current(state: State, row: Row) -> Member:
-    """The membership that speaks for the person: the live one, else the latest."""
-    history = _history(state, row)
-    return next((m for m in reversed(history) if m[1] in LIVE), history[-1])
-
-
-def _invitation_create(state: State, row: Row) -> None:
-    slug, key, d = row.slug(), row.key(), row.details
-    _account(state, row)
+def _invitation_create(
+    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+) -> None:
+    """The hot step (a team-file apply writes one per person): kept to one scan of the
+    details and a handful of dict lookups."""
+    if target is None:
+        raise Unreplayable("it names no one")
+    d, key = _object(text), email_key(target)
+    if account is None or account not in state.accounts:
+        raise Unreplayable(f"no account {account} in the log")
     if d.get("new_user"):
-        state.users[key] = [row.target, None]
+        state.users[key] = (target, None)
     elif key not in state.users:
-        raise Unreplayable(f"no user {row.target} in the log")
-    state.members.setdefault(slug, {}).setdefault(key, []).append(
-        [d["profile"], "pending", d["expires_at"], d.get("access_until")]
-    )
+        raise Unreplayable(f"no user {target} in the log")
+    member = [d["profile"], "pending", d["expires_at"], d.get("access_until")]
+    people = state.members.get(account)
+    if people is None:
+        state.members[account] = {key: [member]}
+        return
+    history = people.get(key)
+    if history is None:
+        people[key] = [member]
+    else:
+        history.append(member)
 
 
 def _set_status(status: str) -> Step:
-    def step(state: State, row: Row) -> None:
-        _live(state, row)[1] = status
+    def step(
+        state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+    ) -> None:
+        _live(state, account, target)[1] = status
 
     return step
 
 
-def _invitation_renew(state: State, row: Row) -> None:
-    member = _current(state, row)
-    member[1], member[2] = "pending", row.details["expires_at"]
+def _invitation_renew(
+    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+) -> None:
+    """The membership that speaks for the person: the live one, else the latest."""
+    history = _history(state, account, target)
+    member = next((m for m in reversed(history) if m[1] in LIVE), history[-1])
+    member[1], member[2] = "pending", _object(text)["expires_at"]
 
 
-def _set_profile(state: State, row: Row) -> None:
-    _live(state, row)[0] = row.details["to"]
+def _set_profile(
+    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+) -> None:
+    _live(state, account, target)[0] = _object(text)["to"]
 
 
-def _set_access_until(state: State, row: Row) -> None:
-    _live(state, row)[3] = row.details["to"]
+def _set_access_until(
+    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+) -> None:
+    _live(state, account, target)[3] = _object(text)["to"]
 
 
 # -- ownership offers ------------------------------------------------------------------------
 
 
-def _open_offer(state: State, row: Row) -> Transfer:
-    for offer in reversed(state.transfers.get(row.slug(), [])):
+def _open_offer(state: State, account: str | None) -> Transfer:
+    for offer in reversed(state.transfers.get(_slug(account), [])):
         if offer[3] == "open":
             return offer
-    raise Unreplayable(f"no open transfer offer of {row.account} in the log")
+    raise Unreplayable(f"no open transfer offer of {account} in the log")
 
 
-def _transfer_offer(state: State, row: Row) -> None:
-    owner = _account(state, row)[1]
-    d = row.details
-    state.transfers.setdefault(row.slug(), []).append(
-        [owner, row.key(), d.get("keep_as"), "open", d["expires_at"]]
+def _transfer_offer(
+    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+) -> None:
+    owner, d = _account(state, account)[1], _object(text)
+    state.transfers.setdefault(_slug(account), []).append(
+        [owner, _key(target), d.get("keep_as"), "open", d["expires_at"]]
     )
 
 
 def _close_offer(status: str) -> Step:
-    def step(state: State, row: Row) -> None:
-        _open_offer(state, row)[3] = status
+    def step(
+        state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+    ) -> None:
+        _open_offer(state, account)[3] = status
 
     return step
 
 
-def _transfer_accept(state: State, row: Row) -> None:
+def _transfer_accept(
+    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+) -> None:
     """The recipient's live membership ends as revoked, they become the owner, and the
     previous owner stays with the kept profile (a new active membership) or leaves."""
-    account, offer = _account(state, row), _open_offer(state, row)
-    offer[3] = "accepted"
-    _live(state, row)[1] = "revoked"
-    previous, account[1] = account[1], row.key()
-    kept = row.details.get("kept_as")
+    found, offer = _account(state, account), _open_offer(state, account)
+    kept = _object(text).get("kept_as")
     if kept is not None:
-        _profile(state, row, kept)
-        people = state.members.setdefault(row.slug(), {})
-        people.setdefault(previous, []).append([kept, "active", row.at, None])
+        _profile(state, account, kept)
+    offer[3] = "accepted"
+    _live(state, account, target)[1] = "revoked"
+    previous, found[1] = found[1], _key(target)
+    if kept is not None:
+        people = state.members.setdefault(_slug(account), {})
+        people.setdefault(previous, []).append([kept, "active", at, None])
 
 
 # -- review acknowledgements and store bindings ----------------------------------------------
 
 
-def _review_ack(state: State, row: Row) -> None:
-    _account(state, row)
-    d = row.details
-    if row.actor is None:
+def _review_ack(
+    state: State, at: str, actor: str | None, account: str | None, target: Any, text: str
+) -> None:
+    _account(state, account)
+    d = _object(text)
+    if actor is None:
         raise Unreplayable("it names no actor")
     # rows from before the fingerprint was recorded: None, which no table row holds
-    state.acks.setdefault(row.slug(), []).append(
-        (d["finding"], d.get("fingerprint"), row.actor, d["reason"])
+    state.acks.setdefault(_slug(account), []).append(
+        (d["finding"], d.get("fingerprint"), actor, d["reason"])
     )
 
 
-def _store_bind(state: State, row: Row) -> None:
-    if row.target is None:
+def _store_bind(
+    state: State, at: str, actor: Any, account: Any, target: str | None, text: str
+) -> None:
+    if target is None:
         raise Unreplayable("it names no login")
-    state.bindings[row.target] = email_key(row.details["user"])
+    state.bindings[target] = email_key(_object(text)["user"])
 
 
-def _store_unbind(state: State, row: Row) -> None:
-    if state.bindings.pop(row.target or "", None) is None:
-        raise Unreplayable(f"the login {row.target} is not bound in the log")
+def _store_unbind(
+    state: State, at: str, actor: Any, account: Any, target: str | None, text: str
+) -> None:
+    if state.bindings.pop(target or "", None) is None:
+        raise Unreplayable(f"the login {target} is not bound in the log")
 
 
-def _nothing(state: State, row: Row) -> None:
+def _nothing(state: State, at: str, actor: Any, account: Any, target: Any, text: str) -> None:
     """A row that changes no state (the demo's mark)."""
 
 
@@ -468,7 +504,7 @@ def state_from_checkpoint(data: dict[str, Any]) -> State:
         raise ValueError(f"unknown checkpoint format {data.get('checkpoint')!r}")
     state = State()
     for email, name in data["users"]:
-        state.users[email_key(email)] = [email, name]
+        state.users[email_key(email)] = (email, name)
     for slug, name, owner, country, digest in data["accounts"]:
         state.accounts[slug] = [name, email_key(owner), country, digest]
     for slug, name, description, permissions in data["profiles"]:
