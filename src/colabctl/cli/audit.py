@@ -50,12 +50,12 @@ def log(
         typer.Option(
             "--action",
             metavar="ACTION",
-            help="Only actions starting so (profile. or profile.edit); repeatable.",
+            help="Only actions that start with this (profile., profile.edit); repeatable.",
         ),
     ] = None,
     target: Annotated[
         str | None,
-        typer.Option("--target", help="Only rows about this person, profile, account, ..."),
+        typer.Option("--target", help="Only rows about this: an email, a profile, a slug."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="How many rows.")] = 50,
     as_json: JsonOpt = False,
