@@ -212,12 +212,11 @@ def chain(
 
 
 COLUMNS = "seq, at, actor, account, action, target, details, prev_hash, hash, db_login"
-_COLUMNS = COLUMNS
 _MARKS = ", ".join("?" * 10)
 
 
 def insert_chained(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Append rows that already carry their chain (_COLUMNS: seq ... hash, db_login), in
+    """Append rows that already carry their chain (COLUMNS: seq ... hash, db_login), in
     order, starting at the head: `append_many`'s, or a copied log's as it was (`store
     copy`). On SQLite through the audit_append view (m007), one row and one head move at
     a time; on PostgreSQL straight into `audit`, then the head moves once, onto the last
@@ -225,12 +224,12 @@ def insert_chained(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         return
     if _moves_head_once(conn):
-        conn.executemany(f"INSERT INTO audit ({_COLUMNS}) VALUES ({_MARKS})", rows)
+        conn.executemany(f"INSERT INTO audit ({COLUMNS}) VALUES ({_MARKS})", rows)
         last = rows[-1]
         conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (last[0], last[8]))
         return
     try:
-        conn.executemany(f"INSERT INTO audit_append ({_COLUMNS}) VALUES ({_MARKS})", rows)
+        conn.executemany(f"INSERT INTO audit_append ({COLUMNS}) VALUES ({_MARKS})", rows)
     except sqlite3.OperationalError:
         # The view's trigger dropped (only tampering does that; `verify` judges the
         # rest): the first row was refused before anything was written, so append as
@@ -238,7 +237,7 @@ def insert_chained(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         if _has_trigger(conn, "audit_append_row"):
             raise
         for row in rows:
-            conn.execute(f"INSERT INTO audit ({_COLUMNS}) VALUES ({_MARKS})", row)
+            conn.execute(f"INSERT INTO audit ({COLUMNS}) VALUES ({_MARKS})", row)
             conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (row[0], row[8]))
 
 
