@@ -403,6 +403,12 @@ def verify(
         return _verify(conn, anchor, now)
 
 
+def verify_chain_only(conn: Connection) -> Verdict:
+    """`verify` with the state check off: the chain walk alone and the head, what the
+    state check is measured against (bench/audit_verify.py)."""
+    return _verify(conn, None, None, state=False)
+
+
 @contextmanager
 def _no_collection() -> Iterator[None]:
     """No cyclic garbage collection while verify builds the two states: hundreds of
@@ -417,13 +423,15 @@ def _no_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _verify(conn: Connection, anchor: tuple[int, str] | None, now: str | None) -> Verdict:
+def _verify(
+    conn: Connection, anchor: tuple[int, str] | None, now: str | None, *, state: bool = True
+) -> Verdict:
     from colabctl.store.breaks import differences
     from colabctl.store.holdings import read_state
     from colabctl.store.replay import Replay
 
     version = schema_version(conn)
-    replay = Replay() if version >= SCHEMA_VERSION else None
+    replay = Replay() if state and version >= SCHEMA_VERSION else None
     walk = _walk(conn, replay)
     old_store = not _has_head_table(conn) and version < HEAD_SINCE
     recorded = _last_row(conn) if old_store else _head_record_or_none(conn)
@@ -442,6 +450,8 @@ def _verify(conn: Connection, anchor: tuple[int, str] | None, now: str | None) -
     skipped = None
     if not chain_intact:
         skipped = "chain broken"
+    elif not state:
+        skipped = "not asked"
     elif replay is None:
         skipped = f"schema {version}"
     else:

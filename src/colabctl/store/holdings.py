@@ -76,20 +76,23 @@ def _read_members(
     names: dict[Any, str],
 ) -> None:
     """Memberships into STATE, each person's in id order: one pass over the table (in
-    its rowid order), ids named through the maps already read."""
-    members = state.members
-    for account_id, user_id, profile_id, status, expires, until in conn.execute(
+    its rowid order), ids named through the maps already read (the hot loop of a big
+    store: a row whose account, user or profile is gone takes the slow way)."""
+    people_of = {
+        account_id: state.members.setdefault(slug, {}) for account_id, slug in slugs.items()
+    }
+    profile_of: dict[Any, str | None] = {None: None, **names}
+    for row in conn.execute(
         "SELECT account_id, user_id, profile_id, status, expires_at, access_until"
         " FROM memberships ORDER BY id"
     ):
-        slug = slugs.get(account_id) or _ref(slugs, "accounts", account_id)
-        key = keys.get(user_id) or _ref(keys, "users", user_id)
-        profile = None if profile_id is None else names.get(profile_id)
-        if profile is None and profile_id is not None:
-            profile = f"#profiles:{profile_id}"
-        people = members.get(slug)
-        if people is None:
-            people = members[slug] = {}
+        account_id, user_id, profile_id, status, expires, until = row
+        try:
+            people, key, profile = people_of[account_id], keys[user_id], profile_of[profile_id]
+        except KeyError:
+            people = state.members.setdefault(_ref(slugs, "accounts", account_id), {})
+            key = _ref(keys, "users", user_id)
+            profile = profile_of.get(profile_id) or f"#profiles:{profile_id}"
         history = people.get(key)
         if history is None:
             people[key] = [[profile, status, expires, until]]

@@ -99,6 +99,10 @@ class Replay:
         self.state = State()
         self.start = 1
         self.problems: list[Problem] = []
+        # the last details parsed: steps only read them, so a row whose details are the
+        # previous row's (every invitation of one apply to one profile) shares them
+        self._text: str | None = None
+        self._details: dict[str, Any] = {}
 
     def row(
         self,
@@ -118,7 +122,9 @@ class Replay:
             self.problems.append(Problem(seq, action, account, "colabctl knows no such action"))
             return
         try:
-            step(self.state, at, actor, account, target, details)
+            if details != self._text:  # rows of one apply repeat their details
+                self._details, self._text = _object(details), details
+            step(self.state, at, actor, account, target, self._details)
         except Unreplayable as exc:
             self.problems.append(Problem(seq, action, account, str(exc)))
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
@@ -174,29 +180,31 @@ def _key(target: str | None) -> str:
     return email_key(target)
 
 
-# A step applies one row: (state, at, actor, account, target, details text).
-Step = Callable[[State, str, str | None, str | None, str | None, str], None]
+# A row's details, parsed. A step only reads them (Replay.row hands one dict to every row
+# whose details are the previous row's).
+Details = dict[str, Any]
+# A step applies one row: (state, at, actor, account, target, details).
+Step = Callable[[State, str, str | None, str | None, str | None, Details], None]
 
 
 # -- users and accounts ----------------------------------------------------------------------
 
 
-def _user_create(state: State, at: str, actor: Any, account: Any, target: Any, text: str) -> None:
-    state.users[_key(target)] = (target or "", _object(text).get("name"))
+def _user_create(state: State, at: str, actor: Any, account: Any, target: Any, d: Details) -> None:
+    state.users[_key(target)] = (target or "", d.get("name"))
 
 
-def _user_rename(state: State, at: str, actor: Any, account: Any, target: Any, text: str) -> None:
+def _user_rename(state: State, at: str, actor: Any, account: Any, target: Any, d: Details) -> None:
     key = _key(target)
     user = state.users.get(key)
     if user is None:
         raise Unreplayable(f"no user {target} in the log")
-    state.users[key] = (user[0], _object(text)["name"])
+    state.users[key] = (user[0], d["name"])
 
 
 def _account_create(
-    state: State, at: str, actor: str | None, account: str | None, target: Any, text: str
+    state: State, at: str, actor: str | None, account: str | None, target: Any, d: Details
 ) -> None:
-    d = _object(text)
     if actor is None:
         raise Unreplayable("it names no owner")
     country, number = d.get("country"), d.get("tax_id")
@@ -212,15 +220,15 @@ def _account(state: State, account: str | None) -> list[Any]:
 
 
 def _account_rename(
-    state: State, at: str, actor: Any, account: str | None, target: Any, text: str
+    state: State, at: str, actor: Any, account: str | None, target: Any, d: Details
 ) -> None:
-    _account(state, account)[0] = _object(text)["name"]
+    _account(state, account)[0] = d["name"]
 
 
 def _account_set_tax_id(
-    state: State, at: str, actor: Any, account: str | None, target: Any, text: str
+    state: State, at: str, actor: Any, account: str | None, target: Any, d: Details
 ) -> None:
-    found, d = _account(state, account), _object(text)
+    found = _account(state, account)
     found[2], found[3] = d["country"], tax_digest(d["country"], d["tax_id"])
 
 
@@ -240,28 +248,27 @@ def _profile(state: State, account: str | None, name: str | None) -> list[Any]:
 
 
 def _profile_create(
-    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+    state: State, at: str, actor: Any, account: str | None, target: str | None, d: Details
 ) -> None:
-    d = _object(text)
     # rows from before the description was recorded had none unless one was given:
     # where one was, the state differs and migration m009 wrote a checkpoint
     _profiles(state, account)[target or ""] = [d.get("description", ""), set(d["permissions"])]
 
 
 def _profile_edit(
-    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+    state: State, at: str, actor: Any, account: str | None, target: str | None, d: Details
 ) -> None:
-    profile, d = _profile(state, account, target), _object(text)
+    profile = _profile(state, account, target)
     profile[1] = (profile[1] | set(d["added"])) - set(d["removed"])
     if d.get("description") is not None:
         profile[0] = d["description"]
 
 
 def _profile_delete(
-    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+    state: State, at: str, actor: Any, account: str | None, target: str | None, d: Details
 ) -> None:
     _profile(state, account, target)
-    moved_to = _object(text).get("reassigned_to")
+    moved_to = d.get("reassigned_to")
     if moved_to is not None:
         _profile(state, account, moved_to)
     slug = _slug(account)
@@ -292,13 +299,13 @@ def _live(state: State, account: str | None, target: str | None) -> Member:
 
 
 def _invitation_create(
-    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+    state: State, at: str, actor: Any, account: str | None, target: str | None, d: Details
 ) -> None:
     """The hot step (a team-file apply writes one per person): kept to one scan of the
     details and a handful of dict lookups."""
     if target is None:
         raise Unreplayable("it names no one")
-    d, key = _object(text), email_key(target)
+    key = email_key(target)
     if account is None or account not in state.accounts:
         raise Unreplayable(f"no account {account} in the log")
     if d.get("new_user"):
@@ -319,7 +326,12 @@ def _invitation_create(
 
 def _set_status(status: str) -> Step:
     def step(
-        state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+        state: State,
+        at: str,
+        actor: Any,
+        account: str | None,
+        target: str | None,
+        d: Details,
     ) -> None:
         _live(state, account, target)[1] = status
 
@@ -327,24 +339,24 @@ def _set_status(status: str) -> Step:
 
 
 def _invitation_renew(
-    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+    state: State, at: str, actor: Any, account: str | None, target: str | None, d: Details
 ) -> None:
     """The membership that speaks for the person: the live one, else the latest."""
     history = _history(state, account, target)
     member = next((m for m in reversed(history) if m[1] in LIVE), history[-1])
-    member[1], member[2] = "pending", _object(text)["expires_at"]
+    member[1], member[2] = "pending", d["expires_at"]
 
 
 def _set_profile(
-    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+    state: State, at: str, actor: Any, account: str | None, target: str | None, d: Details
 ) -> None:
-    _live(state, account, target)[0] = _object(text)["to"]
+    _live(state, account, target)[0] = d["to"]
 
 
 def _set_access_until(
-    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+    state: State, at: str, actor: Any, account: str | None, target: str | None, d: Details
 ) -> None:
-    _live(state, account, target)[3] = _object(text)["to"]
+    _live(state, account, target)[3] = d["to"]
 
 
 # -- ownership offers ------------------------------------------------------------------------
@@ -358,9 +370,9 @@ def _open_offer(state: State, account: str | None) -> Transfer:
 
 
 def _transfer_offer(
-    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+    state: State, at: str, actor: Any, account: str | None, target: str | None, d: Details
 ) -> None:
-    owner, d = _account(state, account)[1], _object(text)
+    owner = _account(state, account)[1]
     state.transfers.setdefault(_slug(account), []).append(
         [owner, _key(target), d.get("keep_as"), "open", d["expires_at"]]
     )
@@ -368,7 +380,12 @@ def _transfer_offer(
 
 def _close_offer(status: str) -> Step:
     def step(
-        state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+        state: State,
+        at: str,
+        actor: Any,
+        account: str | None,
+        target: str | None,
+        d: Details,
     ) -> None:
         _open_offer(state, account)[3] = status
 
@@ -376,12 +393,12 @@ def _close_offer(status: str) -> Step:
 
 
 def _transfer_accept(
-    state: State, at: str, actor: Any, account: str | None, target: str | None, text: str
+    state: State, at: str, actor: Any, account: str | None, target: str | None, d: Details
 ) -> None:
     """The recipient's live membership ends as revoked, they become the owner, and the
     previous owner stays with the kept profile (a new active membership) or leaves."""
     found, offer = _account(state, account), _open_offer(state, account)
-    kept = _object(text).get("kept_as")
+    kept = d.get("kept_as")
     if kept is not None:
         _profile(state, account, kept)
     offer[3] = "accepted"
@@ -396,10 +413,9 @@ def _transfer_accept(
 
 
 def _review_ack(
-    state: State, at: str, actor: str | None, account: str | None, target: Any, text: str
+    state: State, at: str, actor: str | None, account: str | None, target: Any, d: Details
 ) -> None:
     _account(state, account)
-    d = _object(text)
     if actor is None:
         raise Unreplayable("it names no actor")
     # rows from before the fingerprint was recorded: None, which no table row holds
@@ -409,21 +425,21 @@ def _review_ack(
 
 
 def _store_bind(
-    state: State, at: str, actor: Any, account: Any, target: str | None, text: str
+    state: State, at: str, actor: Any, account: Any, target: str | None, d: Details
 ) -> None:
     if target is None:
         raise Unreplayable("it names no login")
-    state.bindings[target] = email_key(_object(text)["user"])
+    state.bindings[target] = email_key(d["user"])
 
 
 def _store_unbind(
-    state: State, at: str, actor: Any, account: Any, target: str | None, text: str
+    state: State, at: str, actor: Any, account: Any, target: str | None, d: Details
 ) -> None:
     if state.bindings.pop(target or "", None) is None:
         raise Unreplayable(f"the login {target} is not bound in the log")
 
 
-def _nothing(state: State, at: str, actor: Any, account: Any, target: Any, text: str) -> None:
+def _nothing(state: State, at: str, actor: Any, account: Any, target: Any, d: Details) -> None:
     """A row that changes no state (the demo's mark)."""
 
 
