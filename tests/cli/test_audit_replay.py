@@ -632,3 +632,23 @@ def test_every_action_colabctl_writes_is_one_replay_knows() -> None:
         )
     written -= {"store.db", "account.data", "account.bank", "account.ownership"}
     assert written <= KNOWN_ACTIONS, written - KNOWN_ACTIONS
+
+
+def test_a_broken_chain_names_its_first_bad_seq_and_skips_the_state(
+    cli: Cli, legal_account: str, db_path: Target
+) -> None:
+    """Rows that do not hold together describe nothing: the state is not checked, however
+    far the tables are from them."""
+    drop_guards(db_path, "audit_no_update")
+    tamper(
+        db_path,
+        "UPDATE audit SET target = 'tampered' WHERE seq = 3",
+        f"UPDATE profiles SET description = 'x' WHERE id = {profile('soporte')}",
+    )
+    code, found, lines = verdict(cli)
+    assert code == 1
+    assert (found["first_bad_seq"], found["problem"]) == (3, "its content does not match its hash")
+    assert (found["breaks"], found["state_from"]) == ([], None)
+    assert found["state_skipped"] == "chain broken"
+    assert lines[0] == "broken at seq 3: its content does not match its hash"
+    assert "state not checked (chain broken)" in lines
