@@ -489,7 +489,7 @@ def checkpoint_details(state: State) -> dict[str, Any]:
     mail = state.email
     return {
         "checkpoint": CHECKPOINT_FORMAT,
-        "users": sorted([u[0], u[1]] for u in state.users.values()),
+        "users": sorted(([u[0], u[1]] for u in state.users.values()), key=lambda u: u[0]),
         "accounts": [
             [slug, a[0], mail(a[1]), a[2], a[3]] for slug, a in sorted(state.accounts.items())
         ],
