@@ -324,16 +324,17 @@ def _invitation_create(
         history.append(member)
 
 
-def _set_status(status: str) -> Step:
+def _set_status(status: str, *, offer: bool = False) -> Step:
+    """The step that gives the person's live membership (with OFFER, the account's open
+    ownership offer) STATUS."""
+
     def step(
-        state: State,
-        at: str,
-        actor: Any,
-        account: str | None,
-        target: str | None,
-        d: Details,
+        state: State, at: str, actor: Any, account: str | None, target: str | None, d: Details
     ) -> None:
-        _live(state, account, target)[1] = status
+        if offer:
+            _open_offer(state, account)[3] = status
+        else:
+            _live(state, account, target)[1] = status
 
     return step
 
@@ -376,20 +377,6 @@ def _transfer_offer(
     state.transfers.setdefault(_slug(account), []).append(
         [owner, _key(target), d.get("keep_as"), "open", d["expires_at"]]
     )
-
-
-def _close_offer(status: str) -> Step:
-    def step(
-        state: State,
-        at: str,
-        actor: Any,
-        account: str | None,
-        target: str | None,
-        d: Details,
-    ) -> None:
-        _open_offer(state, account)[3] = status
-
-    return step
 
 
 def _transfer_accept(
@@ -461,8 +448,8 @@ _STEPS: dict[str, Step] = {
     "collaborator.set_access_until": _set_access_until,
     "collaborator.remove": _set_status("revoked"),
     "account.transfer_offer": _transfer_offer,
-    "account.transfer_cancel": _close_offer("cancelled"),
-    "account.transfer_expire": _close_offer("expired"),
+    "account.transfer_cancel": _set_status("cancelled", offer=True),
+    "account.transfer_expire": _set_status("expired", offer=True),
     "account.transfer_accept": _transfer_accept,
     "review.ack": _review_ack,
     "store.bind": _store_bind,
