@@ -9,7 +9,7 @@ import typer
 from colabctl.cli import output
 from colabctl.cli.common import AccountOpt, JsonOpt, command, complete_people, context, examples
 from colabctl.core import audit
-from colabctl.core.audit import Entry
+from colabctl.core.audit import Entry, Verdict
 from colabctl.errors import ExitCode
 
 app = typer.Typer(no_args_is_help=True, help="The hash-chained record of every change.")
@@ -20,29 +20,70 @@ app = typer.Typer(no_args_is_help=True, help="The hash-chained record of every c
     "log",
     epilog=examples(
         "colabctl audit log",
-        "colabctl audit log --actor bruno.costa@example.com --limit 5",
-        "colabctl audit log --since 2026-01-01 --json",
+        "colabctl audit log --action profile. --since 7d",
+        "colabctl audit log --target bruno.costa@example.com --json",
+        "colabctl audit log --actor ana.souza@example.com --limit 5",
     ),
 )
 def log(
     account: AccountOpt = None,
-    since: Annotated[str | None, typer.Option("--since", help="ISO date or time.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", metavar="WHEN", help="From then on: a date, a date-time or 7d (back)."
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            metavar="WHEN",
+            help="Up to then, included (a date: through its end, UTC).",
+        ),
+    ] = None,
     actor: Annotated[
         str | None,
         typer.Option("--actor", help="Only this person's.", autocompletion=complete_people),
     ] = None,
+    action: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--action",
+            metavar="ACTION",
+            help="Only actions that start with this (profile., profile.edit); repeatable.",
+        ),
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="Only rows about this: an email, a profile, a slug."),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", help="How many rows.")] = 50,
     as_json: JsonOpt = False,
 ) -> None:
-    """The account's changes, newest first."""
-    found = audit.read_log(context(), account=account, since=since, actor=actor, limit=limit)
+    """The account's changes, newest first, each said in words.
+
+    Different filters narrow together; several --action values widen.
+    """
+    found = audit.read_log(
+        context(),
+        account=account,
+        since=since,
+        until=until,
+        actor=actor,
+        actions=action or (),
+        target=target,
+        limit=limit,
+    )
     if as_json:
-        output.emit_json([e.as_json() for e in found])
+        output.emit_json([row.as_json() for row in found])
         return
     output.rows(
         "Audit log",
-        [("seq", "right"), "at", "actor", "action", "target"],
-        ([e.seq, e.at, _who(e), e.action, e.target] for e in found),
+        [("seq", "right"), "at", "actor", "action", ("change", "text")],
+        (
+            [row.entry.seq, row.entry.at, _who(row.entry), row.entry.action, row.change]
+            for row in found
+        ),
     )
 
 
@@ -71,10 +112,12 @@ def verify(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check the hash chain: exit 0 intact, 1 broken (naming the first bad row).
+    """Check the log: exit 0 intact, 1 broken (naming what breaks it).
 
-    The log must also end at the head the store records, and create every
-    user, account, profile and membership the store holds.
+    The hash chain must be unbroken and end at the head the store records;
+    then the log is replayed, and the state it describes (users, accounts,
+    profiles and their permissions, memberships, transfers, bindings,
+    acknowledgements) must be exactly what the tables hold.
 
     Only --anchor catches a rewrite of every row from some point on.
     """
@@ -82,19 +125,36 @@ def verify(
     if as_json:
         output.emit_json(verdict.as_json())
     else:
-        where = "" if verdict.first_bad_seq is None else f" at seq {verdict.first_bad_seq}"
-        if verdict.intact:
-            output.emit_line(f"intact: {verdict.rows} rows verified")
-        else:
-            output.emit_line(f"broken{where}: {verdict.problem}")
-        if verdict.head is not None:
-            output.emit_line(f"head: {verdict.head[0]}:{verdict.head[1]}")
-        if verdict.anchor is not None:
-            kept = f"{verdict.anchor.seq}:{verdict.anchor.hash}"
-            found = "in the chain" if verdict.anchor.in_chain else "NOT in the chain"
-            output.emit_line(f"anchor {kept}: {found}")
+        for line in _verdict_lines(verdict):
+            output.emit_line(line)
     if not verdict.intact:
         raise typer.Exit(ExitCode.NO)
+
+
+SHOWN_BREAKS = 20  # the text form's; --json lists every break
+
+
+def _verdict_lines(verdict: Verdict) -> list[str]:
+    lines = []
+    if verdict.problem is not None:
+        where = "" if verdict.first_bad_seq is None else f" at seq {verdict.first_bad_seq}"
+        lines.append(f"broken{where}: {verdict.problem}")
+    lines += [f"broken: {found.message}" for found in verdict.breaks[:SHOWN_BREAKS]]
+    if len(verdict.breaks) > SHOWN_BREAKS:
+        lines.append(f"... and {len(verdict.breaks) - SHOWN_BREAKS} more")
+    if verdict.intact:
+        lines.append(f"intact: {verdict.rows} rows verified")
+    if verdict.state_skipped is not None:
+        lines.append(f"state not checked ({verdict.state_skipped})")
+    else:
+        lines.append(f"state checked from seq {verdict.state_from}")
+    if verdict.head is not None:
+        lines.append(f"head: {verdict.head[0]}:{verdict.head[1]}")
+    if verdict.anchor is not None:
+        kept = f"{verdict.anchor.seq}:{verdict.anchor.hash}"
+        found = "in the chain" if verdict.anchor.in_chain else "NOT in the chain"
+        lines.append(f"anchor {kept}: {found}")
+    return lines
 
 
 @command(app, "head", epilog=examples("colabctl audit head", "colabctl audit head --json"))

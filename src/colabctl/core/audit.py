@@ -5,17 +5,48 @@ docs/storage.md."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from colabctl.core import access
-from colabctl.core.clock import parse_since
+from colabctl.core.changes import change
+from colabctl.core.clock import parse_moment
 from colabctl.core.identity import email_key
 from colabctl.core.session import Context, reading
 from colabctl.errors import Invalid
 from colabctl.store.audit import GENESIS, Entry, Verdict, entries, head, verify
 
-__all__ = ["GENESIS", "Entry", "Verdict", "parse_anchor", "read_head", "read_log", "verify_store"]
+__all__ = [
+    "GENESIS",
+    "Entry",
+    "Shown",
+    "Verdict",
+    "parse_anchor",
+    "read_head",
+    "read_log",
+    "verify_store",
+]
 
 _ANCHOR = re.compile(r"([0-9]{1,18}):([0-9a-fA-F]{64})")
+
+# Account data in a row's details (account.create, account.set_tax_id, and apply's rows
+# of both): the owner's alone (docs/commands.md, "Who may look").
+OWNER_ONLY_DETAILS = ("tax_id", "country", "previous")
+TAX_ACTIONS = frozenset({"account.create", "account.set_tax_id"})
+# Rows only the owner reads: the review is the owner's (docs/review.md).
+OWNER_ONLY_ACTIONS = ("review.ack",)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An audit row as its reader may see it, and what it changed, in words."""
+
+    entry: Entry
+    change: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.entry.as_json(), "change": self.change}
 
 
 def read_log(
@@ -23,22 +54,55 @@ def read_log(
     *,
     account: str | None = None,
     since: str | None = None,
+    until: str | None = None,
     actor: str | None = None,
+    actions: Sequence[str] = (),
+    target: str | None = None,
     limit: int = 50,
-) -> list[Entry]:
-    """`audit log`: an account's rows, for its owner and active collaborators."""
+) -> list[Shown]:
+    """`audit log`: an account's rows, for its owner and active collaborators, newest
+    first. Different filters narrow together; several ACTIONS (prefixes) widen. A
+    collaborator sees no tax ID or country in any row and no review acknowledgement."""
     if limit < 1:
         raise Invalid("--limit must be at least 1")
-    cutoff = parse_since(since) if since else None
+    now = ctx.clock()
+    cut_from = parse_moment(since, now) if since else None
+    cut_to = parse_moment(until, now, until=True) if until else None
     with reading(ctx) as s:
-        acct = access.readable(s, account)
-        return entries(
+        acct = access.choose_account(s, account)
+        owner = access.actor_standing(s, acct).owner  # (anyone without a role: exit 3)
+        found = entries(
             s.conn,
             account=acct.slug,
-            since=cutoff,
+            since=cut_from,
+            until=cut_to,
             actor_key=email_key(actor) if actor else None,
+            actions=[a.strip().lower() for a in actions],
+            hidden=() if owner else OWNER_ONLY_ACTIONS,
+            target=_matching(target) if target is not None else None,
             limit=limit,
         )
+    shown = found if owner else [_without_account_data(e) for e in found]
+    return [Shown(e, change(e)) for e in shown]
+
+
+def _matching(wanted: str) -> Callable[[str], bool]:
+    """`--target`'s test: an email by its identity key, anything else ignoring case."""
+    text = wanted.strip()
+    if "@" in text:
+        key = email_key(text)
+        return lambda target: email_key(target) == key
+    folded = text.casefold()
+    return lambda target: target.casefold() == folded
+
+
+def _without_account_data(entry: Entry) -> Entry:
+    """ENTRY as a collaborator may see it: a tax ID, its country (and the one it
+    replaced) shown as null; the stored, hashed row is untouched."""
+    if entry.action not in TAX_ACTIONS:
+        return entry
+    details = {k: (None if k in OWNER_ONLY_DETAILS else v) for k, v in entry.details.items()}
+    return replace(entry, details=details)
 
 
 def parse_anchor(text: str) -> tuple[int, str]:
@@ -56,10 +120,12 @@ def parse_anchor(text: str) -> tuple[int, str]:
 
 
 def verify_store(ctx: Context, *, anchor: str | None = None) -> Verdict:
-    """`audit verify`: the chain, its head, the data it accounts for, and an anchor."""
+    """`audit verify`: the chain, its head and an anchor; and the state the log describes
+    against the tables. The store is judged as it is: an older one is not migrated (its
+    state is then not checked)."""
     kept = parse_anchor(anchor) if anchor is not None else None
-    with reading(ctx) as s:
-        return verify(s.conn, kept)
+    with reading(ctx, migrate=False) as s:
+        return verify(s.conn, kept, now=s.now_iso)
 
 
 def read_head(ctx: Context) -> tuple[int, str]:

@@ -26,15 +26,29 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_since(text: str) -> str:
-    """An ISO date or date-time from the user, as a stored timestamp to compare with."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        from colabctl.core.names import quoted
+def parse_moment(text: str, now: datetime, *, until: bool = False) -> str:
+    """A moment a history is cut at (`audit log --since/--until`, `report --since`), as a
+    stored timestamp to compare with: an ISO date (its start; with UNTIL, its end,
+    23:59:59Z, so that `--until` a day includes that day), an ISO date-time (UTC unless it
+    says otherwise), or a duration back from NOW in the units of --expires-in (`7d`)."""
+    from colabctl.core.names import quoted
 
+    value = text.strip()
+    match = re.fullmatch(_DURATION, value, re.ASCII)
+    if match:
+        back = timedelta(**{_UNITS[match[2]]: int(match[1])})
+        if back > MAX_ACCESS:
+            raise Invalid(f"{quoted(text)} is too far back", hint="at most 3650d (ten years)")
+        return iso(now - back)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+            day = date.fromisoformat(value)
+            return iso(end_of_day(day) if until else datetime.combine(day, time(), tzinfo=UTC))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
         raise Invalid(
-            f"{quoted(text)} is not an ISO date", hint="e.g. 2026-11-01 or 2026-11-01T09:30"
+            f"{quoted(text)} is not a date, a date-time or a duration",
+            hint="e.g. 2026-11-01, 2026-11-01T09:30:00Z or 7d",
         ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

@@ -170,7 +170,8 @@ def create_many_in(s: Session, acct: Account, new: Sequence[NewProfile]) -> None
                 "profile.create",
                 acct.slug,
                 item.name,
-                {"permissions": item.ids, **(item.details or {})},
+                # what it takes to redo it (docs/storage.md, "What audit verify checks")
+                {"permissions": item.ids, "description": item.description, **(item.details or {})},
             )
         )
         next_id += 1

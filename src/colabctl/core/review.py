@@ -477,6 +477,7 @@ def ack(
                     target=candidate.subject,
                     details={
                         "finding": candidate.id,
+                        "fingerprint": candidate.fingerprint,
                         "kind": candidate.kind,
                         "severity": candidate.severity,
                         "reason": why,

@@ -431,10 +431,11 @@ def writing(ctx: Context, *, expire: bool = True) -> Iterator[Session]:
 
 
 @contextmanager
-def reading(ctx: Context) -> Iterator[Session]:
-    """A read: one snapshot of the store; a missing store reads as an empty one."""
+def reading(ctx: Context, *, migrate: bool = True) -> Iterator[Session]:
+    """A read: one snapshot of the store; a missing store reads as an empty one. An older
+    store is brought forward first, unless MIGRATE is false (`audit verify`)."""
     target, _ = ctx.store_target()
-    store = open_for_read(target) or open_empty()
+    store = open_for_read(target, migrate=migrate) or open_empty()
     try:
         with store.snapshot():
             yield Session(ctx, store, writable=False)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from colabctl.core.clock import iso, system_clock
 from colabctl.core.session import Context
 from colabctl.errors import Conflict, NotFound, StoreFault
 from colabctl.store import audit, copying
@@ -130,20 +131,24 @@ def copy(src: Target, dst: Target, *, progress: Progress | None = None) -> Copie
                 )
             copying.refuse_foreign(target.conn, target.location)
             with source.snapshot():
-                before = _checked_source(source)
+                now = iso(system_clock())  # both verdicts judge expiry at one moment
+                before, judged = _checked_source(source, now)
                 with target.transaction():
                     _refuse_nonempty(target)
                     target.accept_copied_audit()
                     _copy_rows(source.conn, target.conn, before.counts, progress)
-                    after = _checked_copy(target, before)
+                    after = _checked_copy(target, before, judged, now)
             return Copied(before, after)
     finally:
         source.close()
 
 
-def _checked_source(source: AnyStore) -> Info:
-    verdict = audit.verify(source.conn)
-    if not verdict.intact:
+def _checked_source(source: AnyStore, now: str) -> tuple[Info, audit.Verdict]:
+    """SRC described, and its verdict: a broken chain is refused (a copy would carry the
+    break along, and DST's guards would refuse it halfway); breaks of its state are
+    copied as they are, and DST must show the very same ones."""
+    verdict = audit.verify(source.conn, now=now)
+    if not verdict.chain_intact:
         at = f" at seq {verdict.first_bad_seq}" if verdict.first_bad_seq is not None else ""
         raise StoreFault(
             f"the audit chain of {source.location} is broken{at} ({verdict.problem}):"
@@ -151,7 +156,7 @@ def _checked_source(source: AnyStore) -> Info:
             hint=f"`colabctl --db {source.location} audit verify` shows where; copy a"
             " backup from before the break",
         )
-    return _described(source)
+    return _described(source), verdict
 
 
 def _refuse_nonempty(target: AnyStore) -> None:
@@ -181,11 +186,12 @@ def _copy_rows(
                 progress(table.name, done, total)
 
 
-def _checked_copy(target: AnyStore, source: Info) -> Info:
+def _checked_copy(target: AnyStore, source: Info, judged: audit.Verdict, now: str) -> Info:
     """DST as written, inside its transaction: its chain verifies and ends at SRC's head,
-    and every table holds as many rows as SRC's; else StoreFault, and all rolls back."""
-    verdict = audit.verify(target.conn)
-    if not verdict.intact:
+    every table holds as many rows as SRC's, and its state check finds what SRC's found
+    (nothing, for an honest store); else StoreFault, and all rolls back."""
+    verdict = audit.verify(target.conn, now=now)
+    if not verdict.chain_intact:
         raise _mismatch(target, f"its audit chain does not verify ({verdict.problem})")
     written = _described(target)
     if written.head != source.head:
@@ -198,6 +204,8 @@ def _checked_copy(target: AnyStore, source: Info) -> Info:
             raise _mismatch(
                 target, f"{table}: SRC holds {count} rows, the copy {written.counts.get(table)}"
             )
+    if verdict.breaks != judged.breaks:
+        raise _mismatch(target, "the state its log describes is not held as SRC's is")
     return written
 
 

@@ -8,14 +8,24 @@ rows live in core/audit.py.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+import re
 import sqlite3
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from colabctl.errors import StoreFault
+from colabctl.store.schema import SCHEMA_VERSION
 from colabctl.store.sql import Connection, schema_version
+
+if TYPE_CHECKING:  # verify's own modules: loaded by verify, not by every write
+    from colabctl.store.breaks import Break
+    from colabctl.store.replay import Replay
 
 GENESIS = "0" * 64
 HEAD_SINCE = 4  # the schema version (migration m004) that brought the head record
@@ -179,8 +189,18 @@ def append_many(conn: Connection, rows: list[Row], *, db_login: str | None = Non
     SQLite), recorded and hashed with each row. Returns the last seq (the head's if no
     rows)."""
     assert conn.in_transaction, "audit rows are written in the mutation's transaction"
-    seq, digest = head(conn)
     # (transaction() migrates a store before anything is appended: the view is there)
+    chained = chain(head(conn), rows, db_login)
+    insert_chained(conn, chained)
+    return chained[-1][0] if chained else head(conn)[0]
+
+
+def chain(
+    after: tuple[int, str], rows: list[Row], db_login: str | None = None
+) -> list[tuple[Any, ...]]:
+    """ROWS with their seq and hashes, chained on AFTER (the head: seq, hash), as
+    `insert_chained` takes them (COLUMNS)."""
+    seq, digest = after
     chained = []
     for at, actor, account, action, target, details in rows:
         prev_hash = digest
@@ -188,16 +208,15 @@ def append_many(conn: Connection, rows: list[Row], *, db_login: str | None = Non
         text = canonical(details or {})
         digest = chained_hash(prev_hash, seq, at, actor, account, action, target, text, db_login)
         chained.append((seq, at, actor, account, action, target, text, prev_hash, digest, db_login))
-    insert_chained(conn, chained)
-    return seq
+    return chained
 
 
-_COLUMNS = "seq, at, actor, account, action, target, details, prev_hash, hash, db_login"
+COLUMNS = "seq, at, actor, account, action, target, details, prev_hash, hash, db_login"
 _MARKS = ", ".join("?" * 10)
 
 
 def insert_chained(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Append rows that already carry their chain (_COLUMNS: seq ... hash, db_login), in
+    """Append rows that already carry their chain (COLUMNS: seq ... hash, db_login), in
     order, starting at the head: `append_many`'s, or a copied log's as it was (`store
     copy`). On SQLite through the audit_append view (m007), one row and one head move at
     a time; on PostgreSQL straight into `audit`, then the head moves once, onto the last
@@ -205,12 +224,12 @@ def insert_chained(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         return
     if _moves_head_once(conn):
-        conn.executemany(f"INSERT INTO audit ({_COLUMNS}) VALUES ({_MARKS})", rows)
+        conn.executemany(f"INSERT INTO audit ({COLUMNS}) VALUES ({_MARKS})", rows)
         last = rows[-1]
         conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (last[0], last[8]))
         return
     try:
-        conn.executemany(f"INSERT INTO audit_append ({_COLUMNS}) VALUES ({_MARKS})", rows)
+        conn.executemany(f"INSERT INTO audit_append ({COLUMNS}) VALUES ({_MARKS})", rows)
     except sqlite3.OperationalError:
         # The view's trigger dropped (only tampering does that; `verify` judges the
         # rest): the first row was refused before anything was written, so append as
@@ -218,7 +237,7 @@ def insert_chained(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         if _has_trigger(conn, "audit_append_row"):
             raise
         for row in rows:
-            conn.execute(f"INSERT INTO audit ({_COLUMNS}) VALUES ({_MARKS})", row)
+            conn.execute(f"INSERT INTO audit ({COLUMNS}) VALUES ({_MARKS})", row)
             conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (row[0], row[8]))
 
 
@@ -259,12 +278,20 @@ class AnchorCheck:
 
 @dataclass(frozen=True)
 class Verdict:
+    """What `verify` found. `first_bad_seq` and `problem` are about the chain (its rows,
+    its head, an anchor); `breaks` about the state the log describes against the tables,
+    checked from seq `state_from`, or skipped (`state_skipped` says why)."""
+
     intact: bool
     rows: int
     first_bad_seq: int | None = None
     problem: str | None = None
     head: tuple[int, str] | None = None  # the head record; None when it is missing
     anchor: AnchorCheck | None = None
+    breaks: tuple[Break, ...] = ()
+    state_from: int | None = None
+    state_skipped: str | None = None  # "chain broken", "schema 8"
+    chain_intact: bool = True  # the rows and the head, whatever an anchor or the state say
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -274,10 +301,10 @@ class Verdict:
             "problem": self.problem,
             "head": None if self.head is None else {"seq": self.head[0], "hash": self.head[1]},
             "anchor": None if self.anchor is None else self.anchor.as_json(),
+            "breaks": [b.as_json() for b in self.breaks],
+            "state_from": self.state_from,
+            "state_skipped": self.state_skipped,
         }
-
-
-_KINDS = ("users", "accounts", "profiles", "memberships")
 
 
 @dataclass
@@ -286,8 +313,6 @@ class _Walk:
     last: tuple[int, str] = (0, GENESIS)
     first_bad_seq: int | None = None
     problem: str | None = None
-    # per table, the rows that create one of its things (see _accounted)
-    creations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_KINDS, 0))
 
 
 def _login_column(conn: Connection) -> str:
@@ -300,10 +325,11 @@ def _login_column(conn: Connection) -> str:
     return "db_login"
 
 
-def _walk(conn: Connection) -> _Walk:
-    """The chain in seq order, up to the first row that breaks it."""
+def _walk(conn: Connection, replay: Replay | None = None) -> _Walk:
+    """The chain in seq order, up to the first row that breaks it; each row also folded
+    into REPLAY, if given, in the same pass (store/replay.py)."""
     walk = _Walk()
-    tally = walk.creations
+    step = replay.row if replay is not None else None
     prev_hash, expected_seq = GENESIS, 1
     cursor = conn.execute(
         f"SELECT seq, at, actor, account, action, target, details, prev_hash, hash,"
@@ -321,19 +347,8 @@ def _walk(conn: Connection) -> _Walk:
         if row_hash(stored_prev, content) != stored_hash:
             walk.first_bad_seq, walk.problem = seq, "its content does not match its hash"
             return walk
-        if action == "user.create":
-            tally["users"] += 1
-        elif action == "account.create":
-            tally["accounts"] += 1
-        elif action == "profile.create":
-            tally["profiles"] += 1
-        elif action == "invitation.create":
-            tally["memberships"] += 1
-            # An invitation to a new address creates its user. `details` is canonical JSON
-            # (no spaces; a quote inside a value is escaped), so this is that key, at a
-            # fraction of json.loads's cost on logs of 100k invitations.
-            if '"new_user":true' in details:
-                tally["users"] += 1
+        if step is not None:
+            step(seq, at, actor, account, action, target, details)
         prev_hash, expected_seq = stored_hash, seq + 1
         walk.last = (seq, stored_hash)
     return walk
@@ -358,23 +373,6 @@ def _against_head(walk: _Walk, recorded: tuple[int, str]) -> tuple[int, str] | N
     return None
 
 
-def _accounted(conn: Connection, creations: dict[str, int]) -> str | None:
-    """A problem when the store holds more of something than the log ever created.
-
-    Every user, account, profile and membership is created with exactly one row of its
-    own kind (a user by `user.create`, or by the `invitation.create` that invited a new
-    address), and rows are never removed, so an honest log has at least as many creating
-    rows of each kind as the store has things; deletions (of a profile) only widen the
-    margin. Counting is one pass over rows the walk reads anyway and one count(*) a table.
-    """
-    for table in _KINDS:
-        held: int = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        if held > creations[table]:
-            made = creations[table] or "none"
-            return f"{table}: the store holds {held}, the log creates {made}: rows are missing"
-    return None
-
-
 def _check_anchor(conn: Connection, anchor: tuple[int, str]) -> AnchorCheck:
     seq, digest = anchor
     if seq == 0:
@@ -393,11 +391,49 @@ def _check_anchor(conn: Connection, anchor: tuple[int, str]) -> AnchorCheck:
     return AnchorCheck(seq, digest, True)
 
 
-def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verdict:
-    """Walk the chain and hold it against its head record, the data it must account for,
-    and (if given) an anchor kept elsewhere; name the first problem found."""
-    walk = _walk(conn)
-    old_store = not _has_head_table(conn) and schema_version(conn) < HEAD_SINCE
+def verify(
+    conn: Connection, anchor: tuple[int, str] | None = None, *, now: str | None = None
+) -> Verdict:
+    """Walk the chain and hold it against its head record and (if given) an anchor kept
+    elsewhere, naming the first problem found; and, on a store at the current schema whose
+    chain holds, replay the log and hold the state it describes against the tables
+    (docs/storage.md, "What audit verify checks"). NOW (stored form; default: the clock)
+    is what decides which invitations and offers have expired."""
+    with _no_collection():
+        return _verify(conn, anchor, now)
+
+
+def verify_chain_only(conn: Connection) -> Verdict:
+    """`verify` with the state check off: the chain walk alone and the head, what the
+    state check is measured against (bench/audit_verify.py)."""
+    return _verify(conn, None, None, state=False)
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """No cyclic garbage collection while verify builds the two states: hundreds of
+    thousands of small lists that hold no cycles, which the collector would walk again and
+    again (a quarter of verify's time on a 100,000-row log). Resumes as it was."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _verify(
+    conn: Connection, anchor: tuple[int, str] | None, now: str | None, *, state: bool = True
+) -> Verdict:
+    from colabctl.store.breaks import differences
+    from colabctl.store.holdings import read_state
+    from colabctl.store.replay import Replay
+
+    version = schema_version(conn)
+    replay = Replay() if state and version >= SCHEMA_VERSION else None
+    walk = _walk(conn, replay)
+    old_store = not _has_head_table(conn) and version < HEAD_SINCE
     recorded = _last_row(conn) if old_store else _head_record_or_none(conn)
     checked = _check_anchor(conn, anchor) if anchor is not None else None
     bad: tuple[int | None, str] | None = None
@@ -407,13 +443,32 @@ def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verdict:
         bad = None, "the head record is missing"
     elif not old_store and (mismatch := _against_head(walk, recorded)) is not None:
         bad = mismatch
-    elif (shortfall := _accounted(conn, walk.creations)) is not None:
-        bad = None, shortfall
-    elif checked is not None and not checked.in_chain:
+    chain_intact = bad is None
+    if chain_intact and checked is not None and not checked.in_chain:
         bad = checked.seq, checked.problem or "the anchor is not in the chain"
-    if bad is None:
-        return Verdict(True, walk.rows, head=recorded, anchor=checked)
-    return Verdict(False, walk.rows, bad[0], bad[1], head=recorded, anchor=checked)
+    breaks: tuple[Break, ...] = ()
+    skipped = None
+    if not chain_intact:
+        skipped = "chain broken"
+    elif not state:
+        skipped = "not asked"
+    elif replay is None:
+        skipped = f"schema {version}"
+    else:
+        at = now or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        breaks = tuple(differences(replay.state, read_state(conn), replay.problems, at))
+    return Verdict(
+        bad is None and not breaks,
+        walk.rows,
+        None if bad is None else bad[0],
+        None if bad is None else bad[1],
+        head=recorded,
+        anchor=checked,
+        breaks=breaks,
+        state_from=None if skipped else replay.start if replay else None,
+        state_skipped=skipped,
+        chain_intact=chain_intact,
+    )
 
 
 def _head_record_or_none(conn: Connection) -> tuple[int, str] | None:
@@ -455,10 +510,17 @@ def entries(
     account: str | None = None,
     accounts: list[str] | None = None,
     since: str | None = None,
+    until: str | None = None,
     actor_key: str | None = None,
+    actions: Sequence[str] = (),
+    hidden: Sequence[str] = (),
+    target: Callable[[str], bool] | None = None,
     limit: int = 50,
 ) -> list[Entry]:
-    """Newest first, filtered."""
+    """Newest first, filtered: rows at SINCE or later and at UNTIL or earlier (stored
+    timestamps), by the actor whose identity key is ACTOR_KEY, whose action starts with
+    any of ACTIONS (lowercase prefixes), none of whose action is in HIDDEN, and whose
+    target TARGET accepts (judged here: an identity key is not SQL's to compute)."""
     where: list[str] = []
     params: list[str | int] = []
     if account is not None:
@@ -472,11 +534,22 @@ def entries(
     if since is not None:
         where.append("at >= ?")
         params.append(since)
+    if until is not None:
+        where.append("at <= ?")
+        params.append(until)
     if actor_key is not None:
         # Rows name the actor by the user's stored email; match it through the user's
         # key, not SQL lower(), which folds ASCII only ("Ñandú@..." would never match).
         where.append("actor IN (SELECT email FROM users WHERE email_key = ?)")
         params.append(actor_key)
+    if actions:
+        where.append("(" + " OR ".join(["action LIKE ? ESCAPE '\\'"] * len(actions)) + ")")
+        params.extend(_LIKE_SPECIAL.sub(r"\\\g<0>", prefix) + "%" for prefix in actions)
+    if hidden:
+        where.append(f"action NOT IN ({','.join('?' * len(hidden))})")
+        params.extend(hidden)
+    if target is not None:
+        where.append("target IS NOT NULL")
     # The login is worth showing where it is not the actor's own: neither named like the
     # actor nor bound to them (`store bind`, docs/postgres.md).
     sql = (
@@ -487,9 +560,18 @@ def entries(
     )
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY seq DESC LIMIT ?"
-    params.append(limit)
-    return [
-        Entry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], bool(r[8]))
-        for r in conn.execute(sql, params)
-    ]
+    sql += " ORDER BY seq DESC"
+    if target is None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    found: list[Entry] = []
+    for r in conn.execute(sql, params):
+        if target is not None and not target(r[5]):
+            continue
+        found.append(Entry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], bool(r[8])))
+        if len(found) == limit:
+            break
+    return found
+
+
+_LIKE_SPECIAL = re.compile(r"[\\%_]")  # LIKE's wildcards and its escape character

@@ -239,11 +239,12 @@ def _create_file(path: Path, may_create_folder: bool) -> None:
     os.close(fd)
 
 
-def open_for_read(path: Path) -> Store | None:
+def open_for_read(path: Path, *, migrate: bool = True) -> Store | None:
     """Open an existing store to read. None when there is none: reads never create one.
 
-    An older store is migrated forward (any command may do that); a newer one
-    is refused untouched, and so is one on a network filesystem.
+    An older store is migrated forward (any command may do that) unless MIGRATE is false
+    (`audit verify` judges a store as it is); a newer one is refused untouched, and so is
+    one on a network filesystem.
     """
     from colabctl.store.mounts import refuse_network_filesystem
 
@@ -258,7 +259,7 @@ def open_for_read(path: Path) -> Store | None:
         if behind and _is_blank(conn):
             conn.close()
             return None
-        if behind and read_only:
+        if behind and read_only and migrate:
             raise StoreFault(
                 f"{path} is on read-only media and was written by an older colabctl: it"
                 " must be brought up to date before it can be read, and cannot be here",
@@ -268,7 +269,7 @@ def open_for_read(path: Path) -> Store | None:
         conn.close()
         raise
     store = Store(conn, path, behind=behind, read_only=read_only)
-    if behind:
+    if behind and migrate:
         with store.transaction():
             pass  # the migration is all this transaction does
     return store

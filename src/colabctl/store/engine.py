@@ -53,13 +53,14 @@ def describe(target: Target) -> str:
     return hide_password(target)
 
 
-def open_for_read(target: Target) -> AnyStore | None:
-    """The store to read, or None when there is none (reads never create one)."""
+def open_for_read(target: Target, *, migrate: bool = True) -> AnyStore | None:
+    """The store to read, or None when there is none (reads never create one). An older
+    schema is brought forward first, unless MIGRATE is false (`audit verify`)."""
     if isinstance(target, Path):
-        return db.open_for_read(target)
+        return db.open_for_read(target, migrate=migrate)
     from colabctl.store.postgres import open_store
 
-    return open_store(target, create=False)
+    return open_store(target, create=False, migrate=migrate)
 
 
 def open_for_write(target: Target, *, may_create_folder: bool = False) -> AnyStore:

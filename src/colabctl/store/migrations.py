@@ -415,3 +415,19 @@ _M008 = [
     """,
     "PRAGMA user_version = 8",
 ]
+
+
+@migrations()
+def m009_checkpoint(db: Database) -> None:
+    # `audit verify` now replays the log into the state it describes and compares it with
+    # the tables (docs/storage.md, "What audit verify checks"). Rows written before every
+    # action's row said enough to redo it cannot be replayed, so where the log as it stands
+    # does not rebuild the tables, one `store.checkpoint` row records the whole state, and
+    # replay starts from it (docs/storage.md, "Checkpoints (m009)"). It moves the head.
+    from colabctl.store import audit
+    from colabctl.store.checkpoint import pending_checkpoint
+
+    row = pending_checkpoint(db.conn)
+    if row is not None:
+        audit.append_many(db.conn, [row])
+    db.execute("PRAGMA user_version = 9")

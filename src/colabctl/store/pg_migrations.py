@@ -30,12 +30,19 @@ autocommit connection); `schema_version(conn)` reads the version without writing
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from colabctl.errors import StoreFault
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     import psycopg
+
+    from colabctl.store.sql import Connection
+
+    # A step of a migration: SQL, or a function of the connection (m009).
+    Statement = str | Callable[[psycopg.Connection[Any]], None]
 
 MIGRATION_SET = "colabctl"
 
@@ -574,7 +581,27 @@ M008 = [
     _version(8),
 ]
 
-MIGRATIONS: list[tuple[str, list[str]]] = [
+
+def _m009_checkpoint(conn: psycopg.Connection[Any]) -> None:
+    """SQLite's m009 (store/migrations.py): a checkpoint where the log does not replay into
+    the tables, appended at the head and recording the login writing it (m008)."""
+    from colabctl.store import audit
+    from colabctl.store.checkpoint import pending_checkpoint
+
+    row = pending_checkpoint(cast("Connection", conn))
+    if row is None:
+        return
+    (login,) = conn.execute("SELECT session_user").fetchone() or (None,)
+    (chained,) = audit.chain(audit.head(cast("Connection", conn)), [row], login)
+    marks = ", ".join(["%s"] * len(chained))
+    conn.execute(f"INSERT INTO audit ({audit.COLUMNS}) VALUES ({marks})", chained)
+    conn.execute("UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1", (chained[0], chained[8]))
+
+
+M009: list[Statement] = [_m009_checkpoint, _version(9)]
+
+# A migration's steps: SQL, or (for what SQL cannot say) a function of the connection.
+MIGRATIONS: list[tuple[str, Sequence[Statement]]] = [
     ("m001_initial", M001),
     ("m002_memberships_by_account", M002),
     ("m003_identity_keys", M003),
@@ -583,6 +610,7 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m006_review_acks", M006),
     ("m007_audit_append", M007),
     ("m008_db_login_and_bindings", M008),
+    ("m009_checkpoint", M009),
 ]
 
 
@@ -620,8 +648,11 @@ def apply_pending(conn: psycopg.Connection[Any]) -> None:
     for name, statements in MIGRATIONS:
         if name in applied:
             continue
-        for statement in statements:
-            conn.execute(statement)
+        for step in statements:
+            if callable(step):
+                step(conn)
+            else:
+                conn.execute(step)
         conn.execute(
             "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (%s, %s, %s)",
             (MIGRATION_SET, name, str(datetime.datetime.now(datetime.UTC))),

@@ -392,10 +392,10 @@ class PgStore:
             )
 
 
-def open_store(url: str, *, create: bool) -> PgStore | None:
+def open_store(url: str, *, create: bool, migrate: bool = True) -> PgStore | None:
     """The store at URL. With create=False (a read), None when colabctl has no tables
     there yet: reads never create a store. Older schemas are brought forward in the first
-    transaction (a read migrates it right away, as on SQLite)."""
+    transaction (a read migrates it right away, as on SQLite, unless MIGRATE is false)."""
     conn = connect(url)
     store = PgStore(conn, url)
     try:
@@ -403,7 +403,7 @@ def open_store(url: str, *, create: bool) -> PgStore | None:
         if store.version == 0 and not create:
             store.close()
             return None
-        if store.behind and not create:
+        if store.behind and not create and migrate:
             with store.transaction():
                 pass  # the migration is all this transaction does
     except BaseException:

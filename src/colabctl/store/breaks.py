@@ -1,0 +1,319 @@
+"""The state the log describes held against the state the tables hold: every difference
+is a break, named in words (docs/storage.md, "What audit verify checks").
+
+A break names its account (none for a user or a binding), its subject (a person, a
+profile, a finding, a login; an account's own field for a difference in the account),
+and what the store and the log say. Tax IDs are never shown: a break about a tax ID or
+its country has neither value. Statuses that time alone decides are compared as time
+has decided them: a pending invitation past its expiry matches an expired one, and an
+open offer past its expiry an expired one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from colabctl.store.replay import Ack, Member, Problem, State, Transfer
+
+
+@dataclass(frozen=True)
+class Break:
+    kind: str  # user, account, profile, permission, membership, transfer, binding, ack, row
+    account: str | None
+    subject: str | None
+    store: Any
+    log: Any
+    message: str  # the whole sentence, its account first
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "account": self.account,
+            "subject": self.subject,
+            "store": self.store,
+            "log": self.log,
+            "message": self.message,
+        }
+
+
+def _break(
+    kind: str, account: str | None, subject: str | None, store: Any, log: Any, text: str
+) -> Break:
+    return Break(kind, account, subject, store, log, f"{account}: {text}" if account else text)
+
+
+def _q(value: Any) -> str:
+    """Free text in a message: quoted, control characters escaped (JSON's escapes)."""
+    return "none" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def differences(log: State, store: State, problems: list[Problem], now: str) -> list[Break]:
+    """Every break: rows that did not replay, then what differs, kind by kind."""
+    found = [
+        _break(
+            "row",
+            p.account,
+            f"seq {p.seq}",
+            None,
+            None,
+            f"row {p.seq} ({p.action}) does not replay: {p.why}",
+        )
+        for p in problems
+    ]
+    for compare in (_users, _accounts, _profiles, _members, _transfers, _bindings, _acks):
+        found.extend(compare(log, store, now))
+    return found
+
+
+def _email(log: State, store: State, key: str) -> str:
+    return store.email(key) if key in store.users else log.email(key)
+
+
+def _users(log: State, store: State, now: str) -> Iterator[Break]:
+    if store.users == log.users:  # the common case, compared at C speed
+        return
+    for key in sorted(store.users.keys() | log.users.keys()):
+        held, said = store.users.get(key), log.users.get(key)
+        if held == said:
+            continue
+        if said is None:
+            assert held is not None
+            text = f"a user {held[0]} that no audit row created"
+            yield _break("user", None, held[0], held[0], None, text)
+        elif held is None:
+            text = f"user {said[0]}, whom the log creates, is not in the store"
+            yield _break("user", None, said[0], None, said[0], text)
+        else:
+            if held[0] != said[0]:
+                yield _break(
+                    "user",
+                    None,
+                    said[0],
+                    held[0],
+                    said[0],
+                    f"a user's email is {_q(held[0])} in the store, {_q(said[0])} in the log",
+                )
+            if held[1] != said[1]:
+                yield _break(
+                    "user",
+                    None,
+                    said[0],
+                    held[1],
+                    said[1],
+                    f"{said[0]}'s name is {_q(held[1])} in the store, {_q(said[1])} in the log",
+                )
+
+
+def _accounts(log: State, store: State, now: str) -> Iterator[Break]:
+    for slug in sorted(store.accounts.keys() | log.accounts.keys()):
+        held, said = store.accounts.get(slug), log.accounts.get(slug)
+        if said is None:
+            yield _break("account", slug, None, slug, None, "an account that no audit row created")
+        elif held is None:
+            yield _break(
+                "account", slug, None, None, slug, "an account the log creates is not in the store"
+            )
+        else:
+            yield from _account_fields(log, store, slug, held, said)
+
+
+def _account_fields(
+    log: State, store: State, slug: str, held: list[Any], said: list[Any]
+) -> Iterator[Break]:
+    if held[0] != said[0]:
+        text = f"its name is {_q(held[0])} in the store, {_q(said[0])} in the log"
+        yield _break("account", slug, "name", held[0], said[0], text)
+    if held[1] != said[1]:
+        owners = _email(log, store, held[1]), _email(log, store, said[1])
+        text = f"its owner is {owners[0]} in the store, {owners[1]} in the log"
+        yield _break("account", slug, "owner", owners[0], owners[1], text)
+    if held[2] != said[2]:
+        text = "its tax country in the store is not the one the log gives"
+        yield _break("account", slug, "country", None, None, text)
+    if held[3] != said[3]:
+        text = "its tax ID in the store is not the one the log gives"
+        yield _break("account", slug, "tax_id", None, None, text)
+
+
+def _profiles(log: State, store: State, now: str) -> Iterator[Break]:
+    for slug in sorted(store.profiles.keys() | log.profiles.keys()):
+        held_all, said_all = store.profiles.get(slug, {}), log.profiles.get(slug, {})
+        if held_all == said_all:
+            continue
+        for name in sorted(held_all.keys() | said_all.keys()):
+            held, said = held_all.get(name), said_all.get(name)
+            if said is None:
+                text = f"a profile {name} that no audit row created"
+                yield _break("profile", slug, name, name, None, text)
+            elif held is None:
+                text = f"profile {name}, which the log holds, is not in the store"
+                yield _break("profile", slug, name, None, name, text)
+            else:
+                yield from _profile_fields(slug, name, held, said)
+
+
+def _profile_fields(slug: str, name: str, held: list[Any], said: list[Any]) -> Iterator[Break]:
+    if held[0] != said[0]:
+        text = (
+            f"profile {name}'s description is {_q(held[0])} in the store, {_q(said[0])} in the log"
+        )
+        yield _break("profile", slug, name, held[0], said[0], text)
+    for permission in sorted(held[1] - said[1]):
+        text = f"profile {name} holds {permission}, which no audit row gave it"
+        yield _break("permission", slug, name, permission, None, text)
+    for permission in sorted(said[1] - held[1]):
+        text = f"profile {name} lacks {permission}, which the log gives it"
+        yield _break("permission", slug, name, None, permission, text)
+
+
+# -- memberships -----------------------------------------------------------------------------
+
+
+def _member_json(member: Member) -> dict[str, Any]:
+    return dict(zip(("profile", "status", "expires_at", "access_until"), member, strict=True))
+
+
+def _member_status(member: Member, now: str) -> str:
+    status: str = member[1]
+    if status in ("pending", "expired") and member[2] is not None and member[2] <= now:
+        return "expired"  # time decides it, whether or not a write has recorded it yet
+    return status
+
+
+def _until(value: str | None) -> str:
+    return f"until {value}" if value is not None else "that does not end"
+
+
+def _members(log: State, store: State, now: str) -> Iterator[Break]:
+    for slug in sorted(store.members.keys() | log.members.keys()):
+        held_all, said_all = store.members.get(slug, {}), log.members.get(slug, {})
+        if held_all == said_all:  # as stored: then as time decides too
+            continue
+        for key in sorted(held_all.keys() | said_all.keys()):
+            held, said = held_all.get(key, []), said_all.get(key, [])
+            if held == said:
+                continue
+            email = _email(log, store, key)
+            for a, b in zip(held, said, strict=False):
+                yield from _member_fields(slug, email, a, b, now)
+            for extra in held[len(said) :]:
+                text = f"a membership of {email} that no audit row created"
+                yield _break("membership", slug, email, _member_json(extra), None, text)
+            for lost in said[len(held) :]:
+                text = f"a membership of {email} that the log holds is not in the store"
+                yield _break("membership", slug, email, None, _member_json(lost), text)
+
+
+def _member_fields(slug: str, email: str, held: Member, said: Member, now: str) -> Iterator[Break]:
+    if held[0] != said[0]:
+        shown = [p if p is not None else "without a profile" for p in (held[0], said[0])]
+        text = f"{email} is {shown[0]} in the store, {shown[1]} in the log"
+        yield _break("membership", slug, email, held[0], said[0], text)
+    statuses = _member_status(held, now), _member_status(said, now)
+    if statuses[0] != statuses[1]:
+        text = f"{email}'s membership is {statuses[0]} in the store, {statuses[1]} in the log"
+        yield _break("membership", slug, email, held[1], said[1], text)
+    if held[2] != said[2]:
+        text = f"{email}'s invitation expires at {held[2]} in the store, {said[2]} in the log"
+        yield _break("membership", slug, email, held[2], said[2], text)
+    if held[3] != said[3]:
+        text = f"{email} has access {_until(held[3])} in the store, {_until(said[3])} in the log"
+        yield _break("membership", slug, email, held[3], said[3], text)
+
+
+# -- transfers, bindings, acks ---------------------------------------------------------------
+
+
+def _offer_status(offer: Transfer, now: str) -> str:
+    status: str = offer[3]
+    if status in ("open", "expired") and offer[4] is not None and offer[4] <= now:
+        return "expired"
+    return status
+
+
+def _transfers(log: State, store: State, now: str) -> Iterator[Break]:
+    def shown(offer: Transfer) -> dict[str, Any]:
+        sender, recipient = (_email(log, store, k) for k in offer[:2])
+        keys = ("from", "to", "keep_as", "status", "expires_at")
+        return dict(zip(keys, [sender, recipient, *offer[2:]], strict=True))
+
+    for slug in sorted(store.transfers.keys() | log.transfers.keys()):
+        held, said = store.transfers.get(slug, []), log.transfers.get(slug, [])
+        if held == said:
+            continue
+        for a, b in zip(held, said, strict=False):
+            one, other = shown(a), shown(b)
+            one["status"], other["status"] = _offer_status(a, now), _offer_status(b, now)
+            for name, label in _OFFER_FIELDS:
+                if one[name] != other[name]:
+                    text = (
+                        f"the transfer offer to {other['to']} has {label} {one[name] or 'none'}"
+                        f" in the store, {other[name] or 'none'} in the log"
+                    )
+                    yield _break("transfer", slug, other["to"], one[name], other[name], text)
+        for extra in held[len(said) :]:
+            offer = shown(extra)
+            text = f"a transfer offer to {offer['to']} that no audit row made"
+            yield _break("transfer", slug, offer["to"], offer, None, text)
+        for lost in said[len(held) :]:
+            offer = shown(lost)
+            text = f"the transfer offer to {offer['to']} that the log holds is not in the store"
+            yield _break("transfer", slug, offer["to"], None, offer, text)
+
+
+_OFFER_FIELDS = (
+    ("from", "sender"),
+    ("to", "recipient"),
+    ("keep_as", "keep-as profile"),
+    ("status", "status"),
+    ("expires_at", "expiry"),
+)
+
+
+def _bindings(log: State, store: State, now: str) -> Iterator[Break]:
+    for login in sorted(store.bindings.keys() | log.bindings.keys()):
+        held, said = store.bindings.get(login), log.bindings.get(login)
+        one = _email(log, store, held) if held is not None else None
+        other = _email(log, store, said) if said is not None else None
+        if one == other:
+            continue
+        if other is None:
+            text = f"the login {login} is bound to {one}, which no audit row did"
+        elif one is None:
+            text = f"the login {login}, which the log binds to {other}, is not bound in the store"
+        else:
+            text = f"the login {login} is bound to {one} in the store, {other} in the log"
+        yield _break("binding", None, login, one, other, text)
+
+
+_ACK_FIELDS = ("finding", "fingerprint", "actor", "reason")
+
+
+def _ack_json(ack: Ack) -> dict[str, Any]:
+    return dict(zip(_ACK_FIELDS, ack, strict=True))
+
+
+def _acks(log: State, store: State, now: str) -> Iterator[Break]:
+    for slug in sorted(store.acks.keys() | log.acks.keys()):
+        held, said = store.acks.get(slug, []), log.acks.get(slug, [])
+        if held == said:
+            continue
+        for a, b in zip(held, said, strict=False):
+            for name, one, other in zip(_ACK_FIELDS, a, b, strict=True):
+                if one != other:
+                    text = (
+                        f"the acknowledgement of finding {b[0]} has {name} {_q(one)} in the"
+                        f" store, {_q(other)} in the log"
+                    )
+                    yield _break("ack", slug, b[0], one, other, text)
+        for extra in held[len(said) :]:
+            text = f"an acknowledgement of finding {extra[0]} that no audit row made"
+            yield _break("ack", slug, extra[0], _ack_json(extra), None, text)
+        for lost in said[len(held) :]:
+            text = (
+                f"the acknowledgement of finding {lost[0]} that the log holds is not in the store"
+            )
+            yield _break("ack", slug, lost[0], None, _ack_json(lost), text)
