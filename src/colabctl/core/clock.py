@@ -47,6 +47,29 @@ _DURATION = r"\s*(\d{1,9})\s*([smhd])\s*"
 MAX_ACCESS = timedelta(days=3650)
 
 
+def parse_since_when(text: str, now: datetime) -> str:
+    """WHEN as a starting point (`report --since`), as a stored timestamp: an ISO date
+    (the start of that day, UTC), an ISO date-time (UTC unless it says otherwise), or a
+    duration back from NOW in the units of --expires-in (`7d`, `12h`; at most ten years).
+    A moment still to come is not an error: nothing has happened since."""
+    from colabctl.core.names import quoted
+
+    match = re.fullmatch(_DURATION, text, re.ASCII)
+    if match:
+        duration = timedelta(**{_UNITS[match[2]]: int(match[1])})
+        if duration > MAX_ACCESS:
+            raise Invalid(f"{quoted(text)} is too far back", hint="at most 3650d (ten years)")
+        return iso(now - duration)
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    except (ValueError, OverflowError) as exc:  # overflow: year 1 at +14:00, in UTC
+        raise Invalid(
+            f"{quoted(text)} is not a date, a date-time or a duration",
+            hint="e.g. 2026-11-01, 2026-11-01T09:30:00Z or 7d",
+        ) from exc
+
+
 def parse_duration(text: str) -> timedelta:
     """`90s`, `15m`, `48h`, `7d`: at least 1 second, at most 90 days."""
     match = re.fullmatch(_DURATION, text, re.ASCII)

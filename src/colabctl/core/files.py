@@ -4,7 +4,9 @@ one writer, so every output is atomic and none can ever replace a database
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from colabctl.errors import Conflict, Invalid
@@ -40,9 +42,24 @@ def write_file(target: str | os.PathLike[str], data: bytes, *, store: Path | Non
             with path.open("wb") as stream:
                 stream.write(data)
         else:
-            _replace_atomically(path, data)
+            _with_parents(path, lambda: _replace_atomically(path, data))
     except OSError as exc:
         raise Invalid(f"cannot write {name}: {exc.strerror or exc}") from exc
+
+
+def _with_parents(path: Path, write: Callable[[], None]) -> None:
+    """WRITE, with PATH's missing folders created first, and removed again if it fails."""
+    missing = [folder for folder in path.parent.parents if not folder.exists()][::-1]
+    if not path.parent.exists():
+        missing.append(path.parent)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        write()
+    except BaseException:
+        for folder in reversed(missing):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
 
 
 def _is_database(path: Path, store: Path | None) -> bool:

@@ -1,0 +1,280 @@
+"""Gathering an access report (docs/report.md) in one read of the store, from the same
+functions as the reads it contains: `matrix` (who holds what: access.matrix_in, so the
+one decision function), `collaborator list` (collaborators.members_in), `review`
+(review.findings_in) and `audit log` (store.audit.entries), under the same rules of who
+may see what: the owner everything; an active collaborator no findings, no review
+acknowledgements and no tax data; anyone else the missing account's answer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from colabctl import __version__
+from colabctl.core import access, collaborators, review
+from colabctl.core.catalog import catalog
+from colabctl.core.clock import iso, parse_since_when
+from colabctl.core.report.model import (
+    AccountReport,
+    ChainState,
+    Change,
+    Column,
+    ColumnGroup,
+    MatrixGroup,
+    Person,
+    Report,
+)
+from colabctl.core.session import Account, Context, Session, reading
+from colabctl.errors import Forbidden
+from colabctl.store import audit
+
+DEFAULT_SINCE = timedelta(days=30)
+ENDING_WITHIN = timedelta(days=30)
+# `audit log` shows 50 rows by default; the report shows every row since --since.
+_EVERY_ROW = 2**62
+
+
+def build(
+    ctx: Context,
+    *,
+    accounts: Sequence[str] = (),
+    all_accounts: bool = False,
+    since: str | None = None,
+    lang: str = "en",
+) -> Report:
+    """The report of ACCOUNTS (none: the command's account, as `matrix` chooses it), or
+    of every account the actor owns or actively collaborates on (ALL_ACCOUNTS)."""
+    with reading(ctx) as s:
+        cutoff = iso(s.now - DEFAULT_SINCE) if since is None else parse_since_when(since, s.now)
+        ending_before = iso(s.now + ENDING_WITHIN)
+        columns = _columns(lang)
+        chosen = _chosen(s, accounts, all_accounts)
+        parts = [_account(s, acct, owner, columns, cutoff, ending_before) for acct, owner in chosen]
+        return Report(
+            actor=s.actor().email,
+            made_at=s.now_iso,
+            version=__version__,
+            lang=lang,
+            since=cutoff,
+            ending_before=ending_before,
+            columns=columns,
+            accounts=parts,
+            chain=_chain_check(s),
+        )
+
+
+def _chosen(s: Session, slugs: Sequence[str], every: bool) -> list[tuple[Account, bool]]:
+    """(account, whether the actor owns it) for each account reported on; an account the
+    actor may not read is refused with the missing account's answer (exit 3)."""
+    if every:
+        return [
+            (s.get_account(slug), role == "owner") for slug, role in access.roles_of(s, s.actor())
+        ]
+    found = []
+    for slug in dict.fromkeys(slugs) or [None]:
+        acct = access.choose_account(s, slug)
+        found.append((acct, access.actor_standing(s, acct).owner))
+    return found
+
+
+def _columns(lang: str) -> list[ColumnGroup]:
+    cat = catalog()
+    return [
+        ColumnGroup(
+            category.id,
+            category.label(lang),
+            [
+                Column(p.id, p.label(lang), "owner" if p.owner_only else p.risk)
+                for p in cat.permissions
+                if p.category == category.id
+            ],
+        )
+        for category in cat.categories
+    ]
+
+
+def _account(
+    s: Session,
+    acct: Account,
+    owner_view: bool,
+    columns: list[ColumnGroup],
+    cutoff: str,
+    ending_before: str,
+) -> AccountReport:
+    rows = collaborators.members_in(s, acct)
+    names = {m.user: m.name for m in rows}
+    owner = s.user_by_email(acct.owner_email)
+    names[acct.owner_email] = owner.name if owner else None
+    # each person's latest row (the one that speaks for them); an owner's own row from
+    # before they owned the account is history
+    latest = {m.user: m for m in rows if m.user != acct.owner_email}
+    current = list(latest.values())
+    ending = sorted(
+        (m for m in current if m.status == "active" and m.access_until is not None),
+        key=lambda m: (m.access_until or "", m.user),
+    )
+    ending = [m for m in ending if (m.access_until or "") <= ending_before]
+    tax_id = country = None
+    if owner_view and acct.tax_id is not None and acct.tax_country is not None:
+        from colabctl.core.taxid import format_tax_id
+
+        tax_id, country = format_tax_id(acct.tax_id, acct.tax_country), acct.tax_country
+    return AccountReport(
+        slug=acct.slug,
+        name=acct.name,
+        owner=acct.owner_email,
+        owner_name=names[acct.owner_email],
+        owner_view=owner_view,
+        legal_entity=acct.legal_entity,
+        tax_id=tax_id,
+        country=country,
+        active=sum(m.status == "active" for m in current),
+        pending=sum(m.status == "pending" for m in current),
+        ending_count=len(ending),
+        groups=_groups(s, acct, columns, names),
+        findings=_findings(s, acct) if owner_view else None,
+        invitations=[m for m in current if m.status in ("pending", "expired")],
+        ending=ending,
+        changes=_changes(s, acct, cutoff, owner_view=owner_view),
+    )
+
+
+def _groups(
+    s: Session, acct: Account, columns: list[ColumnGroup], names: dict[str, str | None]
+) -> list[MatrixGroup]:
+    """The matrix's rows: `matrix`'s grid, the owner first, then the active holders by
+    profile (by email within one). People are grouped by what they hold as well as by
+    role, so a group's cells are its people's, whatever the profile says."""
+    grid = access.matrix_in(s, acct)
+    ids = [c.id for group in columns for c in group.columns]
+    groups: dict[tuple[str, tuple[bool, ...]], list[Person]] = {}
+    for st in grid.people:
+        if not st.owner and st.status != "active":
+            continue  # pending people hold nothing: they are listed as invitations
+        role = "owner" if st.owner else st.profile or ""
+        held = set(grid.grants[st.user])
+        key = (role, tuple(i in held for i in ids))
+        groups.setdefault(key, []).append(
+            Person(st.user, names.get(st.user), role, st.access_until)
+        )
+    ordered = sorted(groups.items(), key=lambda item: (item[0][0] != "owner", item[0]))
+    return [MatrixGroup(role, role == "owner", held, people) for (role, held), people in ordered]
+
+
+def _findings(s: Session, acct: Account) -> list[review.Finding]:
+    """`review`'s findings of an account the actor owns, most severe first, with the
+    shipped separation-of-duties rules."""
+    found = review.findings_in(s, acct, review.load_rules())
+    return sorted(found, key=lambda f: (review.SEVERITIES.index(f.severity), f.kind, f.subject))
+
+
+def _changes(s: Session, acct: Account, cutoff: str, *, owner_view: bool) -> list[Change]:
+    """`audit log`'s rows of the account since CUTOFF, newest first; for a collaborator
+    without the owner's review acknowledgements and tax data."""
+    found = audit.entries(s.conn, account=acct.slug, since=cutoff, limit=_EVERY_ROW)
+    return [
+        Change(e.seq, e.at, e.actor, e.action, e.target, _change_words(_for_reader(e, owner_view)))
+        for e in found
+        if owner_view or e.action not in _OWNER_ONLY_ACTIONS
+    ]
+
+
+# -- seams to audit log and audit verify -----------------------------------------------------
+#
+# `_change_words`, `_for_reader` and `_chain_check` stand in for what `audit log` and
+# `audit verify` do themselves: once audit log has its change column (the row in words)
+# and hides tax data from non-owners, and audit verify replays the state, these three
+# must call those and nothing else, so that the report can never word a row, hide a
+# field or judge the chain differently.
+
+_OWNER_ONLY_ACTIONS = ("review.ack",)
+_TAX_FIELDS = ("tax_id", "country", "previous")
+
+
+def _for_reader(entry: audit.Entry, owner_view: bool) -> audit.Entry:
+    """The row as its reader may see it: without tax data unless the reader owns the
+    account (what `account show` hides from a collaborator)."""
+    if owner_view or entry.action not in ("account.create", "account.set_tax_id"):
+        return entry
+    from dataclasses import replace
+
+    kept = {k: v for k, v in entry.details.items() if k not in _TAX_FIELDS}
+    return replace(entry, details=kept)
+
+
+def _change_words(entry: audit.Entry) -> str:
+    """An audit row in words, English. Must become `audit log`'s change column (core/audit.py)
+    when that lands: one wording for both."""
+    d: dict[str, Any] = entry.details
+    match entry.action:
+        case "profile.create":
+            return f"created with {len(d.get('permissions') or [])} permissions"
+        case "profile.edit":
+            parts = [f"+{p}" for p in d.get("added") or []]
+            parts += [f"-{p}" for p in d.get("removed") or []]
+            if d.get("description") is not None:
+                parts.append("new description")
+            return f"{entry.target}: {' '.join(parts)}" if parts else "no change"
+        case "profile.delete":
+            moved = d.get("reassigned_to")
+            return f"deleted; its holders moved to {moved}" if moved else "deleted"
+        case "invitation.create":
+            until = d.get("access_until")
+            ending = f", access until {until}" if until else ""
+            return f"invited as {d.get('profile')}, open until {d.get('expires_at')}{ending}"
+        case "invitation.accept":
+            return f"accepted: now {d.get('profile')}"
+        case "invitation.decline":
+            return f"declined {d.get('profile')}"
+        case "invitation.expire":
+            return f"invitation expired at {d.get('expired_at')}"
+        case "invitation.renew":
+            return f"invitation renewed until {d.get('expires_at')}"
+        case "collaborator.set_profile":
+            return f"{entry.target}: {d.get('from')} → {d.get('to')}"
+        case "collaborator.remove":
+            return f"removed (was {d.get('profile')}, {d.get('was')})"
+        case "collaborator.set_access_until":
+            return f"access until {d.get('to') or 'never'}"
+        case "account.create":
+            tax = _tax_words(d)
+            return f"created as {d.get('name')}" + (f", tax ID {tax}" if tax else "")
+        case "account.rename":
+            return f"renamed from {d.get('previous')} to {d.get('name')}"
+        case "account.set_tax_id":
+            return f"tax ID {_tax_words(d) or 'changed'}"
+        case "account.transfer_offer":
+            kept = f", keeping them as {d['keep_as']}" if d.get("keep_as") else ""
+            return f"ownership offered to {entry.target}{kept}, until {d.get('expires_at')}"
+        case "account.transfer_cancel":
+            return "ownership offer cancelled"
+        case "account.transfer_expire":
+            return "ownership offer expired"
+        case "account.transfer_accept":
+            stays = f"{d.get('from')} stays as {d['kept_as']}" if d.get("kept_as") else ""
+            return f"now the owner, after {d.get('from')}" + (f"; {stays}" if stays else "")
+        case "review.ack":
+            return f"finding {d.get('finding')} ({d.get('kind')}) acknowledged: {d.get('reason')}"
+    return ", ".join(f"{k}: {v}" for k, v in sorted(d.items()) if k != "apply")
+
+
+def _tax_words(details: dict[str, Any]) -> str | None:
+    number, country = details.get("tax_id"), details.get("country")
+    if not isinstance(number, str) or not isinstance(country, str):
+        return None
+    from colabctl.core.taxid import format_tax_id
+
+    return f"{country} {format_tax_id(number, country)}"
+
+
+def _chain_check(s: Session) -> ChainState:
+    """The chain's links and head, walked as `audit verify` walks them (its state replay is
+    verify's own). A login that may not read the whole chain gets the recorded head."""
+    try:
+        verdict = audit.verify(s.conn)
+    except Forbidden:  # a team login on a shared server (docs/postgres.md)
+        return ChainState(False, None, 0, audit.head(s.conn))
+    return ChainState(
+        True, verdict.intact, verdict.rows, verdict.head, verdict.first_bad_seq, verdict.problem
+    )
