@@ -32,6 +32,7 @@ from support import (
     Cli,
     FakeClock,
     as_json,
+    colabctl,
     ctx_for,
     drop_guards,
     failure,
@@ -465,3 +466,32 @@ def test_a_cell_a_spreadsheet_would_run_is_written_as_text(
     assert {r["user"] for r in rows} == {OWNER, "'" + formula}
     # JSON keeps the value as stored
     assert formula in json.dumps(as_json(cli("--as", OWNER, "matrix", "-a", ACME, "--json")))
+
+
+@pytest.mark.slow
+@pytest.mark.engines("sqlite")
+@pytest.mark.usefixtures("world")
+def test_a_real_terminal_gets_no_page(db_path: Target) -> None:
+    """stdout on a pseudo-terminal, as at a prompt: refused, nothing written to it."""
+    import os
+    import pty
+
+    main, terminal = pty.openpty()
+    try:
+        done = colabctl("--as", OWNER, "report", "-a", ACME, db=db_path, stdout=terminal)
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(main)
+    assert done.returncode == 6 and shown == b""
+    assert done.stderr.splitlines()[0].startswith("error: an HTML report")
+    piped = colabctl("--as", OWNER, "report", "-a", ACME, db=db_path)
+    assert piped.returncode == 0 and piped.stdout.startswith("<!DOCTYPE html>")

@@ -148,16 +148,17 @@ def _groups(
     role, so a group's cells are its people's, whatever the profile says."""
     grid = access.matrix_in(s, acct)
     ids = [c.id for group in columns for c in group.columns]
+    cells: dict[tuple[str, ...], tuple[bool, ...]] = {}  # what is held -> the row's cells
     groups: dict[tuple[str, tuple[bool, ...]], list[Person]] = {}
     for st in grid.people:
         if not st.owner and st.status != "active":
             continue  # pending people hold nothing: they are listed as invitations
         role = "owner" if st.owner else st.profile or ""
-        held = set(grid.grants[st.user])
-        key = (role, tuple(i in held for i in ids))
-        groups.setdefault(key, []).append(
-            Person(st.user, names.get(st.user), role, st.access_until)
-        )
+        held = tuple(grid.grants[st.user])
+        if held not in cells:
+            cells[held] = tuple(i in held for i in ids)
+        person = Person(st.user, names.get(st.user), role, st.access_until)
+        groups.setdefault((role, cells[held]), []).append(person)
     ordered = sorted(groups.items(), key=lambda item: (item[0][0] != "owner", item[0]))
     return [MatrixGroup(role, role == "owner", held, people) for (role, held), people in ordered]
 
