@@ -52,8 +52,8 @@ def _with_parents(path: Path, write: Callable[[], None]) -> None:
     missing = [folder for folder in path.parent.parents if not folder.exists()][::-1]
     if not path.parent.exists():
         missing.append(path.parent)
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         write()
     except BaseException:
         for folder in reversed(missing):

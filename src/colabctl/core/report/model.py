@@ -131,7 +131,3 @@ class Report:
     @property
     def column_count(self) -> int:
         return sum(len(g.columns) for g in self.columns)
-
-    @property
-    def owns_any(self) -> bool:
-        return any(a.owner_view for a in self.accounts)
