@@ -210,7 +210,9 @@ holders = ["owner"]
 def test_junit_never_replaces_the_store(cli: Cli, acme: str, tmp_path: Path, db_path: Path) -> None:
     tests = write(tmp_path / "a.toml", CHECKS)
     refused(cli, db_path, 4, "test", str(tests), "--junit", str(db_path))
-    failure(cli("test", str(tests), "--junit", str(tmp_path / "no" / "x.xml")), 6)
+    failure(cli("test", str(tests), "--junit", str(tests / "x.xml")), 6)  # under a file
+    ok(cli("test", str(tests), "--junit", str(tmp_path / "new" / "x.xml")))  # folder made
+    assert (tmp_path / "new" / "x.xml").is_file()
 
 
 def test_json_document(cli: Cli, acme: str, tmp_path: Path) -> None:

@@ -195,9 +195,14 @@ def test_a_failed_write_leaves_the_old_file_whole(
     assert [p.name for p in target.parent.iterdir()] == ["soporte.toml"]
 
 
-def test_export_into_a_missing_folder_exits_6(cli: Cli, legal_account: str, tmp_path: Path) -> None:
-    line, _ = failure(_export(cli, "-o", str(tmp_path / "no" / "x.toml")), 6)
-    assert "no/x.toml" in line
+def test_export_makes_a_missing_folder_and_a_file_in_the_way_exits_6(
+    cli: Cli, legal_account: str, tmp_path: Path
+) -> None:
+    ok(_export(cli, "-o", str(tmp_path / "new" / "x.toml")))
+    assert (tmp_path / "new" / "x.toml").is_file()
+    (tmp_path / "a-file").write_text("x")
+    line, _ = failure(_export(cli, "-o", str(tmp_path / "a-file" / "x.toml")), 6)
+    assert "a-file/x.toml" in line
 
 
 # -- usage errors exit 2 ----------------------------------------------------------------------
