@@ -35,7 +35,8 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.FORBIDDEN: "forbidden: no actor, actor lacks the right, account not a legal"
     " entity, owner-only",
     ExitCode.INVALID: "invalid input: bad email, tax ID, slug or TOML, unknown permission,"
-    " ambiguous account, an output file that cannot be written",
+    " ambiguous account, an output file that cannot be written, an HTML report to a"
+    " terminal",
     ExitCode.STORE: "store error: locked past the timeout, corrupt, from a newer colabctl,"
     " unreachable server, on a network filesystem",
     ExitCode.INTERNAL: "internal error: a bug in colabctl (rerun with COLABCTL_DEBUG=1 and"

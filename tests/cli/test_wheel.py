@@ -72,3 +72,12 @@ def test_wheel_ships_unicode_confusables_with_their_licence(wheel: Path) -> None
         head = archive.read("colabctl/store/unicode/confusables.txt").decode("utf-8-sig")
     assert "# Version: 18.0.0" in head.splitlines()[:12]
     assert "UNICODE LICENSE V3" in (folder / "LICENSE.txt").read_text(encoding="utf-8")
+
+
+def test_wheel_ships_the_report_templates(wheel: Path) -> None:
+    """`colabctl report` renders from these (docs/report.md): they ship as they are."""
+    folder = ROOT / "src" / "colabctl" / "core" / "report" / "templates"
+    with zipfile.ZipFile(wheel) as archive:
+        for name in ("report.html.j2", "report.md.j2", "report.css"):
+            member = f"colabctl/core/report/templates/{name}"
+            assert archive.read(member) == (folder / name).read_bytes()

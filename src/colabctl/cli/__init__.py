@@ -45,6 +45,7 @@ MOUNTS: dict[str, tuple[str, str, str | None]] = {
     "test": ("policy", "app", None),
     "audit": ("audit", "app", "audit"),
     "review": ("review", "app", "review"),
+    "report": ("report", "app", None),
     "store": ("store", "app", "store"),
     "demo": ("demo", "app", None),
     "help": ("help", "app", "help"),
@@ -58,7 +59,7 @@ PANELS: dict[str, tuple[str, ...]] = {
     "Team": ("invite", "accept", "decline", "collaborator", "invitation"),
     "Access questions": ("can", "who-can", "matrix"),
     "Team as code": ("export", "plan", "apply", "test"),
-    "Audit and review": ("audit", "review"),
+    "Audit and review": ("audit", "review", "report"),
     "Store and more": ("store", "demo", "help"),
 }
 PANEL_OF = {command: panel for panel, commands in PANELS.items() for command in commands}

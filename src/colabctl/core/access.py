@@ -373,12 +373,15 @@ class Matrix(NamedTuple):
 
 
 def matrix(ctx: Context, *, account: str | None = None) -> Matrix:
-    perms = catalog().permissions
     with reading(ctx) as s:
-        acct = readable(s, account)
-        people = [p for p in standings(s, acct) if p.owner or p.status in ("active", "pending")]
-        grants = {p.user: [perm.id for perm in held_permissions(p)] for p in people}
-        return Matrix(acct.slug, people, perms, grants)
+        return matrix_in(s, readable(s, account))
+
+
+def matrix_in(s: Session, acct: Account) -> Matrix:
+    """`matrix` of an account the caller may read (`report` shows the same grid)."""
+    people = [p for p in standings(s, acct) if p.owner or p.status in ("active", "pending")]
+    grants = {p.user: [perm.id for perm in held_permissions(p)] for p in people}
+    return Matrix(acct.slug, people, catalog().permissions, grants)
 
 
 # `can --batch` reads this many lines ahead and loads the standings they need in one query

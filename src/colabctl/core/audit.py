@@ -13,7 +13,7 @@ from colabctl.core import access
 from colabctl.core.changes import change
 from colabctl.core.clock import parse_moment
 from colabctl.core.identity import email_key
-from colabctl.core.session import Context, reading
+from colabctl.core.session import Account, Context, Session, reading
 from colabctl.errors import Invalid
 from colabctl.store.audit import GENESIS, Entry, Verdict, entries, head, verify
 
@@ -71,17 +71,44 @@ def read_log(
     with reading(ctx) as s:
         acct = access.choose_account(s, account)
         owner = access.actor_standing(s, acct).owner  # (anyone without a role: exit 3)
-        found = entries(
-            s.conn,
-            account=acct.slug,
+        return log_in(
+            s,
+            acct,
+            owner=owner,
             since=cut_from,
             until=cut_to,
             actor_key=email_key(actor) if actor else None,
             actions=[a.strip().lower() for a in actions],
-            hidden=() if owner else OWNER_ONLY_ACTIONS,
             target=_matching(target) if target is not None else None,
             limit=limit,
         )
+
+
+def log_in(
+    s: Session,
+    acct: Account,
+    *,
+    owner: bool,
+    since: str | None = None,
+    until: str | None = None,
+    actor_key: str | None = None,
+    actions: Sequence[str] = (),
+    target: Callable[[str], bool] | None = None,
+    limit: int = 50,
+) -> list[Shown]:
+    """ACCT's rows as a reader who is its OWNER (or an active collaborator) may see them,
+    in words: what `audit log` prints and the access report's "changes since" lists."""
+    found = entries(
+        s.conn,
+        account=acct.slug,
+        since=since,
+        until=until,
+        actor_key=actor_key,
+        actions=actions,
+        hidden=() if owner else OWNER_ONLY_ACTIONS,
+        target=target,
+        limit=limit,
+    )
     shown = found if owner else [_without_account_data(e) for e in found]
     return [Shown(e, change(e)) for e in shown]
 

@@ -45,14 +45,12 @@ def parse_moment(text: str, now: datetime, *, until: bool = False) -> str:
             day = date.fromisoformat(value)
             return iso(end_of_day(day) if until else datetime.combine(day, time(), tzinfo=UTC))
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
+        return iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    except (ValueError, OverflowError) as exc:  # overflow: year 1 at +14:00, in UTC
         raise Invalid(
             f"{quoted(text)} is not a date, a date-time or a duration",
             hint="e.g. 2026-11-01, 2026-11-01T09:30:00Z or 7d",
         ) from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return iso(moment)
 
 
 _DURATION = r"\s*(\d{1,9})\s*([smhd])\s*"

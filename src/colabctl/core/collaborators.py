@@ -414,9 +414,14 @@ def list_members(
     if status is not None and status not in STATUSES:
         raise Invalid(f"unknown status {quoted(status)}", hint="one of " + ", ".join(STATUSES))
     with reading(ctx) as s:
-        acct = access.readable(s, account)
-        found = _fetch(s, "m.account_id = :a ORDER BY m.invited_at, m.id", {"a": acct.id})
+        found = members_in(s, access.readable(s, account))
         return [m for m in found if status is None or m.status == status]
+
+
+def members_in(s: Session, acct: Account) -> list[Membership]:
+    """Every membership row of an account the caller may read, history included, oldest
+    invitation first: `collaborator list` (and `report`)."""
+    return _fetch(s, "m.account_id = :a ORDER BY m.invited_at, m.id", {"a": acct.id})
 
 
 def show(
