@@ -46,7 +46,7 @@ def watched(original):
                 inside[0] = False
     return transaction
 
-db.Store.transaction = watched(db.Store.transaction)
+db.SqliteStore.transaction = watched(db.SqliteStore.transaction)
 postgres.PgStore.transaction = watched(postgres.PgStore.transaction)
 from colabctl.cli import main
 code = 0

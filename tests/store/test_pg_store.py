@@ -39,6 +39,7 @@ from support import (
 )
 
 from colabctl.store import postgres
+from colabctl.store import sql as store_sql
 
 # every test's store (db_path, COLABCTL_DB) is a fresh schema on the throwaway server
 pytestmark = [pytest.mark.postgres, pytest.mark.engines("postgres")]
@@ -258,7 +259,7 @@ def test_a_statement_past_the_busy_budget(
 ) -> None:
     """Another session holds colabctl's writer lock longer than the budget (1 s here):
     exit 7 saying the store is busy, naming host and database; nothing written."""
-    monkeypatch.setattr(postgres, "BUSY_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(store_sql, "BUSY_TIMEOUT_S", 1.0)
     before = dump(acme)
     with psycopg.connect(acme) as holder:
         holder.execute(WRITER_LOCK, (LOCK_CLASS,))

@@ -21,8 +21,7 @@ from colabctl.store.db import open_empty
 from colabctl.store.engine import Target, open_for_read, open_for_write, resolve, store_file
 
 if TYPE_CHECKING:
-    from colabctl.store.engine import AnyStore
-    from colabctl.store.sql import Connection
+    from colabctl.store.sql import Connection, Store
 
 
 # Expiry is judged against the clock at every read: a pending invitation past
@@ -136,7 +135,7 @@ class Context:
 
 
 class Session:
-    def __init__(self, ctx: Context, store: AnyStore, *, writable: bool) -> None:
+    def __init__(self, ctx: Context, store: Store, *, writable: bool) -> None:
         self.ctx = ctx
         self.store = store
         self.conn: Connection = store.conn
@@ -170,12 +169,11 @@ class Session:
         shape = skeleton(address)
         key = email_key(address)
         self.refuse_lookalikes([(address, key, shape)])
-        user_id = self.conn.execute(
+        user_id: int = self.conn.execute(
             "INSERT INTO users (email, email_key, skeleton, name, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
             (address, key, shape, name, self.now_iso),
-        ).lastrowid
-        assert user_id is not None
+        ).fetchone()[0]
         return user_id
 
     def refuse_lookalikes(self, new: list[tuple[str, str, str]]) -> None:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
 from colabctl.errors import StoreFault
-from colabctl.store.sql import Connection, schema_version
+from colabctl.store.sql import Connection
 
 GENESIS = "0" * 64
 HEAD_SINCE = 4  # the schema version (migration m004) that brought the head record
@@ -95,14 +94,6 @@ def _content(
 # -- the head --------------------------------------------------------------------------------
 
 
-def _has_head_table(conn: Connection) -> bool:
-    if isinstance(conn, sqlite3.Connection):
-        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_head'"
-    else:  # PostgreSQL, in the connection's schema
-        sql = "SELECT 1 WHERE to_regclass('audit_head') IS NOT NULL"
-    return conn.execute(sql).fetchone() is not None
-
-
 def _last_row(conn: Connection) -> tuple[int, str]:
     last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     return (last[0], last[1]) if last else (0, GENESIS)
@@ -122,14 +113,16 @@ def head(conn: Connection) -> tuple[int, str]:
     older than the record (schema < 4, which colabctl migrates on open) answers with its
     last row, as the migration would backfill it.
     """
-    try:
-        record = _head_record(conn)
-    except sqlite3.OperationalError:  # no such table
-        if _has_head_table(conn):
-            raise
-        if schema_version(conn) < HEAD_SINCE:
+    if not conn.has_table("audit_head"):
+        if conn.schema_version() < HEAD_SINCE:
             return _last_row(conn)
-        raise _head_missing() from None
+        raise _head_missing()
+    return _head_of(conn)
+
+
+def _head_of(conn: Connection) -> tuple[int, str]:
+    """The head record of a store that has the table (one at the current schema)."""
+    record = _head_record(conn)
     if record is None:
         raise _head_missing()
     return record
@@ -179,8 +172,9 @@ def append_many(conn: Connection, rows: list[Row], *, db_login: str | None = Non
     SQLite), recorded and hashed with each row. Returns the last seq (the head's if no
     rows)."""
     assert conn.in_transaction, "audit rows are written in the mutation's transaction"
-    seq, digest = head(conn)
-    # (transaction() migrates a store before anything is appended: the view is there)
+    # transaction() migrates a store before anything is appended: the head table and the
+    # view are there (a dropped one is tampering, which `verify` names)
+    seq, digest = _head_of(conn)
     chained = []
     for at, actor, account, action, target, details in rows:
         prev_hash = digest
@@ -204,36 +198,21 @@ def insert_chained(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     (`_moves_head_once`)."""
     if not rows:
         return
-    if _moves_head_once(conn):
+    if conn.moves_head_once:
+        # PostgreSQL's schema (docs/storage.md, "The schema on PostgreSQL"): moving the
+        # head once per row would make a long append quadratic there
         conn.executemany(f"INSERT INTO audit ({_COLUMNS}) VALUES ({_MARKS})", rows)
         last = rows[-1]
         conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (last[0], last[8]))
         return
-    try:
-        conn.executemany(f"INSERT INTO audit_append ({_COLUMNS}) VALUES ({_MARKS})", rows)
-    except sqlite3.OperationalError:
+    if not conn.has_trigger("audit_append_row"):
         # The view's trigger dropped (only tampering does that; `verify` judges the
-        # rest): the first row was refused before anything was written, so append as
-        # before m007, statement by statement.
-        if _has_trigger(conn, "audit_append_row"):
-            raise
+        # rest): append as before m007, statement by statement.
         for row in rows:
             conn.execute(f"INSERT INTO audit ({_COLUMNS}) VALUES ({_MARKS})", row)
             conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (row[0], row[8]))
-
-
-def _moves_head_once(conn: Connection) -> bool:
-    """Whether the store's schema lets the head move over many rows at once: PostgreSQL's
-    (docs/storage.md, "The schema on PostgreSQL"), where moving it once per row would make
-    a long append quadratic. SQLite's head moves one row at a time, at no such cost."""
-    return not isinstance(conn, sqlite3.Connection)
-
-
-def _has_trigger(conn: Connection, name: str) -> bool:
-    found = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
-    ).fetchone()
-    return found is not None
+        return
+    conn.executemany(f"INSERT INTO audit_append ({_COLUMNS}) VALUES ({_MARKS})", rows)
 
 
 # -- verifying --------------------------------------------------------------------------------
@@ -291,13 +270,9 @@ class _Walk:
 
 
 def _login_column(conn: Connection) -> str:
-    """`db_login`, or NULL on a SQLite store older than m008 that is read unmigrated
-    (read-only media): its rows have no login."""
-    if isinstance(conn, sqlite3.Connection):
-        columns = {row[1] for row in conn.execute("PRAGMA table_info(audit)")}
-        if "db_login" not in columns:
-            return "NULL"
-    return "db_login"
+    """`db_login`, or NULL on a store older than m008 that is read unmigrated (a SQLite
+    file on read-only media): its rows have no login."""
+    return "db_login" if "db_login" in conn.columns("audit") else "NULL"
 
 
 def _walk(conn: Connection) -> _Walk:
@@ -397,7 +372,7 @@ def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verdict:
     """Walk the chain and hold it against its head record, the data it must account for,
     and (if given) an anchor kept elsewhere; name the first problem found."""
     walk = _walk(conn)
-    old_store = not _has_head_table(conn) and schema_version(conn) < HEAD_SINCE
+    old_store = not conn.has_table("audit_head") and conn.schema_version() < HEAD_SINCE
     recorded = _last_row(conn) if old_store else _head_record_or_none(conn)
     checked = _check_anchor(conn, anchor) if anchor is not None else None
     bad: tuple[int | None, str] | None = None
@@ -417,7 +392,7 @@ def verify(conn: Connection, anchor: tuple[int, str] | None = None) -> Verdict:
 
 
 def _head_record_or_none(conn: Connection) -> tuple[int, str] | None:
-    return _head_record(conn) if _has_head_table(conn) else None
+    return _head_record(conn) if conn.has_table("audit_head") else None
 
 
 # -- reading --------------------------------------------------------------------------------
