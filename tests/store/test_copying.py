@@ -1,6 +1,8 @@
 """store/copying.TABLES, the one list of tables and columns `store copy` writes, is the
 schema of a fresh store on each engine: a migration that adds a table or a column fails
-here until the copy knows it."""
+here until the copy knows it.
+
+Engines: both, by its own targets: a fresh SQLite file and a fresh PostgreSQL schema."""
 
 from __future__ import annotations
 

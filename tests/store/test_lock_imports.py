@@ -2,7 +2,9 @@
 before it takes the lock: the audit chain's module (and hashlib, which it needs) is
 imported by `writing()` first, not by the first `s.record()` under the lock. On
 PostgreSQL each statement under the lock is a round trip already; an import there
-costs every waiting writer too (bench/postgres.py, writers)."""
+costs every waiting writer too (bench/postgres.py, writers).
+
+Engines: both, each engine's transaction watched in its own test."""
 
 from __future__ import annotations
 

@@ -3,7 +3,9 @@ checks on both engines: real `colabctl` processes writing at once, a writer kill
 its transaction, the errors of a server that is away, refuses the login, lacks the
 database, drops the connection or is busy past the budget (exit 7, one line naming host
 and database, never the password), a newer schema, the missing driver, and the
-credentials libpq finds on its own (PGPASSWORD, ~/.pgpass)."""
+credentials libpq finds on its own (PGPASSWORD, ~/.pgpass).
+
+Engines: PostgreSQL only, as the server's own behaviour is what is tested."""
 
 from __future__ import annotations
 

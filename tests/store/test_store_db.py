@@ -1,8 +1,8 @@
 """The store file (docs/config.md, docs/storage.md): where it lives, how it is created and opened,
 its schema version, and the one BEGIN IMMEDIATE transaction every write runs in.
 
-SQLite only: the store file itself (its folder, modes, WAL, BEGIN IMMEDIATE). A store on
-PostgreSQL: tests/store/test_pg_store.py and test_pg_schema.py."""
+Engines: SQLite only: the store file itself (its folder, modes, WAL, BEGIN IMMEDIATE). A
+store on PostgreSQL: tests/store/test_pg_store.py and test_pg_schema.py."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ from colabctl.store.db import (
 from colabctl.store.engine import resolve
 from colabctl.store.migrations import migrations
 from colabctl.store.schema import SCHEMA_VERSION
+
+pytestmark = pytest.mark.engines("sqlite")
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
