@@ -318,38 +318,26 @@ class Session:
 
     def expire_due(self) -> None:
         """Record, once, every pending invitation and every ownership offer whose time
-        has passed (an expired offer then no longer holds the account's one open slot)."""
-        offers = self.conn.execute(
-            "SELECT t.id, a.slug, u.email, t.expires_at FROM transfers t"
-            " JOIN accounts a ON a.id = t.account_id JOIN users u ON u.id = t.to_id"
-            " WHERE t.status = 'open' AND t.expires_at <= ? ORDER BY t.expires_at, t.id",
-            (self.now_iso,),
-        ).fetchall()
-        for offer_id, slug, email, expires_at in offers:
-            self.conn.execute(
-                "UPDATE transfers SET status = 'expired', closed_at = expires_at WHERE id = ?",
-                (offer_id,),
-            )
-            self.record(
-                "account.transfer_expire",
-                account=slug,
-                target=email,
-                details={"expired_at": expires_at},
-                actor=None,
-            )
+        has passed (an expired offer then no longer holds the account's one open slot).
+        One query finds both (it runs under every writer's lock): offers first, each
+        kind in order of expiry."""
         due = self.conn.execute(
-            "SELECT m.id, a.slug, u.email, m.expires_at FROM memberships m"
+            "SELECT 0, t.id, a.slug, u.email, t.expires_at FROM transfers t"
+            " JOIN accounts a ON a.id = t.account_id JOIN users u ON u.id = t.to_id"
+            " WHERE t.status = 'open' AND t.expires_at <= :now"
+            " UNION ALL SELECT 1, m.id, a.slug, u.email, m.expires_at FROM memberships m"
             " JOIN accounts a ON a.id = m.account_id JOIN users u ON u.id = m.user_id"
-            " WHERE m.status = 'pending' AND m.expires_at <= ? ORDER BY m.expires_at, m.id",
-            (self.now_iso,),
+            " WHERE m.status = 'pending' AND m.expires_at <= :now ORDER BY 1, 5, 2",
+            {"now": self.now_iso},
         ).fetchall()
-        for member_id, slug, email, expires_at in due:
-            self.conn.execute(
-                "UPDATE memberships SET status = 'expired', ended_at = expires_at WHERE id = ?",
-                (member_id,),
-            )
+        for invitation, row_id, slug, email, expires_at in due:
+            if invitation:
+                sql = "UPDATE memberships SET status = 'expired', ended_at = expires_at"
+            else:
+                sql = "UPDATE transfers SET status = 'expired', closed_at = expires_at"
+            self.conn.execute(f"{sql} WHERE id = ?", (row_id,))
             self.record(
-                "invitation.expire",
+                "invitation.expire" if invitation else "account.transfer_expire",
                 account=slug,
                 target=email,
                 details={"expired_at": expires_at},

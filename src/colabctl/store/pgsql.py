@@ -1,5 +1,5 @@
-"""Core's SQL, written once in SQLite's dialect, as PostgreSQL runs it (docs/postgres.md,
-"One query text").
+"""Core's SQL, written once in SQLite's dialect, as PostgreSQL runs it (docs/storage.md,
+"One interface, two engines").
 
 A tokenizer, not text rewriting: comments, string literals and quoted identifiers are
 read as such, so nothing inside a literal is ever touched, and every other token is
@@ -111,6 +111,10 @@ class Statement(NamedTuple):
         if self.names is None:
             if isinstance(parameters, Mapping):
                 raise InternalError(f"named parameters given to a statement with `?`: {self.text}")
+            if len(parameters) != self.placeholders:
+                raise InternalError(
+                    f"{len(parameters)} values for {self.placeholders} placeholders: {self.text}"
+                )
             return parameters
         if not isinstance(parameters, Mapping):
             raise InternalError(f"positional parameters given for `:name`s: {self.text}")

@@ -96,17 +96,18 @@ def fault(exc: BaseException, url: str) -> ColabError:
 
 
 def _is_sql_bug(exc: BaseException) -> bool:
-    """Whether EXC says colabctl sent SQL the server cannot run: a syntax error, an
-    undefined table, column or function, a type mismatch (SQLSTATE class 42, but for a
-    refused privilege, which is the store's rules), or psycopg's own complaint about the
-    parameters (no SQLSTATE)."""
+    """Whether EXC says colabctl sent SQL the server cannot run: SQLSTATE class 42 (a
+    syntax error, an undefined table, column or function, a type mismatch), but for a
+    refused privilege (42501), which is the store's rules; or psycopg's own complaint
+    about the parameters (no SQLSTATE)."""
     import psycopg
 
-    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+    if not isinstance(exc, psycopg.Error):
         return False
-    if isinstance(exc, psycopg.errors.SyntaxErrorOrAccessRuleViolation):
-        return True
-    return isinstance(exc, psycopg.ProgrammingError) and exc.sqlstate is None
+    state = exc.sqlstate
+    if state is None:
+        return isinstance(exc, psycopg.ProgrammingError)
+    return state.startswith("42") and state != "42501"
 
 
 def _secrets(url: str) -> list[str]:
