@@ -91,8 +91,10 @@ def main() -> int:
             run(python, env, ["--as", OWNER, *command])
             found = statements(log, start)
             locked = under_lock(found)
-            print(f"\n== colabctl {' '.join(command)}: {len(found)} statements,"
-                  f" {len(locked)} under the writer lock")
+            print(
+                f"\n== colabctl {' '.join(command)}: {len(found)} statements,"
+                f" {len(locked)} under the writer lock"
+            )
             for text in locked:
                 print(f"   {text[:150]}")
     finally:
