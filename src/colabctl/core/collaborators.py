@@ -217,8 +217,7 @@ def invite_many_in(
             {"a": acct.id, "now": s.now_iso},
         )
     }
-    next_user = _next_id(s, "users")
-    next_member = _next_id(s, "memberships")
+    next_user, next_member = _next_ids(s, "users", "memberships")
     new_users: list[tuple[int, str, str, str, str]] = []
     new_members: list[tuple[Any, ...]] = []
     rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
@@ -313,9 +312,13 @@ def _users_by_key(s: Session, keys: Sequence[str]) -> dict[str, tuple[int, str]]
     }
 
 
-def _next_id(s: Session, table: str) -> int:
-    """The rowid SQLite gives the next row (max + 1): ids for a bulk insert, known ahead."""
-    return int(s.conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])
+def _next_ids(s: Session, *tables: str) -> tuple[int, ...]:
+    """The rowid SQLite gives the next row of each table (max + 1): ids for a bulk insert,
+    known ahead, in one statement (it runs under the writer lock)."""
+    found = s.conn.execute(
+        "SELECT " + ", ".join(f"(SELECT coalesce(max(id), 0) + 1 FROM {t})" for t in tables)
+    ).fetchone()
+    return tuple(int(value) for value in found)
 
 
 def _own_invitation(s: Session, slug: str, verb: str) -> Membership:
