@@ -32,17 +32,19 @@ from typing import Any, NamedTuple
 
 from colabctl.errors import InternalError
 
+# One token, or the space or a comment between two. What neither engine reads alike
+# ("==", "::", "?1", an unclosed "/*" or literal, "[", "`", "$", "@", ";") is `other`,
+# refused.
 _TOKEN = re.compile(
     r"""
-    (?P<space>\s+)
-    |(?P<comment>--[^\n]*|/\*.*?\*/)
-    |(?P<bad>/\*|==|::|\?\d|0[xX])
+    (?P<word>[A-Za-z_]\w*)
+    |(?P<space>\s+|--[^\n]*|/\*.*?\*/)
+    |(?P<op><>|!=|<=|>=|\|\||[-+*%<>(),.]|/(?!\*)|=(?!=))
+    |(?P<param>\?(?!\d)|:[A-Za-z_]\w*)
+    |(?P<number>\d+(?:\.\d+)?(?![\w.]))
     |(?P<string>'(?:[^']|'')*')
     |(?P<quoted>"[a-z_][a-z0-9_]*")
-    |(?P<number>\d+(?:\.\d+)?(?![\w.]))
-    |(?P<param>\?|:[A-Za-z_]\w*)
-    |(?P<word>[A-Za-z_]\w*)
-    |(?P<op><>|!=|<=|>=|\|\||[-+*/%=<>(),.])
+    |(?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -75,7 +77,7 @@ FUNCTIONS: dict[str, tuple[int, ...]] = {
     "length": (1,),
     "group_concat": (2,),  # string_agg needs the separator spelt out
 }
-RENAMED = {"group_concat": "string_agg"}
+RENAMED = {"group_concat": "string_agg", "json_each": "json_array_elements_text"}
 
 # Words that read differently in the two dialects, or name what only one of them has:
 # refused wherever they appear (as a name too: a column called `user` would be
@@ -129,130 +131,97 @@ def refused(sql: str, why: str) -> InternalError:
     return InternalError(f"SQL that colabctl cannot run on PostgreSQL ({why}): {shown[:300]}")
 
 
-class _Frame:
-    """An open parenthesis: the function it calls (None for plain grouping), and how many
-    commas it holds at its own level."""
-
-    def __init__(self, function: str | None) -> None:
-        self.function = function
-        self.commas = 0
-
-
-class _Reader:
-    """One pass over SQL's tokens, writing PostgreSQL's."""
-
-    def __init__(self, sql: str) -> None:
-        self.sql = sql
-        self.out: list[str] = []
-        self.names: list[str] = []
-        self.positional = 0
-        self.frames: list[_Frame] = []
-        self.calling: str | None = None  # a function name just read: its "(" comes next
-        self.previous = ""  # the last significant token, lower-cased
-        self.after_is = False  # after IS (or IS NOT): only NULL or DISTINCT FROM may follow
-
-    def fail(self, why: str) -> InternalError:
-        return refused(self.sql, why)
-
-    def tokens(self) -> list[tuple[str, str, bool]]:
-        """(kind, text, whether space or a comment came before it) for each token."""
-        found: list[tuple[str, str, bool]] = []
+def _tokens(sql: str) -> list[tuple[str, str, bool]]:
+    """(kind, text, whether space or a comment came before it) of each token; a
+    character no token starts with is refused."""
+    found: list[tuple[str, str, bool]] = []
+    spaced = False
+    for match in _TOKEN.finditer(sql):
+        kind = match.lastgroup
+        if kind == "space":
+            spaced = True
+            continue
+        if kind == "other":
+            start = match.start()
+            raise refused(sql, f"unknown text at {sql[start : start + 12]!r}")
+        assert kind is not None
+        found.append((kind, match.group(), spaced))
         spaced = False
-        pos = 0
-        while pos < len(self.sql):
-            match = _TOKEN.match(self.sql, pos)
-            if match is None or match.lastgroup == "bad":
-                raise self.fail(f"unknown text at {self.sql[pos : pos + 12]!r}")
-            kind = match.lastgroup
-            assert kind is not None
-            if kind in ("space", "comment"):
-                spaced = True
-            else:
-                found.append((kind, match.group(), spaced))
-                spaced = False
-            pos = match.end()
-        return found
+    return found
 
-    def translate(self) -> Statement:
-        tokens = self.tokens()
-        for index, (kind, token, spaced) in enumerate(tokens):
-            following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
-            if spaced and self.out:
-                self.out.append(" ")
-            self.take(kind, token, following)
-        if self.frames:
-            raise self.fail("an unclosed parenthesis")
-        if self.names and self.positional:
-            raise self.fail("both `?` and `:name` placeholders")
-        count = len(self.names) if self.names else self.positional
-        names = tuple(self.names) if self.names else None
-        return Statement("".join(self.out), names, count)
 
-    def take(self, kind: str, token: str, following: str) -> None:
-        lower = token.lower()
-        if self.after_is and lower not in ("not", "null", "distinct"):
-            raise self.fail("IS between values (SQLite's equality, PostgreSQL's error)")
-        self.after_is = lower == "is" or (self.after_is and lower == "not")
+def _translated(sql: str) -> Statement:
+    """One pass over SQL's tokens, writing PostgreSQL's. (A single function with local
+    names: it runs for every new statement text, under the writer lock too.)"""
+    tokens = _tokens(sql)
+    out: list[str] = []
+    names: list[str] = []
+    positional = 0
+    frames: list[list[Any]] = []  # each open parenthesis: [function called or None, commas]
+    calling: str | None = None  # a function name just read: its "(" comes next
+    previous = ""  # the last token (lower-cased words)
+    after_is = False  # after IS or IS NOT: only NULL or DISTINCT FROM may follow
+    last = len(tokens) - 1
+    for index, (kind, token, spaced) in enumerate(tokens):
+        if spaced and out:
+            out.append(" ")
+        if kind == "word":
+            lower = token.lower()
+            if after_is and lower not in ("not", "null", "distinct"):
+                raise refused(sql, "IS between values (SQLite's equality, PostgreSQL's error)")
+            after_is = lower == "is" or (after_is and lower == "not")
+            if lower in REFUSED:
+                raise refused(sql, f"{token.upper()} is read differently by SQLite and PostgreSQL")
+            called = index < last and tokens[index + 1][1] == "("
+            if called and lower not in KEYWORDS and previous not in ("into", "with"):
+                if lower != "json_each" and lower not in FUNCTIONS:
+                    raise refused(sql, f"the function {token}() is not known to translate")
+                calling = lower
+                token = (
+                    "json_array_elements_text"
+                    if lower == "json_each"
+                    else RENAMED.get(lower, lower)
+                )
+            out.append(token)
+            previous = lower
+            continue
+        if after_is:
+            raise refused(sql, "IS between values (SQLite's equality, PostgreSQL's error)")
         if kind == "param":
-            self.out.append(self.placeholder(token))
-        elif kind == "word":
-            self.word(lower, token, following)
-        elif kind == "op":
-            self.operator(token)
-        else:  # string, quoted, number: the same in both
-            self.out.append(token)
-        self.previous = lower
-
-    def placeholder(self, token: str) -> str:
-        if token == "?":
-            self.positional += 1
-            return f"${self.positional}"
-        name = token[1:]
-        if name not in self.names:
-            self.names.append(name)
-        return f"${self.names.index(name) + 1}"
-
-    def word(self, lower: str, token: str, following: str) -> None:
-        if lower in REFUSED:
-            raise self.fail(f"{token.upper()} is read differently by SQLite and PostgreSQL")
-        if following == "(" and lower not in KEYWORDS and self.previous not in ("into", "with"):
-            if lower != "json_each" and lower not in FUNCTIONS:
-                raise self.fail(f"the function {token}() is not known to translate")
-            self.calling = lower
-            self.out.append(
-                "json_array_elements_text" if lower == "json_each" else RENAMED.get(lower, lower)
-            )
-            return
-        self.out.append(token)
-
-    def operator(self, token: str) -> None:
-        if token == "(":
-            self.frames.append(_Frame(self.calling))
-            self.out.append("(CAST(" if self.calling == "json_each" else "(")
-            self.calling = None
+            if token == "?":
+                positional += 1
+                token = f"${positional}"
+            else:
+                if token[1:] not in names:
+                    names.append(token[1:])
+                token = f"${names.index(token[1:]) + 1}"
+        elif token == "(":
+            frames.append([calling, 0])
+            token = "(CAST(" if calling == "json_each" else "("
+            calling = None
         elif token == ")":
-            self.close()
-        else:
-            if token == "," and self.frames:
-                self.frames[-1].commas += 1
-            self.out.append(token)
-
-    def close(self) -> None:
-        if not self.frames:
-            raise self.fail("an unmatched parenthesis")
-        frame = self.frames.pop()
-        if frame.function == "json_each":
-            if frame.commas or self.previous[:1] not in ("?", ":"):
-                raise self.fail("json_each() of anything but one placeholder")
-            self.out.append(" AS json))")
-            return
-        if frame.function is not None and frame.commas + 1 not in FUNCTIONS[frame.function]:
-            raise self.fail(f"{frame.function}() with {frame.commas + 1} arguments")
-        self.out.append(")")
+            if not frames:
+                raise refused(sql, "an unmatched parenthesis")
+            function, commas = frames.pop()
+            if function == "json_each":
+                if commas or previous[:1] != "$":
+                    raise refused(sql, "json_each() of anything but one placeholder")
+                token = " AS json))"
+            elif function is not None and commas + 1 not in FUNCTIONS[function]:
+                raise refused(sql, f"{function}() with {commas + 1} arguments")
+        elif token == "," and frames:
+            frames[-1][1] += 1
+        out.append(token)
+        previous = token
+    if frames:
+        raise refused(sql, "an unclosed parenthesis")
+    if names and positional:
+        raise refused(sql, "both `?` and `:name` placeholders")
+    return Statement("".join(out), tuple(names) if names else None, len(names) or positional)
 
 
 @lru_cache(maxsize=1024)
 def translate(sql: str) -> Statement:
     """SQL in core's dialect (SQLite's) as PostgreSQL, or InternalError for anything this
     module does not know how to translate. Cached per statement text."""
-    return _Reader(sql).translate()
+    return _translated(sql)

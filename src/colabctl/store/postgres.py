@@ -2,7 +2,8 @@
 transactions as the SQLite file, for a team whose machines and CI share one store.
 
 Core speaks one SQL dialect (SQLite's placeholders `?` and `:name`, `group_concat`,
-`json_each(?)`); the connection wrapper here translates it, so core never branches on the
+`json_each(?)`); the connection here runs it as store/pgsql.py translates it, and answers
+store/sql.Connection's questions in PostgreSQL's catalog, so core never branches on the
 engine. psycopg is imported only when a PostgreSQL URL is given: reads on SQLite never
 load it (store/engine.py).
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from colabctl.errors import ColabError, InternalError, Invalid, StoreFault
@@ -371,8 +373,9 @@ class PgStore:
     def transaction(self) -> Iterator[None]:
         """BEGIN (READ COMMITTED), then colabctl's writer lock (waited for up to the busy
         budget), migrations if the schema is behind, the command's writes, COMMIT."""
-        from colabctl.store import pg_migrations
-
+        # the migrations' code only for a store behind this colabctl, and loaded before
+        # the lock: every other writer waits while it is held
+        migrations = _migrations() if self.behind else None
         conn = self.conn
         conn.native("BEGIN ISOLATION LEVEL READ COMMITTED")
         try:
@@ -381,13 +384,13 @@ class PgStore:
                 " current_schema()))",
                 (LOCK_CLASS,),
             )
-            if self.behind:
-                self.version = pg_migrations.schema_version(conn.raw)
+            if migrations is not None:
+                self.version = migrations.schema_version(conn.raw)
                 if self.version > SCHEMA_VERSION:
                     self._look()  # raises: a newer colabctl migrated it meanwhile
                 if self.version < SCHEMA_VERSION:
                     try:
-                        pg_migrations.apply_pending(conn.raw)
+                        migrations.apply_pending(conn.raw)
                     except Exception as exc:
                         conn._fail(exc)
                     self.version = SCHEMA_VERSION
@@ -443,6 +446,12 @@ class PgStore:
                 f" {where(self.url)}{whose}: it cannot copy audit rows written by others",
                 hint="run `store copy` as the login that owns the tables, or into a new schema",
             )
+
+
+def _migrations() -> ModuleType:
+    from colabctl.store import pg_migrations
+
+    return pg_migrations
 
 
 def open_store(url: str, *, create: bool) -> PgStore | None:
