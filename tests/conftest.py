@@ -12,6 +12,7 @@ import re
 import secrets
 import shutil
 import sqlite3
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 import sqlrecorder
 from pgcluster import Cluster, find_bindir
+from sqlrecorder_site import sqlrecording
 from support import (
     ACME,
     BOB,
@@ -51,6 +53,9 @@ from typer.testing import CliRunner
 from colabctl.cli import app, common
 from colabctl.core.session import Context
 from colabctl.store.engine import Target
+
+# the statement recorder's light half: also loaded by the processes the tests start
+RECORDING = Path(sqlrecording.__file__).resolve().parent
 
 __all__ = [
     "CNPJ",
@@ -90,6 +95,16 @@ def pytest_report_header() -> list[str]:
 # -- the statement recorder (sqlrecorder.py) ---------------------------------------------------
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's controller: the processes the tests start (pytest-xdist's workers among
+    them) record their statements into one folder."""
+    if hasattr(config, "workerinput") or sqlrecording.FOLDER_VARIABLE in os.environ:
+        return
+    os.environ[sqlrecording.FOLDER_VARIABLE] = tempfile.mkdtemp(prefix="colabctl-sql-")
+    path = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(RECORDING), *([path] if path else [])])
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     sqlrecorder.start()
 
@@ -105,8 +120,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workers) prepares them all on PostgreSQL."""
     if hasattr(session.config, "workerinput"):
         session.config.workeroutput[sqlrecorder.OUTPUT_KEY] = sqlrecorder.RECORDED  # type: ignore[attr-defined]
-    else:
-        sqlrecorder.check(session)
+        return
+    folder = os.environ.get(sqlrecording.FOLDER_VARIABLE)
+    if folder:
+        sqlrecorder.RECORDED.update(sqlrecording.left_in(folder))
+        shutil.rmtree(folder, ignore_errors=True)
+    sqlrecorder.check(session)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

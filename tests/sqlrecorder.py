@@ -9,69 +9,31 @@ The same pass holds each statement against sqlglot (a test dependency), as an or
 what the two engines read differently: an ORDER BY on a column that may be NULL must say
 NULLS FIRST or NULLS LAST (NULLs sort first on SQLite, last on PostgreSQL).
 
-Recorded: statements whose caller is colabctl's own code (core, and the store modules
-that speak for both engines), not SQLite's engine module (store/db.py: its PRAGMAs and
-catalog queries are SQLite's alone), not sqlite-utils (migrations), not the tests'
-helpers. Under pytest-xdist each worker records its share and hands it to the controller,
-which prepares the union once (conftest.py wires the hooks).
+What is recorded, and how: tests/sqlrecorder_site/sqlrecording.py. The pytest process
+records in process; every process the tests start records too (SQLRECORDER_DIR and
+that folder's sitecustomize.py on its PYTHONPATH) and leaves its statements in a folder
+read at the end. Under pytest-xdist each worker records its share and hands it to the
+controller, which prepares the union once (conftest.py wires the hooks).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import sqlite3
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from _pytest.reports import TestReport
+from sqlrecorder_site.sqlrecording import RECORDED, start
 
 from colabctl.errors import InternalError
-from colabctl.store.db import SqliteConnection
 from colabctl.store.pgsql import translate
+
+__all__ = ["OUTPUT_KEY", "RECORDED", "check", "start"]
 
 NODEID = "tests/sqlrecorder.py::every_statement_colabctl_ran_prepares_on_postgresql"
 OUTPUT_KEY = "colabctl_statements"
-# callers whose SQL is SQLite's own, not core's one dialect
-ENGINE_MODULES = frozenset({"colabctl.store.db", "colabctl.store.migrations"})
-
-# statement -> the parameters it first ran with (plain values only)
-RECORDED: dict[str, Any] = {}
-
-
-def _plain(value: Any) -> Any:
-    return value if value is None or isinstance(value, int | float | str) else repr(value)
-
-
-def _sample(parameters: Any) -> Any:
-    if isinstance(parameters, Mapping):
-        return {str(k): _plain(v) for k, v in parameters.items()}
-    return [_plain(v) for v in parameters]
-
-
-def _record(sql: str, parameters: Any) -> None:
-    caller = sys._getframe(2).f_globals.get("__name__", "")
-    if caller.startswith("colabctl.") and caller not in ENGINE_MODULES and sql not in RECORDED:
-        RECORDED[sql] = _sample(parameters)
-
-
-def start() -> None:
-    """Record every statement run through a SQLite store's connection from now on."""
-    execute, executemany = sqlite3.Connection.execute, sqlite3.Connection.executemany
-
-    def recorded_execute(self: sqlite3.Connection, sql: str, parameters: Any = (), /) -> Any:
-        _record(sql, parameters)
-        return execute(self, sql, parameters)
-
-    def recorded_executemany(self: sqlite3.Connection, sql: str, rows: Iterable[Any], /) -> Any:
-        rows = list(rows)
-        _record(sql, rows[0] if rows else [])
-        return executemany(self, sql, rows)
-
-    SqliteConnection.execute = recorded_execute  # type: ignore[method-assign]
-    SqliteConnection.executemany = recorded_executemany  # type: ignore[method-assign]
 
 
 # -- at the end of the run ---------------------------------------------------------------------
