@@ -505,3 +505,16 @@ def test_a_locked_store_is_a_store_error_and_reads_go_on(
     finally:
         holder.close()
     assert dump(db_path) == before
+
+
+def test_a_sqlite_too_old_for_returning_is_a_store_error_before_anything_is_written(
+    cli: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Core asks for the ids it inserts with INSERT ... RETURNING (SQLite 3.35): an older
+    library is said plainly (7), never a syntax error halfway through a write (8)."""
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    error, hint = failure(cli("login", OWNER), 7)
+    assert hint is not None and "newer SQLite" in hint
+    assert "SQLite is 3.34.1" in error and "3.35.0 or newer" in error, error
+    assert not db_path.exists()

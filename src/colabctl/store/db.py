@@ -25,6 +25,8 @@ from colabctl.store.schema import SCHEMA_VERSION
 if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
 
+# core asks for the ids it inserts with RETURNING (docs/storage.md), SQLite 3.35's
+SQLITE_NEEDED = (3, 35, 0)
 BEGIN_ATTEMPT_MS = 100  # one attempt at the write lock; Ctrl-C is seen between attempts
 WAL_RETRY_S = 15.0
 
@@ -411,6 +413,12 @@ def open_for_write(path: Path, *, may_create_folder: bool = False) -> SqliteStor
     a network filesystem (or to be created in a folder there) is refused."""
     from colabctl.store.mounts import refuse_network_filesystem
 
+    if sqlite3.sqlite_version_info < SQLITE_NEEDED:
+        raise StoreFault(
+            f"this Python's SQLite is {sqlite3.sqlite_version}; colabctl writes need"
+            f" {'.'.join(map(str, SQLITE_NEEDED))} or newer (INSERT ... RETURNING)",
+            hint="use a Python built with a newer SQLite (python.org's and Debian 12's are)",
+        )
     refuse_network_filesystem(path)
     if path.is_dir():
         raise StoreFault(f"{path} is a folder, not a colabctl store")
