@@ -112,7 +112,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: object) -> None:
     """pytest-xdist's controller: a worker's recorded statements join the rest."""
-    sqlrecorder.RECORDED.update(getattr(node, "workeroutput", {}).get(sqlrecorder.OUTPUT_KEY, {}))
+    found = getattr(node, "workeroutput", {}).get(sqlrecorder.OUTPUT_KEY, {})
+    sqlrecorder.merge(found)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -123,7 +124,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     folder = os.environ.get(sqlrecording.FOLDER_VARIABLE)
     if folder:
-        sqlrecorder.RECORDED.update(sqlrecording.left_in(folder))
+        sqlrecorder.merge(sqlrecording.left_in(folder))
         shutil.rmtree(folder, ignore_errors=True)
     sqlrecorder.check(session)
 
@@ -198,7 +199,10 @@ def _one_engine_without_reason(module: pytest.Module, items: list[pytest.Item]) 
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A module whose tests touch a store runs them on both engines, or says why not."""
+    """A module whose tests touch a store runs them on both engines, or says why not.
+    And the slow tests go first (in their order): under pytest-xdist the longest ones
+    then start early, rather than last on one worker while the others wait."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     modules: dict[pytest.Module, list[pytest.Item]] = {}
     for item in items:
         module = item.getparent(pytest.Module)

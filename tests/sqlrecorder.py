@@ -25,12 +25,12 @@ from typing import Any
 
 import pytest
 from _pytest.reports import TestReport
-from sqlrecorder_site.sqlrecording import RECORDED, start
+from sqlrecorder_site.sqlrecording import RECORDED, merge, start
 
 from colabctl.errors import InternalError
 from colabctl.store.pgsql import translate
 
-__all__ = ["OUTPUT_KEY", "RECORDED", "check", "start"]
+__all__ = ["OUTPUT_KEY", "RECORDED", "check", "merge", "start"]
 
 NODEID = "tests/sqlrecorder.py::every_statement_colabctl_ran_prepares_on_postgresql"
 OUTPUT_KEY = "colabctl_statements"
@@ -57,13 +57,14 @@ def problems(statements: Mapping[str, Any], url: str) -> list[str]:
         for sql, sample in sorted(statements.items()):
             try:
                 statement = translate(sql)
-                args = list(statement.arguments(sample))
+                args = [] if sample is None else list(statement.arguments(sample))
             except InternalError as exc:
                 found.append(f"{exc.message}")
                 continue
-            dumper = Transformer(conn)
+            dumper = Transformer(conn)  # the types psycopg sends those values as
             dumper.dump_sequence(args, [PyFormat.AUTO] * len(args))
-            result = conn.pgconn.prepare(b"", statement.text.encode(), list(dumper.types or ()))
+            types = list(dumper.types or ())  # none known (no sample): the server infers
+            result = conn.pgconn.prepare(b"", statement.text.encode(), types)
             if result.status != ExecStatus.COMMAND_OK:
                 said = (result.error_message or b"").decode(errors="replace").strip()
                 found.append(f"PostgreSQL rejects {statement.text!r}: {said}")

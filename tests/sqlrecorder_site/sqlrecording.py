@@ -30,12 +30,19 @@ def _plain(value: Any) -> Any:
 
 
 def _record(sql: str, parameters: Any) -> None:
+    """Record SQL with the parameters it ran with (None: an executemany of no rows, whose
+    parameters are unknown until another run gives some)."""
     caller = sys._getframe(2).f_globals.get("__name__", "")
-    if caller.startswith("colabctl.") and caller not in ENGINE_MODULES and sql not in RECORDED:
-        if isinstance(parameters, Mapping):
-            RECORDED[sql] = {str(k): _plain(v) for k, v in parameters.items()}
-        else:
-            RECORDED[sql] = [_plain(v) for v in parameters]
+    if not caller.startswith("colabctl.") or caller in ENGINE_MODULES:
+        return
+    if RECORDED.get(sql) is not None:
+        return
+    if parameters is None:
+        RECORDED.setdefault(sql, None)
+    elif isinstance(parameters, Mapping):
+        RECORDED[sql] = {str(k): _plain(v) for k, v in parameters.items()}
+    else:
+        RECORDED[sql] = [_plain(v) for v in parameters]
 
 
 def start() -> None:
@@ -55,7 +62,7 @@ def start() -> None:
 
     def recorded_executemany(self: sqlite3.Connection, sql: str, rows: Iterable[Any], /) -> Any:
         rows = list(rows)
-        _record(sql, rows[0] if rows else [])
+        _record(sql, rows[0] if rows else None)
         return executemany(self, sql, rows)
 
     SqliteConnection.execute = recorded_execute  # type: ignore[method-assign]
@@ -70,6 +77,14 @@ def leave_at_exit(folder: str) -> None:
             Path(folder, f"{os.getpid()}.json").write_text(json.dumps(RECORDED), "utf-8")
 
     atexit.register(write)
+
+
+def merge(found: Mapping[str, Any]) -> None:
+    """Statements recorded elsewhere (a worker, a process) join RECORDED; a sample of
+    parameters wins over none."""
+    for sql, sample in found.items():
+        if RECORDED.get(sql) is None:
+            RECORDED[sql] = sample
 
 
 def left_in(folder: str) -> dict[str, Any]:
