@@ -1,5 +1,7 @@
 """The rule tests/conftest.py holds every test module to: one that touches a store runs
-on both engines, or its docstring says why not (`Engines: ...`)."""
+on both engines, or its docstring says why not (a line beginning `Engines:`).
+
+Engines: none: the modules judged here are made up, and no store is opened."""
 
 from __future__ import annotations
 
