@@ -158,12 +158,13 @@ def query(db: Store, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, 
             return [tuple(r) for r in conn.execute(sql, params)]
         finally:
             conn.close()
-    import psycopg
+    from colabctl.store.postgres import connect
 
-    from colabctl.store.postgres import translate
-
-    with psycopg.connect(db, autocommit=True) as pg:
-        return [tuple(r) for r in pg.execute(translate(sql), params or None)]
+    pg = connect(db)  # translates, as colabctl's own connection does
+    try:
+        return [tuple(r) for r in pg.execute(sql, params)]
+    finally:
+        pg.close()
 
 
 def setup(db: Store) -> None:

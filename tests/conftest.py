@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import secrets
 import shutil
 import sqlite3
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlrecorder
 from pgcluster import Cluster, find_bindir
+from sqlrecorder_site import sqlrecording
 from support import (
     ACME,
     BOB,
@@ -49,6 +53,9 @@ from typer.testing import CliRunner
 from colabctl.cli import app, common
 from colabctl.core.session import Context
 from colabctl.store.engine import Target
+
+# the statement recorder's light half: also loaded by the processes the tests start
+RECORDING = Path(sqlrecording.__file__).resolve().parent
 
 __all__ = [
     "CNPJ",
@@ -85,6 +92,51 @@ def pytest_report_header() -> list[str]:
     ]
 
 
+# -- the statement recorder (sqlrecorder.py) ---------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's controller: the processes the tests start (pytest-xdist's workers among
+    them) record their statements into one folder."""
+    if hasattr(config, "workerinput") or sqlrecording.FOLDER_VARIABLE in os.environ:
+        return
+    os.environ[sqlrecording.FOLDER_VARIABLE] = tempfile.mkdtemp(prefix="colabctl-sql-")
+    path = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(RECORDING), *([path] if path else [])])
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    sqlrecorder.start()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist's controller: a worker's recorded statements join the rest."""
+    found = getattr(node, "workeroutput", {}).get(sqlrecorder.OUTPUT_KEY, {})
+    sqlrecorder.merge(found)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A worker hands its statements to the controller; the controller (or a run without
+    workers) prepares them all on PostgreSQL."""
+    if hasattr(session.config, "workerinput"):
+        session.config.workeroutput[sqlrecorder.OUTPUT_KEY] = sqlrecorder.RECORDED  # type: ignore[attr-defined]
+        return
+    folder = os.environ.get(sqlrecording.FOLDER_VARIABLE)
+    if folder:
+        sqlrecorder.merge(sqlrecording.left_in(folder))
+        shutil.rmtree(folder, ignore_errors=True)
+    sqlrecorder.check(session)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if sqlrecorder.RECORDED and not hasattr(terminalreporter.config, "workerinput"):
+        terminalreporter.write_line(
+            f"statement recorder: {len(sqlrecorder.RECORDED)} distinct statements prepared"
+            " on PostgreSQL (tests/sqlrecorder.py)"
+        )
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Before its fixtures: may this test start processes (is it marked slow)?"""
@@ -93,49 +145,104 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 # -- both engines -------------------------------------------------------------------------------
 #
-# A module (or a test) that runs on both engines says so with `pytest.mark.engines("sqlite",
-# "postgres")`; its tests are then collected once per engine ([sqlite], [postgres]), and the
-# test's store (`db_path`, $COLABCTL_DB) is a SQLite file or a PostgreSQL URL to a fresh
-# schema of its own. A test in such a module that is about SQLite files as such narrows it
-# with `@pytest.mark.engines("sqlite")`. Tests without the marker run on SQLite only.
+# Every test that touches a store (asks for `db_path`, or for `cli` and the fixtures built on
+# it) runs once per engine ([sqlite], [postgres]): its store (`db_path`, $COLABCTL_DB) is a
+# SQLite file or a PostgreSQL URL to a fresh schema of its own. A test about one engine as
+# such narrows it with `@pytest.mark.engines("sqlite")` (or "postgres"). A whole module
+# narrows it only with a reason: a module-level `engines` marker of one engine needs a line
+# `Engines: <why>` in the module's docstring, and a store-touching module without either
+# fails at collection (`pytest_collection_modifyitems`). Tests that touch no store run once.
 
 ENGINES = ("sqlite", "postgres")
+WHY_ONE_ENGINE = "Engines:"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    marker = metafunc.definition.get_closest_marker("engines")
-    if marker is None or "engine" not in metafunc.fixturenames:
+    if "engine" not in metafunc.fixturenames:
         return
-    unknown = set(marker.args) - set(ENGINES)
-    assert marker.args and not unknown, f"engines({marker.args}): known are {ENGINES}"
+    marker = metafunc.definition.get_closest_marker("engines")
+    names = marker.args if marker is not None else ENGINES
+    unknown = set(names) - set(ENGINES)
+    assert names and not unknown, f"engines({names}): known are {ENGINES}"
     params = [
         pytest.param(name, marks=[pytest.mark.postgres] if name == "postgres" else [], id=name)
         for name in ENGINES
-        if name in marker.args
+        if name in names
     ]
     metafunc.parametrize("engine", params, indirect=True)
 
 
+# What a module that makes its own stores (not through `db_path`) says in its source.
+_OWN_STORES = re.compile(
+    r"open_for_(read|write)\(|acme_store\(|ctx_for\(|\bcolabctl\(|spawn\(|\.db\b"
+)
+
+
+def _engines_declared(module: pytest.Module) -> tuple[str, ...] | None:
+    """The engines a module-level `engines` marker names, if there is one."""
+    declared = getattr(module.obj, "pytestmark", [])
+    declared = declared if isinstance(declared, list) else [declared]
+    marks = [m for m in declared if getattr(m, "name", "") == "engines"]
+    return tuple(marks[0].args) if marks else None
+
+
+def _one_engine_without_reason(module: pytest.Module, items: list[pytest.Item]) -> bool:
+    """Whether MODULE touches a store on one engine only without saying why in its
+    docstring (`Engines: ...`): its tests narrowed to one engine by a module-level marker,
+    or its stores made by its own means (not `db_path`), so never on PostgreSQL."""
+    if WHY_ONE_ENGINE in (module.obj.__doc__ or ""):
+        return False
+    if any("engine" in getattr(item, "fixturenames", ()) for item in items):
+        declared = _engines_declared(module)
+        return declared is not None and not set(ENGINES) <= set(declared)
+    return _OWN_STORES.search(module.path.read_text(encoding="utf-8")) is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A module whose tests touch a store runs them on both engines, or says why not.
+    And the slow tests go first (in their order): under pytest-xdist the longest ones
+    then start early, rather than last on one worker while the others wait."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    modules: dict[pytest.Module, list[pytest.Item]] = {}
+    for item in items:
+        module = item.getparent(pytest.Module)
+        if module is not None:
+            modules.setdefault(module, []).append(item)
+    offenders = sorted(
+        m.nodeid for m, found in modules.items() if _one_engine_without_reason(m, found)
+    )
+    if offenders:
+        raise pytest.UsageError(
+            "these test modules touch a store but run on one engine without saying why"
+            f" (a line `{WHY_ONE_ENGINE} ...` in the module docstring): " + ", ".join(offenders)
+        )
+
+
 @pytest.fixture
 def engine(request: pytest.FixtureRequest) -> str:
-    """The engine of this test's store: "sqlite" unless the test runs on both."""
+    """The engine of this test's store (a parameter: see pytest_generate_tests)."""
     name: str = getattr(request, "param", "sqlite")
     return name
 
 
 @pytest.fixture
-def db_path(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Target:
-    """This test's store: tmp_path/store.db, or on PostgreSQL a URL to a fresh schema."""
+def db_path(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Target:
+    """This test's store: tmp_path/store.db, or on PostgreSQL a URL to a fresh schema; it is
+    $COLABCTL_DB for the test."""
+    target: Target = tmp_path / "store.db"
     if engine == "postgres":
-        url: str = request.getfixturevalue("pg_url")
-        return url
-    return tmp_path / "store.db"
+        target = str(request.getfixturevalue("pg_url"))
+    monkeypatch.setenv("COLABCTL_DB", str(target))
+    return target
 
 
 @pytest.fixture(autouse=True)
-def isolated(db_path: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test touches the real store, config or locale; output is plain and wide."""
-    monkeypatch.setenv("COLABCTL_DB", str(db_path))
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test touches the real store, config or locale; output is plain and wide. The
+    store is tmp_path/store.db unless the test asks for `db_path` (then per engine)."""
+    monkeypatch.setenv("COLABCTL_DB", str(tmp_path / "store.db"))
     monkeypatch.setenv("COLABCTL_CONFIG", str(tmp_path / "config.toml"))
     for var in (
         "COLABCTL_USER",
@@ -164,7 +271,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 
 
 @pytest.fixture
-def cli(clock: FakeClock) -> Cli:
+def cli(clock: FakeClock, db_path: Target) -> Cli:
+    """colabctl in process, on this test's store (so on each engine)."""
     return Cli(CliRunner())
 
 

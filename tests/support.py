@@ -39,6 +39,7 @@ from colabctl.core.clock import iso
 from colabctl.core.session import Context
 from colabctl.core.users import register
 from colabctl.store import audit
+from colabctl.store.db import SqliteConnection
 from colabctl.store.engine import Target, open_for_write
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout
@@ -197,17 +198,26 @@ def dump(path: Target) -> list[str]:
 
 def raw(target: Target, *statements: str | tuple[str, tuple[Any, ...]]) -> list[list[Any]]:
     """Statements (SQLite's dialect and placeholders, translated for PostgreSQL as colabctl
-    does) on a plain autocommit connection, the way a tamperer would run them: each
-    statement's rows."""
+    does where the translation knows them, else as they are) on a plain autocommit
+    connection, the way a tamperer would run them: each statement's rows."""
     found: list[list[Any]] = []
     if is_pg(target):
-        from colabctl.store.postgres import translate
+        import psycopg
+
+        from colabctl.errors import InternalError
+        from colabctl.store.pgsql import translate
 
         assert isinstance(target, str)
         with pg_connect(target) as conn:
             for statement in statements:
                 sql, params = statement if isinstance(statement, tuple) else (statement, ())
-                cursor = conn.execute(translate(sql), params)
+                try:
+                    translated = translate(sql)
+                except InternalError:  # a tamperer's DDL, or PostgreSQL's own: as it is
+                    cursor = conn.execute(sql.replace("?", "%s") if params else sql, params or None)
+                else:
+                    cursor = psycopg.RawCursor(conn)
+                    cursor.execute(translated.text, translated.arguments(params))
                 found.append(list(cursor.fetchall()) if cursor.description else [])
         return found
     conn = sqlite3.connect(target, isolation_level=None)
@@ -377,9 +387,10 @@ def add_holders(
             for i, email in enumerate(emails):
                 active = bool(active_every) and i % active_every == 0
                 user_id = conn.execute(
-                    "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
+                    "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)"
+                    " RETURNING id",
                     (email, email, now),
-                ).lastrowid
+                ).fetchone()[0]
                 conn.execute(
                     "INSERT INTO memberships (account_id, user_id, profile_id, status,"
                     " invited_by, invited_at, expires_at, responded_at)"
@@ -509,7 +520,7 @@ def intact(db: Target) -> None:
             pg.close()
         assert verdict.intact, verdict
         return
-    conn = sqlite3.connect(db)
+    conn = sqlite3.connect(db, factory=SqliteConnection)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []

@@ -18,11 +18,11 @@ def _interrupted_while_loading(signum: int, frame: object) -> None:
 def run() -> None:
     _signal.signal(_signal.SIGINT, _interrupted_while_loading)
     from colabctl.cli import main
-    from colabctl.store import db
+    from colabctl.store import sql
 
     # This process is the program: once a write has committed, SIGINT is ignored at the
-    # OS level until exit, so it cannot change the outcome (store/db.py `_commit`).
-    db.IGNORE_INTERRUPTS_AFTER_COMMIT = True
+    # OS level until exit, so it cannot change the outcome (store/sql.py `commit`).
+    sql.IGNORE_INTERRUPTS_AFTER_COMMIT = True
     main()
 
 

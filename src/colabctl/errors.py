@@ -77,3 +77,17 @@ class StoreFault(ColabError):
     """The store cannot be used: missing folder, not SQLite, newer schema, locked..."""
 
     exit_code = ExitCode.STORE
+
+
+class InternalError(ColabError):
+    """A bug in colabctl, found where it shows (an SQL statement the engine cannot run, or
+    one the PostgreSQL translation does not know): exit 8, never 7, which would blame the
+    user's store."""
+
+    exit_code = ExitCode.INTERNAL
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            f"internal error: {message}",
+            hint="this is a bug in colabctl: rerun with COLABCTL_DEBUG=1 and report the traceback",
+        )

@@ -34,6 +34,7 @@ from support import (
     dump,
     error_lines,
     failure,
+    raw,
 )
 from typer.testing import Result
 
@@ -239,7 +240,8 @@ def test_hostile_looking_text_is_stored_verbatim(cli: Cli, store: Path, text: st
     assert renamed.exit_code == 0, renamed.stderr
     listed = cli(*as_owner("account", "list", "--json"))
     assert {a["slug"] for a in json.loads(listed.stdout)} == {ACME, "new-co"}
-    assert any(line.startswith('INSERT INTO "users"') for line in dump(store))
+    (stored,) = raw(store, ("SELECT name FROM users WHERE email_key = ?", (OWNER,)))
+    assert stored == [(text,)]
 
 
 @pytest.mark.slow
@@ -463,6 +465,8 @@ def test_batch_file_that_cannot_be_read_is_invalid_input(
     assert snapshot.unchanged()
 
 
+# PostgreSQL's text cannot hold NUL: there a NUL in a name is exit 6 (store/postgres.py)
+@pytest.mark.engines("sqlite")
 def test_batch_with_nul_and_control_characters_is_answered(
     cli: Cli, store: Path, tmp_path: Path
 ) -> None:

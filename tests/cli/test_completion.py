@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import CARLA, OWNER, Cli, ok
+from support import CARLA, OWNER, Cli, exists, ok
 
 from colabctl.cli import main
+from colabctl.store.engine import Target
 
 
 def complete(
@@ -119,14 +120,17 @@ def test_permission_ids_presets_categories_and_languages(
 
 
 def test_completion_never_creates_a_store(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    db_path: Target,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("COLABCTL_USER", OWNER)
     assert complete("colabctl can ", monkeypatch, capsys) == []
     assert complete("colabctl matrix -a ", monkeypatch, capsys) == []
-    other = db_path.parent / "elsewhere.db"
+    other = tmp_path / "elsewhere.db"
     assert complete(f"colabctl --db {other} profile show ", monkeypatch, capsys) == []
-    assert not db_path.exists() and not other.exists()
+    assert not exists(db_path) and not other.exists()
 
 
 def test_show_completion_prints_the_script(cli: Cli) -> None:

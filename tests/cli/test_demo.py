@@ -1,13 +1,16 @@
 """`demo` (cli/demo.py) builds its own file, never the user's store or config.
 
-SQLite only: the demo store is always a file."""
+Engines: SQLite only: the demo store is always a file."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
+import pytest
 from support import Cli
+
+pytestmark = pytest.mark.engines("sqlite")
 
 
 def test_demo_builds_its_own_file_and_shows_it(cli: Cli, tmp_path: Path, db_path: Path) -> None:

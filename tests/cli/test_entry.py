@@ -4,14 +4,14 @@ behave like the whole tree."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from support import Cli, colabctl, ok
+from support import Cli, colabctl, exists, ok
 from typer.main import get_command
 
 from colabctl import __version__
 from colabctl.cli import MOUNTS, build, command_of, main
+from colabctl.store.engine import Target
 
 
 def _names(tree: object) -> set[str]:
@@ -69,8 +69,8 @@ def test_python_dash_m_runs() -> None:
     assert result.stdout.startswith("colabctl ")
 
 
-def test_version(cli: Cli, db_path: Path) -> None:
+def test_version(cli: Cli, db_path: Target) -> None:
     result = ok(cli("--version"))
     assert result.stdout == f"colabctl {__version__}\n"
     assert result.stderr == ""
-    assert not db_path.exists()
+    assert not exists(db_path)

@@ -3,7 +3,9 @@
 fresh copy of the store `colabctl demo` builds, as its owner ana.souza@example.com.
 
 The examples are read from the rendered --help (what a user sees and pastes) and run
-through the same lazy mounting `colabctl` itself uses (`cli.build([command])`)."""
+through the same lazy mounting `colabctl` itself uses (`cli.build([command])`).
+
+Engines: SQLite only: the examples run on the store `colabctl demo` builds, always a file."""
 
 from __future__ import annotations
 

@@ -1,6 +1,10 @@
 """A property: for any store and any actor, the answers `colabctl test` gives (allowed
 and reason, per assertion) are exactly those `colabctl can --batch` gives to the same
-questions. Both come from access.decide; this holds them to it."""
+questions. Both come from access.decide; this holds them to it.
+
+Engines: SQLite only: `test` and `can --batch` share one decision function above the
+engine; their statements are prepared on PostgreSQL by the statement recorder
+(tests/sqlrecorder.py)."""
 
 from __future__ import annotations
 

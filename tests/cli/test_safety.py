@@ -23,6 +23,7 @@ def _bytes(path: Path) -> bytes:
 # -- demo --db PATH ---------------------------------------------------------------------------
 
 
+@pytest.mark.engines("sqlite")  # the store as a file the demo must not replace
 def test_demo_refuses_to_replace_a_real_store(cli: Cli, legal_account: str, db_path: Path) -> None:
     before = _bytes(db_path)
     line, _ = failure(cli("demo", "--db", str(db_path)), 4, hint="--db")
@@ -107,6 +108,7 @@ def _export(cli: Cli, *out: str) -> Result:
     return cli(*as_owner("profile", "export", "soporte", "-a", ACME, *out))
 
 
+@pytest.mark.engines("sqlite")  # the store as a file an output must not replace
 def test_export_never_replaces_the_store(cli: Cli, legal_account: str, db_path: Path) -> None:
     before = _bytes(db_path)
     export = as_owner("profile", "export", "soporte", "-a", ACME)

@@ -7,7 +7,9 @@
 - A closed output pipe: exit 141, nothing on stderr (never 7, never a traceback).
 
 SQLite only: the write lock held here is SQLite's.
-"""
+
+Engines: SQLite only: signals during SQLite's own waits and commit (PostgreSQL's killed
+writer: tests/store/test_pg_store.py)."""
 
 from __future__ import annotations
 

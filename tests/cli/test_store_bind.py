@@ -164,6 +164,7 @@ def test_bind_refusals_leave_the_bindings_as_they_were(
     ok(cli("--db", team["bruno_db"], "--as", OWNER, "account", "list"))
 
 
+@pytest.mark.engines("sqlite")  # about a SQLite store
 def test_bind_on_sqlite_is_invalid_and_creates_nothing(cli: Cli, db_path: Path) -> None:
     for args in (("bind", "ana", OWNER), ("unbind", "ana")):
         line, _ = failure(cli(*as_owner("store", *args)), 6)

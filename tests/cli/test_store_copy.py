@@ -19,7 +19,7 @@ from support import GENESIS, START, Cli, FakeClock, dump, failure, ok
 from colabctl.core import demo, stores
 from colabctl.errors import ExitCode
 from colabctl.store import audit, copying, engine
-from colabctl.store.db import open_for_write
+from colabctl.store.db import SqliteConnection, open_for_write
 from colabctl.store.engine import open_for_read
 
 # -- helpers --------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def copied(cli: Cli, src: str | Path, dst: str | Path) -> str:
 
 
 def head_of(path: Path) -> tuple[int, str]:
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(path, factory=SqliteConnection)
     try:
         return audit.head(conn)
     finally:

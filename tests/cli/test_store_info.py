@@ -15,6 +15,7 @@ from support import GENESIS, START, Cli, FakeClock, failure, ok
 from colabctl.core import demo
 from colabctl.errors import ExitCode
 from colabctl.store import audit, copying
+from colabctl.store.db import SqliteConnection
 from colabctl.store.schema import SCHEMA_VERSION
 
 TABLE_NAMES = [
@@ -45,7 +46,7 @@ def store(demo_template: Path, tmp_path: Path) -> Path:
 
 def counted(path: Path) -> tuple[dict[str, int], tuple[int, str]]:
     """Rows per table and the head, read with a plain sqlite3 connection."""
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(path, factory=SqliteConnection)
     try:
         counts = {n: conn.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in TABLE_NAMES}
         return counts, audit.head(conn)

@@ -1,5 +1,7 @@
 """The wheel ships the data the code reads: the presets (as colabctl/profiles) and the
-permission catalog, and an installed wheel finds them without the checkout."""
+permission catalog, and an installed wheel finds them without the checkout.
+
+Engines: SQLite only: the installed wheel's data files, which no engine changes."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 `standings_of`), which on a server saves one round trip per (user, account) pair. The
 answers must be exactly those of looking each pair up as its line comes (chunk=1), line
 for line, whatever the chunk size, on both engines; and a line that fails (an actor who
-is no user) fails at the same line, after the same answers."""
+is no user) fails at the same line, after the same answers.
+
+Engines: both, by its own fixtures: a SQLite file and a PostgreSQL schema side by side."""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 """The identity key and the confusable skeleton (docs/commands.md, "Email addresses and
 identity"): what they are, that they agree with email-validator, and the properties
-issue 9 asks for, on a real store."""
+issue 9 asks for, on a real store.
+
+Engines: SQLite only: the key's properties are the key's, computed before any engine;
+the unique index on it exists on both (tests/store/test_pg_schema.py)."""
 
 from __future__ import annotations
 

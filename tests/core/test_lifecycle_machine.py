@@ -15,7 +15,11 @@ back through core (`access.standings`, `access.standing_of`, `access.decide`):
 6. an ended membership (access_until passed) and a former owner's hold exactly what
    their status says: nothing when ended or gone, their profile when kept as one;
 7. the open ownership offer read back is the one the model expects (expiry included).
-"""
+
+Engines: SQLite only: a hypothesis search of thousands of command sequences, too long to
+run twice; the statements it runs are prepared on PostgreSQL by the statement recorder
+(tests/sqlrecorder.py), and the lifecycle's commands run on both engines in
+tests/cli/test_collaborators.py."""
 
 from __future__ import annotations
 

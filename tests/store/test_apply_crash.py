@@ -3,7 +3,7 @@ transaction for the whole file) leaves the store as it was or as a whole apply l
 it, never in between; the audit chain verifies; applying again converges. The harness is
 the crash test's (tests/store/test_crash_safety.py).
 
-SQLite only: a SQLite writer killed over its file (PostgreSQL: test_pg_store.py)."""
+Engines: SQLite only: a SQLite writer killed over its file (PostgreSQL: test_pg_store.py)."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ from support import ok as succeeded
 
 from colabctl.errors import StoreFault
 from colabctl.store import audit
-from colabctl.store.db import open_empty
+from colabctl.store.db import SqliteConnection, open_empty
 from colabctl.store.engine import Target, open_for_read
 from colabctl.store.migrations import migrations
 from colabctl.store.schema import SCHEMA_VERSION
@@ -626,7 +626,7 @@ def test_m004_backfills_the_head_of_an_older_store(
 def test_m004_on_an_older_store_with_no_rows(cli: Cli, db_path: Path) -> None:
     _made_before_m004(db_path)
     # not yet migrated (as on read-only media): its head is its last row, here none
-    conn = sqlite3.connect(db_path)
+    conn = sqlite3.connect(db_path, factory=SqliteConnection)
     try:
         assert audit.head(conn) == (0, GENESIS)
         verdict = audit.verify(conn)

@@ -7,7 +7,10 @@ The workload is bench/concurrency.py's (run it standalone for the figures); this
 asserts outcomes only, never timings.
 
 SQLite only: one store file. The same 8 x 50 writers on PostgreSQL:
-tests/store/test_pg_store.py."""
+tests/store/test_pg_store.py.
+
+Engines: SQLite only: concurrent writers on one file (PostgreSQL's 8 x 50 writers:
+tests/store/test_pg_store.py)."""
 
 from __future__ import annotations
 

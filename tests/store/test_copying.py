@@ -1,28 +1,26 @@
 """store/copying.TABLES, the one list of tables and columns `store copy` writes, is the
 schema of a fresh store on each engine: a migration that adds a table or a column fails
-here until the copy knows it."""
+here until the copy knows it.
+
+Engines: both, by its own targets: a fresh SQLite file and a fresh PostgreSQL schema."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
 from colabctl.store import copying
 from colabctl.store.engine import Target, open_for_write
 
-if TYPE_CHECKING:
-    from colabctl.store.engine import AnyStore
-
 VIEWS = {"audit_append"}  # where audit rows go in; not a table of its own
 
 
 def fresh_schema(target: Target) -> dict[str, set[str]]:
-    store: AnyStore = open_for_write(target)
+    store = open_for_write(target)
     try:
         with store.transaction():
-            return copying.live_schema(store.conn)
+            return store.conn.live_schema()
     finally:
         store.close()
 

@@ -17,7 +17,9 @@ exits 3 (`no profile 'soporte'`) and changes nothing, as does any further retry.
 
 SQLite only: a SQLite writer killed over its file. On PostgreSQL: the killed writer of
 tests/store/test_pg_store.py.
-"""
+
+Engines: SQLite only: a writer killed over its file (PostgreSQL's:
+tests/store/test_pg_store.py)."""
 
 from __future__ import annotations
 

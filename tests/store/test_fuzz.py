@@ -9,6 +9,10 @@ because universal newlines would split on it too. Known bugs with their own fail
 tests in tests/cli/test_bad_inputs.py (NaN and Infinity, lone-surrogate escapes, TOML
 nested a thousand deep) are left out of these generators, so that these properties keep
 guarding everything else.
+
+Engines: SQLite only: the generated input is judged before any store is read, and the
+statements the batches run are prepared on PostgreSQL by the statement recorder
+(tests/sqlrecorder.py).
 """
 
 from __future__ import annotations
@@ -46,7 +50,8 @@ from colabctl.core.session import Context
 from colabctl.core.users import register
 from colabctl.errors import ColabError
 
-pytestmark = pytest.mark.slow  # hundreds of generated files and batches per run
+# hundreds of generated files and batches per run
+pytestmark = [pytest.mark.slow, pytest.mark.engines("sqlite")]
 
 EXIT_CODES = {0, 1, 2, 3, 4, 5, 6, 7}
 SOPORTE = (ROOT / "profiles" / "soporte.toml").read_bytes()

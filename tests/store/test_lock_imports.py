@@ -2,7 +2,9 @@
 before it takes the lock: the audit chain's module (and hashlib, which it needs) is
 imported by `writing()` first, not by the first `s.record()` under the lock. On
 PostgreSQL each statement under the lock is a round trip already; an import there
-costs every waiting writer too (bench/postgres.py, writers)."""
+costs every waiting writer too (bench/postgres.py, writers).
+
+Engines: both, each engine's transaction watched in its own test."""
 
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ def watched(original):
                 inside[0] = False
     return transaction
 
-db.Store.transaction = watched(db.Store.transaction)
+db.SqliteStore.transaction = watched(db.SqliteStore.transaction)
 postgres.PgStore.transaction = watched(postgres.PgStore.transaction)
 from colabctl.cli import main
 code = 0

@@ -2,7 +2,7 @@
 at schema 2, with the old casefold() keys, gets the new keys and skeletons; two users that
 the new key would make one are reported (exit 7, store untouched), never merged.
 
-SQLite only: a SQLite file written at schema 2 (PostgreSQL stores begin at m008's
+Engines: SQLite only: a SQLite file written at schema 2 (PostgreSQL stores begin at m008's
 schema: tests/store/test_pg_schema.py)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 from support import Cli, dump, failure, ok
 
@@ -17,6 +18,8 @@ from colabctl.errors import ExitCode
 from colabctl.store.keys import email_key, skeleton
 from colabctl.store.migrations import migrations
 from colabctl.store.schema import SCHEMA_VERSION
+
+pytestmark = pytest.mark.engines("sqlite")
 
 OLD = "2026-10-01T00:00:00Z"
 

@@ -1,7 +1,10 @@
 """Migration m008 on SQLite (docs/storage.md, "Schema versions and migrations"): a store
 made at schema 7 gains audit.db_login (NULL: SQLite has no database logins, so old rows
 and new keep it empty), an empty store_bindings table, and the audit_append view with
-db_login; its chain still verifies, before and after new rows."""
+db_login; its chain still verifies, before and after new rows.
+
+Engines: SQLite only: a SQLite file made at schema 7 (PostgreSQL's
+m008 is tested in tests/store/test_pg_schema.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +12,14 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 from support import Cli, as_owner, audit_rows, copy_store, ok
 
 from colabctl.store.migrations import migrations
 from colabctl.store.schema import SCHEMA_VERSION
+
+pytestmark = pytest.mark.engines("sqlite")
 
 M008 = "m008_db_login_and_bindings"
 

@@ -85,11 +85,11 @@ def old_colabctl_wrote(db: Target) -> None:
             (account_id,) = conn.execute(
                 "SELECT id FROM accounts WHERE slug = ?", (ACME,)
             ).fetchone()
-            profile_id = conn.execute(
+            (profile_id,) = conn.execute(
                 "INSERT INTO profiles (account_id, name, description, created_at)"
-                " VALUES (?, 'financiero', 'Finanzas', 'then')",
+                " VALUES (?, 'financiero', 'Finanzas', 'then') RETURNING id",
                 (account_id,),
-            ).lastrowid
+            ).fetchone()
             conn.executemany(
                 "INSERT INTO profile_permissions (profile_id, permission) VALUES (?, ?)",
                 [(profile_id, p) for p in FINANCIERO],

@@ -4,7 +4,8 @@ type, a hint to use PostgreSQL, and nothing read, created or changed.
 
 The mount table is `colabctl.store.mounts.MOUNT_TABLE`, pointed here at fake mountinfo
 files; the parser is tested on them line by line, the CLI through the `cli` fixture.
-"""
+
+Engines: SQLite only: a network filesystem is a file's matter."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from support import ACME, BOB, CNPJ, OWNER, Cli, dump, failure, ok, refused
 from colabctl.errors import ExitCode, StoreFault
 from colabctl.store import mounts
 from colabctl.store.db import open_for_read, open_for_write
+
+pytestmark = pytest.mark.engines("sqlite")
 
 HINT = "postgresql://USER@HOST/DB"
 

@@ -4,7 +4,9 @@ columns and indexes as a SQLite store built by store/migrations.py, and every ru
 database enforces (append-only audit, the head, owners, review acks, who really acted).
 
 Each test gets a fresh schema of its own (the `pg_url` fixture); statements run on
-autocommit connections, so each refused statement is its own rolled-back transaction."""
+autocommit connections, so each refused statement is its own rolled-back transaction.
+
+Engines: PostgreSQL only: its schema, through psycopg directly."""
 
 from __future__ import annotations
 

@@ -3,7 +3,9 @@ checks on both engines: real `colabctl` processes writing at once, a writer kill
 its transaction, the errors of a server that is away, refuses the login, lacks the
 database, drops the connection or is busy past the budget (exit 7, one line naming host
 and database, never the password), a newer schema, the missing driver, and the
-credentials libpq finds on its own (PGPASSWORD, ~/.pgpass)."""
+credentials libpq finds on its own (PGPASSWORD, ~/.pgpass).
+
+Engines: PostgreSQL only, as the server's own behaviour is what is tested."""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ from support import (
 )
 
 from colabctl.store import postgres
+from colabctl.store import sql as store_sql
 
 # every test's store (db_path, COLABCTL_DB) is a fresh schema on the throwaway server
 pytestmark = [pytest.mark.postgres, pytest.mark.engines("postgres")]
@@ -258,7 +261,7 @@ def test_a_statement_past_the_busy_budget(
 ) -> None:
     """Another session holds colabctl's writer lock longer than the budget (1 s here):
     exit 7 saying the store is busy, naming host and database; nothing written."""
-    monkeypatch.setattr(postgres, "BUSY_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(store_sql, "BUSY_TIMEOUT_S", 1.0)
     before = dump(acme)
     with psycopg.connect(acme) as holder:
         holder.execute(WRITER_LOCK, (LOCK_CLASS,))

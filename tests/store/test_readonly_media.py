@@ -7,7 +7,7 @@ The folder is made read-only with `chattr +i` (immutable: refused even to root, 
 runs as, where a chmod stops nothing), or with chmod when not root. Where neither is
 possible the tests skip and say so.
 
-SQLite only: read-only media are a file's matter.
+Engines: SQLite only: read-only media are a file's matter.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 from support import ACME, BRUNO, OWNER, Cli, dump, failure, ok
 
-pytestmark = pytest.mark.slow  # chattr runs as a process; the demo is built for each test
+# chattr runs as a process; the demo is built for each test
+pytestmark = [pytest.mark.slow, pytest.mark.engines("sqlite")]
 
 
 def _lock(folder: Path) -> None:

@@ -1,8 +1,8 @@
 """The store file (docs/config.md, docs/storage.md): where it lives, how it is created and opened,
 its schema version, and the one BEGIN IMMEDIATE transaction every write runs in.
 
-SQLite only: the store file itself (its folder, modes, WAL, BEGIN IMMEDIATE). A store on
-PostgreSQL: tests/store/test_pg_store.py and test_pg_schema.py."""
+Engines: SQLite only: the store file itself (its folder, modes, WAL, BEGIN IMMEDIATE). A
+store on PostgreSQL: tests/store/test_pg_store.py and test_pg_schema.py."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from sqlite_utils import Database
 from support import ACME, BOB, CARLA, CNPJ, OWNER, Cli, FakeClock, dump, failure, side
 
 from colabctl.errors import StoreFault
-from colabctl.store import db as store_db
+from colabctl.store import sql as store_sql
 from colabctl.store.db import (
-    Store,
+    SqliteStore,
     default_path,
     open_for_read,
     open_for_write,
@@ -30,6 +30,8 @@ from colabctl.store.db import (
 from colabctl.store.engine import resolve
 from colabctl.store.migrations import migrations
 from colabctl.store.schema import SCHEMA_VERSION
+
+pytestmark = pytest.mark.engines("sqlite")
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -115,8 +117,8 @@ def test_the_write_ahead_log_is_private_too(db_path: Path) -> None:
     with umask(0o022):
         store = open_for_write(db_path)
         try:
-            with store.transaction() as db:
-                db.execute(
+            with store.transaction():
+                store.conn.execute(
                     "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
                     (OWNER, OWNER, "2026-11-02T09:00:00Z"),
                 )
@@ -128,7 +130,7 @@ def test_the_write_ahead_log_is_private_too(db_path: Path) -> None:
     assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
 
 
-def pragmas(store: Store) -> dict[str, object]:
+def pragmas(store: SqliteStore) -> dict[str, object]:
     def one(name: str) -> object:
         return store.conn.execute(f"PRAGMA {name}").fetchone()[0]
 
@@ -170,8 +172,8 @@ def test_pragmas_of_an_open_store(db_path: Path) -> None:
 def test_foreign_keys_are_enforced(db_path: Path) -> None:
     store = open_for_write(db_path)
     try:
-        with pytest.raises(sqlite3.IntegrityError), store.transaction() as db:
-            db.execute(
+        with pytest.raises(StoreFault, match="FOREIGN KEY"), store.transaction():
+            store.conn.execute(
                 "INSERT INTO accounts (slug, name, owner_id, created_at) VALUES (?, ?, ?, ?)",
                 ("acme", "Acme", 4242, "2026-11-02T09:00:00Z"),
             )
@@ -458,8 +460,8 @@ def test_transaction_rolls_back_on_error(db_path: Path) -> None:
     try:
         with store.transaction():
             pass  # the first transaction creates the schema
-        with pytest.raises(RuntimeError), store.transaction() as db:
-            db.execute(
+        with pytest.raises(RuntimeError), store.transaction():
+            store.conn.execute(
                 "INSERT INTO users (email, email_key, created_at) VALUES (?, ?, ?)",
                 (OWNER, OWNER, "2026-11-02T09:00:00Z"),
             )
@@ -489,7 +491,7 @@ def test_a_failed_first_write_leaves_no_schema_behind(cli: Cli, db_path: Path) -
 def test_a_locked_store_is_a_store_error_and_reads_go_on(
     cli: Cli, legal_account: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_S", 0.2)  # keep the wait short
+    monkeypatch.setattr(store_sql, "BUSY_TIMEOUT_S", 0.2)  # keep the wait short
     before = dump(db_path)
     holder = sqlite3.connect(db_path, isolation_level=None)
     try:
@@ -504,3 +506,16 @@ def test_a_locked_store_is_a_store_error_and_reads_go_on(
     finally:
         holder.close()
     assert dump(db_path) == before
+
+
+def test_a_sqlite_too_old_for_returning_is_a_store_error_before_anything_is_written(
+    cli: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Core asks for the ids it inserts with INSERT ... RETURNING (SQLite 3.35): an older
+    library is said plainly (7), never a syntax error halfway through a write (8)."""
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    error, hint = failure(cli("login", OWNER), 7)
+    assert hint is not None and "newer SQLite" in hint
+    assert "SQLite is 3.34.1" in error and "3.35.0 or newer" in error, error
+    assert not db_path.exists()

@@ -23,7 +23,8 @@ How each fault is made, given that tests run as root (root ignores file modes):
 
 SQLite only: faults of the file (modes, full disk, locks, what is not SQLite). A
 PostgreSQL server's faults: tests/store/test_pg_store.py.
-"""
+
+Engines: SQLite only: the faults of a file (PostgreSQL's: tests/store/test_pg_store.py)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ from support import (
     python,
 )
 
-pytestmark = pytest.mark.slow  # every test here runs colabctl as a process
+# every test here runs colabctl as a process
+pytestmark = [pytest.mark.slow, pytest.mark.engines("sqlite")]
 
 WRITES: list[tuple[str, ...]] = [
     ("login", "new.person@example.com"),

@@ -427,31 +427,13 @@ def _one_line(text: str) -> str:
 
 
 def _mapped(exc: BaseException) -> typer.Exit:
-    """The one error mapping: domain errors, SQLite and OS errors, bad bytes; anything
-    else is a bug in colabctl (exit 8), never "no" (docs/exit-codes.md)."""
+    """The one error mapping: domain errors (the store's engines have turned theirs into
+    these: store/db.py, store/postgres.py), OS errors, bad bytes; anything else is a bug
+    in colabctl (exit 8), never "no" (docs/exit-codes.md)."""
     from colabctl.errors import ColabError, ExitCode
 
     if isinstance(exc, ColabError):
         return fail(exc.message, hint=exc.hint, code=exc.exit_code)
-    import sqlite3
-
-    if isinstance(exc, sqlite3.Error):
-        text = str(exc)
-        if "locked" in text or "busy" in text:
-            return fail(
-                f"the store is locked by another process ({text})",
-                hint="try again; nothing was changed",
-                code=ExitCode.STORE,
-            )
-        if "full" in text:
-            return fail(f"the store is full ({text}); nothing was changed", code=ExitCode.STORE)
-        if "readonly" in text or "read-only" in text:
-            return fail(
-                f"the store cannot be written ({text}); nothing was changed",
-                hint="check the file's permissions",
-                code=ExitCode.STORE,
-            )
-        return fail(f"store error: {text}; nothing was changed", code=ExitCode.STORE)
     if isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
         return fail(f"cannot use{where}: {exc.strerror or exc}", code=ExitCode.STORE)

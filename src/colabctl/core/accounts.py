@@ -95,12 +95,11 @@ def create_row_in(s: Session, slug: str, name: str, tax: tuple[str, str] | None)
     if s.account_by_slug(slug) is not None:
         raise taken(slug)
     country, number = tax if tax else (None, None)
-    account_id = s.conn.execute(
+    account_id: int = s.conn.execute(
         "INSERT INTO accounts (slug, name, owner_id, tax_country, tax_id, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         (slug, name, me.id, country, number, s.now_iso),
-    ).lastrowid
-    assert account_id is not None
+    ).fetchone()[0]
     details: dict[str, Any] = {"name": name}
     if tax:
         details.update(country=tax[0], tax_id=tax[1])

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 from colabctl.core.identity import email_key
 from colabctl.core.session import Context, Session, writing
 from colabctl.errors import Conflict, Forbidden, Invalid, NotFound
-from colabctl.store.engine import has_logins
+from colabctl.store.engine import store_class
 
 if TYPE_CHECKING:
-    from colabctl.store.postgres import PgStore
+    from colabctl.store.sql import Store
 
 
 def _admin(ctx: Context, verb: str) -> None:
-    if not has_logins(ctx.store_target()[0]):
+    if not store_class(ctx.store_target()[0]).has_logins:
         raise Invalid(
             f"store {verb} needs a store on a PostgreSQL server: a SQLite file has no"
             " database logins (whoever can open the file is trusted)",
@@ -30,12 +30,9 @@ def _admin(ctx: Context, verb: str) -> None:
         )
 
 
-def _owner_only(s: Session, verb: str) -> PgStore:
-    """The session's server store, if its login owns colabctl's tables; else 5."""
-    from colabctl.store.postgres import PgStore
-
+def _owner_only(s: Session, verb: str) -> Store:
+    """The session's store, if its login owns colabctl's tables; else 5."""
     store = s.store
-    assert isinstance(store, PgStore)  # has_logins: a server store
     if not store.owns_tables():
         raise Forbidden(
             f"only the database login that owns colabctl's tables may {verb} logins;"

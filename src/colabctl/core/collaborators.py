@@ -237,8 +237,7 @@ class _Invitations:
                 {"a": acct.id, "now": s.now_iso},
             )
         }
-        self.next_user = _next_id(s, "users")
-        self.next_member = _next_id(s, "memberships")
+        self.next_user, self.next_member = _next_ids(s, "users", "memberships")
         self.new_users: list[tuple[int, str, str, str, str]] = []
         self.new_members: list[tuple[Any, ...]] = []
         self.rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
@@ -341,9 +340,13 @@ def users_by_key(s: Session, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
     }
 
 
-def _next_id(s: Session, table: str) -> int:
-    """The rowid SQLite gives the next row (max + 1): ids for a bulk insert, known ahead."""
-    return int(s.conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])
+def _next_ids(s: Session, *tables: str) -> tuple[int, ...]:
+    """The rowid SQLite gives the next row of each table (max + 1): ids for a bulk insert,
+    known ahead, in one statement (it runs under the writer lock)."""
+    found = s.conn.execute(
+        "SELECT " + ", ".join(f"(SELECT coalesce(max(id), 0) + 1 FROM {t})" for t in tables)
+    ).fetchone()
+    return tuple(int(value) for value in found)
 
 
 def _own_invitation(s: Session, slug: str, verb: str) -> Membership:

@@ -128,9 +128,9 @@ def transfer_in(s: Session, acct: Account, email: str, keep_as: str | None = Non
     expires_at = iso(s.now + OFFER_LIFETIME)
     offer_id = s.conn.execute(
         "INSERT INTO transfers (account_id, from_id, to_id, keep_as, status, offered_at,"
-        " expires_at) VALUES (?, ?, ?, ?, 'open', ?, ?)",
+        " expires_at) VALUES (?, ?, ?, ?, 'open', ?, ?) RETURNING id",
         (acct.id, acct.owner_id, recipient.id, keep_as, s.now_iso, expires_at),
-    ).lastrowid
+    ).fetchone()[0]
     s.record(
         "account.transfer_offer",
         account=acct.slug,

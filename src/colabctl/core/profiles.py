@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -56,8 +56,11 @@ def resolve_delegable(refs: Iterable[str]) -> list[Permission]:
     return list(perms.values())
 
 
-def _view(s: Session, account: Account, name: str) -> ProfileView:
-    row = s.profile_row(account, name)
+def _view(
+    s: Session, account: Account, name: str, row: tuple[Any, ...] | None = None
+) -> ProfileView:
+    """The profile NAME as it stands (ROW: its profile_row, if already read)."""
+    row = row or s.profile_row(account, name)
     perms = [
         r[0]
         for r in s.conn.execute(
@@ -250,7 +253,8 @@ def edit_in(
     """edit(), inside the caller's transaction: ADDING delegable ids, REMOVING ids."""
     row = s.profile_row(acct, name)
     adding, removing = set(adding), set(removing)
-    before = set(_view(s, acct, name).permissions)
+    view = _view(s, acct, name, row)
+    before = set(view.permissions)
     notes = [f"{p} was already in {name}" for p in catalog().ordered(adding & before)]
     notes += [f"{p} was not in {name}" for p in catalog().ordered(removing - before)]
     after = (before | adding) - removing
@@ -262,7 +266,7 @@ def edit_in(
     added, removed = catalog().ordered(after - before), catalog().ordered(before - after)
     new_text = description if description is not None and description != row[2] else None
     if not added and not removed and new_text is None:
-        return Change(_view(s, acct, name), False, notes)
+        return Change(view, False, notes)
     s.conn.executemany(
         "INSERT INTO profile_permissions VALUES (?, ?)", [(row[0], p) for p in added]
     )
@@ -278,7 +282,11 @@ def edit_in(
         target=name,
         details={"added": added, "removed": removed, "description": new_text},
     )
-    return Change(_view(s, acct, name), True, notes)
+    # what was written, without reading it back (every other writer waits meanwhile)
+    view = replace(view, permissions=catalog().ordered(after))
+    if new_text is not None:
+        view = replace(view, description=new_text)
+    return Change(view, True, notes)
 
 
 def delete(

@@ -21,8 +21,7 @@ from colabctl.store.db import open_empty
 from colabctl.store.engine import Target, open_for_read, open_for_write, resolve, store_file
 
 if TYPE_CHECKING:
-    from colabctl.store.engine import AnyStore
-    from colabctl.store.sql import Connection
+    from colabctl.store.sql import Connection, Store
 
 
 # Expiry is judged against the clock at every read: a pending invitation past
@@ -140,7 +139,7 @@ class Context:
 
 
 class Session:
-    def __init__(self, ctx: Context, store: AnyStore, *, writable: bool) -> None:
+    def __init__(self, ctx: Context, store: Store, *, writable: bool) -> None:
         self.ctx = ctx
         self.store = store
         self.conn: Connection = store.conn
@@ -174,12 +173,11 @@ class Session:
         shape = skeleton(address)
         key = email_key(address)
         self.refuse_lookalikes([(address, key, shape)])
-        user_id = self.conn.execute(
+        user_id: int = self.conn.execute(
             "INSERT INTO users (email, email_key, skeleton, name, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
             (address, key, shape, name, self.now_iso),
-        ).lastrowid
-        assert user_id is not None
+        ).fetchone()[0]
         return user_id
 
     def refuse_lookalikes(self, new: list[tuple[str, str, str]]) -> None:
@@ -370,38 +368,26 @@ class Session:
 
     def expire_due(self) -> None:
         """Record, once, every pending invitation and every ownership offer whose time
-        has passed (an expired offer then no longer holds the account's one open slot)."""
-        offers = self.conn.execute(
-            "SELECT t.id, a.slug, u.email, t.expires_at FROM transfers t"
-            " JOIN accounts a ON a.id = t.account_id JOIN users u ON u.id = t.to_id"
-            " WHERE t.status = 'open' AND t.expires_at <= ? ORDER BY t.expires_at, t.id",
-            (self.now_iso,),
-        ).fetchall()
-        for offer_id, slug, email, expires_at in offers:
-            self.conn.execute(
-                "UPDATE transfers SET status = 'expired', closed_at = expires_at WHERE id = ?",
-                (offer_id,),
-            )
-            self.record(
-                "account.transfer_expire",
-                account=slug,
-                target=email,
-                details={"expired_at": expires_at},
-                actor=None,
-            )
+        has passed (an expired offer then no longer holds the account's one open slot).
+        One query finds both (it runs under every writer's lock): offers first, each
+        kind in order of expiry."""
         due = self.conn.execute(
-            "SELECT m.id, a.slug, u.email, m.expires_at FROM memberships m"
+            "SELECT 0, t.id, a.slug, u.email, t.expires_at FROM transfers t"
+            " JOIN accounts a ON a.id = t.account_id JOIN users u ON u.id = t.to_id"
+            " WHERE t.status = 'open' AND t.expires_at <= :now"
+            " UNION ALL SELECT 1, m.id, a.slug, u.email, m.expires_at FROM memberships m"
             " JOIN accounts a ON a.id = m.account_id JOIN users u ON u.id = m.user_id"
-            " WHERE m.status = 'pending' AND m.expires_at <= ? ORDER BY m.expires_at, m.id",
-            (self.now_iso,),
+            " WHERE m.status = 'pending' AND m.expires_at <= :now ORDER BY 1, 5, 2",
+            {"now": self.now_iso},
         ).fetchall()
-        for member_id, slug, email, expires_at in due:
-            self.conn.execute(
-                "UPDATE memberships SET status = 'expired', ended_at = expires_at WHERE id = ?",
-                (member_id,),
-            )
+        for invitation, row_id, slug, email, expires_at in due:
+            if invitation:
+                sql = "UPDATE memberships SET status = 'expired', ended_at = expires_at"
+            else:
+                sql = "UPDATE transfers SET status = 'expired', closed_at = expires_at"
+            self.conn.execute(f"{sql} WHERE id = ?", (row_id,))
             self.record(
-                "invitation.expire",
+                "invitation.expire" if invitation else "account.transfer_expire",
                 account=slug,
                 target=email,
                 details={"expired_at": expires_at},

@@ -21,10 +21,10 @@ from colabctl.core.session import Context
 from colabctl.errors import Conflict, NotFound, StoreFault
 from colabctl.store import audit, copying
 from colabctl.store.engine import Target, describe, is_url, open_for_read
-from colabctl.store.sql import Connection, schema_version
+from colabctl.store.sql import Connection
 
 if TYPE_CHECKING:
-    from colabctl.store.engine import AnyStore
+    from colabctl.store.sql import Store
 
 # progress(table, rows copied so far, rows in all): called after every chunk written
 Progress = Callable[[str, int, int], None]
@@ -85,13 +85,13 @@ def target_of(value: str | os.PathLike[str]) -> Target:
     return value if isinstance(value, str) and is_url(value) else Path(value)
 
 
-def _described(store: AnyStore) -> Info:
+def _described(store: Store) -> Info:
     """What `store info` says of an open store (inside a snapshot or a transaction)."""
     conn = store.conn
     return Info(
         engine=store.engine,
         location=store.location,
-        schema_version=schema_version(conn),
+        schema_version=conn.schema_version(),
         counts=copying.counts(conn),
         head=audit.head(conn),
         db_login=store.db_login,
@@ -124,12 +124,12 @@ def copy(src: Target, dst: Target, *, progress: Progress | None = None) -> Copie
         raise _missing(src)
     try:
         with copying.destination(dst) as target:
-            if copying.place(source) == copying.place(target):
+            if source.place() == target.place():
                 raise Conflict(
                     f"SRC and DST are the same store ({target.location}): nothing was copied",
                     hint="copy into a new file, or into an empty PostgreSQL database or schema",
                 )
-            copying.refuse_foreign(target.conn, target.location)
+            copying.refuse_foreign(target.conn.live_schema(), target.location)
             with source.snapshot():
                 now = iso(system_clock())  # both verdicts judge expiry at one moment
                 before, judged = _checked_source(source, now)
@@ -143,7 +143,7 @@ def copy(src: Target, dst: Target, *, progress: Progress | None = None) -> Copie
         source.close()
 
 
-def _checked_source(source: AnyStore, now: str) -> tuple[Info, audit.Verdict]:
+def _checked_source(source: Store, now: str) -> tuple[Info, audit.Verdict]:
     """SRC described, and its verdict: a broken chain is refused (a copy would carry the
     break along, and DST's guards would refuse it halfway); breaks of its state are
     copied as they are, and DST must show the very same ones."""
@@ -159,7 +159,7 @@ def _checked_source(source: AnyStore, now: str) -> tuple[Info, audit.Verdict]:
     return _described(source), verdict
 
 
-def _refuse_nonempty(target: AnyStore) -> None:
+def _refuse_nonempty(target: Store) -> None:
     table = copying.first_nonempty(target.conn)
     if table is not None:
         raise Conflict(
@@ -186,7 +186,7 @@ def _copy_rows(
                 progress(table.name, done, total)
 
 
-def _checked_copy(target: AnyStore, source: Info, judged: audit.Verdict, now: str) -> Info:
+def _checked_copy(target: Store, source: Info, judged: audit.Verdict, now: str) -> Info:
     """DST as written, inside its transaction: its chain verifies and ends at SRC's head,
     every table holds as many rows as SRC's, and its state check finds what SRC's found
     (nothing, for an honest store); else StoreFault, and all rolls back."""
@@ -213,7 +213,7 @@ def _head_text(head: tuple[int, str]) -> str:
     return f"{head[0]}:{head[1][:12]}"
 
 
-def _mismatch(target: AnyStore, problem: str) -> StoreFault:
+def _mismatch(target: Store, problem: str) -> StoreFault:
     return StoreFault(
         f"the copy into {target.location} does not match its source: {problem};"
         " it was rolled back, nothing was written",

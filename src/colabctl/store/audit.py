@@ -11,8 +11,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import re
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from colabctl.errors import StoreFault
 from colabctl.store.schema import SCHEMA_VERSION
-from colabctl.store.sql import Connection, schema_version
+from colabctl.store.sql import Connection
 
 if TYPE_CHECKING:  # verify's own modules: loaded by verify, not by every write
     from colabctl.store.breaks import Break
@@ -105,14 +103,6 @@ def _content(
 # -- the head --------------------------------------------------------------------------------
 
 
-def _has_head_table(conn: Connection) -> bool:
-    if isinstance(conn, sqlite3.Connection):
-        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_head'"
-    else:  # PostgreSQL, in the connection's schema
-        sql = "SELECT 1 WHERE to_regclass('audit_head') IS NOT NULL"
-    return conn.execute(sql).fetchone() is not None
-
-
 def _last_row(conn: Connection) -> tuple[int, str]:
     last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     return (last[0], last[1]) if last else (0, GENESIS)
@@ -132,20 +122,22 @@ def head(conn: Connection) -> tuple[int, str]:
     older than the record (schema < 4, which colabctl migrates on open) answers with its
     last row, as the migration would backfill it.
     """
-    try:
-        record = _head_record(conn)
-    except sqlite3.OperationalError:  # no such table
-        if _has_head_table(conn):
-            raise
-        if schema_version(conn) < HEAD_SINCE:
+    if not conn.has_table("audit_head"):
+        if conn.schema_version() < HEAD_SINCE:
             return _last_row(conn)
-        raise _head_missing() from None
+        raise head_missing()
+    return _head_of(conn)
+
+
+def _head_of(conn: Connection) -> tuple[int, str]:
+    """The head record of a store that has the table (one at the current schema)."""
+    record = _head_record(conn)
     if record is None:
-        raise _head_missing()
+        raise head_missing()
     return record
 
 
-def _head_missing() -> StoreFault:
+def head_missing() -> StoreFault:
     return StoreFault(
         "the store's audit head record is missing",
         hint="run `colabctl audit verify`; restore the store from a backup",
@@ -185,14 +177,16 @@ def append_many(conn: Connection, rows: list[Row], *, db_login: str | None = Non
     head onto it, one row at a time, as SQLite's m004 requires (a row joins only at the
     head, the head moves one row at a time). On PostgreSQL the rows go straight into
     `audit`, each joining the end of the chain, and the head then moves once, onto the
-    last (`_moves_head_once`). DB_LOGIN is the database login writing them (None on
+    last (`conn.moves_head_once`). DB_LOGIN is the database login writing them (None on
     SQLite), recorded and hashed with each row. Returns the last seq (the head's if no
     rows)."""
     assert conn.in_transaction, "audit rows are written in the mutation's transaction"
-    # (transaction() migrates a store before anything is appended: the view is there)
-    chained = chain(head(conn), rows, db_login)
+    # transaction() migrates a store before anything is appended: the head table and the
+    # view are there (a dropped one is tampering, which `verify` names)
+    after = _head_of(conn)
+    chained = chain(after, rows, db_login)
     insert_chained(conn, chained)
-    return chained[-1][0] if chained else head(conn)[0]
+    return chained[-1][0] if chained else after[0]
 
 
 def chain(
@@ -220,39 +214,24 @@ def insert_chained(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     order, starting at the head: `append_many`'s, or a copied log's as it was (`store
     copy`). On SQLite through the audit_append view (m007), one row and one head move at
     a time; on PostgreSQL straight into `audit`, then the head moves once, onto the last
-    (`_moves_head_once`)."""
+    (`conn.moves_head_once`)."""
     if not rows:
         return
-    if _moves_head_once(conn):
+    if conn.moves_head_once:
+        # PostgreSQL's schema (docs/storage.md, "The schema on PostgreSQL"): moving the
+        # head once per row would make a long append quadratic there
         conn.executemany(f"INSERT INTO audit ({COLUMNS}) VALUES ({_MARKS})", rows)
         last = rows[-1]
         conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (last[0], last[8]))
         return
-    try:
-        conn.executemany(f"INSERT INTO audit_append ({COLUMNS}) VALUES ({_MARKS})", rows)
-    except sqlite3.OperationalError:
+    if not conn.has_trigger("audit_append_row"):
         # The view's trigger dropped (only tampering does that; `verify` judges the
-        # rest): the first row was refused before anything was written, so append as
-        # before m007, statement by statement.
-        if _has_trigger(conn, "audit_append_row"):
-            raise
+        # rest): append as before m007, statement by statement.
         for row in rows:
             conn.execute(f"INSERT INTO audit ({COLUMNS}) VALUES ({_MARKS})", row)
             conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (row[0], row[8]))
-
-
-def _moves_head_once(conn: Connection) -> bool:
-    """Whether the store's schema lets the head move over many rows at once: PostgreSQL's
-    (docs/storage.md, "The schema on PostgreSQL"), where moving it once per row would make
-    a long append quadratic. SQLite's head moves one row at a time, at no such cost."""
-    return not isinstance(conn, sqlite3.Connection)
-
-
-def _has_trigger(conn: Connection, name: str) -> bool:
-    found = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
-    ).fetchone()
-    return found is not None
+        return
+    conn.executemany(f"INSERT INTO audit_append ({COLUMNS}) VALUES ({_MARKS})", rows)
 
 
 # -- verifying --------------------------------------------------------------------------------
@@ -316,13 +295,9 @@ class _Walk:
 
 
 def _login_column(conn: Connection) -> str:
-    """`db_login`, or NULL on a SQLite store older than m008 that is read unmigrated
-    (read-only media): its rows have no login."""
-    if isinstance(conn, sqlite3.Connection):
-        columns = {row[1] for row in conn.execute("PRAGMA table_info(audit)")}
-        if "db_login" not in columns:
-            return "NULL"
-    return "db_login"
+    """`db_login`, or NULL on a store older than m008 that is read unmigrated (a SQLite
+    file on read-only media): its rows have no login."""
+    return "db_login" if "db_login" in conn.columns("audit") else "NULL"
 
 
 def _walk(conn: Connection, replay: Replay | None = None) -> _Walk:
@@ -430,10 +405,10 @@ def _verify(
     from colabctl.store.holdings import read_state
     from colabctl.store.replay import Replay
 
-    version = schema_version(conn)
+    version = conn.schema_version()
     replay = Replay() if state and version >= SCHEMA_VERSION else None
     walk = _walk(conn, replay)
-    old_store = not _has_head_table(conn) and version < HEAD_SINCE
+    old_store = not conn.has_table("audit_head") and version < HEAD_SINCE
     recorded = _last_row(conn) if old_store else _head_record_or_none(conn)
     checked = _check_anchor(conn, anchor) if anchor is not None else None
     bad: tuple[int | None, str] | None = None
@@ -472,7 +447,7 @@ def _verify(
 
 
 def _head_record_or_none(conn: Connection) -> tuple[int, str] | None:
-    return _head_record(conn) if _has_head_table(conn) else None
+    return _head_record(conn) if conn.has_table("audit_head") else None
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -543,8 +518,16 @@ def entries(
         where.append("actor IN (SELECT email FROM users WHERE email_key = ?)")
         params.append(actor_key)
     if actions:
-        where.append("(" + " OR ".join(["action LIKE ? ESCAPE '\\'"] * len(actions)) + ")")
-        params.extend(_LIKE_SPECIAL.sub(r"\\\g<0>", prefix) + "%" for prefix in actions)
+        ranges = [_prefix_range(prefix) for prefix in actions]
+        where.append(
+            "("
+            + " OR ".join(
+                "action >= ?" if upper is None else "(action >= ? AND action < ?)"
+                for _, upper in ranges
+            )
+            + ")"
+        )
+        params.extend(bound for pair in ranges for bound in pair if bound is not None)
     if hidden:
         where.append(f"action NOT IN ({','.join('?' * len(hidden))})")
         params.extend(hidden)
@@ -574,4 +557,11 @@ def entries(
     return found
 
 
-_LIKE_SPECIAL = re.compile(r"[\\%_]")  # LIKE's wildcards and its escape character
+def _prefix_range(prefix: str) -> tuple[str, str | None]:
+    """The actions that start with PREFIX, as the range [PREFIX, next) in code point order,
+    which both engines compare text in (SQLite's BINARY, PostgreSQL's COLLATE "C"): LIKE
+    would fold case on one engine and not the other. (next None: no upper bound.)"""
+    for end in range(len(prefix), 0, -1):
+        if ord(prefix[end - 1]) < 0x10FFFF:
+            return prefix, prefix[: end - 1] + chr(ord(prefix[end - 1]) + 1)
+    return prefix, None

@@ -10,8 +10,6 @@ table, the schema's own catalog, where a store is) stays in this module.
 
 from __future__ import annotations
 
-import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +21,8 @@ from colabctl.store import audit, db, engine
 from colabctl.store.sql import Connection
 
 if TYPE_CHECKING:
-    from colabctl.store.engine import AnyStore, Target
+    from colabctl.store.engine import Target
+    from colabctl.store.sql import Store
 
 CHUNK_ROWS = 2000  # rows read and written per statement batch: memory stays flat
 
@@ -118,10 +117,6 @@ TABLES: tuple[Table, ...] = (
 BOOKKEEPING = frozenset({"audit_head", "_sqlite_migrations", "colabctl_schema"})
 
 
-def _is_sqlite(conn: Connection) -> bool:
-    return isinstance(conn, sqlite3.Connection)
-
-
 # -- reading ------------------------------------------------------------------------------
 
 
@@ -144,34 +139,10 @@ def first_nonempty(conn: Connection) -> str | None:
 def rows(
     conn: Connection, table: Table, size: int | None = None
 ) -> Iterator[list[tuple[Any, ...]]]:
-    """TABLE's rows in key order, SIZE (default CHUNK_ROWS) at a time, streamed: a
-    PostgreSQL source is read through a server-side cursor (it must run inside a
-    transaction: the source's snapshot), a SQLite one through its cursor, so a big table
-    is never all in memory."""
-    size = size or CHUNK_ROWS
-    if _is_sqlite(conn):
-        cursor = conn.execute(table.select_sql())
-        while chunk := cursor.fetchmany(size):  # type: ignore[attr-defined]
-            yield [tuple(row) for row in chunk]
-        return
-    yield from _pg_rows(conn, table, size)
-
-
-def _pg_rows(conn: Connection, table: Table, size: int) -> Iterator[list[tuple[Any, ...]]]:
-    import psycopg
-
-    from colabctl.store.postgres import Connection as PgConnection
-    from colabctl.store.postgres import fault, translate
-
-    assert isinstance(conn, PgConnection)
-    try:
-        with conn.raw.cursor(name=f"colabctl_copy_{table.name}") as cursor:
-            cursor.itersize = size
-            cursor.execute(translate(table.select_sql()))
-            while chunk := cursor.fetchmany(size):
-                yield [tuple(row) for row in chunk]
-    except psycopg.Error as exc:
-        raise fault(exc, conn.url) from None
+    """TABLE's rows in key order, SIZE (default CHUNK_ROWS) at a time, streamed (on
+    PostgreSQL inside a transaction: the source's snapshot), so a big table is never all
+    in memory."""
+    return conn.stream(table.select_sql(), size or CHUNK_ROWS)
 
 
 def insert(conn: Connection, table: Table, chunk: list[tuple[Any, ...]]) -> None:
@@ -181,40 +152,12 @@ def insert(conn: Connection, table: Table, chunk: list[tuple[Any, ...]]) -> None
         conn.executemany(table.insert_sql(), chunk)
 
 
-def live_schema(conn: Connection) -> dict[str, set[str]]:
-    """The tables (and views) and their columns as the store really has them: what
-    tests hold TABLES against."""
-    found: dict[str, set[str]] = {}
-    if _is_sqlite(conn):
-        names = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
-                " AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        for name in names:
-            found[name] = {row[1] for row in conn.execute(f"PRAGMA table_info({name})")}
-        return found
-    # pg_catalog, not information_schema: it lists relations whatever this login's
-    # privileges on them (another program's tables count too)
-    for name, column in conn.execute(
-        "SELECT c.relname, a.attname FROM pg_class c"
-        " JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " JOIN pg_attribute a ON a.attrelid = c.oid"
-        " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v', 'm', 'p', 'f')"
-        " AND a.attnum > 0 AND NOT a.attisdropped"
-    ):
-        found.setdefault(name, set()).add(column)
-    return found
-
-
-def refuse_foreign(conn: Connection, location: str) -> None:
-    """Conflict (4) when the store holds tables or views that are not colabctl's (another
-    program's database, or a PostgreSQL schema in use for something else): a copy would
-    write colabctl's schema in among them."""
+def refuse_foreign(schema: dict[str, set[str]] | None, location: str) -> None:
+    """Conflict (4) when a store's SCHEMA (its `live_schema()`) holds tables or views that
+    are not colabctl's (another program's database, or a PostgreSQL schema in use for
+    something else): a copy would write colabctl's schema in among them."""
     ours = {t.name for t in TABLES} | BOOKKEEPING | {"audit_append"}
-    foreign = sorted(set(live_schema(conn)) - ours)
+    foreign = sorted(set(schema or {}) - ours)
     if foreign:
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
         raise Conflict(
@@ -224,51 +167,19 @@ def refuse_foreign(conn: Connection, location: str) -> None:
         )
 
 
-def _peek_foreign(path: Path) -> None:
-    """`refuse_foreign` on an existing SQLite file, read-only: before opening it to write,
-    which would switch another program's database to WAL."""
-    if not db.is_sqlite(path):
-        return  # new, blank, or not SQLite at all (opening it says so: 7)
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return  # opening it to write names the problem
-    try:
-        refuse_foreign(conn, str(path))
-    except sqlite3.Error:
-        pass
-    finally:
-        conn.close()
-
-
 # -- where a store is ---------------------------------------------------------------------
 
 
-def place(store: AnyStore) -> tuple[Any, ...]:
-    """What makes two open stores the same one: a SQLite file's device and inode (a
-    link or another spelling of the path is the same file), a PostgreSQL server's
-    address, port, database and schema (whatever login or URL spelling reached it)."""
-    if _is_sqlite(store.conn):
-        assert isinstance(store.location, str)
-        try:
-            stat = os.stat(store.location)
-        except OSError:
-            return ("sqlite", os.path.abspath(store.location))
-        return ("sqlite", stat.st_dev, stat.st_ino)
-    row = store.conn.execute(
-        "SELECT inet_server_addr()::text, inet_server_port(), current_database(), current_schema()"
-    ).fetchone()
-    return ("postgresql", *row)
-
-
 @contextmanager
-def destination(target: Target) -> Iterator[AnyStore]:
+def destination(target: Target) -> Iterator[Store]:
     """TARGET opened to be written, closed afterwards. A SQLite file this creates is
     removed again (with its side files) when the block fails: a failed copy leaves
     nothing behind. (On PostgreSQL the rolled-back transaction took everything back.)"""
     created = isinstance(target, Path) and not target.exists()
     if isinstance(target, Path) and not created:
-        _peek_foreign(target)
+        # read-only, before opening it to write, which would switch another program's
+        # database to WAL
+        refuse_foreign(db.peek_schema(target), str(target))
     store = engine.open_for_write(target)
     try:
         yield store

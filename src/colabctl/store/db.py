@@ -1,37 +1,34 @@
-"""Opening the store: path, pragmas, schema version, and the one write transaction.
+"""The store in a SQLite file: path, pragmas, schema version, the one write transaction,
+and SQLite's answers to the questions of store/sql.Store and store/sql.Connection.
 
-Reads use the bare `sqlite3` connection so that the hot `can` path never
-imports sqlite-utils (~80 ms); writes get a `sqlite_utils.Database` on the
-same connection, inside `transaction()`.
+Reads use the `sqlite3` connection itself (a subclass, `SqliteConnection`, that adds the
+engine's answers) so that the hot `can` path never imports sqlite-utils (~80 ms);
+migrations get a `sqlite_utils.Database` on the same connection, inside `transaction()`.
+SQLite's errors become colabctl's here (`fault`), at the edges of a store's use: its
+opening, its transaction and its snapshot.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from colabctl.errors import StoreFault
+from colabctl.errors import ColabError, InternalError, StoreFault
+from colabctl.store import sql
 from colabctl.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
 
-    from colabctl.store.sql import Connection
-
-BUSY_TIMEOUT_S = 15.0
+# core asks for the ids it inserts with RETURNING (docs/storage.md), SQLite 3.35's
+SQLITE_NEEDED = (3, 35, 0)
 BEGIN_ATTEMPT_MS = 100  # one attempt at the write lock; Ctrl-C is seen between attempts
 WAL_RETRY_S = 15.0
-# Set by the colabctl program (colabctl.__main__.run): once a write has committed, ignore
-# SIGINT for the rest of the run. Off for in-process use (tests, a library caller).
-IGNORE_INTERRUPTS_AFTER_COMMIT = False
 
 
 def default_path() -> Path:
@@ -40,16 +37,107 @@ def default_path() -> Path:
     return Path(user_data_dir("colabctl")) / "colabctl.db"
 
 
-class Store:
-    """An open SQLite store. `conn` for reads; `transaction()` for the one write of a
-    command. (store/postgres.PgStore is the same surface on a PostgreSQL server.)"""
+# SQLite's words for a statement it cannot run: a bug in colabctl's SQL (exit 8), never a
+# fault of the user's store.
+_SQL_BUGS = (
+    "no such table",
+    "no such column",
+    "no such function",
+    "has no column named",
+    "syntax error",
+    "incomplete input",
+    "unrecognized token",
+    "wrong number of arguments",
+    "ambiguous column",
+    "misuse of",
+    "values for",
+)
 
-    engine = "sqlite"
+
+def fault(exc: sqlite3.Error) -> ColabError:
+    """A SQLite error as colabctl's: a statement SQLite cannot run is a bug (8); a busy,
+    full, read-only or broken store is the store's (7). The one place SQLite's errors are
+    read (PostgreSQL's: store/postgres.fault)."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.ProgrammingError | sqlite3.InterfaceError) or (
+        isinstance(exc, sqlite3.OperationalError) and any(bug in text for bug in _SQL_BUGS)
+    ):
+        return InternalError(f"SQLite cannot run colabctl's SQL ({text})")
+    if "locked" in text or "busy" in text:
+        return StoreFault(
+            f"the store is locked by another process ({text})",
+            hint="try again; nothing was changed",
+        )
+    if "full" in text:
+        return StoreFault(f"the store is full ({text}); nothing was changed")
+    if "readonly" in text or "read-only" in text:
+        return StoreFault(
+            f"the store cannot be written ({text}); nothing was changed",
+            hint="check the file's permissions",
+        )
+    return StoreFault(f"store error: {text}; nothing was changed")
+
+
+@contextmanager
+def _errors_mapped() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise fault(exc) from exc
+
+
+class SqliteConnection(sqlite3.Connection):
+    """sqlite3's connection (its `execute` untouched: the hot path stays in C), with
+    SQLite's answers to store/sql.Connection's questions."""
+
+    moves_head_once = False  # each audit row moves the head (m004's triggers): see audit.py
+
+    def schema_version(self) -> int:
+        version: int = self.execute("PRAGMA user_version").fetchone()[0]
+        return version
+
+    def has_table(self, name: str) -> bool:
+        found = self.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return found is not None
+
+    def has_trigger(self, name: str) -> bool:
+        found = self.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+        ).fetchone()
+        return found is not None
+
+    def columns(self, table: str) -> set[str]:
+        return {row[1] for row in self.execute("SELECT * FROM pragma_table_info(?)", (table,))}
+
+    def live_schema(self) -> dict[str, set[str]]:
+        names = [
+            row[0]
+            for row in self.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+                " AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        return {name: self.columns(name) for name in names}
+
+    def stream(self, sql_text: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        cursor = self.execute(sql_text)
+        while chunk := cursor.fetchmany(size):
+            yield [tuple(row) for row in chunk]
+
+
+class SqliteStore:
+    """An open SQLite store (store/sql.Store). `conn` for reads; `transaction()` for the
+    one write of a command."""
+
+    engine: ClassVar[str] = "sqlite"
+    has_logins: ClassVar[bool] = False  # a file trusts whoever can open it
     db_login: str | None = None  # no database logins on a file: audit rows record none
     bound_email: str | None = None
 
     def __init__(
-        self, conn: sqlite3.Connection, path: Path, *, behind: bool = False, read_only: bool = False
+        self, conn: SqliteConnection, path: Path, *, behind: bool = False, read_only: bool = False
     ) -> None:
         self.conn = conn
         self.path = path
@@ -70,7 +158,7 @@ class Store:
         return self._db
 
     @contextmanager
-    def transaction(self) -> Iterator[Database]:
+    def transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE ... COMMIT: the only way anything writes.
 
         IMMEDIATE takes the write lock up front, so a read-check-write can
@@ -81,32 +169,38 @@ class Store:
             raise _read_only_media(self.path)
         # Build the Database (importing sqlite-utils, ~80 ms) before taking the write
         # lock, not while holding it: every other writer would wait for the import.
-        db = self.db
         migrations = _migrations() if self.behind else None
+        if migrations is not None:
+            _ = self.db
         try:
-            _begin_immediate(self.conn)
-            # An older store is brought forward in this same transaction: the command's
-            # change and the schema it needs commit together, or neither does. (Re-read
-            # under the lock: another process may have migrated it first.)
-            if migrations is not None and _schema_version(self.conn, self.path) < SCHEMA_VERSION:
-                migrations.apply(db)  # its own BEGIN becomes a savepoint in ours
-            self.behind = False
-            yield db
-            commit(self.conn)
+            with _errors_mapped():
+                _begin_immediate(self.conn)
+                # An older store is brought forward in this same transaction: the
+                # command's change and the schema it needs commit together, or neither
+                # does. (Re-read under the lock: another process may have migrated it.)
+                if (
+                    migrations is not None
+                    and _schema_version(self.conn, self.path) < SCHEMA_VERSION
+                ):
+                    migrations.apply(self.db)  # its own BEGIN becomes a savepoint in ours
+                self.behind = False
+                yield
+                sql.commit(self.conn)
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
 
     @contextmanager
-    def snapshot(self) -> Iterator[Store]:
+    def snapshot(self) -> Iterator[SqliteStore]:
         """One read transaction, so a multi-query answer sees one state."""
-        self.conn.execute("BEGIN")
-        try:
-            yield self
-        finally:
-            if self.conn.in_transaction:
-                self.conn.execute("COMMIT")
+        with _errors_mapped():
+            self.conn.execute("BEGIN")
+            try:
+                yield self
+            finally:
+                if self.conn.in_transaction:
+                    self.conn.execute("COMMIT")
 
     def close(self) -> None:
         self.conn.close()
@@ -116,6 +210,21 @@ class Store:
         elsewhere, their db_login included. Nothing to allow on a file: its rows are
         whatever the writer appends (store/postgres.PgStore's is checked by the server)."""
 
+    def place(self) -> tuple[Any, ...]:
+        """The file's device and inode (a link or another spelling of the path is the
+        same file)."""
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            return ("sqlite", os.path.abspath(self.path))
+        return ("sqlite", stat.st_dev, stat.st_ino)
+
+    def owns_tables(self) -> bool:
+        return True  # whoever can open the file
+
+    def login_exists(self, login: str) -> bool:
+        return False  # a file has no logins
+
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
     text = str(exc)
@@ -123,12 +232,12 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
 
 
 def _begin_immediate(conn: sqlite3.Connection) -> None:
-    """BEGIN IMMEDIATE, waiting up to BUSY_TIMEOUT_S for the write lock in short attempts.
+    """BEGIN IMMEDIATE, waiting up to the busy budget for the write lock in short attempts.
 
     SQLite's busy handler sleeps in C, where Python cannot run its SIGINT handler: one
     15 s wait would hold Ctrl-C for 15 s. Between attempts a pending interrupt raises.
     """
-    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    deadline = time.monotonic() + sql.BUSY_TIMEOUT_S
     conn.execute(f"PRAGMA busy_timeout = {BEGIN_ATTEMPT_MS}")
     try:
         while True:
@@ -139,44 +248,16 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
                 if not _busy(exc) or time.monotonic() >= deadline:
                     raise
     finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute(f"PRAGMA busy_timeout = {int(sql.BUSY_TIMEOUT_S * 1000)}")
 
 
-def _hold_interrupt(signum: int, frame: FrameType | None) -> None:
-    """SIGINT while COMMIT runs: the commit decides the outcome, not the interrupt."""
-
-
-def commit(conn: Connection) -> None:
-    """COMMIT, such that an interrupt can no longer undo the outcome once it is done.
-
-    A SIGINT that lands during COMMIT (in C) would otherwise raise KeyboardInterrupt just
-    after it, and the command would report "nothing was changed" about a change that
-    committed. So SIGINT is held around the COMMIT, and afterwards, in the colabctl
-    program, ignored at the OS level (Python restores a Python-level handler's default
-    action at shutdown, but leaves SIG_IGN alone); in-process callers get their
-    handler back.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        conn.execute("COMMIT")  # signals are only ever handled on the main thread
-        return
-    previous = signal.signal(signal.SIGINT, _hold_interrupt)
-    try:
-        conn.execute("COMMIT")
-    finally:
-        committed = not conn.in_transaction
-        if committed and IGNORE_INTERRUPTS_AFTER_COMMIT:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-        else:
-            signal.signal(
-                signal.SIGINT, previous if previous is not None else signal.default_int_handler
-            )
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+def _connect(path: Path) -> SqliteConnection:
+    conn = sqlite3.connect(
+        path, timeout=sql.BUSY_TIMEOUT_S, isolation_level=None, factory=SqliteConnection
+    )
     try:
         conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute(f"PRAGMA busy_timeout = {int(sql.BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA user_version").fetchone()  # a WAL store opens its -shm here
@@ -239,7 +320,7 @@ def _create_file(path: Path, may_create_folder: bool) -> None:
     os.close(fd)
 
 
-def open_for_read(path: Path, *, migrate: bool = True) -> Store | None:
+def open_for_read(path: Path, *, migrate: bool = True) -> SqliteStore | None:
     """Open an existing store to read. None when there is none: reads never create one.
 
     An older store is migrated forward (any command may do that) unless MIGRATE is false
@@ -255,10 +336,11 @@ def open_for_read(path: Path, *, migrate: bool = True) -> Store | None:
         raise StoreFault(f"{path} is a folder, not a colabctl store")
     conn, read_only = _open_readable(path)
     try:
-        behind = _schema_version(conn, path) < SCHEMA_VERSION
-        if behind and _is_blank(conn):
-            conn.close()
-            return None
+        with _errors_mapped():
+            behind = _schema_version(conn, path) < SCHEMA_VERSION
+            if behind and _is_blank(conn):
+                conn.close()
+                return None
         if behind and read_only and migrate:
             raise StoreFault(
                 f"{path} is on read-only media and was written by an older colabctl: it"
@@ -268,7 +350,7 @@ def open_for_read(path: Path, *, migrate: bool = True) -> Store | None:
     except BaseException:
         conn.close()
         raise
-    store = Store(conn, path, behind=behind, read_only=read_only)
+    store = SqliteStore(conn, path, behind=behind, read_only=read_only)
     if behind and migrate:
         with store.transaction():
             pass  # the migration is all this transaction does
@@ -286,7 +368,7 @@ def _writable_folder(path: Path) -> bool:
     return os.access(path.parent, os.W_OK)  # False on read-only media, even for root
 
 
-def _open_readable(path: Path) -> tuple[sqlite3.Connection, bool]:
+def _open_readable(path: Path) -> tuple[SqliteConnection, bool]:
     """A connection to read PATH, and whether it is the immutable read-only fallback.
 
     Reading a WAL store needs its -shm file, which SQLite cannot create on read-only
@@ -311,7 +393,7 @@ def _open_readable(path: Path) -> tuple[sqlite3.Connection, bool]:
             ) from cause
     uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
     try:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, factory=SqliteConnection)
     except sqlite3.Error as exc:
         raise StoreFault(f"cannot open the store {path}: {exc}") from exc
     conn.row_factory = sqlite3.Row
@@ -326,12 +408,18 @@ def _read_only_media(path: Path) -> StoreFault:
     )
 
 
-def open_for_write(path: Path, *, may_create_folder: bool = False) -> Store:
+def open_for_write(path: Path, *, may_create_folder: bool = False) -> SqliteStore:
     """Open (creating if needed, mode 0600) a store to write; its schema is brought up
     to date by the first `transaction()`, together with the command's change. A store on
     a network filesystem (or to be created in a folder there) is refused."""
     from colabctl.store.mounts import refuse_network_filesystem
 
+    if sqlite3.sqlite_version_info < SQLITE_NEEDED:
+        raise StoreFault(
+            f"this Python's SQLite is {sqlite3.sqlite_version}; colabctl writes need"
+            f" {'.'.join(map(str, SQLITE_NEEDED))} or newer (INSERT ... RETURNING)",
+            hint="use a Python built with a newer SQLite (python.org's and Debian 12's are)",
+        )
     refuse_network_filesystem(path)
     if path.is_dir():
         raise StoreFault(f"{path} is a folder, not a colabctl store")
@@ -339,17 +427,18 @@ def open_for_write(path: Path, *, may_create_folder: bool = False) -> Store:
         _create_file(path, may_create_folder)
     conn = _open_conn(path)
     try:
-        version = _schema_version(conn, path)
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            _enable_wal(conn)
+        with _errors_mapped():
+            version = _schema_version(conn, path)
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                _enable_wal(conn)
     except BaseException:
         conn.close()
         raise
     # A new or older store is migrated inside the command's own transaction.
-    return Store(conn, path, behind=version < SCHEMA_VERSION)
+    return SqliteStore(conn, path, behind=version < SCHEMA_VERSION)
 
 
-def _open_conn(path: Path) -> sqlite3.Connection:
+def _open_conn(path: Path) -> SqliteConnection:
     try:
         return _connect(path)
     except sqlite3.OperationalError as exc:
@@ -372,13 +461,33 @@ def is_sqlite(path: Path) -> bool:
         return False
 
 
+def peek_schema(path: Path) -> dict[str, set[str]] | None:
+    """The tables and views of the SQLite file at PATH with their columns, read without
+    writing anything; None when it is no SQLite file or cannot be read (opening it to
+    write then names the problem)."""
+    if not is_sqlite(path):
+        return None
+    try:
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, factory=SqliteConnection
+        )
+    except sqlite3.Error:
+        return None
+    try:
+        return conn.live_schema()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
 def first_audit_action(path: Path) -> tuple[bool, str | None]:
     """(blank, action): whether the SQLite file at PATH holds no schema at all, and the
     action of its first audit row (None if it has none), read without writing anything.
     Raises StoreFault when it cannot be read."""
     uri = f"{path.resolve().as_uri()}?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn = sqlite3.connect(uri, uri=True, timeout=sql.BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as exc:
         raise StoreFault(f"cannot read {path}: {exc}") from exc
     try:
@@ -401,11 +510,11 @@ def _migrations() -> Migrations:
     return migrations
 
 
-def open_empty() -> Store:
+def open_empty() -> SqliteStore:
     """An empty store in memory: what a read sees when there is no store file."""
-    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn = sqlite3.connect(":memory:", isolation_level=None, factory=SqliteConnection)
     conn.row_factory = sqlite3.Row
-    store = Store(conn, Path(":memory:"), behind=True)
+    store = SqliteStore(conn, Path(":memory:"), behind=True)
     with store.transaction():
         pass  # creates the schema
     return store

@@ -15,9 +15,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from colabctl.store import db
 
 if TYPE_CHECKING:
-    from colabctl.store.postgres import PgStore
-
-    AnyStore: TypeAlias = db.Store | PgStore
+    from colabctl.store.sql import Store
 
 URL_PREFIXES = ("postgresql://", "postgres://")
 
@@ -29,10 +27,14 @@ def is_url(value: str | os.PathLike[str]) -> bool:
     return isinstance(value, str) and value.startswith(URL_PREFIXES)
 
 
-def has_logins(target: Target) -> bool:
-    """Whether the store at TARGET knows database logins (to bind to users): only a
-    server does; a SQLite file trusts whoever can open it (docs/postgres.md)."""
-    return not isinstance(target, Path)
+def store_class(target: Target) -> type[Store]:
+    """The kind of store at TARGET, whose class-level capabilities (`has_logins`) can be
+    asked before it is opened, or without opening it at all."""
+    if isinstance(target, Path):
+        return db.SqliteStore
+    from colabctl.store.postgres import PgStore
+
+    return PgStore
 
 
 def resolve(explicit: str | os.PathLike[str] | None = None) -> tuple[Target, bool]:
@@ -53,7 +55,7 @@ def describe(target: Target) -> str:
     return hide_password(target)
 
 
-def open_for_read(target: Target, *, migrate: bool = True) -> AnyStore | None:
+def open_for_read(target: Target, *, migrate: bool = True) -> Store | None:
     """The store to read, or None when there is none (reads never create one). An older
     schema is brought forward first, unless MIGRATE is false (`audit verify`)."""
     if isinstance(target, Path):
@@ -63,7 +65,7 @@ def open_for_read(target: Target, *, migrate: bool = True) -> AnyStore | None:
     return open_store(target, create=False, migrate=migrate)
 
 
-def open_for_write(target: Target, *, may_create_folder: bool = False) -> AnyStore:
+def open_for_write(target: Target, *, may_create_folder: bool = False) -> Store:
     """The store to write, created if needed; its schema is brought up to date by the
     first `transaction()`, together with the command's change."""
     if isinstance(target, Path):

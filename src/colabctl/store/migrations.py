@@ -4,9 +4,14 @@ Each migration ends by setting `PRAGMA user_version` to its own number, which
 is how a store says which colabctl wrote it (see schema.py).
 """
 
+from typing import TYPE_CHECKING, cast
+
 from sqlite_utils import Database, Migrations
 
 from colabctl.errors import StoreFault
+
+if TYPE_CHECKING:
+    from colabctl.store.sql import Connection
 
 migrations = Migrations("colabctl")
 
@@ -427,7 +432,8 @@ def m009_checkpoint(db: Database) -> None:
     from colabctl.store import audit
     from colabctl.store.checkpoint import pending_checkpoint
 
-    row = pending_checkpoint(db.conn)
+    conn = cast("Connection", db.conn)  # the store's own SqliteConnection (store/db.py)
+    row = pending_checkpoint(conn)
     if row is not None:
-        audit.append_many(db.conn, [row])
+        audit.append_many(conn, [row])
     db.execute("PRAGMA user_version = 9")

@@ -592,7 +592,10 @@ def _m009_checkpoint(conn: psycopg.Connection[Any]) -> None:
     if row is None:
         return
     (login,) = conn.execute("SELECT session_user").fetchone() or (None,)
-    (chained,) = audit.chain(audit.head(cast("Connection", conn)), [row], login)
+    head = conn.execute("SELECT seq, hash FROM audit_head").fetchone()  # (m004's record)
+    if head is None:
+        raise audit.head_missing()
+    (chained,) = audit.chain((head[0], head[1]), [row], login)
     marks = ", ".join(["%s"] * len(chained))
     conn.execute(f"INSERT INTO audit ({audit.COLUMNS}) VALUES ({marks})", chained)
     conn.execute("UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1", (chained[0], chained[8]))

@@ -2,7 +2,8 @@
 transactions as the SQLite file, for a team whose machines and CI share one store.
 
 Core speaks one SQL dialect (SQLite's placeholders `?` and `:name`, `group_concat`,
-`json_each(?)`); the connection wrapper here translates it, so core never branches on the
+`json_each(?)`); the connection here runs it as store/pgsql.py translates it, and answers
+store/sql.Connection's questions in PostgreSQL's catalog, so core never branches on the
 engine. psycopg is imported only when a PostgreSQL URL is given: reads on SQLite never
 load it (store/engine.py).
 
@@ -16,10 +17,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NoReturn
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
-from colabctl.errors import Invalid, StoreFault
+from colabctl.errors import ColabError, InternalError, Invalid, StoreFault
+from colabctl.store import sql
+from colabctl.store.pgsql import translate
 from colabctl.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -27,68 +30,12 @@ if TYPE_CHECKING:
 
     from colabctl.store.sql import Params
 
-# The busy budget, as on SQLite (store/db.BUSY_TIMEOUT_S): how long a writer waits for
-# the writer lock, and how long any one statement may run, before exit 7.
-BUSY_TIMEOUT_S = 15.0
 CONNECT_TIMEOUT_S = 10
 # pg_advisory_xact_lock(class, key): colabctl's writers, keyed per store (database+schema)
 LOCK_CLASS = 0x636F6C61  # "cola"
 
-# Tables whose rows get their integer `id` from the database: an INSERT into one of them
-# that names no RETURNING gets `RETURNING id`, which serves as sqlite3's `lastrowid`.
-ID_TABLES = frozenset({"users", "accounts", "profiles", "memberships", "transfers", "review_acks"})
-
-# SQLite-dialect tokens worth rewriting; string literals are matched first so that nothing
-# inside one is touched (but a literal % must still be doubled for psycopg).
-_TOKENS = re.compile(
-    r"'(?:[^']|'')*'|::|\?|(?<![:\w]):([A-Za-z_]\w*)|%"
-    r"|\bgroup_concat\(|\bjson_each\((\?|:[A-Za-z_]\w*)\)",
-    re.IGNORECASE,
-)
-_INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 _PASSWORD_IN_URL = re.compile(r"^([a-z]+://[^:@/]*:)[^@/]*@", re.IGNORECASE)
 _PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
-
-
-def _placeholder(token: str) -> str:
-    return "%s" if token == "?" else f"%({token[1:]})s"
-
-
-@lru_cache(maxsize=512)
-def translate(sql: str) -> str:
-    """SQLite-dialect SQL as PostgreSQL with psycopg placeholders."""
-
-    def rewrite(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token.startswith("'"):
-            return token.replace("%", "%%")
-        if token == "::":
-            return token
-        if token == "?":
-            return "%s"
-        if match.group(1):
-            return f"%({match.group(1)})s"
-        if token == "%":
-            return "%%"
-        if match.group(2):  # json_each(?): the elements of a JSON array, as text
-            return f"json_array_elements_text(CAST({_placeholder(match.group(2))} AS json))"
-        return "string_agg("
-
-    return _TOKENS.sub(rewrite, sql)
-
-
-@lru_cache(maxsize=512)
-def _with_id(sql: str) -> tuple[str, bool]:
-    """translate(SQL), and whether it is an INSERT into an ID_TABLES table that gets
-    `RETURNING id` added (what serves as `lastrowid`): decided once per statement text."""
-    insert = _INSERT.match(sql)
-    returning = (
-        insert is not None
-        and insert.group(1).lower() in ID_TABLES
-        and "returning" not in sql.lower()
-    )
-    text = translate(sql)
-    return (f"{text} RETURNING id" if returning else text), returning
 
 
 def hide_password(url: str) -> str:
@@ -122,16 +69,21 @@ def _said(exc: BaseException, url: str) -> str:
     return line
 
 
-def fault(exc: BaseException, url: str) -> StoreFault:
-    """A psycopg error as one line naming host and database (never the password)."""
+def fault(exc: BaseException, url: str) -> ColabError:
+    """A psycopg error as colabctl's, in one line naming host and database (never the
+    password): SQL the server cannot run is a bug in colabctl (8); a busy, refusing or
+    unreachable store is the store's (7). The one place PostgreSQL's errors are read
+    (SQLite's: store/db.fault)."""
     import psycopg
 
     line = _said(exc, url)
     place = where(url)
+    if _is_sql_bug(exc):
+        return InternalError(f"PostgreSQL at {place} cannot run colabctl's SQL ({line})")
     if isinstance(exc, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
         return StoreFault(
             f"the store at {place} is busy: a statement waited more than"
-            f" {BUSY_TIMEOUT_S:.0f} s ({line}); nothing was changed",
+            f" {sql.BUSY_TIMEOUT_S:.0f} s ({line}); nothing was changed",
             hint="try again; if it persists, look for a long transaction on the server",
         )
     if isinstance(exc, psycopg.errors.RaiseException | psycopg.errors.IntegrityError):
@@ -143,6 +95,21 @@ def fault(exc: BaseException, url: str) -> StoreFault:
             " ~/.pgpass): docs/postgres.md",
         )
     return StoreFault(f"store error at {place}: {line}; nothing was changed")
+
+
+def _is_sql_bug(exc: BaseException) -> bool:
+    """Whether EXC says colabctl sent SQL the server cannot run: SQLSTATE class 42 (a
+    syntax error, an undefined table, column or function, a type mismatch), but for a
+    refused privilege (42501), which is the store's rules; or psycopg's own complaint
+    about the parameters (no SQLSTATE)."""
+    import psycopg
+
+    if not isinstance(exc, psycopg.Error):
+        return False
+    state = exc.sqlstate
+    if state is None:
+        return isinstance(exc, psycopg.ProgrammingError)
+    return state.startswith("42") and state != "42501"
 
 
 def _secrets(url: str) -> list[str]:
@@ -165,15 +132,10 @@ def _secrets(url: str) -> list[str]:
 
 
 class Cursor:
-    """The part of sqlite3.Cursor that core uses: fetchone, fetchall, iteration, lastrowid."""
+    """The part of sqlite3.Cursor that core uses: fetchone, fetchall, iteration."""
 
-    def __init__(self, cursor: psycopg.Cursor[Any], lastrowid: int | None = None) -> None:
+    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
         self._cursor = cursor
-        self._lastrowid = lastrowid
-
-    @property
-    def lastrowid(self) -> int | None:
-        return self._lastrowid
 
     def fetchone(self) -> Any:
         return self._cursor.fetchone() if self._cursor.description else None
@@ -186,12 +148,18 @@ class Cursor:
 
 
 class Connection:
-    """The part of sqlite3.Connection that core uses (store/sql.Connection), over psycopg.
-    Every psycopg error comes out as a StoreFault naming host and database only."""
+    """store/sql.Connection over psycopg. Core's SQL (`execute`, `executemany`) is
+    translated by store/pgsql.py; this module's own PostgreSQL (`native`) is not. Every
+    psycopg error comes out as colabctl's (`fault`), naming host and database only."""
+
+    moves_head_once = True  # the head moves once per append (docs/storage.md)
 
     def __init__(self, raw: psycopg.Connection[Any], url: str) -> None:
+        import psycopg
+
         self.raw = raw
         self.url = url
+        self._cursor = psycopg.RawCursor  # binds $1, $2 ... as they are: no % escaping
 
     @property
     def in_transaction(self) -> bool:
@@ -200,22 +168,23 @@ class Connection:
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
     def execute(self, sql: str, parameters: Params = (), /) -> Cursor:
-        text, returning = _with_id(sql)
+        statement = translate(sql)
+        return self.native(statement.text, statement.arguments(parameters))
+
+    def native(self, sql: str, parameters: Params = (), /) -> Cursor:
+        """SQL in PostgreSQL's own dialect ($1, $2 ... placeholders), as it is."""
         try:
-            # always with parameters (maybe none): translate() doubled every literal %,
-            # which psycopg turns back only when it formats the query
-            cursor = self.raw.execute(text, parameters)
-            if returning:
-                row = cursor.fetchone()
-                return Cursor(cursor, row[0] if row else None)
+            cursor = self._cursor(self.raw)
+            cursor.execute(sql, parameters)
         except Exception as exc:
             self._fail(exc)
         return Cursor(cursor)
 
     def executemany(self, sql: str, parameters: Iterable[Params], /) -> None:
+        statement = translate(sql)
         try:
-            with self.raw.cursor() as cursor:
-                cursor.executemany(translate(sql), list(parameters))
+            with self._cursor(self.raw) as cursor:
+                cursor.executemany(statement.text, [statement.arguments(p) for p in parameters])
         except Exception as exc:
             self._fail(exc)
 
@@ -232,6 +201,82 @@ class Connection:
 
     def close(self) -> None:
         self.raw.close()
+
+    # -- store/sql.Connection's questions, in PostgreSQL's catalog -----------------------
+
+    def schema_version(self) -> int:
+        version: int = self.native("SELECT version FROM colabctl_schema").fetchone()[0]
+        return version
+
+    def has_table(self, name: str) -> bool:
+        found = self.native(
+            "SELECT 1 FROM pg_class WHERE oid = to_regclass($1) AND relkind = 'r'", (name,)
+        ).fetchone()
+        return found is not None
+
+    def has_trigger(self, name: str) -> bool:
+        found = self.native(
+            "SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE c.relnamespace = current_schema()::regnamespace AND t.tgname = $1",
+            (name,),
+        ).fetchone()
+        return found is not None
+
+    def columns(self, table: str) -> set[str]:
+        return self.live_schema(table).get(table, set())
+
+    def live_schema(self, only: str | None = None) -> dict[str, set[str]]:
+        # pg_catalog, not information_schema: it lists relations whatever this login's
+        # privileges on them (another program's tables count too)
+        found: dict[str, set[str]] = {}
+        for name, column in self.native(
+            "SELECT c.relname, a.attname FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " JOIN pg_attribute a ON a.attrelid = c.oid"
+            " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v', 'm', 'p', 'f')"
+            " AND a.attnum > 0 AND NOT a.attisdropped AND ($1::text IS NULL OR c.relname = $1)",
+            (only,),
+        ):
+            found.setdefault(name, set()).add(column)
+        return found
+
+    def stream(self, sql: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """Through a server-side cursor (inside a transaction: the reader's snapshot)."""
+        import psycopg
+
+        text = translate(sql).text
+        try:
+            with self.raw.cursor(name="colabctl_stream") as cursor:
+                cursor.itersize = size
+                cursor.execute(text)
+                while chunk := cursor.fetchmany(size):
+                    yield [tuple(row) for row in chunk]
+        except psycopg.Error as exc:
+            raise fault(exc, self.url) from None
+
+
+_LOADERS: list[tuple[str, type[Any]]] = []
+
+
+def _same_types(raw: psycopg.Connection[Any]) -> None:
+    """Answers typed as SQLite's (docs/storage.md): a comparison or EXISTS comes back as 1
+    or 0, not True or False; a numeric (a sum() of bigints) as an int, or a float where
+    it has a fraction, never a Decimal (which JSON output cannot write)."""
+    if not _LOADERS:
+        from psycopg.adapt import Loader
+
+        class BoolAsInt(Loader):
+            def load(self, data: Any) -> int:
+                return 1 if bytes(data) == b"t" else 0
+
+        class NumericAsNumber(Loader):
+            def load(self, data: Any) -> int | float:
+                text = bytes(data)
+                return float(text) if b"." in text or not text.lstrip(b"-").isdigit() else int(text)
+
+        _LOADERS.extend([("bool", BoolAsInt), ("numeric", NumericAsNumber)])
+    for name, loader in _LOADERS:
+        raw.adapters.register_loader(name, loader)
 
 
 def connect(url: str) -> Connection:
@@ -253,13 +298,15 @@ def connect(url: str) -> Connection:
             f"the store's URL is not one PostgreSQL can use: {_said(exc, url)}",
             hint="postgresql://USER@HOST:PORT/DATABASE (docs/postgres.md)",
         ) from None
+    _same_types(raw)
     return Connection(raw, url)
 
 
 class PgStore:
-    """An open store on a PostgreSQL server: the same surface as store/db.Store."""
+    """An open store on a PostgreSQL server (store/sql.Store)."""
 
-    engine = "postgresql"
+    engine: ClassVar[str] = "postgresql"
+    has_logins: ClassVar[bool] = True  # database logins, bound to users by `store bind`
 
     def __init__(self, conn: Connection, url: str) -> None:
         self.conn = conn
@@ -280,26 +327,26 @@ class PgStore:
         """Who we are, the schema version and this login's binding: two statements,
         whatever the store's size (a `can` runs these, a snapshot and its own queries).
         The busy budget is set first: no statement runs longer than it."""
-        budget = f"{int(BUSY_TIMEOUT_S * 1000)}"
-        row = self.conn.execute(
+        budget = f"{int(sql.BUSY_TIMEOUT_S * 1000)}"
+        row = self.conn.native(
             "SELECT session_user, to_regclass('colabctl_schema') IS NOT NULL,"
             " to_regclass('store_bindings') IS NOT NULL,"
-            " set_config('statement_timeout', ?, false), set_config('lock_timeout', ?, false)",
-            (budget, budget),
+            " set_config('statement_timeout', $1, false), set_config('lock_timeout', $1, false)",
+            (budget,),
         ).fetchone()
         self.db_login = row[0]
         if not row[1]:
             self.version = 0
             return
         if row[2]:
-            found = self.conn.execute(
+            found = self.conn.native(
                 "SELECT (SELECT version FROM colabctl_schema),"
                 " (SELECT u.email FROM store_bindings b JOIN users u ON u.id = b.user_id"
                 " WHERE b.login = session_user)"
             ).fetchone()
             self.version, self.bound_email = found[0], found[1]
         else:
-            self.version = self.conn.execute("SELECT version FROM colabctl_schema").fetchone()[0]
+            self.version = self.conn.schema_version()
         if self.version > SCHEMA_VERSION:
             raise StoreFault(
                 f"the store at {where(self.url)} was written by a newer colabctl (schema"
@@ -310,7 +357,7 @@ class PgStore:
     def owns_tables(self) -> bool:
         """Whether this login owns colabctl's tables (is, or is a member of, their owner
         role): the one login that may bind and unbind logins (docs/postgres.md)."""
-        row = self.conn.execute(
+        row = self.conn.native(
             "SELECT pg_has_role(session_user, relowner, 'MEMBER') FROM pg_class"
             " WHERE oid = to_regclass('audit')"
         ).fetchone()
@@ -318,7 +365,7 @@ class PgStore:
 
     def login_exists(self, login: str) -> bool:
         return (
-            self.conn.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", (login,)).fetchone()
+            self.conn.native("SELECT 1 FROM pg_roles WHERE rolname = $1", (login,)).fetchone()
             is not None
         )
 
@@ -326,29 +373,29 @@ class PgStore:
     def transaction(self) -> Iterator[None]:
         """BEGIN (READ COMMITTED), then colabctl's writer lock (waited for up to the busy
         budget), migrations if the schema is behind, the command's writes, COMMIT."""
-        from colabctl.store import pg_migrations
-        from colabctl.store.db import commit
-
+        # the migrations' code only for a store behind this colabctl, and loaded before
+        # the lock: every other writer waits while it is held
+        migrations = _migrations() if self.behind else None
         conn = self.conn
-        conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        conn.native("BEGIN ISOLATION LEVEL READ COMMITTED")
         try:
-            conn.execute(
-                "SELECT pg_advisory_xact_lock(?, hashtext(current_database() || '/' ||"
+            conn.native(
+                "SELECT pg_advisory_xact_lock($1, hashtext(current_database() || '/' ||"
                 " current_schema()))",
                 (LOCK_CLASS,),
             )
-            if self.behind:
-                self.version = pg_migrations.schema_version(conn.raw)
+            if migrations is not None:
+                self.version = migrations.schema_version(conn.raw)
                 if self.version > SCHEMA_VERSION:
                     self._look()  # raises: a newer colabctl migrated it meanwhile
                 if self.version < SCHEMA_VERSION:
                     try:
-                        pg_migrations.apply_pending(conn.raw)
+                        migrations.apply_pending(conn.raw)
                     except Exception as exc:
                         conn._fail(exc)
                     self.version = SCHEMA_VERSION
             yield
-            commit(conn)
+            sql.commit(conn)
         except BaseException:
             if conn.in_transaction:
                 with suppress(Exception):  # a lost connection: the server rolls back itself
@@ -358,7 +405,7 @@ class PgStore:
     @contextmanager
     def snapshot(self) -> Iterator[PgStore]:
         """One read transaction, so a multi-query answer sees one state."""
-        self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        self.conn.native("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
             yield self
         finally:
@@ -369,6 +416,15 @@ class PgStore:
     def close(self) -> None:
         self.conn.close()
 
+    def place(self) -> tuple[Any, ...]:
+        """The server's address and port, the database and the schema (whatever login or
+        URL spelling reached them)."""
+        row = self.conn.native(
+            "SELECT inet_server_addr()::text, inet_server_port(), current_database(),"
+            " current_schema()"
+        ).fetchone()
+        return ("postgresql", *row)
+
     def accept_copied_audit(self) -> None:
         """`store copy`: let this transaction append audit rows as they were written
         elsewhere, with the db_login they carry rather than this login's. The audit
@@ -378,7 +434,7 @@ class PgStore:
         from colabctl.errors import Forbidden
 
         assert self.conn.in_transaction, "only inside the copy's transaction"
-        owner = self.conn.execute(
+        owner = self.conn.native(
             "SELECT pg_has_role(session_user, c.relowner, 'MEMBER'), pg_get_userbyid(c.relowner),"
             " set_config('colabctl.copy', 'on', true)"
             " FROM pg_class c WHERE c.oid = to_regclass('audit')"
@@ -390,6 +446,12 @@ class PgStore:
                 f" {where(self.url)}{whose}: it cannot copy audit rows written by others",
                 hint="run `store copy` as the login that owns the tables, or into a new schema",
             )
+
+
+def _migrations() -> ModuleType:
+    from colabctl.store import pg_migrations
+
+    return pg_migrations
 
 
 def open_store(url: str, *, create: bool, migrate: bool = True) -> PgStore | None:

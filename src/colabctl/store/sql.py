@@ -1,23 +1,40 @@
-"""What core and the store layer may use of a connection, on either engine.
+"""The store as core and the store layer see it, whichever engine holds it: `Store` and
+its `Connection` (docs/storage.md, "One interface, two engines").
 
-Core writes one SQL dialect, SQLite's (`?` and `:name` placeholders, `group_concat`,
-`json_each(?)`), and runs it through `Connection`: a `sqlite3.Connection` on a SQLite
-store, or store/postgres.Connection, which translates it (docs/postgres.md).
+Core writes one SQL dialect, SQLite's (`?` and `:name` placeholders, `group_concat(x,
+sep)`, `json_each(?)`), and runs it with `Connection.execute`: on a SQLite store as it
+is, on PostgreSQL translated by store/pgsql.py, which refuses (exit 8) what it does not
+know. Whatever differs between the engines beyond that (the schema's own catalog,
+streaming a big table, where a store is, who may bind logins) is a method or a property
+here, answered by each engine (store/db.py, store/postgres.py): nothing outside them asks
+which engine a store is on. Questions about the whole store are methods of `Store` too.
+
+Both engines answer with the same Python types: a comparison is 1 or 0, a sum an int
+(store/postgres.py's loaders), and NULLs sort where the SQL says (NULLS FIRST/LAST).
 """
 
 from __future__ import annotations
 
-import sqlite3
+import signal
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from contextlib import AbstractContextManager
+from types import FrameType
+from typing import Any, ClassVar, Protocol
 
 Params = Sequence[Any] | Mapping[str, Any]
 
+# The busy budget, one for both engines: how long a writer waits for the write lock
+# (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock), and on PostgreSQL how long any
+# one statement may run, before exit 7.
+BUSY_TIMEOUT_S = 15.0
+
+# Set by the colabctl program (colabctl.__main__.run): once a write has committed, ignore
+# SIGINT for the rest of the run. Off for in-process use (tests, a library caller).
+IGNORE_INTERRUPTS_AFTER_COMMIT = False
+
 
 class Cursor(Protocol):
-    @property
-    def lastrowid(self) -> int | None: ...
-
     def fetchone(self) -> Any: ...
 
     def fetchall(self) -> list[Any]: ...
@@ -26,6 +43,9 @@ class Cursor(Protocol):
 
 
 class Connection(Protocol):
+    """A connection to the store: core's SQL through `execute`, and what each engine
+    answers in its own way."""
+
     @property
     def in_transaction(self) -> bool: ...
 
@@ -33,13 +53,121 @@ class Connection(Protocol):
 
     def executemany(self, sql: str, parameters: Iterable[Params], /) -> Any: ...
 
+    def schema_version(self) -> int:
+        """The schema version the store records."""
+        ...
 
-def schema_version(conn: Connection) -> int:
-    """The schema version the store records: SQLite's `PRAGMA user_version`, PostgreSQL's
-    one-row `colabctl_schema` (store/pg_migrations.py)."""
-    if isinstance(conn, sqlite3.Connection):
-        sql = "PRAGMA user_version"
-    else:
-        sql = "SELECT version FROM colabctl_schema"
-    version: int = conn.execute(sql).fetchone()[0]
-    return version
+    def has_table(self, name: str) -> bool:
+        """Whether the store holds a table NAME."""
+        ...
+
+    def columns(self, table: str) -> set[str]:
+        """The columns of TABLE as the store has them (empty if there is no such table)."""
+        ...
+
+    def has_trigger(self, name: str) -> bool:
+        """Whether the store holds a trigger NAME."""
+        ...
+
+    @property
+    def moves_head_once(self) -> bool:
+        """Whether the schema lets the audit head move over many rows at once
+        (store/audit.py): PostgreSQL's; SQLite's moves one row at a time."""
+        ...
+
+    def live_schema(self) -> dict[str, set[str]]:
+        """Every table and view of the store with its columns, colabctl's or not."""
+        ...
+
+    def stream(self, sql: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of a query, SIZE at a time, never all in memory at once."""
+        ...
+
+
+class Store(Protocol):
+    """An open store (store/db.SqliteStore, store/postgres.PgStore).
+
+    Capabilities are class-level, so they can be asked before a store is opened
+    (store/engine.store_class). To answer a new question about the whole store, add a
+    method here and to both engines."""
+
+    engine: ClassVar[str]  # "sqlite" or "postgresql": what `store info` shows, nothing more
+    has_logins: ClassVar[bool]  # database logins that can be bound to users (store bind)
+
+    @property
+    def conn(self) -> Connection: ...
+
+    @property
+    def db_login(self) -> str | None:
+        """The database login in use, recorded in audit rows (None on a file)."""
+        ...
+
+    @property
+    def bound_email(self) -> str | None:
+        """The user that login is bound to (`store bind`), if any."""
+        ...
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages (a URL's password hidden)."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """The one write transaction of a command: the store's writer lock first thing,
+        migrations if the schema is behind, COMMIT at the end, or nothing at all."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[Any]:
+        """One read transaction, so a multi-query answer sees one state."""
+        ...
+
+    def close(self) -> None: ...
+
+    def accept_copied_audit(self) -> None:
+        """`store copy`: let this transaction append audit rows as they were written
+        elsewhere (db_login included)."""
+        ...
+
+    def place(self) -> tuple[Any, ...]:
+        """What makes two open stores the same one, however they were reached."""
+        ...
+
+    def owns_tables(self) -> bool:
+        """Whether this connection's login owns colabctl's tables (a file: whoever
+        opens it)."""
+        ...
+
+    def login_exists(self, login: str) -> bool:
+        """Whether LOGIN is a database login of the store's server (none on a file)."""
+        ...
+
+
+def _hold_interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGINT while COMMIT runs: the commit decides the outcome, not the interrupt."""
+
+
+def commit(conn: Connection) -> None:
+    """COMMIT, on either engine, such that an interrupt can no longer undo the outcome
+    once it is done.
+
+    A SIGINT that lands during COMMIT (in C) would otherwise raise KeyboardInterrupt just
+    after it, and the command would report "nothing was changed" about a change that
+    committed. So SIGINT is held around the COMMIT, and afterwards, in the colabctl
+    program, ignored at the OS level (Python restores a Python-level handler's default
+    action at shutdown, but leaves SIG_IGN alone); in-process callers get their
+    handler back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        conn.execute("COMMIT")  # signals are only ever handled on the main thread
+        return
+    previous = signal.signal(signal.SIGINT, _hold_interrupt)
+    try:
+        conn.execute("COMMIT")
+    finally:
+        committed = not conn.in_transaction
+        if committed and IGNORE_INTERRUPTS_AFTER_COMMIT:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        else:
+            signal.signal(
+                signal.SIGINT, previous if previous is not None else signal.default_int_handler
+            )
