@@ -1,6 +1,9 @@
 """The report's core (core/report): `--since` WHEN, the chain check's answer for a login
 that may not read the whole chain, and the CSV and Markdown escaping. Through the CLI:
-tests/cli/test_report.py."""
+tests/cli/test_report.py.
+
+Engines: SQLite only: the store is only where the report's data comes from; the CLI tests
+make reports on both engines."""
 
 from __future__ import annotations
 
