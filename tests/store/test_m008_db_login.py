@@ -107,7 +107,7 @@ def test_a_schema_7_store_migrates_to_8_and_its_chain_still_verifies(
     assert [{k: v for k, v in r.items() if k != "db_login"} for r in before] == old_rows
 
     assert verified(cli) == len(old_rows)  # the first command migrates the store
-    assert version(db_path) == SCHEMA_VERSION == 8
+    assert version(db_path) == SCHEMA_VERSION
     assert audit_rows(db_path) == before  # every old row, with db_login NULL
     conn = sqlite3.connect(db_path)
     try:

@@ -59,6 +59,7 @@ def verify_store(ctx: Context, *, anchor: str | None = None) -> Verdict:
     """`audit verify`: the chain, its head, the data it accounts for, and an anchor."""
     kept = parse_anchor(anchor) if anchor is not None else None
     with reading(ctx) as s:
+        s.store.owner_work("audit verify")
         return verify(s.conn, kept)
 
 

@@ -217,8 +217,8 @@ def invite_many_in(
             {"a": acct.id, "now": s.now_iso},
         )
     }
-    next_user = _next_id(s, "users")
-    next_member = _next_id(s, "memberships")
+    next_user = s.store.next_id("users")
+    next_member = s.store.next_id("memberships")
     new_users: list[tuple[int, str, str, str, str]] = []
     new_members: list[tuple[Any, ...]] = []
     rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
@@ -286,36 +286,28 @@ def invite_many_in(
             details["access_until"] = until
         rows.append(("invitation.create", acct.slug, item.address, details))
     s.refuse_lookalikes([(address, key, shape) for _, address, key, shape, _ in new_users])
-    s.conn.executemany(
-        "INSERT INTO users (id, email, email_key, skeleton, created_at) VALUES (?, ?, ?, ?, ?)",
-        new_users,
-    )
-    s.conn.executemany(
-        "INSERT INTO memberships (id, account_id, user_id, profile_id, status, invited_by,"
-        " invited_at, expires_at, access_until) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
-        new_members,
-    )
+    s.store.add_invitees(new_users, new_members)  # each new user with its invitation
     s.record_many(rows)
     return result
 
 
 def _users_by_key(s: Session, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
-    """Registered users among identity KEYS: key -> (id, email as stored). One query."""
+    """Registered users among identity KEYS: key -> (id, email as stored). Which ids is a
+    question about the whole store; the email as stored is read where the actor may
+    read the user (on a server, not of a stranger: "" then, shown nowhere, as such a
+    user has no live membership here)."""
     import json
 
-    return {
-        key: (user_id, email)
-        for user_id, email, key in s.conn.execute(
-            "SELECT id, email, email_key FROM users"
-            " WHERE email_key IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(set(keys))),),
+    ids = s.store.user_ids(set(keys))
+    emails = {
+        user_id: email
+        for user_id, email in s.conn.execute(
+            "SELECT id, email FROM users"
+            " WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
+            (json.dumps(sorted(ids.values())),),
         )
     }
-
-
-def _next_id(s: Session, table: str) -> int:
-    """The rowid SQLite gives the next row (max + 1): ids for a bulk insert, known ahead."""
-    return int(s.conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])
+    return {key: (user_id, emails.get(user_id, "")) for key, user_id in ids.items()}
 
 
 def _own_invitation(s: Session, slug: str, verb: str) -> Membership:

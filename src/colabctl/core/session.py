@@ -67,10 +67,13 @@ class Account(NamedTuple):
     owner_email: str
     tax_country: str | None
     tax_id: str | None
+    # Whether it has a tax ID, known also to those who may not read it (on a server only
+    # its owner reads the tax ID itself: the `account_data` view, docs/postgres.md).
+    legal: bool = False
 
     @property
     def legal_entity(self) -> bool:
-        return self.tax_id is not None
+        return self.legal or self.tax_id is not None
 
 
 def no_account(slug: str) -> NotFound:
@@ -180,23 +183,19 @@ class Session:
 
     def refuse_lookalikes(self, new: list[tuple[str, str, str]]) -> None:
         """Exit 6 if any new (address, key, skeleton) has the skeleton of a stored user with
-        another key, or of another new one: one indexed lookup per 500 new users."""
+        another key, or of another new one: one indexed lookup per 500 new users, naming
+        the first such address."""
         from colabctl.core.identity import looks_like_someone
 
         seen: dict[str, str] = {}
         for address, key, shape in new:
             if seen.setdefault(shape, key) != key:
                 raise looks_like_someone(address)
-        shapes = list(seen)
-        for start in range(0, len(shapes), 500):
-            chunk = shapes[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for shape, key in self.conn.execute(
-                f"SELECT skeleton, email_key FROM users WHERE skeleton IN ({marks})", chunk
-            ):
-                if seen[shape] != key:
-                    address = next(a for a, k, s in new if s == shape)
-                    raise looks_like_someone(address)
+        # a question about the whole store: a server answers only which shape collides
+        colliding = self.store.lookalikes(list(seen.items())) if seen else set()
+        for address, _, shape in new:
+            if shape in colliding:
+                raise looks_like_someone(address)
 
     def actor(self) -> User:
         """The registered user running the command, or exit 5."""
@@ -237,11 +236,12 @@ class Session:
 
     def account_by_slug(self, slug: str) -> Account | None:
         row = self.conn.execute(
-            "SELECT a.id, a.slug, a.name, a.owner_id, u.email, a.tax_country, a.tax_id"
-            " FROM accounts a JOIN users u ON u.id = a.owner_id WHERE a.slug = ?",
+            "SELECT a.id, a.slug, a.name, a.owner_id, u.email, d.tax_country, d.tax_id,"
+            " d.legal_entity FROM accounts a JOIN users u ON u.id = a.owner_id"
+            " JOIN account_data d ON d.account_id = a.id WHERE a.slug = ?",
             (slug,),
         ).fetchone()
-        return Account(*row) if row else None
+        return Account._make((*row[:7], bool(row[7]))) if row else None
 
     def get_account(self, slug: str) -> Account:
         account = self.account_by_slug(slug)
@@ -318,14 +318,26 @@ class Session:
         finally:
             self._deferred = None
 
+    def _bookkept(self, who: str) -> tuple[str, tuple[int, ...]]:
+        """The expiry bookkeeping this session may write: all of it, unless its login is
+        bound to a user, who records only their own accounts' and what was offered to
+        them (WHO: the column naming that person); the rest waits for its own people."""
+        me = self.store.bound_user_id
+        if me is None:
+            return "", ()
+        return f" AND (a.owner_id = ? OR {who} = ?)", (me, me)
+
     def expire_due(self) -> None:
         """Record, once, every pending invitation and every ownership offer whose time
-        has passed (an expired offer then no longer holds the account's one open slot)."""
+        has passed (an expired offer then no longer holds the account's one open slot).
+        Their status is judged at every read anyway: this is bookkeeping."""
+        mine, me = self._bookkept("t.to_id")
         offers = self.conn.execute(
             "SELECT t.id, a.slug, u.email, t.expires_at FROM transfers t"
             " JOIN accounts a ON a.id = t.account_id JOIN users u ON u.id = t.to_id"
-            " WHERE t.status = 'open' AND t.expires_at <= ? ORDER BY t.expires_at, t.id",
-            (self.now_iso,),
+            f" WHERE t.status = 'open' AND t.expires_at <= ?{mine}"
+            " ORDER BY t.expires_at, t.id",
+            (self.now_iso, *me),
         ).fetchall()
         for offer_id, slug, email, expires_at in offers:
             self.conn.execute(
@@ -339,11 +351,13 @@ class Session:
                 details={"expired_at": expires_at},
                 actor=None,
             )
+        mine, me = self._bookkept("m.user_id")
         due = self.conn.execute(
             "SELECT m.id, a.slug, u.email, m.expires_at FROM memberships m"
             " JOIN accounts a ON a.id = m.account_id JOIN users u ON u.id = m.user_id"
-            " WHERE m.status = 'pending' AND m.expires_at <= ? ORDER BY m.expires_at, m.id",
-            (self.now_iso,),
+            f" WHERE m.status = 'pending' AND m.expires_at <= ?{mine}"
+            " ORDER BY m.expires_at, m.id",
+            (self.now_iso, *me),
         ).fetchall()
         for member_id, slug, email, expires_at in due:
             self.conn.execute(

@@ -91,7 +91,7 @@ def _described(store: AnyStore) -> Info:
         engine=store.engine,
         location=store.location,
         schema_version=schema_version(conn),
-        counts=copying.counts(conn),
+        counts=copying.counts(conn, everything=store.store_owner),
         head=audit.head(conn),
         db_login=store.db_login,
     )
@@ -122,6 +122,7 @@ def copy(src: Target, dst: Target, *, progress: Progress | None = None) -> Copie
     if source is None:
         raise _missing(src)
     try:
+        source.owner_work("store copy")
         with copying.destination(dst) as target:
             if copying.place(source) == copying.place(target):
                 raise Conflict(

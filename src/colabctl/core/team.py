@@ -136,13 +136,14 @@ class _State:
     def __init__(self, s: Session, slugs: Sequence[str]) -> None:
         self.accounts: dict[str, Account] = {}
         rows = s.conn.execute(
-            "SELECT a.id, a.slug, a.name, a.owner_id, u.email, a.tax_country, a.tax_id"
-            " FROM accounts a JOIN users u ON u.id = a.owner_id"
+            "SELECT a.id, a.slug, a.name, a.owner_id, u.email, d.tax_country, d.tax_id,"
+            " d.legal_entity FROM accounts a JOIN users u ON u.id = a.owner_id"
+            " JOIN account_data d ON d.account_id = a.id"
             " WHERE a.slug IN (SELECT value FROM json_each(?))",
             (json.dumps(list(slugs)),),
         )
         for row in rows:
-            self.accounts[row[1]] = Account(*row)
+            self.accounts[row[1]] = Account._make((*row[:7], bool(row[7])))
         ids = json.dumps([a.id for a in self.accounts.values()])
         self.profiles: dict[int, dict[str, _Profile]] = {a.id: {} for a in self.accounts.values()}
         perms: dict[int, set[str]] = {}
@@ -182,15 +183,8 @@ class _State:
 
 def _stored_emails(s: Session) -> Callable[[set[str]], set[str]]:
     def stored(candidates: set[str]) -> set[str]:
-        if not candidates:
-            return set()
-        return {
-            row[0]
-            for row in s.conn.execute(
-                "SELECT email FROM users WHERE email IN (SELECT value FROM json_each(?))",
-                (json.dumps(sorted(candidates)),),
-            )
-        }
+        # a question about the whole store: which of these addresses are registered
+        return s.store.registered(candidates) if candidates else set()
 
     return stored
 
@@ -255,6 +249,8 @@ def _plan_account(
         )
     changes: list[Change] = []
     acct = state.accounts.get(slug)
+    if acct is None and s.store.slug_taken(slug):  # someone's the actor may not read
+        raise accounts.taken(slug)
     if acct is None:
         if spec.name is None:
             raise Invalid(

@@ -12,11 +12,11 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from colabctl.errors import StoreFault
 from colabctl.store.schema import SCHEMA_VERSION
@@ -47,6 +47,8 @@ class Store:
     engine = "sqlite"
     db_login: str | None = None  # no database logins on a file: audit rows record none
     bound_email: str | None = None
+    bound_user_id: int | None = None
+    store_owner = True  # whoever opens the file may do anything (docs/postgres.md)
 
     def __init__(
         self, conn: sqlite3.Connection, path: Path, *, behind: bool = False, read_only: bool = False
@@ -115,6 +117,43 @@ class Store:
         """`store copy`: let this transaction append audit rows as they were written
         elsewhere, their db_login included. Nothing to allow on a file: its rows are
         whatever the writer appends (store/postgres.PgStore's is checked by the server)."""
+
+    def owner_work(self, what: str) -> None:
+        """Whole-store work (WHAT) is for whoever may open the file: anyone here."""
+
+    # -- questions about the whole store (store/questions.py, loaded only to ask) -------
+
+    def slug_taken(self, slug: str) -> bool:
+        from colabctl.store import questions
+
+        return questions.slug_taken(self.conn, slug)
+
+    def registered(self, emails: Collection[str]) -> set[str]:
+        from colabctl.store import questions
+
+        return questions.registered(self.conn, emails)
+
+    def lookalikes(self, new: Sequence[tuple[str, str]]) -> set[str]:
+        from colabctl.store import questions
+
+        return questions.lookalikes(self.conn, new)
+
+    def user_ids(self, keys: Collection[str]) -> dict[str, int]:
+        from colabctl.store import questions
+
+        return questions.user_ids(self.conn, keys)
+
+    def next_id(self, table: str) -> int:
+        from colabctl.store import questions
+
+        return questions.next_id(self.conn, table)
+
+    def add_invitees(
+        self, users: Sequence[tuple[Any, ...]], members: Sequence[tuple[Any, ...]]
+    ) -> None:
+        from colabctl.store import questions
+
+        questions.add_invitees(self.conn, users, members)
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:

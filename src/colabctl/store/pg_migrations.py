@@ -33,11 +33,13 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from colabctl.errors import StoreFault
+from colabctl.store import pg_security
 
 if TYPE_CHECKING:
     import psycopg
 
 MIGRATION_SET = "colabctl"
+GRANTS_SINCE = 10  # the schema version (m010) from which `store bind` grants
 
 # Tables whose rows get an integer `id` from the database when an insert leaves it out
 # (a BEFORE INSERT trigger: max(id)+1, as SQLite's INTEGER PRIMARY KEY).
@@ -91,6 +93,11 @@ def _next_id(table: str) -> list[str]:
     ]
 
 
+def _signature(function: str) -> str:
+    """A function named for ALTER FUNCTION: its signature as given, `()` if none is."""
+    return function if "(" in function else f"{function}()"
+
+
 def _pinned(*functions: str) -> str:
     """Each trigger function runs with its own search_path: the store's schema, then
     pg_catalog, then pg_temp. A path that does not name pg_temp searches the session's
@@ -99,8 +106,8 @@ def _pinned(*functions: str) -> str:
     current one when the migration runs: nothing here names it. (Renaming the schema
     afterwards leaves the guards failing, closed, until they are pinned again.)"""
     alters = "".join(
-        f"EXECUTE format('ALTER FUNCTION {function}() SET search_path = %I, pg_catalog,"
-        " pg_temp', current_schema());"
+        f"EXECUTE format('ALTER FUNCTION {_signature(function)} SET search_path = %I,"
+        " pg_catalog, pg_temp', current_schema());"
         for function in functions
     )
     return f"DO $$ BEGIN {alters} END $$"
@@ -574,6 +581,17 @@ M008 = [
     _version(8),
 ]
 
+# Reserved for the migration that records a `store.checkpoint` (docs/storage.md); a no-op
+# here, so that both engines' numbers line up.
+M009 = [_version(9)]
+
+# Who may read and write what, enforced by the server (store/pg_security.py).
+M010 = [
+    *pg_security.M010,
+    _pinned(*pg_security.QUESTIONS, *pg_security.GUARDS),
+    _version(10),
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m001_initial", M001),
     ("m002_memberships_by_account", M002),
@@ -583,6 +601,8 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m006_review_acks", M006),
     ("m007_audit_append", M007),
     ("m008_db_login_and_bindings", M008),
+    ("m009_reserved", M009),
+    ("m010_row_level_security", M010),
 ]
 
 
@@ -617,6 +637,7 @@ def apply_pending(conn: psycopg.Connection[Any]) -> None:
             "SELECT name FROM _sqlite_migrations WHERE migration_set = %s", (MIGRATION_SET,)
         )
     }
+    ran = False
     for name, statements in MIGRATIONS:
         if name in applied:
             continue
@@ -626,3 +647,6 @@ def apply_pending(conn: psycopg.Connection[Any]) -> None:
             "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (%s, %s, %s)",
             (MIGRATION_SET, name, str(datetime.datetime.now(datetime.UTC))),
         )
+        ran = True
+    if ran and schema_version(conn) >= GRANTS_SINCE:
+        pg_security.regrant(conn)

@@ -14,12 +14,12 @@ what keeps the audit chain from forking. Reads run in one REPEATABLE READ snapsh
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from colabctl.errors import Invalid, StoreFault
+from colabctl.errors import ColabError, Forbidden, Invalid, StoreFault
 from colabctl.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -122,12 +122,16 @@ def _said(exc: BaseException, url: str) -> str:
     return line
 
 
-def fault(exc: BaseException, url: str) -> StoreFault:
-    """A psycopg error as one line naming host and database (never the password)."""
+def fault(exc: BaseException, url: str) -> ColabError:
+    """A psycopg error as one line naming host and database (never the password). A
+    refusal by the server's own rules (a privilege, a row-level security policy, a guard
+    of store/pg_security.py) is exit 5, not a fault of the store."""
     import psycopg
 
     line = _said(exc, url)
     place = where(url)
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return Forbidden(f"the store refused: {line}")
     if isinstance(exc, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
         return StoreFault(
             f"the store at {place} is busy: a statement waited more than"
@@ -267,6 +271,8 @@ class PgStore:
         self.version = 0
         self.db_login: str | None = None  # session_user: recorded in every audit row
         self.bound_email: str | None = None  # the user db_login is bound to, if any
+        self.bound_user_id: int | None = None
+        self._store_owner: bool | None = None  # whether db_login owns the tables (once known)
 
     @property
     def location(self) -> str:
@@ -284,6 +290,7 @@ class PgStore:
         row = self.conn.execute(
             "SELECT session_user, to_regclass('colabctl_schema') IS NOT NULL,"
             " to_regclass('store_bindings') IS NOT NULL,"
+            " to_regprocedure('colabctl_login()') IS NOT NULL,"
             " set_config('statement_timeout', ?, false), set_config('lock_timeout', ?, false)",
             (budget, budget),
         ).fetchone()
@@ -291,7 +298,9 @@ class PgStore:
         if not row[1]:
             self.version = 0
             return
-        if row[2]:
+        if row[3]:  # m010 on: the server says who this login is (store/pg_security.py)
+            self._who()
+        elif row[2]:
             found = self.conn.execute(
                 "SELECT (SELECT version FROM colabctl_schema),"
                 " (SELECT u.email FROM store_bindings b JOIN users u ON u.id = b.user_id"
@@ -306,6 +315,94 @@ class PgStore:
                 f" {self.version}, this colabctl knows {SCHEMA_VERSION}); it was left untouched",
                 hint="upgrade colabctl to use this store",
             )
+
+    def _who(self) -> None:
+        """The schema version, and whether this login is the store owner or bound to a
+        user: anyone else may use nothing (docs/postgres.md, "Who really acted")."""
+        version, owner, user_id, email = self.conn.execute(
+            "SELECT * FROM colabctl_login()"
+        ).fetchone()
+        if not owner and user_id is None:
+            raise Forbidden(
+                f"login {self.db_login} is not bound to a colabctl user",
+                hint=f"the store owner runs colabctl store bind {self.db_login} EMAIL",
+            )
+        self.version, self._store_owner = version, bool(owner)
+        self.bound_user_id, self.bound_email = user_id, email
+
+    @property
+    def store_owner(self) -> bool:
+        """Whether this login owns colabctl's tables: it migrates, binds, and alone does
+        the work that reads the whole store (row-level security is not forced on it)."""
+        if self._store_owner is None:
+            self._store_owner = self.owns_tables()
+        return self._store_owner
+
+    def owner_work(self, what: str) -> None:
+        """Exit 5 unless this login is the store owner: WHAT reads every row."""
+        if self.store_owner:
+            return
+        row = self.conn.execute(
+            "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass('audit')"
+        ).fetchone()
+        owner = row[0] if row else "the login that owns colabctl's tables"
+        raise Forbidden(
+            f"{what} reads the whole store, which only the store owner may do;"
+            f" the login {self.db_login} is a team login",
+            hint=f"run it as {owner}, the login that owns colabctl's tables",
+        )
+
+    # -- questions about the whole store (store/pg_security.py answers each) -------------
+
+    def slug_taken(self, slug: str) -> bool:
+        return bool(self.conn.execute("SELECT colabctl_slug_taken(?)", (slug,)).fetchone()[0])
+
+    def registered(self, emails: Collection[str]) -> set[str]:
+        found = self.conn.execute("SELECT * FROM colabctl_registered(?)", (list(emails),))
+        return {row[0] for row in found}
+
+    def lookalikes(self, new: Sequence[tuple[str, str]]) -> set[str]:
+        found = self.conn.execute(
+            "SELECT * FROM colabctl_lookalikes(?, ?)",
+            ([shape for shape, _ in new], [key for _, key in new]),
+        )
+        return {row[0] for row in found}
+
+    def user_ids(self, keys: Collection[str]) -> dict[str, int]:
+        found = self.conn.execute("SELECT * FROM colabctl_user_ids(?)", (list(keys),))
+        return {row[0]: int(row[1]) for row in found}
+
+    def next_id(self, table: str) -> int:
+        return int(self.conn.execute("SELECT colabctl_next_id(?)", (table,)).fetchone()[0])
+
+    def add_invitees(
+        self, users: Sequence[tuple[Any, ...]], members: Sequence[tuple[Any, ...]]
+    ) -> None:
+        from colabctl.store import pg_security
+
+        pg_security.add_invitees(self.conn, users, members)
+
+    def grant(self, login: str) -> None:
+        """`store bind`: LOGIN gets what its user needs (store/pg_security.py)."""
+        from colabctl.store import pg_security
+
+        self._run(pg_security.grant_statements(login, self._schema()))
+
+    def revoke(self, login: str) -> None:
+        """`store unbind`: every privilege LOGIN held on the store, taken back."""
+        from colabctl.store import pg_security
+
+        self._run(pg_security.revoke_statements(login, self._schema()))
+
+    def _schema(self) -> str:
+        return str(self.conn.execute("SELECT current_schema()").fetchone()[0])
+
+    def _run(self, statements: Sequence[Any]) -> None:
+        try:
+            for statement in statements:
+                self.conn.raw.execute(statement)
+        except Exception as exc:
+            self.conn._fail(exc)
 
     def owns_tables(self) -> bool:
         """Whether this login owns colabctl's tables (is, or is a member of, their owner
@@ -342,6 +439,7 @@ class PgStore:
                 if self.version > SCHEMA_VERSION:
                     self._look()  # raises: a newer colabctl migrated it meanwhile
                 if self.version < SCHEMA_VERSION:
+                    self._may_migrate()
                     try:
                         pg_migrations.apply_pending(conn.raw)
                     except Exception as exc:
@@ -354,6 +452,18 @@ class PgStore:
                 with suppress(Exception):  # a lost connection: the server rolls back itself
                     conn.raw.execute("ROLLBACK")
             raise
+
+    def _may_migrate(self) -> None:
+        """Only the store owner migrates an existing store (its tables, its policies):
+        anyone else is told so before any statement of the migration runs (7: the store
+        is not ready). A new store is created by, and so owned by, whoever writes first."""
+        if self.version > 0 and not self.owns_tables():
+            raise StoreFault(
+                f"the store at {where(self.url)} needs upgrading to schema"
+                f" {SCHEMA_VERSION} (it is at {self.version}), which only the login that owns"
+                " its tables may do; nothing was changed",
+                hint="run any colabctl command once as that login (docs/postgres.md, Upgrades)",
+            )
 
     @contextmanager
     def snapshot(self) -> Iterator[PgStore]:
