@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bound import BoundCli
 from pgcluster import Cluster, find_bindir
 from support import (
     ACME,
+    BEFORE_DUMP,
     BOB,
     CARLA,
     CNPJ,
@@ -98,8 +100,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 # test's store (`db_path`, $COLABCTL_DB) is a SQLite file or a PostgreSQL URL to a fresh
 # schema of its own. A test in such a module that is about SQLite files as such narrows it
 # with `@pytest.mark.engines("sqlite")`. Tests without the marker run on SQLite only.
+# A third value, "bound", is PostgreSQL again where every command line runs connected as
+# its actor's own bound login (tests/bound.py): the command-level suites that name it
+# prove that colabctl needs nothing more than `store bind` grants.
 
-ENGINES = ("sqlite", "postgres")
+ENGINES = ("sqlite", "postgres", "bound")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -109,7 +114,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     unknown = set(marker.args) - set(ENGINES)
     assert marker.args and not unknown, f"engines({marker.args}): known are {ENGINES}"
     params = [
-        pytest.param(name, marks=[pytest.mark.postgres] if name == "postgres" else [], id=name)
+        pytest.param(name, marks=[pytest.mark.postgres] if name != "sqlite" else [], id=name)
         for name in ENGINES
         if name in marker.args
     ]
@@ -126,7 +131,7 @@ def engine(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def db_path(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Target:
     """This test's store: tmp_path/store.db, or on PostgreSQL a URL to a fresh schema."""
-    if engine == "postgres":
+    if engine in ("postgres", "bound"):
         url: str = request.getfixturevalue("pg_url")
         return url
     return tmp_path / "store.db"
@@ -164,8 +169,16 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 
 
 @pytest.fixture
-def cli(clock: FakeClock) -> Cli:
-    return Cli(CliRunner())
+def cli(clock: FakeClock, engine: str, request: pytest.FixtureRequest) -> Iterator[Cli]:
+    if engine != "bound":
+        yield Cli(CliRunner())
+        return
+    url: str = request.getfixturevalue("pg_url")
+    bound = BoundCli(CliRunner(), url, request.getfixturevalue("pg_admin"), pg_schema(url), clock)
+    BEFORE_DUMP.append(bound.bind_everyone)
+    yield bound
+    BEFORE_DUMP.remove(bound.bind_everyone)
+    bound.drop()
 
 
 @pytest.fixture
@@ -249,6 +262,7 @@ class Templates:
         self.built: dict[tuple[str, str], Built] = {}
 
     def get(self, name: str, engine: str, build: Callable[[Path, Target], Built]) -> Built:
+        engine = "postgres" if engine == "bound" else engine  # (the store owner builds it)
         if (name, engine) not in self.built:
             folder = self.factory.mktemp(f"{name}-{engine}")
             store: Target = folder / "store.db"

@@ -172,10 +172,17 @@ def exists(target: Target) -> bool:
     return target.exists()
 
 
+# Run before each dump: on the bound engine (tests/bound.py) every registered user's
+# login is bound first, so that a comparison sees only what the command changed.
+BEFORE_DUMP: list[Callable[[], None]] = []
+
+
 def dump(path: Target) -> list[str]:
     """The store's whole content, to compare before and after a failure: SQLite's SQL
     dump of the file; on PostgreSQL every colabctl table's rows in a fixed order (each
     table's rows sorted as whole rows)."""
+    for hook in BEFORE_DUMP:
+        hook()
     if is_pg(path):
         assert isinstance(path, str)
         with pg_connect(path) as conn:

@@ -41,7 +41,7 @@ from colabctl.core import users
 from colabctl.core.catalog import catalog
 from colabctl.store.engine import Target
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 # in `people`: bea active (soporte), caio pending (tecnico), dora declined (soporte), eli
 # revoked (tecnico), fabi expired (soporte), gia accepted soporte with access for 1h (ended),

@@ -14,7 +14,7 @@ from support import raw
 from colabctl.cli import team as cli_team
 from colabctl.store.engine import Target
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 ACME = "acme-cursos"
 BEA = "bea@example.com"

@@ -446,11 +446,18 @@ _AUDIT_GUARD = _guard(
                  OR (NEW.action = 'account.transfer_accept' AND NEW.target = mine)) THEN
         RETURN NEW;
     END IF;
+    -- what anyone records about itself: the answer to its own invitation, the expiry of
+    -- its own invitation or offer, each with the change it records, made by this very
+    -- transaction (its row's xmin)
     IF NEW.target = mine AND (
-        (NEW.action IN ('invitation.accept', 'invitation.decline', 'invitation.expire')
-         AND EXISTS (SELECT 1 FROM memberships WHERE account_id = account AND user_id = me))
+        EXISTS (SELECT 1 FROM memberships WHERE account_id = account AND user_id = me
+                AND xmin = pg_current_xact_id()::xid
+                AND status = CASE NEW.action WHEN 'invitation.accept' THEN 'active'
+                                             WHEN 'invitation.decline' THEN 'declined'
+                                             WHEN 'invitation.expire' THEN 'expired' END)
         OR (NEW.action = 'account.transfer_expire'
-            AND EXISTS (SELECT 1 FROM transfers WHERE account_id = account AND to_id = me)))
+            AND EXISTS (SELECT 1 FROM transfers WHERE account_id = account AND to_id = me
+                        AND status = 'expired' AND xmin = pg_current_xact_id()::xid)))
     THEN
         RETURN NEW;
     END IF;
