@@ -63,6 +63,9 @@ class BoundCli(Cli):
     def __call__(
         self, *args: str, input: str | None = None, env: dict[str, str] | None = None
     ) -> Result:
+        # everyone registered so far is bound before the line runs: a binding written
+        # in the middle of what a test measures would be in its way
+        self.bind_everyone()
         url = self._route(args, env or {})
         if url is not None:
             env = {**(env or {}), "COLABCTL_DB": url}
@@ -97,8 +100,8 @@ class BoundCli(Cli):
         return login
 
     def bind_everyone(self) -> None:
-        """Every registered user's login, bound now (before a test compares the store
-        with itself: `support.dump`), so that the lines run later change nothing more."""
+        """Every registered user's login, bound now (before each line, and before a test reads
+        the store itself: `support.BEFORE_READ`), so that the lines run later change nothing more."""
         if not self._has_tables():
             return
         for (key,) in self.admin.execute(

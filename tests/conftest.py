@@ -21,7 +21,7 @@ from bound import BoundCli
 from pgcluster import Cluster, find_bindir
 from support import (
     ACME,
-    BEFORE_DUMP,
+    BEFORE_READ,
     BOB,
     CARLA,
     CNPJ,
@@ -175,9 +175,9 @@ def cli(clock: FakeClock, engine: str, request: pytest.FixtureRequest) -> Iterat
         return
     url: str = request.getfixturevalue("pg_url")
     bound = BoundCli(CliRunner(), url, request.getfixturevalue("pg_admin"), pg_schema(url), clock)
-    BEFORE_DUMP.append(bound.bind_everyone)
+    BEFORE_READ.append(bound.bind_everyone)
     yield bound
-    BEFORE_DUMP.remove(bound.bind_everyone)
+    BEFORE_READ.remove(bound.bind_everyone)
     bound.drop()
 
 

@@ -58,51 +58,87 @@ _TRIGGER_BY_OWNER = (
 )
 OWNER_ONLY = ("account.data", "account.bank", "team.manage", "account.ownership")
 
-# The views a bound login's policies read through (each shows only that login's reach).
-HELPER_VIEWS = ("colabctl_reach", "colabctl_readable_profiles", "colabctl_people")
+# The views a bound login's policies read through. Each shows only the asking login's
+# own reach, and each is probed for one account, profile or person at a time by a
+# scalar subquery (planned as a lookup per row, never as a scan of everything the login
+# reaches: an owner of a thousand accounts would pay for all of them on every row).
+HELPER_VIEWS = (
+    "colabctl_owned",
+    "colabctl_active",
+    "colabctl_mine",
+    "colabctl_offers",
+    "colabctl_readable_profiles",
+    "colabctl_people",
+)
 # The views colabctl reads on both engines (store/migrations.py m010 on SQLite).
 VIEWS = ("account_data", "audit_log")
 
+
+def _probe(view: str, column: str, value: str, extra: str = "") -> str:
+    """Whether VIEW has a row whose COLUMN is VALUE: true, or NULL (which a policy, like
+    a WHERE, reads as no)."""
+    return f"(SELECT true FROM {view} v WHERE v.{column} = {value}{extra} LIMIT 1)"
+
+
+def _owns(account: str) -> str:
+    return _probe("colabctl_owned", "account_id", account)
+
+
+def _reads(account: str) -> str:
+    """The bound user owns the account or actively collaborates on it."""
+    return f"({_owns(account)} OR {_probe('colabctl_active', 'account_id', account)})"
+
+
+def _reaches(account: str) -> str:
+    """The bound user reads the account, has a membership row there (of any status: it
+    was told of the account), or is offered it."""
+    return (
+        f"({_reads(account)} OR {_probe('colabctl_mine', 'account_id', account)}"
+        f" OR {_probe('colabctl_offers', 'account_id', account)})"
+    )
+
+
 _VIEWS = [
-    # The accounts the bound user owns, collaborates on (active), is invited to (pending)
-    # or is offered (an open transfer), one row per way.
+    # (`owner_id + 0`: looked up by the account's key, never by the owner's: an owner of
+    # many accounts would otherwise have them all read for each one probed)
     f"""
-    CREATE VIEW colabctl_reach WITH (security_barrier) AS
-        SELECT a.id AS account_id, true AS reads, true AS owns, false AS offered
-            FROM accounts a WHERE a.owner_id = {_ME}
-        UNION ALL
-        SELECT m.account_id, m.status = 'active', false, false
-            FROM memberships m WHERE m.user_id = {_ME} AND m.status IN ('pending', 'active')
-        UNION ALL
-        SELECT t.account_id, false, false, true
-            FROM transfers t WHERE t.to_id = {_ME} AND t.status = 'open'
+    CREATE VIEW colabctl_owned WITH (security_barrier) AS
+        SELECT a.id AS account_id FROM accounts a WHERE a.owner_id + 0 = {_ME}
     """,
-    """
+    f"""
+    CREATE VIEW colabctl_active WITH (security_barrier) AS
+        SELECT m.account_id FROM memberships m WHERE m.user_id = {_ME} AND m.status = 'active'
+    """,
+    f"""
+    CREATE VIEW colabctl_mine WITH (security_barrier) AS
+        SELECT m.account_id, m.profile_id, m.invited_by FROM memberships m
+        WHERE m.user_id = {_ME}
+    """,
+    f"""
+    CREATE VIEW colabctl_offers WITH (security_barrier) AS
+        SELECT t.account_id FROM transfers t WHERE t.to_id = {_ME} AND t.status = 'open'
+    """,
+    f"""
     CREATE VIEW colabctl_readable_profiles WITH (security_barrier) AS
-        SELECT p.id AS profile_id FROM profiles p WHERE EXISTS (
-            SELECT 1 FROM colabctl_reach r WHERE r.account_id = p.account_id AND r.reads)
+        SELECT p.id AS profile_id, {_owns("p.account_id")} IS NOT NULL AS owns
+        FROM profiles p WHERE {_reads("p.account_id")}
     """,
-    # The people the bound user may know of: the owners of the accounts it reaches; the
-    # people and inviters of the accounts it reads; whoever invited it; the parties of the
-    # transfers it may see.
+    # The people the bound user may know of: the people and inviters of the accounts it
+    # reads, the owners of those it reaches, whoever invited it, the parties of the
+    # offers it may see. Probed by person, most likely first.
     f"""
     CREATE VIEW colabctl_people WITH (security_barrier) AS
-        SELECT a.owner_id AS user_id FROM accounts a
-            WHERE EXISTS (SELECT 1 FROM colabctl_reach r WHERE r.account_id = a.id)
+        SELECT m.user_id FROM memberships m WHERE {_reads("m.account_id")}
         UNION ALL
-        SELECT m.user_id FROM memberships m WHERE EXISTS (
-            SELECT 1 FROM colabctl_reach r WHERE r.account_id = m.account_id AND r.reads)
+        SELECT a.owner_id FROM accounts a WHERE {_reaches("a.id")}
         UNION ALL
-        SELECT m.invited_by FROM memberships m WHERE EXISTS (
-            SELECT 1 FROM colabctl_reach r WHERE r.account_id = m.account_id AND r.reads)
+        SELECT v.invited_by FROM colabctl_mine v
         UNION ALL
-        SELECT m.invited_by FROM memberships m WHERE m.user_id = {_ME}
+        SELECT m.invited_by FROM memberships m WHERE {_reads("m.account_id")}
         UNION ALL
-        SELECT t.from_id FROM transfers t WHERE t.to_id = {_ME} OR EXISTS (
-            SELECT 1 FROM colabctl_reach r WHERE r.account_id = t.account_id AND r.owns)
+        SELECT t.from_id FROM transfers t WHERE t.to_id = {_ME} OR {_owns("t.account_id")}
         UNION ALL
-        SELECT t.to_id FROM transfers t WHERE EXISTS (
-            SELECT 1 FROM colabctl_reach r WHERE r.account_id = t.account_id AND r.owns)
+        SELECT t.to_id FROM transfers t WHERE {_owns("t.account_id")}
     """,
     # Whether an account is a legal entity, for whoever may read the account; its tax ID
     # and country for its owner (and the store owner) alone.
@@ -113,8 +149,7 @@ _VIEWS = [
                    AS tax_country,
                CASE WHEN {_STORE_OWNER} OR a.owner_id = {_ME} THEN a.tax_id END AS tax_id
         FROM accounts a
-        WHERE {_STORE_OWNER} OR a.owner_id = {_ME}
-           OR EXISTS (SELECT 1 FROM colabctl_reach r WHERE r.account_id = a.id)
+        WHERE {_STORE_OWNER} OR a.owner_id = {_ME} OR {_reaches("a.id")}
     """,
     # The audit rows a login may read (docs/postgres.md): all of them for the store owner;
     # for a bound login the rows of the accounts it reads but review acks (its own
@@ -148,9 +183,8 @@ _VIEWS = [
         FROM audit au
         WHERE {_STORE_OWNER}
            OR (au.account IS NOT NULL AND EXISTS (
-                   SELECT 1 FROM accounts a JOIN colabctl_reach r ON r.account_id = a.id
-                   WHERE a.slug = au.account AND r.reads
-                     AND (au.action <> 'review.ack' OR r.owns)))
+                   SELECT 1 FROM accounts a WHERE a.slug = au.account AND {_reads("a.id")}
+                     AND (au.action <> 'review.ack' OR {_owns("a.id")})))
            OR (au.account IS NULL AND au.action IN ('user.create', 'user.rename')
                AND au.target = (SELECT u.email FROM users u WHERE u.id = {_ME}))
            OR (au.account IS NULL AND au.action IN ('store.bind', 'store.unbind')
@@ -159,57 +193,49 @@ _VIEWS = [
     """,
 ]
 
-
-def _reach(table_column: str, flag: str = "") -> str:
-    """A policy's test: the row's account is in the bound user's reach (FLAG: and the
-    user reads it, or owns it)."""
-    extra = f" AND r.{flag}" if flag else ""
-    return f"EXISTS (SELECT 1 FROM colabctl_reach r WHERE r.account_id = {table_column}{extra})"
-
+_OWNS_PROFILE = _probe("colabctl_readable_profiles", "profile_id", "{}", " AND v.owns")
 
 # (table, policy name, command, USING, WITH CHECK)
 _POLICIES: list[tuple[str, str, str, str | None, str | None]] = [
     ("users", "users_read", "SELECT",
-     f"id = {_ME} OR EXISTS (SELECT 1 FROM colabctl_people p WHERE p.user_id = users.id)", None),
+     f"id = {_ME} OR {_probe('colabctl_people', 'user_id', 'users.id')}", None),
     ("users", "users_rename", "UPDATE", f"id = {_ME}", f"id = {_ME}"),
-    ("accounts", "accounts_read", "SELECT",
-     f"owner_id = {_ME} OR {_reach('accounts.id')}", None),
+    ("accounts", "accounts_read", "SELECT", f"owner_id = {_ME} OR {_reaches('accounts.id')}",
+     None),
     ("accounts", "accounts_create", "INSERT", None, f"owner_id = {_ME}"),
     ("accounts", "accounts_change", "UPDATE",
-     f"owner_id = {_ME} OR {_reach('accounts.id', 'offered')}", f"owner_id = {_ME}"),
+     f"owner_id = {_ME} OR {_probe('colabctl_offers', 'account_id', 'accounts.id')}",
+     f"owner_id = {_ME}"),
     ("profiles", "profiles_read", "SELECT",
-     f"{_reach('profiles.account_id', 'reads')} OR EXISTS (SELECT 1 FROM memberships m"
-     f" WHERE m.profile_id = profiles.id AND m.user_id = {_ME})", None),
-    ("profiles", "profiles_create", "INSERT", None, _reach("profiles.account_id", "owns")),
+     f"{_reads('profiles.account_id')}"
+     f" OR {_probe('colabctl_mine', 'profile_id', 'profiles.id')}", None),
+    ("profiles", "profiles_create", "INSERT", None, _owns("profiles.account_id")),
     ("profiles", "profiles_change", "UPDATE",
-     _reach("profiles.account_id", "owns"), _reach("profiles.account_id", "owns")),
-    ("profiles", "profiles_delete", "DELETE", _reach("profiles.account_id", "owns"), None),
+     _owns("profiles.account_id"), _owns("profiles.account_id")),
+    ("profiles", "profiles_delete", "DELETE", _owns("profiles.account_id"), None),
     ("profile_permissions", "permissions_read", "SELECT",
-     "EXISTS (SELECT 1 FROM colabctl_readable_profiles v"
-     " WHERE v.profile_id = profile_permissions.profile_id)", None),
+     _probe("colabctl_readable_profiles", "profile_id", "profile_permissions.profile_id"),
+     None),
     ("profile_permissions", "permissions_create", "INSERT", None,
-     "EXISTS (SELECT 1 FROM profiles p WHERE p.id = profile_permissions.profile_id"
-     f" AND {_reach('p.account_id', 'owns')})"),
+     _OWNS_PROFILE.format("profile_permissions.profile_id")),
     ("profile_permissions", "permissions_delete", "DELETE",
-     "EXISTS (SELECT 1 FROM profiles p WHERE p.id = profile_permissions.profile_id"
-     f" AND {_reach('p.account_id', 'owns')})", None),
+     _OWNS_PROFILE.format("profile_permissions.profile_id"), None),
     ("memberships", "memberships_read", "SELECT",
-     f"user_id = {_ME} OR {_reach('memberships.account_id', 'reads')}", None),
-    ("memberships", "memberships_create", "INSERT", None,
-     _reach("memberships.account_id", "owns")),
+     f"user_id = {_ME} OR {_reads('memberships.account_id')}", None),
+    ("memberships", "memberships_create", "INSERT", None, _owns("memberships.account_id")),
     ("memberships", "memberships_change", "UPDATE",
-     f"user_id = {_ME} OR {_reach('memberships.account_id', 'owns')}",
-     f"user_id = {_ME} OR {_reach('memberships.account_id', 'owns')}"),
+     f"user_id = {_ME} OR {_owns('memberships.account_id')}",
+     f"user_id = {_ME} OR {_owns('memberships.account_id')}"),
     ("transfers", "transfers_read", "SELECT",
-     f"to_id = {_ME} OR {_reach('transfers.account_id', 'owns')}", None),
+     f"to_id = {_ME} OR {_owns('transfers.account_id')}", None),
     ("transfers", "transfers_create", "INSERT", None,
-     f"from_id = {_ME} AND {_reach('transfers.account_id', 'owns')}"),
+     f"from_id = {_ME} AND {_owns('transfers.account_id')}"),
     ("transfers", "transfers_change", "UPDATE",
-     f"to_id = {_ME} OR {_reach('transfers.account_id', 'owns')}",
-     f"to_id = {_ME} OR {_reach('transfers.account_id', 'owns')}"),
-    ("review_acks", "acks_read", "SELECT", _reach("review_acks.account_id", "owns"), None),
+     f"to_id = {_ME} OR {_owns('transfers.account_id')}",
+     f"to_id = {_ME} OR {_owns('transfers.account_id')}"),
+    ("review_acks", "acks_read", "SELECT", _owns("review_acks.account_id"), None),
     ("review_acks", "acks_create", "INSERT", None,
-     f"{_reach('review_acks.account_id', 'owns')}"
+     f"{_owns('review_acks.account_id')}"
      f" AND actor = (SELECT u.email FROM users u WHERE u.id = {_ME})"),
     ("audit", "audit_append", "INSERT", None,
      f"{_ME} IS NOT NULL AND db_login = session_user::text"),

@@ -291,7 +291,10 @@ class PgStore:
             "SELECT session_user, to_regclass('colabctl_schema') IS NOT NULL,"
             " to_regclass('store_bindings') IS NOT NULL,"
             " to_regprocedure('colabctl_login()') IS NOT NULL,"
-            " set_config('statement_timeout', ?, false), set_config('lock_timeout', ?, false)",
+            " set_config('statement_timeout', ?, false), set_config('lock_timeout', ?, false),"
+            # colabctl's statements are lookups: the server's JIT, which the row-level
+            # security policies' cost estimates would trigger, costs more than they do
+            " set_config('jit', 'off', false)",
             (budget, budget),
         ).fetchone()
         self.db_login = row[0]
