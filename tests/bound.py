@@ -100,8 +100,9 @@ class BoundCli(Cli):
         return login
 
     def bind_everyone(self) -> None:
-        """Every registered user's login, bound now (before each line, and before a test reads
-        the store itself: `support.BEFORE_READ`), so that the lines run later change nothing more."""
+        """Every registered user's login, bound now (before each line, and before a test
+        reads the store itself: `support.BEFORE_READ`), so that no binding is written in
+        the middle of what a test measures."""
         if not self._has_tables():
             return
         for (key,) in self.admin.execute(

@@ -111,6 +111,7 @@ def test_a_bound_login_acts_as_its_user_and_nobody_else(
         ("--as", OWNER, "account", "list"),
         ("--as", OWNER, "invite", CARLA, "--profile", "soporte", "-a", ACME),
         ("--as", CARLA, "can", CARLA, "products.view", "-a", ACME),
+        ("login", CARLA),
     ):
         before = _chain(pg_url)
         line, _ = failure(cli("--db", bruno_db, *args), 5)
@@ -118,6 +119,8 @@ def test_a_bound_login_acts_as_its_user_and_nobody_else(
         assert _chain(pg_url) == before
     # naming itself is fine
     ok(cli("--db", bruno_db, "--as", BRUNO, "can", BRUNO, "purchases.request_refunds", "-a", ACME))
+    ok(cli("--db", bruno_db, "login", BRUNO, "--name", "Bruno"))
+    assert _chain(pg_url)[0][:4] == ("user.rename", BRUNO, BRUNO, name)
 
 
 UNBOUND_READS = (

@@ -313,7 +313,11 @@ def test_no_rows_of_another_account(
         f"SELECT * FROM review_acks WHERE account_id = {account}",
         f"SELECT * FROM account_data WHERE account_id = {account}",
         f"SELECT * FROM audit_log WHERE account = '{slug}'",
-        f"SELECT * FROM colabctl_reach WHERE account_id = {account}",
+        *(
+            f"SELECT * FROM {view} WHERE account_id = {account}"
+            for view in ("colabctl_owned", "colabctl_active", "colabctl_mine", "colabctl_offers")
+        ),
+        f"SELECT * FROM colabctl_readable_profiles WHERE profile_id = {profile}",
     ):
         outcome = world.sql(who, statement)
         assert outcome.refused is None and outcome.result == [], (statement, outcome)
@@ -460,7 +464,9 @@ def _row(
     """An INSERT of the next audit row and the head's move onto it, with its true hash
     unless WRONG_HASH."""
     with psycopg.connect(w.owner_url) as conn:
-        seq, prev = conn.execute("SELECT seq, hash FROM audit_head").fetchone()
+        found = conn.execute("SELECT seq, hash FROM audit_head").fetchone()
+    assert found is not None
+    seq, prev = found
     seq += 1
     login = login or w.logins[who]
     details = "{}"

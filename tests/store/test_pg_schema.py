@@ -110,12 +110,13 @@ def append(
     login = one(conn, "SELECT session_user::text") if db_login == "" else db_login
     seq, prev = head(conn)
     seq += 1
+    row: tuple[Any, ...]
     if rename:
-        content = (seq, AT, actor, None, "user.rename", actor, "{}")
-        hash_ = chained_hash(prev, *content, login)
-        row = (*content, prev, hash_, login)
+        hash_ = chained_hash(prev, seq, AT, actor, None, "user.rename", actor, "{}", login)
+        row = (seq, AT, actor, None, "user.rename", actor, "{}", prev, hash_, login)
     else:
-        row = (seq, AT, actor, "acme-cursos", "test.row", None, "{}", prev, digest(prev, seq), login)
+        fake = digest(prev, seq)
+        row = (seq, AT, actor, "acme-cursos", "test.row", None, "{}", prev, fake, login)
     conn.execute(
         f"INSERT INTO {into} (seq, at, actor, account, action, target, details, prev_hash,"
         " hash, db_login) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
