@@ -28,6 +28,7 @@ from support import CNPJ, OTHER_CNPJ, Cli, failure, pg_schema
 from colabctl.store import audit as chain
 from colabctl.store import pg_security
 from colabctl.store.postgres import connect as colabctl_connect
+from colabctl.store.schema import SCHEMA_VERSION
 
 pytestmark = pytest.mark.postgres
 
@@ -717,3 +718,17 @@ def _privileges(admin: Any, login: str, schema: str) -> list[tuple[Any, ...]]:
             {"s": schema, "l": login},
         ).fetchall()
     )
+
+
+def test_store_info_counts_what_a_login_reads(world: World, cli: Cli) -> None:
+    said = json.loads(cli("--db", world.urls["bob"], "store", "info", "--json").stdout)
+    assert said["schema_version"] == SCHEMA_VERSION and said["db_login"] == world.logins["bob"]
+    counts = said["counts"]
+    assert (counts["accounts"], counts["users"], counts["profiles"]) == (1, 3, 2)
+    assert (counts["memberships"], counts["review_acks"], counts["store_bindings"]) == (2, 0, 1)
+    # its account's audit rows but the review ack, and its own account-less ones
+    ((seen,),) = world.sql("bob", "SELECT count(*) FROM audit_log").result or [(None,)]
+    assert counts["audit"] == seen
+    everything = json.loads(cli("--db", world.owner_url, "store", "info", "--json").stdout)
+    assert everything["counts"]["audit"] > counts["audit"]
+    assert everything["head"] == said["head"]
