@@ -302,8 +302,11 @@ def not_legal_entity(slug: str) -> Forbidden:
 
 
 def may_ask(standing_of_actor: Standing, about: str) -> bool:
-    """`can` answers the owner, active collaborators, and anyone asking about themself."""
-    return standing_of_actor.role is not None or email_key(about) == email_key(
+    """`can` answers the owner, active collaborators, and anyone asking about themself in
+    an account where they have a membership row (of any status: they were told of it)."""
+    if standing_of_actor.role is not None:
+        return True
+    return standing_of_actor.status is not None and email_key(about) == email_key(
         standing_of_actor.user
     )
 
