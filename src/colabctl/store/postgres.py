@@ -14,12 +14,13 @@ what keeps the audit chain from forking. Reads run in one REPEATABLE READ snapsh
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from colabctl.errors import ColabError, Forbidden, Invalid, StoreFault
+from colabctl.store.pg_questions import ServerQuestions
 from colabctl.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -260,8 +261,9 @@ def connect(url: str) -> Connection:
     return Connection(raw, url)
 
 
-class PgStore:
-    """An open store on a PostgreSQL server: the same surface as store/db.Store."""
+class PgStore(ServerQuestions):
+    """An open store on a PostgreSQL server: the same surface as store/db.Store (its
+    questions about the whole store: store/pg_questions.py)."""
 
     engine = "postgresql"
 
@@ -355,58 +357,6 @@ class PgStore:
             hint=f"run it as {owner}, the login that owns colabctl's tables",
         )
 
-    # -- questions about the whole store (store/pg_security.py answers each) -------------
-
-    def slug_taken(self, slug: str) -> bool:
-        return bool(self.conn.execute("SELECT colabctl_slug_taken(?)", (slug,)).fetchone()[0])
-
-    def registered(self, emails: Collection[str]) -> set[str]:
-        found = self.conn.execute("SELECT * FROM colabctl_registered(?)", (list(emails),))
-        return {row[0] for row in found}
-
-    def lookalikes(self, new: Sequence[tuple[str, str]]) -> set[str]:
-        found = self.conn.execute(
-            "SELECT * FROM colabctl_lookalikes(?, ?)",
-            ([shape for shape, _ in new], [key for _, key in new]),
-        )
-        return {row[0] for row in found}
-
-    def user_ids(self, keys: Collection[str]) -> dict[str, int]:
-        found = self.conn.execute("SELECT * FROM colabctl_user_ids(?)", (list(keys),))
-        return {row[0]: int(row[1]) for row in found}
-
-    def next_id(self, table: str) -> int:
-        return int(self.conn.execute("SELECT colabctl_next_id(?)", (table,)).fetchone()[0])
-
-    def add_invitees(
-        self, users: Sequence[tuple[Any, ...]], members: Sequence[tuple[Any, ...]]
-    ) -> None:
-        from colabctl.store import pg_security
-
-        pg_security.add_invitees(self.conn, users, members)
-
-    def grant(self, login: str) -> None:
-        """`store bind`: LOGIN gets what its user needs (store/pg_security.py)."""
-        from colabctl.store import pg_security
-
-        self._run(pg_security.grant_statements(login, self._schema()))
-
-    def revoke(self, login: str) -> None:
-        """`store unbind`: every privilege LOGIN held on the store, taken back."""
-        from colabctl.store import pg_security
-
-        self._run(pg_security.revoke_statements(login, self._schema()))
-
-    def _schema(self) -> str:
-        return str(self.conn.execute("SELECT current_schema()").fetchone()[0])
-
-    def _run(self, statements: Sequence[Any]) -> None:
-        try:
-            for statement in statements:
-                self.conn.raw.execute(statement)
-        except Exception as exc:
-            self.conn._fail(exc)
-
     def owns_tables(self) -> bool:
         """Whether this login owns colabctl's tables (is, or is a member of, their owner
         role): the one login that may bind and unbind logins (docs/postgres.md)."""
@@ -488,8 +438,6 @@ class PgStore:
         table's trigger (m008) allows it only while colabctl.copy is on (for this
         transaction alone) and to a login that owns the table, who could drop the
         trigger anyway; anyone else is refused here, before anything is copied (5)."""
-        from colabctl.errors import Forbidden
-
         assert self.conn.in_transaction, "only inside the copy's transaction"
         owner = self.conn.execute(
             "SELECT pg_has_role(session_user, c.relowner, 'MEMBER'), pg_get_userbyid(c.relowner),"
