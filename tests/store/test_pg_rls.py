@@ -26,7 +26,7 @@ from pgcluster import Cluster
 from support import CNPJ, OTHER_CNPJ, Cli, failure, pg_schema
 
 from colabctl.store import audit as chain
-from colabctl.store import pg_security
+from colabctl.store import copying, pg_security
 from colabctl.store.postgres import connect as colabctl_connect
 from colabctl.store.schema import SCHEMA_VERSION
 
@@ -182,7 +182,8 @@ def allowed(outcome: Outcome, rows: int = 1) -> None:
 
 # -- writes: every table, every verb ---------------------------------------------------------
 
-ALL_TABLES = (*pg_security.RLS_TABLES,)
+# every table of the store (its copy's tables, and those it keeps about itself)
+ALL_TABLES = (*(table.name for table in copying.TABLES), *sorted(copying.BOOKKEEPING))
 
 
 def _inserts(w: World, who: str, slug: str) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """Grants follow the schema: the migration that brought row-level security (m010) takes
 back whatever was granted by hand before it and gives each bound login exactly what
 `store bind` gives; a later migration that adds a table extends the grants of every
-bound login, in its own transaction (docs/postgres.md, "Upgrades")."""
+bound login, in its own transaction, and the table has row-level security whatever the
+migration says (docs/postgres.md, "Upgrades")."""
 
 from __future__ import annotations
 
@@ -113,7 +114,6 @@ def test_a_later_migration_extends_the_grants_of_bound_logins(
                     f"m{later:03d}_extra",
                     [
                         "CREATE TABLE extra (id BIGINT PRIMARY KEY)",
-                        "ALTER TABLE extra ENABLE ROW LEVEL SECURITY",
                         f"UPDATE colabctl_schema SET version = {later}",
                     ],
                 ),
@@ -132,6 +132,9 @@ def test_a_later_migration_extends_the_grants_of_bound_logins(
         conn.execute("BEGIN")
         pg_migrations.apply_pending(conn)
         assert may_read_extra()  # in the migration's own transaction
+        # and row-level security guards the new table, though its migration did not say so
+        secured = conn.execute("SELECT relrowsecurity FROM pg_class WHERE oid = 'extra'::regclass")
+        assert secured.fetchone() == (True,)
         conn.execute("ROLLBACK")
         assert not may_read_extra()
         # and the rest of its grants are as they were

@@ -245,21 +245,23 @@ _POLICIES: list[tuple[str, str, str, str | None, str | None]] = [
     ("store_bindings", "binding_read", "SELECT", "login = session_user::text", None),
 ]  # fmt: skip
 
-# Every table a team login could ever be granted (and _sqlite_migrations): RLS on all.
-RLS_TABLES = (
-    "users",
-    "accounts",
-    "profiles",
-    "profile_permissions",
-    "memberships",
-    "transfers",
-    "review_acks",
-    "audit",
-    "audit_head",
-    "colabctl_schema",
-    "store_bindings",
-    "_sqlite_migrations",
-)
+# Row-level security on every table of the store's schema, whatever a later migration
+# adds (run again after every migration: `regrant`), so that no table is ever open to a
+# login that was granted it.
+_SECURE_EVERY_TABLE = """
+DO $$
+DECLARE
+    item RECORD;
+BEGIN
+    FOR item IN SELECT relname FROM pg_class
+                WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r'
+                  AND NOT relrowsecurity
+    LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', item.relname);
+    END LOOP;
+END
+$$
+"""
 
 
 def _policy(table: str, name: str, command: str, using: str | None, check: str | None) -> str:
@@ -679,7 +681,7 @@ M010: list[str] = [
     *_VIEWS,
     "CREATE INDEX memberships_inviter ON memberships(invited_by)",
     "CREATE INDEX transfers_from ON transfers(from_id, account_id)",
-    *(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY" for table in RLS_TABLES),
+    _SECURE_EVERY_TABLE,
     *(_policy(*policy) for policy in _POLICIES),
     *_GUARDS,
     _AUDIT_GUARD,
@@ -762,9 +764,10 @@ def regrant(conn: psycopg.Connection[Any]) -> None:
     """After migrations: every bound login (whose role still exists) gets exactly the
     grants of this colabctl, in the migrations' own transaction: a migration that adds
     a table extends them, one that drops a privilege takes it back. Functions stay
-    revoked from PUBLIC but colabctl_login()."""
+    revoked from PUBLIC but colabctl_login(), and every table has row-level security."""
     schema = conn.execute("SELECT current_schema()").fetchone()
     assert schema is not None
+    conn.execute(_SECURE_EVERY_TABLE)
     conn.execute(
         "DO $$ BEGIN EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA %I FROM PUBLIC',"
         " current_schema()); END $$"
