@@ -666,15 +666,28 @@ def test_the_issue_reproduction_store_copy_as_a_collaborator(
     assert cli("--db", world.urls["bob"], "audit", "head").exit_code == 0
 
 
-def test_a_refusal_by_the_server_is_exit_5(world: World, cli: Cli) -> None:
-    # colabctl's own check passes (bob names himself) but the server holds the rule
-    # that SQL alone would break: here a profile name bob may not write
-    from colabctl.core.session import Context, writing
+def test_a_colabctl_whose_own_check_was_wrong_is_refused_with_exit_5(
+    world: World, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server holds the rules even against colabctl itself: with its owner check
+    gone (a bug), a collaborator's `profile edit` is refused by the server, exit 5
+    `the store refused: ...`, never 7 or a traceback, and nothing changes."""
+    from colabctl.core import access
 
-    with pytest.raises(Exception) as caught, writing(Context(db=world.urls["bob"])) as s:
-        s.conn.execute("UPDATE profiles SET name = 'x'")
-    assert getattr(caught.value, "exit_code", None) == 5
-    assert str(caught.value).startswith("the store refused: permission denied")
+    def anyone_manages(s: Any, explicit: str | None = None, **_: Any) -> Any:
+        return s.get_account(s.ctx.account_choice(explicit))
+
+    monkeypatch.setattr(access, "managed", anyone_manages)
+    before = world.sql("ana", "SELECT permission FROM profile_permissions ORDER BY 1").result
+    add = ("profile", "edit", "soporte", "--add", "withdrawal.withdraw", "-a", ACME)
+    line, _ = failure(cli("--db", world.urls["bob"], *add), 5)
+    assert line.startswith("error: the store refused: new row violates row-level security")
+    # an UPDATE the policies hide changes no row, and its audit row is refused
+    line, _ = failure(cli("--db", world.urls["bob"], "account", "set-tax-id", ACME, OTHER_CNPJ,
+                          "--country", "BR"), 5)  # fmt: skip
+    assert line.startswith("error: the store refused: ")
+    after = world.sql("ana", "SELECT permission FROM profile_permissions ORDER BY 1").result
+    assert after == before
 
 
 # -- the database behind them -------------------------------------------------------------------
