@@ -606,6 +606,11 @@ def _m009_checkpoint(conn: psycopg.Connection[Any]) -> None:
     marks = ", ".join(["%s"] * len(chained))
     conn.execute(f"INSERT INTO audit ({audit.COLUMNS}) VALUES ({marks})", chained)
     conn.execute("UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1", (chained[0], chained[8]))
+    # The deferred check of the head (m004's audit_head_covers) runs now, not at COMMIT: a
+    # later migration of the same transaction may alter `audit` (m010), which PostgreSQL
+    # refuses while a trigger event on it is pending.
+    conn.execute("SET CONSTRAINTS audit_head_covers IMMEDIATE")
+    conn.execute("SET CONSTRAINTS audit_head_covers DEFERRED")
 
 
 M009: list[Statement] = [_m009_checkpoint, _version(9)]
