@@ -47,7 +47,7 @@ from colabctl.cli import report as report_cli
 from colabctl.core import review
 from colabctl.store.engine import Target
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 HOSTILE = "<script>alert(1)</script>"
 SOPORTE_HIGH = ["purchases.request_refunds", "purchases.change_buyer_email"]
@@ -449,6 +449,7 @@ def test_labels_follow_lang_and_are_marked_as_such(cli: Cli) -> None:
 # -- the chain ------------------------------------------------------------------------------
 
 
+@pytest.mark.engines("sqlite", "postgres")  # a team login checks none (test_a_team_login_...)
 @pytest.mark.usefixtures("world")
 def test_the_chain_is_intact_and_its_head_is_audit_heads(cli: Cli) -> None:
     head = as_json(cli("audit", "head", "--json"))
@@ -475,6 +476,7 @@ def test_a_team_login_gets_the_head_of_audit_head_and_no_chain_check(cli: Cli, r
         assert "Intact" not in text
 
 
+@pytest.mark.engines("sqlite", "postgres")  # a team login checks none (test_a_team_login_...)
 @pytest.mark.usefixtures("world")
 def test_a_broken_chain_is_said(cli: Cli, db_path: Target) -> None:
     drop_guards(db_path)
