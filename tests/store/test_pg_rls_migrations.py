@@ -146,3 +146,28 @@ def test_a_later_migration_extends_the_grants_of_bound_logins(
         assert not may_read_extra()
         # and the rest of its grants are as they were
         assert ("account_data", None, "SELECT") in _privileges(pg_admin, login, pg_schema(pg_url))
+
+
+def test_the_checkpoint_row_is_the_store_owners_alone(
+    pg_url: str, pg_admin: Any, logins: list[str]
+) -> None:
+    """m009's `store.checkpoint` holds the whole state (tax IDs as digests): a bound login
+    reads no such row, in `audit_log` or anywhere else (docs/postgres.md)."""
+    login = logins[0]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        _migrate(conn, upto=8)
+        conn.execute(
+            "INSERT INTO users (email, email_key, created_at) VALUES ('a@x.com', 'a@x.com', %s)",
+            (AT,),
+        )  # a user that no audit row created: the upgrade writes a checkpoint
+        _migrate(conn)
+        _bind(conn, login, 1)
+        seen = "SELECT action, account FROM audit_log"
+        assert conn.execute(seen).fetchall() == [("store.checkpoint", None)]  # the owner's
+        conn.execute(f"SET SESSION AUTHORIZATION {login}")  # session_user: the bound login
+        try:
+            assert conn.execute(seen).fetchall() == []
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("SELECT action FROM audit")
+        finally:
+            conn.execute("RESET SESSION AUTHORIZATION")
