@@ -20,10 +20,12 @@ from typing import Any
 
 import pytest
 import sqlrecorder
+from bound import BoundCli
 from pgcluster import Cluster, find_bindir
 from sqlrecorder_site import sqlrecording
 from support import (
     ACME,
+    BEFORE_READ,
     BOB,
     CARLA,
     CNPJ,
@@ -152,8 +154,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 # narrows it only with a reason: a module-level `engines` marker of one engine needs a line
 # `Engines: <why>` in the module's docstring, and a store-touching module without either
 # fails at collection (`pytest_collection_modifyitems`). Tests that touch no store run once.
+# A third engine, "bound", is opt-in (a module's marker names it): PostgreSQL again, where
+# every command line runs connected as its actor's own bound login (tests/bound.py); the
+# command-level suites that name it prove that colabctl needs nothing more than `store
+# bind` grants.
 
-ENGINES = ("sqlite", "postgres")
+ENGINES = ("sqlite", "postgres", "bound")
+BOTH = ("sqlite", "postgres")  # what a test that touches a store runs on, unless narrowed
 WHY_ONE_ENGINE = "Engines:"
 
 
@@ -161,11 +168,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "engine" not in metafunc.fixturenames:
         return
     marker = metafunc.definition.get_closest_marker("engines")
-    names = marker.args if marker is not None else ENGINES
+    names = marker.args if marker is not None else BOTH
     unknown = set(names) - set(ENGINES)
     assert names and not unknown, f"engines({names}): known are {ENGINES}"
     params = [
-        pytest.param(name, marks=[pytest.mark.postgres] if name == "postgres" else [], id=name)
+        pytest.param(name, marks=[pytest.mark.postgres] if name != "sqlite" else [], id=name)
         for name in ENGINES
         if name in names
     ]
@@ -194,7 +201,7 @@ def _one_engine_without_reason(module: pytest.Module, items: list[pytest.Item]) 
         return False
     if any("engine" in getattr(item, "fixturenames", ()) for item in items):
         declared = _engines_declared(module)
-        return declared is not None and not set(ENGINES) <= set(declared)
+        return declared is not None and not set(BOTH) <= set(declared)
     return _OWN_STORES.search(module.path.read_text(encoding="utf-8")) is not None
 
 
@@ -232,7 +239,7 @@ def db_path(
     """This test's store: tmp_path/store.db, or on PostgreSQL a URL to a fresh schema; it is
     $COLABCTL_DB for the test."""
     target: Target = tmp_path / "store.db"
-    if engine == "postgres":
+    if engine in ("postgres", "bound"):
         target = str(request.getfixturevalue("pg_url"))
     monkeypatch.setenv("COLABCTL_DB", str(target))
     return target
@@ -271,9 +278,22 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 
 
 @pytest.fixture
-def cli(clock: FakeClock, db_path: Target) -> Cli:
-    """colabctl in process, on this test's store (so on each engine)."""
-    return Cli(CliRunner())
+def cli(
+    clock: FakeClock, db_path: Target, engine: str, request: pytest.FixtureRequest
+) -> Iterator[Cli]:
+    """colabctl in process, on this test's store (so on each engine); on the bound engine,
+    each line as its actor's own bound login (tests/bound.py)."""
+    if engine != "bound":
+        yield Cli(CliRunner())
+        return
+    assert isinstance(db_path, str)
+    bound = BoundCli(
+        CliRunner(), db_path, request.getfixturevalue("pg_admin"), pg_schema(db_path), clock
+    )
+    BEFORE_READ.append(bound.bind_everyone)
+    yield bound
+    BEFORE_READ.remove(bound.bind_everyone)
+    bound.drop()
 
 
 @pytest.fixture
@@ -357,6 +377,7 @@ class Templates:
         self.built: dict[tuple[str, str], Built] = {}
 
     def get(self, name: str, engine: str, build: Callable[[Path, Target], Built]) -> Built:
+        engine = "postgres" if engine == "bound" else engine  # (the store owner builds it)
         if (name, engine) not in self.built:
             folder = self.factory.mktemp(f"{name}-{engine}")
             store: Target = folder / "store.db"

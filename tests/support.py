@@ -173,10 +173,22 @@ def exists(target: Target) -> bool:
     return target.exists()
 
 
+# Run before a test reads the store itself (dump, raw, audit_rows): on the bound engine
+# (tests/bound.py) every registered user's login is bound first, so that what a test
+# reads between two commands is only what the commands changed.
+BEFORE_READ: list[Callable[[], None]] = []
+
+
+def _settle() -> None:
+    for hook in BEFORE_READ:
+        hook()
+
+
 def dump(path: Target) -> list[str]:
     """The store's whole content, to compare before and after a failure: SQLite's SQL
     dump of the file; on PostgreSQL every colabctl table's rows in a fixed order (each
     table's rows sorted as whole rows)."""
+    _settle()
     if is_pg(path):
         assert isinstance(path, str)
         with pg_connect(path) as conn:
@@ -200,6 +212,7 @@ def raw(target: Target, *statements: str | tuple[str, tuple[Any, ...]]) -> list[
     """Statements (SQLite's dialect and placeholders, translated for PostgreSQL as colabctl
     does where the translation knows them, else as they are) on a plain autocommit
     connection, the way a tamperer would run them: each statement's rows."""
+    _settle()
     found: list[list[Any]] = []
     if is_pg(target):
         import psycopg
@@ -432,6 +445,7 @@ def add_holders(
 
 def audit_rows(db_path: Target) -> list[dict[str, Any]]:
     """Every audit row, oldest first, read with a plain connection."""
+    _settle()
     if is_pg(db_path):
         assert isinstance(db_path, str)
         with pg_connect(db_path) as conn:

@@ -33,7 +33,8 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.CONFLICT: "conflict: already exists, profile still in use, invitation no longer"
     " pending, an output that would replace the store",
     ExitCode.FORBIDDEN: "forbidden: no actor, actor lacks the right, account not a legal"
-    " entity, owner-only",
+    " entity, owner-only, refused by the database, an unbound login, whole-store work by a"
+    " team login",
     ExitCode.INVALID: "invalid input: bad email, tax ID, slug or TOML, unknown permission,"
     " ambiguous account, an output file that cannot be written, an HTML report to a"
     " terminal",

@@ -27,7 +27,7 @@ from support import (
 
 from colabctl.core import users
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 
 @pytest.fixture

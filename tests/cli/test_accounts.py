@@ -23,7 +23,7 @@ from support import (
     ok,
 )
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 SUPPORTED = ["AR", "BR", "CL", "CO", "ES", "MX", "PE", "PT", "US"]
 

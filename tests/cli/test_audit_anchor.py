@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from support import ACME, BOB, GENESIS, Cli, as_owner, dump, exists, failure, ok, refused
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 
 def head(cli: Cli) -> str:

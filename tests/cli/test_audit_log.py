@@ -14,7 +14,7 @@ from support import ACME, BOB, CARLA, CNPJ, OTHER_CNPJ, OWNER, Cli, FakeClock, a
 
 from colabctl.store.engine import Target
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 
 def log(cli: Cli, *args: str, actor: str = OWNER) -> list[dict[str, Any]]:

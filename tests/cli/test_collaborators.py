@@ -36,7 +36,7 @@ from typer.testing import Result
 
 from colabctl.core import users
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 # -- helpers ----------------------------------------------------------------------
 

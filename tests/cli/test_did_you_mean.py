@@ -10,7 +10,7 @@ from support import ACME, BEA, CNPJ, OWNER, Cli, failure, ok
 
 from colabctl.store.engine import Target
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 FABIO = "fabio.lima@example.com"
 HIDDEN = "acme-cursor"  # fabio's: one letter from ana's acme-cursos

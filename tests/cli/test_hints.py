@@ -16,7 +16,7 @@ from support import ACME, BRUNO, OWNER, Cli, as_owner, colabctl_bytes, dump, ok,
 
 from colabctl.core.presets import list_presets
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -14,7 +14,7 @@ from support import ACME, OWNER, SOPORTE_HAS, Cli, as_owner, dump, failure, ok, 
 from colabctl.errors import ExitCode
 from colabctl.store.engine import Target
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 LOOKALIKE = "looks like the address of an existing user"
 

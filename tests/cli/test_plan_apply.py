@@ -15,7 +15,7 @@ from colabctl.cli import team as cli_team
 from colabctl.core.team import load_plan
 from colabctl.store.engine import Target
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 ACME = "acme-cursos"
 BEA = "bea@example.com"

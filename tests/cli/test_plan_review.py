@@ -18,7 +18,7 @@ from colabctl.cli import team as cli_team
 from colabctl.core.review import finding_id
 from colabctl.store.engine import Target
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 ACME = "acme-cursos"
 BEA = "bea@example.com"

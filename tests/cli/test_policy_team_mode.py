@@ -13,7 +13,7 @@ from support import dump, exists
 
 from colabctl.store.engine import Target
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 ACME = "acme-cursos"
 BRUNO = "bruno.costa@example.com"

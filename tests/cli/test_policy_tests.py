@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from conftest import OWNER, Cli, dump, failure, ok, refused
 
+from colabctl.store.engine import Target
+
 ACME = "acme-cursos"
 BRUNO = "bruno.costa@example.com"  # active, soporte
 CARLA = "carla.mendes@example.com"  # active, tecnico
@@ -207,14 +209,20 @@ holders = ["owner"]
     assert list(report.parent.iterdir()) == [report]  # written whole: no temporary left
 
 
-def test_junit_never_replaces_the_store(cli: Cli, acme: str, tmp_path: Path, db_path: Path) -> None:
+def test_junit_never_replaces_the_store(
+    cli: Cli, acme: str, tmp_path: Path, db_path: Target
+) -> None:
     """The results are printed all the same; then the refusal (4), the store untouched."""
     tests = write(tmp_path / "a.toml", CHECKS)
     before = dump(db_path)
     result = cli("test", str(tests), "--junit", str(db_path))
     assert result.exit_code == 4
     assert result.stdout.splitlines()[-1] == "5 passed, 0 failed"
-    assert result.stderr.splitlines()[-2].startswith(f"error: {db_path} is the store")
+    said = result.stderr.splitlines()[-2]
+    if isinstance(db_path, Path):
+        assert said.startswith(f"error: {db_path} is the store"), said
+    else:  # a server's store: the URL names no file that could be written
+        assert said.startswith("error: the output names a PostgreSQL database"), said
     assert dump(db_path) == before
 
 

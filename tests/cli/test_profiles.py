@@ -27,7 +27,7 @@ from support import (
 
 from colabctl.core.catalog import catalog
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 JSON_PERMISSION_KEYS = {"id", "category", "label", "risk", "owner_only"}
 JSON_PROFILE_KEYS = {"name", "account", "description", "permissions", "collaborators"}

@@ -47,7 +47,7 @@ from colabctl.cli import report as report_cli
 from colabctl.core import review
 from colabctl.store.engine import Target
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 HOSTILE = "<script>alert(1)</script>"
 SOPORTE_HIGH = ["purchases.request_refunds", "purchases.change_buyer_email"]
@@ -449,6 +449,7 @@ def test_labels_follow_lang_and_are_marked_as_such(cli: Cli) -> None:
 # -- the chain ------------------------------------------------------------------------------
 
 
+@pytest.mark.engines("sqlite", "postgres")  # a team login checks none (test_a_team_login_...)
 @pytest.mark.usefixtures("world")
 def test_the_chain_is_intact_and_its_head_is_audit_heads(cli: Cli) -> None:
     head = as_json(cli("audit", "head", "--json"))
@@ -460,6 +461,22 @@ def test_the_chain_is_intact_and_its_head_is_audit_heads(cli: Cli) -> None:
     assert f"`{head['seq']}:{head['hash']}`" in md
 
 
+@pytest.mark.engines("bound")
+@pytest.mark.usefixtures("world")
+@pytest.mark.parametrize("reader", [OWNER, BOB])
+def test_a_team_login_gets_the_head_of_audit_head_and_no_chain_check(cli: Cli, reader: str) -> None:
+    """On a server, as a bound login (the owner's too): it may not read the whole chain
+    (docs/postgres.md), so the report says so and gives the head `audit head` gives."""
+    head = as_json(cli("--as", reader, "audit", "head", "--json"))
+    assert head["seq"] > 0
+    for fmt, spelt in (("html", '<code class="head">{}</code>'), ("md", "`{}`")):
+        text = ok(report(cli, "-a", ACME, "--format", fmt, actor=reader)).stdout
+        assert "Chain not checked (store owner only)." in text
+        assert spelt.format(f"{head['seq']}:{head['hash']}") in text
+        assert "Intact" not in text
+
+
+@pytest.mark.engines("sqlite", "postgres")  # a team login checks none (test_a_team_login_...)
 @pytest.mark.usefixtures("world")
 def test_a_broken_chain_is_said(cli: Cli, db_path: Target) -> None:
     drop_guards(db_path)

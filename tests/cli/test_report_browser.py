@@ -4,7 +4,11 @@ nothing else, logs no error, holds the demo's matrix cell for cell, shows stored
 as text, draws at 1280 and 390 pixels, with and without JavaScript, light and dark, and
 prints to A4 landscape pages.
 
-Skipped without chromium, unless COLABCTL_REQUIRE_BROWSER=1 (.ci/run sets it)."""
+Skipped without chromium, unless COLABCTL_REQUIRE_BROWSER=1 (.ci/run sets it).
+
+Engines: sqlite: the page is what the browser judges, and it is the same whichever
+engine the store is on (tests/cli/test_report.py holds the report on both); the demo
+store it reports on is a SQLite file."""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from support import OWNER, Cli, FakeClock, add_holders, ok
 from colabctl.core import demo
 from colabctl.store.engine import Target
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.engines("sqlite")]
 
 HOSTILE = "<script>alert(1)</script>"
 

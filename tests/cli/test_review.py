@@ -16,7 +16,7 @@ from colabctl.core.catalog import catalog
 from colabctl.core.presets import list_presets
 from colabctl.core.review import finding_id, load_rules
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 ACME = "acme-cursos"
 BRUNO = "bruno.costa@example.com"

@@ -16,7 +16,7 @@ from test_plan_apply import write
 
 from colabctl.store.engine import Target
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 ACME = "acme-cursos"
 OTHER_CNPJ = "33.000.167/0001-01"

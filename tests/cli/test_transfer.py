@@ -29,7 +29,7 @@ from support import (
 from colabctl.core import users
 from colabctl.store.engine import Target
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 
 @pytest.fixture

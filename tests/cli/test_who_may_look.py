@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import OWNER, Cli, hidden, ok, refused
 
-pytestmark = pytest.mark.engines("sqlite", "postgres")
+pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 ACME = "acme-cursos"
 BEA = "bea@example.com"

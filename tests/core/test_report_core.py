@@ -1,21 +1,18 @@
-"""The report's core (core/report): `--since` WHEN, the chain check's answer for a login
-that may not read the whole chain, and the CSV and Markdown escaping. Through the CLI:
-tests/cli/test_report.py.
-
-Engines: SQLite only: the store is only where the report's data comes from; the CLI tests
-make reports on both engines."""
+"""The report's core (core/report): `--since` WHEN, the matrix's groups, and the CSV and
+Markdown escaping. Through the CLI (the chain check's answer for a login that may not
+read the whole chain among it): tests/cli/test_report.py."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from support import ACME, BOB, OWNER, FakeClock, acme_store, ctx_for
+from support import ACME, BOB, OWNER, FakeClock, copy_store, ctx_for
 
 from colabctl.core.clock import parse_moment
 from colabctl.core.report import gather, render
-from colabctl.errors import Forbidden, Invalid
+from colabctl.errors import Invalid
+from colabctl.store.engine import Target
 
 NOW = datetime(2026, 11, 29, 14, 18, 32, tzinfo=UTC)
 
@@ -43,24 +40,6 @@ def test_a_bad_since_is_invalid(when: str) -> None:
         parse_moment(when, NOW)
 
 
-def test_a_login_that_may_not_read_the_chain_gets_the_recorded_head(
-    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    clock = FakeClock()
-    db = acme_store(tmp_path / "store.db", clock)
-
-    def refused(conn: Any) -> Any:
-        raise Forbidden("the database refused: permission denied for table audit")
-
-    monkeypatch.setattr(gather, "verify_chain_only", refused)
-    found = gather.build(ctx_for(db, OWNER, clock), accounts=[ACME])
-    head = found.chain.head
-    assert not found.chain.checked and found.chain.intact is None
-    assert head is not None and head[0] > 0
-    for fmt in ("html", "md"):
-        assert "Chain not checked (store owner only)." in render.render(found, fmt)
-
-
 def test_markdown_values_are_text() -> None:
     assert render._md_text("a|b *c* _d_ [e](f) <g> & `h` \\") == (
         r"a\|b \*c\* \_d\_ \[e\](f) \<g\> \& \`h\` \\"
@@ -85,10 +64,11 @@ def test_csv_cells_a_spreadsheet_would_run_are_text(value: str | None, cell: str
     assert render._cell(value) == cell
 
 
-def test_the_matrix_groups_people_by_what_they_hold(tmp_path: Any) -> None:
-    clock = FakeClock()
-    db = acme_store(tmp_path / "store.db", clock)
-    found = gather.build(ctx_for(db, OWNER, clock), accounts=[ACME])
+def test_the_matrix_groups_people_by_what_they_hold(
+    acme_template: Target, db_path: Target, clock: FakeClock
+) -> None:
+    copy_store(acme_template, db_path)
+    found = gather.build(ctx_for(db_path, OWNER, clock), accounts=[ACME])
     (acme,) = found.accounts
     assert [(g.role, [p.user for p in g.people]) for g in acme.groups] == [
         ("owner", [OWNER]),

@@ -3,9 +3,11 @@ every colabctl process the tests start (sitecustomize.py beside this file), so n
 here imports pytest.
 
 Recorded: statements whose caller is colabctl's own code (core, and the store modules
-that speak for both engines), not SQLite's engine module (store/db.py: its PRAGMAs and
-catalog queries are SQLite's alone), not sqlite-utils (migrations), not the tests'
-helpers; each with the parameters it first ran with (plain values only).
+that speak for both engines), not SQLite's engine modules (store/db.py: its PRAGMAs and
+catalog queries are SQLite's alone; store/questions.py: SQLite's answers to the questions
+about the whole store, which a server answers with functions of its own), not
+sqlite-utils (migrations), not the tests' helpers; each with the parameters it first ran
+with (plain values only).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-ENGINE_MODULES = frozenset({"colabctl.store.db", "colabctl.store.migrations"})
+ENGINE_MODULES = frozenset(
+    {"colabctl.store.db", "colabctl.store.migrations", "colabctl.store.questions"}
+)
 FOLDER_VARIABLE = "SQLRECORDER_DIR"  # where each child process leaves its statements
 
 RECORDED: dict[str, Any] = {}  # statement -> the parameters it first ran with

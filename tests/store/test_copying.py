@@ -13,7 +13,9 @@ import pytest
 from colabctl.store import copying
 from colabctl.store.engine import Target, open_for_write
 
-VIEWS = {"audit_append"}  # where audit rows go in; not a table of its own
+# where audit rows go in, what colabctl reads through, what a server's policies read
+# through: not tables of their own
+VIEWS = copying.VIEWS
 
 
 def fresh_schema(target: Target) -> dict[str, set[str]]:

@@ -22,7 +22,8 @@ import pytest
 from psycopg import conninfo, errors
 from sqlite_utils import Database
 
-from colabctl.store import pg_migrations
+from colabctl.store import pg_migrations, pg_security
+from colabctl.store.audit import chained_hash
 from colabctl.store.migrations import migrations
 from colabctl.store.schema import SCHEMA_VERSION
 
@@ -45,6 +46,12 @@ PG_ONLY_TRIGGERS = {
     "review_acks_no_truncate",
     "audit_db_login",
     "audit_head_covers",
+    # who may write what (store/pg_security.py): a SQLite file trusts whoever opens it
+    "guard_accounts",
+    "guard_audit",
+    "guard_memberships",
+    "guard_permissions",
+    "guard_transfers",
     "store_bindings_by_owner",
     "store_bindings_by_owner_truncate",
 }
@@ -91,14 +98,27 @@ def digest(prev_hash: str, seq: int) -> str:
 
 
 def append(
-    conn: Conn, actor: str | None = ANA, db_login: str | None = "", *, into: str = "audit_append"
+    conn: Conn,
+    actor: str | None = ANA,
+    db_login: str | None = "",
+    *,
+    into: str = "audit_append",
+    rename: bool = False,
 ) -> tuple[int, str]:
     """One audit row at the head (through the view, which moves the head; or straight
-    into audit, which does not). db_login "" means the connection's own login."""
+    into audit, which does not). db_login "" means the connection's own login. RENAME:
+    a user.rename row of the actor (with its true hash), which a login bound to them may
+    append; else a test.row of acme-cursos, which only the store owner may."""
     login = one(conn, "SELECT session_user::text") if db_login == "" else db_login
     seq, prev = head(conn)
     seq += 1
-    row = (seq, AT, actor, "acme-cursos", "test.row", None, "{}", prev, digest(prev, seq), login)
+    row: tuple[Any, ...]
+    if rename:
+        hash_ = chained_hash(prev, seq, AT, actor, None, "user.rename", actor, "{}", login)
+        row = (seq, AT, actor, None, "user.rename", actor, "{}", prev, hash_, login)
+    else:
+        fake = digest(prev, seq)
+        row = (seq, AT, actor, "acme-cursos", "test.row", None, "{}", prev, fake, login)
     conn.execute(
         f"INSERT INTO {into} (seq, at, actor, account, action, target, details, prev_hash,"
         " hash, db_login) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -187,8 +207,11 @@ def sqlite_shape(conn: sqlite3.Connection) -> dict[str, Any]:
     ).fetchall()
     for name, kind in relations:
         info = conn.execute(f"PRAGMA table_info({name})").fetchall()
+        # (a view's column has no declared type where it is computed: views are compared
+        # by their column names)
         columns = [
-            (c[1], types[c[2]], None if kind == "view" else bool(c[3] or c[5])) for c in info
+            (c[1], None, None) if kind == "view" else (c[1], types[c[2]], bool(c[3] or c[5]))
+            for c in info
         ]
         pk = tuple(c[1] for c in sorted((c for c in info if c[5]), key=lambda c: c[5]))
         created: dict[str, tuple[bool, bool, tuple[str, ...]]] = {}
@@ -211,11 +234,11 @@ def pg_shape(conn: Conn) -> dict[str, Any]:
         " WHERE table_schema = current_schema() ORDER BY table_name"
     ).fetchall()
     for name, kind in relations:
-        if name in BOOKKEEPING:
+        if name in BOOKKEEPING or name in pg_security.HELPER_VIEWS:  # (the server's own)
             continue
         view = kind == "VIEW"
         columns = [
-            (c, t, None if view else nullable == "NO")
+            (c, None, None) if view else (c, t, nullable == "NO")
             for c, t, nullable in conn.execute(
                 "SELECT column_name, data_type, is_nullable FROM information_schema.columns"
                 " WHERE table_schema = current_schema() AND table_name = %s"
@@ -322,15 +345,17 @@ def test_an_empty_schema_is_version_0_and_migrates_to_the_sqlite_schema(
         assert pg_names == lite_names == [name for name, _ in pg_migrations.MIGRATIONS]
         assert head(conn) == (0, ZEROS)
 
-        # every trigger function reads the store's own tables, whatever the writer's path
+        # every function reads the store's own tables, whatever the caller's path, with
+        # its owner's rights (m010): the 18 trigger functions of m001-m008, m010's guards
+        # and its answers to questions about the whole store
         schema = one(conn, "SELECT current_schema()")
         functions = conn.execute(
-            "SELECT proname, proconfig FROM pg_proc"
+            "SELECT proname, proconfig, prosecdef FROM pg_proc"
             " WHERE pronamespace = current_schema()::regnamespace"
         ).fetchall()
-        assert len(functions) == 18
-        assert {tuple(f[1]) for f in functions} == {
-            (f"search_path={schema}, pg_catalog, pg_temp",)
+        assert len(functions) == 18 + len(pg_security.GUARDS) + len(pg_security.QUESTIONS)
+        assert {(tuple(f[1]), f[2]) for f in functions} == {
+            ((f"search_path={schema}, pg_catalog, pg_temp",), True)
         }, functions
     lite.close()
 
@@ -742,13 +767,15 @@ def test_a_bound_login_writes_only_as_its_user(store: Conn, other_login: tuple[s
         refused(other, bound, sql, (seq + 1, AT, ANA, prev, name))
         refused(other, bound, sql, (seq + 1, AT, "BOB@example.com", prev, name))
         refused(other, forged(name, "postgres"), sql, (seq + 1, AT, BOB, prev, "postgres"))
-        append(other, actor=BOB)
-        append(other, actor=None)
-    # an unbound login is not held to anyone
+        append(other, actor=BOB, rename=True)
+        # (a row with no actor is expiry bookkeeping, the one kind a bound login's row
+        # may be without its user: docs/postgres.md)
+        with pytest.raises(errors.InsufficientPrivilege):
+            append(other, actor=None, rename=True)
+    # the store owner is not held to anyone
     append(store, actor=CARLA)
     assert store.execute("SELECT actor, db_login FROM audit ORDER BY seq").fetchall() == [
         (BOB, name),
-        (None, name),
         (CARLA, "postgres"),
     ]
 
@@ -845,9 +872,9 @@ def test_a_login_cannot_shadow_the_tables_the_guards_read(
         other.execute("INSERT INTO audit_head VALUES (1, 41, 'fake')")
         refused(other, OFF_END, sql, (42, AT, BOB, "fake", name))
         # judged by the real head (which the view's trigger moves, not the temporary one)
-        other.execute(
-            sql.replace("INTO audit ", "INTO audit_append "), (seq + 1, AT, BOB, prev, name)
-        )
+        other.execute("SET search_path = pg_temp, " + one(store, "SELECT current_schema()"))
+        other.execute("DROP TABLE pg_temp.audit_head")
+        append(other, actor=BOB, rename=True)
     assert store.execute("SELECT seq, actor FROM audit").fetchall() == [(seq + 1, BOB)]
 
 
@@ -858,16 +885,21 @@ def test_only_the_owner_binds_and_unbinds(store: Conn, other_login: tuple[str, s
     store.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {name}")  # granted too much
     message = "only the owner of the store's tables binds or unbinds a login"
     with connect(url) as other:
-        for sql in (
-            "DELETE FROM store_bindings",
-            "UPDATE store_bindings SET user_id = 1",
-            "TRUNCATE store_bindings",
-            "INSERT INTO store_bindings VALUES ('x', 1, 'then')",
+        # row-level security (m010) lets it change no binding (an UPDATE or DELETE finds
+        # none); an INSERT or TRUNCATE meets the trigger (m008) first
+        for sql, refusal in (
+            ("DELETE FROM store_bindings", None),
+            ("UPDATE store_bindings SET user_id = 1", None),
+            ("TRUNCATE store_bindings", message),
+            ("INSERT INTO store_bindings VALUES ('x', 1, 'then')", message),
         ):
             before = store.execute("SELECT * FROM store_bindings").fetchall()
-            with pytest.raises(errors.InsufficientPrivilege) as caught:
-                other.execute(sql)
-            assert caught.value.diag.message_primary == message, sql
+            if refusal is None:
+                assert other.execute(sql).rowcount == 0, sql
+            else:
+                with pytest.raises(errors.InsufficientPrivilege) as caught:
+                    other.execute(sql)
+                assert refusal in str(caught.value.diag.message_primary), sql
             assert store.execute("SELECT * FROM store_bindings").fetchall() == before
     store.execute("UPDATE store_bindings SET user_id = 3")  # the owner may
     store.execute("DELETE FROM store_bindings")

@@ -101,10 +101,11 @@ def bind(
     """Tie a database login to one colabctl user (PostgreSQL only).
 
     The login then acts as that user and nobody else: with no --as it acts as
-    them, and any other actor exits 5, for reads and writes; the database refuses
-    its audit rows under another name. Run by the login that owns colabctl's
-    tables (5 otherwise); a login bound to someone else exits 4; on a SQLite
-    store, 6 (docs/postgres.md, "Who really acted").
+    them, and any other actor exits 5, for reads and writes. It is granted what
+    the user's commands need, and the server itself lets it read and write only
+    what that user may, whatever SQL it sends. Run by the login that owns
+    colabctl's tables (5 otherwise); a login bound to someone else exits 4; on a
+    SQLite store, 6 (docs/postgres.md, "What each login may do").
     """
     from colabctl.core import bindings
 
@@ -124,8 +125,8 @@ def bind(
 def unbind(
     login: Annotated[str, typer.Argument(metavar="LOGIN", help="A bound database login.")],
 ) -> None:
-    """Undo a login's binding (PostgreSQL only): it may claim any user again, and
-    the audit log shows which login made each claim. Exit 3 if it was not bound."""
+    """Undo a login's binding (PostgreSQL only), taking back every privilege it
+    held on the store: it may then do nothing there. Exit 3 if it was not bound."""
     from colabctl.core import bindings
 
     was = bindings.unbind(context(), login)

@@ -13,6 +13,7 @@ from typing import Any, BinaryIO, NamedTuple
 from colabctl.core.catalog import Catalog, Permission, catalog
 from colabctl.core.identity import email_key
 from colabctl.core.session import (
+    ACCOUNT_SQL,
     Account,
     Context,
     Session,
@@ -82,23 +83,33 @@ def held_permissions(standing: Standing) -> list[Permission]:
 
 
 # What a membership row says, after (account, user): its status, profile, the profile's
-# permissions (space-separated), and its dates.
-def _membership_columns(now: str = ":now") -> str:
+# permissions (space-separated; or PERMISSIONS in their place), and its dates.
+def _membership_columns(now: str = ":now", permissions: str = "") -> str:
+    permissions = permissions or (
+        "(SELECT group_concat(pp.permission, ' ') FROM profile_permissions pp"
+        " WHERE pp.profile_id = m.profile_id)"
+    )
     return (
-        f"{status_sql(now)}, p.name,"
-        " (SELECT group_concat(pp.permission, ' ') FROM profile_permissions pp"
-        "  WHERE pp.profile_id = m.profile_id),"
+        f"{status_sql(now)}, p.name, {permissions},"
         " m.invited_at, m.expires_at, m.ended_at, m.access_until"
     )
 
 
 _MEMBERSHIP_COLUMNS = _membership_columns()
 
+# The membership that speaks for user u in account a. Its account and user are spelt out
+# beside its id (which follows from them): a server whose row-level security guards
+# memberships looks the row up by those plain columns, where it may not by the id's
+# subqueries (docs/postgres.md, "Speed").
+_CURRENT_MEMBERSHIP = (
+    f"m.account_id = a.id AND m.user_id = u.id AND m.id = {current_membership_sql('a.id', 'u.id')}"
+)
+
 _STANDING_SQL = (
     f"SELECT a.slug, a.owner_id = u.id, {_MEMBERSHIP_COLUMNS}"
     " FROM accounts a"
     " LEFT JOIN users u ON u.email_key = :key"
-    f" LEFT JOIN memberships m ON m.id = {current_membership_sql('a.id', 'u.id')}"
+    f" LEFT JOIN memberships m ON {_CURRENT_MEMBERSHIP}"
     " LEFT JOIN profiles p ON p.id = m.profile_id"
     " WHERE a.slug = :slug"
 )
@@ -116,18 +127,23 @@ _STANDINGS_SQL = (
 
 
 # Many standings in one query (`can --batch`): one row per (key, slug) pair of the VALUES
-# list whose account exists, with _STANDING_SQL's columns after the pair. Both engines name
-# a VALUES list's columns column1, column2. The parameters are positional, the time first:
-# sqlite3 binds each named one by a search through all the names, slow for a thousand.
+# list whose account exists, with _STANDING_SQL's columns after the pair, but the profile's
+# id where its permissions would be (a batch reads each profile's once: `_permissions`).
+# Both engines name a VALUES list's columns column1, column2. The parameters are
+# positional, the time first: sqlite3 binds each named one by a search through all the
+# names, slow for a thousand. The list is padded to a power of two (with pairs that match
+# no account), so that a batch sends a few statement texts, each planned once and reused
+# (on a server, planning the row-level security policies costs more than running them).
 @lru_cache(maxsize=8)
 def _standings_sql(pairs: int) -> str:
     values = ", ".join(["(?, ?)"] * pairs)
+    columns = _membership_columns("t.now", permissions="m.profile_id")
     return (
-        f"SELECT q.column1, q.column2, a.slug, a.owner_id = u.id, {_membership_columns('t.now')}"
+        f"SELECT q.column1, q.column2, a.slug, a.owner_id = u.id, {columns}"
         f" FROM (SELECT ? AS now) AS t CROSS JOIN (VALUES {values}) AS q"
         " JOIN accounts a ON a.slug = q.column2"
         " LEFT JOIN users u ON u.email_key = q.column1"
-        f" LEFT JOIN memberships m ON m.id = {current_membership_sql('a.id', 'u.id')}"
+        f" LEFT JOIN memberships m ON {_CURRENT_MEMBERSHIP}"
         " LEFT JOIN profiles p ON p.id = m.profile_id"
     )
 
@@ -158,19 +174,42 @@ def standing_of(s: Session, account: Account | str, email: str) -> Standing:
 
 
 def standings_of(
-    s: Session, asked: Mapping[tuple[str, str], str]
+    s: Session, asked: Mapping[tuple[str, str], str], held: dict[int, str | None] | None = None
 ) -> dict[tuple[str, str], Standing]:
     """standing_of for many people in many accounts in one query: ASKED maps (email key,
     slug) to the email to name in the standing (None account where there is no such
-    account). What one round trip per pair would cost on a server."""
+    account). What one round trip per pair would cost on a server. HELD: the permissions
+    of the profiles read so far (kept by a batch), filled with those read now."""
     found = {key: Standing(email, None) for key, email in asked.items()}
     if not asked:
         return found
-    params = [s.now_iso, *chain.from_iterable(asked)]
-    for row in s.conn.execute(_standings_sql(len(asked)), params).fetchall():
+    size = 1 << max(3, (len(asked) - 1).bit_length())
+    params = [s.now_iso, *chain.from_iterable(asked), *("", "") * (size - len(asked))]
+    rows = s.conn.execute(_standings_sql(size), params).fetchall()
+    held = {} if held is None else held
+    _permissions(s, {row[6] for row in rows if row[6] is not None} - held.keys(), held)
+    for row in rows:
         pair = (row[0], row[1])
-        found[pair] = _standing(asked[pair], row[2], bool(row[3]), *row[4:])
+        perms = held.get(row[6]) if row[6] is not None else None
+        found[pair] = _standing(asked[pair], row[2], bool(row[3]), row[4], row[5], perms, *row[7:])
     return found
+
+
+def _permissions(s: Session, profiles: set[int], held: dict[int, str | None]) -> None:
+    """The permissions (space-separated) of PROFILES, one query, into HELD. The ids go in
+    as a list, padded like the standings' pairs (with -1, no profile's id): a server
+    looks a list's ids up in its index, row-level security or not."""
+    if not profiles:
+        return
+    size = 1 << max(3, (len(profiles) - 1).bit_length())
+    held.update(dict.fromkeys(profiles))
+    held.update(
+        s.conn.execute(
+            "SELECT profile_id, group_concat(permission, ' ') FROM profile_permissions"
+            f" WHERE profile_id IN ({', '.join('?' * size)}) GROUP BY profile_id",
+            [*sorted(profiles), *[-1] * (size - len(profiles))],
+        ).fetchall()
+    )
 
 
 def standings(s: Session, account: Account) -> list[Standing]:
@@ -255,12 +294,9 @@ def owned_accounts(s: Session) -> list[Account]:
     commands (`export`, `review`) and which accounts a team file may change. With
     `managed`, the one place that decides ownership."""
     rows = s.conn.execute(
-        "SELECT a.id, a.slug, a.name, a.owner_id, u.email, a.tax_country, a.tax_id"
-        " FROM accounts a JOIN users u ON u.id = a.owner_id WHERE a.owner_id = ?"
-        " ORDER BY a.slug",
-        (s.actor().id,),
+        f"{ACCOUNT_SQL} WHERE a.owner_id = ? ORDER BY a.slug", (s.actor().id,)
     ).fetchall()
-    return [Account(*row) for row in rows]
+    return [Account.of_row(row) for row in rows]
 
 
 def not_managed(acct: Account) -> Forbidden:
@@ -277,8 +313,9 @@ def not_legal_entity(slug: str) -> Forbidden:
 
 def may_ask(standing_of_actor: Standing, about: str) -> bool:
     """`can` answers the owner, active collaborators, and a person asking about themself
-    where they have a membership row (of any status); anyone else gets the missing
-    account's answer, so that not even "not a collaborator" tells them the slug exists."""
+    where they have a membership row (of any status: they were told of it); anyone else
+    gets the missing account's answer, so that not even "not a collaborator" tells them
+    the slug exists. (On a server, a stranger cannot read the account either.)"""
     if standing_of_actor.role is not None:
         return True
     return standing_of_actor.status is not None and email_key(about) == email_key(
@@ -410,6 +447,7 @@ def batch(
         me = s.known_actor()
         asker = me.email if me is not None else str(ctx.actor_email())
         cache: dict[tuple[str, str], Standing] = {}
+        held: dict[int, str | None] = {}  # each profile's permissions, read once
         allowed_to_ask: dict[str, Standing] = {}
         keys: dict[str, str] = {}  # email -> its key, each computed once
 
@@ -427,7 +465,7 @@ def batch(
                     key = keys[email] = email_key(email)
                 pairs.append((key, item["account"]))
             if chunk > 1:
-                _load_standings(s, asker, block, pairs, cache, allowed_to_ask)
+                _load_standings(s, asker, block, pairs, (cache, allowed_to_ask, held))
             for (item, perm), pair in zip(block, pairs, strict=True):
                 if isinstance(perm, ExitCode):  # not a question: its answer is the error
                     yield item, perm
@@ -451,14 +489,15 @@ def _load_standings(
     asker: str,
     block: list[tuple[dict[str, Any], Permission | ExitCode]],
     pairs: list[tuple[str, str] | None],
-    cache: dict[tuple[str, str], Standing],
-    allowed_to_ask: dict[str, Standing],
+    caches: tuple[dict[tuple[str, str], Standing], dict[str, Standing], dict[int, str | None]],
 ) -> None:
     """Fill the batch's caches for a chunk's questions in one query: the pairs asked about
     and the asker's own standing in each account not seen yet. Only what `batch` would look
     up one by one, with the same answers; anything it cannot load here (a value no server
     can hold) is left to the one-by-one lookup, which fails, if it must, at the very line
-    it would have failed at."""
+    it would have failed at. CACHES: the standings of pairs, the asker's standing per
+    account, the permissions of the profiles read so far."""
+    cache, allowed_to_ask, held = caches
     asked: dict[tuple[str, str], str] = {}
     for (item, _), pair in zip(block, pairs, strict=True):
         if pair is not None and pair not in cache and pair not in asked:
@@ -471,7 +510,7 @@ def _load_standings(
         mine = {(email_key(asker), slug): asker for slug in unseen}
     if not asked and not mine:
         return
-    found = standings_of(s, asked | mine)
+    found = standings_of(s, asked | mine, held)
     for key in asked:
         cache[key] = found[key]
     for key in mine:

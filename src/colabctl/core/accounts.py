@@ -92,7 +92,7 @@ def create_row_in(s: Session, slug: str, name: str, tax: tuple[str, str] | None)
     """create_in(), answering with the account as written (not read back: a team-file
     apply creates thousands)."""
     me = s.actor()
-    if s.account_by_slug(slug) is not None:
+    if s.store.slug_taken(slug):  # a question about the whole store: slugs are one namespace
         raise taken(slug)
     country, number = tax if tax else (None, None)
     account_id: int = s.conn.execute(

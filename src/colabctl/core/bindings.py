@@ -86,6 +86,7 @@ def bind(ctx: Context, login: str, email: str) -> bool:
             "INSERT INTO store_bindings (login, user_id, bound_at) VALUES (?, ?, ?)",
             (login, user.id, s.now_iso),
         )
+        store.grant(login)  # exactly what its user needs; the policies narrow it to theirs
         s.record("store.bind", target=login, details={"user": user.email}, actor=_actor_or_none(s))
         return True
 
@@ -94,10 +95,12 @@ def unbind(ctx: Context, login: str) -> str:
     """Undo LOGIN's binding; the user it was bound to."""
     _admin(ctx, "unbind")
     with writing(ctx) as s:
-        _owner_only(s, "unbind")
+        store = _owner_only(s, "unbind")
         bound = _bound_to(s, login)
         if bound is None:
             raise NotFound(f"the database login {login} is not bound to anyone")
         s.conn.execute("DELETE FROM store_bindings WHERE login = ?", (login,))
+        if store.login_exists(login):
+            store.revoke(login)  # every privilege it held on the store
         s.record("store.unbind", target=login, details={"user": bound}, actor=_actor_or_none(s))
         return bound

@@ -237,7 +237,7 @@ class _Invitations:
                 {"a": acct.id, "now": s.now_iso},
             )
         }
-        self.next_user, self.next_member = _next_ids(s, "users", "memberships")
+        self.next_user, self.next_member = s.store.next_ids("users", "memberships")
         self.new_users: list[tuple[int, str, str, str, str]] = []
         self.new_members: list[tuple[Any, ...]] = []
         self.rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
@@ -314,39 +314,27 @@ class _Invitations:
     def write(self) -> None:
         s = self.s
         s.refuse_lookalikes([(address, key, shape) for _, address, key, shape, _ in self.new_users])
-        s.conn.executemany(
-            "INSERT INTO users (id, email, email_key, skeleton, created_at) VALUES (?, ?, ?, ?, ?)",
-            self.new_users,
-        )
-        s.conn.executemany(
-            "INSERT INTO memberships (id, account_id, user_id, profile_id, status, invited_by,"
-            " invited_at, expires_at, access_until) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
-            self.new_members,
-        )
+        s.store.add_invitees(self.new_users, self.new_members)  # each new user with its invitation
         s.record_many(self.rows)
 
 
 def users_by_key(s: Session, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
-    """Registered users among identity KEYS: key -> (id, email as stored). One query."""
+    """Registered users among identity KEYS: key -> (id, email as stored). Which ids is a
+    question about the whole store; the email as stored is read where the actor may
+    read the user (on a server, not of a stranger: "" then, shown nowhere, as such a
+    user has no live membership here)."""
     import json
 
-    return {
-        key: (user_id, email)
-        for user_id, email, key in s.conn.execute(
-            "SELECT id, email, email_key FROM users"
-            " WHERE email_key IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(set(keys))),),
+    ids = s.store.user_ids(set(keys))
+    emails = {
+        user_id: email
+        for user_id, email in s.conn.execute(
+            "SELECT id, email FROM users"
+            " WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
+            (json.dumps(sorted(ids.values())),),
         )
     }
-
-
-def _next_ids(s: Session, *tables: str) -> tuple[int, ...]:
-    """The rowid SQLite gives the next row of each table (max + 1): ids for a bulk insert,
-    known ahead, in one statement (it runs under the writer lock)."""
-    found = s.conn.execute(
-        "SELECT " + ", ".join(f"(SELECT coalesce(max(id), 0) + 1 FROM {t})" for t in tables)
-    ).fetchone()
-    return tuple(int(value) for value in found)
+    return {key: (user_id, emails.get(user_id, "")) for key, user_id in ids.items()}
 
 
 def _own_invitation(s: Session, slug: str, verb: str) -> Membership:

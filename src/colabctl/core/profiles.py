@@ -154,7 +154,7 @@ def create_many_in(s: Session, acct: Account, new: Sequence[NewProfile]) -> None
         row[0]
         for row in s.conn.execute("SELECT name FROM profiles WHERE account_id = ?", (acct.id,))
     }
-    next_id = int(s.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM profiles").fetchone()[0])
+    (next_id,) = s.store.next_ids("profiles")
     profile_rows: list[tuple[Any, ...]] = []
     perm_rows: list[tuple[int, str]] = []
     audit_rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []

@@ -9,7 +9,7 @@ account per docs/commands.md and appends audit rows.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -66,10 +66,27 @@ class Account(NamedTuple):
     owner_email: str
     tax_country: str | None
     tax_id: str | None
+    # Whether it has a tax ID, known also to those who may not read it (on a server only
+    # its owner reads the tax ID itself: the `account_data` view, docs/postgres.md).
+    legal: bool = False
 
     @property
     def legal_entity(self) -> bool:
-        return self.tax_id is not None
+        return self.legal or self.tax_id is not None
+
+    @classmethod
+    def of_row(cls, row: Sequence[Any]) -> Account:
+        """An account from a row of ACCOUNT_SQL's columns."""
+        return cls._make((*row[:7], bool(row[7])))
+
+
+# An account's row (`Account.of_row`): its tax data read through the `account_data` view,
+# which on a server shows them to the account's owner alone (docs/postgres.md).
+ACCOUNT_SQL = (
+    "SELECT a.id, a.slug, a.name, a.owner_id, u.email, d.tax_country, d.tax_id,"
+    " d.legal_entity FROM accounts a JOIN users u ON u.id = a.owner_id"
+    " JOIN account_data d ON d.account_id = a.id"
+)
 
 
 def no_account(slug: str, *, suggest: str | None = None) -> NotFound:
@@ -182,7 +199,7 @@ class Session:
 
     def refuse_lookalikes(self, new: list[tuple[str, str, str]]) -> None:
         """Exit 6 if any new (address, key, skeleton) has the skeleton of a stored user with
-        another key, or of another new one."""
+        another key, or of another new one, naming the first such address."""
         from colabctl.core.identity import looks_like_someone
 
         found = self.lookalike(new)
@@ -197,16 +214,9 @@ class Session:
         for address, key, shape in new:
             if seen.setdefault(shape, key) != key:
                 return address
-        shapes = list(seen)
-        for start in range(0, len(shapes), 500):
-            chunk = shapes[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for shape, key in self.conn.execute(
-                f"SELECT skeleton, email_key FROM users WHERE skeleton IN ({marks})", chunk
-            ):
-                if seen[shape] != key:
-                    return next(a for a, k, s in new if s == shape)
-        return None
+        # a question about the whole store: a server answers only which shape collides
+        colliding = self.store.lookalikes(list(seen.items())) if seen else set()
+        return next((address for address, _, shape in new if shape in colliding), None)
 
     def acting_email(self) -> str:
         """Who runs the command, registered or not (--as, $COLABCTL_USER, the logged-in
@@ -259,12 +269,8 @@ class Session:
     # -- accounts -----------------------------------------------------------
 
     def account_by_slug(self, slug: str) -> Account | None:
-        row = self.conn.execute(
-            "SELECT a.id, a.slug, a.name, a.owner_id, u.email, a.tax_country, a.tax_id"
-            " FROM accounts a JOIN users u ON u.id = a.owner_id WHERE a.slug = ?",
-            (slug,),
-        ).fetchone()
-        return Account(*row) if row else None
+        row = self.conn.execute(f"{ACCOUNT_SQL} WHERE a.slug = ?", (slug,)).fetchone()
+        return Account.of_row(row) if row else None
 
     def get_account(self, slug: str, *, invitations: bool = False) -> Account:
         """The account SLUG, or the missing account's answer (exit 3), which a stranger
@@ -366,19 +372,32 @@ class Session:
         finally:
             self._deferred = None
 
+    def _bookkept(self) -> tuple[str, dict[str, int]]:
+        """The expiry bookkeeping this session may write: all of it, unless its login is
+        bound to a user, who records only their own accounts' and what was offered to
+        them; the rest waits for its own people. A condition with `{}` for the column
+        naming that person, and its parameter."""
+        me = self.store.bound_user_id
+        if me is None:
+            return "", {}
+        return " AND (a.owner_id = :me OR {} = :me)", {"me": me}
+
     def expire_due(self) -> None:
         """Record, once, every pending invitation and every ownership offer whose time
         has passed (an expired offer then no longer holds the account's one open slot).
         One query finds both (it runs under every writer's lock): offers first, each
-        kind in order of expiry."""
+        kind in order of expiry. Their status is judged at every read anyway: this is
+        bookkeeping."""
+        mine, me = self._bookkept()
         due = self.conn.execute(
             "SELECT 0, t.id, a.slug, u.email, t.expires_at FROM transfers t"
             " JOIN accounts a ON a.id = t.account_id JOIN users u ON u.id = t.to_id"
-            " WHERE t.status = 'open' AND t.expires_at <= :now"
+            f" WHERE t.status = 'open' AND t.expires_at <= :now{mine.format('t.to_id')}"
             " UNION ALL SELECT 1, m.id, a.slug, u.email, m.expires_at FROM memberships m"
             " JOIN accounts a ON a.id = m.account_id JOIN users u ON u.id = m.user_id"
-            " WHERE m.status = 'pending' AND m.expires_at <= :now ORDER BY 1, 5, 2",
-            {"now": self.now_iso},
+            f" WHERE m.status = 'pending' AND m.expires_at <= :now{mine.format('m.user_id')}"
+            " ORDER BY 1, 5, 2",
+            {"now": self.now_iso, **me},
         ).fetchall()
         for invitation, row_id, slug, email, expires_at in due:
             if invitation:

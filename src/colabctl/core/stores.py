@@ -92,7 +92,7 @@ def _described(store: Store) -> Info:
         engine=store.engine,
         location=store.location,
         schema_version=conn.schema_version(),
-        counts=copying.counts(conn),
+        counts=copying.counts(conn, everything=store.store_owner),
         head=audit.head(conn),
         db_login=store.db_login,
     )
@@ -123,6 +123,7 @@ def copy(src: Target, dst: Target, *, progress: Progress | None = None) -> Copie
     if source is None:
         raise _missing(src)
     try:
+        source.owner_work("store copy")
         with copying.destination(dst) as target:
             if source.place() == target.place():
                 raise Conflict(

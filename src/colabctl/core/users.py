@@ -29,6 +29,14 @@ def register(ctx: Context, email: str, *, name: str | None = None) -> tuple[User
     address = normalize_email(email)
     display = clean_text(name, what="name") if name is not None else None
     with writing(ctx) as s:
+        bound = s.store.bound_email
+        if bound is not None and email_key(bound) != email_key(address):
+            # a bound login is its user and nobody else (docs/postgres.md)
+            raise Forbidden(
+                f"the database login {s.store.db_login} is bound to {bound}:"
+                f" it cannot log in as {address}",
+                hint=f"log in as {bound}, or connect with the login of {address}",
+            )
         return register_in(s, address, display)
 
 

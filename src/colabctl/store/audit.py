@@ -533,13 +533,12 @@ def entries(
         params.extend(hidden)
     if target is not None:
         where.append("target IS NOT NULL")
-    # The login is worth showing where it is not the actor's own: neither named like the
-    # actor nor bound to them (`store bind`, docs/postgres.md).
+    # Through the audit_log view (m010): on a server it holds the rows the login may read,
+    # and says whether a row's login is worth showing, not being the actor's own (neither
+    # named like the actor nor bound to them: `store bind`, docs/postgres.md).
     sql = (
-        "SELECT seq, at, actor, account, action, target, details, db_login,"
-        " db_login IS NOT NULL AND coalesce(actor, '') <> db_login AND NOT EXISTS ("
-        "SELECT 1 FROM store_bindings b JOIN users u ON u.id = b.user_id"
-        " WHERE b.login = audit.db_login AND u.email = audit.actor) FROM audit"
+        "SELECT seq, at, actor, account, action, target, details, db_login, login_differs"
+        " FROM audit_log"
     )
     if where:
         sql += " WHERE " + " AND ".join(where)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from colabctl.errors import Conflict
-from colabctl.store import audit, db, engine
+from colabctl.store import audit, db, engine, pg_security
 from colabctl.store.sql import Connection
 
 if TYPE_CHECKING:
@@ -115,16 +115,22 @@ TABLES: tuple[Table, ...] = (
 # leaves alone: the schema version and the migrations that ran (the destination's own
 # `transaction()` writes them), and the audit head (moved by every copied audit row).
 BOOKKEEPING = frozenset({"audit_head", "_sqlite_migrations", "colabctl_schema"})
+# colabctl's views: where audit rows go in (audit_append), what both engines read through
+# (m010), and, on PostgreSQL, what its row-level security policies read through.
+VIEWS = frozenset({"audit_append", *pg_security.VIEWS, *pg_security.HELPER_VIEWS})
 
 
 # -- reading ------------------------------------------------------------------------------
 
 
-def counts(conn: Connection) -> dict[str, int]:
-    """Rows per table, in copy order: one count(*) a table."""
+def counts(conn: Connection, *, everything: bool = True) -> dict[str, int]:
+    """Rows per table, in copy order: one count(*) a table. Without EVERYTHING, the rows
+    this connection may read (a team login's on a server, `store info`): its policies
+    decide, and audit rows are counted where it reads them, in the audit_log view."""
     found: dict[str, int] = {}
     for table in TABLES:
-        found[table.name] = conn.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+        source = "audit_log" if table.name == "audit" and not everything else table.name
+        found[table.name] = conn.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
     return found
 
 
@@ -156,7 +162,7 @@ def refuse_foreign(schema: dict[str, set[str]] | None, location: str) -> None:
     """Conflict (4) when a store's SCHEMA (its `live_schema()`) holds tables or views that
     are not colabctl's (another program's database, or a PostgreSQL schema in use for
     something else): a copy would write colabctl's schema in among them."""
-    ours = {t.name for t in TABLES} | BOOKKEEPING | {"audit_append"}
+    ours = {t.name for t in TABLES} | BOOKKEEPING | VIEWS
     foreign = sorted(set(schema or {}) - ours)
     if foreign:
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")

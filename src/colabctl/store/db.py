@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -135,6 +135,8 @@ class SqliteStore:
     has_logins: ClassVar[bool] = False  # a file trusts whoever can open it
     db_login: str | None = None  # no database logins on a file: audit rows record none
     bound_email: str | None = None
+    bound_user_id: int | None = None
+    store_owner = True  # whoever opens the file may do anything (docs/postgres.md)
 
     def __init__(
         self, conn: SqliteConnection, path: Path, *, behind: bool = False, read_only: bool = False
@@ -224,6 +226,49 @@ class SqliteStore:
 
     def login_exists(self, login: str) -> bool:
         return False  # a file has no logins
+
+    def grant(self, login: str) -> None:
+        """Nothing to grant: a file has no logins (`store bind` refuses a file first)."""
+
+    def revoke(self, login: str) -> None:
+        """Nothing to take back: a file has no logins."""
+
+    def owner_work(self, what: str) -> None:
+        """Whole-store work (WHAT) is for whoever may open the file: anyone here."""
+
+    # -- questions about the whole store (store/questions.py, loaded only to ask) -------
+
+    def slug_taken(self, slug: str) -> bool:
+        from colabctl.store import questions
+
+        return questions.slug_taken(self.conn, slug)
+
+    def registered(self, emails: Collection[str]) -> set[str]:
+        from colabctl.store import questions
+
+        return questions.registered(self.conn, emails)
+
+    def lookalikes(self, new: Sequence[tuple[str, str]]) -> set[str]:
+        from colabctl.store import questions
+
+        return questions.lookalikes(self.conn, new)
+
+    def user_ids(self, keys: Collection[str]) -> dict[str, int]:
+        from colabctl.store import questions
+
+        return questions.user_ids(self.conn, keys)
+
+    def next_ids(self, *tables: str) -> tuple[int, ...]:
+        from colabctl.store import questions
+
+        return questions.next_ids(self.conn, tables)
+
+    def add_invitees(
+        self, users: Sequence[tuple[Any, ...]], members: Sequence[tuple[Any, ...]]
+    ) -> None:
+        from colabctl.store import questions
+
+        questions.add_invitees(self.conn, users, members)
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:

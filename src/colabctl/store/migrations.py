@@ -437,3 +437,35 @@ def m009_checkpoint(db: Database) -> None:
     if row is not None:
         audit.append_many(conn, [row])
     db.execute("PRAGMA user_version = 9")
+
+
+@migrations()
+def m010_row_level_security(db: Database) -> None:
+    # On PostgreSQL the server itself decides who reads and writes what (store/
+    # pg_security.py). A SQLite file trusts whoever opens it, so here m010 only adds the
+    # two views colabctl reads through on both engines: `account_data` (an account's tax
+    # data, which on a server only its owner reads) and `audit_log` (the audit rows, with
+    # whether each row's login is someone other than its actor), and the two indexes the
+    # server's policies look people up by.
+    for statement in _M010:
+        db.execute(statement)
+
+
+_M010 = [
+    """
+    CREATE VIEW account_data AS
+        SELECT id AS account_id, tax_id IS NOT NULL AS legal_entity, tax_country, tax_id
+        FROM accounts
+    """,
+    """
+    CREATE VIEW audit_log AS
+        SELECT seq, at, actor, account, action, target, details, db_login,
+               db_login IS NOT NULL AND coalesce(actor, '') <> db_login AND NOT EXISTS (
+                   SELECT 1 FROM store_bindings b JOIN users u ON u.id = b.user_id
+                   WHERE b.login = audit.db_login AND u.email = audit.actor) AS login_differs
+        FROM audit
+    """,
+    "CREATE INDEX memberships_inviter ON memberships(invited_by)",
+    "CREATE INDEX transfers_from ON transfers(from_id, account_id)",
+    "PRAGMA user_version = 10",
+]

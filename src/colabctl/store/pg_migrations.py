@@ -33,6 +33,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from colabctl.errors import StoreFault
+from colabctl.store import pg_security
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     Statement = str | Callable[[psycopg.Connection[Any]], None]
 
 MIGRATION_SET = "colabctl"
+GRANTS_SINCE = 10  # the schema version (m010) from which `store bind` grants
 
 # Tables whose rows get an integer `id` from the database when an insert leaves it out
 # (a BEFORE INSERT trigger: max(id)+1, as SQLite's INTEGER PRIMARY KEY).
@@ -98,6 +100,11 @@ def _next_id(table: str) -> list[str]:
     ]
 
 
+def _signature(function: str) -> str:
+    """A function named for ALTER FUNCTION: its signature as given, `()` if none is."""
+    return function if "(" in function else f"{function}()"
+
+
 def _pinned(*functions: str) -> str:
     """Each trigger function runs with its own search_path: the store's schema, then
     pg_catalog, then pg_temp. A path that does not name pg_temp searches the session's
@@ -106,8 +113,8 @@ def _pinned(*functions: str) -> str:
     current one when the migration runs: nothing here names it. (Renaming the schema
     afterwards leaves the guards failing, closed, until they are pinned again.)"""
     alters = "".join(
-        f"EXECUTE format('ALTER FUNCTION {function}() SET search_path = %I, pg_catalog,"
-        " pg_temp', current_schema());"
+        f"EXECUTE format('ALTER FUNCTION {_signature(function)} SET search_path = %I,"
+        " pg_catalog, pg_temp', current_schema());"
         for function in functions
     )
     return f"DO $$ BEGIN {alters} END $$"
@@ -599,9 +606,21 @@ def _m009_checkpoint(conn: psycopg.Connection[Any]) -> None:
     marks = ", ".join(["%s"] * len(chained))
     conn.execute(f"INSERT INTO audit ({audit.COLUMNS}) VALUES ({marks})", chained)
     conn.execute("UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1", (chained[0], chained[8]))
+    # The deferred check of the head (m004's audit_head_covers) runs now, not at COMMIT: a
+    # later migration of the same transaction may alter `audit` (m010), which PostgreSQL
+    # refuses while a trigger event on it is pending.
+    conn.execute("SET CONSTRAINTS audit_head_covers IMMEDIATE")
+    conn.execute("SET CONSTRAINTS audit_head_covers DEFERRED")
 
 
 M009: list[Statement] = [_m009_checkpoint, _version(9)]
+
+# Who may read and write what, enforced by the server (store/pg_security.py).
+M010 = [
+    *pg_security.M010,
+    _pinned(*pg_security.QUESTIONS, *pg_security.GUARDS),
+    _version(10),
+]
 
 # A migration's steps: SQL, or (for what SQL cannot say) a function of the connection.
 MIGRATIONS: list[tuple[str, Sequence[Statement]]] = [
@@ -614,6 +633,7 @@ MIGRATIONS: list[tuple[str, Sequence[Statement]]] = [
     ("m007_audit_append", M007),
     ("m008_db_login_and_bindings", M008),
     ("m009_checkpoint", M009),
+    ("m010_row_level_security", M010),
 ]
 
 
@@ -648,6 +668,7 @@ def apply_pending(conn: psycopg.Connection[Any]) -> None:
             "SELECT name FROM _sqlite_migrations WHERE migration_set = %s", (MIGRATION_SET,)
         )
     }
+    ran = False
     for name, statements in MIGRATIONS:
         if name in applied:
             continue
@@ -660,3 +681,6 @@ def apply_pending(conn: psycopg.Connection[Any]) -> None:
             "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (%s, %s, %s)",
             (MIGRATION_SET, name, str(datetime.datetime.now(datetime.UTC))),
         )
+        ran = True
+    if ran and schema_version(conn) >= GRANTS_SINCE:
+        pg_security.regrant(conn)

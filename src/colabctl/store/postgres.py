@@ -20,8 +20,9 @@ from contextlib import contextmanager, suppress
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
-from colabctl.errors import ColabError, InternalError, Invalid, StoreFault
+from colabctl.errors import ColabError, Forbidden, InternalError, Invalid, StoreFault
 from colabctl.store import sql
+from colabctl.store.pg_questions import ServerQuestions
 from colabctl.store.pgsql import translate
 from colabctl.store.schema import SCHEMA_VERSION
 
@@ -71,13 +72,17 @@ def _said(exc: BaseException, url: str) -> str:
 
 def fault(exc: BaseException, url: str) -> ColabError:
     """A psycopg error as colabctl's, in one line naming host and database (never the
-    password): SQL the server cannot run is a bug in colabctl (8); a busy, refusing or
-    unreachable store is the store's (7). The one place PostgreSQL's errors are read
-    (SQLite's: store/db.fault)."""
+    password): a refusal by the server's own rules (a privilege, a row-level security
+    policy, a guard of store/pg_security.py) is exit 5, `the store refused: ...`; SQL
+    the server cannot run is a bug in colabctl (8); a busy, refusing or unreachable
+    store is the store's (7). The one place PostgreSQL's errors are read (SQLite's:
+    store/db.fault)."""
     import psycopg
 
     line = _said(exc, url)
     place = where(url)
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return Forbidden(f"the store refused: {line}")
     if _is_sql_bug(exc):
         return InternalError(f"PostgreSQL at {place} cannot run colabctl's SQL ({line})")
     if isinstance(exc, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
@@ -302,8 +307,9 @@ def connect(url: str) -> Connection:
     return Connection(raw, url)
 
 
-class PgStore:
-    """An open store on a PostgreSQL server (store/sql.Store)."""
+class PgStore(ServerQuestions):
+    """An open store on a PostgreSQL server (store/sql.Store; its questions about the
+    whole store: store/pg_questions.py)."""
 
     engine: ClassVar[str] = "postgresql"
     has_logins: ClassVar[bool] = True  # database logins, bound to users by `store bind`
@@ -314,6 +320,8 @@ class PgStore:
         self.version = 0
         self.db_login: str | None = None  # session_user: recorded in every audit row
         self.bound_email: str | None = None  # the user db_login is bound to, if any
+        self.bound_user_id: int | None = None
+        self._store_owner: bool | None = None  # whether db_login owns the tables (once known)
 
     @property
     def location(self) -> str:
@@ -331,14 +339,20 @@ class PgStore:
         row = self.conn.native(
             "SELECT session_user, to_regclass('colabctl_schema') IS NOT NULL,"
             " to_regclass('store_bindings') IS NOT NULL,"
-            " set_config('statement_timeout', $1, false), set_config('lock_timeout', $1, false)",
+            " to_regprocedure('colabctl_login()') IS NOT NULL,"
+            " set_config('statement_timeout', $1, false), set_config('lock_timeout', $1, false),"
+            # colabctl's statements are lookups: the server's JIT, which the row-level
+            # security policies' cost estimates would trigger, costs more than they do
+            " set_config('jit', 'off', false)",
             (budget,),
         ).fetchone()
         self.db_login = row[0]
         if not row[1]:
             self.version = 0
             return
-        if row[2]:
+        if row[3]:  # m010 on: the server says who this login is (store/pg_security.py)
+            self._who()
+        elif row[2]:
             found = self.conn.native(
                 "SELECT (SELECT version FROM colabctl_schema),"
                 " (SELECT u.email FROM store_bindings b JOIN users u ON u.id = b.user_id"
@@ -353,6 +367,42 @@ class PgStore:
                 f" {self.version}, this colabctl knows {SCHEMA_VERSION}); it was left untouched",
                 hint="upgrade colabctl to use this store",
             )
+
+    def _who(self) -> None:
+        """The schema version, and whether this login is the store owner or bound to a
+        user: anyone else may use nothing (docs/postgres.md, "Who really acted")."""
+        version, owner, user_id, email = self.conn.native(
+            "SELECT * FROM colabctl_login()"
+        ).fetchone()
+        if not owner and user_id is None:
+            raise Forbidden(
+                f"login {self.db_login} is not bound to a colabctl user",
+                hint=f"the store owner runs colabctl store bind {self.db_login} EMAIL",
+            )
+        self.version, self._store_owner = version, bool(owner)
+        self.bound_user_id, self.bound_email = user_id, email
+
+    @property
+    def store_owner(self) -> bool:
+        """Whether this login owns colabctl's tables: it migrates, binds, and alone does
+        the work that reads the whole store (row-level security is not forced on it)."""
+        if self._store_owner is None:
+            self._store_owner = self.owns_tables()
+        return self._store_owner
+
+    def owner_work(self, what: str) -> None:
+        """Exit 5 unless this login is the store owner: WHAT reads every row."""
+        if self.store_owner:
+            return
+        row = self.conn.native(
+            "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass('audit')"
+        ).fetchone()
+        owner = row[0] if row else "the login that owns colabctl's tables"
+        raise Forbidden(
+            f"{what} reads the whole store, which only the store owner may do;"
+            f" the login {self.db_login} is a team login",
+            hint=f"run it as {owner}, the login that owns colabctl's tables",
+        )
 
     def owns_tables(self) -> bool:
         """Whether this login owns colabctl's tables (is, or is a member of, their owner
@@ -389,6 +439,7 @@ class PgStore:
                 if self.version > SCHEMA_VERSION:
                     self._look()  # raises: a newer colabctl migrated it meanwhile
                 if self.version < SCHEMA_VERSION:
+                    self._may_migrate()
                     try:
                         migrations.apply_pending(conn.raw)
                     except Exception as exc:
@@ -401,6 +452,18 @@ class PgStore:
                 with suppress(Exception):  # a lost connection: the server rolls back itself
                     conn.raw.execute("ROLLBACK")
             raise
+
+    def _may_migrate(self) -> None:
+        """Only the store owner migrates an existing store (its tables, its policies):
+        anyone else is told so before any statement of the migration runs (7: the store
+        is not ready). A new store is created by, and so owned by, whoever writes first."""
+        if self.version > 0 and not self.owns_tables():
+            raise StoreFault(
+                f"the store at {where(self.url)} needs upgrading to schema"
+                f" {SCHEMA_VERSION} (it is at {self.version}), which only the login that owns"
+                " its tables may do; nothing was changed",
+                hint="run any colabctl command once as that login (docs/postgres.md, Upgrades)",
+            )
 
     @contextmanager
     def snapshot(self) -> Iterator[PgStore]:
@@ -431,8 +494,6 @@ class PgStore:
         table's trigger (m008) allows it only while colabctl.copy is on (for this
         transaction alone) and to a login that owns the table, who could drop the
         trigger anyway; anyone else is refused here, before anything is copied (5)."""
-        from colabctl.errors import Forbidden
-
         assert self.conn.in_transaction, "only inside the copy's transaction"
         owner = self.conn.native(
             "SELECT pg_has_role(session_user, c.relowner, 'MEMBER'), pg_get_userbyid(c.relowner),"

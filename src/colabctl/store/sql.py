@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from types import FrameType
 from typing import Any, ClassVar, Protocol
@@ -108,6 +108,18 @@ class Store(Protocol):
         ...
 
     @property
+    def bound_user_id(self) -> int | None:
+        """That user's id, if the login is bound (on a server, what it may then write is
+        only that user's: docs/postgres.md)."""
+        ...
+
+    @property
+    def store_owner(self) -> bool:
+        """Whether this login may do whole-store work (read every row): the login that
+        owns a server's tables, anyone who may open a file."""
+        ...
+
+    @property
     def location(self) -> str:
         """Where the store is, for messages (a URL's password hidden)."""
         ...
@@ -139,6 +151,51 @@ class Store(Protocol):
 
     def login_exists(self, login: str) -> bool:
         """Whether LOGIN is a database login of the store's server (none on a file)."""
+        ...
+
+    def grant(self, login: str) -> None:
+        """`store bind`: LOGIN gets exactly what its user's commands need."""
+        ...
+
+    def revoke(self, login: str) -> None:
+        """`store unbind`: every privilege LOGIN held on the store, taken back."""
+        ...
+
+    def owner_work(self, what: str) -> None:
+        """Exit 5 unless this login is the store owner: WHAT reads every row."""
+        ...
+
+    # -- questions about the whole store (a server's team login reads only its own rows,
+    # so each is asked of the store, which answers it and nothing more) ------------------
+
+    def slug_taken(self, slug: str) -> bool:
+        """Whether any account has SLUG."""
+        ...
+
+    def registered(self, emails: Collection[str]) -> set[str]:
+        """Which of EMAILS are registered users' addresses, exactly as given."""
+        ...
+
+    def lookalikes(self, new: Sequence[tuple[str, str]]) -> set[str]:
+        """Of NEW's (skeleton, identity key) pairs, the skeletons a registered user with
+        another key has: which given address collides, never with whom."""
+        ...
+
+    def user_ids(self, keys: Collection[str]) -> dict[str, int]:
+        """The user id of each of KEYS (identity keys) that is registered."""
+        ...
+
+    def next_ids(self, *tables: str) -> tuple[int, ...]:
+        """The next id of each of TABLES, for a bulk insert that knows its ids ahead
+        (the writer lock keeps them free until COMMIT)."""
+        ...
+
+    def add_invitees(
+        self, users: Sequence[tuple[Any, ...]], members: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """New USERS (id, email, key, skeleton, created_at), each registered together with
+        its invitation, and the pending invitations MEMBERS (id, account, user, profile,
+        inviter, invited_at, expires_at, access_until)."""
         ...
 
 

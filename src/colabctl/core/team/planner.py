@@ -136,6 +136,8 @@ class _AccountPlan:
         self.acct = acct
         if acct is not None:
             owned(s, acct, mine, actor)
+        elif s.store.slug_taken(self.slug):  # someone's the actor may not read (a server's)
+            raise accounts.taken(self.slug)
         self.owner_email = actor if acct is None else acct.owner_email
         self.owner_key = email_key(self.owner_email)
         self.legal = spec.tax is not None or (acct is not None and acct.legal_entity)

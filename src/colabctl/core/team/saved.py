@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from colabctl.core import access
+from colabctl.core import access, accounts
 from colabctl.core.names import quoted
 from colabctl.core.session import Context, Session
 from colabctl.core.team.checks import check_change, located, refuse_lookalikes
@@ -101,6 +101,8 @@ def check_in_store(s: Session, saved: Plan, source: str) -> None:
         acct = s.account_by_slug(slug)
         if acct is not None:
             owned(s, acct, mine, claimed)
+        elif s.store.slug_taken(slug):  # someone's the actor may not read (a server's)
+            raise accounts.taken(slug)
     for number, change in enumerate(saved.changes, 1):
         if change.kind == "register-user":
             refuse_registration(s, change, where(number, change))

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from colabctl.core.session import STATUS_SQL, Account, Session
+from colabctl.core.session import ACCOUNT_SQL, STATUS_SQL, Account, Session
 from colabctl.core.team.file import TeamFile, parse_team_file
 
 
@@ -33,13 +33,11 @@ class State:
     def __init__(self, s: Session, slugs: Sequence[str]) -> None:
         self.accounts: dict[str, Account] = {}
         rows = s.conn.execute(
-            "SELECT a.id, a.slug, a.name, a.owner_id, u.email, a.tax_country, a.tax_id"
-            " FROM accounts a JOIN users u ON u.id = a.owner_id"
-            " WHERE a.slug IN (SELECT value FROM json_each(?))",
+            f"{ACCOUNT_SQL} WHERE a.slug IN (SELECT value FROM json_each(?))",
             (json.dumps(list(slugs)),),
         )
         for row in rows:
-            self.accounts[row[1]] = Account(*row)
+            self.accounts[row[1]] = Account.of_row(row)
         ids = json.dumps([a.id for a in self.accounts.values()])
         self.profiles: dict[int, dict[str, Profile]] = {a.id: {} for a in self.accounts.values()}
         perms: dict[int, set[str]] = {}
@@ -79,15 +77,8 @@ class State:
 
 def _stored_emails(s: Session) -> Callable[[set[str]], set[str]]:
     def stored(candidates: set[str]) -> set[str]:
-        if not candidates:
-            return set()
-        return {
-            row[0]
-            for row in s.conn.execute(
-                "SELECT email FROM users WHERE email IN (SELECT value FROM json_each(?))",
-                (json.dumps(sorted(candidates)),),
-            )
-        }
+        # a question about the whole store: which of these addresses are registered
+        return s.store.registered(candidates) if candidates else set()
 
     return stored
 
