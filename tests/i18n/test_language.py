@@ -31,6 +31,10 @@ NO_LOCALE = {"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "", "COLAB
         (None, {"LANGUAGE": "fr:pt_BR:es", "LANG": "es_MX"}, "pt"),
         (None, {"LANGUAGE": "es", "LC_ALL": "C"}, "es"),
         (None, {"LANGUAGE": "fr:de", "LANG": "es_MX"}, "es"),
+        (None, {"LANG": "es_ES@euro"}, "es"),
+        (None, {"LANG": "pt_PT.UTF-8"}, "pt"),
+        (None, {"LANG": "POSIX"}, "en"),
+        (None, {"LANG": "C"}, "en"),
         (None, {}, "en"),
     ],
 )
@@ -60,6 +64,15 @@ def test_an_unknown_lang_option_exits_2_in_one_line(cli: Cli, args: list[str]) -
     assert result.exit_code == 2
     assert result.stderr == 'error: unknown language "xx" (es, pt, en)\n'
     assert result.stdout == ""
+
+
+def test_a_huge_hostile_language_is_echoed_short_and_on_one_line(cli: Cli) -> None:
+    hostile = "x\n\u202e" + "y" * 10_000
+    result = cli("permissions", "--lang", hostile, env=NO_LOCALE)
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith('error: unknown language "x\\n\\u202eyyy') and len(line) < 200, line
+    assert line.endswith("(10003 characters) (es, pt, en)")
 
 
 def test_an_unknown_colabctl_lang_exits_2_for_every_command(cli: Cli) -> None:
