@@ -6,6 +6,8 @@ A leaf module, beside errors.py and below it: every layer may mark its text here
 - `ngettext(singular, plural, n)`: the same, with the plural form for N.
 - `N_(message)`: marks MESSAGE for extraction and returns it unchanged; it is translated
   where it is shown (help texts registered at import time, the exit-code table, headers).
+- `pgettext(context, message)` and `NC_(context, message)`: the same for a word whose
+  translation depends on where it stands (a column header, a status).
 - `Text(msgid, **params)`: text a person reads that also goes into JSON as free text (a
   finding's message, a plan's note). Its str value is the English (`msgid % params`), so
   scripts see the same bytes in any language; `translated()` is what a person is shown.
@@ -45,7 +47,8 @@ class UnknownLanguage(ValueError):
 
 
 def _(message: str) -> str:
-    return message if _catalog is None else _catalog.gettext(message)
+    # "" would be gettext's own metadata: an empty text stays empty
+    return message if _catalog is None or not message else _catalog.gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -55,6 +58,17 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def N_(message: str) -> str:
+    return message
+
+
+def pgettext(context: str, message: str) -> str:
+    """`_` for a word that means different things in different places: a column header
+    ("active": how many) is not a status ("active": what someone is)."""
+    return message if _catalog is None else _catalog.pgettext(context, message)
+
+
+def NC_(context: str, message: str) -> str:
+    """`N_` with a context: marks MESSAGE; pgettext(CONTEXT, MESSAGE) translates it."""
     return message
 
 

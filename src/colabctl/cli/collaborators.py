@@ -20,7 +20,7 @@ from colabctl.cli.common import (
 )
 from colabctl.core import collaborators
 from colabctl.core.clock import parse_duration
-from colabctl.i18n import language
+from colabctl.i18n import _, language
 
 app = typer.Typer()
 collaborator_app = typer.Typer(no_args_is_help=True, help="The people invited to an account.")
@@ -120,14 +120,41 @@ def list_(
     if as_json:
         output.emit_json([m.as_json() for m in found])
         return
+    deleted = _("(deleted)")
     output.rows(
-        "Collaborators",
+        _("Collaborators"),
         ["user", "profile", "status", "invited", "expires", "access until"],
         (
-            [m.user, m.profile or "(deleted)", m.status, m.invited_at, m.expires_at, m.access_until]
+            [
+                m.user,
+                m.profile or deleted,
+                output.status(m.status),
+                m.invited_at,
+                m.expires_at,
+                m.access_until,
+            ]
             for m in found
         ),
     )
+
+
+def _standing(member: collaborators.Membership) -> str:
+    """One line: who, where, status, profile and, if it ends, until when."""
+    names = {
+        "user": member.user,
+        "account": member.account,
+        "status": output.status(member.status),
+        "profile": member.profile or _("no profile"),
+        "until": member.access_until,
+    }
+    if member.access_until is None:
+        return _("%(user)s in %(account)s: %(status)s (%(profile)s)") % names
+    if member.status == "ended":
+        return (
+            _("%(user)s in %(account)s: %(status)s (%(profile)s), access ended on %(until)s")
+            % names
+        )
+    return _("%(user)s in %(account)s: %(status)s (%(profile)s), access until %(until)s") % names
 
 
 @command(
@@ -152,25 +179,16 @@ def show(email: EmailArg, account: AccountOpt = None, as_json: JsonOpt = False) 
             }
         )
         return
-    until = ""
-    if member.access_until is not None:
-        until = (
-            f", access ended on {member.access_until}"
-            if member.status == "ended"
-            else f", access until {member.access_until}"
-        )
-    output.paragraph(
-        f"{member.user} in {member.account}: {member.status}"
-        f" ({member.profile or 'no profile'}){until}"
-    )
-    output.permission_table(f"What {member.user} can do now", held, language())
+    output.paragraph(_standing(member))
+    output.permission_table(_("What %(user)s can do now") % {"user": member.user}, held, language())
+    deleted = _("(deleted)")
     output.rows(
-        "History",
+        _("History"),
         ["profile", "status", "invited", "expires", "responded", "ended", "access until"],
         (
             [
-                h.profile or "(deleted)",
-                h.status,
+                h.profile or deleted,
+                output.status(h.status),
                 h.invited_at,
                 h.expires_at,
                 h.responded_at,

@@ -35,8 +35,7 @@ from colabctl.i18n import N_, _
 LANG_HELP = N_(
     "Language of everything shown: es, pt or en (default: $COLABCTL_LANG, the locale, en)."
 )
-EXAMPLES = "Examples:"  # the heading cli/common.examples() writes
-N_("Examples:")
+EXAMPLES = N_("Examples:")  # the heading cli/common.examples() writes
 
 # typer/rich_utils.py's constants, in English there (evaluated at its import).
 _RICH_WORDS = {

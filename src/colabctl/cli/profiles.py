@@ -22,7 +22,7 @@ from colabctl.cli.common import (
 )
 from colabctl.core import profiles
 from colabctl.core.catalog import catalog
-from colabctl.i18n import language
+from colabctl.i18n import _, language, ngettext
 
 app = typer.Typer()
 preset_app = typer.Typer(no_args_is_help=True, help="The shipped profile templates.")
@@ -83,8 +83,12 @@ def permissions(
             ]
         )
         return
-    output.permission_table(f"Permissions (catalog v{cat.version})", [p.id for p in perms], lang)
-    output.say("owner-only permissions belong to the account's owner and cannot be delegated")
+    output.permission_table(
+        _("Permissions (catalog v%(version)s)") % {"version": cat.version},
+        [p.id for p in perms],
+        lang,
+    )
+    output.say(_("owner-only permissions belong to the account's owner and cannot be delegated"))
 
 
 @command(
@@ -102,7 +106,7 @@ def preset_list(as_json: JsonOpt = False) -> None:
         output.emit_json([p.as_json() for p in found])
         return
     output.rows(
-        "Presets",
+        _("Presets"),
         [
             "name",
             ("title", "text"),
@@ -135,7 +139,7 @@ def preset_show(name: PresetArg, as_json: JsonOpt = False) -> None:
     lang = language()
     title = preset.title.get(lang, "")
     output.paragraph(f"{preset.name}: {title}. {preset.description_in(lang)}")
-    output.permission_table(f"Preset {preset.name}", preset.permissions, lang)
+    output.permission_table(_("Preset %(name)s") % {"name": preset.name}, preset.permissions, lang)
 
 
 @command(
@@ -162,7 +166,7 @@ def create(
     account: AccountOpt = None,
 ) -> None:
     """Create a profile (owner only; the account must be a legal entity)."""
-    exclusive(ctx, ("--preset", preset), ("--from", from_file), why="--perm adds to either")
+    exclusive(ctx, ("--preset", preset), ("--from", from_file), why=_("--perm adds to either"))
     view = profiles.create(
         context(),
         name,
@@ -173,7 +177,12 @@ def create(
         account=account,
     )
     output.say(
-        f"created profile {view.name} in {view.account} with {len(view.permissions)} permissions"
+        ngettext(
+            "created profile %(name)s in %(account)s with %(count)d permission",
+            "created profile %(name)s in %(account)s with %(count)d permissions",
+            len(view.permissions),
+        )
+        % {"name": view.name, "account": view.account, "count": len(view.permissions)}
     )
     _warn_pairs(view.name, view.permissions)
 
@@ -185,8 +194,12 @@ def _warn_pairs(name: str, ids: list[str]) -> None:
     for rule in forbidden_pairs(ids):
         first, second = rule.permissions
         output.warn(
-            f"profile {name} holds both {first} and {second}, which the separation-of-duties"
-            f" rule {rule.name} keeps apart: `colabctl review` reports everyone who holds it"
+            _(
+                "profile %(name)s holds both %(first)s and %(second)s, which the"
+                " separation-of-duties rule %(rule)s keeps apart: `colabctl review` reports"
+                " everyone who holds it"
+            )
+            % {"name": name, "first": first, "second": second, "rule": rule.name}
         )
 
 
@@ -202,7 +215,7 @@ def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
         output.emit_json(found)
         return
     output.rows(
-        "Profiles",
+        _("Profiles"),
         [
             "profile",
             ("permissions", "right"),
@@ -230,8 +243,13 @@ def show(name: NameArg, account: AccountOpt = None, as_json: JsonOpt = False) ->
         output.emit_json(view.as_json())
         return
     output.paragraph(f"{view.name} ({view.account}): {view.description}")
-    output.permission_table(f"Profile {view.name}", view.permissions, language())
-    output.paragraph("held by: " + (", ".join(view.collaborators) or "nobody"))
+    output.permission_table(
+        _("Profile %(name)s") % {"name": view.name}, view.permissions, language()
+    )
+    if view.collaborators:
+        output.paragraph(_("held by: %(people)s") % {"people": ", ".join(view.collaborators)})
+    else:
+        output.paragraph(_("held by nobody"))
 
 
 @command(
@@ -270,12 +288,17 @@ def edit(
     _warn_pairs(name, change.profile.permissions)
     if change.changed:
         holders = len(change.profile.collaborators)
+        names = {"name": name, "count": len(change.profile.permissions), "holders": holders}
         output.say(
-            f"updated {name}: {len(change.profile.permissions)} permissions, "
-            f"{holders} collaborator(s) affected"
+            ngettext(
+                "updated %(name)s: %(count)d permissions, %(holders)d collaborator affected",
+                "updated %(name)s: %(count)d permissions, %(holders)d collaborators affected",
+                holders,
+            )
+            % names
         )
     else:
-        output.say(f"{name} unchanged")
+        output.say(_("%(name)s unchanged") % {"name": name})
 
 
 @command(
@@ -300,9 +323,17 @@ def delete(
 ) -> None:
     """Delete a profile (held ones need --reassign OTHER)."""
     moved = profiles.delete(context(), name, reassign=reassign, account=account)
-    output.say(
-        f"deleted {name}" + (f"; moved {len(moved)} collaborator(s) to {reassign}" if moved else "")
-    )
+    if moved:
+        output.say(
+            ngettext(
+                "deleted %(name)s; moved %(count)d collaborator to %(other)s",
+                "deleted %(name)s; moved %(count)d collaborators to %(other)s",
+                len(moved),
+            )
+            % {"name": name, "count": len(moved), "other": reassign}
+        )
+    else:
+        output.say(_("deleted %(name)s") % {"name": name})
 
 
 @command(
@@ -331,4 +362,4 @@ def export(
         output.write_output(out, text, store=None)
     else:
         output.write_output(out, text, store=context().store_file())
-        output.say(f"wrote {out}")
+        output.say(_("wrote %(file)s") % {"file": out})

@@ -12,7 +12,7 @@ import typer
 from colabctl.cli import output
 from colabctl.cli.common import command, complete_accounts, context, examples
 from colabctl.errors import Invalid
-from colabctl.i18n import language
+from colabctl.i18n import _, language
 
 app = typer.Typer()
 
@@ -105,12 +105,12 @@ def report(
     from colabctl.core.report import gather, render
 
     if account and all_accounts:
-        ctx.fail("--all-accounts and --account are alternatives: give one")
+        ctx.fail(_("--all-accounts and --account are alternatives: give one"))
     kind = chosen_format(fmt, out)
     if kind == "html" and out is None and _stdout_is_terminal():
         raise Invalid(
-            "an HTML report is a page to open in a browser, not to print on a terminal",
-            hint="colabctl report -o report.html (or --format md to read it here)",
+            _("an HTML report is a page to open in a browser, not to print on a terminal"),
+            hint=_("colabctl report -o report.html (or --format md to read it here)"),
         )
     lang = language()
     found = gather.build(
@@ -118,4 +118,4 @@ def report(
     )
     output.write_output(out or "-", render.render(found, kind), store=context().store_file())
     if out not in (None, "-"):
-        output.say(f"wrote {out}")
+        output.say(_("wrote %(file)s") % {"file": out})
