@@ -20,7 +20,7 @@ from colabctl.cli.common import (
 )
 from colabctl.core import collaborators
 from colabctl.core.clock import parse_duration
-from colabctl.i18n import _, language
+from colabctl.i18n import N_, _, language
 
 app = typer.Typer()
 collaborator_app = typer.Typer(no_args_is_help=True, help="The people invited to an account.")
@@ -35,9 +35,13 @@ SlugArg = Annotated[
     str,
     typer.Argument(help="The account you were invited to.", autocompletion=complete_invitations),
 ]
-WHEN_HELP = (
+UNTIL_HELP = N_(
     "When access ends: an ISO date (the end of that day, UTC), an ISO date-time,"
-    " or a duration from now (30d, 12h)"
+    " or a duration from now (30d, 12h). Default: never."
+)
+WHEN_HELP = N_(
+    "When access ends: an ISO date (the end of that day, UTC), an ISO date-time,"
+    " or a duration from now (30d, 12h); or never."
 )
 
 
@@ -63,7 +67,7 @@ def invite(
     expires_in: ExpiresOpt = "7d",
     access_until: Annotated[
         str | None,
-        typer.Option("--access-until", help=WHEN_HELP + ". Default: never.", show_default=False),
+        typer.Option("--access-until", help=UNTIL_HELP, show_default=False),
     ] = None,
     account: AccountOpt = None,
 ) -> None:
@@ -227,7 +231,7 @@ def set_profile(
 )
 def set_access_until(
     email: EmailArg,
-    when: Annotated[str, typer.Argument(help=WHEN_HELP + "; or never.", show_default=False)],
+    when: Annotated[str, typer.Argument(help=WHEN_HELP, show_default=False)],
     account: AccountOpt = None,
 ) -> None:
     """Make a collaborator's access end at WHEN by itself, or never (owner only)."""

@@ -244,7 +244,7 @@ _CLICK_ERRORS: list[tuple[str, str]] = [
         N_("Option %(name)s does not take a value."),
     ),
     (
-        r"Got unexpected extra arguments? \((?P<values>.*)\)",
+        r"Got unexpected extra argument\(s\) \((?P<values>.*)\)",
         N_("Got unexpected extra arguments (%(values)s)"),
     ),
     (
@@ -252,7 +252,7 @@ _CLICK_ERRORS: list[tuple[str, str]] = [
         N_("Invalid value for %(name)s: %(reason)s"),
     ),
     (r"Invalid value: (?P<reason>.+)", N_("Invalid value: %(reason)s")),
-    (r"(?P<value>'.*') is not a valid integer\.", N_("%(value)s is not a valid integer.")),
+    (r"(?P<value>'.*') is not a valid int(?:eger)?\.", N_("%(value)s is not a valid integer.")),
     (r"(?P<value>'.*') is not a valid float\.", N_("%(value)s is not a valid number.")),
     (
         r"(?P<value>'.*') is not one of (?P<choices>.+)\.",
