@@ -54,12 +54,9 @@ _HELP_OPTION = N_("Show this message and exit.")
 _USAGE = N_("Usage:")
 _OPTIONS_METAVAR = N_("[OPTIONS]")
 _SUBCOMMAND_METAVAR = N_("COMMAND [ARGS]...")
-_COMPLETION_HELP = {
-    "Install completion for the current shell.": N_("Install completion for the current shell."),
-    "Show completion for the current shell, to copy it or customize the installation.": N_(
-        "Show completion for the current shell, to copy it or customize the installation."
-    ),
-}
+# Typer's completion options' help, marked here for the catalogs
+N_("Install completion for the current shell.")
+N_("Show completion for the current shell, to copy it or customize the installation.")
 
 
 def requested(args: Sequence[str]) -> str | None:
@@ -86,7 +83,12 @@ class Root(TyperGroup):
         except i18n.UnknownLanguage as unknown:
             _refuse_language(unknown.value)
         localize(self, top=True)
-        return super().main(argv, *rest, **extra)
+        try:
+            return super().main(argv, *rest, **extra)
+        finally:
+            # the language lasts for this run: code run after it in the same process (a
+            # test calling core) starts from English again
+            i18n.set_language("en")
 
     def make_context(self, *args: Any, **extra: Any) -> Any:
         try:
@@ -277,7 +279,6 @@ _CLICK_ERRORS: list[tuple[str, str]] = [
         N_("%(name)s cannot be written."),
     ),
 ]
-_REASONS = ("reason",)
 
 
 def click_message(text: str) -> str:
@@ -286,9 +287,8 @@ def click_message(text: str) -> str:
         found = re.fullmatch(pattern, text, re.DOTALL)
         if found is not None:
             values = found.groupdict()
-            for name in _REASONS:
-                if name in values:
-                    values[name] = click_message(values[name])
+            if "reason" in values:  # an invalid value's reason: a message of its own
+                values["reason"] = click_message(values["reason"])
             return _(msgid) % values
     return text
 
