@@ -393,6 +393,7 @@ WORDS = (
     NC_("level", "high"),
     NC_("level", "medium"),
     NC_("level", "low"),
+    NC_("level", "owner"),  # a permission's risk when only the owner may hold it
 )
 
 
@@ -409,7 +410,8 @@ def role(value: str | None) -> str:
 
 
 def level(value: str) -> str:
-    """A risk or severity (high, medium, low) as a table shows it."""
+    """A risk or severity (high, medium, low; owner for an owner-only permission) as a
+    table shows it."""
     return pgettext("level", value)
 
 
@@ -692,7 +694,7 @@ def permission_table(
         members = [p for p in cat.permissions if p.category == category.id and p.id in wanted]
         if members:
             body.append(Heading(category.label(lang)))
-            body += [[p.label(lang), p.id, p.risk][: len(columns)] for p in members]
+            body += [[p.label(lang), p.id, level(p.risk)][: len(columns)] for p in members]
     draw(title, columns, body)
 
 
