@@ -178,7 +178,8 @@ def _lang_option(*, hidden: bool) -> TyperOption:
     )
 
 
-def _complete_languages(incomplete: str) -> list[str]:
+def _complete_languages(ctx: object, args: object, incomplete: str) -> list[str]:
+    """Shell completion of --lang (Typer calls it with the context and the words so far)."""
     return [code for code in i18n.LANGUAGES if code.startswith(incomplete)]
 
 

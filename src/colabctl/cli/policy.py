@@ -129,7 +129,7 @@ def _print(report: Report) -> None:
         "named": len(cov.named),
         "total": total,
         "percent": f"{cov.percent:.1f}%",
-        "minimum": f"{cov.minimum:g}%",
+        "minimum": f"{cov.minimum:g}%" if cov.minimum is not None else "",
     }
     if cov.below:
         output.emit_line(
