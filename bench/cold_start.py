@@ -6,7 +6,9 @@
 Time it with a NON-editable install (as users get it): an editable one reads
 catalog.toml instead of the wheel's catalog.json. The commands run strictly
 alternating (order reversed every other iteration); it prints medians, p10/p90 and
-the ratio of medians, plus the median of side-by-side ratios. A third command,
+the ratio of medians, plus the median of side-by-side ratios, for `can` in English and,
+as a person reading Spanish or Portuguese runs it ($COLABCTL_LANG=es, pt: one compiled
+catalog loaded by the standard library's gettext), in each. A further command,
 `python -c "import colabctl.cli.access"`, shows how much of the gap is importing and how
 much is building the command and answering. Then `PYTHONPROFILEIMPORTTIME=1` lists what
 `can` imports beyond typer (the heavy modules should be absent), and hyperfine, if
@@ -37,6 +39,7 @@ from _proc import (
 from make_store import ensure_store, sample_check
 
 TARGET = 1.3
+YES = {"es": "sí", "pt": "sim"}  # can's answer, in the language it runs in
 HEAVY = ("rich", "email_validator", "stdnum", "tomllib", "sqlite_utils", "platformdirs")
 
 
@@ -67,6 +70,9 @@ def main() -> None:
     parser.add_argument("--collaborators", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-breakdown", action="store_true", help="skip the import-only run")
+    parser.add_argument(
+        "--langs", default="es,pt", help="languages to time `can` in too (comma-separated; '')"
+    )
     parser.add_argument("--no-hyperfine", action="store_true")
     parser.add_argument("--hyperfine-runs", type=int, default=30)
     args = parser.parse_args()
@@ -85,6 +91,13 @@ def main() -> None:
         sys.exit(f"unexpected answer (exit {check.returncode}): {check.stdout}{check.stderr}")
 
     commands = [Command("import typer", baseline, env), Command("colabctl can", can, env)]
+    langs = [lang for lang in args.langs.split(",") if lang]
+    for lang in langs:
+        in_lang = {**env, "COLABCTL_LANG": lang}
+        answer = subprocess.run(can, env=in_lang, capture_output=True, text=True)
+        if answer.returncode != 0 or answer.stdout.strip() != YES[lang]:
+            sys.exit(f"unexpected answer in {lang}: {answer.stdout}{answer.stderr}")
+        commands.append(Command(f"colabctl can ({lang})", can, in_lang))
     if not args.no_breakdown:
         imports_only = [py, "-c", "import colabctl.cli.access"]
         commands.insert(1, Command("import colabctl.cli.access", imports_only, env))
@@ -101,6 +114,15 @@ def main() -> None:
         f"ratio of medians: {ratio:.2f}x (target <= {TARGET}x: {verdict}); side-by-side ratios:"
         f" median {pairs.median:.2f}x, p10 {pairs.p10:.2f}x, p90 {pairs.p90:.2f}x"
     )
+    for lang in langs:
+        name = f"colabctl can ({lang})"
+        in_lang = spread(times[name]).median / base.median
+        lang_pairs = paired_ratios(times[name], times["import typer"])
+        print(
+            f"  in {lang}: ratio of medians {in_lang:.2f}x"
+            f" ({'within' if in_lang <= TARGET else 'OVER'}); side-by-side median"
+            f" {lang_pairs.median:.2f}x"
+        )
     if not args.no_breakdown:
         imp = spread(times["import colabctl.cli.access"]).median
         print(

@@ -43,7 +43,7 @@ def profile_json(cli: Cli, name: str, account: str = ACME) -> dict[str, Any]:
 
 FAILURES: list[Failure] = [
     (["permissions", "--category", "bogus"], 6, "bogus"),
-    (["permissions", "--lang", "de"], 6, None),
+    (["permissions", "--lang", "de"], 2, None),  # an unknown language: a usage error
     (["preset", "show", "nope"], 3, "nope"),
     (["preset", "show", "nope", "--json"], 3, "nope"),
     (  # alternatives: a usage error (2), as for every pair of options

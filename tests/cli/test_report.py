@@ -440,10 +440,11 @@ def test_the_page_is_built_for_reading_aloud(cli: Cli) -> None:
 
 
 @pytest.mark.usefixtures("world")
-def test_labels_follow_lang_and_are_marked_as_such(cli: Cli) -> None:
+def test_the_page_and_its_labels_follow_lang(cli: Cli) -> None:
     html = page(cli, "-a", ACME, "--lang", "es")
-    assert '<span lang="es">Solicitar Reembolsos</span>' in html
-    assert '<span lang="es">Retirada</span>' in html
+    assert '<html lang="es">' in html
+    assert ">Solicitar Reembolsos <" in html and ">Retirada</span>" in html
+    assert "<h1>Informe de accesos</h1>" in html
 
 
 # -- the chain ------------------------------------------------------------------------------

@@ -83,3 +83,32 @@ def test_wheel_ships_the_report_templates(wheel: Path) -> None:
         for name in ("report.html.j2", "report.md.j2", "report.css"):
             member = f"colabctl/core/report/templates/{name}"
             assert archive.read(member) == (folder / name).read_bytes()
+
+
+def test_wheel_ships_the_compiled_translations(wheel: Path) -> None:
+    """The .mo files the program reads (docs/i18n.md), compiled at build time from the .po
+    files as they are now; the .po files themselves stay out."""
+    from gettext import GNUTranslations
+    from io import BytesIO
+
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        assert not any(name.endswith((".po", ".pot")) for name in names)
+        for lang, yes in (("es", "sí"), ("pt", "sim")):
+            member = f"colabctl/locale/{lang}/LC_MESSAGES/colabctl.mo"
+            catalog = GNUTranslations(BytesIO(archive.read(member)))
+            assert catalog.gettext("yes") == yes
+            assert catalog.gettext("Examples:") != "Examples:"
+
+
+def test_installed_wheel_speaks_spanish(installed: Path, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(installed),
+        "COLABCTL_DB": str(tmp_path / "store.db"),
+        "COLABCTL_CONFIG": str(tmp_path / "config.toml"),
+        "COLABCTL_LANG": "es",
+    }
+    done = python("-m", "colabctl", "help", "exit-codes", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Códigos de salida" in done.stdout

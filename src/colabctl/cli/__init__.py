@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import typer
 
 from colabctl import __version__
+from colabctl.i18n import N_
 
 # command or noun -> (module in colabctl.cli, its Typer attribute, name to mount it at)
 MOUNTS: dict[str, tuple[str, str, str | None]] = {
@@ -54,23 +55,23 @@ MOUNTS: dict[str, tuple[str, str, str | None]] = {
 # The root help's panels, in this order, and the commands each holds (docs/commands.md).
 # A command joins a panel by adding its name to that panel's line.
 PANELS: dict[str, tuple[str, ...]] = {
-    "Identity": ("login", "logout", "whoami", "use"),
-    "Accounts and profiles": ("account", "permissions", "preset", "profile"),
-    "Team": ("invite", "accept", "decline", "collaborator", "invitation"),
-    "Access questions": ("can", "who-can", "matrix"),
-    "Team as code": ("export", "plan", "apply", "test"),
-    "Audit and review": ("audit", "review", "report"),
-    "Store and more": ("store", "demo", "help"),
+    N_("Identity"): ("login", "logout", "whoami", "use"),
+    N_("Accounts and profiles"): ("account", "permissions", "preset", "profile"),
+    N_("Team"): ("invite", "accept", "decline", "collaborator", "invitation"),
+    N_("Access questions"): ("can", "who-can", "matrix"),
+    N_("Team as code"): ("export", "plan", "apply", "test"),
+    N_("Audit and review"): ("audit", "review", "report"),
+    N_("Store and more"): ("store", "demo", "help"),
 }
 PANEL_OF = {command: panel for panel, commands in PANELS.items() for command in commands}
 
-EPILOG = (
+EPILOG = N_(
     "Exit codes: 0 yes/done, 1 no, 2 usage, 3 not found, 4 conflict,"
     " 5 forbidden, 6 invalid input, 7 store error, 8 bug in colabctl;"
     " `colabctl help exit-codes` explains each.\n\n"
     "Every command's --help ends with examples to try on `colabctl demo`'s store."
 )
-_ROOT_OPTIONS_WITH_VALUE = ("--db", "--as")
+_ROOT_OPTIONS_WITH_VALUE = ("--db", "--as", "--lang")
 
 
 def _version(value: bool) -> None:
@@ -111,8 +112,11 @@ def root(
 def build(commands: Sequence[str] | None = None) -> typer.Typer:
     """The root app with the given commands' modules mounted (None: all of them, in their
     panels, with shell completion: what --help, completion and unknown commands see)."""
+    from colabctl.cli.localized import Root
+
     tree = typer.Typer(
         name="colabctl",
+        cls=Root,  # the language, and the tree in it (cli/localized.py)
         help="Team access for creator businesses: profiles, invitations, who can do what.",
         epilog=EPILOG,
         no_args_is_help=True,

@@ -8,6 +8,7 @@ import typer
 
 from colabctl.cli import output
 from colabctl.cli.common import command, examples
+from colabctl.i18n import _, language
 
 app = typer.Typer()
 
@@ -36,11 +37,19 @@ def demo(
 
     built = demo.build(db, clock=common.CLOCK)
     owner = Context(db=str(db), actor=built.owner, clock=common.CLOCK)
-    lang = output.use_lang(None)
-    output.say(f"built {db}: {built.account} (owned by {built.owner}) and {built.second_account}")
-    output.say(f"wrote sample policy tests in {built.policy}/")
+    lang = language()
+    output.say(
+        _("built %(file)s: %(account)s (owned by %(owner)s) and %(second)s")
+        % {
+            "file": db,
+            "account": built.account,
+            "owner": built.owner,
+            "second": built.second_account,
+        }
+    )
+    output.say(_("wrote sample policy tests in %(folder)s/") % {"folder": built.policy})
     output.rows(
-        f"Profiles in {built.account}",
+        _("Profiles in %(account)s") % {"account": built.account},
         ["profile", ("permissions", "right"), ("active", "right"), ("pending", "right")],
         (
             [p["name"], p["permissions"], p["active"], p["pending"]]
@@ -48,22 +57,22 @@ def demo(
         ),
     )
     output.rows(
-        f"Collaborators of {built.account}",
+        _("Collaborators of %(account)s") % {"account": built.account},
         ["user", "profile", "status", "expires"],
         (
-            [m.user, m.profile, m.status, m.expires_at]
+            [m.user, m.profile, output.status(m.status), m.expires_at]
             for m in collaborators.list_members(owner, account=built.account)
         ),
     )
     output.matrix_table(access.matrix(owner, account=built.account), lang, by_category=True)
     shared = users.whoami(Context(db=str(db), actor=built.shared, clock=common.CLOCK))
     output.rows(
-        f"whoami, as {built.shared}",
+        _("whoami, as %(user)s") % {"user": built.shared},
         ["account", ("name", "text"), "role"],
-        ([a["slug"], a["name"], a["role"]] for a in shared.accounts),
+        ([a["slug"], a["name"], output.role(a["role"])] for a in shared.accounts),
     )
     output.emit_line("")
-    output.emit_line("Try next:")
+    output.emit_line(_("Try next:"))
     for line in (
         f"export COLABCTL_DB={db} COLABCTL_USER={built.owner}",
         f"colabctl matrix -a {built.account}",

@@ -6,6 +6,7 @@ import typer
 
 from colabctl.cli import output
 from colabctl.cli.common import JsonOpt, command, examples
+from colabctl.i18n import _
 
 app = typer.Typer(no_args_is_help=True, help="Reference topics: exit codes.")
 
@@ -28,7 +29,7 @@ def exit_codes(as_json: JsonOpt = False) -> None:
         )
         return
     output.rows(
-        "Exit codes",
+        _("Exit codes"),
         [("code", "right"), "name", ("meaning", "text")],
-        ([int(code), code.name.lower(), text] for code, text in MEANINGS.items()),
+        ([int(code), code.name.lower(), _(text)] for code, text in MEANINGS.items()),
     )

@@ -19,6 +19,7 @@ from colabctl.core.names import clean_text, quoted, validate_slug
 from colabctl.core.presets import Preset, find_preset, load_preset
 from colabctl.core.session import STATUS_SQL, Account, Context, Session, reading, writing
 from colabctl.errors import Conflict, Invalid
+from colabctl.i18n import language
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ def create(
     text = (
         clean_text(description, what="description")
         if description
-        else (base.description if base else "")
+        # a preset's description in the language the command runs in (docs/i18n.md)
+        else (base.description_in(language()) if base else "")
     )
     title = base.title if base else None
     with writing(ctx) as s:
