@@ -213,7 +213,6 @@ LOOKUPS = {
     "collaborator list --status": ("collaborator", "list", "-a", ACME, "--status", LONG),
     "preset show": ("preset", "show", "--", LONG),
     "permissions --category": ("permissions", "--category", LONG),
-    "permissions --lang": ("permissions", "--lang", LONG),
     "audit log --since": ("audit", "log", "-a", ACME, "--since", LONG),
     "can": ("can", BOB, LONG, "-a", ACME),
 }

@@ -70,7 +70,7 @@ EPILOG = (
     " `colabctl help exit-codes` explains each.\n\n"
     "Every command's --help ends with examples to try on `colabctl demo`'s store."
 )
-_ROOT_OPTIONS_WITH_VALUE = ("--db", "--as")
+_ROOT_OPTIONS_WITH_VALUE = ("--db", "--as", "--lang")
 
 
 def _version(value: bool) -> None:
@@ -111,8 +111,11 @@ def root(
 def build(commands: Sequence[str] | None = None) -> typer.Typer:
     """The root app with the given commands' modules mounted (None: all of them, in their
     panels, with shell completion: what --help, completion and unknown commands see)."""
+    from colabctl.cli.localized import Root
+
     tree = typer.Typer(
         name="colabctl",
+        cls=Root,  # the language, and the tree in it (cli/localized.py)
         help="Team access for creator businesses: profiles, invitations, who can do what.",
         epilog=EPILOG,
         no_args_is_help=True,

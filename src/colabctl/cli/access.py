@@ -12,7 +12,6 @@ from colabctl.cli import output
 from colabctl.cli.common import (
     AccountOpt,
     JsonOpt,
-    LangOpt,
     command,
     complete_people,
     complete_permissions,
@@ -21,6 +20,7 @@ from colabctl.cli.common import (
     exclusive,
 )
 from colabctl.core import access
+from colabctl.i18n import language
 
 if TYPE_CHECKING:
     from colabctl.core.catalog import Permission
@@ -190,7 +190,6 @@ def matrix(
     account: AccountOpt = None,
     by_category: Annotated[bool, typer.Option("--by-category", help="n/m per category.")] = False,
     as_json: JsonOpt = False,
-    lang: LangOpt = None,
 ) -> None:
     """Who can do what: permissions down, people across."""
 
@@ -198,4 +197,4 @@ def matrix(
     if as_json:
         output.emit_json(grid.as_json())
         return
-    output.matrix_table(grid, output.use_lang(lang), by_category=by_category)
+    output.matrix_table(grid, language(), by_category=by_category)

@@ -11,7 +11,6 @@ from colabctl.cli.common import (
     AccountOpt,
     ExpiresOpt,
     JsonOpt,
-    LangOpt,
     command,
     complete_invitations,
     complete_people,
@@ -21,6 +20,7 @@ from colabctl.cli.common import (
 )
 from colabctl.core import collaborators
 from colabctl.core.clock import parse_duration
+from colabctl.i18n import language
 
 app = typer.Typer()
 collaborator_app = typer.Typer(no_args_is_help=True, help="The people invited to an account.")
@@ -138,9 +138,7 @@ def list_(
         "colabctl collaborator show elena.prado@example.com --json",
     ),
 )
-def show(
-    email: EmailArg, account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
-) -> None:
+def show(email: EmailArg, account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     """One collaborator: standing, permissions held, history."""
 
     member, held, history = collaborators.show(context(), email, account=account)
@@ -165,7 +163,7 @@ def show(
         f"{member.user} in {member.account}: {member.status}"
         f" ({member.profile or 'no profile'}){until}"
     )
-    output.permission_table(f"What {member.user} can do now", held, output.use_lang(lang))
+    output.permission_table(f"What {member.user} can do now", held, language())
     output.rows(
         "History",
         ["profile", "status", "invited", "expires", "responded", "ended", "access until"],

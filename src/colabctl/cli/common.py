@@ -159,15 +159,6 @@ AccountOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-LangOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--lang",
-        help="Labels in es, pt or en (default: $COLABCTL_LANG, the locale, en).",
-        show_default=False,
-        autocompletion=complete_languages,
-    ),
-]
 ExpiresOpt = Annotated[
     str,
     typer.Option(

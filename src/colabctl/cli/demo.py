@@ -8,6 +8,7 @@ import typer
 
 from colabctl.cli import output
 from colabctl.cli.common import command, examples
+from colabctl.i18n import language
 
 app = typer.Typer()
 
@@ -36,7 +37,7 @@ def demo(
 
     built = demo.build(db, clock=common.CLOCK)
     owner = Context(db=str(db), actor=built.owner, clock=common.CLOCK)
-    lang = output.use_lang(None)
+    lang = language()
     output.say(f"built {db}: {built.account} (owned by {built.owner}) and {built.second_account}")
     output.say(f"wrote sample policy tests in {built.policy}/")
     output.rows(

@@ -273,28 +273,12 @@ HEADERS: dict[str, dict[str, str]] = {
     "user": {"es": "usuario", "pt": "usuário"},
     "value": {"es": "valor", "pt": "valor"},
 }
-_lang: str | None = None  # this command's language: --lang, else $COLABCTL_LANG, locale, en
-
-
-def use_lang(lang: str | None) -> str:
-    """Resolve the command's --lang once, for its labels and its table headers alike."""
-    global _lang
-    from colabctl.core.catalog import resolve_lang
-
-    _lang = resolve_lang(lang)
-    return _lang
 
 
 def header(name: str) -> str:
-    global _lang
-    if _lang is None:
-        from colabctl.errors import Invalid
+    from colabctl.i18n import language
 
-        try:
-            use_lang(None)
-        except Invalid:  # a bad $COLABCTL_LANG fails commands about labels, not every table
-            _lang = "en"
-    return HEADERS.get(name, {}).get(_lang or "en", name)
+    return HEADERS.get(name, {}).get(language(), name)
 
 
 def rows(
@@ -463,8 +447,6 @@ def handled(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        global _lang
-        _lang = None  # each command resolves its own (use_lang)
         try:
             result = _guarded(fn, *args, **kwargs)
         except typer.Exit as done:

@@ -11,7 +11,6 @@ from colabctl.cli import output
 from colabctl.cli.common import (
     AccountOpt,
     JsonOpt,
-    LangOpt,
     command,
     complete_categories,
     complete_permissions,
@@ -23,6 +22,7 @@ from colabctl.cli.common import (
 )
 from colabctl.core import profiles
 from colabctl.core.catalog import catalog
+from colabctl.i18n import language
 
 app = typer.Typer()
 preset_app = typer.Typer(no_args_is_help=True, help="The shipped profile templates.")
@@ -60,10 +60,9 @@ def permissions(
         typer.Option("--category", help="Only this category.", autocompletion=complete_categories),
     ] = None,
     as_json: JsonOpt = False,
-    lang: LangOpt = None,
 ) -> None:
     """The permission catalog."""
-    language = output.use_lang(lang)
+    lang = language()
     cat = catalog()
     perms = cat.permissions
     if category is not None:
@@ -75,7 +74,7 @@ def permissions(
                 {
                     "id": p.id,
                     "category": p.category,
-                    "label": p.label(language),
+                    "label": p.label(lang),
                     "risk": p.risk,
                     "owner_only": p.owner_only,
                     "labels": p.labels,
@@ -84,9 +83,7 @@ def permissions(
             ]
         )
         return
-    output.permission_table(
-        f"Permissions (catalog v{cat.version})", [p.id for p in perms], language
-    )
+    output.permission_table(f"Permissions (catalog v{cat.version})", [p.id for p in perms], lang)
     output.say("owner-only permissions belong to the account's owner and cannot be delegated")
 
 
@@ -95,11 +92,11 @@ def permissions(
     "list",
     epilog=examples("colabctl preset list", "colabctl preset list --lang pt --json"),
 )
-def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+def preset_list(as_json: JsonOpt = False) -> None:
     """The presets in profiles/."""
     from colabctl.core.presets import list_presets
 
-    language = output.use_lang(lang)
+    lang = language()
     found = list_presets()
     if as_json:
         output.emit_json([p.as_json() for p in found])
@@ -113,7 +110,7 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
             ("description", "text"),
         ],
         (
-            [p.name, p.title.get(language, ""), len(p.permissions), p.description_in(language)]
+            [p.name, p.title.get(lang, ""), len(p.permissions), p.description_in(lang)]
             for p in found
         ),
     )
@@ -127,7 +124,7 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
         "colabctl preset show gerente-afiliados --lang es --json",
     ),
 )
-def preset_show(name: PresetArg, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+def preset_show(name: PresetArg, as_json: JsonOpt = False) -> None:
     """One preset and its permissions."""
     from colabctl.core.presets import find_preset
 
@@ -135,10 +132,10 @@ def preset_show(name: PresetArg, as_json: JsonOpt = False, lang: LangOpt = None)
     if as_json:
         output.emit_json(preset.as_json())
         return
-    language = output.use_lang(lang)
-    title = preset.title.get(language, "")
-    output.paragraph(f"{preset.name}: {title}. {preset.description_in(language)}")
-    output.permission_table(f"Preset {preset.name}", preset.permissions, language)
+    lang = language()
+    title = preset.title.get(lang, "")
+    output.paragraph(f"{preset.name}: {title}. {preset.description_in(lang)}")
+    output.permission_table(f"Preset {preset.name}", preset.permissions, lang)
 
 
 @command(
@@ -226,16 +223,14 @@ def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
         "colabctl --as bruno.costa@example.com profile show soporte",
     ),
 )
-def show(
-    name: NameArg, account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
-) -> None:
+def show(name: NameArg, account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     """One profile: its permissions and who holds it."""
     view = profiles.show(context(), name, account)
     if as_json:
         output.emit_json(view.as_json())
         return
     output.paragraph(f"{view.name} ({view.account}): {view.description}")
-    output.permission_table(f"Profile {view.name}", view.permissions, output.use_lang(lang))
+    output.permission_table(f"Profile {view.name}", view.permissions, language())
     output.paragraph("held by: " + (", ".join(view.collaborators) or "nobody"))
 
 

@@ -10,8 +10,9 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import LangOpt, command, complete_accounts, context, examples
+from colabctl.cli.common import command, complete_accounts, context, examples
 from colabctl.errors import Invalid
+from colabctl.i18n import language
 
 app = typer.Typer()
 
@@ -94,7 +95,6 @@ def report(
             show_default=False,
         ),
     ] = None,
-    lang: LangOpt = None,
 ) -> None:
     """Who can do what, as a page to share: the matrix, review findings,
     invitations, access ending soon, recent changes and the audit chain's head.
@@ -112,9 +112,9 @@ def report(
             "an HTML report is a page to open in a browser, not to print on a terminal",
             hint="colabctl report -o report.html (or --format md to read it here)",
         )
-    language = output.use_lang(lang)
+    lang = language()
     found = gather.build(
-        context(), accounts=account or [], all_accounts=all_accounts, since=since, lang=language
+        context(), accounts=account or [], all_accounts=all_accounts, since=since, lang=lang
     )
     output.write_output(out or "-", render.render(found, kind), store=context().store_file())
     if out not in (None, "-"):

@@ -10,12 +10,12 @@ from colabctl.cli import output
 from colabctl.cli.common import (
     AccountOpt,
     JsonOpt,
-    LangOpt,
     command,
     complete_accounts,
     context,
     examples,
 )
+from colabctl.i18n import language
 
 app = typer.Typer()
 
@@ -61,7 +61,7 @@ def logout() -> None:
         "colabctl --as carla.mendes@example.com whoami --json",
     ),
 )
-def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+def whoami(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     """Who am I: my accounts and invitations; with --account, my role and permissions there."""
     from colabctl.core import users
 
@@ -74,7 +74,7 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
         output.permission_table(
             f"What {role.user} can do in {role.account}",
             [p.id for p in role.permissions],
-            output.use_lang(lang),
+            language(),
         )
         return
     me = users.whoami(context())

@@ -7,7 +7,6 @@ costs more than the rest of the check; a checkout without it reads the TOML.
 
 from __future__ import annotations
 
-import os
 import unicodedata
 from collections.abc import Iterable
 from functools import cache, cached_property
@@ -149,21 +148,3 @@ def catalog() -> Catalog:
         Permission(p["id"], p["category"], p["risk"], p["label"]) for p in data["permissions"]
     ]
     return Catalog(int(data["version"]), categories, permissions)
-
-
-def resolve_lang(explicit: str | None = None) -> str:
-    """--lang, else $COLABCTL_LANG, else the locale's language, else en."""
-    for value in (explicit, os.environ.get("COLABCTL_LANG")):
-        if value:
-            lang = value.strip().lower()[:2]
-            if lang not in LANGS:
-                from colabctl.core.names import quoted
-
-                raise Invalid(f"unknown language {quoted(value)}", hint="use es, pt or en")
-            return lang
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var, "")
-        if value:
-            lang = value[:2].lower()
-            return lang if lang in LANGS else "en"
-    return "en"
