@@ -6,7 +6,7 @@
     python scripts/i18n.py check     # fails on an untranslated, fuzzy or placeholder-mismatched
                                      # message, or a catalog out of date with the source
 
-What is extracted (babel.cfg): `_()`, `N_()`, `ngettext()` and `Text()` calls in the
+What is extracted (babel.cfg): `_()`, `N_()`, `ngettext()`, `Text()` and `Plural()` calls in the
 Python source, the report's templates, and, by `extract_python` here, what Typer shows
 without a call of ours: command docstrings (as cli/common.help_text makes them help) and
 every `help=` text. hatch_build.py compiles the .mo files with `compile_catalogs`.
@@ -27,7 +27,15 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCALE = ROOT / "src" / "colabctl" / "locale"
 TEMPLATE = LOCALE / "colabctl.pot"
 LANGUAGES = ("es", "pt")
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Text": None}
+KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "ngettext": (1, 2),
+    "Text": None,
+    "Plural": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "NC_": ((1, "c"), 2),
+}
 # gettext's own plural rules for the two (not CLDR's, whose Spanish adds a third form for
 # round millions): Spanish "1 perfil, 0 perfiles", Brazilian Portuguese "0 perfil".
 PLURALS = {"es": "nplurals=2; plural=(n != 1);", "pt": "nplurals=2; plural=(n > 1);"}
@@ -175,25 +183,27 @@ def problems(template: Any | None = None, locale: Path = LOCALE) -> list[str]:
     from babel.messages.pofile import read_po
 
     template = extract() if template is None else template
-    wanted = {_key(m.id) for m in template if m.id}
+    wanted = {_key(m) for m in template if m.id}
     found: list[str] = []
     for lang in LANGUAGES:
         path = po_path(lang, locale)
         with open(path, "rb") as po:
             catalog = read_po(po, locale=lang)
-        have = {_key(m.id) for m in catalog if m.id}
+        have = {_key(m) for m in catalog if m.id}
         for key in sorted(wanted - have):
             found.append(f"{lang}: not in the catalog (run update): {key!r}")
         for key in sorted(have - wanted):
             found.append(f"{lang}: no longer in the source (run update): {key!r}")
         for message in catalog:
             if message.id:
-                found += [f"{lang}: {text}: {_key(message.id)!r}" for text in _faults(message)]
+                found += [f"{lang}: {text}: {_key(message)!r}" for text in _faults(message)]
     return found
 
 
-def _key(msgid: Any) -> str:
-    return msgid if isinstance(msgid, str) else " | ".join(msgid)
+def _key(message: Any) -> str:
+    """A message's id as the check names it: its context first, its plural after a |."""
+    text = message.id if isinstance(message.id, str) else " | ".join(message.id)
+    return f"[{message.context}] {text}" if message.context else text
 
 
 def _faults(message: Any) -> Iterator[str]:

@@ -6,6 +6,8 @@ A leaf module, beside errors.py and below it: every layer may mark its text here
 - `ngettext(singular, plural, n)`: the same, with the plural form for N.
 - `N_(message)`: marks MESSAGE for extraction and returns it unchanged; it is translated
   where it is shown (help texts registered at import time, the exit-code table, headers).
+- `pgettext(context, message)` and `NC_(context, message)`: the same for a word whose
+  translation depends on where it stands (a column header, a status).
 - `Text(msgid, **params)`: text a person reads that also goes into JSON as free text (a
   finding's message, a plan's note). Its str value is the English (`msgid % params`), so
   scripts see the same bytes in any language; `translated()` is what a person is shown.
@@ -45,7 +47,8 @@ class UnknownLanguage(ValueError):
 
 
 def _(message: str) -> str:
-    return message if _catalog is None else _catalog.gettext(message)
+    # "" would be gettext's own metadata: an empty text stays empty
+    return message if _catalog is None or not message else _catalog.gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -55,6 +58,17 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def N_(message: str) -> str:
+    return message
+
+
+def pgettext(context: str, message: str) -> str:
+    """`_` for a word that means different things in different places: a column header
+    ("active": how many) is not a status ("active": what someone is)."""
+    return message if _catalog is None else _catalog.pgettext(context, message)
+
+
+def NC_(context: str, message: str) -> str:
+    """`N_` with a context: marks MESSAGE; pgettext(CONTEXT, MESSAGE) translates it."""
     return message
 
 
@@ -88,6 +102,60 @@ class Text(str):
 
 def _rebuild(msgid: str, params: dict[str, object]) -> Text:
     return Text(msgid, **params)
+
+
+def _filled(message: str, params: dict[str, object]) -> str:
+    """MESSAGE (translated) filled with PARAMS, each one that is a Text translated too."""
+    return message % {
+        name: value.translated() if isinstance(value, Text) else value
+        for name, value in params.items()
+    }
+
+
+class Plural(Text):
+    """A Text with a count in it, `ngettext`'s way: `Plural("%(count)d person",
+    "%(count)d people", n, count=n)`. The English form for N as a str (JSON); in the
+    chosen language, the form its plural rule picks for N."""
+
+    singular: str
+    plural: str
+    count: int
+
+    def __new__(cls, singular: str, plural: str, n: int, /, **params: object) -> Plural:
+        text = super().__new__(cls, singular if n == 1 else plural, **params)
+        text.singular, text.plural, text.count = singular, plural, n
+        return text
+
+    def translated(self) -> str:
+        if _catalog is None:
+            return str(self)
+        return _filled(_catalog.ngettext(self.singular, self.plural, self.count), self.params)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_plural, (self.singular, self.plural, self.count, self.params))
+
+
+def _rebuild_plural(singular: str, plural: str, n: int, params: dict[str, object]) -> Plural:
+    return Plural(singular, plural, n, **params)
+
+
+class Word(Text):
+    """An enum value a person reads as a word (a status, a risk level): the value itself
+    as a str (JSON), `pgettext(context, value)` when shown. Marked where the words are
+    listed, with NC_: `Word("status", "pending")`."""
+
+    context: str
+
+    def __new__(cls, context: str, value: str, /) -> Word:
+        text = super().__new__(cls, value)
+        text.context = context
+        return text
+
+    def translated(self) -> str:
+        return pgettext(self.context, str(self))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Word, (self.context, str(self)))
 
 
 def shown(text: str) -> str:

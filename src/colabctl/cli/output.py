@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 
+from colabctl.i18n import shown
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
@@ -98,7 +100,7 @@ def json_lines() -> Callable[[Any], None]:
 
 
 def emit_line(text: str) -> None:
-    sys.stdout.write(visible(text) + "\n")
+    sys.stdout.write(visible(shown(text)) + "\n")
 
 
 def paragraph(text: str) -> None:
@@ -106,7 +108,7 @@ def paragraph(text: str) -> None:
     to (piped without COLUMNS: one line, as tables keep their natural width)."""
     from colabctl.cli import layout
 
-    for line in layout.wrap(visible(text), console().width):
+    for line in layout.wrap(visible(shown(text)), console().width):
         emit_line(line)
 
 
@@ -117,12 +119,13 @@ def emit_data(text: str) -> None:
 
 
 def say(text: str) -> None:
-    """A message for the person at the terminal: stderr, so stdout stays data."""
-    sys.stderr.write(visible(text) + "\n")
+    """A message for the person at the terminal: stderr, so stdout stays data (a Text is
+    shown translated)."""
+    sys.stderr.write(visible(shown(text)) + "\n")
 
 
 def warn(text: str) -> None:
-    say(f"warning: {text}")
+    say(f"warning: {shown(text)}")
 
 
 def wrapped(lines: Iterable[tuple[int, str, str | None]]) -> None:
@@ -136,7 +139,7 @@ def wrapped(lines: Iterable[tuple[int, str, str | None]]) -> None:
     limit = con.width
     plain = con.color_system is None
     for indent, raw, style in lines:
-        text = visible(raw)
+        text = visible(shown(raw))
         pad = " " * indent
         if indent + len(text) <= limit:
             parts = [pad + text]
@@ -307,7 +310,9 @@ def rows(
 
 
 def _cell(value: Any) -> str:
-    return visible("" if value is None else str(value))
+    if value is None:
+        return ""
+    return visible(shown(value) if isinstance(value, str) else str(value))
 
 
 def draw(title: str | None, columns: Sequence[Column], body: Sequence[Row]) -> None:
@@ -399,10 +404,11 @@ def progress_bar(what: str) -> Iterator[Callable[[str, int, int], None] | None]:
 
 
 def fail(message: str, *, hint: str | None = None, code: int) -> typer.Exit:
-    """Print the one `error:` line (and a `hint:`) and return the Exit to raise."""
-    say(f"error: {_one_line(message)}")
+    """Print the one `error:` line (and a `hint:`) and return the Exit to raise. The
+    prefixes stay English in every language; a Text is shown translated."""
+    say(f"error: {_one_line(shown(message))}")
     if hint:
-        say(f"hint: {_one_line(hint)}")
+        say(f"hint: {_one_line(shown(hint))}")
     return typer.Exit(code)
 
 
