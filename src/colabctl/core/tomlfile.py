@@ -75,7 +75,8 @@ def malformed(shown: str, reason: str) -> str:
         names |= {"reason": found[1], "line": int(found[2]), "column": int(found[3])}
         return (
             _(
-                "%(file)s: malformed TOML at line %(line)d, column %(column)d (the parser says: %(reason)s)"
+                "%(file)s: malformed TOML at line %(line)d, column %(column)d (the parser"
+                " says: %(reason)s)"
             )
             % names
         )
