@@ -68,6 +68,12 @@ def _quote(value: str, limit: int, quote: str) -> tuple[str, bool]:
     return quote + "".join(pieces) + quote, False
 
 
+def at_line(file: str, line: int | None) -> str:
+    """Where in FILE a fault is, as messages name it: `FILE, line N`, or FILE alone when
+    the line cannot be told (0 or None)."""
+    return _("%(file)s, line %(line)d") % {"file": file, "line": line} if line else file
+
+
 def closest(asked: str, choices: Iterable[str]) -> str | None:
     """The choice closest to ASKED (a typo: `suporte` for `soporte`), if any is close.
     CHOICES must be what the actor may see: a suggestion shows its existence."""
