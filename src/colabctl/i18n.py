@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from gettext import GNUTranslations
@@ -119,20 +119,20 @@ class Plural(Text):
 
     singular: str
     plural: str
-    count: int
+    n: int
 
     def __new__(cls, singular: str, plural: str, n: int, /, **params: object) -> Plural:
-        text = super().__new__(cls, singular if n == 1 else plural, **params)
-        text.singular, text.plural, text.count = singular, plural, n
+        text = cast(Plural, super().__new__(cls, singular if n == 1 else plural, **params))
+        text.singular, text.plural, text.n = singular, plural, n
         return text
 
     def translated(self) -> str:
         if _catalog is None:
             return str(self)
-        return _filled(_catalog.ngettext(self.singular, self.plural, self.count), self.params)
+        return _filled(_catalog.ngettext(self.singular, self.plural, self.n), self.params)
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild_plural, (self.singular, self.plural, self.count, self.params))
+        return (_rebuild_plural, (self.singular, self.plural, self.n, self.params))
 
 
 def _rebuild_plural(singular: str, plural: str, n: int, params: dict[str, object]) -> Plural:
@@ -147,7 +147,7 @@ class Word(Text):
     context: str
 
     def __new__(cls, context: str, value: str, /) -> Word:
-        text = super().__new__(cls, value)
+        text = cast(Word, super().__new__(cls, value))
         text.context = context
         return text
 
