@@ -152,7 +152,12 @@ def transfer_in(s: Session, acct: Account, email: str, keep_as: str | None = Non
         details={"keep_as": keep_as, "expires_at": expires_at},
     )
     offer = _offer(s, s.conn.execute(f"{_SELECT} WHERE t.id = ?", (offer_id,)).fetchone())
-    names = {"account": acct.slug, "to": recipient.email, "until": expires_at, "keep": keep_as}
+    names: dict[str, object] = {
+        "account": acct.slug,
+        "to": recipient.email,
+        "until": expires_at,
+        "keep": keep_as,
+    }
     if keep_as:
         said = _(
             "offered %(account)s to %(to)s until %(until)s; once they accept"
