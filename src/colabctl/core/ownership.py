@@ -108,7 +108,7 @@ def transfer_in(s: Session, acct: Account, email: str, keep_as: str | None = Non
     once it is accepted, or leaves the account."""
     if keep_as is not None:
         s.profile_row(acct, keep_as)  # exit 3 when there is no such profile
-    names = {"owner": acct.owner_email, "account": acct.slug, "email": email}
+    names: dict[str, object] = {"owner": acct.owner_email, "account": acct.slug, "email": email}
     if email_key(email) == email_key(acct.owner_email):
         raise Conflict(_("%(owner)s already owns %(account)s") % names)
     recipient = s.user_by_email(email)
