@@ -152,7 +152,7 @@ def transfer_in(s: Session, acct: Account, email: str, keep_as: str | None = Non
         details={"keep_as": keep_as, "expires_at": expires_at},
     )
     offer = _offer(s, s.conn.execute(f"{_SELECT} WHERE t.id = ?", (offer_id,)).fetchone())
-    names: dict[str, object] = {
+    names = {
         "account": acct.slug,
         "to": recipient.email,
         "until": expires_at,
