@@ -169,7 +169,7 @@ def _temporary(path: Path, data: bytes, *, mode: int | None = None) -> Path:
     import tempfile
 
     if path.is_dir():
-        raise IsADirectoryError(21, "it is a folder", str(path))
+        raise IsADirectoryError(21, _("it is a folder"), str(path))
     if mode is None:
         try:
             mode = path.stat().st_mode & 0o7777  # keep an existing file's permissions
