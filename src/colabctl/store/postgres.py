@@ -21,6 +21,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from colabctl.errors import ColabError, InternalError, Invalid, StoreFault
+from colabctl.i18n import _
 from colabctl.store import sql
 from colabctl.store.pgsql import translate
 from colabctl.store.schema import SCHEMA_VERSION
@@ -50,10 +51,10 @@ def where(url: str) -> str:
     try:
         info = conninfo_to_dict(url)
     except Exception:
-        return "the PostgreSQL server (an unreadable URL)"
+        return _("the PostgreSQL server (an unreadable URL)")
     host = str(info.get("host") or "localhost")
     port = f":{info['port']}" if info.get("port") else ""
-    return f"{host}{port}/{info.get('dbname') or '(default database)'}"
+    return f"{host}{port}/{info.get('dbname') or _('(default database)')}"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -78,23 +79,33 @@ def fault(exc: BaseException, url: str) -> ColabError:
 
     line = _said(exc, url)
     place = where(url)
+    said = {"store": place, "reason": line, "seconds": round(sql.BUSY_TIMEOUT_S)}
     if _is_sql_bug(exc):
-        return InternalError(f"PostgreSQL at {place} cannot run colabctl's SQL ({line})")
+        return InternalError(
+            _("PostgreSQL at %(store)s cannot run colabctl's SQL (%(reason)s)") % said
+        )
     if isinstance(exc, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
         return StoreFault(
-            f"the store at {place} is busy: a statement waited more than"
-            f" {sql.BUSY_TIMEOUT_S:.0f} s ({line}); nothing was changed",
-            hint="try again; if it persists, look for a long transaction on the server",
+            _(
+                "the store at %(store)s is busy: a statement waited more than %(seconds)d s"
+                " (%(reason)s); nothing was changed"
+            )
+            % said,
+            hint=_("try again; if it persists, look for a long transaction on the server"),
         )
     if isinstance(exc, psycopg.errors.RaiseException | psycopg.errors.IntegrityError):
-        return StoreFault(f"the store at {place} refused a change: {line}; nothing was changed")
+        return StoreFault(
+            _("the store at %(store)s refused a change: %(reason)s; nothing was changed") % said
+        )
     if isinstance(exc, psycopg.OperationalError):
         return StoreFault(
-            f"cannot use the store at {place}: {line}",
-            hint="check the server, the database name and your login (URL, PG* variables,"
-            " ~/.pgpass): docs/postgres.md",
+            _("cannot use the store at %(store)s: %(reason)s") % said,
+            hint=_(
+                "check the server, the database name and your login (URL, PG* variables,"
+                " ~/.pgpass): docs/postgres.md"
+            ),
         )
-    return StoreFault(f"store error at {place}: {line}; nothing was changed")
+    return StoreFault(_("store error at %(store)s: %(reason)s; nothing was changed") % said)
 
 
 def _is_sql_bug(exc: BaseException) -> bool:
@@ -194,7 +205,7 @@ class Connection:
         if isinstance(exc, psycopg.DataError) and "NUL" in str(exc):
             # SQLite stores and compares text with NUL in it; PostgreSQL's text cannot
             # hold one, so no stored name can match such a value either.
-            raise Invalid("a value holds a NUL character (\\x00), which no name can") from None
+            raise Invalid(_("a value holds a NUL character (\\x00), which no name can")) from None
         if isinstance(exc, psycopg.Error):
             raise fault(exc, self.url) from None
         raise exc
@@ -286,7 +297,7 @@ def connect(url: str) -> Connection:
         import psycopg
     except ImportError:
         raise StoreFault(
-            "a PostgreSQL store needs the psycopg driver, which is not installed",
+            _("a PostgreSQL store needs the psycopg driver, which is not installed"),
             hint="pip install 'colabctl[postgres]'",
         ) from None
     try:
@@ -295,7 +306,8 @@ def connect(url: str) -> Connection:
         raise fault(exc, url) from None
     except Exception as exc:  # a malformed URL: libpq says why (quoting it: hidden)
         raise StoreFault(
-            f"the store's URL is not one PostgreSQL can use: {_said(exc, url)}",
+            _("the store's URL is not one PostgreSQL can use: %(reason)s")
+            % {"reason": _said(exc, url)},
             hint="postgresql://USER@HOST:PORT/DATABASE (docs/postgres.md)",
         ) from None
     _same_types(raw)
@@ -349,9 +361,12 @@ class PgStore:
             self.version = self.conn.schema_version()
         if self.version > SCHEMA_VERSION:
             raise StoreFault(
-                f"the store at {where(self.url)} was written by a newer colabctl (schema"
-                f" {self.version}, this colabctl knows {SCHEMA_VERSION}); it was left untouched",
-                hint="upgrade colabctl to use this store",
+                _(
+                    "the store at %(store)s was written by a newer colabctl (schema %(schema)d,"
+                    " this colabctl knows %(known)d); it was left untouched"
+                )
+                % {"store": where(self.url), "schema": self.version, "known": SCHEMA_VERSION},
+                hint=_("upgrade colabctl to use this store"),
             )
 
     def owns_tables(self) -> bool:
@@ -440,11 +455,20 @@ class PgStore:
             " FROM pg_class c WHERE c.oid = to_regclass('audit')"
         ).fetchone()
         if owner is None or not owner[0]:
-            whose = f" (they belong to {owner[1]})" if owner else ""
+            said = {"login": self.db_login, "store": where(self.url), "owner": owner and owner[1]}
+            if owner:
+                message = _(
+                    "the login %(login)s does not own colabctl's tables at %(store)s (they"
+                    " belong to %(owner)s): it cannot copy audit rows written by others"
+                )
+            else:
+                message = _(
+                    "the login %(login)s does not own colabctl's tables at %(store)s: it"
+                    " cannot copy audit rows written by others"
+                )
             raise Forbidden(
-                f"the login {self.db_login} does not own colabctl's tables at"
-                f" {where(self.url)}{whose}: it cannot copy audit rows written by others",
-                hint="run `store copy` as the login that owns the tables, or into a new schema",
+                message % said,
+                hint=_("run `store copy` as the login that owns the tables, or into a new schema"),
             )
 
 
