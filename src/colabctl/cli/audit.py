@@ -11,6 +11,7 @@ from colabctl.cli.common import AccountOpt, JsonOpt, command, complete_people, c
 from colabctl.core import audit
 from colabctl.core.audit import Entry, Verdict
 from colabctl.errors import ExitCode
+from colabctl.i18n import shown
 
 app = typer.Typer(no_args_is_help=True, help="The hash-chained record of every change.")
 
@@ -138,14 +139,14 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
     lines = []
     if verdict.problem is not None:
         where = "" if verdict.first_bad_seq is None else f" at seq {verdict.first_bad_seq}"
-        lines.append(f"broken{where}: {verdict.problem}")
-    lines += [f"broken: {found.message}" for found in verdict.breaks[:SHOWN_BREAKS]]
+        lines.append(f"broken{where}: {shown(verdict.problem)}")
+    lines += [f"broken: {shown(found.message)}" for found in verdict.breaks[:SHOWN_BREAKS]]
     if len(verdict.breaks) > SHOWN_BREAKS:
         lines.append(f"... and {len(verdict.breaks) - SHOWN_BREAKS} more")
     if verdict.intact:
         lines.append(f"intact: {verdict.rows} rows verified")
     if verdict.state_skipped is not None:
-        lines.append(f"state not checked ({verdict.state_skipped})")
+        lines.append(f"state not checked ({shown(verdict.state_skipped)})")
     else:
         lines.append(f"state checked from seq {verdict.state_from}")
     if verdict.head is not None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
+from colabctl.i18n import shown
+
 if TYPE_CHECKING:
     from colabctl.core.review import Finding
     from colabctl.core.team import Change, Plan
@@ -178,7 +180,7 @@ class View:
             for (severity, kind), group in groups.items():
                 style = "red" if mark == "new" and severity == "high" else None
                 for f in group[:NAMED]:
-                    yield Line(2, f"{mark} {severity} {kind} {f.id}: {f.message}", style)
+                    yield Line(2, f"{mark} {severity} {kind} {f.id}: {shown(f.message)}", style)
                 if len(group) > NAMED:
                     more = len(group) - NAMED
                     yield Line(2, f"{mark} {severity} {kind}: and {more:,} more like these", style)

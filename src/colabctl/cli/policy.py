@@ -9,6 +9,7 @@ import typer
 from colabctl.cli import output
 from colabctl.cli.common import JsonOpt, command, context, examples
 from colabctl.errors import ExitCode
+from colabctl.i18n import shown
 
 if TYPE_CHECKING:
     from colabctl.core.policy import Report, Result
@@ -101,7 +102,8 @@ def failure_lines(result: Result) -> list[str]:
         who = miss.user or "-"
         what = miss.permission or "-"
         lines.append(
-            f"{where}: {case.account} {who} {what}: expected {miss.expected}, actual {miss.actual}"
+            f"{where}: {case.account} {who} {what}: expected {shown(miss.expected)},"
+            f" actual {shown(miss.actual)}"
         )
     return lines
 
