@@ -375,14 +375,15 @@ class Judge:
             held = sorted(perms & self.delegable)
             subject = f"profile:{name}"
             if len(held) > BROAD_SHARE * total:
+                share, limit = f"{100 * len(held) / total:.0f}%", f"{BROAD_SHARE:.0%}"
                 message = Text(
                     "profile %(profile)s holds %(held)d of the %(total)d delegable permissions"
                     " (%(share)s, more than %(limit)s)",
                     profile=name,
                     held=len(held),
                     total=total,
-                    share=f"{100 * len(held) / total:.0f}%",
-                    limit=f"{BROAD_SHARE:.0%}",
+                    share=share,
+                    limit=limit,
                 )
                 found.append(
                     _finding(

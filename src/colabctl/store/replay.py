@@ -138,9 +138,8 @@ class Replay:
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             # details without what the action needs: a row written by hand, or before the
             # action's row said enough (a checkpoint covers those: docs/storage.md)
-            why = Text(
-                "its details lack what it needs (%(error)s)", error=f"{type(exc).__name__}: {exc}"
-            )
+            error = f"{type(exc).__name__}: {exc}"
+            why = Text("its details lack what it needs (%(error)s)", error=error)
             self.problems.append(Problem(seq, action, account, why))
 
     def _restart(self, seq: int, details: str) -> None:
