@@ -6,7 +6,7 @@
     python scripts/i18n.py check     # fails on an untranslated, fuzzy or placeholder-mismatched
                                      # message, or a catalog out of date with the source
 
-What is extracted (babel.cfg): `_()`, `N_()`, `ngettext()` and `Text()` calls in the
+What is extracted (babel.cfg): `_()`, `N_()`, `ngettext()`, `Text()` and `Plural()` calls in the
 Python source, the report's templates, and, by `extract_python` here, what Typer shows
 without a call of ours: command docstrings (as cli/common.help_text makes them help) and
 every `help=` text. hatch_build.py compiles the .mo files with `compile_catalogs`.
@@ -32,6 +32,7 @@ KEYWORDS = {
     "N_": None,
     "ngettext": (1, 2),
     "Text": None,
+    "Plural": (1, 2),
     "pgettext": ((1, "c"), 2),
     "NC_": ((1, "c"), 2),
 }

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from gettext import GNUTranslations
@@ -102,6 +102,60 @@ class Text(str):
 
 def _rebuild(msgid: str, params: dict[str, object]) -> Text:
     return Text(msgid, **params)
+
+
+def _filled(message: str, params: dict[str, object]) -> str:
+    """MESSAGE (translated) filled with PARAMS, each one that is a Text translated too."""
+    return message % {
+        name: value.translated() if isinstance(value, Text) else value
+        for name, value in params.items()
+    }
+
+
+class Plural(Text):
+    """A Text with a count in it, `ngettext`'s way: `Plural("%(count)d person",
+    "%(count)d people", n, count=n)`. The English form for N as a str (JSON); in the
+    chosen language, the form its plural rule picks for N."""
+
+    singular: str
+    plural: str
+    n: int
+
+    def __new__(cls, singular: str, plural: str, n: int, /, **params: object) -> Plural:
+        text = cast(Plural, super().__new__(cls, singular if n == 1 else plural, **params))
+        text.singular, text.plural, text.n = singular, plural, n
+        return text
+
+    def translated(self) -> str:
+        if _catalog is None:
+            return str(self)
+        return _filled(_catalog.ngettext(self.singular, self.plural, self.n), self.params)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_plural, (self.singular, self.plural, self.n, self.params))
+
+
+def _rebuild_plural(singular: str, plural: str, n: int, params: dict[str, object]) -> Plural:
+    return Plural(singular, plural, n, **params)
+
+
+class Word(Text):
+    """An enum value a person reads as a word (a status, a risk level): the value itself
+    as a str (JSON), `pgettext(context, value)` when shown. Marked where the words are
+    listed, with NC_: `Word("status", "pending")`."""
+
+    context: str
+
+    def __new__(cls, context: str, value: str, /) -> Word:
+        text = cast(Word, super().__new__(cls, value))
+        text.context = context
+        return text
+
+    def translated(self) -> str:
+        return pgettext(self.context, str(self))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Word, (self.context, str(self)))
 
 
 def shown(text: str) -> str:

@@ -31,12 +31,12 @@ def test_valid_emails_are_normalised(raw: str, normalized: str) -> None:
         ("ana", "@-sign"),
         ("ana@", "after the @-sign"),
         ("@example.com", "before the @-sign"),
-        ("ana@@example.com", "invalid characters"),
+        ("ana@@example.com", "not allowed after the @-sign ('@')"),
         ("ana@example", "period"),
         ("ana@localhost", "period"),
         ("ana@acme.test", "special-use"),  # reserved TLDs are not real addresses
         ("ana..souza@example.com", "two periods"),
-        ("ana souza@example.com", "invalid characters"),
+        ("ana souza@example.com", "not allowed before the @-sign (SPACE)"),
         ("Ana <ana@example.com>", "display name"),
         ("ana\u202e@example.com", "RIGHT-TO-LEFT OVERRIDE"),
         ("ana\x00@example.com", "U+0000"),
@@ -59,9 +59,7 @@ def test_invalid_emails_are_refused_with_the_reason(raw: str, reason: str) -> No
 def test_invalid_email_message_shape() -> None:
     with pytest.raises(Invalid) as caught:
         normalize_email("ana")
-    assert caught.value.message == (
-        '"ana" is not a valid email address: an email address must have an @-sign'
-    )
+    assert caught.value.message == ('"ana" is not a valid email address: it has no @-sign')
 
 
 @pytest.mark.parametrize("raw", ["", "   "])

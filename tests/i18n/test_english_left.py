@@ -163,7 +163,6 @@ CORE_ERRORS = [
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize(("args", "code"), CORE_ERRORS)
-@pytest.mark.xfail(strict=True, reason="core's and the store's messages: i18n-core")
 def test_core_errors_are_translated(
     cli: Cli, legal_account: str, lang: str, args: tuple[str, ...], code: int
 ) -> None:
@@ -173,7 +172,6 @@ def test_core_errors_are_translated(
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.xfail(strict=True, reason="the store's messages: i18n-core")
 def test_a_store_error_is_translated(cli: Cli, tmp_path: Path, lang: str) -> None:
     """The store is a folder (exit 7)."""
     result = cli("--db", str(tmp_path), "--as", OWNER, "account", "list", "--lang", lang)

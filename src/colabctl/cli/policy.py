@@ -9,7 +9,7 @@ import typer
 from colabctl.cli import output
 from colabctl.cli.common import JsonOpt, command, context, examples
 from colabctl.errors import ExitCode
-from colabctl.i18n import _
+from colabctl.i18n import _, shown
 
 if TYPE_CHECKING:
     from colabctl.core.policy import Report, Result
@@ -104,8 +104,8 @@ def failure_lines(result: Result) -> list[str]:
             "account": case.account,
             "user": miss.user or "-",
             "permission": miss.permission or "-",
-            "expected": miss.expected,
-            "actual": miss.actual,
+            "expected": shown(miss.expected),
+            "actual": shown(miss.actual),
         }
         lines.append(
             _(

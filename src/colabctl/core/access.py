@@ -23,6 +23,7 @@ from colabctl.core.session import (
     status_sql,
 )
 from colabctl.errors import ExitCode, Forbidden, Invalid
+from colabctl.i18n import _
 
 _REASON_OF_STATUS = {
     "pending": "invitation-pending",
@@ -247,17 +248,17 @@ def choose_account(s: Session, explicit: str | None = None) -> Account:
     slug = s.ctx.account_choice(explicit)
     if slug:
         return s.get_account(slug)
-    choices = [slug for slug, _ in roles_of(s, s.actor())]
+    choices = [slug for slug, _role in roles_of(s, s.actor())]
     if len(choices) == 1:
         return s.get_account(choices[0])
     if not choices:
         raise Invalid(
-            "no account given, and you have none",
-            hint="create one with `colabctl account create SLUG --name NAME`",
+            _("no account given, and you have none"),
+            hint=_("create one with `colabctl account create SLUG --name NAME`"),
         )
     raise Invalid(
-        "which account? you have several: " + ", ".join(choices),
-        hint="pass -a SLUG, or set one with `colabctl use SLUG`",
+        _("which account? you have several: %(accounts)s") % {"accounts": ", ".join(choices)},
+        hint=_("pass -a SLUG, or set one with `colabctl use SLUG`"),
     )
 
 
@@ -301,13 +302,18 @@ def owned_accounts(s: Session) -> list[Account]:
 
 def not_managed(acct: Account) -> Forbidden:
     """What a non-owner who may know the account (an active collaborator) is told."""
-    return Forbidden(f"only the owner of {acct.slug} ({acct.owner_email}) can do that")
+    return Forbidden(
+        _("only the owner of %(account)s (%(owner)s) can do that")
+        % {"account": acct.slug, "owner": acct.owner_email}
+    )
 
 
 def not_legal_entity(slug: str) -> Forbidden:
     return Forbidden(
-        f"{slug} is not a legal entity: profiles and collaborators need a business tax ID",
-        hint=f"register one with `colabctl account set-tax-id {slug} ID --country CC`",
+        _("%(account)s is not a legal entity: profiles and collaborators need a business tax ID")
+        % {"account": slug},
+        hint=_("register one with `colabctl account set-tax-id %(account)s ID --country CC`")
+        % {"account": slug},
     )
 
 
@@ -499,7 +505,7 @@ def _load_standings(
     account, the permissions of the profiles read so far."""
     cache, allowed_to_ask, held = caches
     asked: dict[tuple[str, str], str] = {}
-    for (item, _), pair in zip(block, pairs, strict=True):
+    for (item, _code), pair in zip(block, pairs, strict=True):
         if pair is not None and pair not in cache and pair not in asked:
             email = item["user"]
             if "\x00" not in email and "\x00" not in pair[1]:

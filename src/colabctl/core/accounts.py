@@ -9,6 +9,7 @@ from colabctl.core import access, ownership
 from colabctl.core.names import clean_text, quoted, validate_slug
 from colabctl.core.session import STATUS_SQL, Account, Context, Session, reading, writing
 from colabctl.errors import Conflict, Invalid
+from colabctl.i18n import _
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,8 @@ def _tax_id(number: str | None, country: str | None) -> tuple[str, str] | None:
         return None
     if number is None or country is None:
         raise Invalid(
-            "a tax ID needs both --tax-id and --country",
-            hint="e.g. --tax-id 11.222.333/0001-81 --country BR",
+            _("a tax ID needs both --tax-id and --country"),
+            hint=_("e.g. %(example)s") % {"example": "--tax-id 11.222.333/0001-81 --country BR"},
         )
     from colabctl.core.taxid import validate_business_tax_id
 
@@ -110,7 +111,7 @@ def create_row_in(s: Session, slug: str, name: str, tax: tuple[str, str] | None)
 def taken(slug: str) -> Conflict:
     """What creating a taken slug says, to anyone: slugs are one namespace, so it tells
     nothing more than that the slug is in use (a team file naming another's account too)."""
-    return Conflict(f"account {quoted(slug)} already exists")
+    return Conflict(_("account %(slug)s already exists") % {"slug": quoted(slug)})
 
 
 def rename_in(s: Session, account: Account, name: str) -> AccountView:

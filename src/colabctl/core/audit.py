@@ -15,6 +15,7 @@ from colabctl.core.clock import parse_moment
 from colabctl.core.identity import email_key
 from colabctl.core.session import Account, Context, Session, reading
 from colabctl.errors import Invalid
+from colabctl.i18n import _
 from colabctl.store.audit import GENESIS, Entry, Verdict, entries, head, verify
 
 __all__ = [
@@ -64,7 +65,7 @@ def read_log(
     first. Different filters narrow together; several ACTIONS (prefixes) widen. A
     collaborator sees no tax ID or country in any row and no review acknowledgement."""
     if limit < 1:
-        raise Invalid("--limit must be at least 1")
+        raise Invalid(_("--limit must be at least 1"))
     now = ctx.clock()
     cut_from = parse_moment(since, now) if since else None
     cut_to = parse_moment(until, now, until=True) if until else None
@@ -140,8 +141,9 @@ def parse_anchor(text: str) -> tuple[int, str]:
     seq, digest = (int(found[1]), found[2].lower()) if found else (-1, "")
     if found is None or (seq == 0 and digest != GENESIS):
         raise Invalid(
-            f"bad anchor {quoted(text)}: expected SEQ:HASH, a row number and its 64-hex-digit hash",
-            hint="`colabctl audit head` prints one",
+            _("bad anchor %(anchor)s: expected SEQ:HASH, a row number and its 64-hex-digit hash")
+            % {"anchor": quoted(text)},
+            hint=_("`colabctl audit head` prints one"),
         )
     return seq, digest
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from colabctl.errors import Invalid
+from colabctl.i18n import Text, _
 
 LANGS = ("es", "pt", "en")
 OWNER_CATEGORY = "owner"
@@ -88,8 +89,8 @@ class Catalog:
         from colabctl.core.names import quoted
 
         raise Invalid(
-            f"unknown category {quoted(ref)}",
-            hint="categories: " + ", ".join(c.id for c in self.categories),
+            _("unknown category %(category)s") % {"category": quoted(ref)},
+            hint=_("categories: %(ids)s") % {"ids": ", ".join(c.id for c in self.categories)},
         )
 
     def resolve(self, ref: str) -> Permission:
@@ -101,17 +102,21 @@ class Catalog:
         perm_id = self._by_label.get(folded) or (folded if folded in self.by_id else None)
         if perm_id is not None:
             return self.by_id[perm_id]
-        from colabctl.core.names import quoted
+        from colabctl.core.names import quoted_text
 
-        raise Invalid(f"unknown permission {quoted(ref)}", hint=self._suggest(folded))
+        # a Text: `can --batch` puts the message in its JSON, which stays English
+        raise Invalid(
+            Text("unknown permission %(permission)s", permission=quoted_text(ref)),
+            hint=self._suggest(folded),
+        )
 
     def resolve_delegable(self, ref: str) -> Permission:
         """`resolve`, refusing an owner-only permission: what a profile or preset may hold."""
         perm = self.resolve(ref)
         if perm.owner_only:
             raise Invalid(
-                f"{perm.id} is owner-only: no profile can hold it",
-                hint="only the account's owner holds account data, bank details and the team",
+                _("%(permission)s is owner-only: no profile can hold it") % {"permission": perm.id},
+                hint=_("only the account's owner holds account data, bank details and the team"),
             )
         return perm
 
@@ -123,8 +128,10 @@ class Catalog:
         close = difflib.get_close_matches(folded, list(candidates), n=6, cutoff=0.5)
         ids = list(dict.fromkeys(candidates[c] for c in close))[:3]
         if ids:
-            return "did you mean " + ", ".join(ids) + "? (`colabctl permissions` lists them all)"
-        return "`colabctl permissions` lists them all"
+            return _("did you mean %(ids)s? (`colabctl permissions` lists them all)") % {
+                "ids": ", ".join(ids)
+            }
+        return _("`colabctl permissions` lists them all")
 
 
 def read_catalog_data() -> dict[str, Any]:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from colabctl.errors import Invalid
+from colabctl.i18n import _
 
 Clock = Callable[[], datetime]
 
@@ -38,7 +39,10 @@ def parse_moment(text: str, now: datetime, *, until: bool = False) -> str:
     if match:
         back = timedelta(**{_UNITS[match[2]]: int(match[1])})
         if back > MAX_ACCESS:
-            raise Invalid(f"{quoted(text)} is too far back", hint="at most 3650d (ten years)")
+            raise Invalid(
+                _("%(value)s is too far back") % {"value": quoted(text)},
+                hint=_("at most 3650d (ten years)"),
+            )
         return iso(now - back)
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
@@ -48,8 +52,8 @@ def parse_moment(text: str, now: datetime, *, until: bool = False) -> str:
         return iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     except (ValueError, OverflowError) as exc:  # overflow: year 1 at +14:00, in UTC
         raise Invalid(
-            f"{quoted(text)} is not a date, a date-time or a duration",
-            hint="e.g. 2026-11-01, 2026-11-01T09:30:00Z or 7d",
+            _("%(value)s is not a date, a date-time or a duration") % {"value": quoted(text)},
+            hint=_("e.g. %(example)s") % {"example": "2026-11-01, 2026-11-01T09:30:00Z, 7d"},
         ) from exc
 
 
@@ -66,13 +70,16 @@ def parse_duration(text: str) -> timedelta:
 
     if not match:
         raise Invalid(
-            f"{quoted(text)} is not a duration",
-            hint="use a number and a unit s, m, h or d, e.g. 90s, 48h, 7d",
+            _("%(value)s is not a duration") % {"value": quoted(text)},
+            hint=_("use a number and a unit s, m, h or d, e.g. 90s, 48h, 7d"),
         )
     amount, unit = int(match[1]), match[2]
     duration = timedelta(**{_UNITS[unit]: amount})
     if not MIN_EXPIRY <= duration <= MAX_EXPIRY:
-        raise Invalid(f"{quoted(text)} is out of range", hint="expiry is from 1s to 90d")
+        raise Invalid(
+            _("%(value)s is out of range") % {"value": quoted(text)},
+            hint=_("expiry is from 1s to 90d"),
+        )
     return duration
 
 
@@ -96,7 +103,10 @@ def parse_until(text: str, now: datetime) -> datetime | None:
     if match:
         duration = timedelta(**{_UNITS[match[2]]: int(match[1])})
         if duration > MAX_ACCESS:
-            raise Invalid(f"{quoted(text)} is too far away", hint="at most 3650d (ten years)")
+            raise Invalid(
+                _("%(value)s is too far away") % {"value": quoted(text)},
+                hint=_("at most 3650d (ten years)"),
+            )
         return now + duration
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
@@ -104,8 +114,10 @@ def parse_until(text: str, now: datetime) -> datetime | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise Invalid(
-            f"{quoted(text)} is not a date, a date-time, a duration or `never`",
-            hint="e.g. 2027-03-31, 2027-03-31T18:00:00Z, 30d or never",
+            _("%(value)s is not a date, a date-time, a duration or `never`")
+            % {"value": quoted(text)},
+            hint=_("e.g. %(example)s")
+            % {"example": "2027-03-31, 2027-03-31T18:00:00Z, 30d, never"},
         ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -117,8 +129,10 @@ def check_until(until: datetime, now_iso: str, email: str) -> str:
     ending access now is what `collaborator remove` is for."""
     stored = iso(until)
     if stored <= now_iso:
+        names = {"until": stored, "now": now_iso, "email": email}
         raise Invalid(
-            f"{stored} is not in the future (now is {now_iso})",
-            hint=f"to end {email}'s access now: `colabctl collaborator remove {email}`",
+            _("%(until)s is not in the future (now is %(now)s)") % names,
+            hint=_("to end the access of %(email)s now: `colabctl collaborator remove %(email)s`")
+            % names,
         )
     return stored

@@ -28,11 +28,15 @@ from colabctl.core.access import Standing, decide, held_permissions, may_ask
 from colabctl.core.catalog import Permission, catalog
 from colabctl.core.files import write_file
 from colabctl.core.identity import email_key
-from colabctl.core.names import quoted, validate_slug
+from colabctl.core.names import at_line, quoted, validate_slug
 from colabctl.core.session import Context, Session, reading
 from colabctl.errors import Invalid
+from colabctl.i18n import NC_, Text, Word, _
+from colabctl.i18n import shown as shown_text
 
 KINDS = ("check", "only", "matrix")
+# What an allow or deny case expects, as a person reads it (JSON keeps the value).
+VERDICTS = (NC_("verdict", "allowed"), NC_("verdict", "denied"))
 MAX_TEST_FILE_BYTES = tomlfile.TEST_FILE_LIMIT
 
 # -- what a test file says ------------------------------------------------------------
@@ -65,13 +69,14 @@ class Case:
 
     @property
     def expected(self) -> str:
-        if self.kind == "allow":
-            return "allowed"
-        if self.kind == "deny":
-            return "denied"
+        """What the case asks, in words: a Text (English in JSON and JUnit XML)."""
+        if self.kind in ("allow", "deny"):
+            return Word("verdict", "allowed" if self.kind == "allow" else "denied")
         if self.kind == "only":
-            return "held only by " + (", ".join(self.holders) or "nobody")
-        return f"as in {self.snapshot_shown}"
+            if not self.holders:
+                return Text("held only by nobody")
+            return Text("held only by %(holders)s", holders=", ".join(self.holders))
+        return Text("as in %(file)s", file=self.snapshot_shown)
 
 
 @dataclass
@@ -106,27 +111,37 @@ def collect(paths: Sequence[str]) -> tuple[list[TestFile], list[str]]:
                 data = tomlfile.parse(text, shown)
                 if not is_test_data(data):
                     if "accounts" not in data:  # a team file beside the tests goes unsaid
-                        notes.append(f"skipped {shown}: no [[check]], [[only]] or [[matrix]]")
+                        notes.append(
+                            Text(
+                                "skipped %(file)s: no [[check]], [[only]] or [[matrix]]", file=shown
+                            )
+                        )
                     continue
                 found.append(_parse(member, shown, text, data))
                 tests += 1
             if not tests:
                 raise Invalid(
-                    f"{given}: no test files in it (*.toml with [[check]], [[only]] or [[matrix]])"
+                    _(
+                        "%(folder)s: no test files in it (*.toml with [[check]], [[only]] or"
+                        " [[matrix]])"
+                    )
+                    % {"folder": given}
                 )
             continue
         if not path.exists():
-            raise Invalid(f"{given}: no such file or folder")
+            raise Invalid(_("%(file)s: no such file or folder") % {"file": given})
         text = _text_of(path, given)
         data = tomlfile.parse(text, given)
         if not is_test_data(data):
             hint = (
-                "that is a team file: pass it with --team, or name it in a test file's `team`"
+                _("that is a team file: pass it with --team, or name it in a test file's `team`")
                 if "accounts" in data
-                else "see docs/policy-tests.md"
+                else _("see docs/policy-tests.md")
             )
             raise Invalid(
-                f"{given}: not a test file (no [[check]], [[only]] or [[matrix]])", hint=hint
+                _("%(file)s: not a test file (no [[check]], [[only]] or [[matrix]])")
+                % {"file": given},
+                hint=hint,
             )
         found.append(_parse(path, given, text, data))
     return found, notes
@@ -181,8 +196,8 @@ class _Lines:
         return len(self.lines)
 
 
-def _where(shown: str, line: int) -> str:
-    return f"{shown}, line {line}" if line else shown
+def _where(shown: str, line: int | None) -> str:
+    return at_line(shown, line)
 
 
 _CHECK_KEYS = {"account", "user", "allow", "deny"}
@@ -199,14 +214,17 @@ def _parse(path: Path, shown: str, text: str, data: dict[str, Any]) -> TestFile:
             (n for n, t in enumerate(lines.lines, 1) if unknown[0] in t), 0
         )
         raise Invalid(
-            f"{_where(shown, line)}: unknown key {quoted(unknown[0])}",
-            hint="a test file holds `team`, [[check]], [[only]] and [[matrix]]",
+            _("%(where)s: unknown key %(key)s")
+            % {"where": _where(shown, line), "key": quoted(unknown[0])},
+            hint=_("a test file holds `team`, [[check]], [[only]] and [[matrix]]"),
         )
     team: Path | None = None
     if "team" in data:
         if not isinstance(data["team"], str) or not data["team"].strip():
             line = lines.key(1, len(lines.lines), "team")
-            raise Invalid(f"{_where(shown, line)}: `team` must be a path (a string)")
+            raise Invalid(
+                _("%(where)s: `team` must be a path (a string)") % {"where": _where(shown, line)}
+            )
         team = path.parent / data["team"]
     cases: list[Case] = []
     cat = catalog()
@@ -214,25 +232,29 @@ def _parse(path: Path, shown: str, text: str, data: dict[str, Any]) -> TestFile:
         tables = data.get(kind, [])
         if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
             line = lines.key(1, len(lines.lines), kind)
-            raise Invalid(f"{_where(shown, line)}: `{kind}` must be written as [[{kind}]] tables")
+            raise Invalid(
+                _("%(where)s: `%(kind)s` must be written as [[%(kind)s]] tables")
+                % {"where": _where(shown, line), "kind": kind}
+            )
         for index, table in enumerate(tables):
             start = lines.header(kind, index, len(tables))
             end = lines.end_of(start) if start else len(lines.lines)
 
             def fault(message: str, key: str | None = None, value: str | None = None) -> Invalid:
                 line = lines.key(start, end, key, value) if key and start else start  # noqa: B023
-                return Invalid(f"{_where(shown, line or start)}: [[{kind}]]: {message}")  # noqa: B023
+                return Invalid(f"{_where(shown, line or start)}: [[{kind}]]: {shown_text(message)}")  # noqa: B023
 
             allowed_keys = {"check": _CHECK_KEYS, "only": _ONLY_KEYS, "matrix": _MATRIX_KEYS}[kind]
             extra = sorted(set(table) - allowed_keys)
             if extra:
                 raise fault(
-                    f"unknown key {quoted(extra[0])} (expected {', '.join(sorted(allowed_keys))})",
+                    _("unknown key %(key)s (expected %(keys)s)")
+                    % {"key": quoted(extra[0]), "keys": ", ".join(sorted(allowed_keys))},
                     extra[0],
                 )
             account = table.get("account")
             if not isinstance(account, str):
-                raise fault("`account` (a slug) is missing or not a string", "account")
+                raise fault(_("`account` (a slug) is missing or not a string"), "account")
             try:
                 validate_slug(account)
             except Invalid as exc:
@@ -240,26 +262,31 @@ def _parse(path: Path, shown: str, text: str, data: dict[str, Any]) -> TestFile:
 
             def permission(ref: Any, key: str) -> Permission:
                 if not isinstance(ref, str):
-                    raise fault(f"`{key}` must hold permission ids or labels (strings)", key)
+                    raise fault(
+                        _("`%(key)s` must hold permission ids or labels (strings)") % {"key": key},
+                        key,
+                    )
                 try:
                     return cat.resolve(ref)
                 except Invalid as exc:
                     line = lines.key(start, end, key, ref) if start else 0  # noqa: B023
                     raise Invalid(
-                        f"{_where(shown, line or start)}: {exc.message}",  # noqa: B023
+                        f"{_where(shown, line or start)}: {shown_text(exc.message)}",  # noqa: B023
                         hint=exc.hint,
                     ) from exc
 
             if kind == "check":
                 user = table.get("user")
                 if not isinstance(user, str) or not user.strip():
-                    raise fault("`user` (an email) is missing or not a string", "user")
+                    raise fault(_("`user` (an email) is missing or not a string"), "user")
                 if "allow" not in table and "deny" not in table:
-                    raise fault("give `allow`, `deny` or both (lists of permissions)")
+                    raise fault(_("give `allow`, `deny` or both (lists of permissions)"))
                 for verdict in ("allow", "deny"):
                     refs = table.get(verdict, [])
                     if not isinstance(refs, list):
-                        raise fault(f"`{verdict}` must be a list of permissions", verdict)
+                        raise fault(
+                            _("`%(key)s` must be a list of permissions") % {"key": verdict}, verdict
+                        )
                     for ref in refs:
                         perm = permission(ref, verdict)
                         cases.append(Case(shown, start, verdict, account, perm, user.strip()))
@@ -267,11 +294,12 @@ def _parse(path: Path, shown: str, text: str, data: dict[str, Any]) -> TestFile:
                 perm = permission(table.get("permission"), "permission")
                 holders = table.get("holders")
                 if not isinstance(holders, list) or not all(isinstance(h, str) for h in holders):
-                    raise fault("`holders` must be a list of roles and emails", "holders")
+                    raise fault(_("`holders` must be a list of roles and emails"), "holders")
                 for holder in holders:
                     if not (_HOLDER.fullmatch(holder) or "@" in holder):
                         raise fault(
-                            f"holder {quoted(holder)} is not `owner`, `profile:NAME` or an email",
+                            _("holder %(holder)s is not `owner`, `profile:NAME` or an email")
+                            % {"holder": quoted(holder)},
                             "holders",
                             holder,
                         )
@@ -279,7 +307,9 @@ def _parse(path: Path, shown: str, text: str, data: dict[str, Any]) -> TestFile:
             else:
                 name = table.get("file")
                 if not isinstance(name, str) or not name.strip():
-                    raise fault("`file` (the snapshot's path) is missing or not a string", "file")
+                    raise fault(
+                        _("`file` (the snapshot's path) is missing or not a string"), "file"
+                    )
                 name = name.strip()
                 cases.append(
                     Case(
@@ -382,7 +412,10 @@ UNKNOWN = Miss(None, None, "", "unknown-account")
 
 
 def _verdict(allowed: bool, reason: str) -> str:
-    return f"{'allowed' if allowed else 'denied'} ({reason})"
+    """An answer in words (a Text: English in JSON); REASON is decide's, an id."""
+    if allowed:
+        return Text("allowed (%(reason)s)", reason=reason)
+    return Text("denied (%(reason)s)", reason=reason)
 
 
 def judge_check(j: Judge, case: Case) -> Result:
@@ -415,7 +448,7 @@ def judge_only(j: Judge, case: Case) -> Result:
     for st in people:
         allowed, reason = decide(st, case.permission)
         if allowed and not _holds_as(st, case.holders, reason):
-            misses.append(Miss(st.user, case.permission.id, case.expected, f"allowed ({reason})"))
+            misses.append(Miss(st.user, case.permission.id, case.expected, _verdict(True, reason)))
     return Result(case, not misses, misses=misses)
 
 
@@ -457,9 +490,12 @@ def read_snapshot(path: Path, shown: str) -> dict[str, Any] | None:
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise Invalid(f"{shown}: not UTF-8 text") from exc
+        raise Invalid(_("%(file)s: not UTF-8 text") % {"file": shown}) from exc
     except json.JSONDecodeError as exc:
-        raise Invalid(f"{shown}, line {exc.lineno}: malformed JSON: {exc.msg}") from exc
+        raise Invalid(
+            _("%(where)s: malformed JSON (the parser says: %(reason)s)")
+            % {"where": _where(shown, exc.lineno), "reason": exc.msg}
+        ) from exc
     holders = data.get("holders") if isinstance(data, dict) else None
     if not isinstance(holders, dict) or not all(
         isinstance(v, dict)
@@ -469,9 +505,9 @@ def read_snapshot(path: Path, shown: str) -> dict[str, Any] | None:
         for v in holders.values()
     ):
         raise Invalid(
-            f"{shown}: not a matrix snapshot"
-            ' ({"account", "holders": {email: {"role", "permissions"}}})',
-            hint="rewrite it with `colabctl test --update`",
+            _("%(file)s: not a matrix snapshot (%(shape)s)")
+            % {"file": shown, "shape": '{"account", "holders": {email: {"role", "permissions"}}}'},
+            hint=_("rewrite it with `colabctl test --update`"),
         )
     return holders
 
@@ -492,13 +528,20 @@ def diff(
         now = after.get(key, (email, {"role": None, "permissions": []}))[1]
         st = by_key.get(key, Standing(email, "", status=None))
         if was.get("role") != now.get("role") and was.get("role") and now.get("role"):
-            misses.append(Miss(email, None, f"role {was['role']} ({shown})", f"role {now['role']}"))
+            misses.append(
+                Miss(
+                    email,
+                    None,
+                    Text("role %(role)s (%(file)s)", role=was["role"], file=shown),
+                    Text("role %(role)s", role=now["role"]),
+                )
+            )
         gained = set(now["permissions"]) - set(was["permissions"])
         lost = set(was["permissions"]) - set(now["permissions"])
         for perm_id in cat.ordered(gained | lost):
             perm = cat.by_id.get(perm_id)
-            actual = _verdict(*decide(st, perm)) if perm else "denied (not in the catalog)"
-            expected = f"{'denied' if perm_id in gained else 'allowed'} ({shown})"
+            actual = _verdict(*decide(st, perm)) if perm else Text("denied (not in the catalog)")
+            expected = _verdict(perm_id not in gained, shown)
             misses.append(Miss(email, perm_id, expected, actual))
     return misses
 
@@ -518,10 +561,15 @@ def judge_matrix(j: Judge, case: Case, *, update: bool, notes: list[str]) -> Res
                 snapshot_text(case.account, people).encode("utf-8"),
                 store=j.s.ctx.store_file(),
             )
-            notes.append(f"wrote {shown}")
+            notes.append(Text("wrote %(file)s", file=shown))
         return Result(case, True)
     if old is None:
-        miss = Miss(None, None, f"a snapshot in {shown}", "no such file (write it: --update)")
+        miss = Miss(
+            None,
+            None,
+            Text("a snapshot in %(file)s", file=shown),
+            Text("no such file (write it: --update)"),
+        )
         return Result(case, False, misses=[miss])
     misses = diff(old, new, people, shown)
     return Result(case, not misses, misses=misses)
@@ -632,7 +680,7 @@ def run(
     """Collect the test files, then judge each against its world: its own team file,
     else --team, else the live store (one read transaction, as the actor)."""
     if min_coverage is not None and not 0 <= min_coverage <= 100:
-        raise Invalid("--min-coverage is a percentage, from 0 to 100")
+        raise Invalid(_("--min-coverage is a percentage, from 0 to 100"))
     files, notes = collect(paths)
     default_team = Path(team) if team else None
     by_world: dict[Path | None, list[TestFile]] = {}
@@ -695,9 +743,12 @@ def scratch_store(ctx: Context, team_path: Path) -> Iterator[Session]:
                 for spec in team.accounts:
                     if spec.owner is None and not actor:
                         raise Invalid(
-                            f"{team.where(spec.path)}: accounts.{spec.slug} names no `owner`, and"
-                            " there is no user to own it",
-                            hint="add `owner = EMAIL` to the account, or pass --as EMAIL",
+                            _(
+                                "%(where)s: accounts.%(account)s names no `owner`, and there is"
+                                " no user to own it"
+                            )
+                            % {"where": team.where(spec.path), "account": spec.slug},
+                            hint=_("add `owner = EMAIL` to the account, or pass --as EMAIL"),
                         )
                     owner = spec.owner or normalize_email(actor or "")
                     s = _Session(Context(str(path), owner, ctx.clock), store, writable=True)
@@ -717,13 +768,26 @@ def scratch_store(ctx: Context, team_path: Path) -> Iterator[Session]:
                     for member in members:
                         where = team.where(member.path)
                         if member.profile not in declared:
+                            names = {
+                                "where": where,
+                                "profile": quoted(member.profile),
+                                "account": spec.slug,
+                                "table": f"[accounts.{spec.slug}.profiles.NAME]",
+                            }
                             raise Invalid(
-                                f"{where}: profile {quoted(member.profile)} is not declared in"
-                                f" accounts.{spec.slug}.profiles (the tests judge the file alone)",
-                                hint=f"declare it under [accounts.{spec.slug}.profiles.NAME]",
+                                _(
+                                    "%(where)s: profile %(profile)s is not declared in"
+                                    " accounts.%(account)s.profiles (the tests judge the file"
+                                    " alone)"
+                                )
+                                % names,
+                                hint=_("declare it under %(table)s") % names,
                             )
                         if email_key(member.email) == email_key(owner):
-                            raise Invalid(f"{where}: {member.email} owns {spec.slug}")
+                            raise Invalid(
+                                _("%(where)s: %(email)s owns %(account)s")
+                                % {"where": where, "email": member.email, "account": spec.slug}
+                            )
                     collaborators.invite_many_in(
                         s,
                         acct,
@@ -743,7 +807,7 @@ def scratch_store(ctx: Context, team_path: Path) -> Iterator[Session]:
                             collaborators.set_access_until_in(s, acct, member.email, until)
                         except Invalid as exc:
                             where = team.where(member.path)
-                            raise Invalid(f"{where}: {exc.message}") from exc
+                            raise Invalid(f"{where}: {shown_text(exc.message)}") from exc
             with store.snapshot():
                 yield _Session(Context(str(path), actor, ctx.clock), store, writable=False)
         finally:

@@ -19,7 +19,7 @@ from colabctl.core.names import clean_text, quoted, validate_slug
 from colabctl.core.presets import Preset, find_preset, load_preset
 from colabctl.core.session import STATUS_SQL, Account, Context, Session, reading, writing
 from colabctl.errors import Conflict, Invalid
-from colabctl.i18n import language
+from colabctl.i18n import _, language, ngettext
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,8 @@ def create(
     )
     if not ids:
         raise Invalid(
-            "a profile needs permissions",
-            hint="use --preset NAME, --from FILE.toml or --perm P (repeatable)",
+            _("a profile needs permissions"),
+            hint=_("use --preset NAME, --from FILE.toml or --perm P (repeatable)"),
         )
     text = (
         clean_text(description, what="description")
@@ -162,9 +162,10 @@ def create_many_in(s: Session, acct: Account, new: Sequence[NewProfile]) -> None
     audit_rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
     for item in new:
         if item.name in taken:
+            names = {"profile": quoted(item.name), "account": acct.slug, "name": item.name}
             raise Conflict(
-                f"profile {quoted(item.name)} already exists in {acct.slug}",
-                hint=f"change it with `colabctl profile edit {item.name}`",
+                _("profile %(profile)s already exists in %(account)s") % names,
+                hint=_("change it with `colabctl profile edit %(name)s`") % names,
             )
         taken.add(item.name)
         title = json.dumps(item.title) if item.title else None
@@ -236,8 +237,8 @@ def edit(
     removing = [catalog().resolve(r).id for r in remove]
     if set(adding) & set(removing):
         raise Invalid(
-            "the same permission is both added and removed: "
-            + ", ".join(catalog().ordered(set(adding) & set(removing)))
+            _("the same permission is both added and removed: %(ids)s")
+            % {"ids": ", ".join(catalog().ordered(set(adding) & set(removing)))}
         )
     text = clean_text(description, what="description") if description is not None else None
     with writing(ctx) as s:
@@ -257,13 +258,14 @@ def edit_in(
     adding, removing = set(adding), set(removing)
     view = _view(s, acct, name, row)
     before = set(view.permissions)
-    notes = [f"{p} was already in {name}" for p in catalog().ordered(adding & before)]
-    notes += [f"{p} was not in {name}" for p in catalog().ordered(removing - before)]
+    already, absent = _("%(id)s was already in %(profile)s"), _("%(id)s was not in %(profile)s")
+    notes = [already % {"id": p, "profile": name} for p in catalog().ordered(adding & before)]
+    notes += [absent % {"id": p, "profile": name} for p in catalog().ordered(removing - before)]
     after = (before | adding) - removing
     if not after:
         raise Invalid(
-            f"that would leave {name} with no permissions",
-            hint=f"delete it instead: `colabctl profile delete {name}`",
+            _("that would leave %(profile)s with no permissions") % {"profile": name},
+            hint=_("delete it instead: `colabctl profile delete %(profile)s`") % {"profile": name},
         )
     added, removed = catalog().ordered(after - before), catalog().ordered(before - after)
     new_text = description if description is not None and description != row[2] else None
@@ -312,14 +314,22 @@ def delete_in(s: Session, acct: Account, name: str, reassign: str | None = None)
     target_id = None
     if reassign is not None:
         if reassign == name:
-            raise Invalid(f"cannot reassign {name}'s collaborators to {name} itself")
+            raise Invalid(
+                _("cannot reassign the collaborators of %(profile)s to %(profile)s itself")
+                % {"profile": name}
+            )
         target_id = s.profile_row(acct, reassign)[0]
     if holders and target_id is None:
+        listed = ", ".join(holders[:5]) + (", ..." if len(holders) > 5 else "")
         raise Conflict(
-            f"profile {quoted(name)} is held by {len(holders)} collaborator(s): "
-            + ", ".join(holders[:5])
-            + (", ..." if len(holders) > 5 else ""),
-            hint=f"move them first: `colabctl profile delete {name} --reassign OTHER`",
+            ngettext(
+                "profile %(profile)s is held by %(count)d collaborator: %(people)s",
+                "profile %(profile)s is held by %(count)d collaborators: %(people)s",
+                len(holders),
+            )
+            % {"profile": quoted(name), "count": len(holders), "people": listed},
+            hint=_("move them first: `colabctl profile delete %(profile)s --reassign OTHER`")
+            % {"profile": name},
         )
     if holders:
         s.conn.execute(

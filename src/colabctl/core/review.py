@@ -28,9 +28,11 @@ from colabctl.core.access import Standing, decide
 from colabctl.core.catalog import catalog
 from colabctl.core.clock import iso
 from colabctl.core.identity import email_key
-from colabctl.core.names import clean_text, quoted
+from colabctl.core.names import at_line, clean_text, quoted
 from colabctl.core.session import Account, Context, Session, reading, writing
 from colabctl.errors import Invalid, NotFound
+from colabctl.i18n import Plural, Text, _
+from colabctl.i18n import shown as shown_text
 
 SEVERITIES = ("high", "medium", "low")
 RULES_FILE = Path(__file__).with_name("sod_rules.toml")
@@ -54,7 +56,7 @@ def load_rules(path: Path | None = None) -> list[SodRule]:
     """The rules file given (--rules), else the shipped defaults; any fault is Invalid
     naming the file and the line."""
     source = path or RULES_FILE
-    shown = str(path) if path else "the shipped rules"
+    shown = str(path) if path else _("the shipped rules")
     raw = tomlfile.read(source, shown, limit=MAX_RULES_BYTES, what="a rules file")
     text = tomlfile.text(raw, shown)
     data = tomlfile.parse(text, shown)
@@ -62,40 +64,50 @@ def load_rules(path: Path | None = None) -> list[SodRule]:
     unknown = sorted(set(data) - {"version", "sod"})
     if unknown:
         raise Invalid(
-            f"{shown}: unknown key {quoted(unknown[0])}", hint="a rules file holds [[sod]] tables"
+            _("%(where)s: unknown key %(key)s") % {"where": shown, "key": quoted(unknown[0])},
+            hint=_("a rules file holds [[sod]] tables"),
         )
     tables = data.get("sod", [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise Invalid(f"{shown}: `sod` must be written as [[sod]] tables")
+        raise Invalid(_("%(where)s: `sod` must be written as [[sod]] tables") % {"where": shown})
     rules: list[SodRule] = []
     cat = catalog()
     for index, table in enumerate(tables):
         line = headers[index] if len(headers) == len(tables) else 0
-        where = f"{shown}, line {line}" if line else shown
+        names: dict[str, object] = {"where": at_line(shown, line)}
         extra = sorted(set(table) - {"name", "permissions", "severity"})
         if extra:
-            raise Invalid(f"{where}: [[sod]]: unknown key {quoted(extra[0])}")
+            raise Invalid(
+                _("%(where)s: [[sod]]: unknown key %(key)s") % (names | {"key": quoted(extra[0])})
+            )
         name = table.get("name")
         if not isinstance(name, str) or not name.strip():
-            raise Invalid(f"{where}: [[sod]]: `name` is missing or not a string")
+            raise Invalid(_("%(where)s: [[sod]]: `name` is missing or not a string") % names)
+        names["rule"] = quoted(name)
         refs = table.get("permissions")
         if (
             not isinstance(refs, list)
             or len(refs) != 2
             or not all(isinstance(r, str) for r in refs)
         ):
-            raise Invalid(f"{where}: [[sod]] {quoted(name)}: `permissions` must be a pair")
+            raise Invalid(_("%(where)s: [[sod]] %(rule)s: `permissions` must be a pair") % names)
         try:
             first, second = (cat.resolve_delegable(r).id for r in refs)
         except Invalid as exc:
-            raise Invalid(f"{where}: [[sod]] {quoted(name)}: {exc.message}", hint=exc.hint) from exc
+            raise Invalid(
+                f"{names['where']}: [[sod]] {names['rule']}: {shown_text(exc.message)}",
+                hint=exc.hint,
+            ) from exc
         if first == second:
-            raise Invalid(f"{where}: [[sod]] {quoted(name)}: the pair names {first} twice")
+            raise Invalid(
+                _("%(where)s: [[sod]] %(rule)s: the pair names %(id)s twice")
+                % (names | {"id": first})
+            )
         severity = table.get("severity", "high")
         if severity not in SEVERITIES:
             raise Invalid(
-                f"{where}: [[sod]] {quoted(name)}: severity {quoted(str(severity))}"
-                " is not high, medium or low"
+                _("%(where)s: [[sod]] %(rule)s: severity %(severity)s is not high, medium or low")
+                % (names | {"severity": quoted(str(severity))})
             )
         rules.append(SodRule(name.strip(), (first, second), severity))
     return rules
@@ -249,10 +261,21 @@ class Judge:
                 found.append(self._stale(roster.account, st))
             return found
         if st.status == "expired":
-            message = (
-                f"{st.user}'s invitation as {st.profile or '(a deleted profile)'} expired on"
-                f" {st.expires_at} and was never renewed"
-            )
+            if st.profile is None:
+                message = Text(
+                    "%(user)s's invitation as (a deleted profile) expired on %(expires)s and"
+                    " was never renewed",
+                    user=st.user,
+                    expires=st.expires_at,
+                )
+            else:
+                message = Text(
+                    "%(user)s's invitation as %(profile)s expired on %(expires)s and was never"
+                    " renewed",
+                    user=st.user,
+                    profile=st.profile,
+                    expires=st.expires_at,
+                )
             state = (st.status, st.profile, st.invited_at, st.expires_at)
             return [_finding("expired-invitation", "low", roster.account, st.user, message, state)]
         return []
@@ -263,14 +286,19 @@ class Judge:
         found = []
         for rule in conflicts(held, self.rules):
             first, second = rule.permissions
+            said = {"user": st.user, "profile": st.profile, "first": first, "second": second}
             if pending:
-                message = (
-                    f"{st.user} ({st.profile}) would hold both {first} and {second} on"
-                    f" acceptance (rule {rule.name})"
+                message = Text(
+                    "%(user)s (%(profile)s) would hold both %(first)s and %(second)s on"
+                    " acceptance (rule %(rule)s)",
+                    rule=rule.name,
+                    **said,
                 )
             else:
-                message = (
-                    f"{st.user} ({st.profile}) holds both {first} and {second} (rule {rule.name})"
+                message = Text(
+                    "%(user)s (%(profile)s) holds both %(first)s and %(second)s (rule %(rule)s)",
+                    rule=rule.name,
+                    **said,
                 )
             state = _person_fingerprint(st.status, st.profile, st.granted)
             kind = "sod-conflict"
@@ -281,16 +309,24 @@ class Judge:
             )
         risky = [i for i in self.high if i in held]
         if risky:
-            many = "s" if len(risky) > 1 else ""
+            said = {"user": st.user, "profile": st.profile, "ids": ", ".join(risky)}
             if pending:
-                message = (
-                    f"{st.user} ({st.profile}) would hold {len(risky)} high-risk"
-                    f" permission{many} on acceptance: {', '.join(risky)}"
+                message = Plural(
+                    "%(user)s (%(profile)s) would hold %(count)d high-risk permission on"
+                    " acceptance: %(ids)s",
+                    "%(user)s (%(profile)s) would hold %(count)d high-risk permissions on"
+                    " acceptance: %(ids)s",
+                    len(risky),
+                    count=len(risky),
+                    **said,
                 )
             else:
-                message = (
-                    f"{st.user} ({st.profile}) holds {len(risky)} high-risk"
-                    f" permission{many}: {', '.join(risky)}"
+                message = Plural(
+                    "%(user)s (%(profile)s) holds %(count)d high-risk permission: %(ids)s",
+                    "%(user)s (%(profile)s) holds %(count)d high-risk permissions: %(ids)s",
+                    len(risky),
+                    count=len(risky),
+                    **said,
                 )
             state = _person_fingerprint(st.status, st.profile, st.granted)
             found.append(
@@ -302,16 +338,29 @@ class Judge:
         ending = st.access_until  # an active standing's is still to come
         if ending is None or not self.now < ending <= self.ending_by:
             return []
-        message = f"{st.user}'s access ({st.profile}) ends at {ending}"
+        message = Text(
+            "%(user)s's access (%(profile)s) ends at %(until)s",
+            user=st.user,
+            profile=st.profile,
+            until=ending,
+        )
         return [
             _finding("access-ending", "low", slug, st.user, message, (*_person_state(st), ending))
         ]
 
     def _stale(self, slug: str, st: Standing) -> Finding:
         assert st.invited_at is not None
-        message = (
-            f"{st.user} was invited as {st.profile} on {st.invited_at} and has not"
-            f" answered in {_days(st.invited_at, self.now)} days"
+        days = _days(st.invited_at, self.now)
+        message = Plural(
+            "%(user)s was invited as %(profile)s on %(invited)s and has not answered in"
+            " %(days)d day",
+            "%(user)s was invited as %(profile)s on %(invited)s and has not answered in"
+            " %(days)d days",
+            days,
+            user=st.user,
+            profile=st.profile,
+            invited=st.invited_at,
+            days=days,
         )
         state = (st.status, st.profile, st.invited_at, st.expires_at)
         return _finding("stale-invitation", "low", slug, st.user, message, state)
@@ -326,9 +375,15 @@ class Judge:
             held = sorted(perms & self.delegable)
             subject = f"profile:{name}"
             if len(held) > BROAD_SHARE * total:
-                message = (
-                    f"profile {name} holds {len(held)} of the {total} delegable"
-                    f" permissions ({100 * len(held) / total:.0f}%, more than {BROAD_SHARE:.0%})"
+                share, limit = f"{100 * len(held) / total:.0f}%", f"{BROAD_SHARE:.0%}"
+                message = Text(
+                    "profile %(profile)s holds %(held)d of the %(total)d delegable permissions"
+                    " (%(share)s, more than %(limit)s)",
+                    profile=name,
+                    held=len(held),
+                    total=total,
+                    share=share,
+                    limit=limit,
                 )
                 found.append(
                     _finding(
@@ -336,7 +391,7 @@ class Judge:
                     )
                 )
             if name not in in_use:
-                message = f"profile {name} has no pending or active holder"
+                message = Text("profile %(profile)s has no pending or active holder", profile=name)
                 state = tuple(sorted(perms))
                 found.append(
                     _finding("unused-profile", "low", roster.account, subject, message, state)
@@ -484,8 +539,10 @@ def ack(
                     },
                 )
                 return replace(candidate, ack=Ack(s.actor().email, s.now_iso, why)), True
-        where = f" in {accounts[0].slug}" if account else " in the accounts you own"
+        names = {"id": quoted(finding), "account": accounts[0].slug if account else ""}
         raise NotFound(
-            f"no finding {quoted(finding)}{where}",
-            hint="`colabctl review` lists the findings and their ids",
+            _("no finding %(id)s in %(account)s") % names
+            if account
+            else _("no finding %(id)s in the accounts you own") % names,
+            hint=_("`colabctl review` lists the findings and their ids"),
         )

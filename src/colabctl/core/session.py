@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from colabctl.core.clock import Clock, iso, system_clock
 from colabctl.core.identity import email_key
 from colabctl.errors import Forbidden, NotFound
+from colabctl.i18n import _
 from colabctl.store.db import open_empty
 from colabctl.store.engine import Target, open_for_read, open_for_write, resolve, store_file
 
@@ -95,10 +96,10 @@ def no_account(slug: str, *, suggest: str | None = None) -> NotFound:
     closest slug the actor may see (Session.no_account), never a hidden one."""
     from colabctl.core.names import quoted  # only on this path: keeps `can` cold start lean
 
-    hint = "`colabctl account list` shows yours"
+    hint = _("`colabctl account list` shows yours")
     if suggest is not None:
-        hint = f"did you mean {suggest}? ({hint})"
-    return NotFound(f"no account {quoted(slug)}", hint=hint)
+        hint = _("did you mean %(slug)s? (`colabctl account list` shows yours)") % {"slug": suggest}
+    return NotFound(_("no account %(slug)s") % {"slug": quoted(slug)}, hint=hint)
 
 
 class Context:
@@ -224,8 +225,8 @@ class Session:
         email = self._bound(self.ctx.actor_email())
         if not email:
             raise Forbidden(
-                "no user: nobody is logged in",
-                hint="run `colabctl login EMAIL`, or pass --as EMAIL",
+                _("no user: nobody is logged in"),
+                hint=_("run `colabctl login EMAIL`, or pass --as EMAIL"),
             )
         return email
 
@@ -235,8 +236,8 @@ class Session:
         if user is None:
             email = self.acting_email()
             raise Forbidden(
-                f"{email} is not a registered user",
-                hint=f"run `colabctl login {email}` first",
+                _("%(email)s is not a registered user") % {"email": email},
+                hint=_("run `colabctl login %(email)s` first") % {"email": email},
             )
         return user
 
@@ -260,10 +261,11 @@ class Session:
         claimed = self.ctx.claimed_actor()  # the logged-in user is a default, not a claim
         if claimed is None or email_key(claimed) == email_key(bound):
             return bound
+        names = {"login": self.store.db_login, "user": bound, "claimed": claimed}
         raise Forbidden(
-            f"the database login {self.store.db_login} is bound to {bound}:"
-            f" it cannot act as {claimed}",
-            hint=f"drop --as and $COLABCTL_USER, or use {bound}",
+            _("the database login %(login)s is bound to %(user)s: it cannot act as %(claimed)s")
+            % names,
+            hint=_("drop --as and $COLABCTL_USER, or use %(user)s") % names,
         )
 
     # -- accounts -----------------------------------------------------------
@@ -310,12 +312,15 @@ class Session:
             names = self.conn.execute(
                 "SELECT name FROM profiles WHERE account_id = ?", (account.id,)
             ).fetchall()
-            hint = f"`colabctl profile list -a {account.slug}` shows them"
             best = closest(name, [n for (n,) in names])
-            raise NotFound(
-                f"no profile {quoted(name)} in {account.slug}",
-                hint=f"did you mean {best}? ({hint})" if best else hint,
-            )
+            said = {"profile": quoted(name), "account": account.slug, "best": best}
+            hint = _("`colabctl profile list -a %(account)s` shows them") % said
+            if best:
+                hint = (
+                    _("did you mean %(best)s? (`colabctl profile list -a %(account)s` shows them)")
+                    % said
+                )
+            raise NotFound(_("no profile %(profile)s in %(account)s") % said, hint=hint)
         return row
 
     # -- audit --------------------------------------------------------------

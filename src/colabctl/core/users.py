@@ -13,6 +13,7 @@ from colabctl.core.identity import email_key, normalize_email
 from colabctl.core.names import clean_text
 from colabctl.core.session import Context, Session, User, reading, writing
 from colabctl.errors import Forbidden
+from colabctl.i18n import N_, _
 
 
 def login(ctx: Context, email: str, *, name: str | None = None) -> tuple[User, bool]:
@@ -32,10 +33,14 @@ def register(ctx: Context, email: str, *, name: str | None = None) -> tuple[User
         bound = s.store.bound_email
         if bound is not None and email_key(bound) != email_key(address):
             # a bound login is its user and nobody else (docs/postgres.md)
+            names = {"login": s.store.db_login, "user": bound, "email": address}
             raise Forbidden(
-                f"the database login {s.store.db_login} is bound to {bound}:"
-                f" it cannot log in as {address}",
-                hint=f"log in as {bound}, or connect with the login of {address}",
+                _(
+                    "the database login %(login)s is bound to %(user)s:"
+                    " it cannot log in as %(email)s"
+                )
+                % names,
+                hint=_("log in as %(user)s, or connect with the login of %(email)s") % names,
             )
         return register_in(s, address, display)
 
@@ -67,6 +72,16 @@ def logout() -> str | None:
     return who if isinstance(who, str) else None
 
 
+# Whole sentences for each status that leaves someone without a role (the words agree
+# with "invitation" in each language).
+_NO_ROLE = {
+    "pending": N_("you have no role in %(account)s (your invitation is pending)"),
+    "expired": N_("you have no role in %(account)s (your invitation is expired)"),
+    "declined": N_("you have no role in %(account)s (your invitation is declined)"),
+    "revoked": N_("you have no role in %(account)s (your invitation is revoked)"),
+}
+
+
 def _role_in(s: Session, slug: str) -> tuple[User, str, Standing]:
     """The actor's role in SLUG. Someone with a membership row there but no role (pending,
     expired, declined, revoked, ended) was told of the account: 5, with a hint to accept a
@@ -77,16 +92,17 @@ def _role_in(s: Session, slug: str) -> tuple[User, str, Standing]:
     if standing.role is None:
         if standing.status is None:
             raise s.no_account(slug)
+        names = {"account": slug, "until": standing.access_until}
         if standing.status == "ended":
             raise Forbidden(
-                f"you have no role in {slug}: your access ended on {standing.access_until}",
-                hint="ask the owner to extend it (`colabctl collaborator set-access-until`)",
+                _("you have no role in %(account)s: your access ended on %(until)s") % names,
+                hint=_("ask the owner to extend it (`colabctl collaborator set-access-until`)"),
             )
         raise Forbidden(
-            f"you have no role in {slug} (your invitation is {standing.status})",
-            hint=f"accept it with `colabctl accept {slug}`"
+            _(_NO_ROLE.get(standing.status or "", _NO_ROLE["revoked"])) % names,
+            hint=_("accept it with `colabctl accept %(account)s`") % names
             if standing.status == "pending"
-            else "`colabctl whoami` lists your accounts and invitations",
+            else _("`colabctl whoami` lists your accounts and invitations"),
         )
     return me, standing.role, standing
 

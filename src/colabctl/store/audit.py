@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from colabctl.errors import StoreFault
+from colabctl.i18n import Text, _
 from colabctl.store.schema import SCHEMA_VERSION
 from colabctl.store.sql import Connection
 
@@ -139,8 +140,8 @@ def _head_of(conn: Connection) -> tuple[int, str]:
 
 def head_missing() -> StoreFault:
     return StoreFault(
-        "the store's audit head record is missing",
-        hint="run `colabctl audit verify`; restore the store from a backup",
+        _("the store's audit head record is missing"),
+        hint=_("run `colabctl audit verify`; restore the store from a backup"),
     )
 
 
@@ -259,7 +260,8 @@ class AnchorCheck:
 class Verdict:
     """What `verify` found. `first_bad_seq` and `problem` are about the chain (its rows,
     its head, an anchor); `breaks` about the state the log describes against the tables,
-    checked from seq `state_from`, or skipped (`state_skipped` says why)."""
+    checked from seq `state_from`, or skipped (`state_skipped` says why). The problem and
+    why the state was skipped are Text: English in JSON, translated when shown."""
 
     intact: bool
     rows: int
@@ -313,14 +315,16 @@ def _walk(conn: Connection, replay: Replay | None = None) -> _Walk:
     for seq, at, actor, account, action, target, details, stored_prev, stored_hash, login in cursor:
         walk.rows += 1
         if seq != expected_seq:
-            walk.first_bad_seq, walk.problem = expected_seq, f"row {expected_seq} is missing"
+            walk.first_bad_seq = expected_seq
+            walk.problem = Text("row %(seq)d is missing", seq=expected_seq)
             return walk
         if stored_prev != prev_hash:
-            walk.first_bad_seq, walk.problem = seq, "its link to the previous row is broken"
+            walk.first_bad_seq = seq
+            walk.problem = Text("its link to the previous row is broken")
             return walk
         content = _content(seq, at, actor, account, action, target, details, login)
         if row_hash(stored_prev, content) != stored_hash:
-            walk.first_bad_seq, walk.problem = seq, "its content does not match its hash"
+            walk.first_bad_seq, walk.problem = seq, Text("its content does not match its hash")
             return walk
         if step is not None:
             step(seq, at, actor, account, action, target, details)
@@ -332,19 +336,26 @@ def _walk(conn: Connection, replay: Replay | None = None) -> _Walk:
 def _against_head(walk: _Walk, recorded: tuple[int, str]) -> tuple[int, str] | None:
     """(first bad seq, problem) when the log does not end where its head says."""
     (last_seq, last_hash), (head_seq, head_hash) = walk.last, recorded
+    said = {"head": head_seq, "last": last_seq, "first": last_seq + 1}
     if last_seq < head_seq:
         if last_seq == 0:
-            return 1, f"the log is empty, but its head says seq {head_seq}"
-        missing = (
-            f"row {head_seq} is missing"
-            if last_seq + 1 == head_seq
-            else f"rows {last_seq + 1} to {head_seq} are missing"
+            return 1, Text("the log is empty, but its head says seq %(head)d", **said)
+        if last_seq + 1 == head_seq:
+            return last_seq + 1, Text(
+                "row %(head)d is missing: the log ends at seq %(last)d, its head is %(head)d",
+                **said,
+            )
+        return last_seq + 1, Text(
+            "rows %(first)d to %(head)d are missing: the log ends at seq %(last)d, its head"
+            " is %(head)d",
+            **said,
         )
-        return last_seq + 1, f"{missing}: the log ends at seq {last_seq}, its head is {head_seq}"
     if last_seq > head_seq:
-        return head_seq + 1, f"the log goes past its head (seq {head_seq}) to seq {last_seq}"
+        return head_seq + 1, Text(
+            "the log goes past its head (seq %(head)d) to seq %(last)d", **said
+        )
     if last_hash != head_hash:
-        return head_seq, "its hash is not the one the head records"
+        return head_seq, Text("its hash is not the one the head records")
     return None
 
 
@@ -356,12 +367,22 @@ def _check_anchor(conn: Connection, anchor: tuple[int, str]) -> AnchorCheck:
         row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
         if row is None:
             last = _last_row(conn)[0]
-            where = "the log is empty" if last == 0 else f"the log ends at seq {last}"
-            return AnchorCheck(seq, digest, False, f"the anchor's row {seq} is missing ({where})")
+            if last == 0:
+                problem = Text("the anchor's row %(seq)d is missing (the log is empty)", seq=seq)
+            else:
+                problem = Text(
+                    "the anchor's row %(seq)d is missing (the log ends at seq %(last)d)",
+                    seq=seq,
+                    last=last,
+                )
+            return AnchorCheck(seq, digest, False, problem)
         found = row[0]
     if found != digest:
         return AnchorCheck(
-            seq, digest, False, f"row {seq} has another hash than the anchor: rewritten"
+            seq,
+            digest,
+            False,
+            Text("row %(seq)d has another hash than the anchor: rewritten", seq=seq),
         )
     return AnchorCheck(seq, digest, True)
 
@@ -415,20 +436,20 @@ def _verify(
     if walk.problem is not None:
         bad = walk.first_bad_seq, walk.problem
     elif recorded is None:
-        bad = None, "the head record is missing"
+        bad = None, Text("the head record is missing")
     elif not old_store and (mismatch := _against_head(walk, recorded)) is not None:
         bad = mismatch
     chain_intact = bad is None
     if chain_intact and checked is not None and not checked.in_chain:
-        bad = checked.seq, checked.problem or "the anchor is not in the chain"
+        bad = checked.seq, checked.problem or Text("the anchor is not in the chain")
     breaks: tuple[Break, ...] = ()
     skipped = None
     if not chain_intact:
-        skipped = "chain broken"
+        skipped = Text("chain broken")
     elif not state:
-        skipped = "not asked"
+        skipped = Text("not asked")
     elif replay is None:
-        skipped = f"schema {version}"
+        skipped = Text("schema %(schema)d", schema=version)
     else:
         at = now or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         breaks = tuple(differences(replay.state, read_state(conn), replay.problems, at))

@@ -14,6 +14,7 @@ from colabctl.core.team.planner import assess_plan, compute
 from colabctl.core.team.saved import check_in_store
 from colabctl.core.team.state import State, read
 from colabctl.errors import Conflict, Forbidden
+from colabctl.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from colabctl.core.review import SodRule
@@ -82,10 +83,17 @@ def _run(
 
 def brake(found: Plan, max_removals: int) -> None:
     if found.removals > max_removals:
+        names = {"count": found.removals, "max": max_removals}
         raise Forbidden(
-            f"this apply would remove {found.removals} collaborators, more than"
-            f" --max-removals {max_removals}; nothing was changed",
-            hint=f"check the plan, then pass --max-removals {found.removals} to allow it",
+            ngettext(
+                "this apply would remove %(count)d collaborator, more than --max-removals"
+                " %(max)d; nothing was changed",
+                "this apply would remove %(count)d collaborators, more than --max-removals"
+                " %(max)d; nothing was changed",
+                found.removals,
+            )
+            % names,
+            hint=_("check the plan, then pass --max-removals %(count)d to allow it") % names,
         )
 
 
@@ -94,8 +102,8 @@ def _same_head(s: Session, expected: tuple[int, str]) -> None:
 
     if audit.head(s.conn) != tuple(expected):
         raise Conflict(
-            "the store changed since this plan: plan again",
-            hint="run `colabctl plan` again and apply the new plan",
+            _("the store changed since this plan: plan again"),
+            hint=_("run `colabctl plan` again and apply the new plan"),
         )
 
 

@@ -1,0 +1,36 @@
+"""The words a person reads for enum values: a membership's status, a risk or severity
+level, the owner's role. JSON keeps the values themselves (`"status": "active"`); text
+says them in the chosen language (docs/glossary.md has the words). `status()` and
+`level()` translate now, for a message; `Word` keeps the value for a Text (JSON)."""
+
+from __future__ import annotations
+
+from colabctl.i18n import NC_, Word, pgettext
+
+WORDS = (
+    NC_("status", "pending"),
+    NC_("status", "active"),
+    NC_("status", "expired"),
+    NC_("status", "declined"),
+    NC_("status", "revoked"),
+    NC_("status", "ended"),
+    NC_("role", "owner"),
+    NC_("level", "high"),
+    NC_("level", "medium"),
+    NC_("level", "low"),
+)
+
+
+def status(value: str) -> str:
+    """A membership's status (pending, active...) as a person reads it, now."""
+    return pgettext("status", value)
+
+
+def level(value: str) -> str:
+    """A risk or severity (high, medium, low) as a person reads it, now."""
+    return pgettext("level", value)
+
+
+def status_word(value: str) -> Word:
+    """A status for a Text: the value in JSON, the word when shown."""
+    return Word("status", value)
