@@ -22,6 +22,10 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 
+# The words tables show for enum values (JSON keeps the values themselves).
+from colabctl.core.words import level as level
+from colabctl.core.words import role as role
+from colabctl.core.words import status as status
 from colabctl.i18n import N_, NC_, _, pgettext, shown
 
 if TYPE_CHECKING:
@@ -217,11 +221,15 @@ def width() -> int | None:
     columns = os.environ.get("COLUMNS", "").strip()
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
+    return None if is_terminal(sys.stdout) else NATURAL_WIDTH
+
+
+def is_terminal(stream: Any) -> bool:
+    """Whether STREAM (sys.stdout, sys.stderr) is a terminal; a replaced or closed one is not."""
     try:
-        on_terminal = sys.stdout.isatty()
-    except (AttributeError, ValueError):  # replaced or closed stdout
-        on_terminal = False
-    return None if on_terminal else NATURAL_WIDTH
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
 
 
 @functools.cache
@@ -381,40 +389,6 @@ def _table(
     return result
 
 
-# The words tables show for enum values (JSON keeps the values themselves).
-WORDS = (
-    NC_("status", "pending"),
-    NC_("status", "active"),
-    NC_("status", "expired"),
-    NC_("status", "declined"),
-    NC_("status", "revoked"),
-    NC_("status", "ended"),
-    NC_("role", "owner"),
-    NC_("level", "high"),
-    NC_("level", "medium"),
-    NC_("level", "low"),
-    NC_("level", "owner"),  # a permission's risk when only the owner may hold it
-)
-
-
-def status(value: str) -> str:
-    """A membership's status as a table shows it."""
-    return pgettext("status", value)
-
-
-def role(value: str | None) -> str:
-    """A role as a table shows it: `owner` in words, a profile's name as it is."""
-    if value is None:
-        return ""
-    return pgettext("role", value) if value == "owner" else value
-
-
-def level(value: str) -> str:
-    """A risk or severity (high, medium, low; owner for an owner-only permission) as a
-    table shows it."""
-    return pgettext("level", value)
-
-
 def yes_no(value: bool) -> str:
     return _("yes") if value else _("no")
 
@@ -446,10 +420,7 @@ def confirm(question: str) -> bool:
 
 
 def _stderr_is_terminal() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):  # replaced or closed stderr
-        return False
+    return is_terminal(sys.stderr)
 
 
 @contextlib.contextmanager

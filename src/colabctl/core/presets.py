@@ -11,6 +11,7 @@ from typing import Any
 from colabctl.core import tomlfile
 from colabctl.core.catalog import LANGS, catalog
 from colabctl.core.names import at_line, clean_text, closest, quoted
+from colabctl.core.tomllines import Lines
 from colabctl.errors import Invalid, NotFound
 from colabctl.i18n import _, shown
 
@@ -88,103 +89,97 @@ KEYS = ("name", "title", "description", "descriptions", "permissions")
 
 
 def _check(data: dict[str, Any], text: str, source: str) -> Preset:
+    """DATA, a preset file's parsed TEXT, as a Preset; any fault is Invalid naming SOURCE
+    and the line."""
+    lines = Lines(text)
+    _refuse_unknown_keys(data, lines, source)
+    perms = data.get("permissions")
+    if not isinstance(perms, list) or not all(isinstance(p, str) for p in perms):
+        raise _fault(
+            _("%(where)s: `permissions` must be a list of strings"), source, lines, "permissions"
+        )
+    name = data.get("name", Path(source).stem)
+    description = data.get("description", "")
+    if not isinstance(name, str):
+        raise _fault(_("%(where)s: `name` must be a string"), source, lines, "name")
+    if not isinstance(description, str):
+        raise _fault(_("%(where)s: `description` must be a string"), source, lines, "description")
+    title = _language_table(data, "title", lines, source)
+    descriptions = _language_table(data, "descriptions", lines, source)
+    # Titles and descriptions are free text (docs/commands.md), held to what --description is.
+    _check_texts(
+        [
+            ("description", description),
+            *((f"title.{k}", v) for k, v in title.items()),
+            *((f"descriptions.{k}", v) for k, v in descriptions.items()),
+        ],
+        lines,
+        source,
+    )
+    return Preset(
+        name,
+        _permission_ids(perms, lines, source),
+        description.strip(),
+        {k: v.strip() for k, v in title.items()},
+        source,
+        {k: v.strip() for k, v in descriptions.items()},
+    )
+
+
+def _fault(message: str, source: str, lines: Lines, key: str) -> Invalid:
+    """MESSAGE (with %(where)s) about top-level KEY, at the line that sets it."""
+    return Invalid(message % {"where": at_line(source, lines.key_or_table(key))})
+
+
+def _refuse_unknown_keys(data: dict[str, Any], lines: Lines, source: str) -> None:
     # An unknown key is most likely a misspelt one (`descripton`): refuse it rather than
     # drop what it says without a word.
     for key in data:
         if key not in KEYS:
             raise Invalid(
                 _("%(where)s: unknown key %(key)s")
-                % {"where": at_line(source, _line_of_key(text, key)), "key": quoted(key)},
+                % {"where": at_line(source, lines.key_or_table(key)), "key": quoted(key)},
                 hint=_("a preset has the keys %(keys)s") % {"keys": ", ".join(KEYS)},
             )
-    perms = data.get("permissions")
-    if not isinstance(perms, list) or not all(isinstance(p, str) for p in perms):
+
+
+def _language_table(data: dict[str, Any], key: str, lines: Lines, source: str) -> dict[str, str]:
+    """`title` or `descriptions`: a table of strings by language (es, pt, en)."""
+    table = data.get(key, {})
+    if not isinstance(table, dict) or not all(
+        k in LANGS and isinstance(v, str) for k, v in table.items()
+    ):
         raise Invalid(
-            _("%(where)s: `permissions` must be a list of strings")
-            % {"where": at_line(source, _line_of(text, "permissions"))}
+            _("%(where)s: `%(key)s` must be a table of es/pt/en strings")
+            % {"where": at_line(source, lines.key_or_table(key)), "key": key}
         )
-    name = data.get("name", Path(source).stem)
-    description = data.get("description", "")
-    title = data.get("title", {})
-    if not isinstance(name, str):
-        raise Invalid(
-            _("%(where)s: `name` must be a string")
-            % {"where": at_line(source, _line_of(text, "name"))}
-        )
-    if not isinstance(description, str):
-        raise Invalid(
-            _("%(where)s: `description` must be a string")
-            % {"where": at_line(source, _line_of(text, "description"))}
-        )
-    descriptions = data.get("descriptions", {})
-    for key, table in (("title", title), ("descriptions", descriptions)):
-        if not isinstance(table, dict) or not all(
-            k in LANGS and isinstance(v, str) for k, v in table.items()
-        ):
-            raise Invalid(
-                _("%(where)s: `%(key)s` must be a table of es/pt/en strings")
-                % {"where": at_line(source, _line_of_key(text, key)), "key": key}
-            )
-    # Titles and descriptions are free text (docs/commands.md), held to what --description is.
-    texts = [
-        ("description", description),
-        *((f"title.{k}", v) for k, v in title.items()),
-        *((f"descriptions.{k}", v) for k, v in descriptions.items()),
-    ]
+    return table
+
+
+def _check_texts(texts: list[tuple[str, str]], lines: Lines, source: str) -> None:
+    """Each (dotted key, free text) as clean as --description must be."""
     for key, value in texts:
         if value.strip():
             try:
                 clean_text(value, what=key)
             except Invalid as exc:
-                where = at_line(source, _line_of_key(text, key.split(".")[0]))
+                where = at_line(source, lines.key_or_table(key.split(".")[0]))
                 raise Invalid(f"{where}: {shown(exc.message)}", hint=exc.hint) from exc
-    title = {k: v.strip() for k, v in title.items()}
+
+
+def _permission_ids(refs: list[str], lines: Lines, source: str) -> tuple[str, ...]:
+    """The delegable permissions REFS name (ids or labels), as ids, each once, in order."""
     ids: list[str] = []
     cat = catalog()
-    for ref in perms:
+    for ref in refs:
         try:
             perm = cat.resolve_delegable(ref)
         except Invalid as exc:
-            where = at_line(source, _line_of(text, "permissions", ref))
+            where = at_line(source, lines.key("permissions", ref))
             raise Invalid(f"{where}: {shown(exc.message)}", hint=exc.hint) from exc
         if perm.id not in ids:
             ids.append(perm.id)
-    return Preset(
-        name,
-        tuple(ids),
-        description.strip(),
-        dict(title),
-        source,
-        {k: v.strip() for k, v in descriptions.items()},
-    )
-
-
-def _line_of_key(text: str, key: str) -> int | None:
-    """The line where top-level KEY is set, as `KEY = ...` or as a `[KEY]` table."""
-    found = _line_of(text, key)
-    if found:
-        return found
-    header = re.compile(rf"\s*\[\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*\]")
-    return next((n for n, line in enumerate(text.splitlines(), 1) if header.match(line)), None)
-
-
-def _line_of(text: str, key: str, value: str | None = None) -> int | None:
-    """The line where top-level `key = ...` starts or, given `value`, the first line
-    from there holding it as a quoted string (None when it cannot be told). A mention
-    in a comment or in another key's text is not the fault's line."""
-    import json
-
-    lines = text.splitlines()
-    assignment = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
-    start = next((n for n, line in enumerate(lines, 1) if assignment.match(line)), None)
-    if start is None or value is None:
-        return start
-    quoted = (json.dumps(value, ensure_ascii=False), f"'{value}'")
-    for number in range(start, len(lines) + 1):
-        code = lines[number - 1].split("#", 1)[0] if "#" not in value else lines[number - 1]
-        if any(q in code for q in quoted):
-            return number
-    return None
+    return tuple(ids)
 
 
 def dump_preset(preset: Preset) -> str:

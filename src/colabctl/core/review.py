@@ -15,7 +15,6 @@ same, the finding stays acknowledged; when it changes, the finding is open again
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -30,6 +29,7 @@ from colabctl.core.clock import iso
 from colabctl.core.identity import email_key
 from colabctl.core.names import at_line, clean_text, quoted
 from colabctl.core.session import Account, Context, Session, reading, writing
+from colabctl.core.tomllines import Lines
 from colabctl.errors import Invalid, NotFound
 from colabctl.i18n import Plural, Text, _
 from colabctl.i18n import shown as shown_text
@@ -60,7 +60,7 @@ def load_rules(path: Path | None = None) -> list[SodRule]:
     raw = tomlfile.read(source, shown, limit=MAX_RULES_BYTES, what="a rules file")
     text = tomlfile.text(raw, shown)
     data = tomlfile.parse(text, shown)
-    headers = [n for n, line in enumerate(text.splitlines(), 1) if _SOD_HEADER.match(line)]
+    lines = Lines(text)
     unknown = sorted(set(data) - {"version", "sod"})
     if unknown:
         raise Invalid(
@@ -73,7 +73,7 @@ def load_rules(path: Path | None = None) -> list[SodRule]:
     rules: list[SodRule] = []
     cat = catalog()
     for index, table in enumerate(tables):
-        line = headers[index] if len(headers) == len(tables) else 0
+        line = lines.array_table("sod", index, len(tables))
         names: dict[str, object] = {"where": at_line(shown, line)}
         extra = sorted(set(table) - {"name", "permissions", "severity"})
         if extra:
@@ -111,9 +111,6 @@ def load_rules(path: Path | None = None) -> list[SodRule]:
             )
         rules.append(SodRule(name.strip(), (first, second), severity))
     return rules
-
-
-_SOD_HEADER = re.compile(r"\s*\[\[\s*sod\s*\]\]\s*(?:#.*)?$")
 
 
 # -- findings ----------------------------------------------------------------------------

@@ -8,17 +8,16 @@ rows live in core/audit.py.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from colabctl.errors import StoreFault
 from colabctl.i18n import Text, _
+from colabctl.store.bulk import no_cyclic_gc
 from colabctl.store.schema import SCHEMA_VERSION
 from colabctl.store.sql import Connection
 
@@ -395,7 +394,7 @@ def verify(
     chain holds, replay the log and hold the state it describes against the tables
     (docs/storage.md, "What audit verify checks"). NOW (stored form; default: the clock)
     is what decides which invitations and offers have expired."""
-    with _no_collection():
+    with no_cyclic_gc():  # store/bulk.py says why
         return _verify(conn, anchor, now)
 
 
@@ -403,20 +402,6 @@ def verify_chain_only(conn: Connection) -> Verdict:
     """`verify` with the state check off: the chain walk alone and the head, what the
     state check is measured against (bench/audit_verify.py)."""
     return _verify(conn, None, None, state=False)
-
-
-@contextmanager
-def _no_collection() -> Iterator[None]:
-    """No cyclic garbage collection while verify builds the two states: hundreds of
-    thousands of small lists that hold no cycles, which the collector would walk again and
-    again (a quarter of verify's time on a 100,000-row log). Resumes as it was."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _verify(
@@ -517,14 +502,50 @@ def entries(
     timestamps), by the actor whose identity key is ACTOR_KEY, whose action starts with
     any of ACTIONS (lowercase prefixes), none of whose action is in HIDDEN, and whose
     target TARGET accepts (judged here: an identity key is not SQL's to compute)."""
+    if accounts is not None and account is None and not accounts:
+        return []
+    where, params = _filters(account, accounts, since, until, actor_key, actions, hidden)
+    if target is not None:
+        where.append("target IS NOT NULL")
+    # Through the audit_log view (m010): on a server it holds the rows the login may read,
+    # and says whether a row's login is worth showing, not being the actor's own (neither
+    # named like the actor nor bound to them: `store bind`, docs/postgres.md).
+    sql = (
+        "SELECT seq, at, actor, account, action, target, details, db_login, login_differs"
+        " FROM audit_log"
+    )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY seq DESC"
+    if target is None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    found: list[Entry] = []
+    for r in conn.execute(sql, params):
+        if target is not None and not target(r[5]):
+            continue
+        found.append(Entry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], bool(r[8])))
+        if len(found) == limit:
+            break
+    return found
+
+
+def _filters(
+    account: str | None,
+    accounts: list[str] | None,
+    since: str | None,
+    until: str | None,
+    actor_key: str | None,
+    actions: Sequence[str],
+    hidden: Sequence[str],
+) -> tuple[list[str], list[str | int]]:
+    """`entries`' filters as SQL conditions on the audit_log view, and their values."""
     where: list[str] = []
     params: list[str | int] = []
     if account is not None:
         where.append("account = ?")
         params.append(account)
     elif accounts is not None:
-        if not accounts:
-            return []
         where.append(f"account IN ({','.join('?' * len(accounts))})")
         params.extend(accounts)
     if since is not None:
@@ -552,29 +573,7 @@ def entries(
     if hidden:
         where.append(f"action NOT IN ({','.join('?' * len(hidden))})")
         params.extend(hidden)
-    if target is not None:
-        where.append("target IS NOT NULL")
-    # Through the audit_log view (m010): on a server it holds the rows the login may read,
-    # and says whether a row's login is worth showing, not being the actor's own (neither
-    # named like the actor nor bound to them: `store bind`, docs/postgres.md).
-    sql = (
-        "SELECT seq, at, actor, account, action, target, details, db_login, login_differs"
-        " FROM audit_log"
-    )
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY seq DESC"
-    if target is None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    found: list[Entry] = []
-    for r in conn.execute(sql, params):
-        if target is not None and not target(r[5]):
-            continue
-        found.append(Entry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], bool(r[8])))
-        if len(found) == limit:
-            break
-    return found
+    return where, params
 
 
 def _prefix_range(prefix: str) -> tuple[str, str | None]:

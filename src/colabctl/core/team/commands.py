@@ -3,8 +3,7 @@ transaction each."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from colabctl.core.session import Context, Session, reading, writing
@@ -15,31 +14,15 @@ from colabctl.core.team.saved import check_in_store
 from colabctl.core.team.state import State, read
 from colabctl.errors import Conflict, Forbidden
 from colabctl.i18n import _, ngettext
+from colabctl.store.bulk import no_cyclic_gc
 
 if TYPE_CHECKING:
     from colabctl.core.review import SodRule
 
 
-@contextmanager
-def _bulk() -> Iterator[None]:
-    """No cyclic garbage collection while a team file is read, planned and applied: the
-    parsed file and the plan are millions of live objects that the collector would
-    otherwise walk again and again (a third of a 100k-person apply), and they make no
-    cycles to collect. Collection resumes, as it was, when the command is done."""
-    import gc
-
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def plan(ctx: Context, raw: bytes, source: str, options: Options) -> Plan:
     """The plan of a team file against the store, in one read snapshot."""
-    with _bulk(), reading(ctx) as s:
+    with no_cyclic_gc(), reading(ctx) as s:
         return compute(s, read(s, raw, source), options)
 
 
@@ -60,7 +43,7 @@ def apply_file(
 ) -> Applied:
     """Plan and apply a team file in one BEGIN IMMEDIATE transaction. EXPECT_HEAD: the
     audit head a confirmed plan was computed against (else 4, nothing written)."""
-    with _bulk(), writing(ctx, expire=False) as s:
+    with no_cyclic_gc(), writing(ctx, expire=False) as s:
         if expect_head is not None:
             _same_head(s, expect_head)
         s.expire_due()
@@ -120,7 +103,7 @@ def apply_plan(
     is still the plan's (else 4) and the store has nothing against them (saved.py): all
     judged before anything is written, expiry bookkeeping included. With CONSEQUENCES,
     what each change does to whom and the findings, worked out before it is made."""
-    with _bulk(), writing(ctx, expire=False) as s:
+    with no_cyclic_gc(), writing(ctx, expire=False) as s:
         _same_head(s, saved.head)
         check_in_store(s, saved, source)
         brake(saved, max_removals)
@@ -133,7 +116,7 @@ def apply_plan(
 def preview(ctx: Context, saved: Plan, source: str) -> Plan:
     """A saved plan as `apply` shows it before asking: what each change does to whom and
     the findings, worked out on the store it was made against (nothing is written)."""
-    with _bulk(), reading(ctx) as s:
+    with no_cyclic_gc(), reading(ctx) as s:
         _same_head(s, saved.head)
         check_in_store(s, saved, source)
         _assess(s, saved, None)
