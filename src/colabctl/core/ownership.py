@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any, NamedTuple
 
 from colabctl.core import access
+from colabctl.core.access import Standing
 from colabctl.core.clock import iso
 from colabctl.core.identity import email_key
 from colabctl.core.names import quoted
@@ -108,36 +109,14 @@ def transfer_in(s: Session, acct: Account, email: str, keep_as: str | None = Non
     once it is accepted, or leaves the account."""
     if keep_as is not None:
         s.profile_row(acct, keep_as)  # exit 3 when there is no such profile
-    names: dict[str, object] = {"owner": acct.owner_email, "account": acct.slug, "email": email}
-    if email_key(email) == email_key(acct.owner_email):
-        raise Conflict(_("%(owner)s already owns %(account)s") % names)
-    recipient = s.user_by_email(email)
-    member = access.standing_of(s, acct, email) if recipient is not None else None
-    if recipient is None or member is None or member.status != "active":
-        if member and member.status:
-            said = _(
-                "%(email)s is not an active collaborator of %(account)s (their membership is"
-                " %(status)s): ownership goes only to one"
-            )
-        else:
-            said = _(
-                "%(email)s is not an active collaborator of %(account)s: ownership goes only to one"
-            )
-        raise Conflict(
-            said % (names | {"status": status(member.status) if member and member.status else ""}),
-            hint=_(
-                "invite them (`colabctl invite %(email)s --profile NAME -a %(account)s`)"
-                " and wait for them to accept"
-            )
-            % names,
-        )
+    recipient = _recipient(s, acct, email)
     current = open_offer(s, acct)
     if current is not None:
-        names |= {"to": current.to, "until": current.expires_at}
+        now_open = {"account": acct.slug, "to": current.to, "until": current.expires_at}
         raise Conflict(
             _("%(account)s already has an open transfer offer (to %(to)s, until %(until)s)")
-            % names,
-            hint=_("cancel it first: `colabctl account cancel-transfer %(account)s`") % names,
+            % now_open,
+            hint=_("cancel it first: `colabctl account cancel-transfer %(account)s`") % now_open,
         )
     expires_at = iso(s.now + OFFER_LIFETIME)
     offer_id = s.conn.execute(
@@ -152,7 +131,7 @@ def transfer_in(s: Session, acct: Account, email: str, keep_as: str | None = Non
         details={"keep_as": keep_as, "expires_at": expires_at},
     )
     offer = _offer(s, s.conn.execute(f"{_SELECT} WHERE t.id = ?", (offer_id,)).fetchone())
-    names = {
+    names: dict[str, object] = {
         "account": acct.slug,
         "to": recipient.email,
         "until": expires_at,
@@ -169,6 +148,35 @@ def transfer_in(s: Session, acct: Account, email: str, keep_as: str | None = Non
             " (`colabctl account accept-transfer %(account)s`), you will leave the account"
         )
     return Done(offer, said % names)
+
+
+def _recipient(s: Session, acct: Account, email: str) -> User:
+    """The user EMAIL names, if they are an active collaborator of ACCT: ownership goes
+    to no one else (not to the owner, who has it)."""
+    names: dict[str, object] = {"owner": acct.owner_email, "account": acct.slug, "email": email}
+    if email_key(email) == email_key(acct.owner_email):
+        raise Conflict(_("%(owner)s already owns %(account)s") % names)
+    recipient = s.user_by_email(email)
+    member = access.standing_of(s, acct, email) if recipient is not None else None
+    if recipient is not None and member is not None and member.status == "active":
+        return recipient
+    if member and member.status:
+        said = _(
+            "%(email)s is not an active collaborator of %(account)s (their membership is"
+            " %(status)s): ownership goes only to one"
+        )
+    else:
+        said = _(
+            "%(email)s is not an active collaborator of %(account)s: ownership goes only to one"
+        )
+    raise Conflict(
+        said % (names | {"status": status(member.status) if member and member.status else ""}),
+        hint=_(
+            "invite them (`colabctl invite %(email)s --profile NAME -a %(account)s`)"
+            " and wait for them to accept"
+        )
+        % names,
+    )
 
 
 # -- cancel -------------------------------------------------------------------------
@@ -219,13 +227,37 @@ def accept_transfer_in(s: Session, acct: Account) -> Done:
             hint=_("the owner offers one with `colabctl account transfer %(account)s EMAIL`")
             % {"account": acct.slug},
         )
-    names = {
+    names: dict[str, object] = {
         "account": acct.slug,
         "owner": acct.owner_email,
         "expires": offer.expires_at,
         "at": offer.closed_at,
         "status": status(mine.status) if mine.status else "",
     }
+    _refuse_unless_acceptable(offer, mine, names)
+    _hand_over(s, acct, me, offer, _kept_profile(s, acct, offer, names))
+    s.record(
+        "account.transfer_accept",
+        account=acct.slug,
+        target=me.email,
+        details={
+            "from": acct.owner_email,
+            "previous_profile": mine.profile,
+            "kept_as": offer.keep_as,
+        },
+    )
+    if offer.keep_as:
+        said = _("you now own %(account)s; %(owner)s stays as %(profile)s")
+    else:
+        said = _("you now own %(account)s; %(owner)s left the account")
+    return Done(
+        offer._replace(status="accepted", closed_at=s.now_iso),
+        said % (names | {"profile": offer.keep_as}),
+    )
+
+
+def _refuse_unless_acceptable(offer: Offer, mine: Standing, names: dict[str, object]) -> None:
+    """An offer is accepted while it is open, by a recipient still actively collaborating."""
     if offer.status == "expired":
         raise Conflict(
             _("the offer of %(account)s to you expired on %(expires)s") % names,
@@ -244,26 +276,33 @@ def accept_transfer_in(s: Session, acct: Account) -> Done:
             % names,
             hint=_("ask the owner (%(owner)s) to restore your access first") % names,
         )
-    keep_id = None
-    if offer.keep_as is not None:
-        row = s.conn.execute(
-            "SELECT id FROM profiles WHERE account_id = ? AND name = ?", (acct.id, offer.keep_as)
-        ).fetchone()
-        if row is None:
-            names |= {"profile": quoted(offer.keep_as), "from": offer.from_}
-            raise Conflict(
-                _(
-                    "profile %(profile)s, which %(from)s was to keep, no longer exists in"
-                    " %(account)s"
-                )
-                % names,
-                hint=_(
-                    "ask the owner to cancel (`colabctl account cancel-transfer %(account)s`)"
-                    " and offer again"
-                )
-                % names,
+
+
+def _kept_profile(s: Session, acct: Account, offer: Offer, names: dict[str, object]) -> int | None:
+    """The id of the profile the previous owner keeps (None: they leave); refused when it
+    was deleted since the offer."""
+    if offer.keep_as is None:
+        return None
+    row = s.conn.execute(
+        "SELECT id FROM profiles WHERE account_id = ? AND name = ?", (acct.id, offer.keep_as)
+    ).fetchone()
+    if row is None:
+        names = names | {"profile": quoted(offer.keep_as), "from": offer.from_}
+        raise Conflict(
+            _("profile %(profile)s, which %(from)s was to keep, no longer exists in %(account)s")
+            % names,
+            hint=_(
+                "ask the owner to cancel (`colabctl account cancel-transfer %(account)s`)"
+                " and offer again"
             )
-        keep_id = int(row[0])
+            % names,
+        )
+    return int(row[0])
+
+
+def _hand_over(s: Session, acct: Account, me: User, offer: Offer, keep_id: int | None) -> None:
+    """The writes of an acceptance: ME owns ACCT, the previous owner holds KEEP_ID's
+    profile (or nothing), and the offer is closed."""
     # Order matters to the schema's triggers: the recipient leaves their membership
     # before they become the owner, and the old owner joins only once they are not.
     s.conn.execute(
@@ -281,22 +320,4 @@ def accept_transfer_in(s: Session, acct: Account) -> Done:
     s.conn.execute(
         "UPDATE transfers SET status = 'accepted', closed_at = ? WHERE id = ?",
         (s.now_iso, offer.id),
-    )
-    s.record(
-        "account.transfer_accept",
-        account=acct.slug,
-        target=me.email,
-        details={
-            "from": acct.owner_email,
-            "previous_profile": mine.profile,
-            "kept_as": offer.keep_as,
-        },
-    )
-    if offer.keep_as:
-        said = _("you now own %(account)s; %(owner)s stays as %(profile)s")
-    else:
-        said = _("you now own %(account)s; %(owner)s left the account")
-    return Done(
-        offer._replace(status="accepted", closed_at=s.now_iso),
-        said % (names | {"profile": offer.keep_as}),
     )
