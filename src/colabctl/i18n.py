@@ -17,7 +17,7 @@ translation; placeholder values (ids, emails, what people typed) are never trans
 
 At run time only the standard library's gettext reads one compiled catalog
 (locale/<lang>/LC_MESSAGES/colabctl.mo, built from the .po files beside it by Babel:
-tools/i18n.py); English needs none. A missing catalog means English, never a failure.
+scripts/i18n.py); English needs none. A missing catalog means English, never a failure.
 """
 
 from __future__ import annotations

@@ -1,9 +1,14 @@
 """One command's session with the store: who acts, on which account, at what time.
 
-`writing()` opens the store for the command's single BEGIN IMMEDIATE
-transaction; `reading()` opens it to read (an absent store reads as empty and
-is never created). Both hand out a `Session`, which resolves the actor and the
-account per docs/commands.md and appends audit rows.
+`writing()` opens the command's one write transaction on whichever engine holds the
+store (store/engine.py): SQLite's BEGIN IMMEDIATE, or on PostgreSQL a transaction that
+takes the writers' advisory lock first (docs/storage.md); it records the invitations and
+offers that expired since the last write before anything else. `reading()` opens one
+read snapshot (an absent store reads as empty and is never created; an older one is
+migrated first). Both hand out a `Session`, which resolves the actor (on a PostgreSQL
+login bound to a user, that user and no other: `store bind`) and the account per
+docs/commands.md, and appends the audit rows of the command's mutations in the same
+transaction. `status_sql` is the one place a membership's status is derived.
 """
 
 from __future__ import annotations

@@ -2,8 +2,12 @@
 
 One hash-chained row per mutation, written in the mutation's own transaction, and the
 chain's head (seq and hash of the last row) in a one-row table of its own, moved forward
-by the same transaction (docs/storage.md, "Audit log"). The rules of who may read which
-rows live in core/audit.py.
+by the same transaction (docs/storage.md, "Audit log"). `verify` walks the chain and,
+on a store at the current schema, replays the log into the state it describes and holds
+it against the tables (store/replay.py, holdings.py, breaks.py). The rules of who may
+read which rows live in core/audit.py; on a shared PostgreSQL store the server holds a
+team login to them too, through the `audit_log` view rows are read from
+(store/pg_security.py).
 """
 
 from __future__ import annotations

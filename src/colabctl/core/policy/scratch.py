@@ -1,4 +1,4 @@
-"""The scratch store of `colabctl test --team` (docs/policy-tests.md, "Team mode"): a
+"""The scratch store of `colabctl test --team` (docs/policy-tests.md, "The two worlds"): a
 temporary store built from a team file alone, never the user's store, which the tests
 then judge as if it were live.
 

@@ -1,5 +1,5 @@
 """Matrix snapshots: who holds what in an account, written with `--update` and held
-against the standings now (docs/policy-tests.md, "Matrix snapshots")."""
+against the standings now (docs/policy-tests.md, "What each assertion asks")."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ def apply_file(
     expect_head: tuple[int, str] | None = None,
     progress: Callable[[Plan], Callable[[int], None] | None] | None = None,
 ) -> Applied:
-    """Plan and apply a team file in one BEGIN IMMEDIATE transaction. EXPECT_HEAD: the
+    """Plan and apply a team file in one write transaction. EXPECT_HEAD: the
     audit head a confirmed plan was computed against (else 4, nothing written)."""
     with no_cyclic_gc(), writing(ctx, expire=False) as s:
         if expect_head is not None:

@@ -1,6 +1,7 @@
 """Applying a plan: each change through the mutation's own in-transaction form
 (`*_in`, `*_many_in`), the very code the one-at-a-time commands run, inside the caller's
-one BEGIN IMMEDIATE transaction, each writing its audit row tagged with one apply id."""
+one write transaction (core/session.writing), each writing its audit row tagged with one
+apply id."""
 
 from __future__ import annotations
 
