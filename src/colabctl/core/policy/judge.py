@@ -138,6 +138,8 @@ def judge_only(j: Judge, case: Case) -> Result:
 
 
 def unknown(case: Case) -> Miss:
+    """The miss of a case about an account that does not exist, or that the actor cannot
+    read: the two look alike."""
     return Miss(
         case.user, case.permission.id if case.permission else None, case.expected, "unknown-account"
     )
