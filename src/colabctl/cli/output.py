@@ -22,10 +22,6 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 
-# The words tables show for enum values (JSON keeps the values themselves).
-from colabctl.core.words import level as level
-from colabctl.core.words import role as role
-from colabctl.core.words import status as status
 from colabctl.i18n import N_, NC_, _, pgettext, shown
 
 if TYPE_CHECKING:
@@ -387,6 +383,28 @@ def _table(
             result.add_row(*(Text(cell) for cell in row))
         started = True
     return result
+
+
+# The words tables show for enum values (JSON keeps the values themselves) are
+# core/words.py's, imported when a table shows one: `can` never loads them.
+
+
+def status(value: str) -> str:
+    from colabctl.core.words import status
+
+    return status(value)
+
+
+def role(value: str | None) -> str:
+    from colabctl.core.words import role
+
+    return role(value)
+
+
+def level(value: str) -> str:
+    from colabctl.core.words import level
+
+    return level(value)
 
 
 def yes_no(value: bool) -> str:
