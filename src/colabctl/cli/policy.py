@@ -25,7 +25,7 @@ EPILOG = examples(
 )
 
 
-# long: a command's signature is its options (five of them, 40 lines); the body is short
+# long: a command's signature is its options (most of its lines); the body is short
 @command(app, epilog=EPILOG)
 def test(
     paths: Annotated[
