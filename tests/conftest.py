@@ -205,11 +205,52 @@ def _one_engine_without_reason(module: pytest.Module, items: list[pytest.Item]) 
     return _OWN_STORES.search(module.path.read_text(encoding="utf-8")) is not None
 
 
+# -- the quick tier -----------------------------------------------------------------------------
+#
+# `pytest -m "not slow"` is the quick tier: the tests that call core directly on SQLite
+# (tests/core) and the plain unit tests beside this file. Which tests are slow is decided
+# here, not by hand, in this order:
+#   1. marked `slow` (it starts processes, builds the wheel, searches long): slow;
+#   2. on PostgreSQL (a [postgres] or [bound] run, a pg_* fixture) or in the browser: slow;
+#   3. marked `quick` (the test or its module): quick;
+#   4. a property test (hypothesis): slow;
+#   5. under tests/cli, tests/store or tests/i18n (the CLI over many commands, the
+#      store's own machinery, every command in three languages): slow;
+#   6. anything else: quick.
+# Plain `pytest` (and CI's `pytest -n auto`) runs both tiers.
+
+TESTS = Path(__file__).resolve().parent
+SLOW_FOLDERS = ("cli", "store", "i18n")
+_SERVER_FIXTURES = {"pg_url", "pg_cluster", "pg_admin"}
+
+
+def is_slow(item: pytest.Item) -> bool:
+    """Whether ITEM belongs to the slow tier (the rule above)."""
+    if item.get_closest_marker("slow") is not None:
+        return True
+    if item.get_closest_marker("postgres") or item.get_closest_marker("browser"):
+        return True
+    if _SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    if item.get_closest_marker("quick") is not None:
+        return False
+    if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        return True
+    parts = item.path.relative_to(TESTS).parts
+    return len(parts) > 1 and parts[0] in SLOW_FOLDERS
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by the markers added here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A module whose tests touch a store runs them on both engines, or says why not.
-    And the slow tests go first (in their order): under pytest-xdist the longest ones
-    then start early, rather than last on one worker while the others wait."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Each test's tier (`is_slow`); a module whose tests touch a store runs them on both
+    engines, or says why not. And the slow tests go first, the ones marked so by hand (the
+    longest) before the rest, each in their order: under pytest-xdist the longest then
+    start early, rather than last on one worker while the others wait."""
+    marked = {item: item.get_closest_marker("slow") is not None for item in items}
+    for item in items:
+        if not marked[item] and is_slow(item):
+            item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: (not marked[item], item.get_closest_marker("slow") is None))
     modules: dict[pytest.Module, list[pytest.Item]] = {}
     for item in items:
         module = item.getparent(pytest.Module)
