@@ -353,6 +353,13 @@ def owner_ctx(db_path: Target, clock: FakeClock) -> Context:
     return ctx_for(db_path, OWNER, clock)
 
 
+@pytest.fixture
+def ctx_as(db_path: Target, clock: FakeClock) -> Callable[[str | None], Context]:
+    """Core's Context on this test's store and clock, acting as the email given (None:
+    nobody named, so the logged-in user if there is one)."""
+    return lambda actor: ctx_for(db_path, actor, clock)
+
+
 LEGAL_STEPS: list[Step] = [
     ["login", OWNER, "--name", "Ana Souza"],
     ["account", "create", ACME, "--name", "Acme Cursos", "--tax-id", CNPJ, "--country", "BR"],
@@ -528,6 +535,13 @@ def acme_template(templates: Templates, engine: str) -> Target:
         return Built(folder, acme_store(folder / "template.db" if engine == "sqlite" else store))
 
     return templates.get("acme", engine, build).store
+
+
+@pytest.fixture
+def acme_db(acme_template: Target, db_path: Target) -> Target:
+    """This test's store, holding what `support.acme_store` builds (copied from
+    `acme_template`): ana owns acme-cursos (soporte, tecnico), bob active in soporte."""
+    return copy_store(acme_template, db_path)
 
 
 @pytest.fixture(scope="session")

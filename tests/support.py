@@ -460,6 +460,16 @@ def audit_rows(db_path: Target) -> list[dict[str, Any]]:
         conn.close()
 
 
+def audit_trail(db_path: Target, *columns: str) -> list[tuple[Any, ...]]:
+    """COLUMNS of every audit row, oldest first, read with a plain connection; `details`
+    parsed from its JSON."""
+    (rows,) = raw(db_path, f"SELECT {', '.join(columns)} FROM audit ORDER BY seq")
+    at = columns.index("details") if "details" in columns else None
+    if at is None:
+        return [tuple(row) for row in rows]
+    return [(*row[:at], json.loads(row[at]), *row[at + 1 :]) for row in rows]
+
+
 def side(db: Path, suffix: str) -> Path:
     """A SQLite store's side file: side(db, "-wal")."""
     return db.with_name(db.name + suffix)

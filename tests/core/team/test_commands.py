@@ -1,97 +1,123 @@
-"""Team as code in core (docs/team-file.md): the file's values, all or nothing when an
-account fails after others were planned and partly written, and the property that apply
-then plan, and export then plan, find no changes for any reachable store and file."""
+"""core/team/commands.py, plan and apply as the CLI calls them (docs/team-file.md): a
+plan read in one snapshot, an apply in one transaction, all or nothing when an account
+fails after others were planned and partly written; the removals brake; a saved plan
+applied only against the store it was made on; and the property that apply then plan,
+and export then plan, find no changes for any reachable store and file."""
 
 from __future__ import annotations
 
 import tempfile
-from datetime import timedelta
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CNPJ, OWNER, FakeClock, dump
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import ACME, BEA, BOB, CAIO, CNPJ, OWNER, FakeClock, acme_store, audit_trail, dump
 
-from colabctl.core import accounts, collaborators, profiles, team
-from colabctl.core.presets import find_preset
+from colabctl.core import collaborators, team
 from colabctl.core.session import Context
-from colabctl.core.team.file import parse_team_file
-from colabctl.core.users import register
-from colabctl.errors import ColabError, Invalid
+from colabctl.errors import ColabError, Conflict, Forbidden
 from colabctl.store.engine import Target
 
-ACME = "acme-cursos"
 PEOPLE = [f"p{i}@example.com" for i in range(6)]
 PRESETS = ["soporte", "tecnico", "financiero"]
 
-
-def test_values_of_the_file() -> None:
-    text = b"""version = 1
-[accounts.acme-cursos.profiles.soporte]
-preset = "soporte"
-permissions = ["Retirar"]
-[accounts.acme-cursos.profiles.own]
-permissions = ["products.view"]
-description = "  Own  "
-[accounts.acme-cursos.collaborators]
-"Bea@Example.COM" = { profile = "own", access_until = 2027-03-31, expires_in = "48h" }
-"cai@example.com" = { profile = "own", access_until = 2027-03-31T10:00:00Z }
-"""
-    parsed = parse_team_file(text, "t.toml")
-    (acct,) = parsed.accounts
-    assert acct.profiles is not None and acct.collaborators is not None
-    soporte = acct.profiles["soporte"]
-    assert soporte.permissions[-1] == "withdrawal.withdraw"  # a label, stored as its id
-    assert soporte.description == find_preset("soporte").description
-    assert acct.profiles["own"].description == "Own"
-    bea = acct.collaborators["bea@example.com"]
-    assert bea.email == "Bea@example.com"  # normalised: domain lowered, local part kept
-    assert bea.access_until == "2027-03-31T23:59:59Z"
-    assert bea.expires_in == timedelta(hours=48)
-    assert acct.collaborators["cai@example.com"].access_until == "2027-03-31T10:00:00Z"
-    assert acct.name is None and acct.owner is None and acct.tax is None
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        "version = 2\n",
-        "version = 1\nfoo = 1\n",
-        'version = 1\n[accounts.ab]\nname = ""\n',
-        'version = 1\n[accounts.ab]\ntax_id = "123"\n',
-        'version = 1\n[accounts.ab]\ntax_id = { country = "BR", number = "123.456.789-09" }\n',
-        "version = 1\n[accounts.ab.profiles.cd]\n",
-        'version = 1\n[accounts.ab.profiles.cd]\npreset = "nope"\n',
-        'version = 1\n[accounts.ab.collaborators]\n"x@example.com" = 3\n',
-        "version = 1\n[accounts.ab.collaborators]\n"
-        '"x@example.com" = { profile = "cd", expires_in = "91d" }\n',
-    ],
-)
-def test_bad_values_are_invalid(body: str) -> None:
-    with pytest.raises(Invalid) as caught:
-        parse_team_file(body.encode(), "t.toml")
-    assert caught.value.message.startswith("t.toml")
-
-
-# -- a store to work on -----------------------------------------------------------------------
+As = Callable[[str | None], Context]
 
 
 def _store(path: Target, clock: FakeClock) -> Context:
-    ctx = Context(db=str(path), actor=OWNER, clock=clock)
-    register(ctx, OWNER)
-    accounts.create(ctx, ACME, "Acme", tax_id=CNPJ, country="BR")
-    profiles.create(ctx, "soporte", preset="soporte", account=ACME)
-    profiles.create(ctx, "tecnico", preset="tecnico", account=ACME)
-    return ctx
+    """ana owns acme-cursos (soporte, tecnico), nobody else in it; her context."""
+    acme_store(path, clock, with_bob=False)
+    return Context(db=str(path), actor=OWNER, clock=clock)
+
+
+def _with(people: dict[str, str]) -> bytes:
+    """acme-cursos' collaborators as a team file: PEOPLE (email -> profile), only them."""
+    lines = ["version = 1", f"[accounts.{ACME}.collaborators]"]
+    lines += [f'"{email}" = "{profile}"' for email, profile in people.items()]
+    return ("\n".join(lines) + "\n").encode()
+
+
+# -- plan and apply ---------------------------------------------------------------------------
+
+
+@pytest.mark.engines("sqlite", "postgres")
+def test_a_plan_writes_nothing_and_its_apply_does_it_all(acme_db: Target, ctx_as: As) -> None:
+    raw = _with({BOB: "soporte", BEA: "tecnico", CAIO: "soporte"})
+    before = dump(acme_db)
+    planned = team.plan(ctx_as(OWNER), raw, "t.toml", team.Options())
+    assert dump(acme_db) == before
+    assert [(c.kind, c.target) for c in planned.changes] == [("invite", BEA), ("invite", CAIO)]
+    applied = team.apply_file(ctx_as(OWNER), raw, "t.toml", team.Options())
+    assert applied.apply_id is not None
+    tagged = [(a, t) for a, t, d in audit_trail(acme_db, "action", "target", "details")
+              if d.get("apply") == applied.apply_id]  # fmt: skip
+    assert tagged == [("invitation.create", BEA), ("invitation.create", CAIO)]
+    again = team.apply_file(ctx_as(OWNER), raw, "t.toml", team.Options())
+    assert (again.plan.changes, again.apply_id) == ([], None)
+
+
+@pytest.mark.engines("sqlite", "postgres")
+def test_the_brake_stops_more_removals_than_allowed(acme_db: Target, ctx_as: As) -> None:
+    for email in (BEA, CAIO):
+        collaborators.invite(ctx_as(OWNER), email, profile="tecnico", account=ACME)
+    before = dump(acme_db)
+    with pytest.raises(Forbidden) as caught:
+        team.apply_file(
+            ctx_as(OWNER), _with({}), "t.toml", team.Options(prune=True), max_removals=2
+        )
+    assert caught.value.message == (
+        "this apply would remove 3 collaborators, more than --max-removals 2; nothing was changed"
+    )
+    assert caught.value.hint == "check the plan, then pass --max-removals 3 to allow it"
+    assert dump(acme_db) == before
+    done = team.apply_file(
+        ctx_as(OWNER), _with({}), "t.toml", team.Options(prune=True), max_removals=3
+    )
+    assert done.plan.removals == 3
+
+
+@pytest.mark.engines("sqlite", "postgres")
+def test_a_confirmed_plan_is_applied_only_on_the_store_it_was_made_on(
+    acme_db: Target, ctx_as: As
+) -> None:
+    raw = _with({BOB: "soporte", BEA: "tecnico"})
+    planned = team.plan(ctx_as(OWNER), raw, "t.toml", team.Options())
+    collaborators.invite(ctx_as(OWNER), CAIO, profile="tecnico", account=ACME)  # meanwhile
+    before = dump(acme_db)
+    for attempt in (
+        lambda: team.apply_file(
+            ctx_as(OWNER), raw, "t.toml", team.Options(), expect_head=planned.head
+        ),
+        lambda: team.apply_plan(ctx_as(OWNER), planned, "plan.json"),
+        lambda: team.preview(ctx_as(OWNER), planned, "plan.json"),
+    ):
+        with pytest.raises(Conflict) as caught:
+            attempt()
+        assert caught.value.message == "the store changed since this plan: plan again"
+        assert caught.value.hint == "run `colabctl plan` again and apply the new plan"
+    assert dump(acme_db) == before
+
+
+@pytest.mark.engines("sqlite", "postgres")
+def test_a_saved_plan_applies_exactly_its_changes(acme_db: Target, ctx_as: As) -> None:
+    raw = _with({BOB: "tecnico", BEA: "tecnico"})
+    planned = team.plan(ctx_as(OWNER), raw, "t.toml", team.Options(consequences=False))
+    shown = team.preview(ctx_as(OWNER), planned, "plan.json")
+    assert shown.findings is not None
+    assert {c.kind: c.gains for c in shown.changes}["set-profile"] != {}
+    done = team.apply_plan(ctx_as(OWNER), planned, "plan.json")
+    assert [c.kind for c in done.plan.changes] == ["invite", "set-profile"]
+    assert team.plan(ctx_as(OWNER), raw, "t.toml", team.Options()).changes == []
 
 
 @pytest.mark.engines("sqlite", "postgres")
 def test_all_or_nothing_when_a_later_account_fails(
-    db_path: Target, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    acme_db: Target, ctx_as: As, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = db_path
-    ctx = _store(db, clock)
+    db = acme_db
+    ctx = ctx_as(OWNER)
     text = f"""version = 1
 [accounts.{ACME}.collaborators]
 "a@example.com" = "soporte"
