@@ -17,6 +17,7 @@ from support import ACME, BEA, BOB, CAIO, CNPJ, OWNER, FakeClock, acme_store, au
 
 from colabctl.core import collaborators, team
 from colabctl.core.session import Context
+from colabctl.core.team import commands
 from colabctl.errors import ColabError, Conflict, Forbidden
 from colabctl.store.engine import Target
 
@@ -46,15 +47,15 @@ def _with(people: dict[str, str]) -> bytes:
 def test_a_plan_writes_nothing_and_its_apply_does_it_all(acme_db: Target, ctx_as: As) -> None:
     raw = _with({BOB: "soporte", BEA: "tecnico", CAIO: "soporte"})
     before = dump(acme_db)
-    planned = team.plan(ctx_as(OWNER), raw, "t.toml", team.Options())
+    planned = commands.plan(ctx_as(OWNER), raw, "t.toml", team.Options())
     assert dump(acme_db) == before
     assert [(c.kind, c.target) for c in planned.changes] == [("invite", BEA), ("invite", CAIO)]
-    applied = team.apply_file(ctx_as(OWNER), raw, "t.toml", team.Options())
+    applied = commands.apply_file(ctx_as(OWNER), raw, "t.toml", team.Options())
     assert applied.apply_id is not None
     tagged = [(a, t) for a, t, d in audit_trail(acme_db, "action", "target", "details")
               if d.get("apply") == applied.apply_id]  # fmt: skip
     assert tagged == [("invitation.create", BEA), ("invitation.create", CAIO)]
-    again = team.apply_file(ctx_as(OWNER), raw, "t.toml", team.Options())
+    again = commands.apply_file(ctx_as(OWNER), raw, "t.toml", team.Options())
     assert (again.plan.changes, again.apply_id) == ([], None)
 
 
@@ -64,7 +65,7 @@ def test_the_brake_stops_more_removals_than_allowed(acme_db: Target, ctx_as: As)
         collaborators.invite(ctx_as(OWNER), email, profile="tecnico", account=ACME)
     before = dump(acme_db)
     with pytest.raises(Forbidden) as caught:
-        team.apply_file(
+        commands.apply_file(
             ctx_as(OWNER), _with({}), "t.toml", team.Options(prune=True), max_removals=2
         )
     assert caught.value.message == (
@@ -72,7 +73,7 @@ def test_the_brake_stops_more_removals_than_allowed(acme_db: Target, ctx_as: As)
     )
     assert caught.value.hint == "check the plan, then pass --max-removals 3 to allow it"
     assert dump(acme_db) == before
-    done = team.apply_file(
+    done = commands.apply_file(
         ctx_as(OWNER), _with({}), "t.toml", team.Options(prune=True), max_removals=3
     )
     assert done.plan.removals == 3
@@ -83,15 +84,15 @@ def test_a_confirmed_plan_is_applied_only_on_the_store_it_was_made_on(
     acme_db: Target, ctx_as: As
 ) -> None:
     raw = _with({BOB: "soporte", BEA: "tecnico"})
-    planned = team.plan(ctx_as(OWNER), raw, "t.toml", team.Options())
+    planned = commands.plan(ctx_as(OWNER), raw, "t.toml", team.Options())
     collaborators.invite(ctx_as(OWNER), CAIO, profile="tecnico", account=ACME)  # meanwhile
     before = dump(acme_db)
     for attempt in (
-        lambda: team.apply_file(
+        lambda: commands.apply_file(
             ctx_as(OWNER), raw, "t.toml", team.Options(), expect_head=planned.head
         ),
-        lambda: team.apply_plan(ctx_as(OWNER), planned, "plan.json"),
-        lambda: team.preview(ctx_as(OWNER), planned, "plan.json"),
+        lambda: commands.apply_plan(ctx_as(OWNER), planned, "plan.json"),
+        lambda: commands.preview(ctx_as(OWNER), planned, "plan.json"),
     ):
         with pytest.raises(Conflict) as caught:
             attempt()
@@ -103,13 +104,13 @@ def test_a_confirmed_plan_is_applied_only_on_the_store_it_was_made_on(
 @pytest.mark.engines("sqlite", "postgres")
 def test_a_saved_plan_applies_exactly_its_changes(acme_db: Target, ctx_as: As) -> None:
     raw = _with({BOB: "tecnico", BEA: "tecnico"})
-    planned = team.plan(ctx_as(OWNER), raw, "t.toml", team.Options(consequences=False))
-    shown = team.preview(ctx_as(OWNER), planned, "plan.json")
+    planned = commands.plan(ctx_as(OWNER), raw, "t.toml", team.Options(consequences=False))
+    shown = commands.preview(ctx_as(OWNER), planned, "plan.json")
     assert shown.findings is not None
     assert {c.kind: c.gains for c in shown.changes}["set-profile"] != {}
-    done = team.apply_plan(ctx_as(OWNER), planned, "plan.json")
+    done = commands.apply_plan(ctx_as(OWNER), planned, "plan.json")
     assert [c.kind for c in done.plan.changes] == ["invite", "set-profile"]
-    assert team.plan(ctx_as(OWNER), raw, "t.toml", team.Options()).changes == []
+    assert commands.plan(ctx_as(OWNER), raw, "t.toml", team.Options()).changes == []
 
 
 @pytest.mark.engines("sqlite", "postgres")
@@ -141,7 +142,7 @@ permissions = ["products.view"]
     monkeypatch.setattr(collaborators, "invite_many_in", failing)
     before = dump(db)
     with pytest.raises(RuntimeError):
-        team.apply_file(ctx, text, "t.toml", team.Options())
+        commands.apply_file(ctx, text, "t.toml", team.Options())
     assert calls == [ACME, "second-one"]  # the first account's invite was written...
     assert dump(db) == before  # ...and rolled back with everything else
 
@@ -227,16 +228,16 @@ def test_apply_then_plan_and_export_then_plan_find_nothing(
         ctx = _store(db, clock)
         _reach(ctx, clock, ops)
         exported = team.export(ctx, [ACME]).encode()
-        assert team.plan(ctx, exported, "export.toml", team.Options()).changes == []
+        assert commands.plan(ctx, exported, "export.toml", team.Options()).changes == []
         options = team.Options(prune=prune, reinvite=reinvite)
         raw = _file(specs, people, manage)
         before = dump(db)
         try:
-            team.apply_file(ctx, raw, "t.toml", options, max_removals=100)
+            commands.apply_file(ctx, raw, "t.toml", options, max_removals=100)
         except ColabError:
             assert dump(db) == before  # refused: the store as it was
             return
-        after = team.plan(ctx, raw, "t.toml", options)
+        after = commands.plan(ctx, raw, "t.toml", options)
         assert after.changes == [], [c.as_json() for c in after.changes]
         exported = team.export(ctx, [ACME]).encode()
-        assert team.plan(ctx, exported, "export.toml", options).changes == []
+        assert commands.plan(ctx, exported, "export.toml", options).changes == []

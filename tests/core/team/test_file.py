@@ -59,3 +59,68 @@ def test_bad_values_are_invalid(body: str) -> None:
     with pytest.raises(Invalid) as caught:
         parse_team_file(body.encode(), "t.toml")
     assert caught.value.message.startswith("t.toml")
+
+
+def _refusal(text: str) -> Invalid:
+    with pytest.raises(Invalid) as caught:
+        parse_team_file(text.encode(), "t.toml")
+    return caught.value
+
+
+def test_a_fault_names_the_line_of_its_key() -> None:
+    text = (
+        "version = 1\n"
+        "[accounts.ab]\n"
+        'name = "Ab"\n'
+        "[accounts.ab.collaborators]\n"
+        '"x@example.com" = "cd"\n'
+        '"y@example" = "cd"\n'
+    )
+    refused = _refusal(text)
+    assert refused.message.startswith("t.toml, line 6: ")
+    assert "is not a valid email address" in refused.message
+
+
+def test_one_line_per_person_and_never_the_owner() -> None:
+    twice = _refusal(
+        'version = 1\n[accounts.ab.collaborators]\n"x@example.com" = "cd"\n"X@EXAMPLE.com" = "cd"\n'
+    )
+    assert twice.message == (
+        "t.toml, line 4: X@example.com is listed twice in ab (also as x@example.com):"
+        " one line per person"
+    )
+    owner = _refusal(
+        'version = 1\n[accounts.ab]\nowner = "o@example.com"\n'
+        '[accounts.ab.collaborators]\n"O@example.com" = "cd"\n'
+    )
+    assert owner.message == (
+        "t.toml, line 5: O@example.com owns ab: the owner is not a collaborator"
+    )
+
+
+def test_access_until_is_a_date_never_a_duration() -> None:
+    refused = _refusal(
+        'version = 1\n[accounts.ab.collaborators]\n"x@example.com" = { profile = "cd",'
+        ' access_until = "30d" }\n'
+    )
+    assert refused.message == (
+        't.toml, line 3: access_until "30d" is a duration: a team file takes a date'
+    )
+    assert refused.hint == "a plan must settle: write a TOML date (2027-03-31) or date-time"
+
+
+def test_addresses_the_store_holds_need_no_second_check() -> None:
+    text = b'version = 1\n[accounts.ab.collaborators]\n"Bob@Example.COM" = "cd"\n'
+    asked: list[set[str]] = []
+
+    def stored(candidates: set[str]) -> set[str]:
+        asked.append(candidates)
+        return candidates  # all of them, as stored
+
+    (acct,) = parse_team_file(text, "t.toml", stored=stored).accounts
+    assert asked == [{"Bob@Example.COM"}]
+    assert acct.collaborators is not None
+    assert [m.email for m in acct.collaborators.values()] == ["Bob@Example.COM"]
+    (fresh,) = parse_team_file(text, "t.toml").accounts  # unknown: normalised
+    assert fresh.collaborators is not None
+    assert [m.email for m in fresh.collaborators.values()] == ["Bob@example.com"]
