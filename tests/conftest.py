@@ -537,6 +537,16 @@ def acme_template(templates: Templates, engine: str) -> Target:
     return templates.get("acme", engine, build).store
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The store `colabctl demo` builds (core/demo.py; every table but review_acks and
+    store_bindings holds rows), at START, built once, its demo-policy/ folder beside it.
+    Copy it, never write to it."""
+    from colabctl.core import demo
+
+    return demo.build(tmp_path_factory.mktemp("demo") / "demo.db", clock=FakeClock(START)).path
+
+
 @pytest.fixture
 def acme_db(acme_template: Target, db_path: Target) -> Target:
     """This test's store, holding what `support.acme_store` builds (copied from
