@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from colabctl.store.audit import GENESIS, _content, canonical, chained_hash, row_hash
+
+pytestmark = pytest.mark.quick  # plain unit tests, a second or so: the quick tier
 
 TEXTS = [
     "", "plain", 'quo"te', "back\\slash", "new\nline", "tab\t", "\x00\x1f\x7f", "ñandú",

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import string
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from colabctl.store.keys import _ascii_skeletons, skeleton, skeleton_general
+
+pytestmark = pytest.mark.quick  # plain unit tests, a second or so: the quick tier
 
 ASCII = st.text(st.sampled_from([chr(i) for i in range(128)]), max_size=16)
 CASES = [

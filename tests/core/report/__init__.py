@@ -1,2 +1,1 @@
-"""The tests of core/report/, one file per module. A package, so that its test files may
-share their names with tests/core/team/'s (test_model.py in both)."""
+"""The tests of core/report/, one file per module (a package: see tests/core/__init__.py)."""

@@ -24,9 +24,10 @@ As = Callable[[str | None], Context]
 HEAD = f"version = 1\n[accounts.{ACME}.collaborators]\n"
 
 
-def planned(ctx: Context, text: str, **options: bool) -> Plan:
+def planned(ctx: Context, text: str, *, prune: bool = False, reinvite: bool = False) -> Plan:
+    options = Options(prune=prune, reinvite=reinvite, consequences=False)
     with reading(ctx) as s:
-        return compute(s, read(s, text.encode(), "t.toml"), Options(consequences=False, **options))
+        return compute(s, read(s, text.encode(), "t.toml"), options)
 
 
 def kinds(plan: Plan) -> list[tuple[str, str]]:
