@@ -25,8 +25,10 @@ from pgcluster import Cluster, find_bindir
 from sqlrecorder_site import sqlrecording
 from support import (
     ACME,
+    BEA,
     BEFORE_READ,
     BOB,
+    CAIO,
     CARLA,
     CNPJ,
     OWNER,
@@ -488,6 +490,16 @@ def active(cli: Cli, invited: str) -> str:
     """bob holds soporte in acme-cursos, active."""
     ok(cli("--as", BOB, "accept", ACME))
     return BOB
+
+
+@pytest.fixture
+def team(cli: Cli, legal_account: str) -> str:
+    """bea is active in acme-cursos (soporte), caio pending (tecnico); ana is logged in.
+    (A module whose tests need another team defines its own `team`.)"""
+    ok(cli("--as", OWNER, "invite", BEA, "--profile", "soporte", "-a", ACME))
+    ok(cli("--as", BEA, "accept", ACME))
+    ok(cli("--as", OWNER, "invite", CAIO, "--profile", "tecnico", "-a", ACME))
+    return legal_account
 
 
 WORLD_STEPS: list[Step] = [

@@ -106,6 +106,14 @@ class Cli:
         return self.runner.invoke(app, list(args), input=input, env=env)
 
 
+def write(path: Path, text: str | bytes) -> Path:
+    """PATH holding TEXT (a str as UTF-8, bytes as they are), its missing folders made:
+    a file a test hands to colabctl."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
 def as_owner(*args: str) -> tuple[str, ...]:
     """A command line run as the owner of the test accounts."""
     return ("--as", OWNER, *args)
@@ -113,6 +121,12 @@ def as_owner(*args: str) -> tuple[str, ...]:
 
 def ctx_for(db_path: Target, actor: str | None, clock: Callable[[], datetime]) -> Context:
     return Context(db=str(db_path), actor=actor, clock=clock)
+
+
+def exported(cli: Cli, account: str = ACME) -> str:
+    """The owner's `export` of ACCOUNT: its team file as it stands."""
+    text: str = ok(cli("--as", OWNER, "export", "-a", account)).stdout
+    return text
 
 
 def create_legal_account(cli: Cli, slug: str, name: str, *presets: str) -> str:

@@ -54,15 +54,6 @@ def audit_rows(db_path: Target) -> list[tuple[str, str, dict[str, Any]]]:
     return [(a, t, json.loads(d)) for a, t, d in rows]
 
 
-@pytest.fixture
-def team(cli: Cli, legal_account: str) -> str:
-    """acme-cursos with soporte and tecnico; bea active (soporte), caio pending (tecnico)."""
-    ok(cli("--as", OWNER, "invite", BEA, "--profile", "soporte", "-a", ACME))
-    ok(cli("--as", BEA, "accept", ACME))
-    ok(cli("--as", OWNER, "invite", CAIO, "--profile", "tecnico", "-a", ACME))
-    return legal_account
-
-
 # -- export and the round trip ---------------------------------------------------------------
 
 

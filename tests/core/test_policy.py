@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support import ACME, BOB, OWNER, SOPORTE_HAS, TECNICO_HAS, dump
+from support import ACME, BOB, OWNER, SOPORTE_HAS, TECNICO_HAS, dump, write
 
 from colabctl.core import collaborators, policy
 from colabctl.core.catalog import catalog
@@ -35,12 +35,6 @@ holders = ["owner", "profile:soporte"]
 """
 
 
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def refusal(path: Path) -> Invalid:
     with pytest.raises(Invalid) as caught:
         policy.collect([str(path)])
@@ -51,7 +45,7 @@ def refusal(path: Path) -> Invalid:
 
 
 def test_each_allow_deny_and_only_is_a_case_at_its_line(tmp_path: Path) -> None:
-    (found,), notes = policy.collect([str(write(tmp_path, "t.toml", CHECKS))])
+    (found,), notes = policy.collect([str(write(tmp_path / "t.toml", CHECKS))])
     assert notes == []
     assert [(c.kind, c.line, c.permission.id if c.permission else None) for c in found.cases] == [
         ("allow", 2, SOPORTE_HAS),
@@ -63,9 +57,9 @@ def test_each_allow_deny_and_only_is_a_case_at_its_line(tmp_path: Path) -> None:
 
 
 def test_a_folder_holds_test_files_and_what_is_not_one_is_noted(tmp_path: Path) -> None:
-    write(tmp_path, "a.toml", CHECKS)
-    write(tmp_path, "notes.toml", 'title = "not a test"\n')
-    write(tmp_path, "team.toml", "version = 1\n[accounts.x]\n")  # a team file: not noted
+    write(tmp_path / "a.toml", CHECKS)
+    write(tmp_path / "notes.toml", 'title = "not a test"\n')
+    write(tmp_path / "team.toml", "version = 1\n[accounts.x]\n")  # a team file: not noted
     files, notes = policy.collect([str(tmp_path)])
     assert [f.shown for f in files] == [str(tmp_path / "a.toml")]
     assert [str(n) for n in notes] == [
@@ -79,7 +73,7 @@ def test_a_folder_holds_test_files_and_what_is_not_one_is_noted(tmp_path: Path) 
 
 
 def test_what_is_not_a_test_file_is_refused_with_a_way_on(tmp_path: Path) -> None:
-    team = refusal(write(tmp_path, "team.toml", "version = 1\n[accounts.x]\n"))
+    team = refusal(write(tmp_path / "team.toml", "version = 1\n[accounts.x]\n"))
     assert (
         team.message
         == f"{tmp_path / 'team.toml'}: not a test file (no [[check]], [[only]] or [[matrix]])"
@@ -114,7 +108,7 @@ def test_what_is_not_a_test_file_is_refused_with_a_way_on(tmp_path: Path) -> Non
     ],
 )
 def test_a_fault_names_the_file_and_line(tmp_path: Path, text: str, says: str) -> None:
-    path = write(tmp_path, "t.toml", text)
+    path = write(tmp_path / "t.toml", text)
     assert refusal(path).message.startswith(f"{path}{says}")
 
 
@@ -125,7 +119,7 @@ def test_a_fault_names_the_file_and_line(tmp_path: Path, text: str, says: str) -
 def test_cases_pass_and_fail_by_the_decision_can_uses(
     acme_db: Target, ctx_as: As, tmp_path: Path
 ) -> None:
-    path = write(tmp_path, "t.toml", CHECKS)
+    path = write(tmp_path / "t.toml", CHECKS)
     report = policy.run(ctx_as(OWNER), [str(path)])
     assert (report.passed, report.failed, report.ok) == (4, 0, True)
     collaborators.set_profile(ctx_as(OWNER), BOB, "tecnico", account=ACME)
@@ -145,7 +139,7 @@ def test_an_unknown_account_fails_every_case_even_a_deny(
     acme_db: Target, ctx_as: As, tmp_path: Path
 ) -> None:
     text = CHECKS.replace(ACME, "no-such")
-    report = policy.run(ctx_as(OWNER), [str(write(tmp_path, "t.toml", text))])
+    report = policy.run(ctx_as(OWNER), [str(write(tmp_path / "t.toml", text))])
     assert report.passed == 0
     assert {r.reason for f in report.files for r in f.results} == {"unknown-account"}
 
@@ -154,7 +148,7 @@ def test_an_unknown_account_fails_every_case_even_a_deny(
 def test_a_matrix_snapshot_is_written_then_held(
     acme_db: Target, ctx_as: As, tmp_path: Path
 ) -> None:
-    test = write(tmp_path, "m.toml", f'[[matrix]]\naccount = "{ACME}"\nfile = "acme.json"\n')
+    test = write(tmp_path / "m.toml", f'[[matrix]]\naccount = "{ACME}"\nfile = "acme.json"\n')
     snapshot = tmp_path / "acme.json"
     missing = policy.run(ctx_as(OWNER), [str(test)])
     assert [m.actual for m in missing.files[0].results[0].misses] == [
@@ -178,7 +172,7 @@ def test_a_matrix_snapshot_is_written_then_held(
 def test_coverage_counts_the_delegable_permissions_named(
     acme_db: Target, ctx_as: As, tmp_path: Path
 ) -> None:
-    path = str(write(tmp_path, "t.toml", CHECKS))
+    path = str(write(tmp_path / "t.toml", CHECKS))
     report = policy.run(ctx_as(OWNER), [path], min_coverage=50)
     assert report.coverage.named == catalog().ordered(
         [SOPORTE_HAS, TECNICO_HAS, "withdrawal.withdraw"]
@@ -191,8 +185,7 @@ def test_coverage_counts_the_delegable_permissions_named(
 
 def test_a_team_file_is_judged_alone_in_a_scratch_store(tmp_path: Path, db_path: Target) -> None:
     team = write(
-        tmp_path,
-        "team.toml",
+        tmp_path / "team.toml",
         f"""version = 1
 [accounts.{ACME}]
 name = "Acme"
@@ -204,7 +197,7 @@ preset = "soporte"
 "{BOB}" = "soporte"
 """,
     )
-    path = str(write(tmp_path, "t.toml", CHECKS))
+    path = str(write(tmp_path / "t.toml", CHECKS))
     before = dump(db_path)
     report = policy.run(Context(db=str(db_path), actor=None), [path], team=str(team))
     assert (report.passed, report.failed) == (4, 0)

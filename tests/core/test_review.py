@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from support import ACME, BEA, BOB, CAIO, OWNER, ZED, FakeClock, audit_trail, dump
+from support import ACME, BEA, BOB, CAIO, OWNER, ZED, FakeClock, audit_trail, dump, write
 
 from colabctl.core import collaborators, profiles, users
 from colabctl.core.catalog import catalog
@@ -34,12 +34,6 @@ PAIR = (
 )
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "rules.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def kinds(ctx: Context, **options: object) -> list[tuple[str, str, str]]:
     return [(f.kind, f.severity, f.subject) for f in review(ctx, account=ACME, **options)]  # type: ignore[arg-type]
 
@@ -55,7 +49,7 @@ def test_the_shipped_rules_pair_withdrawal_with_what_moves_money() -> None:
 
 
 def test_a_rules_file_names_labels_as_ids(tmp_path: Path) -> None:
-    (rule,) = load_rules(write(tmp_path, PAIR + 'severity = "medium"\n'))
+    (rule,) = load_rules(write(tmp_path / "rules.toml", PAIR + 'severity = "medium"\n'))
     assert rule == SodRule(
         "refund-and-search", ("purchases.request_refunds", "purchases.search"), "medium"
     )
@@ -90,7 +84,7 @@ def test_a_rules_file_names_labels_as_ids(tmp_path: Path) -> None:
 def test_a_bad_rules_file_is_refused_naming_file_and_line(
     tmp_path: Path, text: str, says: str
 ) -> None:
-    path = write(tmp_path, text)
+    path = write(tmp_path / "rules.toml", text)
     with pytest.raises(Invalid) as caught:
         load_rules(path)
     assert caught.value.message.startswith(f"{path}{says}")
@@ -101,13 +95,14 @@ def test_a_bad_rules_file_is_refused_naming_file_and_line(
 
 @pytest.mark.engines("sqlite", "postgres")
 def test_what_a_holder_holds_is_judged(acme_db: Target, ctx_as: As, tmp_path: Path) -> None:
-    found = kinds(ctx_as(OWNER), rules=write(tmp_path, PAIR))
+    rules = write(tmp_path / "rules.toml", PAIR)
+    found = kinds(ctx_as(OWNER), rules=rules)
     assert found == [
         ("sod-conflict", "high", BOB),
         ("high-risk-holder", "medium", BOB),
         ("unused-profile", "low", "profile:tecnico"),
     ]
-    (conflict, risky, _) = review(ctx_as(OWNER), account=ACME, rules=write(tmp_path, PAIR))
+    (conflict, risky, _) = review(ctx_as(OWNER), account=ACME, rules=rules)
     assert str(conflict.message) == (
         f"{BOB} (soporte) holds both purchases.request_refunds and purchases.search"
         " (rule refund-and-search)"
