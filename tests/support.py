@@ -331,6 +331,16 @@ def error_lines(
     return lines[0], lines[1] if len(lines) == 2 else None
 
 
+def verify(cli: Cli, *args: str) -> tuple[int, dict[str, Any], str]:
+    """`audit verify ARGS` with and without --json: the same exit code and no traceback.
+    Its exit code, the JSON verdict and the text."""
+    as_json = cli("audit", "verify", "--json", *args)
+    text = cli("audit", "verify", *args)
+    assert as_json.exit_code == text.exit_code, (as_json.stdout, text.stdout)
+    assert "Traceback" not in as_json.stderr + text.stderr
+    return as_json.exit_code, json.loads(as_json.stdout), text.stdout
+
+
 def failure(result: Result, *codes: int, hint: str | None = None) -> tuple[str, str | None]:
     """`error_lines` for an in-process run, which must also have ended by a clean exit."""
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(

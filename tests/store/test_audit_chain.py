@@ -31,6 +31,7 @@ from support import (
     is_pg,
     preset_ids,
     raw,
+    verify,
 )
 
 from colabctl.store.engine import Target
@@ -57,14 +58,6 @@ def tamper(db_path: Target, *statements: str, params: tuple[Any, ...] = ()) -> N
 
 def drop_audit_triggers(db_path: Target) -> None:
     drop_guards(db_path, "audit_no_update", "audit_no_delete")
-
-
-def verify(cli: Cli) -> tuple[int, dict[str, Any], str]:
-    as_json = cli("audit", "verify", "--json")
-    text = cli("audit", "verify")
-    assert as_json.exit_code == text.exit_code
-    assert "Traceback" not in as_json.stderr + text.stderr
-    return as_json.exit_code, json.loads(as_json.stdout), text.stdout
 
 
 # -- one row per mutation -------------------------------------------------------------------

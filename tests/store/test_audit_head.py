@@ -35,6 +35,7 @@ from support import (
     failure,
     is_pg,
     raw,
+    verify,
 )
 from support import ok as succeeded
 
@@ -104,15 +105,6 @@ def rehash(row: Row, prev_hash: str) -> str:
 
 def set_head(db_path: Target, seq: int, digest: str) -> None:
     tamper(db_path, ("UPDATE audit_head SET seq = ?, hash = ?", (seq, digest)))
-
-
-def verify(cli: Cli, *args: str) -> tuple[int, dict[str, Any], str]:
-    """`audit verify` with and without --json: the same exit code, and no traceback."""
-    as_json = cli("audit", "verify", "--json", *args)
-    text = cli("audit", "verify", *args)
-    assert as_json.exit_code == text.exit_code, (as_json.stdout, text.stdout)
-    assert "Traceback" not in as_json.stderr + text.stderr
-    return as_json.exit_code, json.loads(as_json.stdout), text.stdout
 
 
 def broken(cli: Cli, seq: int | None, problem: str, *args: str) -> dict[str, Any]:
