@@ -554,6 +554,80 @@ def _copy_pg(template: str, db: str) -> None:
         )
 
 
+# -- SQLite stores made at an older schema (the migrations' tests) -------------------------------
+
+
+def made_at(path: Path, stop_before: str | None) -> None:
+    """A new SQLite store at PATH made by every migration before STOP_BEFORE (None: by all
+    of them): a store as an older colabctl wrote it."""
+    from sqlite_utils import Database
+
+    from colabctl.store.migrations import migrations
+
+    db = Database(sqlite3.connect(path, isolation_level=None))
+    db.execute("BEGIN IMMEDIATE")
+    migrations.apply(db, stop_before=stop_before)
+    db.execute("COMMIT")
+    db.close()
+
+
+def sqlite_schema(path: Path) -> set[tuple[str, str]]:
+    """Every table, index, view and trigger of a SQLite file: its name and its SQL, spaces
+    folded (the migrations' own bookkeeping table aside)."""
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            (r[0], " ".join(r[1].split()))
+            for r in conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL"
+                " AND name != '_sqlite_migrations'"
+            )
+        }
+    finally:
+        conn.close()
+
+
+def back_to(db_path: Path, stop_before: str) -> None:
+    """The rows of the SQLite store DB_PATH in a store made by every migration before
+    STOP_BEFORE, put in its place: each table's rows copied (the columns that schema has;
+    later migrations need no undoing, they are simply not applied), the audit rows, in
+    order, through that schema's audit_append where it has one, so that its guarded head
+    follows them."""
+    old = db_path.with_name(f"before-{stop_before}.db")
+    made_at(old, stop_before)
+    conn = sqlite3.connect(old, isolation_level=None)
+    try:
+        conn.execute("ATTACH ? AS new", (str(db_path),))
+        conn.execute("BEGIN")
+        names = {r[0] for r in conn.execute("SELECT name FROM main.sqlite_master")}
+        appended = "audit_append" in names  # else audit is a table like any other
+        skipped = ("_sqlite_migrations", *(("audit", "audit_head") if appended else ()))
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM main.sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+            )
+            if name not in skipped
+        ]
+        for table in tables:
+            columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA main.table_info({table})"))
+            conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM new.{table}")
+        if appended:
+            columns = ", ".join(r[1] for r in conn.execute("PRAGMA main.table_info(audit)"))
+            conn.execute(
+                f"INSERT INTO main.audit_append ({columns})"
+                f" SELECT {columns} FROM new.audit ORDER BY seq"
+            )
+        conn.execute("COMMIT")
+        conn.execute("DETACH new")
+    finally:
+        conn.close()
+    for suffix in ("-wal", "-shm"):
+        side(db_path, suffix).unlink(missing_ok=True)
+    old.replace(db_path)
+
+
 def intact(db: Target) -> None:
     """The database's own checks pass (SQLite: integrity and foreign keys; PostgreSQL
     enforces its constraints on every write), and the audit chain verifies."""
