@@ -467,6 +467,19 @@ def add_holders(
     return emails
 
 
+def rehash(row: Mapping[str, Any], prev_hash: str) -> str:
+    """An audit row's hash as docs/storage.md defines it, worked out apart from colabctl:
+    SHA-256 over the previous hash and the row's canonical content."""
+    import hashlib
+
+    content = {k: row[k] for k in ("seq", "at", "actor", "account", "action", "target")}
+    content["details"] = row["details"]
+    if row.get("db_login") is not None:  # the login that wrote it, on PostgreSQL (m008)
+        content["db_login"] = row["db_login"]
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
+
+
 def audit_rows(db_path: Target) -> list[dict[str, Any]]:
     """Every audit row, oldest first, read with a plain connection."""
     _settle()

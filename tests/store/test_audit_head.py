@@ -9,7 +9,6 @@ triggers dropped first (with them in place, each is refused)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Callable
@@ -35,6 +34,7 @@ from support import (
     is_pg,
     made_at,
     raw,
+    rehash,
     sqlite_schema,
     verify,
 )
@@ -91,16 +91,6 @@ def tamper(db_path: Target, *statements: str | tuple[str, tuple[Any, ...]]) -> N
 def drop_triggers(db_path: Target) -> None:
     taken = drop_guards(db_path)
     assert {"audit_no_update", "audit_no_delete", "audit_head_forward"} <= set(taken)
-
-
-def rehash(row: Row, prev_hash: str) -> str:
-    """A row's hash as docs/storage.md defines it, computed independently of colabctl."""
-    content = {k: row[k] for k in ("seq", "at", "actor", "account", "action", "target")}
-    content["details"] = row["details"]
-    if row.get("db_login") is not None:  # the login that wrote it, on PostgreSQL (m008)
-        content["db_login"] = row["db_login"]
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
 
 
 def set_head(db_path: Target, seq: int, digest: str) -> None:
