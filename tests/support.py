@@ -5,10 +5,14 @@
   `error:` line, at most one `hint:` and the store as it was (`failure`, `refused`,
   `hidden`, `dump`);
 - stores built through core, once, to be copied into each test (`acme_store`,
-  `add_holders`, `copy_store`) and checked after the fact (`intact`);
+  `add_holders`, `copy_store`), read and checked after the fact (`intact`, `audit_trail`,
+  `verify`, `rehash`), and SQLite stores as an older colabctl made them (`made_at`,
+  `back_to`, `sqlite_schema`);
+- the files a test hands to colabctl (`write`, `exported`);
 - colabctl as a real process (`colabctl`, `colabctl_bytes`, `spawn`, `python`). A test
-  that starts one must be marked `slow`, so that `pytest -m "not slow"` stays the quick
-  loop: these helpers fail the test that forgets.
+  that starts one must be slow (tests/conftest.py makes everything under tests/cli,
+  tests/store and tests/i18n slow; elsewhere mark it), so that `pytest -m "not slow"`
+  stays the quick tier: these helpers fail the test that is not.
 
 Import from here (`from support import ...`); conftest re-exports the names it always had.
 """
