@@ -29,7 +29,10 @@ def test_accounts_are_the_actors_own_and_invitations_the_pending_ones(
     collaborators.invite(ctx_as(OWNER), BEA, profile="tecnico", account=ACME)
     assert completion.account_slugs(ctx_as(BEA)) == []  # pending: not hers yet
     assert completion.invitation_slugs(ctx_as(BEA)) == [ACME]
-    assert completion.invitation_slugs(ctx_as(BOB)) == []
+    assert completion.invitation_slugs(ctx_as(BOB)) == []  # active: nothing to accept
+    collaborators.invite(ctx_as(OWNER), CAIO, profile="tecnico", account=ACME)
+    collaborators.decline(ctx_as(CAIO), ACME)
+    assert completion.invitation_slugs(ctx_as(CAIO)) == []  # answered: no longer offered
 
 
 def test_nobody_and_strangers_are_offered_nothing(acme_db: Target, ctx_as: As) -> None:
