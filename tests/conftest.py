@@ -242,6 +242,23 @@ def is_slow(item: pytest.Item) -> bool:
     return len(parts) > 1 and parts[0] in SLOW_FOLDERS
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A run of the quick tier alone (`-m "not slow"`, or that and more) does not even
+    import a module of the slow folders that marks nothing `quick`: none of its tests
+    could run (rule 5), and importing them all would cost the quick tier seconds."""
+    markexpr = config.getoption("markexpr") or ""
+    quick_only = markexpr == "not slow" or (
+        markexpr.startswith("not slow and ") and " or " not in markexpr
+    )
+    if not quick_only or collection_path.suffix != ".py":
+        return None
+    parts = collection_path.relative_to(TESTS).parts
+    slow_folder = len(parts) > 1 and parts[0] in SLOW_FOLDERS
+    if slow_folder and "mark.quick" not in collection_path.read_text(encoding="utf-8"):
+        return True
+    return None
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by the markers added here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Each test's tier (`is_slow`); a module whose tests touch a store runs them on both

@@ -9,8 +9,6 @@ from hypothesis import strategies as st
 
 from colabctl.store.audit import GENESIS, _content, canonical, chained_hash, row_hash
 
-pytestmark = pytest.mark.quick  # plain unit tests, a second or so: the quick tier
-
 TEXTS = [
     "", "plain", 'quo"te', "back\\slash", "new\nline", "tab\t", "\x00\x1f\x7f", "ñandú",
     "用户", "\u2028\u2029", "\U0001f600", "</script>", "a/b",
@@ -20,6 +18,7 @@ text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=20)
 maybe = st.none() | text | st.sampled_from(TEXTS)
 
 
+@pytest.mark.quick  # a plain unit test (its property below is slow)
 def test_fixed_values_hash_the_same() -> None:
     for value in TEXTS:
         details = canonical({"k": value, "n": None, "list": [value, 1]})

@@ -11,8 +11,6 @@ from hypothesis import strategies as st
 
 from colabctl.store.keys import _ascii_skeletons, skeleton, skeleton_general
 
-pytestmark = pytest.mark.quick  # plain unit tests, a second or so: the quick tier
-
 ASCII = st.text(st.sampled_from([chr(i) for i in range(128)]), max_size=16)
 CASES = [
     "ana.souza@example.com", "ANA.SOUZA@EXAMPLE.COM", "m@rn.com", "rn@m.com", "I1l|@x.io",
@@ -22,12 +20,14 @@ CASES = [
 ]  # fmt: skip
 
 
+@pytest.mark.quick  # a plain unit test (its property below is slow)
 def test_every_ascii_character_but_a_few_has_a_fast_skeleton() -> None:
     fast = _ascii_skeletons()
     assert set(string.ascii_letters + string.digits + ".-_+@") <= set(fast)
     assert "%" not in fast  # its prototype leaves ASCII
 
 
+@pytest.mark.quick  # a plain unit test (its property below is slow)
 def test_known_cases() -> None:
     for case in CASES:
         assert skeleton(case) == skeleton_general(case), case
