@@ -5,6 +5,7 @@ acknowledgement), `audit head` and `audit verify` with an anchor kept elsewhere.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from support import ACME, BEA, BOB, CNPJ, GENESIS, OWNER, ZED, FakeClock
@@ -97,7 +98,7 @@ def test_the_head_anchors_a_verification(acme_db: Target, ctx_as: As) -> None:
     assert (forged.intact, forged.first_bad_seq) == (False, seq)
 
 
-def test_the_head_of_no_store_is_genesis(tmp_path: Target, clock: FakeClock) -> None:
-    missing = tmp_path / "none.db"  # type: ignore[operator]
+def test_the_head_of_no_store_is_genesis(tmp_path: Path, clock: FakeClock) -> None:
+    missing = tmp_path / "none.db"
     assert read_head(Context(db=str(missing), clock=clock)) == (0, GENESIS)
     assert not missing.exists()

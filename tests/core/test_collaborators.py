@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from support import (
@@ -106,8 +107,8 @@ def test_a_profile_typo_is_answered_with_the_closest(acme_db: Target, ctx_as: As
     )
 
 
-def test_a_malformed_until_fails_before_the_store_opens(tmp_path: Target, clock: FakeClock) -> None:
-    db = tmp_path / "none.db"  # type: ignore[operator]
+def test_a_malformed_until_fails_before_the_store_opens(tmp_path: Path, clock: FakeClock) -> None:
+    db = tmp_path / "none.db"
     ctx = Context(db=str(db), actor=OWNER, clock=clock)
     with pytest.raises(Invalid, match="not a date"):
         collaborators.invite(ctx, BEA, profile="soporte", access_until="soon", account=ACME)

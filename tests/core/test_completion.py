@@ -5,6 +5,7 @@ so that completing tells nobody more than `account list` or `collaborator list` 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from support import ACME, BEA, BOB, CAIO, OWNER, ZED, FakeClock
@@ -54,9 +55,9 @@ def test_profiles_and_people_of_an_account_one_may_read(acme_db: Target, ctx_as:
 
 @pytest.mark.engines("sqlite")
 def test_a_missing_store_completes_nothing_and_stays_missing(
-    db_path: Target, clock: FakeClock
+    db_path: Path, clock: FakeClock
 ) -> None:
     ctx = Context(db=str(db_path), actor=OWNER, clock=clock)
     assert completion.account_slugs(ctx) == []
     assert completion.invitation_slugs(ctx) == []
-    assert not db_path.exists()  # type: ignore[union-attr]
+    assert not db_path.exists()

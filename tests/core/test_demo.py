@@ -48,7 +48,9 @@ def test_its_policy_tests_pass_against_it(demo_template: Path, tmp_path: Path) -
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [*demo.POLICY_FILES, "acme.matrix.json"]
     )
-    report = policy.run(Context(db=str(store), actor=demo.OWNER), [str(folder)])
+    report = policy.run(
+        Context(db=str(store), actor=demo.OWNER, clock=FakeClock(START)), [str(folder)]
+    )
     assert (report.ok, report.failed) == (True, 0) and report.passed > 0
 
 

@@ -7,6 +7,7 @@ outsider nothing; the audit rows a session appends."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from support import ACME, BEA, BOB, OWNER, ZED, FakeClock, audit_trail, dump
@@ -162,8 +163,8 @@ def test_a_new_user_that_looks_like_another_is_refused(acme_db: Target, ctx_as: 
 
 
 @pytest.mark.engines("sqlite")
-def test_a_missing_store_reads_as_empty_and_stays_missing(db_path: Target, ctx_as: As) -> None:
+def test_a_missing_store_reads_as_empty_and_stays_missing(db_path: Path, ctx_as: As) -> None:
     with reading(ctx_as(OWNER)) as s:
         assert s.account_by_slug(ACME) is None
         assert s.user_by_email(OWNER) is None
-    assert not db_path.exists()  # type: ignore[union-attr]
+    assert not db_path.exists()

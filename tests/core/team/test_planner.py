@@ -6,6 +6,7 @@ nobody declared, a date already past, a profile deleted under its holders."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from support import ACME, BEA, BOB, CAIO, CNPJ, OWNER, ZED, FakeClock
@@ -97,9 +98,9 @@ def test_an_expired_invitation_is_renewed_or_made_anew(
 
 
 def test_an_unregistered_owner_named_in_the_file_is_registered_first(
-    tmp_path: Target, clock: FakeClock
+    tmp_path: Path, clock: FakeClock
 ) -> None:
-    ctx = Context(db=str(tmp_path / "new.db"), actor=ZED, clock=clock)  # type: ignore[operator]
+    ctx = Context(db=str(tmp_path / "new.db"), actor=ZED, clock=clock)
     text = f'version = 1\n[accounts.zeds]\nname = "Zed"\nowner = "{ZED}"\n'
     assert kinds(planned(ctx, text)) == [("register-user", ZED), ("create-account", "zeds")]
     with pytest.raises(Forbidden) as caught:
