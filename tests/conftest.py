@@ -238,7 +238,11 @@ def is_slow(item: pytest.Item) -> bool:
         return False
     if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
         return True
-    parts = item.path.relative_to(TESTS).parts
+    return _in_slow_folder(item.path)
+
+
+def _in_slow_folder(path: Path) -> bool:
+    parts = path.relative_to(TESTS).parts if path.is_relative_to(TESTS) else ()
     return len(parts) > 1 and parts[0] in SLOW_FOLDERS
 
 
@@ -250,13 +254,10 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     quick_only = markexpr == "not slow" or (
         markexpr.startswith("not slow and ") and " or " not in markexpr
     )
-    if not quick_only or collection_path.suffix != ".py":
+    if not quick_only or collection_path.suffix != ".py" or not _in_slow_folder(collection_path):
         return None
-    parts = collection_path.relative_to(TESTS).parts
-    slow_folder = len(parts) > 1 and parts[0] in SLOW_FOLDERS
-    if slow_folder and "mark.quick" not in collection_path.read_text(encoding="utf-8"):
-        return True
-    return None
+    marks_quick = "mark.quick" in collection_path.read_text(encoding="utf-8")
+    return None if marks_quick else True
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by the markers added here
