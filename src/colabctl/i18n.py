@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
@@ -32,7 +31,8 @@ if TYPE_CHECKING:
 
 LANGUAGES = ("es", "pt", "en")
 DOMAIN = "colabctl"
-LOCALE_DIR = Path(__file__).with_name("locale")
+# os.path, not pathlib: pathlib imports urllib.parse (Python 3.11), which `can` never needs
+LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 
 _language = "en"
 _catalog: GNUTranslations | None = None
@@ -179,7 +179,7 @@ def set_language(code: str) -> None:
 def _load(code: str) -> GNUTranslations | None:
     from gettext import GNUTranslations
 
-    path = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    path = os.path.join(LOCALE_DIR, code, "LC_MESSAGES", f"{DOMAIN}.mo")
     try:
         with open(path, "rb") as compiled:
             return GNUTranslations(compiled)

@@ -99,7 +99,7 @@ def test_who_the_file_does_not_name_is_not_registered(
     assert f"{OPS} is not a registered user" in error
     someone = write(tmp_path, TEAM.replace(f'owner = "{OPS}"', f'owner = "{OWNER}"'), "b.toml")
     error, _ = failure(cli("apply", "-f", someone, "--yes"), 5)
-    assert f"owner is {OWNER}" in error
+    assert f"the owner of acme-cursos is {OWNER}" in error
     assert not [line for line in dump(db_path) if "INSERT" in line or ": (" in line]
     assert not ci.exists()  # nothing written: no row in any table, no config
 

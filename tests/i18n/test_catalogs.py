@@ -40,7 +40,7 @@ def test_every_message_is_translated_in_es_and_pt(template: object) -> None:
 
 
 def test_the_running_colabctl_reads_the_catalogs_as_they_are_now() -> None:
-    assert pipeline.stale_compiled(i18n.LOCALE_DIR) == [], "python scripts/i18n.py compile"
+    assert pipeline.stale_compiled(Path(i18n.LOCALE_DIR)) == [], "python scripts/i18n.py compile"
 
 
 # -- the check catches each fault ---------------------------------------------------------
