@@ -17,7 +17,7 @@ from colabctl.errors import Conflict, Forbidden
 from colabctl.i18n import _, ngettext
 
 if TYPE_CHECKING:
-    from colabctl.core.review import SodRule
+    from colabctl.core.sod import SodRule
 
 
 @contextmanager
