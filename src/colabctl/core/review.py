@@ -2,7 +2,7 @@
 
 Who holds what comes from the standings and `access.decide`, exactly as `can` and
 `matrix` see it; the review only asks questions of them: separation-of-duties pairs
-(rules file), high-risk holders, broad and unused profiles, stale and expired
+(the rules: core/sod.py), high-risk holders, broad and unused profiles, stale and expired
 invitations, access about to end.
 
 A finding's id is a hash of its kind, account and subject (and pair), so it is the
