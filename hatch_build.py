@@ -2,7 +2,10 @@
 
 - catalog.toml also as catalog.json: catalog.toml stays the one source; `colabctl can`
   reads the catalog on every run and parsing TOML costs more than the whole access
-  check. A checkout (editable install) has no JSON and reads the TOML.
+  check. Likewise sod_rules.toml as sod_rules.json: `profile create` and `profile edit`
+  read the shipped separation-of-duties rules, and importing tomllib for them cost a
+  write more than the rules themselves. A checkout (editable install) has no JSON and
+  reads the TOML.
 - the translations compiled: each src/colabctl/locale/<lang>/LC_MESSAGES/colabctl.po as
   the .mo the program reads (scripts/i18n.py compiles them, with Babel). An editable
   install gets them compiled in place, beside the .po (gitignored); after editing a .po,
@@ -21,6 +24,9 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
+# src/colabctl/core/NAME.toml that the wheel also carries as NAME.json
+DERIVED = ("catalog", "sod_rules")
+
 
 class CatalogHook(BuildHookInterface):  # type: ignore[misc]
     PLUGIN_NAME = "custom"
@@ -32,12 +38,14 @@ class CatalogHook(BuildHookInterface):  # type: ignore[misc]
         if version == "editable":
             pipeline.compile_catalogs()
             return
-        source = Path(self.root, "src", "colabctl", "core", "catalog.toml")
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
         self._tmp = tempfile.mkdtemp(prefix="colabctl-build-")
-        built = Path(self._tmp, "catalog.json")
-        built.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-        build_data["force_include"][str(built)] = "colabctl/core/catalog.json"
+        for name in DERIVED:
+            source = Path(self.root, "src", "colabctl", "core", f"{name}.toml")
+            data = tomllib.loads(source.read_text(encoding="utf-8"))
+            built = Path(self._tmp, f"{name}.json")
+            text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+            built.write_text(text, encoding="utf-8")
+            build_data["force_include"][str(built)] = f"colabctl/core/{name}.json"
         locale = Path(self._tmp, "locale")
         for mo in pipeline.compile_catalogs(out=locale):
             shipped = mo.relative_to(locale).as_posix()

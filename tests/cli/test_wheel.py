@@ -1,5 +1,6 @@
-"""The wheel ships the data the code reads: the presets (as colabctl/profiles) and the
-permission catalog, and an installed wheel finds them without the checkout.
+"""The wheel ships the data the code reads: the presets (as colabctl/profiles), the
+permission catalog and the separation-of-duties rules, and an installed wheel finds them
+without the checkout.
 
 Engines: SQLite only: the installed wheel's data files, which no engine changes."""
 
@@ -26,13 +27,14 @@ def test_wheel_holds_the_presets_and_the_catalog(wheel: Path) -> None:
             member = f"colabctl/profiles/{preset}.toml"
             assert member in names
             assert archive.read(member) == (ROOT / "profiles" / f"{preset}.toml").read_bytes()
-        assert "colabctl/core/catalog.toml" in names
-        shipped = archive.read("colabctl/core/catalog.toml")
-        assert shipped == (ROOT / "src" / "colabctl" / "core" / "catalog.toml").read_bytes()
-        # hatch_build.py derives catalog.json (read by `can`, faster than TOML): it must
-        # say exactly what catalog.toml says
-        derived = json.loads(archive.read("colabctl/core/catalog.json"))
-        assert derived == tomllib.loads(shipped.decode("utf-8"))
+        for name in ("catalog", "sod_rules"):
+            assert f"colabctl/core/{name}.toml" in names
+            shipped = archive.read(f"colabctl/core/{name}.toml")
+            assert shipped == (ROOT / "src" / "colabctl" / "core" / f"{name}.toml").read_bytes()
+            # hatch_build.py derives NAME.json (read by `can` and by `profile edit`, faster
+            # than importing a TOML parser): it must say exactly what NAME.toml says
+            derived = json.loads(archive.read(f"colabctl/core/{name}.json"))
+            assert derived == tomllib.loads(shipped.decode("utf-8"))
         assert not any(name.startswith(("tests/", "colabctl/tests/")) for name in names)
 
 

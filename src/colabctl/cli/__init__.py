@@ -3,7 +3,9 @@
 Typer builds a click command for every registered function on every run, and
 importing each command module pulls in its part of core. `colabctl can` must
 start near a bare `import typer`, so `main()` assembles only the module that
-holds the command being run (all of them for --help or anything unknown).
+holds the command being run (all of them for --help or anything unknown), and of a
+noun's group (`profile`, `collaborator`) only the subcommand being run (`edit`,
+`list`): the whole group for its --help or an unknown word (`tree_for`).
 `app`, the whole tree, is what tests and `python -m colabctl --help` see.
 
 Shell completion runs the program with no command word (the shell passes the words in
@@ -13,14 +15,19 @@ the completion options and the help panels (docs/config.md, docs/commands.md).
 
 from __future__ import annotations
 
+import copy
 import importlib
+import itertools
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from colabctl import __version__
 from colabctl.i18n import N_
+
+if TYPE_CHECKING:
+    from typer.models import CommandInfo
 
 # command or noun -> (module in colabctl.cli, its Typer attribute, name to mount it at)
 MOUNTS: dict[str, tuple[str, str, str | None]] = {
@@ -109,9 +116,10 @@ def root(
     common.set_context(Context(db=db, actor=as_, clock=common.CLOCK))
 
 
-def build(commands: Sequence[str] | None = None) -> typer.Typer:
+def build(commands: Sequence[str] | None = None, subcommand: str | None = None) -> typer.Typer:
     """The root app with the given commands' modules mounted (None: all of them, in their
-    panels, with shell completion: what --help, completion and unknown commands see)."""
+    panels, with shell completion: what --help, completion and unknown commands see).
+    SUBCOMMAND: of a group among COMMANDS, mount only that command (`_narrowed`)."""
     from colabctl.cli.localized import Root
 
     tree = typer.Typer(
@@ -138,34 +146,74 @@ def build(commands: Sequence[str] | None = None) -> typer.Typer:
         if name is None:
             tree.add_typer(_only(sub, command, panel))  # leave its siblings unbuilt
         else:
+            if subcommand is not None:
+                sub = _narrowed(sub, subcommand)
             tree.add_typer(sub, name=name, rich_help_panel=panel)
     return tree
+
+
+def _name(info: CommandInfo) -> str:
+    return info.name or getattr(info.callback, "__name__", "").replace("_", "-")
 
 
 def _only(sub: typer.Typer, command: str, panel: str | None = None) -> typer.Typer:
     alone = typer.Typer()
     for info in sub.registered_commands:
-        if (info.name or getattr(info.callback, "__name__", "").replace("_", "-")) == command:
+        if _name(info) == command:
             if panel is not None:
-                import copy  # the whole tree only: `can` never pays for it
-
                 info = copy.copy(info)
                 info.rich_help_panel = panel
             alone.registered_commands.append(info)
     return alone
 
 
-def command_of(argv: Sequence[str]) -> str | None:
-    """The command word in argv, skipping the root options; None if there is none."""
+def _narrowed(group: typer.Typer, word: str) -> typer.Typer:
+    """GROUP with only its command WORD (its help, settings and everything else kept), so
+    that its siblings are never built; GROUP itself when WORD names none of its commands
+    (its --help, a mistyped word: the whole group answers) or when the group takes
+    options of its own (`review -a ACCOUNT ack`: the word after the noun may be an
+    option's value, not the command)."""
+    if group.registered_callback is not None:
+        return group
+    chosen = [info for info in group.registered_commands if _name(info) == word]
+    if not chosen:
+        return group
+    narrowed = copy.copy(group)  # typer already loaded `copy`: free here
+    narrowed.registered_commands = chosen
+    narrowed.registered_groups = []
+    return narrowed
+
+
+def words_of(argv: Sequence[str]) -> list[str]:
+    """The first two words of argv that are no option (the command, and its subcommand
+    if it has one), skipping the root options and their values."""
+    found: list[str] = []
     args = iter(argv)
     for arg in args:
+        if len(found) == 2:
+            break
         if arg in _ROOT_OPTIONS_WITH_VALUE:
             next(args, None)
-        elif not arg.startswith("-"):
-            return arg
         elif arg == "--":
-            return next(args, None)
-    return None
+            found.extend(itertools.islice(args, 2 - len(found)))
+        elif not arg.startswith("-"):
+            found.append(arg)
+    return found
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command word in argv, skipping the root options; None if there is none."""
+    words = words_of(argv)
+    return words[0] if words else None
+
+
+def tree_for(argv: Sequence[str]) -> typer.Typer:
+    """The tree `colabctl ARGV` runs: only the command (and subcommand) it names, or the
+    whole tree when it names none colabctl knows."""
+    words = words_of(argv)
+    if not words or words[0] not in MOUNTS:
+        return build()
+    return build(words[:1], words[1] if len(words) > 1 else None)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -181,8 +229,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         args = list(sys.argv[1:] if argv is None else argv)
-        command = command_of(args)
-        build([command] if command in MOUNTS else None)(args=args, prog_name="colabctl")
+        tree_for(args)(args=args, prog_name="colabctl")
     except KeyboardInterrupt:
         _exit_interrupted()  # while building the command tree
     except SystemExit as done:

@@ -189,7 +189,7 @@ def create(
 
 def _warn_pairs(name: str, ids: list[str]) -> None:
     """A warning per separation-of-duties pair the profile holds (docs/review.md)."""
-    from colabctl.core.review import forbidden_pairs
+    from colabctl.core.sod import forbidden_pairs
 
     for rule in forbidden_pairs(ids):
         first, second = rule.permissions

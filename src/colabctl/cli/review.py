@@ -91,6 +91,7 @@ def _review(
     as_json: bool,
 ) -> None:
     from colabctl.core import review as core
+    from colabctl.core.sod import SEVERITIES
 
     found = core.review(context(), account=account, all_accounts=all_accounts, rules=rules)
     if as_json:
@@ -98,13 +99,13 @@ def _review(
     else:
         _report(found)
     if fail_on is not None:
-        bar = core.SEVERITIES.index(fail_on.value)
-        if any(f.open and core.SEVERITIES.index(f.severity) <= bar for f in found):
+        bar = SEVERITIES.index(fail_on.value)
+        if any(f.open and SEVERITIES.index(f.severity) <= bar for f in found):
             raise typer.Exit(ExitCode.NO)
 
 
 def _report(found: list[Finding]) -> None:
-    from colabctl.core.review import SEVERITIES
+    from colabctl.core.sod import SEVERITIES
 
     if not found:
         output.say(_("no findings"))

@@ -65,7 +65,7 @@ def _options(
 
     found = None
     if rules is not None:
-        from colabctl.core.review import load_rules
+        from colabctl.core.sod import load_rules
 
         found = tuple(load_rules(rules))
     return Options(prune=prune, reinvite=reinvite, consequences=consequences, rules=found)

@@ -11,15 +11,18 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from colabctl.core import access
 from colabctl.core.catalog import Permission, catalog
 from colabctl.core.names import clean_text, quoted, validate_slug
-from colabctl.core.presets import Preset, find_preset, load_preset
 from colabctl.core.session import STATUS_SQL, Account, Context, Session, reading, writing
 from colabctl.errors import Conflict, Invalid
 from colabctl.i18n import _, language, ngettext
+
+if TYPE_CHECKING:
+    # loaded by the commands that read or write a preset only: an edit never needs it
+    from colabctl.core.presets import Preset
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,12 @@ def create(
     name = validate_slug(name, what="profile name")
     base: Preset | None = None
     if preset:
+        from colabctl.core.presets import find_preset
+
         base = find_preset(preset)
     elif from_file:
+        from colabctl.core.presets import load_preset
+
         base = load_preset(from_file)
     ids = catalog().ordered(
         [*(base.permissions if base else ()), *(p.id for p in resolve_delegable(perms))]
@@ -348,5 +355,7 @@ def delete_in(s: Session, acct: Account, name: str, reassign: str | None = None)
 
 
 def export(ctx: Context, name: str, account: str | None = None) -> Preset:
+    from colabctl.core.presets import Preset
+
     view = show(ctx, name, account)
     return Preset(view.name, tuple(view.permissions), view.description, view.title)

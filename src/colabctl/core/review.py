@@ -2,7 +2,7 @@
 
 Who holds what comes from the standings and `access.decide`, exactly as `can` and
 `matrix` see it; the review only asks questions of them: separation-of-duties pairs
-(rules file), high-risk holders, broad and unused profiles, stale and expired
+(the rules: core/sod.py), high-risk holders, broad and unused profiles, stale and expired
 invitations, access about to end.
 
 A finding's id is a hash of its kind, account and subject (and pair), so it is the
@@ -22,95 +22,20 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from colabctl.core import access, tomlfile
-from colabctl.core.access import Standing, decide
+from colabctl.core import access
+from colabctl.core.access import Standing
 from colabctl.core.catalog import catalog
 from colabctl.core.clock import iso
 from colabctl.core.identity import email_key
-from colabctl.core.names import at_line, clean_text, quoted
+from colabctl.core.names import clean_text, quoted
 from colabctl.core.session import Account, Context, Session, reading, writing
-from colabctl.core.tomllines import Lines
-from colabctl.errors import Invalid, NotFound
+from colabctl.core.sod import SEVERITIES, SodRule, conflicts, holds, load_rules
+from colabctl.errors import NotFound
 from colabctl.i18n import Plural, Text, _
-from colabctl.i18n import shown as shown_text
 
-SEVERITIES = ("high", "medium", "low")
-RULES_FILE = Path(__file__).with_name("sod_rules.toml")
 STALE_AFTER = timedelta(days=14)
 ENDING_WITHIN = timedelta(days=7)
 BROAD_SHARE = 0.75
-MAX_RULES_BYTES = tomlfile.RULES_LIMIT
-
-
-# -- separation-of-duties rules ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SodRule:
-    name: str
-    permissions: tuple[str, str]
-    severity: str = "high"
-
-
-def load_rules(path: Path | None = None) -> list[SodRule]:
-    """The rules file given (--rules), else the shipped defaults; any fault is Invalid
-    naming the file and the line."""
-    source = path or RULES_FILE
-    shown = str(path) if path else _("the shipped rules")
-    raw = tomlfile.read(source, shown, limit=MAX_RULES_BYTES, what="a rules file")
-    text = tomlfile.text(raw, shown)
-    data = tomlfile.parse(text, shown)
-    lines = Lines(text)
-    unknown = sorted(set(data) - {"version", "sod"})
-    if unknown:
-        raise Invalid(
-            _("%(where)s: unknown key %(key)s") % {"where": shown, "key": quoted(unknown[0])},
-            hint=_("a rules file holds [[sod]] tables"),
-        )
-    tables = data.get("sod", [])
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise Invalid(_("%(where)s: `sod` must be written as [[sod]] tables") % {"where": shown})
-    rules: list[SodRule] = []
-    cat = catalog()
-    for index, table in enumerate(tables):
-        line = lines.array_table("sod", index, len(tables))
-        names: dict[str, object] = {"where": at_line(shown, line)}
-        extra = sorted(set(table) - {"name", "permissions", "severity"})
-        if extra:
-            raise Invalid(
-                _("%(where)s: [[sod]]: unknown key %(key)s") % (names | {"key": quoted(extra[0])})
-            )
-        name = table.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise Invalid(_("%(where)s: [[sod]]: `name` is missing or not a string") % names)
-        names["rule"] = quoted(name)
-        refs = table.get("permissions")
-        if (
-            not isinstance(refs, list)
-            or len(refs) != 2
-            or not all(isinstance(r, str) for r in refs)
-        ):
-            raise Invalid(_("%(where)s: [[sod]] %(rule)s: `permissions` must be a pair") % names)
-        try:
-            first, second = (cat.resolve_delegable(r).id for r in refs)
-        except Invalid as exc:
-            raise Invalid(
-                f"{names['where']}: [[sod]] {names['rule']}: {shown_text(exc.message)}",
-                hint=exc.hint,
-            ) from exc
-        if first == second:
-            raise Invalid(
-                _("%(where)s: [[sod]] %(rule)s: the pair names %(id)s twice")
-                % (names | {"id": first})
-            )
-        severity = table.get("severity", "high")
-        if severity not in SEVERITIES:
-            raise Invalid(
-                _("%(where)s: [[sod]] %(rule)s: severity %(severity)s is not high, medium or low")
-                % (names | {"severity": quoted(str(severity))})
-            )
-        rules.append(SodRule(name.strip(), (first, second), severity))
-    return rules
 
 
 # -- findings ----------------------------------------------------------------------------
@@ -191,25 +116,6 @@ class Roster(NamedTuple):
     people: list[Standing]  # everyone with a membership row there, the owner aside
     profiles: dict[str, frozenset[str]]  # every profile of the account: name -> ids
     acks: dict[str, tuple[str, Ack]]  # finding id -> (fingerprint, its latest ack)
-
-
-@cache
-def holds(granted: frozenset[str]) -> frozenset[str]:
-    """What an active holder of a profile granting GRANTED may do, by the one decision
-    function (so owner-only ids never count, whatever a profile row says)."""
-    standing = Standing("", "-", status="active", granted=granted)
-    return frozenset(p.id for p in catalog().permissions if decide(standing, p)[0])
-
-
-def conflicts(held: frozenset[str], rules: list[SodRule]) -> list[SodRule]:
-    """The separation-of-duties rules whose both permissions HELD includes."""
-    return [rule for rule in rules if rule.permissions[0] in held and rule.permissions[1] in held]
-
-
-def forbidden_pairs(ids: Iterable[str], rules: list[SodRule] | None = None) -> list[SodRule]:
-    """The separation-of-duties rules (RULES, else the shipped ones) that whoever holds a
-    profile granting IDS would break: what `profile create` and `profile edit` warn of."""
-    return conflicts(holds(frozenset(ids)), load_rules() if rules is None else rules)
 
 
 class Judge:

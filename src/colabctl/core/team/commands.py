@@ -17,7 +17,7 @@ from colabctl.i18n import _, ngettext
 from colabctl.store.bulk import no_cyclic_gc
 
 if TYPE_CHECKING:
-    from colabctl.core.review import SodRule
+    from colabctl.core.sod import SodRule
 
 
 def plan(ctx: Context, raw: bytes, source: str, options: Options) -> Plan:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from colabctl.core.review import Finding, SodRule
+    from colabctl.core.review import Finding
+    from colabctl.core.sod import SodRule
 
 KINDS = (
     "register-user",
@@ -68,7 +69,7 @@ class PlanReview(NamedTuple):
 
     def failing(self, level: str) -> list[Finding]:
         """The new findings at LEVEL or above (high, medium, low): what fails the gate."""
-        from colabctl.core.review import SEVERITIES
+        from colabctl.core.sod import SEVERITIES
 
         bar = SEVERITIES.index(level)
         return [f for f in self.new if SEVERITIES.index(f.severity) <= bar]

@@ -11,8 +11,9 @@ from colabctl.core import access, accounts
 from colabctl.core.catalog import catalog
 from colabctl.core.identity import email_key, normalize_email
 from colabctl.core.names import quoted
-from colabctl.core.review import Judge, SodRule, acks_in, load_rules
+from colabctl.core.review import Judge, acks_in
 from colabctl.core.session import Account, Session
+from colabctl.core.sod import SodRule, load_rules
 from colabctl.core.team.checks import refuse_lookalikes
 from colabctl.core.team.file import AccountSpec, MemberSpec, TeamFile
 from colabctl.core.team.model import ORDER, Change, Options, Plan, PlanReview
