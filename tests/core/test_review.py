@@ -15,14 +15,7 @@ from support import ACME, BEA, BOB, CAIO, OWNER, ZED, FakeClock, audit_trail, du
 
 from colabctl.core import collaborators, profiles, users
 from colabctl.core.catalog import catalog
-from colabctl.core.review import (
-    SodRule,
-    ack,
-    finding_id,
-    forbidden_pairs,
-    load_rules,
-    review,
-)
+from colabctl.core.review import ack, finding_id, review
 from colabctl.core.session import Context
 from colabctl.errors import Forbidden, Invalid, NotFound
 from colabctl.store.engine import Target
@@ -36,58 +29,6 @@ PAIR = (
 
 def kinds(ctx: Context, **options: object) -> list[tuple[str, str, str]]:
     return [(f.kind, f.severity, f.subject) for f in review(ctx, account=ACME, **options)]  # type: ignore[arg-type]
-
-
-# -- rules --------------------------------------------------------------------------------------
-
-
-def test_the_shipped_rules_pair_withdrawal_with_what_moves_money() -> None:
-    rules = load_rules()
-    assert rules and all(r.permissions[0] == "withdrawal.withdraw" for r in rules)
-    assert forbidden_pairs(["withdrawal.withdraw", "purchases.request_refunds"]) == [rules[0]]
-    assert forbidden_pairs(["products.view", "purchases.search"]) == []
-
-
-def test_a_rules_file_names_labels_as_ids(tmp_path: Path) -> None:
-    (rule,) = load_rules(write(tmp_path / "rules.toml", PAIR + 'severity = "medium"\n'))
-    assert rule == SodRule(
-        "refund-and-search", ("purchases.request_refunds", "purchases.search"), "medium"
-    )
-
-
-@pytest.mark.parametrize(
-    ("text", "says"),
-    [
-        (
-            '[[sod]]\nname = "x"\npermissions = ["products.view"]\n',
-            ', line 1: [[sod]] "x": `permissions` must be a pair',
-        ),
-        (
-            '[[sod]]\nname = "x"\npermissions = ["products.view", "Ver productos"]\n',
-            ', line 1: [[sod]] "x": the pair names products.view twice',
-        ),
-        (
-            PAIR + 'severity = "dire"\n',
-            ', line 1: [[sod]] "refund-and-search": severity "dire" is not high, medium or low',
-        ),
-        (
-            '[[sod]]\nname = "x"\npermissions = ["account.bank", "products.view"]\n',
-            ', line 1: [[sod]] "x": account.bank is owner-only',
-        ),
-        (
-            '[[sod]]\npermissions = ["a.b", "c.d"]\n',
-            ", line 1: [[sod]]: `name` is missing or not a string",
-        ),
-        ("rules = 1\n", ': unknown key "rules"'),
-    ],
-)
-def test_a_bad_rules_file_is_refused_naming_file_and_line(
-    tmp_path: Path, text: str, says: str
-) -> None:
-    path = write(tmp_path / "rules.toml", text)
-    with pytest.raises(Invalid) as caught:
-        load_rules(path)
-    assert caught.value.message.startswith(f"{path}{says}")
 
 
 # -- findings -----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 tomllib tells where a file is malformed, never where a well-formed one holds a wrong
 value, so the readers of presets (core/presets.py), policy tests (core/policy/) and
-review rules (core/review.py) find the line in the text: a top-level `key = ...`, a
+review rules (core/sod.py) find the line in the text: a top-level `key = ...`, a
 `[table]` or `[[table]]` header, or a value quoted on the lines of a key. Only
 assignments and headers count, so a mention in a comment or in another key's text
 above is never the line named. A team file, whose faults are named by their whole
