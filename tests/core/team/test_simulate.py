@@ -9,8 +9,9 @@ from collections.abc import Callable
 import pytest
 from support import ACME, BEA, BOB, OWNER, START, preset_ids
 
-from colabctl.core.review import Judge, SodRule
+from colabctl.core.review import Judge
 from colabctl.core.session import Context, reading
+from colabctl.core.sod import SodRule
 from colabctl.core.team.model import Change, PlanReview
 from colabctl.core.team.simulate import assess
 from colabctl.core.team.state import State
