@@ -80,8 +80,8 @@ def answers(ctx: Context, lines: list[str], chunk: int) -> tuple[list[Any], str 
     """What batch yields, and the error it ends with (if any)."""
     found: list[Any] = []
     try:
-        for item, code in access.batch(ctx, iter(lines), chunk=chunk):
-            found.append((item, code))
+        for line, code in access.batch(ctx, iter(lines), chunk=chunk):
+            found.append((line.as_json(), code))
     except ColabError as exc:
         return found, f"{exc.exit_code}: {exc.message}"
     return found, None

@@ -52,7 +52,7 @@ def demo(
         _("Profiles in %(account)s") % {"account": built.account},
         ["profile", ("permissions", "right"), ("active", "right"), ("pending", "right")],
         (
-            [p["name"], p["permissions"], p["active"], p["pending"]]
+            [p.name, p.permissions, p.active, p.pending]
             for p in profiles.list_profiles(owner, built.account)
         ),
     )
@@ -69,7 +69,7 @@ def demo(
     output.rows(
         _("whoami, as %(user)s") % {"user": built.shared},
         ["account", ("name", "text"), "role"],
-        ([a["slug"], a["name"], output.role(a["role"])] for a in shared.accounts),
+        ([a.slug, a.name, output.role(a.role)] for a in shared.accounts),
     )
     output.emit_line("")
     output.emit_line(_("Try next:"))

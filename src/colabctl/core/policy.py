@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from colabctl.core import access, tomlfile
 from colabctl.core.access import Standing, decide, held_permissions, may_ask
@@ -33,6 +33,9 @@ from colabctl.core.session import Context, Session, reading
 from colabctl.errors import Invalid
 from colabctl.i18n import NC_, Text, Word, _
 from colabctl.i18n import shown as shown_text
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 KINDS = ("check", "only", "matrix")
 # What an allow or deny case expects, as a person reads it (JSON keeps the value).
@@ -336,6 +339,14 @@ class Miss:
     expected: str
     actual: str
 
+    def as_json(self) -> shapes.Failure:
+        return {
+            "user": self.user,
+            "permission": self.permission,
+            "expected": self.expected,
+            "actual": self.actual,
+        }
+
 
 @dataclass
 class Result:
@@ -345,9 +356,9 @@ class Result:
     reason: str | None = None  # allow / deny: decide's reason; unknown-account for any kind
     misses: list[Miss] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.CaseResult:
         case = self.case
-        data: dict[str, Any] = {
+        keys: shapes.CaseCommon = {
             "kind": case.kind,
             "line": case.line,
             "account": case.account,
@@ -358,15 +369,12 @@ class Result:
             "allowed": self.allowed,
             "reason": self.reason,
         }
+        kinds: shapes.CaseKinds = {}
         if case.kind == "only":
-            data["holders"] = list(case.holders)
+            kinds["holders"] = list(case.holders)
         if case.kind == "matrix":
-            data["file"] = str(case.snapshot)
-        data["failures"] = [
-            {"user": m.user, "permission": m.permission, "expected": m.expected, "actual": m.actual}
-            for m in self.misses
-        ]
-        return data
+            kinds["file"] = str(case.snapshot)
+        return {**keys, **kinds, "failures": [m.as_json() for m in self.misses]}
 
 
 class Judge:
@@ -597,7 +605,7 @@ class Coverage:
     def below(self) -> bool:
         return self.minimum is not None and self.percent < self.minimum
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Coverage:
         return {
             "percent": round(self.percent, 1),
             "minimum": self.minimum,
@@ -611,6 +619,9 @@ class FileReport:
     shown: str
     team: str | None
     results: list[Result]
+
+    def as_json(self) -> shapes.PolicyFile:
+        return {"file": self.shown, "team": self.team, "cases": [r.as_json() for r in self.results]}
 
 
 @dataclass
@@ -631,15 +642,12 @@ class Report:
     def ok(self) -> bool:
         return self.failed == 0 and not self.coverage.below
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.PolicyRun:
         return {
             "passed": self.passed,
             "failed": self.failed,
             "coverage": self.coverage.as_json(),
-            "files": [
-                {"file": f.shown, "team": f.team, "cases": [r.as_json() for r in f.results]}
-                for f in self.files
-            ],
+            "files": [f.as_json() for f in self.files],
             "notes": self.notes,
         }
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from colabctl.core import access, tomlfile
 from colabctl.core.access import Standing, decide
@@ -33,6 +33,9 @@ from colabctl.core.session import Account, Context, Session, reading, writing
 from colabctl.errors import Invalid, NotFound
 from colabctl.i18n import Plural, Text, _
 from colabctl.i18n import shown as shown_text
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 SEVERITIES = ("high", "medium", "low")
 RULES_FILE = Path(__file__).with_name("sod_rules.toml")
@@ -125,7 +128,7 @@ class Ack:
     at: str
     reason: str
 
-    def as_json(self) -> dict[str, str]:
+    def as_json(self) -> shapes.Ack:
         return {"by": self.by, "at": self.at, "reason": self.reason}
 
 
@@ -146,7 +149,7 @@ class Finding:
     def open(self) -> bool:
         return self.ack is None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Finding:
         return {
             "id": self.id,
             "severity": self.severity,
@@ -159,6 +162,15 @@ class Finding:
             "reopened": self.reopened.as_json() if self.reopened else None,
             "on_acceptance": self.on_acceptance,
         }
+
+
+class Review(NamedTuple):
+    """`review`'s report: its findings, most severe first."""
+
+    findings: list[Finding]
+
+    def as_json(self) -> shapes.Review:
+        return {"findings": [f.as_json() for f in self.findings]}
 
 
 def _digest(*parts: object) -> str:
