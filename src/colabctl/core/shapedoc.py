@@ -63,7 +63,7 @@ def markdown(entry_id: str) -> str:
 
 
 def _title(shown: Shape) -> str:
-    return f"`{shown.title}`" if shown.command is not None else f"**{shown.title}**"
+    return f"`{shown.title}`" if shown.command is not None else f"**{shown.title.capitalize()}**"
 
 
 def _extended(shown: Shape) -> list[str]:
@@ -117,7 +117,8 @@ def _owner(nested: type, shown: Shape) -> Shape | None:
 
 
 def _link(other: Shape) -> str:
-    return f"[{_title(other)}](#json-{other.id})"
+    title = f"`{other.title}`" if other.command is not None else other.title
+    return f"[{title}](#json-{other.id})"
 
 
 def _nested(kind: Any) -> type | None:

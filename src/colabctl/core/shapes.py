@@ -749,7 +749,13 @@ SHAPES: tuple[Shape, ...] = (
         Review,
         "an object.",
     ),
-    Shape("finding", "A finding", None, Finding, "one object per finding."),
+    Shape(
+        "finding",
+        "a finding",
+        None,
+        Finding,
+        "an object, in `review --json`'s `findings` and in a plan's.",
+    ),
     Shape(
         "exit-codes",
         "help exit-codes --json",
