@@ -129,7 +129,10 @@ def test_every_as_json_returns_a_declared_shape() -> None:
     """So mypy holds each one to its shape: a key missing or too many, a wrong type."""
     found = {}
     for path in sorted(SRC.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        source = path.read_text("utf-8")
+        if "def as_json" not in source:
+            continue
+        for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.FunctionDef) and node.name == "as_json":
                 found[f"{path.relative_to(SRC)}:{node.lineno}"] = node.returns
     assert len(found) > 25
@@ -175,16 +178,22 @@ def _objects_in(kind: Any) -> list[type]:
     return [found for arg in get_args(kind) for found in _objects_in(arg)]
 
 
-def test_every_declared_shape_is_used() -> None:
-    """No shape left behind in core/shapes.py: each is some entry's, nested in one, or a
-    part of one (a base its as_json builds in steps)."""
+def _reached(*kinds: type) -> set[type]:
+    """KINDS and every object nested in them."""
     reached: set[type] = set()
-    todo = [kind for s in SHAPES for kind in (s.shape, *s.variants)]
+    todo = list(kinds)
     while todo:
         kind = todo.pop()
         if kind not in reached:
             reached.add(kind)
             todo += [found for key in keys(kind) for found in _objects_in(key.type)]
+    return reached
+
+
+def test_every_declared_shape_is_used() -> None:
+    """No shape left behind in core/shapes.py: each is some entry's, nested in one, or a
+    part of one (a base its as_json builds in steps)."""
+    reached = _reached(*(kind for s in SHAPES for kind in (s.shape, *s.variants)))
     declared = [v for v in vars(shapes).values() if is_typeddict(v)]
     for kind in declared:
         names = {k.name for k in keys(kind)}
@@ -194,30 +203,34 @@ def test_every_declared_shape_is_used() -> None:
 # -- what each command prints, against its shape -------------------------------------------
 
 
-def faults(value: Any, kind: Any, where: str) -> list[str]:
-    """How VALUE (parsed JSON) differs from the declared KIND: keys (in order), types."""
+def faults(value: Any, kind: Any, where: str, seen: set[type] | None = None) -> list[str]:
+    """How VALUE (parsed JSON) differs from the declared KIND: keys (in order), types.
+    SEEN collects the shapes of the objects that matched theirs."""
+    seen = set() if seen is None else seen
     if kind is Any:
         return []
     if get_origin(kind) in (Union, types.UnionType):
-        arms = [faults(value, arm, where) for arm in get_args(kind)]
+        arms = [faults(value, arm, where, seen) for arm in get_args(kind)]
         return [] if [] in arms else arms[0]
     if kind is type(None):
         return [] if value is None else [f"{where}: {value!r} is not null"]
     if is_typeddict(kind):
-        return _object_faults(value, kind, where)
+        return _object_faults(value, kind, where, seen)
     if get_origin(kind) is list:
         if not isinstance(value, list):
             return [f"{where}: not a list"]
         return [
             f
             for i, item in enumerate(value)
-            for f in faults(item, get_args(kind)[0], where + f"[{i}]")
+            for f in faults(item, get_args(kind)[0], where + f"[{i}]", seen)
         ]
     if get_origin(kind) is dict:
         if not isinstance(value, dict):
             return [f"{where}: not an object"]
         return [
-            f for k, item in value.items() for f in faults(item, get_args(kind)[1], f"{where}.{k}")
+            f
+            for k, item in value.items()
+            for f in faults(item, get_args(kind)[1], f"{where}.{k}", seen)
         ]
     if kind is float:
         ok_type = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -226,18 +239,19 @@ def faults(value: Any, kind: Any, where: str) -> list[str]:
     return [] if ok_type else [f"{where}: {value!r} is not {kind.__name__}"]
 
 
-def _object_faults(value: Any, kind: type, where: str) -> list[str]:
+def _object_faults(value: Any, kind: type, where: str, seen: set[type]) -> list[str]:
     if not isinstance(value, dict):
         return [f"{where}: not an object"]
     declared = keys(kind)
     expected = [k.name for k in declared if k.required or k.name in value]
     if list(value) != expected:
         return [f"{where}: keys {list(value)}, declared {expected}"]
+    seen.add(kind)
     return [
         f
         for k in declared
         if k.name in value
-        for f in faults(value[k.name], k.type, f"{where}.{k.name}")
+        for f in faults(value[k.name], k.type, f"{where}.{k.name}", seen)
     ]
 
 
@@ -324,15 +338,23 @@ def test_every_json_command_prints_its_declared_shape(
 ) -> None:
     planned = runs(demo_store, db_path)
     assert set(planned) == {s.id for s in SHAPES if s.command is not None and s.form != "lines"}
+    # an acknowledged finding, so that `ack` is an object somewhere
+    finding = json.loads(_run(cli, ["review", "-a", ACME], 0))["findings"][0]["id"]
+    ok(cli("--as", OWNER, "review", "ack", finding, "--reason", "agreed", "-a", ACME))
     by_id = {s.id: s for s in SHAPES}
-    found = []
+    found: list[str] = []
+    seen: set[type] = set()
     for entry_id, lines in planned.items():  # in this order: apply, which writes, last
         shown = by_id[entry_id]
         for args, code in lines:
             document = json.loads(_run(cli, args, code, json_flag=shown.id != "saved-plan"))
             kind = types.GenericAlias(list, shown.shape) if shown.form == "list" else shown.shape
-            found += faults(document, kind, " ".join(args))
+            found += faults(document, kind, " ".join(args), seen)
     assert found == []
+    # every object of every shape was there to be checked (a break: the next test's)
+    assert {k for s in SHAPES if s.form != "lines" for k in _reached(s.shape)} - seen == {
+        shapes.Break
+    }
 
 
 def test_an_audit_break_has_its_declared_shape(cli: Cli, demo_store: Path, db_path: Target) -> None:
