@@ -335,11 +335,11 @@ def test_can_tells_a_stranger_and_an_invitee_nothing_about_others(
 
 
 def test_who_can_lists_the_holders_and_why(acme_db: Target, ctx_as: As) -> None:
-    assert access.who_can(ctx_as(BOB), SOPORTE_HAS, account=ACME) == [
+    assert [h.as_json() for h in access.who_can(ctx_as(BOB), SOPORTE_HAS, account=ACME)] == [
         {"user": OWNER, "account": ACME, "role": "owner", "reason": "owner"},
         {"user": BOB, "account": ACME, "role": "soporte", "reason": "profile:soporte"},
     ]
-    assert [f["user"] for f in access.who_can(ctx_as(OWNER), TECNICO_HAS, account=ACME)] == [OWNER]
+    assert [f.user for f in access.who_can(ctx_as(OWNER), TECNICO_HAS, account=ACME)] == [OWNER]
 
 
 def test_the_matrix_holds_the_owner_and_active_and_pending_people(
@@ -401,7 +401,9 @@ def test_a_line_that_is_no_question_is_answered_with_its_error(
     tmp_path: Path, clock: FakeClock, line: str, answer: dict[str, Any]
 ) -> None:
     ctx = Context(db=str(tmp_path / "none.db"), actor=OWNER, clock=clock)
-    assert list(access.batch(ctx, [line])) == [(answer, ExitCode.INVALID)]
+    assert [(a.as_json(), code) for a, code in access.batch(ctx, [line])] == [
+        (answer, ExitCode.INVALID)
+    ]
     assert not (tmp_path / "none.db").exists()  # a read never creates the store
 
 
@@ -466,8 +468,8 @@ def _answers(ctx: Context, lines: list[str], chunk: int) -> tuple[list[Any], str
     """What batch yields, and the error it ends with (if any)."""
     found: list[Any] = []
     try:
-        for item, code in access.batch(ctx, iter(lines), chunk=chunk):
-            found.append((item, code))
+        for line, code in access.batch(ctx, iter(lines), chunk=chunk):
+            found.append((line.as_json(), code))
     except ColabError as exc:
         return found, f"{exc.exit_code}: {exc.message}"
     return found, None

@@ -102,11 +102,11 @@ def test_only_the_owner_of_a_legal_entity_makes_profiles(acme_db: Target, ctx_as
 def test_the_list_counts_active_and_pending_holders(acme_db: Target, ctx_as: As) -> None:
     collaborators.invite(ctx_as(OWNER), BEA, profile="soporte", account=ACME)
     listed = profiles.list_profiles(ctx_as(BOB), ACME)
-    assert [(p["name"], p["active"], p["pending"]) for p in listed] == [
+    assert [(p.name, p.active, p.pending) for p in listed] == [
         ("soporte", 1, 1),
         ("tecnico", 0, 0),
     ]
-    assert listed[0]["permissions"] == len(preset_ids("soporte"))
+    assert listed[0].permissions == len(preset_ids("soporte"))
 
 
 def test_show_lists_the_permissions_and_the_holders(acme_db: Target, ctx_as: As) -> None:
@@ -190,7 +190,7 @@ def test_a_profile_with_holders_is_deleted_only_with_them_moved(
 
 def test_an_unheld_profile_is_simply_deleted(acme_db: Target, ctx_as: As) -> None:
     assert profiles.delete(ctx_as(OWNER), "tecnico", account=ACME) == []
-    assert [p["name"] for p in profiles.list_profiles(ctx_as(OWNER), ACME)] == ["soporte"]
+    assert [p.name for p in profiles.list_profiles(ctx_as(OWNER), ACME)] == ["soporte"]
 
 
 def test_an_export_is_the_profile_as_a_preset(acme_db: Target, ctx_as: As) -> None:

@@ -96,7 +96,7 @@ def test_whoami_lists_my_accounts_and_invitations(acme_db: Target, ctx_as: As) -
     ]
     caio = users.whoami(ctx_as(CAIO))
     assert caio.accounts == []
-    assert [(i["account"], i["profile"], i["invited_by"]) for i in caio.invitations] == [
+    assert [(i.account, i.profile, i.invited_by) for i in caio.invitations] == [
         (ACME, "tecnico", OWNER)
     ]
 

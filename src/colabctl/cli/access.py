@@ -148,8 +148,8 @@ def _batch(source: str) -> None:
         # typed at a terminal: each answer before the next line is read
         chunk = 1 if raw.isatty() else access.BATCH_CHUNK
         lines = access.batch_lines(raw)
-        for item, code in access.batch(context(), lines, chunk=chunk):
-            emit(item)
+        for line, code in access.batch(context(), lines, chunk=chunk):
+            emit(line.as_json())
             worst = max(worst, code)
     if worst:
         output.say(
@@ -183,12 +183,12 @@ def who_can(
     exclusive(ctx, ("--account", account), ("--all-accounts", all_accounts))
     found = access.who_can(context(), permission, account=account, all_accounts=all_accounts)
     if as_json:
-        output.emit_json(found)
+        output.emit_json([f.as_json() for f in found])
         return
     output.rows(
         _("Who can %(permission)s") % {"permission": permission},
         ["user", "account", "role"],
-        ([f["user"], f["account"], output.role(f["role"])] for f in found),
+        ([f.user, f.account, output.role(f.role)] for f in found),
         empty=_("nobody"),
     )
 

@@ -126,7 +126,7 @@ def verify(
     """
     verdict = audit.verify_store(context(), anchor=anchor)
     if as_json:
-        output.emit_json(verdict.as_json())
+        output.emit_json(audit.Verification(verdict).as_json())
     else:
         for line in _verdict_lines(verdict):
             output.emit_line(line)
@@ -178,8 +178,8 @@ def head(as_json: JsonOpt = False) -> None:
     Check it later with `audit verify --anchor SEQ:HASH`. An empty store prints 0:
     and 64 zeros. Run `audit verify` first: this is the head the store records.
     """
-    seq, digest = audit.read_head(context())
+    found = audit.read_head(context())
     if as_json:
-        output.emit_json({"seq": seq, "hash": digest})
+        output.emit_json(found.as_json())
     else:
-        output.emit_line(f"{seq}:{digest}")
+        output.emit_line(f"{found.seq}:{found.hash}")

@@ -172,17 +172,11 @@ def _standing(member: collaborators.Membership) -> str:
 def show(email: EmailArg, account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     """One collaborator: standing, permissions held, history."""
 
-    member, held, history = collaborators.show(context(), email, account=account)
+    shown = collaborators.show(context(), email, account=account)
     if as_json:
-        output.emit_json(
-            {
-                **member.as_json(),
-                "name": member.name,
-                "permissions": held,
-                "history": [h.as_json() for h in history],
-            }
-        )
+        output.emit_json(shown.as_json())
         return
+    member, held, history = shown
     output.paragraph(_standing(member))
     output.permission_table(_("What %(user)s can do now") % {"user": member.user}, held, language())
     deleted = _("(deleted)")

@@ -64,7 +64,7 @@ def _show(db: str, built: Demo) -> None:
         _("Profiles in %(account)s") % {"account": built.account},
         ["profile", ("permissions", "right"), ("active", "right"), ("pending", "right")],
         (
-            [p["name"], p["permissions"], p["active"], p["pending"]]
+            [p.name, p.permissions, p.active, p.pending]
             for p in profiles.list_profiles(owner, built.account)
         ),
     )
@@ -81,7 +81,7 @@ def _show(db: str, built: Demo) -> None:
     output.rows(
         _("whoami, as %(user)s") % {"user": built.shared},
         ["account", ("name", "text"), "role"],
-        ([a["slug"], a["name"], output.role(a["role"])] for a in shared.accounts),
+        ([a.slug, a.name, output.role(a.role)] for a in shared.accounts),
     )
 
 

@@ -16,7 +16,7 @@ import functools
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -61,7 +61,12 @@ def _json_escape(found: re.Match[str]) -> str:
     return f"\\u{ord(found.group()):04x}"
 
 
-def json_text(value: Any, *, indent: int | None = 2) -> str:
+# What the JSON printers take: an as_json() (a shape of core/shapes.py, docs/json.md), or a
+# list of them. tests/cli/test_json.py holds the cli to that.
+Document = Mapping[str, object] | Sequence[Mapping[str, object]]
+
+
+def json_text(value: Document, *, indent: int | None = 2) -> str:
     """VALUE as JSON text: the values as stored, whatever could act on a terminal in
     JSON's \\u escapes (json.dumps leaves C1 controls and bidi overrides raw)."""
     import json
@@ -75,12 +80,12 @@ def json_text(value: Any, *, indent: int | None = 2) -> str:
 # -- plain output ----------------------------------------------------------------
 
 
-def emit_json(value: Any) -> None:
+def emit_json(value: Document) -> None:
     """One JSON document on stdout, nothing else."""
     sys.stdout.write(json_text(value) + "\n")
 
 
-def json_lines() -> Callable[[Any], None]:
+def json_lines() -> Callable[[Mapping[str, object]], None]:
     """A writer of one JSON document per line on stdout (`can --batch`), escaped as
     json_text escapes: one encoder for every line (json.dumps with an option builds a new
     one per call)."""
@@ -90,7 +95,7 @@ def json_lines() -> Callable[[Any], None]:
     search = _RAW_IN_JSON.search
     write = sys.stdout.write
 
-    def emit(value: Any) -> None:
+    def emit(value: Mapping[str, object]) -> None:
         text = encode(value)
         if search(text) is not None:
             text = _RAW_IN_JSON.sub(_json_escape, text)

@@ -69,19 +69,7 @@ def permissions(
         wanted = cat.category(category).id
         perms = [p for p in perms if p.category == wanted]
     if as_json:
-        output.emit_json(
-            [
-                {
-                    "id": p.id,
-                    "category": p.category,
-                    "label": p.label(lang),
-                    "risk": p.risk,
-                    "owner_only": p.owner_only,
-                    "labels": p.labels,
-                }
-                for p in perms
-            ]
-        )
+        output.emit_json([p.as_json(lang) for p in perms])
         return
     output.permission_table(
         _("Permissions (catalog v%(version)s)") % {"version": cat.version},
@@ -212,7 +200,7 @@ def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     """The account's profiles."""
     found = profiles.list_profiles(context(), account)
     if as_json:
-        output.emit_json(found)
+        output.emit_json([p.as_json() for p in found])
         return
     output.rows(
         _("Profiles"),
@@ -223,7 +211,7 @@ def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
             ("pending", "right"),
             ("description", "text"),
         ],
-        ([p["name"], p["permissions"], p["active"], p["pending"], p["description"]] for p in found),
+        ([p.name, p.permissions, p.active, p.pending, p.description] for p in found),
     )
 
 

@@ -95,7 +95,7 @@ def _review(
 
     found = core.review(context(), account=account, all_accounts=all_accounts, rules=rules)
     if as_json:
-        output.emit_json({"findings": [f.as_json() for f in found]})
+        output.emit_json(core.Review(found).as_json())
     else:
         _report(found)
     if fail_on is not None:

@@ -93,11 +93,11 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
         ["current", "account", ("name", "text"), "role", "access"],
         (
             [
-                "*" if a["current"] else "",
-                a["slug"],
-                a["name"],
-                output.role(a["role"]),
-                _("until %(at)s") % {"at": a["access_until"]} if a["access_until"] else "",
+                "*" if a.current else "",
+                a.slug,
+                a.name,
+                output.role(a.role),
+                _("until %(at)s") % {"at": a.access_until} if a.access_until else "",
             ]
             for a in me.accounts
         ),
@@ -106,10 +106,7 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
         output.rows(
             _("Pending invitations"),
             ["account", "profile", "invited by", "expires"],
-            (
-                [i["account"], i["profile"], i["invited_by"], i["expires_at"]]
-                for i in me.invitations
-            ),
+            ([i.account, i.profile, i.invited_by, i.expires_at] for i in me.invitations),
         )
         output.say("hint: " + _("accept one with `colabctl accept SLUG`"))
 

@@ -151,12 +151,9 @@ def plan(
 
 
 def _save(found: Plan, options: Options, out: str) -> None:
-    import json
-
     from colabctl.core import team
 
-    document = team.save_plan(found, context(), options)
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = output.json_text(team.save_plan(found, context(), options).as_json()) + "\n"
     output.write_output(out, text, store=context().store_file())
     if out != "-":
         output.say(
@@ -295,7 +292,7 @@ def _report(done: Applied, as_json: bool) -> None:
     from colabctl.cli.planview import summary
 
     if as_json:
-        output.emit_json({"apply_id": done.apply_id, **done.plan.as_json()})
+        output.emit_json(done.as_json())
         return
     if done.apply_id is None:
         output.say(_("no changes: the store already matches"))

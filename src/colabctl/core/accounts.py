@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from colabctl.core import access, ownership
 from colabctl.core.names import clean_text, quoted, validate_slug
 from colabctl.core.session import STATUS_SQL, Account, Context, Session, reading, writing
 from colabctl.errors import Conflict, Invalid
 from colabctl.i18n import _
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 
 @dataclass(frozen=True)
@@ -20,15 +23,16 @@ class AccountView:
     tax_country: str | None
     tax_id: str | None  # formatted; None for a collaborator (owner-only account data)
     legal_entity: bool
-    role: str | None = None
+    role: str  # the actor's: owner, or their profile
     current: bool = False
+    # `account show`'s counts; None in a list
     profiles: int | None = None
     collaborators: int | None = None
     # an open ownership offer, shown to the owner and its recipient only
     transfer: ownership.Offer | None = None
 
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+    def as_json(self) -> shapes.Account | shapes.AccountShown:
+        data: shapes.Account = {
             "slug": self.slug,
             "name": self.name,
             "owner": self.owner,
@@ -36,14 +40,12 @@ class AccountView:
             "tax_id": self.tax_id,
             "country": self.tax_country,
             "transfer": self.transfer.as_json() if self.transfer else None,
+            "role": self.role,
+            "current": self.current,
         }
-        if self.role is not None:
-            data["role"] = self.role
-            data["current"] = self.current
-        if self.profiles is not None:
-            data["profiles"] = self.profiles
-            data["collaborators"] = self.collaborators
-        return data
+        if self.profiles is None or self.collaborators is None:
+            return data
+        return {**data, "profiles": self.profiles, "collaborators": self.collaborators}
 
 
 def _view(account: Account, *, owner_view: bool = True, **extra: Any) -> AccountView:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, NamedTuple
 
 from colabctl.core import access
 from colabctl.core.changes import change
@@ -18,11 +18,16 @@ from colabctl.errors import Invalid
 from colabctl.i18n import _
 from colabctl.store.audit import GENESIS, Entry, Verdict, entries, head, verify
 
+if TYPE_CHECKING:
+    from colabctl.core import shapes
+
 __all__ = [
     "GENESIS",
     "Entry",
+    "Head",
     "Shown",
     "Verdict",
+    "Verification",
     "parse_anchor",
     "read_head",
     "read_log",
@@ -46,8 +51,68 @@ class Shown:
     entry: Entry
     change: str
 
-    def as_json(self) -> dict[str, Any]:
-        return {**self.entry.as_json(), "change": self.change}
+    def as_json(self) -> shapes.AuditRow:
+        row = self.entry
+        return {
+            "seq": row.seq,
+            "at": row.at,
+            "actor": row.actor,
+            "account": row.account,
+            "action": row.action,
+            "target": row.target,
+            "details": row.details,
+            "db_login": row.db_login,
+            "change": self.change,
+        }
+
+
+class Head(NamedTuple):
+    """The audit head record: the last row's seq and hash (0 and 64 zeros: no rows)."""
+
+    seq: int
+    hash: str
+
+    def as_json(self) -> shapes.Head:
+        return {"seq": self.seq, "hash": self.hash}
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What `audit verify` found, as its JSON shows it (the verdict: store/audit.py)."""
+
+    verdict: Verdict
+
+    def as_json(self) -> shapes.Verification:
+        found = self.verdict
+        anchor = found.anchor
+        return {
+            "intact": found.intact,
+            "rows": found.rows,
+            "first_bad_seq": found.first_bad_seq,
+            "problem": found.problem,
+            "head": None if found.head is None else Head(*found.head).as_json(),
+            "anchor": None
+            if anchor is None
+            else {
+                "seq": anchor.seq,
+                "hash": anchor.hash,
+                "in_chain": anchor.in_chain,
+                "problem": anchor.problem,
+            },
+            "breaks": [
+                {
+                    "kind": b.kind,
+                    "account": b.account,
+                    "subject": b.subject,
+                    "store": b.store,
+                    "log": b.log,
+                    "message": b.message,
+                }
+                for b in found.breaks
+            ],
+            "state_from": found.state_from,
+            "state_skipped": found.state_skipped,
+        }
 
 
 def read_log(
@@ -158,7 +223,7 @@ def verify_store(ctx: Context, *, anchor: str | None = None) -> Verdict:
         return verify(s.conn, kept, now=s.now_iso)
 
 
-def read_head(ctx: Context) -> tuple[int, str]:
+def read_head(ctx: Context) -> Head:
     """`audit head`: (0, 64 zeros) for an empty or missing store."""
     with reading(ctx) as s:
-        return head(s.conn)
+        return Head(*head(s.conn))

@@ -11,10 +11,13 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from colabctl.errors import Invalid
 from colabctl.i18n import Text, _
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 LANGS = ("es", "pt", "en")
 OWNER_CATEGORY = "owner"
@@ -42,6 +45,17 @@ class Permission(NamedTuple):
 
     def label(self, lang: str) -> str:
         return self.labels[lang]
+
+    def as_json(self, lang: str) -> shapes.PermissionEntry:
+        """As `permissions --json` lists it, its label in LANG."""
+        return {
+            "id": self.id,
+            "category": self.category,
+            "label": self.label(lang),
+            "risk": self.risk,
+            "owner_only": self.owner_only,
+            "labels": self.labels,
+        }
 
 
 def fold(text: str) -> str:

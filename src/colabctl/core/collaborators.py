@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from colabctl.core import access
 from colabctl.core.clock import DEFAULT_EXPIRY, check_until, iso, parse_until
@@ -36,6 +36,9 @@ from colabctl.core.words import status
 from colabctl.errors import Conflict, Invalid, NotFound
 from colabctl.i18n import _
 from colabctl.store.keys import skeleton
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 STATUSES = ("pending", "active", "expired", "declined", "revoked", "ended")
 # Statuses of a row that still speaks for the person (stored pending or active): what
@@ -58,7 +61,7 @@ class Membership:
     invited_by: str | None
     access_until: str | None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Membership:
         return {
             "user": self.user,
             "account": self.account,
@@ -478,9 +481,24 @@ def members_in(s: Session, acct: Account) -> list[Membership]:
     return _fetch(s, "m.account_id = :a ORDER BY m.invited_at, m.id", {"a": acct.id})
 
 
-def show(
-    ctx: Context, email: str, *, account: str | None = None
-) -> tuple[Membership, list[str], list[Membership]]:
+class Shown(NamedTuple):
+    """`collaborator show`: the person's current membership, the permission ids they hold
+    now, and their history in the account, oldest first."""
+
+    member: Membership
+    held: list[str]
+    history: list[Membership]
+
+    def as_json(self) -> shapes.Collaborator:
+        return {
+            **self.member.as_json(),
+            "name": self.member.name,
+            "permissions": self.held,
+            "history": [h.as_json() for h in self.history],
+        }
+
+
+def show(ctx: Context, email: str, *, account: str | None = None) -> Shown:
     """The person's current standing, what they hold, and their history in the account."""
     with reading(ctx) as s:
         acct = access.readable(s, account)
@@ -489,7 +507,7 @@ def show(
             s, "m.account_id = :a AND m.user_id = :u ORDER BY m.id", {"a": acct.id, "u": user.id}
         )
         held = [p.id for p in access.held_permissions(access.standing_of(s, acct, user.email))]
-        return member, held, history
+        return Shown(member, held, history)
 
 
 def set_profile(ctx: Context, email: str, profile: str, *, account: str | None = None) -> Outcome:

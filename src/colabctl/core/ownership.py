@@ -14,7 +14,7 @@ transaction, `transfer_in(s, acct, ...)` holds the rules and the writes.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from colabctl.core import access
 from colabctl.core.access import Standing
@@ -25,6 +25,9 @@ from colabctl.core.session import Account, Context, Session, User, writing
 from colabctl.core.words import status
 from colabctl.errors import Conflict, NotFound
 from colabctl.i18n import _
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 OFFER_LIFETIME = timedelta(days=7)
 
@@ -46,7 +49,7 @@ class Offer(NamedTuple):
     expires_at: str
     closed_at: str | None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Transfer:
         return {
             "to": self.to,
             "offered_at": self.offered_at,

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from colabctl.core import tomlfile
 from colabctl.core.catalog import LANGS, catalog
@@ -14,6 +14,9 @@ from colabctl.core.names import at_line, clean_text, closest, quoted
 from colabctl.core.tomllines import Lines
 from colabctl.errors import Invalid, NotFound
 from colabctl.i18n import _, shown
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 MAX_PRESET_BYTES = tomlfile.PRESET_LIMIT
 
@@ -31,7 +34,7 @@ class Preset:
         """The description in LANG, else the plain `description`."""
         return self.descriptions.get(lang) or self.description
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Preset:
         return {
             "name": self.name,
             "title": self.title,

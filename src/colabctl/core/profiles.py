@@ -22,6 +22,7 @@ from colabctl.i18n import _, language, ngettext
 
 if TYPE_CHECKING:
     # loaded by the commands that read or write a preset only: an edit never needs it
+    from colabctl.core import shapes
     from colabctl.core.presets import Preset
 
 
@@ -34,13 +35,35 @@ class ProfileView:
     collaborators: list[str]
     title: dict[str, str]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Profile:
         return {
             "name": self.name,
             "account": self.account,
             "description": self.description,
             "permissions": self.permissions,
             "collaborators": self.collaborators,
+        }
+
+
+@dataclass(frozen=True)
+class ProfileSummary:
+    """A profile as `profile list` shows it: its counts."""
+
+    name: str
+    account: str
+    description: str
+    permissions: int
+    active: int
+    pending: int
+
+    def as_json(self) -> shapes.ProfileSummary:
+        return {
+            "name": self.name,
+            "account": self.account,
+            "description": self.description,
+            "permissions": self.permissions,
+            "active": self.active,
+            "pending": self.pending,
         }
 
 
@@ -199,7 +222,7 @@ def create_many_in(s: Session, acct: Account, new: Sequence[NewProfile]) -> None
     s.record_many(audit_rows)
 
 
-def list_profiles(ctx: Context, account: str | None = None) -> list[dict[str, Any]]:
+def list_profiles(ctx: Context, account: str | None = None) -> list[ProfileSummary]:
     with reading(ctx) as s:
         acct = access.readable(s, account)
         rows = s.conn.execute(
@@ -212,17 +235,7 @@ def list_profiles(ctx: Context, account: str | None = None) -> list[dict[str, An
             f" FROM profiles p WHERE p.account_id = :a ORDER BY p.name",
             {"a": acct.id, "now": s.now_iso},
         ).fetchall()
-        return [
-            {
-                "name": r[0],
-                "account": acct.slug,
-                "description": r[1],
-                "permissions": r[2],
-                "active": r[3],
-                "pending": r[4],
-            }
-            for r in rows
-        ]
+        return [ProfileSummary(r[0], acct.slug, r[1], r[2], r[3], r[4]) for r in rows]
 
 
 def show(ctx: Context, name: str, account: str | None = None) -> ProfileView:

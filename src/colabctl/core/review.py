@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from colabctl.core import access
 from colabctl.core.access import Standing
@@ -32,6 +32,9 @@ from colabctl.core.session import Account, Context, Session, reading, writing
 from colabctl.core.sod import SEVERITIES, SodRule, conflicts, holds, load_rules
 from colabctl.errors import NotFound
 from colabctl.i18n import Plural, Text, _
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 STALE_AFTER = timedelta(days=14)
 ENDING_WITHIN = timedelta(days=7)
@@ -47,7 +50,7 @@ class Ack:
     at: str
     reason: str
 
-    def as_json(self) -> dict[str, str]:
+    def as_json(self) -> shapes.Ack:
         return {"by": self.by, "at": self.at, "reason": self.reason}
 
 
@@ -68,7 +71,7 @@ class Finding:
     def open(self) -> bool:
         return self.ack is None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Finding:
         return {
             "id": self.id,
             "severity": self.severity,
@@ -81,6 +84,15 @@ class Finding:
             "reopened": self.reopened.as_json() if self.reopened else None,
             "on_acceptance": self.on_acceptance,
         }
+
+
+class Review(NamedTuple):
+    """`review`'s report: its findings, most severe first."""
+
+    findings: list[Finding]
+
+    def as_json(self) -> shapes.Review:
+        return {"findings": [f.as_json() for f in self.findings]}
 
 
 def _digest(*parts: object) -> str:

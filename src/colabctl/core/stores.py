@@ -14,8 +14,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from colabctl.core.audit import Head
 from colabctl.core.clock import iso, system_clock
 from colabctl.core.session import Context
 from colabctl.errors import Conflict, NotFound, StoreFault
@@ -25,6 +26,7 @@ from colabctl.store.engine import Target, describe, is_url, open_for_read
 from colabctl.store.sql import Connection
 
 if TYPE_CHECKING:
+    from colabctl.core import shapes
     from colabctl.store.sql import Store
 
 # progress(table, rows copied so far, rows in all): called after every chunk written
@@ -40,13 +42,13 @@ class Info:
     head: tuple[int, str]
     db_login: str | None  # the database login in use (PostgreSQL); None on SQLite
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.StoreInfo:
         return {
             "engine": self.engine,
             "location": self.location,
             "schema_version": self.schema_version,
             "counts": self.counts,
-            "head": {"seq": self.head[0], "hash": self.head[1]},
+            "head": Head(*self.head).as_json(),
             "db_login": self.db_login,
         }
 
@@ -60,11 +62,11 @@ class Copied:
     def rows(self) -> int:
         return sum(self.destination.counts.values())
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.StoreCopy:
         return {
             "rows": self.rows,
             "counts": self.destination.counts,
-            "head": {"seq": self.destination.head[0], "hash": self.destination.head[1]},
+            "head": Head(*self.destination.head).as_json(),
             "source": {"engine": self.source.engine, "location": self.source.location},
             "destination": {
                 "engine": self.destination.engine,

@@ -3,7 +3,7 @@ whoever acts, and `whoami`."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from colabctl.core.access import Standing, held_permissions, roles_of, standing_of
 from colabctl.core.catalog import Permission
@@ -14,6 +14,9 @@ from colabctl.core.names import clean_text
 from colabctl.core.session import Context, Session, User, reading, writing
 from colabctl.errors import Forbidden
 from colabctl.i18n import N_, _
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 
 def login(ctx: Context, email: str, *, name: str | None = None) -> tuple[User, bool]:
@@ -115,17 +118,55 @@ def use(ctx: Context, slug: str) -> str:
     return role
 
 
+class MyAccount(NamedTuple):
+    """An account where the actor has a role, as `whoami` lists it."""
+
+    slug: str
+    name: str
+    role: str
+    current: bool
+    access_until: str | None  # time-boxed access: when it ends; else None
+
+    def as_json(self) -> shapes.MyAccount:
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "role": self.role,
+            "current": self.current,
+            "access_until": self.access_until,
+        }
+
+
+class MyInvitation(NamedTuple):
+    """A pending invitation of the actor's, as `whoami` lists it."""
+
+    account: str
+    profile: str | None
+    invited_at: str
+    expires_at: str | None
+    invited_by: str | None
+
+    def as_json(self) -> shapes.MyInvitation:
+        return {
+            "account": self.account,
+            "profile": self.profile,
+            "invited_at": self.invited_at,
+            "expires_at": self.expires_at,
+            "invited_by": self.invited_by,
+        }
+
+
 class WhoAmI(NamedTuple):
     user: User
-    accounts: list[dict[str, Any]]
-    invitations: list[dict[str, Any]]
+    accounts: list[MyAccount]
+    invitations: list[MyInvitation]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.WhoAmI:
         return {
             "user": self.user.email,
             "name": self.user.name,
-            "accounts": self.accounts,
-            "invitations": self.invitations,
+            "accounts": [a.as_json() for a in self.accounts],
+            "invitations": [i.as_json() for i in self.invitations],
         }
 
 
@@ -137,23 +178,9 @@ def whoami(ctx: Context) -> WhoAmI:
         for slug, role in roles_of(s, me):
             acct = s.get_account(slug)
             until = None if role == "owner" else standing_of(s, acct, me.email).access_until
-            accounts.append(
-                {
-                    "slug": slug,
-                    "name": acct.name,
-                    "role": role,
-                    "current": slug == current,
-                    "access_until": until,  # time-boxed access: when it ends; else null
-                }
-            )
+            accounts.append(MyAccount(slug, acct.name, role, slug == current, until))
         invitations = [
-            {
-                "account": m.account,
-                "profile": m.profile,
-                "invited_at": m.invited_at,
-                "expires_at": m.expires_at,
-                "invited_by": m.invited_by,
-            }
+            MyInvitation(m.account, m.profile, m.invited_at, m.expires_at, m.invited_by)
             for m in pending_for(s, me)
         ]
         return WhoAmI(me, accounts, invitations)
@@ -165,7 +192,7 @@ class Role(NamedTuple):
     role: str
     permissions: list[Permission]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.RoleAt:
         return {
             "user": self.user,
             "account": self.account,

@@ -250,14 +250,6 @@ class AnchorCheck:
     in_chain: bool
     problem: str | None = None
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "hash": self.hash,
-            "in_chain": self.in_chain,
-            "problem": self.problem,
-        }
-
 
 @dataclass(frozen=True)
 class Verdict:
@@ -276,19 +268,6 @@ class Verdict:
     state_from: int | None = None
     state_skipped: str | None = None  # "chain broken", "schema 8"
     chain_intact: bool = True  # the rows and the head, whatever an anchor or the state say
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "intact": self.intact,
-            "rows": self.rows,
-            "first_bad_seq": self.first_bad_seq,
-            "problem": self.problem,
-            "head": None if self.head is None else {"seq": self.head[0], "hash": self.head[1]},
-            "anchor": None if self.anchor is None else self.anchor.as_json(),
-            "breaks": [b.as_json() for b in self.breaks],
-            "state_from": self.state_from,
-            "state_skipped": self.state_skipped,
-        }
 
 
 @dataclass
@@ -475,18 +454,6 @@ class Entry:
     db_login: str | None = None  # the database login that wrote it (PostgreSQL)
     # whether db_login is someone other than the actor: not the actor's bound login
     login_differs: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "at": self.at,
-            "actor": self.actor,
-            "account": self.account,
-            "action": self.action,
-            "target": self.target,
-            "details": self.details,
-            "db_login": self.db_login,
-        }
 
 
 def entries(

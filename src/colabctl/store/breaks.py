@@ -29,16 +29,6 @@ class Break:
     log: Any
     message: str  # the whole sentence, its account first: a Text (English in JSON)
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "account": self.account,
-            "subject": self.subject,
-            "store": self.store,
-            "log": self.log,
-            "message": self.message,
-        }
-
 
 def _break(
     kind: str, account: str | None, subject: str | None, store: Any, log: Any, text: Text

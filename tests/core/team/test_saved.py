@@ -25,15 +25,14 @@ FILE = f'version = 1\n[accounts.{ACME}.collaborators]\n"{BOB}" = "tecnico"\n"{BE
 
 
 def _saved(plan: Plan, ctx: Context, **changes: Any) -> bytes:
-    data = save_plan(plan, ctx, Options())
-    data.update(changes)
+    data: dict[str, Any] = {**save_plan(plan, ctx, Options()).as_json(), **changes}
     return json.dumps(data).encode()
 
 
 @pytest.mark.engines("sqlite", "postgres")
 def test_a_saved_plan_reads_back_as_it_was_planned(acme_db: Target, ctx_as: As) -> None:
     planned = commands.plan(ctx_as(OWNER), FILE.encode(), "t.toml", Options())
-    data = save_plan(planned, ctx_as(OWNER), Options(prune=True))
+    data = save_plan(planned, ctx_as(OWNER), Options(prune=True)).as_json()
     assert (data["format"], data["version"], data["actor"]) == ("colabctl-plan", 1, OWNER)
     assert data["options"] == {"prune": True, "reinvite": False}
     loaded = load_plan(json.dumps(data).encode(), "plan.json")

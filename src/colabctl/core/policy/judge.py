@@ -4,7 +4,7 @@ give (docs/policy-tests.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from colabctl.core import access
 from colabctl.core.access import Standing, decide, may_ask
@@ -13,6 +13,9 @@ from colabctl.core.identity import email_key
 from colabctl.core.policy.testfile import Case
 from colabctl.core.session import Session
 from colabctl.i18n import Text
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,14 @@ class Miss:
     expected: str
     actual: str
 
+    def as_json(self) -> shapes.Failure:
+        return {
+            "user": self.user,
+            "permission": self.permission,
+            "expected": self.expected,
+            "actual": self.actual,
+        }
+
 
 @dataclass
 class Result:
@@ -33,9 +44,9 @@ class Result:
     reason: str | None = None  # allow / deny: decide's reason; unknown-account for any kind
     misses: list[Miss] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.CaseResult:
         case = self.case
-        data: dict[str, Any] = {
+        keys: shapes.CaseCommon = {
             "kind": case.kind,
             "line": case.line,
             "account": case.account,
@@ -46,15 +57,12 @@ class Result:
             "allowed": self.allowed,
             "reason": self.reason,
         }
+        kinds: shapes.CaseKinds = {}
         if case.kind == "only":
-            data["holders"] = list(case.holders)
+            kinds["holders"] = list(case.holders)
         if case.kind == "matrix":
-            data["file"] = str(case.snapshot)
-        data["failures"] = [
-            {"user": m.user, "permission": m.permission, "expected": m.expected, "actual": m.actual}
-            for m in self.misses
-        ]
-        return data
+            kinds["file"] = str(case.snapshot)
+        return {**keys, **kinds, "failures": [m.as_json() for m in self.misses]}
 
 
 class Judge:

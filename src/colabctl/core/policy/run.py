@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from colabctl.core.catalog import catalog
 from colabctl.core.policy.judge import Judge, Result, judge_check, judge_only
@@ -18,6 +18,9 @@ from colabctl.core.policy.testfile import TestFile, collect
 from colabctl.core.session import Context, reading
 from colabctl.errors import Invalid
 from colabctl.i18n import _
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 
 @dataclass
@@ -35,7 +38,7 @@ class Coverage:
     def below(self) -> bool:
         return self.minimum is not None and self.percent < self.minimum
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Coverage:
         return {
             "percent": round(self.percent, 1),
             "minimum": self.minimum,
@@ -49,6 +52,9 @@ class FileReport:
     shown: str
     team: str | None
     results: list[Result]
+
+    def as_json(self) -> shapes.PolicyFile:
+        return {"file": self.shown, "team": self.team, "cases": [r.as_json() for r in self.results]}
 
 
 @dataclass
@@ -69,15 +75,12 @@ class Report:
     def ok(self) -> bool:
         return self.failed == 0 and not self.coverage.below
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.PolicyRun:
         return {
             "passed": self.passed,
             "failed": self.failed,
             "coverage": self.coverage.as_json(),
-            "files": [
-                {"file": f.shown, "team": f.team, "cases": [r.as_json() for r in f.results]}
-                for f in self.files
-            ],
+            "files": [f.as_json() for f in self.files],
             "notes": self.notes,
         }
 

@@ -17,6 +17,7 @@ from colabctl.i18n import _, ngettext
 from colabctl.store.bulk import no_cyclic_gc
 
 if TYPE_CHECKING:
+    from colabctl.core import shapes
     from colabctl.core.sod import SodRule
 
 
@@ -29,6 +30,9 @@ def plan(ctx: Context, raw: bytes, source: str, options: Options) -> Plan:
 class Applied(NamedTuple):
     plan: Plan
     apply_id: str | None  # None: nothing to do
+
+    def as_json(self) -> shapes.Applied:
+        return {"apply_id": self.apply_id, **self.plan.as_json()}
 
 
 def apply_file(

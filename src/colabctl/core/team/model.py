@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
+    from colabctl.core import shapes
     from colabctl.core.review import Finding
     from colabctl.core.sod import SodRule
 
@@ -42,7 +43,7 @@ class Change:
     losses: dict[str, list[str]] = field(default_factory=dict)
     pending: list[str] = field(default_factory=list)  # gains/losses that wait for acceptance
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Change:
         return {
             "account": self.account,
             "kind": self.kind,
@@ -61,7 +62,7 @@ class PlanReview(NamedTuple):
     new: list[Finding]
     resolved: list[Finding]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.PlanFindings:
         return {
             "new": [f.as_json() for f in self.new],
             "resolved": [f.as_json() for f in self.resolved],
@@ -87,9 +88,11 @@ class Plan:
     def removals(self) -> int:
         return sum(1 for c in self.changes if c.kind == "remove")
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Plan:
+        from colabctl.core.audit import Head
+
         return {
-            "head": {"seq": self.head[0], "hash": self.head[1]},
+            "head": Head(*self.head).as_json(),
             "changes": [c.as_json() for c in self.changes],
             "warnings": self.warnings,
             "notes": self.notes,

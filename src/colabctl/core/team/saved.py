@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from colabctl.core import access, accounts
 from colabctl.core.names import quoted
@@ -20,19 +20,33 @@ from colabctl.core.team.planner import owned
 from colabctl.errors import ColabError, Invalid
 from colabctl.i18n import N_, _
 
+if TYPE_CHECKING:
+    from colabctl.core import shapes
+
 HINT = N_("write one with `colabctl plan -f TEAM.toml -o PLAN.json`")
 _HASH = re.compile(r"[0-9a-f]{64}", re.ASCII)
 
 
-def save_plan(found: Plan, ctx: Context, options: Options) -> dict[str, Any]:
-    """The saved-plan document: the changes and the head they were computed against."""
-    return {
-        "format": PLAN_FORMAT,
-        "version": PLAN_VERSION,
-        "actor": ctx.actor_email(),
-        "options": {"prune": options.prune, "reinvite": options.reinvite},
-        **found.as_json(),
-    }
+class SavedPlan(NamedTuple):
+    """The saved-plan document: the changes and the head they were computed against, who
+    planned them and with which options."""
+
+    plan: Plan
+    actor: str | None
+    options: Options
+
+    def as_json(self) -> shapes.SavedPlan:
+        return {
+            "format": PLAN_FORMAT,
+            "version": PLAN_VERSION,
+            "actor": self.actor,
+            "options": {"prune": self.options.prune, "reinvite": self.options.reinvite},
+            **self.plan.as_json(),
+        }
+
+
+def save_plan(found: Plan, ctx: Context, options: Options) -> SavedPlan:
+    return SavedPlan(found, ctx.actor_email(), options)
 
 
 def load_plan(raw: bytes, source: str) -> Plan:
