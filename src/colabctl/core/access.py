@@ -19,6 +19,7 @@ from colabctl.core.session import (
     Session,
     User,
     current_membership_sql,
+    live_sql,
     reading,
     status_sql,
 )
@@ -227,7 +228,7 @@ def standings(s: Session, account: Account) -> list[Standing]:
 _CANDIDATES_SQL = (
     "SELECT slug FROM accounts WHERE owner_id = :u UNION"
     " SELECT a.slug FROM memberships m JOIN accounts a ON a.id = m.account_id"
-    " WHERE m.user_id = :u AND m.status IN ('pending', 'active') ORDER BY 1"
+    f" WHERE m.user_id = :u AND {live_sql()} ORDER BY 1"
 )
 
 
