@@ -43,7 +43,7 @@ from support import (
 )
 from typer.testing import Result
 
-from colabctl.cli import report as report_cli
+from colabctl.cli import output
 from colabctl.core import review
 from colabctl.store.engine import Target
 
@@ -345,7 +345,7 @@ def test_html_on_a_terminal_is_refused_and_piped_it_is_written(
     cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     assert ok(report(cli, "-a", ACME)).stdout.startswith("<!DOCTYPE html>")  # a pipe
-    monkeypatch.setattr(report_cli, "_stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)
     failure(report(cli, "-a", ACME), 6, hint="-o report.html")
     failure(report(cli, "-a", ACME, "--format", "html"), 6, hint="-o report.html")
     # Markdown and CSV are text to read there; `-o -` asks for the page on stdout

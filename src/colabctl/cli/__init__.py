@@ -76,8 +76,11 @@ _ROOT_OPTIONS_WITH_VALUE = ("--db", "--as", "--lang")
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"colabctl {__version__}")
-        raise typer.Exit()
+        from colabctl.cli import output
+        from colabctl.errors import ExitCode
+
+        output.emit_line(f"colabctl {__version__}")
+        raise typer.Exit(ExitCode.OK)
 
 
 def root(
@@ -173,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     import sys
 
     from colabctl.cli import output
+    from colabctl.errors import ExitCode
 
     # Ctrl-C raises KeyboardInterrupt from here on (colabctl.__main__ answered it while
     # loading), ending in exit 130 with one error line (docs/exit-codes.md).
@@ -186,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         _exit_interrupted()  # while building the command tree
     except SystemExit as done:
-        if done.code == 130:
+        if done.code == ExitCode.INTERRUPTED:
             _exit_interrupted()
         raise
 
@@ -197,18 +201,15 @@ def _exit_interrupted() -> None:
     inside exec() or eval() (dataclasses and namedtuple build code that way) as unhandled
     even once caught, and would end the process by SIGINT at exit; nothing committed, so
     there is nothing to finalise."""
-    import contextlib
     import os
-    import sys
 
     from colabctl.cli import output
+    from colabctl.errors import ExitCode
 
     if not output._interrupt_reported:
         output.interrupted()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
-    os._exit(130)
+    output.flush()
+    os._exit(ExitCode.INTERRUPTED)
 
 
 app: typer.Typer  # the whole tree: built on first use, by __getattr__

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from enum import StrEnum
 from typing import Annotated
 
@@ -34,13 +33,6 @@ def chosen_format(given: Format | None, out: str | None) -> str:
     if out is not None and out != "-":
         return _BY_EXTENSION.get(os.path.splitext(out)[1].lower(), "html")
     return "html"
-
-
-def _stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):  # replaced or closed stdout
-        return False
 
 
 @command(
@@ -107,7 +99,7 @@ def report(
     if account and all_accounts:
         ctx.fail(_("--all-accounts and --account are alternatives: give one"))
     kind = chosen_format(fmt, out)
-    if kind == "html" and out is None and _stdout_is_terminal():
+    if kind == "html" and out is None and output.stdout_is_terminal():
         raise Invalid(
             _("an HTML report is a page to open in a browser, not to print on a terminal"),
             hint=_("colabctl report -o report.html (or --format md to read it here)"),

@@ -51,6 +51,14 @@ def live_sql(alias: str = "m") -> str:
     return f"{column} IN ('pending', 'active')"
 
 
+def owned_sql(user: str) -> str:
+    """The ids of the accounts USER (SQL: a parameter or a column) owns: the one SQL that
+    says which accounts are someone's. core/access.py decides ownership with it
+    (`owned_accounts`, `managed`); the session asks it only to suggest a slug and to
+    bound the expiry bookkeeping of a server login (tests/test_house.py holds it so)."""
+    return f"SELECT id FROM accounts WHERE owner_id = {user}"
+
+
 def current_membership_sql(account_id: str, user_id: str) -> str:
     """The id of the membership row that speaks for a user in an account: the live one if
     there is one (at most one: the memberships_live index), else the latest. Two index
@@ -302,7 +310,11 @@ class Session:
             return no_account(slug)
         wanted = "pending" if invitations else "active"
         rows = self.conn.execute(
-            ("" if invitations else "SELECT slug FROM accounts WHERE owner_id = :u UNION ")
+            (
+                ""
+                if invitations
+                else f"SELECT slug FROM accounts WHERE id IN ({owned_sql(':u')}) UNION "
+            )
             + "SELECT a.slug FROM memberships m JOIN accounts a ON a.id = m.account_id"
             f" WHERE m.user_id = :u AND {STATUS_SQL} = :wanted",
             {"u": me.id, "now": self.now_iso, "wanted": wanted},
@@ -394,7 +406,7 @@ class Session:
         me = self.store.bound_user_id
         if me is None:
             return "", {}
-        return " AND (a.owner_id = :me OR {} = :me)", {"me": me}
+        return f" AND (a.id IN ({owned_sql(':me')}) OR {{}} = :me)", {"me": me}
 
     def expire_due(self) -> None:
         """Record, once, every pending invitation and every ownership offer whose time
