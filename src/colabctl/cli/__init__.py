@@ -14,13 +14,14 @@ the completion options and the help panels (docs/config.md, docs/commands.md).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, cast
 
 import typer
 
 from colabctl import __version__
-from colabctl.i18n import N_
+from colabctl.errors import MEANINGS, head
+from colabctl.i18n import N_, Text, _
 
 # command or noun -> (module in colabctl.cli, its Typer attribute, name to mount it at)
 MOUNTS: dict[str, tuple[str, str, str | None]] = {
@@ -65,11 +66,28 @@ PANELS: dict[str, tuple[str, ...]] = {
 }
 PANEL_OF = {command: panel for panel, commands in PANELS.items() for command in commands}
 
-EPILOG = N_(
-    "Exit codes: 0 yes/done, 1 no, 2 usage, 3 not found, 4 conflict,"
-    " 5 forbidden, 6 invalid input, 7 store error, 8 bug in colabctl;"
-    " `colabctl help exit-codes` explains each.\n\n"
-    "Every command's --help ends with examples to try on `colabctl demo`'s store."
+
+class _Codes(Text):
+    """Every exit code with the head of its meaning (errors.MEANINGS): `0 success, 1 no,
+    ...`, English as a str, in the chosen language when shown (cli/localized.py), as
+    `help exit-codes` shows the meanings."""
+
+    def __new__(cls) -> _Codes:
+        return cast(_Codes, super().__new__(cls, _codes(lambda meaning: meaning)))
+
+    def translated(self) -> str:
+        return _codes(_)
+
+
+def _codes(say: Callable[[str], str]) -> str:
+    return ", ".join(f"{int(code)} {head(say(meaning))}" for code, meaning in MEANINGS.items())
+
+
+# The root --help's epilog, generated from MEANINGS when this module is imported.
+EPILOG = Text(
+    "Exit codes: %(codes)s; `colabctl help exit-codes` explains each.\n\n"
+    "Every command's --help ends with examples to try on `colabctl demo`'s store.",
+    codes=_Codes(),
 )
 _ROOT_OPTIONS_WITH_VALUE = ("--db", "--as", "--lang")
 
