@@ -210,6 +210,22 @@ def ownership_decided_once(module: Module) -> Found:
             yield line, f"{text.strip()[:60]!r}: use session.owned_sql (core/access.py decides)"
 
 
+PAIR_REFUSAL = re.compile(
+    r"cannot be used with|are alternatives|mutually exclusive|\bnot both\b", re.IGNORECASE
+)
+
+
+def exclusive_options(module: Module) -> Found:
+    """Options that cannot go together are refused by one function, cli/common.exclusive
+    (a usage error, 2: "A cannot be used with B"), so no message anywhere else says two
+    options cannot go together."""
+    if module.path == "cli/common.py":
+        return
+    for line, text in _strings(module.tree):
+        if PAIR_REFUSAL.search(text):
+            yield line, f"{text.strip()[:60]!r}: refuse the pair with common.exclusive"
+
+
 RULES: dict[str, Callable[[Module], Found]] = {
     "exit-number": exit_numbers,
     "prints": prints,
@@ -218,6 +234,7 @@ RULES: dict[str, Callable[[Module], Found]] = {
     "progress-bar": progress_bar,
     "status-sql": status_derived_once,
     "ownership": ownership_decided_once,
+    "exclusive": exclusive_options,
 }
 
 
@@ -413,6 +430,24 @@ SAMPLES: list[tuple[str, str, str, str]] = [
         "core/access.py",
         "mine = acct.owner_id == me.id\n",
         "mine = acct.owner_id == me.id\n",
+    ),
+    (
+        "exclusive",
+        "cli/report.py",
+        'ctx.fail(_("--all-accounts and --account are alternatives: give one"))\n',
+        'exclusive(ctx, ("--account", account), ("--all-accounts", all_accounts))\n',
+    ),
+    (
+        "exclusive",
+        "cli/team.py",
+        'raise typer.BadParameter("--prune cannot be used with --file")\n',
+        'raise typer.BadParameter(_("give the team file with -f FILE"))\n',
+    ),
+    (
+        "exclusive",
+        "cli/common.py",
+        'message = _("%(first)s cannot be used with %(other)s")\n',
+        'message = _("%(first)s cannot be used with %(other)s")\n',
     ),
 ]
 

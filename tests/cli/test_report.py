@@ -11,7 +11,6 @@ import html as html_module
 import io
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -239,14 +238,6 @@ def test_several_accounts_come_in_the_order_given_once_each(cli: Cli) -> None:
     html = page(cli, "-a", BETA, "-a", ACME, "-a", BETA)
     assert html.count('class="account"') == 2
     assert html.index(f'id="account-{BETA}"') < html.index(f'id="account-{ACME}"')
-
-
-@pytest.mark.usefixtures("world")
-def test_account_and_all_accounts_are_alternatives(cli: Cli, unchanged: Callable[[], None]) -> None:
-    result = report(cli, "-a", ACME, "--all-accounts", "--format", "csv")
-    assert result.exit_code == 2 and result.stdout == ""
-    assert "alternatives" in result.stderr
-    unchanged()
 
 
 # -- changes since ------------------------------------------------------------------------

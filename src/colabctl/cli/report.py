@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import command, complete_accounts, context, examples
+from colabctl.cli.common import command, complete_accounts, context, examples, exclusive
 from colabctl.errors import Invalid
 from colabctl.i18n import _, language
 
@@ -96,8 +96,7 @@ def report(
     """
     from colabctl.core.report import gather, render
 
-    if account and all_accounts:
-        ctx.fail(_("--all-accounts and --account are alternatives: give one"))
+    exclusive(ctx, ("--account", account), ("--all-accounts", all_accounts))
     kind = chosen_format(fmt, out)
     if kind == "html" and out is None and output.stdout_is_terminal():
         raise Invalid(
