@@ -20,7 +20,7 @@ from typing import Annotated, Any, cast
 import typer
 
 from colabctl import __version__
-from colabctl.errors import MEANINGS, head
+from colabctl.errors import MEANINGS, ExitCode, head
 from colabctl.i18n import N_, Text, _
 
 # command or noun -> (module in colabctl.cli, its Typer attribute, name to mount it at)
@@ -95,7 +95,6 @@ _ROOT_OPTIONS_WITH_VALUE = ("--db", "--as", "--lang")
 def _version(value: bool) -> None:
     if value:
         from colabctl.cli import output
-        from colabctl.errors import ExitCode
 
         output.emit_line(f"colabctl {__version__}")
         raise typer.Exit(ExitCode.OK)
@@ -194,7 +193,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     import sys
 
     from colabctl.cli import output
-    from colabctl.errors import ExitCode
 
     # Ctrl-C raises KeyboardInterrupt from here on (colabctl.__main__ answered it while
     # loading), ending in exit 130 with one error line (docs/exit-codes.md).
@@ -222,7 +220,6 @@ def _exit_interrupted() -> None:
     import os
 
     from colabctl.cli import output
-    from colabctl.errors import ExitCode
 
     if not output._interrupt_reported:
         output.interrupted()

@@ -113,11 +113,9 @@ def _profile_edit(target: str, d: dict[str, Any]) -> str:
 
 
 def _profile_delete(target: str, d: dict[str, Any]) -> str:
+    moved = d.get("reassigned_to")
     # everyone moved: its holders and (rows since they were counted) its assigned people
-    moved, count = (
-        d.get("reassigned_to"),
-        len(d.get("holders") or []) + len(d.get("assigned") or []),
-    )
+    count = len(d.get("holders") or []) + len(d.get("assigned") or [])
     if moved and count:
         return Plural(
             "%(profile)s deleted; %(count)d person moved to %(other)s",

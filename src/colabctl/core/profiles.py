@@ -358,7 +358,7 @@ def delete_in(s: Session, acct: Account, name: str, reassign: str | None = None)
         target_id = s.profile_row(acct, reassign)[0]
     people = people_of(s, row[0])
     if people.rows and target_id is None:
-        raise in_use(name, people)
+        raise _in_use(name, people)
     if people.rows:
         s.conn.execute(
             "UPDATE memberships SET profile_id = ?"
@@ -382,7 +382,7 @@ def delete_in(s: Session, acct: Account, name: str, reassign: str | None = None)
     return [email for _member, email, _now in people.rows]
 
 
-def in_use(name: str, people: People) -> Conflict:
+def _in_use(name: str, people: People) -> Conflict:
     """What deleting NAME says while PEOPLE hold it or are assigned to it: each named with
     their status (at most five)."""
     shown = [
