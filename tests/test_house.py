@@ -14,6 +14,7 @@ layers, and cog the generated docs (.ci/run)."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -273,7 +274,9 @@ def module(path: str, source: str) -> Module:
     return Module(path, source, ast.parse(source))
 
 
+@functools.cache
 def source_modules() -> list[Module]:
+    """Every module of src/colabctl, parsed once for all the rules."""
     return [
         module(path.relative_to(SRC).as_posix(), path.read_text("utf-8"))
         for path in sorted(SRC.rglob("*.py"))
