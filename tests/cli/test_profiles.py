@@ -541,6 +541,17 @@ def test_profile_delete_reassign_moves_the_assigned_and_verifies(
     intact(db_path)
 
 
+def test_an_invitation_since_replaced_is_history(cli: Cli, everyone: None, db_path: Path) -> None:
+    """carla, invited anew to tecnico after her soporte invitation expired, is tecnico's:
+    the membership that speaks for her decides, and her old row is history."""
+    ok(cli("invite", CARLA, "--profile", "tecnico", "-a", ACME))
+    assert profile_json(cli, "soporte")["assigned"] == [DORA]
+    assert profile_json(cli, "tecnico")["collaborators"] == [CARLA]
+    result = ok(cli("profile", "delete", "soporte", "--reassign", "tecnico", "-a", ACME))
+    assert "moved 2 collaborators to tecnico" in result.stderr
+    intact(db_path)
+
+
 def test_profile_delete_unknown_reassign_deletes_nothing(
     cli: Cli, invited: str, db_path: Path
 ) -> None:
