@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import CNPJ, OWNER, Cli, FakeClock, dump, failure, ok, refused
-from support import audit_trail, raw
+from support import audit_trail, intact, raw
 
 from colabctl.cli import team as cli_team
 from colabctl.core.team import load_plan
@@ -299,6 +299,32 @@ preset = "soporte"
     refused(cli, db_path, 4, "--as", OWNER, "apply", "-f", path, "--prune", "--yes")
     data = plan_json(cli, path)
     assert any("would delete with --prune" in n for n in data["notes"])
+
+
+def test_delete_profile_counts_its_assigned_people_as_profile_delete_does(
+    cli: Cli, team: str, tmp_path: Path, db_path: Path, clock: FakeClock
+) -> None:
+    """dora's invitation to soporte expired: she is still assigned to it, and a plan that
+    deletes soporte must move her too (--prune leaves an expired invitation alone)."""
+    ok(cli("--as", OWNER, "invite", DORA, "--profile", "soporte", "-a", ACME, "--expires-in", "1d"))
+    clock.advance(days=2)
+    body = f"""
+[accounts.{ACME}.profiles.tecnico]
+preset = "tecnico"
+[accounts.{ACME}.collaborators]
+"{BEA}" = "tecnico"
+"{CAIO}" = "tecnico"
+"""
+    path = write(tmp_path, HEAD + body)
+    result = refused(cli, db_path, 4, "--as", OWNER, "plan", "-f", path, "--prune")
+    assert "would still hold it or be assigned to it: dora@example.com" in result.stderr
+    refused(cli, db_path, 4, "--as", OWNER, "apply", "-f", path, "--prune", "--yes")
+    path = write(tmp_path, HEAD + body + f'"{DORA}" = "tecnico"\n')  # invited anew
+    ok(cli("--as", OWNER, "apply", "-f", path, "--prune", "--yes"))
+    assert [
+        p["name"] for p in json.loads(ok(cli("profile", "list", "-a", ACME, "--json")).stdout)
+    ] == ["tecnico"]
+    intact(db_path)
 
 
 # -- refusals: the file ---------------------------------------------------------------------

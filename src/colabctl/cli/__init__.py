@@ -18,13 +18,14 @@ from __future__ import annotations
 import copy
 import importlib
 import itertools
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
 from colabctl import __version__
-from colabctl.i18n import N_
+from colabctl.errors import MEANINGS, ExitCode, head
+from colabctl.i18n import N_, Text, _
 
 if TYPE_CHECKING:
     from typer.models import CommandInfo
@@ -72,19 +73,38 @@ PANELS: dict[str, tuple[str, ...]] = {
 }
 PANEL_OF = {command: panel for panel, commands in PANELS.items() for command in commands}
 
-EPILOG = N_(
-    "Exit codes: 0 yes/done, 1 no, 2 usage, 3 not found, 4 conflict,"
-    " 5 forbidden, 6 invalid input, 7 store error, 8 bug in colabctl;"
-    " `colabctl help exit-codes` explains each.\n\n"
-    "Every command's --help ends with examples to try on `colabctl demo`'s store."
+
+class _Codes(Text):
+    """Every exit code with the head of its meaning (errors.MEANINGS): `0 success, 1 no,
+    ...`, English as a str, in the chosen language when shown (cli/localized.py), as
+    `help exit-codes` shows the meanings."""
+
+    def __new__(cls) -> _Codes:
+        return cast(_Codes, super().__new__(cls, _codes(lambda meaning: meaning)))
+
+    def translated(self) -> str:
+        return _codes(_)
+
+
+def _codes(say: Callable[[str], str]) -> str:
+    return ", ".join(f"{int(code)} {head(say(meaning))}" for code, meaning in MEANINGS.items())
+
+
+# The root --help's epilog, generated from MEANINGS when this module is imported.
+EPILOG = Text(
+    "Exit codes: %(codes)s; `colabctl help exit-codes` explains each.\n\n"
+    "Every command's --help ends with examples to try on `colabctl demo`'s store.",
+    codes=_Codes(),
 )
 _ROOT_OPTIONS_WITH_VALUE = ("--db", "--as", "--lang")
 
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"colabctl {__version__}")
-        raise typer.Exit()
+        from colabctl.cli import output
+
+        output.emit_line(f"colabctl {__version__}")
+        raise typer.Exit(ExitCode.OK)
 
 
 def root(
@@ -233,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         _exit_interrupted()  # while building the command tree
     except SystemExit as done:
-        if done.code == 130:
+        if done.code == ExitCode.INTERRUPTED:
             _exit_interrupted()
         raise
 
@@ -244,18 +264,14 @@ def _exit_interrupted() -> None:
     inside exec() or eval() (dataclasses and namedtuple build code that way) as unhandled
     even once caught, and would end the process by SIGINT at exit; nothing committed, so
     there is nothing to finalise."""
-    import contextlib
     import os
-    import sys
 
     from colabctl.cli import output
 
     if not output._interrupt_reported:
         output.interrupted()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
-    os._exit(130)
+    output.flush()
+    os._exit(ExitCode.INTERRUPTED)
 
 
 app: typer.Typer  # the whole tree: built on first use, by __getattr__

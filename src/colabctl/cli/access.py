@@ -20,6 +20,7 @@ from colabctl.cli.common import (
     exclusive,
 )
 from colabctl.core import access
+from colabctl.errors import ExitCode
 from colabctl.i18n import N_, _, language
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def can(
             for result in answer.results:
                 output.emit_line(_explain(result, answer.standing, answer.account))
     if not answer.allowed:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.NO)
 
 
 def _batch(source: str) -> None:

@@ -203,7 +203,10 @@ def _translate(command: Any) -> None:
 
 
 def _epilog(text: str) -> str:
-    """An epilog translated; under an `Examples:` heading only the heading is."""
+    """An epilog translated; under an `Examples:` heading only the heading is. One built
+    from parts (a Text: the root's, generated from the exit codes) translates itself."""
+    if isinstance(text, i18n.Text):
+        return text.translated()
     before, heading, lines = text.partition(f"\n{EXAMPLES}\n")
     if not heading:
         return _(text)

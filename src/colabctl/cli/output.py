@@ -129,6 +129,22 @@ def say(text: str) -> None:
     sys.stderr.write(visible(shown(text)) + "\n")
 
 
+def flush() -> None:
+    """Everything written so far, out now (before an os._exit), whatever became of the
+    streams."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal (False when it was replaced or closed)."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def warn(text: str) -> None:
     say(f"warning: {shown(text)}")
 

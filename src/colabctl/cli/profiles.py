@@ -225,7 +225,7 @@ def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     ),
 )
 def show(name: NameArg, account: AccountOpt = None, as_json: JsonOpt = False) -> None:
-    """One profile: its permissions and who holds it."""
+    """One profile: its permissions, who holds it and who is still assigned to it."""
     view = profiles.show(context(), name, account)
     if as_json:
         output.emit_json(view.as_json())
@@ -238,6 +238,16 @@ def show(name: NameArg, account: AccountOpt = None, as_json: JsonOpt = False) ->
         output.paragraph(_("held by: %(people)s") % {"people": ", ".join(view.collaborators)})
     else:
         output.paragraph(_("held by nobody"))
+    if view.assigned:
+        people = ", ".join(
+            _("%(email)s (%(status)s)") % {"email": email, "status": output.status(now)}
+            for email, now in view.assigned
+        )
+        output.paragraph(
+            _("still assigned, their access expired or ended: %(people)s") % {"people": people}
+        )
+    else:
+        output.paragraph(_("nobody else is assigned to it"))
 
 
 @command(
@@ -309,7 +319,7 @@ def delete(
     ] = None,
     account: AccountOpt = None,
 ) -> None:
-    """Delete a profile (held ones need --reassign OTHER)."""
+    """Delete a profile (held or assigned ones need --reassign OTHER)."""
     moved = profiles.delete(context(), name, reassign=reassign, account=account)
     if moved:
         output.say(

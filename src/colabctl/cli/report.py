@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import command, complete_accounts, context, examples
+from colabctl.cli.common import command, complete_accounts, context, examples, exclusive
 from colabctl.errors import Invalid
 from colabctl.i18n import _, language
 
@@ -34,10 +33,6 @@ def chosen_format(given: Format | None, out: str | None) -> str:
     if out is not None and out != "-":
         return _BY_EXTENSION.get(os.path.splitext(out)[1].lower(), "html")
     return "html"
-
-
-def _stdout_is_terminal() -> bool:
-    return output.is_terminal(sys.stdout)
 
 
 # long: a command's signature is its options (two thirds of its lines); the body is short
@@ -102,10 +97,9 @@ def report(
     """
     from colabctl.core.report import gather, render
 
-    if account and all_accounts:
-        ctx.fail(_("--all-accounts and --account are alternatives: give one"))
+    exclusive(ctx, ("--account", account), ("--all-accounts", all_accounts))
     kind = chosen_format(fmt, out)
-    if kind == "html" and out is None and _stdout_is_terminal():
+    if kind == "html" and out is None and output.stdout_is_terminal():
         raise Invalid(
             _("an HTML report is a page to open in a browser, not to print on a terminal"),
             hint=_("colabctl report -o report.html (or --format md to read it here)"),

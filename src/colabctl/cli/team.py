@@ -193,7 +193,7 @@ def apply(
     """Make the store match a team file (or a saved plan), all or nothing."""
     exclusive(usage, ("PLAN.json", saved), ("--file", file))
     if saved is None and file is None:
-        raise typer.BadParameter("give either -f TEAM.toml or a saved PLAN.json")
+        raise typer.BadParameter(_("give either -f TEAM.toml or a saved PLAN.json"))
     with ExitStack() as stack:
         progress = _progress(stack)
         if saved is not None:

@@ -19,6 +19,8 @@ from colabctl.core.session import (
     Session,
     User,
     current_membership_sql,
+    live_sql,
+    owned_sql,
     reading,
     status_sql,
 )
@@ -228,9 +230,9 @@ def standings(s: Session, account: Account) -> list[Standing]:
 # -- who may look, who may change ------------------------------------------------
 
 _CANDIDATES_SQL = (
-    "SELECT slug FROM accounts WHERE owner_id = :u UNION"
+    f"SELECT slug FROM accounts WHERE id IN ({owned_sql(':u')}) UNION"
     " SELECT a.slug FROM memberships m JOIN accounts a ON a.id = m.account_id"
-    " WHERE m.user_id = :u AND m.status IN ('pending', 'active') ORDER BY 1"
+    f" WHERE m.user_id = :u AND {live_sql()} ORDER BY 1"
 )
 
 
@@ -298,7 +300,7 @@ def owned_accounts(s: Session) -> list[Account]:
     commands (`export`, `review`) and which accounts a team file may change. With
     `managed`, the one place that decides ownership."""
     rows = s.conn.execute(
-        f"{ACCOUNT_SQL} WHERE a.owner_id = ? ORDER BY a.slug", (s.actor().id,)
+        f"{ACCOUNT_SQL} WHERE a.id IN ({owned_sql('?')}) ORDER BY a.slug", (s.actor().id,)
     ).fetchall()
     return [Account.of_row(row) for row in rows]
 

@@ -113,14 +113,16 @@ def _profile_edit(target: str, d: dict[str, Any]) -> str:
 
 
 def _profile_delete(target: str, d: dict[str, Any]) -> str:
-    moved, holders = d.get("reassigned_to"), d.get("holders") or []
-    if moved and holders:
+    moved = d.get("reassigned_to")
+    # everyone moved: its holders and (rows since they were counted) its assigned people
+    count = len(d.get("holders") or []) + len(d.get("assigned") or [])
+    if moved and count:
         return Plural(
             "%(profile)s deleted; %(count)d person moved to %(other)s",
             "%(profile)s deleted; %(count)d people moved to %(other)s",
-            len(holders),
+            count,
             profile=target,
-            count=len(holders),
+            count=count,
             other=moved,
         )
     return Text("%(profile)s deleted", profile=target)

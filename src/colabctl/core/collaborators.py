@@ -29,6 +29,7 @@ from colabctl.core.session import (
     Session,
     User,
     current_membership_sql,
+    live_sql,
     reading,
     writing,
 )
@@ -255,7 +256,7 @@ class _Invitations:
             for member_id, user_id, status, profile, until in s.conn.execute(
                 f"SELECT m.id, m.user_id, {STATUS_SQL}, p.name, m.access_until FROM memberships m"
                 " LEFT JOIN profiles p ON p.id = m.profile_id"
-                " WHERE m.account_id = :a AND m.status IN ('pending', 'active')",
+                f" WHERE m.account_id = :a AND {live_sql()}",
                 {"a": acct.id, "now": s.now_iso},
             )
         }

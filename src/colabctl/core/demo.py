@@ -105,27 +105,16 @@ preset = "gerente-afiliados"
 
 def write_policy(folder: Path, owner: Context) -> None:
     """The sample policy tests in FOLDER (not there), and the matrix snapshot they compare
-    against, taken from the demo store as its OWNER sees it. Written in a marked
-    temporary folder beside it, then renamed: a demo killed on the way never leaves a
-    FOLDER without its mark (which the next demo would refuse to replace)."""
-    import tempfile
-
+    against, taken from the demo store as its OWNER sees it. Written whole before FOLDER
+    appears (files.folder_atomically): a demo killed on the way never leaves a FOLDER
+    without its mark (which the next demo would refuse to replace)."""
     from colabctl.core import policy
+    from colabctl.core.files import folder_atomically
 
-    temp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-    mask = os.umask(0)
-    os.umask(mask)
-    try:
-        temp.chmod(0o777 & ~mask)  # a folder like any other, not mkdtemp's private one
+    with folder_atomically(folder) as temp:
         for name, text in POLICY_FILES.items():  # the mark first
             (temp / name).write_text(text, encoding="utf-8")
         policy.run(owner, [str(temp / "matrix.toml")], update=True)
-        os.replace(temp, folder)
-    except BaseException:
-        import shutil
-
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
 
 
 def _make_room(path: Path, policy: Path) -> None:

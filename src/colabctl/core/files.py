@@ -1,6 +1,7 @@
 """The files colabctl reads by name and the files it writes: one capped reader, so no
 file is ever read forever (`/dev/zero`), and one writer, so every output is atomic and
-none can ever replace a database (docs/exit-codes.md).
+none can ever replace a database (docs/exit-codes.md); a folder, likewise, appears whole
+(`folder_atomically`).
 
 An output written while a command runs (`-o FILE`, `--junit FILE`) is staged: written
 whole to a temporary file beside its target, its missing folders created, and put in
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from colabctl.errors import Conflict, Invalid
@@ -161,6 +163,26 @@ def write_atomically(path: Path, data: bytes, *, mode: int | None = None) -> Non
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def folder_atomically(folder: Path) -> Iterator[Path]:
+    """A new FOLDER, filled in a temporary folder beside it (what the block gets) and
+    renamed into place when the block ends; if it fails, the temporary folder is removed
+    and FOLDER never appears (the demo's policy folder, core/demo.py)."""
+    import shutil
+    import tempfile
+
+    temp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        temp.chmod(0o777 & ~mask)  # a folder like any other, not mkdtemp's private one
+        yield temp
+        os.replace(temp, folder)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
         raise
 
 

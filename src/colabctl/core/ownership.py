@@ -21,7 +21,7 @@ from colabctl.core.access import Standing
 from colabctl.core.clock import iso
 from colabctl.core.identity import email_key
 from colabctl.core.names import quoted
-from colabctl.core.session import Account, Context, Session, User, writing
+from colabctl.core.session import Account, Context, Session, User, live_sql, writing
 from colabctl.core.words import status
 from colabctl.errors import Conflict, NotFound
 from colabctl.i18n import _
@@ -310,7 +310,7 @@ def _hand_over(s: Session, acct: Account, me: User, offer: Offer, keep_id: int |
     # before they become the owner, and the old owner joins only once they are not.
     s.conn.execute(
         "UPDATE memberships SET status = 'revoked', ended_at = ? WHERE account_id = ?"
-        " AND user_id = ? AND status IN ('pending', 'active')",
+        f" AND user_id = ? AND {live_sql('')}",
         (s.now_iso, acct.id, me.id),
     )
     s.conn.execute("UPDATE accounts SET owner_id = ? WHERE id = ?", (me.id, acct.id))

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from colabctl.core import access
 from colabctl.core.catalog import Permission, catalog
 from colabctl.core.names import clean_text, quoted, validate_slug
-from colabctl.core.session import STATUS_SQL, Account, Context, Session, reading, writing
+from colabctl.core.session import (
+    STATUS_SQL,
+    Account,
+    Context,
+    Session,
+    current_membership_sql,
+    reading,
+    writing,
+)
+from colabctl.core.words import status
 from colabctl.errors import Conflict, Invalid
 from colabctl.i18n import _, language, ngettext
 
@@ -32,8 +41,10 @@ class ProfileView:
     account: str
     description: str
     permissions: list[str]
-    collaborators: list[str]
+    collaborators: list[str]  # the holders
     title: dict[str, str]
+    # the people still assigned to it: (email, status), expired or ended
+    assigned: list[tuple[str, str]]
 
     def as_json(self) -> shapes.Profile:
         return {
@@ -42,6 +53,7 @@ class ProfileView:
             "description": self.description,
             "permissions": self.permissions,
             "collaborators": self.collaborators,
+            "assigned": [email for email, _status in self.assigned],
         }
 
 
@@ -83,6 +95,44 @@ def resolve_delegable(refs: Iterable[str]) -> list[Permission]:
     return list(perms.values())
 
 
+# Who a profile's people are, by the status of the membership that speaks for each person
+# (session.current_membership_sql), as read now (session.STATUS_SQL): its holders hold it;
+# the assigned hold nothing now but still point at it, as a renewal or a later access-until
+# brings them back. Declined and revoked rows are history, neither (docs/commands.md).
+HOLDING = ("pending", "active")
+ASSIGNED = ("expired", "ended")
+
+
+class People(NamedTuple):
+    """A profile's holders, then its assigned people: (membership row, email, status)."""
+
+    rows: list[tuple[int, str, str]]
+
+    @property
+    def holders(self) -> list[str]:
+        return [email for _row, email, now in self.rows if now in HOLDING]
+
+    @property
+    def assigned(self) -> list[tuple[str, str]]:
+        return [(email, now) for _row, email, now in self.rows if now in ASSIGNED]
+
+
+_PEOPLE_SQL = (
+    f"SELECT m.id, u.email, {STATUS_SQL} FROM memberships m JOIN users u ON u.id = m.user_id"
+    f" WHERE m.profile_id = :p AND m.id = {current_membership_sql('m.account_id', 'm.user_id')}"
+    " ORDER BY u.email"
+)
+
+
+def people_of(s: Session, profile_id: int) -> People:
+    """The holders and the assigned of the profile PROFILE_ID, each group by email."""
+    rows = s.conn.execute(_PEOPLE_SQL, {"p": profile_id, "now": s.now_iso}).fetchall()
+    return People(
+        [(r[0], r[1], r[2]) for r in rows if r[2] in HOLDING]
+        + [(r[0], r[1], r[2]) for r in rows if r[2] in ASSIGNED]
+    )
+
+
 def _view(
     s: Session, account: Account, name: str, row: tuple[Any, ...] | None = None
 ) -> ProfileView:
@@ -94,21 +144,15 @@ def _view(
             "SELECT permission FROM profile_permissions WHERE profile_id = ?", (row[0],)
         )
     ]
-    people = [
-        r[0]
-        for r in s.conn.execute(
-            f"SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id"
-            f" WHERE m.profile_id = :p AND {STATUS_SQL} IN ('pending', 'active') ORDER BY u.email",
-            {"p": row[0], "now": s.now_iso},
-        )
-    ]
+    people = people_of(s, row[0])
     return ProfileView(
         row[1],
         account.slug,
         row[2],
         catalog().ordered(perms),
-        people,
+        people.holders,
         json.loads(row[3]) if row[3] else {},
+        people.assigned,
     )
 
 
@@ -316,21 +360,14 @@ def edit_in(
 def delete(
     ctx: Context, name: str, *, reassign: str | None = None, account: str | None = None
 ) -> list[str]:
-    """Delete a profile; its live holders must be moved first (--reassign). Returns them."""
+    """Delete a profile; its holders and assigned people must be moved first (--reassign).
+    Returns them."""
     with writing(ctx) as s:
         return delete_in(s, access.managed(s, account), name, reassign)
 
 
 def delete_in(s: Session, acct: Account, name: str, reassign: str | None = None) -> list[str]:
     row = s.profile_row(acct, name)
-    holders = [
-        r[0]
-        for r in s.conn.execute(
-            "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id"
-            " WHERE m.profile_id = ? AND m.status IN ('pending', 'active') ORDER BY u.email",
-            (row[0],),
-        )
-    ]
     target_id = None
     if reassign is not None:
         if reassign == name:
@@ -339,32 +376,51 @@ def delete_in(s: Session, acct: Account, name: str, reassign: str | None = None)
                 % {"profile": name}
             )
         target_id = s.profile_row(acct, reassign)[0]
-    if holders and target_id is None:
-        listed = ", ".join(holders[:5]) + (", ..." if len(holders) > 5 else "")
-        raise Conflict(
-            ngettext(
-                "profile %(profile)s is held by %(count)d collaborator: %(people)s",
-                "profile %(profile)s is held by %(count)d collaborators: %(people)s",
-                len(holders),
-            )
-            % {"profile": quoted(name), "count": len(holders), "people": listed},
-            hint=_("move them first: `colabctl profile delete %(profile)s --reassign OTHER`")
-            % {"profile": name},
-        )
-    if holders:
+    people = people_of(s, row[0])
+    if people.rows and target_id is None:
+        raise _in_use(name, people)
+    if people.rows:
         s.conn.execute(
-            "UPDATE memberships SET profile_id = ? WHERE profile_id = ?"
-            " AND status IN ('pending', 'active')",
-            (target_id, row[0]),
+            "UPDATE memberships SET profile_id = ?"
+            " WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
+            (target_id, json.dumps([member for member, _email, _now in people.rows])),
         )
+    # every other row naming it is history (declined, revoked, an invitation since
+    # superseded): the schema's ON DELETE SET NULL takes the name off it
     s.conn.execute("DELETE FROM profiles WHERE id = ?", (row[0],))
     s.record(
         "profile.delete",
         account=acct.slug,
         target=name,
-        details={"reassigned_to": reassign if holders else None, "holders": holders},
+        # what replay needs to move the same people (store/replay.py)
+        details={
+            "reassigned_to": reassign if people.rows else None,
+            "holders": people.holders,
+            "assigned": [email for email, _status in people.assigned],
+        },
     )
-    return holders
+    return [email for _member, email, _now in people.rows]
+
+
+def _in_use(name: str, people: People) -> Conflict:
+    """What deleting NAME says while PEOPLE hold it or are assigned to it: each named with
+    their status (at most five)."""
+    shown = [
+        _("%(email)s (%(status)s)") % {"email": email, "status": status(now)}
+        for _member, email, now in people.rows[:5]
+    ]
+    listed = ", ".join(shown) + (", ..." if len(people.rows) > 5 else "")
+    count = len(people.rows)
+    return Conflict(
+        ngettext(
+            "profile %(profile)s is held by or assigned to %(count)d person: %(people)s",
+            "profile %(profile)s is held by or assigned to %(count)d people: %(people)s",
+            count,
+        )
+        % {"profile": quoted(name), "count": count, "people": listed},
+        hint=_("move them first: `colabctl profile delete %(profile)s --reassign OTHER`")
+        % {"profile": name},
+    )
 
 
 def export(ctx: Context, name: str, account: str | None = None) -> Preset:

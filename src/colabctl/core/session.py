@@ -46,14 +46,31 @@ def status_sql(now: str = ":now") -> str:
 STATUS_SQL = status_sql()
 
 
+def live_sql(alias: str = "m") -> str:
+    """Which rows are live, as stored: pending or active, the rows the memberships_live
+    index allows one of per account and person. This picks rows (the one to update, the one
+    that speaks for a person); what a row *is* now is status_sql's to say (a live row may
+    read as expired or ended). The one stored-status filter on memberships outside the
+    expiry bookkeeping below (tests/test_house.py holds it so)."""
+    column = f"{alias}.status" if alias else "status"
+    return f"{column} IN ('pending', 'active')"
+
+
+def owned_sql(user: str) -> str:
+    """The ids of the accounts USER (SQL: a parameter or a column) owns: the one SQL that
+    says which accounts are someone's. core/access.py decides ownership with it
+    (`owned_accounts`, `managed`); the session asks it only to suggest a slug and to
+    bound the expiry bookkeeping of a server login (tests/test_house.py holds it so)."""
+    return f"SELECT id FROM accounts WHERE owner_id = {user}"
+
+
 def current_membership_sql(account_id: str, user_id: str) -> str:
     """The id of the membership row that speaks for a user in an account: the live one if
     there is one (at most one: the memberships_live index), else the latest. Two index
     lookups, where ORDER BY ... LIMIT 1 sorted in a temporary B-tree."""
     where = f"account_id = {account_id} AND user_id = {user_id}"
     return (
-        f"coalesce((SELECT id FROM memberships WHERE {where}"
-        " AND status IN ('pending', 'active')),"
+        f"coalesce((SELECT id FROM memberships WHERE {where} AND {live_sql('')}),"
         f" (SELECT max(id) FROM memberships WHERE {where}))"
     )
 
@@ -298,7 +315,11 @@ class Session:
             return no_account(slug)
         wanted = "pending" if invitations else "active"
         rows = self.conn.execute(
-            ("" if invitations else "SELECT slug FROM accounts WHERE owner_id = :u UNION ")
+            (
+                ""
+                if invitations
+                else f"SELECT slug FROM accounts WHERE id IN ({owned_sql(':u')}) UNION "
+            )
             + "SELECT a.slug FROM memberships m JOIN accounts a ON a.id = m.account_id"
             f" WHERE m.user_id = :u AND {STATUS_SQL} = :wanted",
             {"u": me.id, "now": self.now_iso, "wanted": wanted},
@@ -390,7 +411,7 @@ class Session:
         me = self.store.bound_user_id
         if me is None:
             return "", {}
-        return " AND (a.owner_id = :me OR {} = :me)", {"me": me}
+        return f" AND (a.id IN ({owned_sql(':me')}) OR {{}} = :me)", {"me": me}
 
     def expire_due(self) -> None:
         """Record, once, every pending invitation and every ownership offer whose time

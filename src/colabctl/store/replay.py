@@ -277,17 +277,34 @@ def _profile_edit(
 def _profile_delete(
     state: State, at: str, actor: Any, account: str | None, target: str | None, d: Details
 ) -> None:
+    """The people the row names (`holders`, and since they are counted, the `assigned`:
+    expired and ended) move with --reassign, each by the membership that speaks for them;
+    every other row naming the profile is history and loses the name (SET NULL). A row
+    from before `assigned` was written named only the live holders, which is the same."""
     _profile(state, account, target)
     moved_to = d.get("reassigned_to")
     if moved_to is not None:
         _profile(state, account, moved_to)
     slug = _slug(account)
+    people = state.members.get(slug, {})
+    moved = []
+    for email in [*d.get("holders", ()), *d.get("assigned", ())]:
+        history = people.get(email_key(email))
+        member = _speaking(history) if history else None
+        if moved_to is None or member is None or member[0] != target:
+            raise Unreplayable(
+                Text(
+                    "%(user)s is not assigned to %(profile)s in the log", user=email, profile=target
+                )
+            )
+        moved.append(member)
     del state.profiles[slug][target or ""]
-    for history in state.members.get(slug, {}).values():
+    for history in people.values():
         for member in history:
             if member[0] == target:
-                # live holders move with --reassign; history rows lose the name (SET NULL)
-                member[0] = moved_to if moved_to is not None and member[1] in LIVE else None
+                member[0] = None
+    for member in moved:
+        member[0] = moved_to
 
 
 # -- memberships -----------------------------------------------------------------------------
@@ -353,12 +370,16 @@ def _set_status(status: str, *, offer: bool = False) -> Step:
     return step
 
 
+def _speaking(history: list[Member]) -> Member:
+    """The membership that speaks for a person (HISTORY: theirs, oldest first): the live
+    one, else the latest (core/session.current_membership_sql)."""
+    return next((m for m in reversed(history) if m[1] in LIVE), history[-1])
+
+
 def _invitation_renew(
     state: State, at: str, actor: Any, account: str | None, target: str | None, d: Details
 ) -> None:
-    """The membership that speaks for the person: the live one, else the latest."""
-    history = _history(state, account, target)
-    member = next((m for m in reversed(history) if m[1] in LIVE), history[-1])
+    member = _speaking(_history(state, account, target))
     member[1], member[2] = "pending", d["expires_at"]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
-from colabctl.core import access, accounts
+from colabctl.core import access, accounts, profiles
 from colabctl.core.catalog import catalog
 from colabctl.core.identity import email_key, normalize_email
 from colabctl.core.names import quoted
@@ -153,9 +153,11 @@ class _AccountPlan:
         self.legal = spec.tax is not None or (acct is not None and acct.legal_entity)
         self.profiles: dict[str, Profile] = {} if acct is None else state.profiles[acct.id]
         self.people: dict[str, Member] = {} if acct is None else state.members[acct.id]
-        # who holds which profile once the plan is applied: identity key -> (email, profile)
+        # who holds or is assigned which profile once the plan is applied (the holders and
+        # the assigned, as `profile delete` counts them): identity key -> (email, profile)
+        counted = (*profiles.HOLDING, *profiles.ASSIGNED)
         self.after_profile: dict[str, tuple[str, str | None]] = {
-            key: (m.email, m.profile) for key, m in self.people.items() if m.status in LIVE
+            key: (m.email, m.profile) for key, m in self.people.items() if m.status in counted
         }
 
     def changes(self) -> list[Change]:
@@ -370,9 +372,9 @@ class _AccountPlan:
                 raise Conflict(
                     ngettext(
                         "%(where)s: profile %(profile)s would be deleted but %(count)d person"
-                        " would still hold it: %(people)s",
+                        " would still hold it or be assigned to it: %(people)s",
                         "%(where)s: profile %(profile)s would be deleted but %(count)d people"
-                        " would still hold it: %(people)s",
+                        " would still hold it or be assigned to it: %(people)s",
                         len(holders),
                     )
                     % {
