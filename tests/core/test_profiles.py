@@ -168,7 +168,9 @@ def test_a_profile_with_holders_is_deleted_only_with_them_moved(
     before = dump(acme_db)
     with pytest.raises(Conflict) as held:
         profiles.delete(ctx_as(OWNER), "soporte", account=ACME)
-    assert held.value.message == f'profile "soporte" is held by 2 collaborators: {BOB}, {CAIO}'
+    assert held.value.message == (
+        f'profile "soporte" is held by or assigned to 2 people: {BOB} (active), {CAIO} (pending)'
+    )
     assert held.value.hint == "move them first: `colabctl profile delete soporte --reassign OTHER`"
     with pytest.raises(
         Invalid, match="cannot reassign the collaborators of soporte to soporte itself"
@@ -184,7 +186,7 @@ def test_a_profile_with_holders_is_deleted_only_with_them_moved(
     assert profiles.show(ctx_as(OWNER), "tecnico", ACME).collaborators == [BOB, CAIO]
     assert audit_trail(acme_db, "action", "details")[-1] == (
         "profile.delete",
-        {"reassigned_to": "tecnico", "holders": [BOB, CAIO]},
+        {"reassigned_to": "tecnico", "holders": [BOB, CAIO], "assigned": []},
     )
 
 

@@ -144,6 +144,7 @@ class Profile(TypedDict):
     description: Annotated[str, "its description"]
     permissions: Annotated[list[str], "the permission ids it grants, in catalog order"]
     collaborators: Annotated[list[str], "its holders: the pending and active collaborators"]
+    assigned: Annotated[list[str], "the expired and ended collaborators still assigned to it"]
 
 
 # -- collaborators --------------------------------------------------------------------------

@@ -177,7 +177,8 @@ preset = "tecnico"
     with pytest.raises(Conflict) as held:
         planned(ctx_as(OWNER), only_tecnico.replace("{profile}", "soporte"), prune=True)
     assert held.value.message == (
-        f"t.toml: profile soporte would be deleted but 1 person would still hold it: {BOB}"
+        "t.toml: profile soporte would be deleted but 1 person would still hold it"
+        f" or be assigned to it: {BOB}"
     )
     moved = planned(ctx_as(OWNER), only_tecnico.replace("{profile}", "tecnico"), prune=True)
     assert [(c.kind, c.target) for c in moved.changes] == [
