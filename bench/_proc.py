@@ -1,5 +1,6 @@
 """Helpers shared by the benchmarks: which venv to time, strictly alternating process
-timings, and robust statistics (medians and spreads, never means)."""
+timings (wall, or wall and CPU), and robust statistics (medians and spreads, never
+means)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 class Command(NamedTuple):
     name: str
-    argv: Sequence[str]
+    argv: Sequence[str]  # with alternate_timed, "{run}" in an argument becomes the run's label
     env: Mapping[str, str]
     stdin: str | None = None  # a file to read stdin from
 
@@ -83,6 +84,78 @@ def alternate(commands: Sequence[Command], runs: int, warmup: int = 3) -> dict[s
         for cmd in commands if i % 2 == 0 else reversed(commands):
             times[cmd.name].append(run_once(cmd))
     return times
+
+
+class Timing(NamedTuple):
+    wall: float
+    cpu: float  # user + system of the process itself (its children, if any, included)
+    code: int
+
+
+def timed(cmd: Command, stdout: Path | None = None, *, run: str = "") -> Timing:
+    """One whole process: wall time, fork to exit, and its CPU time from os.wait4 (the
+    process's own, whatever else the machine runs). RUN replaces "{run}" in its argv."""
+    argv = [arg.replace("{run}", run) for arg in cmd.argv]
+    out = stdout.open("wb") if stdout else subprocess.DEVNULL
+    handle = open(cmd.stdin, "rb") if cmd.stdin else None  # noqa: SIM115
+    try:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            argv, env=cmd.env, stdin=handle, stdout=out, stderr=subprocess.DEVNULL
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        if stdout and not isinstance(out, int):
+            out.close()
+        if handle:
+            handle.close()
+    return Timing(wall, usage.ru_utime + usage.ru_stime, proc.returncode)
+
+
+def alternate_timed(
+    commands: Sequence[Command], runs: int, warmup: int, outputs: dict[str, Path] | None = None
+) -> dict[str, list[Timing]]:
+    """alternate() with wall and CPU time of each process (ABC CBA ...); exits if a
+    command fails. A command's "{run}" is "warmup N" or "run N" (a write that changes
+    something on every run)."""
+    outputs = outputs or {}
+    for n in range(warmup):
+        for cmd in commands:
+            timed(cmd, outputs.get(cmd.name), run=f"warmup {n}")
+    found: dict[str, list[Timing]] = {cmd.name: [] for cmd in commands}
+    for i in range(runs):
+        for cmd in commands if i % 2 == 0 else reversed(commands):
+            t = timed(cmd, outputs.get(cmd.name), run=f"run {i}")
+            if t.code != 0:
+                sys.exit(f"{cmd.name} exited {t.code}")
+            found[cmd.name].append(t)
+    return found
+
+
+def med(timings: Sequence[Timing], field: str) -> float:
+    return float(statistics.median(float(getattr(t, field)) for t in timings))
+
+
+def paired(numer: Sequence[Timing], denom: Sequence[Timing], field: str) -> float:
+    """The median of side-by-side ratios (iteration i of each): robust to drifting load."""
+    return float(
+        statistics.median(
+            float(getattr(a, field)) / float(getattr(b, field))
+            for a, b in zip(numer, denom, strict=True)
+        )
+    )
+
+
+def line(name: str, timings: Sequence[Timing]) -> str:
+    walls = sorted(t.wall for t in timings)
+    cpus = sorted(t.cpu for t in timings)
+    return (
+        f"  {name:34} cpu median {statistics.median(cpus) * 1e3:7.1f} ms"
+        f" (p10 {cpus[len(cpus) // 10] * 1e3:6.1f}, p90 {cpus[len(cpus) * 9 // 10] * 1e3:6.1f})"
+        f"   wall median {statistics.median(walls) * 1e3:7.1f} ms   (n={len(timings)})"
+    )
 
 
 def quantile(samples: Sequence[float], q: float) -> float:

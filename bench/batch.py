@@ -154,8 +154,8 @@ def in_process(info: StoreInfo, questions: Path, profile: bool) -> float:
     if profiler:
         profiler.enable()
     with questions.open(encoding="utf-8") as handle:
-        for item, _ in access.batch(ctx, handle):
-            sink.write(json.dumps(item, ensure_ascii=False) + "\n")
+        for line, _ in access.batch(ctx, handle):
+            sink.write(json.dumps(line.as_json(), ensure_ascii=False) + "\n")
     if profiler:
         profiler.disable()
     elapsed = time.perf_counter() - started

@@ -32,11 +32,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import signal
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,10 +43,22 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import NamedTuple
 
 import concurrency
-from _proc import OUT_DIR, Command, clean_env, install_kind, load_note, quantile, venv
+from _proc import (
+    OUT_DIR,
+    Command,
+    alternate_timed,
+    clean_env,
+    install_kind,
+    line,
+    load_note,
+    med,
+    paired,
+    quantile,
+    timed,
+    venv,
+)
 from batch import verify, write_input
 from make_store import StoreInfo, ensure_store, sample_check
 
@@ -99,72 +109,6 @@ def create_database(server: Cluster, name: str) -> str:
     with psycopg.connect(server.url(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return server.url(name)
-
-
-# -- timing whole processes, wall and CPU -----------------------------------------
-
-
-class Timing(NamedTuple):
-    wall: float
-    cpu: float  # user + system of the process itself (its children, if any, included)
-    code: int
-
-
-def timed(cmd: Command, stdout: Path | None = None) -> Timing:
-    """One whole process: wall time, fork to exit, and its CPU time from os.wait4."""
-    out = stdout.open("wb") if stdout else subprocess.DEVNULL
-    try:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd.argv, env=cmd.env, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    finally:
-        if stdout and not isinstance(out, int):
-            out.close()
-    return Timing(wall, usage.ru_utime + usage.ru_stime, proc.returncode)
-
-
-def alternate(
-    commands: Sequence[Command], runs: int, warmup: int, outputs: dict[str, Path] | None = None
-) -> dict[str, list[Timing]]:
-    """ABC CBA ...: every command once per iteration, the order reversed every other one."""
-    outputs = outputs or {}
-    for _ in range(warmup):
-        for cmd in commands:
-            timed(cmd, outputs.get(cmd.name))
-    found: dict[str, list[Timing]] = {cmd.name: [] for cmd in commands}
-    for i in range(runs):
-        for cmd in commands if i % 2 == 0 else reversed(commands):
-            t = timed(cmd, outputs.get(cmd.name))
-            if t.code != 0:
-                sys.exit(f"{cmd.name} exited {t.code}")
-            found[cmd.name].append(t)
-    return found
-
-
-def med(timings: Sequence[Timing], field: str) -> float:
-    return float(statistics.median(float(getattr(t, field)) for t in timings))
-
-
-def paired(numer: Sequence[Timing], denom: Sequence[Timing], field: str) -> float:
-    """The median of side-by-side ratios (iteration i of each): robust to drifting load."""
-    return float(
-        statistics.median(
-            float(getattr(a, field)) / float(getattr(b, field))
-            for a, b in zip(numer, denom, strict=True)
-        )
-    )
-
-
-def line(name: str, timings: Sequence[Timing]) -> str:
-    walls = sorted(t.wall for t in timings)
-    cpus = sorted(t.cpu for t in timings)
-    return (
-        f"  {name:34} cpu median {statistics.median(cpus) * 1e3:7.1f} ms"
-        f" (p10 {cpus[len(cpus) // 10] * 1e3:6.1f}, p90 {cpus[len(cpus) * 9 // 10] * 1e3:6.1f})"
-        f"   wall median {statistics.median(walls) * 1e3:7.1f} ms   (n={len(timings)})"
-    )
 
 
 # -- loading the big store into PostgreSQL -----------------------------------------
@@ -359,7 +303,7 @@ def cold(args: argparse.Namespace, server: Cluster, info: StoreInfo, url: str) -
     commands = [baseline, can_pg, can_bound, can_lite]
     print(f"{load_note()}; {args.runs} runs each, strictly alternating, {args.warmup} warm-up")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    times = alternate(commands, args.runs, args.warmup)
+    times = alternate_timed(commands, args.runs, args.warmup)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     for cmd in commands:
         print(line(cmd.name, times[cmd.name]))
@@ -436,7 +380,7 @@ def batch(args: argparse.Namespace, server: Cluster, info: StoreInfo, url: str) 
         verify(outputs[cmd.name], expected)
     print("every answer as expected on both engines")
     print(f"{load_note()}; {args.batch_runs} runs each, alternating")
-    times = alternate(list(runs), args.batch_runs, warmup=0, outputs=outputs)
+    times = alternate_timed(list(runs), args.batch_runs, warmup=0, outputs=outputs)
     for cmd in runs:
         print(line(cmd.name, times[cmd.name]))
         verify(outputs[cmd.name], expected)

@@ -25,8 +25,10 @@ from pgcluster import Cluster, find_bindir
 from sqlrecorder_site import sqlrecording
 from support import (
     ACME,
+    BEA,
     BEFORE_READ,
     BOB,
+    CAIO,
     CARLA,
     CNPJ,
     OWNER,
@@ -205,11 +207,70 @@ def _one_engine_without_reason(module: pytest.Module, items: list[pytest.Item]) 
     return _OWN_STORES.search(module.path.read_text(encoding="utf-8")) is not None
 
 
+# -- the quick tier -----------------------------------------------------------------------------
+#
+# `pytest -m "not slow"` is the quick tier: the tests that call core directly on SQLite
+# (tests/core) and the plain unit tests beside this file. Which tests are slow is decided
+# here, not by hand, in this order:
+#   1. marked `slow` (it starts processes, builds the wheel, searches long): slow;
+#   2. on PostgreSQL (a [postgres] or [bound] run, a pg_* fixture) or in the browser: slow;
+#   3. marked `quick` (the test or its module): quick;
+#   4. a property test (hypothesis): slow;
+#   5. under tests/cli, tests/store or tests/i18n (the CLI over many commands, the
+#      store's own machinery, every command in three languages): slow;
+#   6. anything else: quick.
+# Plain `pytest` (and CI's `pytest -n auto`) runs both tiers.
+
+TESTS = Path(__file__).resolve().parent
+SLOW_FOLDERS = ("cli", "store", "i18n")
+_SERVER_FIXTURES = {"pg_url", "pg_cluster", "pg_admin"}
+
+
+def is_slow(item: pytest.Item) -> bool:
+    """Whether ITEM belongs to the slow tier (the rule above)."""
+    if item.get_closest_marker("slow") is not None:
+        return True
+    if item.get_closest_marker("postgres") or item.get_closest_marker("browser"):
+        return True
+    if _SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    if item.get_closest_marker("quick") is not None:
+        return False
+    if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        return True
+    return _in_slow_folder(item.path)
+
+
+def _in_slow_folder(path: Path) -> bool:
+    parts = path.relative_to(TESTS).parts if path.is_relative_to(TESTS) else ()
+    return len(parts) > 1 and parts[0] in SLOW_FOLDERS
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A run of the quick tier alone (`-m "not slow"`, or that and more) does not even
+    import a module of the slow folders that marks nothing `quick`: none of its tests
+    could run (rule 5), and importing them all would cost the quick tier seconds."""
+    markexpr = config.getoption("markexpr") or ""
+    quick_only = markexpr == "not slow" or (
+        markexpr.startswith("not slow and ") and " or " not in markexpr
+    )
+    if not quick_only or collection_path.suffix != ".py" or not _in_slow_folder(collection_path):
+        return None
+    marks_quick = "mark.quick" in collection_path.read_text(encoding="utf-8")
+    return None if marks_quick else True
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by the markers added here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A module whose tests touch a store runs them on both engines, or says why not.
-    And the slow tests go first (in their order): under pytest-xdist the longest ones
-    then start early, rather than last on one worker while the others wait."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Each test's tier (`is_slow`); a module whose tests touch a store runs them on both
+    engines, or says why not. And the slow tests go first, the ones marked so by hand (the
+    longest) before the rest, each in their order: under pytest-xdist the longest then
+    start early, rather than last on one worker while the others wait."""
+    marked = {item: item.get_closest_marker("slow") is not None for item in items}
+    for item in items:
+        if not marked[item] and is_slow(item):
+            item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: (not marked[item], item.get_closest_marker("slow") is None))
     modules: dict[pytest.Module, list[pytest.Item]] = {}
     for item in items:
         module = item.getparent(pytest.Module)
@@ -310,6 +371,13 @@ def unchanged(db_path: Target) -> Callable[[], None]:
 @pytest.fixture
 def owner_ctx(db_path: Target, clock: FakeClock) -> Context:
     return ctx_for(db_path, OWNER, clock)
+
+
+@pytest.fixture
+def ctx_as(db_path: Target, clock: FakeClock) -> Callable[[str | None], Context]:
+    """Core's Context on this test's store and clock, acting as the email given (None:
+    nobody named, so the logged-in user if there is one)."""
+    return lambda actor: ctx_for(db_path, actor, clock)
 
 
 LEGAL_STEPS: list[Step] = [
@@ -442,6 +510,16 @@ def active(cli: Cli, invited: str) -> str:
     return BOB
 
 
+@pytest.fixture
+def team(cli: Cli, legal_account: str) -> str:
+    """bea is active in acme-cursos (soporte), caio pending (tecnico); ana is logged in.
+    (A module whose tests need another team defines its own `team`.)"""
+    ok(cli("--as", OWNER, "invite", BEA, "--profile", "soporte", "-a", ACME))
+    ok(cli("--as", BEA, "accept", ACME))
+    ok(cli("--as", OWNER, "invite", CAIO, "--profile", "tecnico", "-a", ACME))
+    return legal_account
+
+
 WORLD_STEPS: list[Step] = [
     *LEGAL_STEPS,
     ["login", BOB],
@@ -487,6 +565,23 @@ def acme_template(templates: Templates, engine: str) -> Target:
         return Built(folder, acme_store(folder / "template.db" if engine == "sqlite" else store))
 
     return templates.get("acme", engine, build).store
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The store `colabctl demo` builds (core/demo.py; every table but review_acks and
+    store_bindings holds rows), at START, built once, its demo-policy/ folder beside it.
+    Copy it, never write to it."""
+    from colabctl.core import demo
+
+    return demo.build(tmp_path_factory.mktemp("demo") / "demo.db", clock=FakeClock(START)).path
+
+
+@pytest.fixture
+def acme_db(acme_template: Target, db_path: Target) -> Target:
+    """This test's store, holding what `support.acme_store` builds (copied from
+    `acme_template`): ana owns acme-cursos (soporte, tecnico), bob active in soporte."""
+    return copy_store(acme_template, db_path)
 
 
 @pytest.fixture(scope="session")

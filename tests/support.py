@@ -5,10 +5,14 @@
   `error:` line, at most one `hint:` and the store as it was (`failure`, `refused`,
   `hidden`, `dump`);
 - stores built through core, once, to be copied into each test (`acme_store`,
-  `add_holders`, `copy_store`) and checked after the fact (`intact`);
+  `add_holders`, `copy_store`), read and checked after the fact (`intact`, `audit_trail`,
+  `verify`, `rehash`), and SQLite stores as an older colabctl made them (`made_at`,
+  `back_to`, `sqlite_schema`);
+- the files a test hands to colabctl (`write`, `exported`);
 - colabctl as a real process (`colabctl`, `colabctl_bytes`, `spawn`, `python`). A test
-  that starts one must be marked `slow`, so that `pytest -m "not slow"` stays the quick
-  loop: these helpers fail the test that forgets.
+  that starts one must be slow (tests/conftest.py makes everything under tests/cli,
+  tests/store and tests/i18n slow; elsewhere mark it), so that `pytest -m "not slow"`
+  stays the quick tier: these helpers fail the test that is not.
 
 Import from here (`from support import ...`); conftest re-exports the names it always had.
 """
@@ -106,6 +110,14 @@ class Cli:
         return self.runner.invoke(app, list(args), input=input, env=env)
 
 
+def write(path: Path, text: str | bytes) -> Path:
+    """PATH holding TEXT (a str as UTF-8, bytes as they are), its missing folders made:
+    a file a test hands to colabctl."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
 def as_owner(*args: str) -> tuple[str, ...]:
     """A command line run as the owner of the test accounts."""
     return ("--as", OWNER, *args)
@@ -113,6 +125,12 @@ def as_owner(*args: str) -> tuple[str, ...]:
 
 def ctx_for(db_path: Target, actor: str | None, clock: Callable[[], datetime]) -> Context:
     return Context(db=str(db_path), actor=actor, clock=clock)
+
+
+def exported(cli: Cli, account: str = ACME) -> str:
+    """The owner's `export` of ACCOUNT: its team file as it stands."""
+    text: str = ok(cli("--as", OWNER, "export", "-a", account)).stdout
+    return text
 
 
 def create_legal_account(cli: Cli, slug: str, name: str, *presets: str) -> str:
@@ -317,6 +335,16 @@ def error_lines(
     return lines[0], lines[1] if len(lines) == 2 else None
 
 
+def verify(cli: Cli, *args: str) -> tuple[int, dict[str, Any], str]:
+    """`audit verify ARGS` with and without --json: the same exit code and no traceback.
+    Its exit code, the JSON verdict and the text."""
+    as_json = cli("audit", "verify", "--json", *args)
+    text = cli("audit", "verify", *args)
+    assert as_json.exit_code == text.exit_code, (as_json.stdout, text.stdout)
+    assert "Traceback" not in as_json.stderr + text.stderr
+    return as_json.exit_code, json.loads(as_json.stdout), text.stdout
+
+
 def failure(result: Result, *codes: int, hint: str | None = None) -> tuple[str, str | None]:
     """`error_lines` for an in-process run, which must also have ended by a clean exit."""
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
@@ -443,6 +471,19 @@ def add_holders(
     return emails
 
 
+def rehash(row: Mapping[str, Any], prev_hash: str) -> str:
+    """An audit row's hash as docs/storage.md defines it, worked out apart from colabctl:
+    SHA-256 over the previous hash and the row's canonical content."""
+    import hashlib
+
+    content = {k: row[k] for k in ("seq", "at", "actor", "account", "action", "target")}
+    content["details"] = row["details"]
+    if row.get("db_login") is not None:  # the login that wrote it, on PostgreSQL (m008)
+        content["db_login"] = row["db_login"]
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
+
+
 def audit_rows(db_path: Target) -> list[dict[str, Any]]:
     """Every audit row, oldest first, read with a plain connection."""
     _settle()
@@ -458,6 +499,16 @@ def audit_rows(db_path: Target) -> list[dict[str, Any]]:
         return [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY seq")]
     finally:
         conn.close()
+
+
+def audit_trail(db_path: Target, *columns: str) -> list[tuple[Any, ...]]:
+    """COLUMNS of every audit row, oldest first, read with a plain connection; `details`
+    parsed from its JSON."""
+    (rows,) = raw(db_path, f"SELECT {', '.join(columns)} FROM audit ORDER BY seq")
+    at = columns.index("details") if "details" in columns else None
+    if at is None:
+        return [tuple(row) for row in rows]
+    return [(*row[:at], json.loads(row[at]), *row[at + 1 :]) for row in rows]
 
 
 def side(db: Path, suffix: str) -> Path:
@@ -518,6 +569,80 @@ def _copy_pg(template: str, db: str) -> None:
             f"INSERT INTO audit_append ({columns}) SELECT {columns} FROM {source}.audit"
             " ORDER BY seq"
         )
+
+
+# -- SQLite stores made at an older schema (the migrations' tests) -------------------------------
+
+
+def made_at(path: Path, stop_before: str | None) -> None:
+    """A new SQLite store at PATH made by every migration before STOP_BEFORE (None: by all
+    of them): a store as an older colabctl wrote it."""
+    from sqlite_utils import Database
+
+    from colabctl.store.migrations import migrations
+
+    db = Database(sqlite3.connect(path, isolation_level=None))
+    db.execute("BEGIN IMMEDIATE")
+    migrations.apply(db, stop_before=stop_before)
+    db.execute("COMMIT")
+    db.close()
+
+
+def sqlite_schema(path: Path) -> set[tuple[str, str]]:
+    """Every table, index, view and trigger of a SQLite file: its name and its SQL, spaces
+    folded (the migrations' own bookkeeping table aside)."""
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            (r[0], " ".join(r[1].split()))
+            for r in conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL"
+                " AND name != '_sqlite_migrations'"
+            )
+        }
+    finally:
+        conn.close()
+
+
+def back_to(db_path: Path, stop_before: str) -> None:
+    """The rows of the SQLite store DB_PATH in a store made by every migration before
+    STOP_BEFORE, put in its place: each table's rows copied (the columns that schema has;
+    later migrations need no undoing, they are simply not applied), the audit rows, in
+    order, through that schema's audit_append where it has one, so that its guarded head
+    follows them."""
+    old = db_path.with_name(f"before-{stop_before}.db")
+    made_at(old, stop_before)
+    conn = sqlite3.connect(old, isolation_level=None)
+    try:
+        conn.execute("ATTACH ? AS new", (str(db_path),))
+        conn.execute("BEGIN")
+        names = {r[0] for r in conn.execute("SELECT name FROM main.sqlite_master")}
+        appended = "audit_append" in names  # else audit is a table like any other
+        skipped = ("_sqlite_migrations", *(("audit", "audit_head") if appended else ()))
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM main.sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+            )
+            if name not in skipped
+        ]
+        for table in tables:
+            columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA main.table_info({table})"))
+            conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM new.{table}")
+        if appended:
+            columns = ", ".join(r[1] for r in conn.execute("PRAGMA main.table_info(audit)"))
+            conn.execute(
+                f"INSERT INTO main.audit_append ({columns})"
+                f" SELECT {columns} FROM new.audit ORDER BY seq"
+            )
+        conn.execute("COMMIT")
+        conn.execute("DETACH new")
+    finally:
+        conn.close()
+    for suffix in ("-wal", "-shm"):
+        side(db_path, suffix).unlink(missing_ok=True)
+    old.replace(db_path)
 
 
 def intact(db: Target) -> None:

@@ -11,6 +11,8 @@ import os
 
 
 def _interrupted_while_loading(signum: int, frame: object) -> None:
+    # house: prints, exit-number: nothing of colabctl is loaded yet, not even errors.py's
+    # ExitCode (enum) or cli/output.py; this is cli/output.interrupted's line, and 130 its code
     os.write(2, b"error: interrupted; nothing was changed\n")
     os._exit(130)
 

@@ -89,7 +89,10 @@ def test_when_at_or_before_now_is_refused(cli: Cli, bea: str, db_path: Path, whe
     refused(cli, db_path, 6, "collaborator", "set-access-until", BEA, when, hint="remove")
 
 
-@pytest.mark.parametrize("when", ["tomorrow", "2027-02-30", "0s", "3651d", "", "7w"])
+# 9999-12-31 at -10:00 is past the last moment UTC can hold
+@pytest.mark.parametrize(
+    "when", ["tomorrow", "2027-02-30", "0s", "3651d", "", "7w", "9999-12-31T23:00:00-10:00"]
+)
 def test_malformed_when(cli: Cli, bea: str, db_path: Path, when: str) -> None:
     refused(cli, db_path, 6, "collaborator", "set-access-until", BEA, when)
     refused(cli, db_path, 6, "invite", CAIO, "--profile", "soporte", "--access-until", when)

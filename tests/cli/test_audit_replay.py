@@ -23,6 +23,7 @@ from support import (
     Cli,
     FakeClock,
     as_owner,
+    audit_rows,
     drop_guards,
     ok,
     raw,
@@ -33,6 +34,7 @@ from colabctl.store.engine import Target
 pytestmark = pytest.mark.engines("sqlite", "postgres")
 
 DAN = "dan@example.com"
+EVE = "eve@example.com"
 
 
 # -- verify as a script reads it ----------------------------------------------------------------
@@ -139,6 +141,19 @@ def _reassign(cli: Cli, clock: FakeClock, db: Target, tmp: Path) -> None:
     _bob_active(cli)
     run(cli, *as_owner("profile", "create", "financiero", "--preset", "financiero"))
     run(cli, *as_owner("profile", "delete", "soporte", "--reassign", "financiero"))
+
+
+def _reassign_the_assigned(cli: Cli, clock: FakeClock, db: Target, tmp: Path) -> None:
+    """soporte's holder, and two people still assigned to it: an expired invitation and an
+    ended access; and a declined one (history). --reassign moves the first three."""
+    _bob_active(cli)
+    run(cli, *as_owner("invite", CARLA, "--profile", "soporte", "--expires-in", "1d"))
+    run(cli, *as_owner("invite", DAN, "--profile", "soporte", "--access-until", "1d"))
+    run(cli, "--as", DAN, "accept", ACME)
+    run(cli, *as_owner("invite", EVE, "--profile", "soporte"))
+    run(cli, "--as", EVE, "decline", ACME)
+    clock.advance(days=2)
+    run(cli, *as_owner("profile", "delete", "soporte", "--reassign", "tecnico"))
 
 
 def _decline(cli: Cli, clock: FakeClock, db: Target, tmp: Path) -> None:
@@ -306,6 +321,11 @@ MUTATIONS: dict[str, Mutation] = {
         _reassign,
         (set_membership(BOB, f"profile_id = {profile('tecnico')}"),),
         f"{ACME}: {BOB} is tecnico in the store, financiero in the log",
+    ),
+    "profile delete --reassign moves the assigned too": Mutation(
+        _reassign_the_assigned,
+        (set_membership(CARLA, "profile_id = NULL"),),
+        f"{ACME}: {CARLA} is without a profile in the store, tecnico in the log",
     ),
     "invite a new user": Mutation(
         lambda cli, clock, db, tmp: run(cli, *as_owner("invite", DAN, "--profile", "soporte")),
@@ -611,6 +631,39 @@ def test_a_forged_row_with_its_hash_right_is_a_row_that_does_not_replay(
     found = names(cli, "(profile.edit) does not replay: no profile ghost in acme-cursos")
     assert found["breaks"][0]["kind"] == "row"
     assert found["breaks"][0]["subject"].startswith("seq ")
+
+
+def test_a_profile_delete_row_of_before_assigned_was_written_still_replays(
+    cli: Cli, clock: FakeClock, legal_account: str, db_path: Target, tmp_path: Path
+) -> None:
+    """Rows written before a delete counted the assigned name only the live holders (what
+    was moved then): they replay as they did. A row naming someone the profile does not
+    have in the log does not replay."""
+    from colabctl.store.replay import fold
+
+    _reassign(cli, clock, db_path, tmp_path)
+    rows = [
+        (r["seq"], r["at"], r["actor"], r["account"], r["action"], r["target"], r["details"])
+        for r in audit_rows(db_path)
+    ]
+    (deleted,) = [i for i, row in enumerate(rows) if row[4] == "profile.delete"]
+    details = json.loads(rows[deleted][6])
+    assert details == {"reassigned_to": "financiero", "holders": [BOB], "assigned": []}
+
+    def replayed(**changed: Any) -> Any:
+        text = json.dumps({**details, **changed}, sort_keys=True, separators=(",", ":"))
+        return fold([*rows[:deleted], (*rows[deleted][:6], text), *rows[deleted + 1 :]])
+
+    today = fold(rows)
+    del details["assigned"]
+    older = replayed()
+    assert today.problems == older.problems == []
+    assert today.state == older.state
+    assert today.state.members[ACME][BOB.lower()][-1][0] == "financiero"
+    forged = replayed(holders=[BOB, CARLA])
+    assert [(p.action, str(p.why)) for p in forged.problems] == [
+        ("profile.delete", f"{CARLA} is not assigned to soporte in the log")
+    ]
 
 
 def test_every_action_colabctl_writes_is_one_replay_knows() -> None:

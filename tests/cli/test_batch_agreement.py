@@ -4,7 +4,7 @@ decision function answers them all), on random small stores built through core.
 Engines: SQLite only: the property is about one decision function behind three commands,
 above the engine; the statements it runs are prepared on PostgreSQL by the statement
 recorder (tests/sqlrecorder.py), and the engines' answers are held equal in
-tests/core/test_batch_chunks.py."""
+tests/core/test_access.py."""
 
 from __future__ import annotations
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import CNPJ, OWNER, Cli, dump, failure, ok, refused
-from support import exists, raw
+from support import audit_trail, exists
 from test_plan_apply import write
 
 from colabctl.store.engine import Target
@@ -46,11 +45,6 @@ def ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return config
 
 
-def audit_rows(db_path: Target) -> list[tuple[str, str, str, dict[str, Any]]]:
-    (rows,) = raw(db_path, "SELECT action, actor, target, details FROM audit ORDER BY seq")
-    return [(a, who, t, json.loads(d)) for a, who, t, d in rows]
-
-
 def test_the_ci_walk_through(cli: Cli, ci: Path, tmp_path: Path, db_path: Target) -> None:
     assert not exists(db_path)  # 1. an empty store
     team = write(tmp_path, TEAM)
@@ -64,7 +58,7 @@ def test_the_ci_walk_through(cli: Cli, ci: Path, tmp_path: Path, db_path: Target
     assert not exists(db_path)  # plan wrote nothing
 
     ok(cli("apply", "-f", team, "--yes"))  # 2. apply on merge
-    first = audit_rows(db_path)[0]
+    first = audit_trail(db_path, "action", "actor", "target", "details")[0]
     assert first[:3] == ("user.create", OPS, OPS)  # what `login` writes, tagged with the apply
     assert {k: v for k, v in first[3].items() if k != "apply"} == {"name": None}
     assert "apply" in first[3]
@@ -89,7 +83,7 @@ def test_a_saved_plan_registers_its_owner_too(
     saved = tmp_path / "plan.json"
     ok(cli("plan", "-f", write(tmp_path, TEAM), "-o", str(saved)))
     ok(cli("apply", str(saved), "--yes"))
-    assert audit_rows(db_path)[0][:3] == ("user.create", OPS, OPS)
+    assert audit_trail(db_path, "action", "actor", "target")[0] == ("user.create", OPS, OPS)
     assert json.loads(ok(cli("whoami", "--json")).stdout)["user"] == OPS
     assert not ci.exists()
 
@@ -105,7 +99,7 @@ def test_who_the_file_does_not_name_is_not_registered(
     assert f"{OPS} is not a registered user" in error
     someone = write(tmp_path, TEAM.replace(f'owner = "{OPS}"', f'owner = "{OWNER}"'), "b.toml")
     error, _ = failure(cli("apply", "-f", someone, "--yes"), 5)
-    assert f"owner is {OWNER}" in error
+    assert f"the owner of acme-cursos is {OWNER}" in error
     assert not [line for line in dump(db_path) if "INSERT" in line or ": (" in line]
     assert not ci.exists()  # nothing written: no row in any table, no config
 

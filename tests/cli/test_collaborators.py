@@ -76,15 +76,6 @@ def when(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-@pytest.fixture
-def team(cli: Cli, legal_account: str) -> str:
-    """bea active (soporte), caio pending (tecnico)."""
-    invite(cli, BEA, "soporte")
-    ok(cli("--as", BEA, "accept", ACME))
-    invite(cli, CAIO, "tecnico")
-    return legal_account
-
-
 # -- invite -----------------------------------------------------------------------
 
 

@@ -133,7 +133,10 @@ def test_completion_never_creates_a_store(
     assert not exists(db_path) and not other.exists()
 
 
-def test_show_completion_prints_the_script(cli: Cli) -> None:
+def test_show_completion_prints_the_script(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The shell named, as a person would when the process tree does not say (a test
+    # worker's does not always): Typer then takes the value instead of detecting it.
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
     script = ok(cli("--show-completion", "bash")).stdout
     assert "_COLABCTL_COMPLETE=complete_bash" in script
     assert "complete -o default -F" in script
@@ -145,6 +148,7 @@ def test_install_completion_writes_to_home(
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")  # the shell named
     result = ok(cli("--install-completion", "bash"))
     assert "completion installed" in result.stdout
     assert "_COLABCTL_COMPLETE" in (home / ".bash_completions" / "colabctl.sh").read_text()

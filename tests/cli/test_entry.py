@@ -1,16 +1,17 @@
-"""The entry point (cli/__init__.py) mounts only the running command's module: it must
-behave like the whole tree."""
+"""The entry point (cli/__init__.py) mounts only the running command's module, and of a
+noun's group only the subcommand being run: it must behave like the whole tree."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+import typer
 from support import Cli, colabctl, exists, ok
 from typer.main import get_command
 
 from colabctl import __version__
-from colabctl.cli import MOUNTS, build, command_of, main
+from colabctl.cli import MOUNTS, build, command_of, main, tree_for
 from colabctl.store.engine import Target
 
 
@@ -30,6 +31,47 @@ def test_each_command_mounts_alone(command: str) -> None:
 
 def test_a_top_level_command_leaves_its_siblings_unbuilt() -> None:
     assert _names(build(["can"])) == {"can"}
+
+
+def _subcommands(tree: object, group: str) -> set[str]:
+    return set(get_command(tree).commands[group].commands)  # type: ignore[attr-defined, arg-type]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        # the subcommand being run, alone
+        (["profile", "edit", "soporte", "--add", "x"], {"edit"}),
+        (["--as", "a@example.com", "collaborator", "--lang", "es", "list"], {"list"}),
+        (["--", "collaborator", "list"], {"list"}),
+        # the whole group: its help, a mistyped word (did you mean ...?), no word at all
+        (["profile", "--help"], {"create", "list", "show", "edit", "delete", "export"}),
+        (["profile", "lst"], {"create", "list", "show", "edit", "delete", "export"}),
+        (["collaborator"], {"list", "show", "set-profile", "set-access-until", "remove"}),
+    ],
+)
+def test_of_a_group_only_the_subcommand_being_run_is_built(
+    argv: list[str], expected: set[str]
+) -> None:
+    group = command_of(argv)
+    assert group is not None
+    assert _subcommands(tree_for(argv), group) == expected
+
+
+def test_a_group_with_options_of_its_own_is_built_whole() -> None:
+    """`review -a ack list`: the word after the noun may be an option's value, so such a
+    group (one with a callback) keeps every command."""
+    from colabctl.cli import _narrowed
+
+    group = typer.Typer()
+    group.callback()(lambda account: None)
+    for name in ("ack", "list"):
+        group.command(name)(lambda: None)
+    plain = typer.Typer()
+    for name in ("ack", "list"):
+        plain.command(name)(lambda: None)
+    assert [i.name for i in _narrowed(group, "ack").registered_commands] == ["ack", "list"]
+    assert [i.name for i in _narrowed(plain, "ack").registered_commands] == ["ack"]
 
 
 @pytest.mark.parametrize(

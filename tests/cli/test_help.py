@@ -7,10 +7,12 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from support import Cli, ok
 
 from colabctl.cli import MOUNTS, PANEL_OF, PANELS
-from colabctl.errors import MEANINGS, ExitCode
+from colabctl.errors import MEANINGS, ExitCode, head
+from colabctl.i18n import _, set_language
 
 DOCUMENTED_PANELS = [
     "Identity",
@@ -65,9 +67,35 @@ def test_root_help_groups_commands_in_panels_in_order(cli: Cli) -> None:
 
 
 def test_root_help_points_at_the_exit_code_table(cli: Cli) -> None:
-    out = ok(cli("--help", env={"COLUMNS": "200"})).stdout
+    out = ok(cli("--help", env={"COLUMNS": "400"})).stdout
     assert "`colabctl help exit-codes`" in out
-    assert "8 bug in colabctl" in out
+    assert "8 internal error" in out
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "pt"])
+def test_root_epilog_lists_every_code_with_its_meaning_s_head(cli: Cli, lang: str) -> None:
+    """The epilog is generated from MEANINGS: each code, then the head of its meaning (up
+    to its colon) in the language of the help, as `help exit-codes` shows the meaning."""
+    out = " ".join(ok(cli("--help", "--lang", lang, env={"COLUMNS": "400"})).stdout.split())
+    table = {row["code"]: row for row in json.loads(ok(cli("help", "exit-codes", "--json")).stdout)}
+    set_language(lang)
+    try:
+        heads = [f"{int(code)} {head(_(meaning))}" for code, meaning in MEANINGS.items()]
+    finally:
+        set_language("en")
+    assert ", ".join(heads) + ";" in out
+    assert [int(code) for code in MEANINGS] == list(table)
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "pt"])
+def test_every_meaning_has_a_head_in_every_language(lang: str) -> None:
+    set_language(lang)
+    try:
+        translated = [_(meaning) for meaning in MEANINGS.values()]
+    finally:
+        set_language("en")
+    for text in translated:
+        assert ": " in text and 0 < len(head(text)) <= 30, text
 
 
 def test_help_alone_lists_its_topics(cli: Cli) -> None:
@@ -76,10 +104,14 @@ def test_help_alone_lists_its_topics(cli: Cli) -> None:
     assert "exit-codes" in result.stdout + result.stderr
 
 
-def test_docs_exit_codes_lists_every_code() -> None:
+def test_docs_exit_codes_is_the_table_of_meanings() -> None:
+    """docs/exit-codes.md's table is generated from MEANINGS (cog): every code, its name
+    and its meaning, word for word."""
     page = (Path(__file__).parents[2] / "docs" / "exit-codes.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| (\d+) \| (\w+) \|", page, re.M)
-    assert rows == [(str(int(code)), code.name.lower()) for code in ExitCode]
+    rows = re.findall(r"^\| (\d+) \| (\w+) \| (.+) \|$", page, re.M)
+    assert rows == [
+        (str(int(code)), code.name.lower(), MEANINGS[code].replace("|", "\\|")) for code in ExitCode
+    ]
 
 
 def test_no_help_paragraph_breaks_in_mid_sentence() -> None:

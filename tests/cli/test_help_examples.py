@@ -3,7 +3,8 @@
 fresh copy of the store `colabctl demo` builds, as its owner ana.souza@example.com.
 
 The examples are read from the rendered --help (what a user sees and pastes) and run
-through the same lazy mounting `colabctl` itself uses (`cli.build([command])`).
+through the same lazy mounting `colabctl` itself uses (`cli.tree_for(args)`: the command,
+and of a group only the subcommand, being run).
 
 Engines: SQLite only: the examples run on the store `colabctl demo` builds, always a file."""
 
@@ -20,7 +21,7 @@ import typer
 from support import START, FakeClock
 from typer.testing import CliRunner
 
-from colabctl.cli import MOUNTS, build, command_of
+from colabctl.cli import build, command_of, tree_for
 from colabctl.core import demo
 
 MAX_EXAMPLE = 76
@@ -112,9 +113,7 @@ def expected_code(line: str) -> int:
 
 
 def run(args: list[str]) -> Any:
-    command = command_of(args)
-    app = build([command] if command in MOUNTS else None)
-    return CliRunner().invoke(app, args)
+    return CliRunner().invoke(tree_for(args), args)
 
 
 @pytest.mark.parametrize("line", EXAMPLES)

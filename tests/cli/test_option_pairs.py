@@ -21,6 +21,12 @@ PAIRS = [
     (["review", "-a", ACME, "--all-accounts"], "--account", "--all-accounts"),
     (["export", "-a", ACME, "--all"], "--account", "--all"),
     (["apply", "{file}", "-f", "{file}"], "PLAN.json", "--file"),
+    (["report", "-a", ACME, "--all-accounts"], "--account", "--all-accounts"),
+    (
+        ["plan", "-f", "{file}", "--fail-on", "high", "--detailed-exitcode"],
+        "--fail-on",
+        "--detailed-exitcode",
+    ),
 ]
 
 

@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 from conftest import CNPJ, OWNER, Cli, FakeClock, dump, failure, ok, refused
-from support import raw
+from support import audit_trail, intact, raw
 
 from colabctl.cli import team as cli_team
 from colabctl.core.team import load_plan
-from colabctl.store.engine import Target
 
 pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
@@ -47,20 +46,6 @@ def plan_json(cli: Cli, path: str, *extra: str, actor: str = OWNER) -> dict[str,
 
 def kinds(data: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(c["account"], c["kind"], c["target"]) for c in data["changes"]]
-
-
-def audit_rows(db_path: Target) -> list[tuple[str, str, dict[str, Any]]]:
-    (rows,) = raw(db_path, "SELECT action, target, details FROM audit ORDER BY seq")
-    return [(a, t, json.loads(d)) for a, t, d in rows]
-
-
-@pytest.fixture
-def team(cli: Cli, legal_account: str) -> str:
-    """acme-cursos with soporte and tecnico; bea active (soporte), caio pending (tecnico)."""
-    ok(cli("--as", OWNER, "invite", BEA, "--profile", "soporte", "-a", ACME))
-    ok(cli("--as", BEA, "accept", ACME))
-    ok(cli("--as", OWNER, "invite", CAIO, "--profile", "tecnico", "-a", ACME))
-    return legal_account
 
 
 # -- export and the round trip ---------------------------------------------------------------
@@ -199,7 +184,7 @@ permissions = ["products.view"]
     assert dump(db_path) == before
     result = ok(cli("--as", OWNER, "apply", "-f", path, "--prune", "--reinvite", "--yes"))
     assert "applied 13 changes" in result.stderr
-    rows = audit_rows(db_path)
+    rows = audit_trail(db_path, "action", "target", "details")
     tagged = [r for r in rows if "apply" in r[2]]
     assert len(tagged) == 13
     assert len({r[2]["apply"] for r in tagged}) == 1
@@ -314,6 +299,32 @@ preset = "soporte"
     refused(cli, db_path, 4, "--as", OWNER, "apply", "-f", path, "--prune", "--yes")
     data = plan_json(cli, path)
     assert any("would delete with --prune" in n for n in data["notes"])
+
+
+def test_delete_profile_counts_its_assigned_people_as_profile_delete_does(
+    cli: Cli, team: str, tmp_path: Path, db_path: Path, clock: FakeClock
+) -> None:
+    """dora's invitation to soporte expired: she is still assigned to it, and a plan that
+    deletes soporte must move her too (--prune leaves an expired invitation alone)."""
+    ok(cli("--as", OWNER, "invite", DORA, "--profile", "soporte", "-a", ACME, "--expires-in", "1d"))
+    clock.advance(days=2)
+    body = f"""
+[accounts.{ACME}.profiles.tecnico]
+preset = "tecnico"
+[accounts.{ACME}.collaborators]
+"{BEA}" = "tecnico"
+"{CAIO}" = "tecnico"
+"""
+    path = write(tmp_path, HEAD + body)
+    result = refused(cli, db_path, 4, "--as", OWNER, "plan", "-f", path, "--prune")
+    assert "would still hold it or be assigned to it: dora@example.com" in result.stderr
+    refused(cli, db_path, 4, "--as", OWNER, "apply", "-f", path, "--prune", "--yes")
+    path = write(tmp_path, HEAD + body + f'"{DORA}" = "tecnico"\n')  # invited anew
+    ok(cli("--as", OWNER, "apply", "-f", path, "--prune", "--yes"))
+    assert [
+        p["name"] for p in json.loads(ok(cli("profile", "list", "-a", ACME, "--json")).stdout)
+    ] == ["tecnico"]
+    intact(db_path)
 
 
 # -- refusals: the file ---------------------------------------------------------------------

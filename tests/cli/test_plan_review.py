@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import OWNER, Cli, dump, ok, refused
+from support import exported
 from test_plan_apply import plan_json, write
 
 from colabctl.cli import team as cli_team
@@ -33,11 +34,6 @@ def team(cli: Cli, legal_account: str) -> str:
     ok(cli("--as", BEA, "accept", ACME))
     ok(cli("--as", OWNER, "invite", DORA, "--profile", "soporte", "-a", ACME))
     return legal_account
-
-
-def exported(cli: Cli) -> str:
-    text: str = ok(cli("--as", OWNER, "export", "-a", ACME)).stdout
-    return text
 
 
 def with_withdraw(text: str) -> str:

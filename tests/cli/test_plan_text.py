@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import OWNER, Cli, ok
+from support import exported
 from test_plan_apply import write
 
 from colabctl.cli import output
@@ -34,11 +35,6 @@ def holders(cli: Cli, count: int, profile: str = "soporte") -> list[str]:
         ok(cli("--as", OWNER, "invite", email, "--profile", profile, "-a", ACME))
         ok(cli("--as", email, "accept", ACME))
     return people
-
-
-def exported(cli: Cli) -> str:
-    text: str = ok(cli("--as", OWNER, "export", "-a", ACME)).stdout
-    return text
 
 
 def test_a_profile_change_names_ten_people_then_counts(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import OWNER, Cli, failure, ok
-from support import dump, exists
+from support import dump, exists, write
 
 from colabctl.store.engine import Target
 
@@ -61,12 +61,6 @@ holders = ["owner", "profile:financiero"]
 account = "acme-cursos"
 file = "acme.matrix.json"
 """
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture

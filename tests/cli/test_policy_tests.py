@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import OWNER, Cli, dump, failure, ok, refused
+from support import write
 
 from colabctl.store.engine import Target
 
@@ -32,12 +33,6 @@ def acme(cli: Cli, legal_account: str) -> str:
     ok(cli("--as", OUTSIDER, "account", "create", "beta-digital", "--name", "Beta"))
     ok(cli("login", OWNER))
     return ACME
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 CHECKS = f"""\

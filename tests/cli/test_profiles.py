@@ -12,15 +12,19 @@ from support import (
     ACME,
     BOB,
     CARLA,
+    DORA,
+    ELI,
     PLAIN,
     Cli,
     Failure,
+    FakeClock,
     as_json,
     dump,
     exists,
     fails_as_listed,
     failure,
     failure_id,
+    intact,
     ok,
     preset_ids,
 )
@@ -30,7 +34,7 @@ from colabctl.core.catalog import catalog
 pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 
 JSON_PERMISSION_KEYS = {"id", "category", "label", "risk", "owner_only"}
-JSON_PROFILE_KEYS = {"name", "account", "description", "permissions", "collaborators"}
+JSON_PROFILE_KEYS = {"name", "account", "description", "permissions", "collaborators", "assigned"}
 
 
 def profile_json(cli: Cli, name: str, account: str = ACME) -> dict[str, Any]:
@@ -43,7 +47,7 @@ def profile_json(cli: Cli, name: str, account: str = ACME) -> dict[str, Any]:
 
 FAILURES: list[Failure] = [
     (["permissions", "--category", "bogus"], 6, "bogus"),
-    (["permissions", "--lang", "de"], 6, None),
+    (["permissions", "--lang", "de"], 2, None),  # an unknown language: a usage error
     (["preset", "show", "nope"], 3, "nope"),
     (["preset", "show", "nope", "--json"], 3, "nope"),
     (  # alternatives: a usage error (2), as for every pair of options
@@ -477,6 +481,75 @@ def test_profile_delete_reassign_moves_the_holders(
     member = as_json(cli("collaborator", "show", BOB, "-a", ACME, "--json"))
     assert member["profile"] == "tecnico"
     assert member["status"] == ("pending" if holder == "invited" else "active")
+
+
+@pytest.fixture
+def everyone(cli: Cli, active: str, clock: FakeClock) -> None:
+    """soporte's people in every standing, two days on: bob active (a holder); carla's
+    invitation expired and dora's access ended (assigned); eli declined (history)."""
+    ok(cli("invite", CARLA, "--profile", "soporte", "--expires-in", "1d", "-a", ACME))
+    ok(cli("invite", DORA, "--profile", "soporte", "--access-until", "1d", "-a", ACME))
+    ok(cli("--as", DORA, "accept", ACME))
+    ok(cli("invite", ELI, "--profile", "soporte", "-a", ACME))
+    ok(cli("--as", ELI, "decline", ACME))
+    clock.advance(days=2)
+
+
+def test_profile_show_lists_the_holders_and_apart_the_assigned(cli: Cli, everyone: None) -> None:
+    shown = profile_json(cli, "soporte")
+    assert shown["collaborators"] == [BOB]
+    assert shown["assigned"] == [CARLA, DORA]  # expired, ended; eli (declined) is history
+    text = ok(cli("profile", "show", "soporte", "-a", ACME)).stdout
+    assert f"held by: {BOB}" in text
+    assert f"still assigned, their access expired or ended: {CARLA} (expired), {DORA} (ended)" in (
+        text
+    )
+    assert ELI not in text
+    assert profile_json(cli, "tecnico")["assigned"] == []
+    assert (
+        "nobody else is assigned to it" in ok(cli("profile", "show", "tecnico", "-a", ACME)).stdout
+    )
+
+
+def test_profile_delete_refuses_while_anyone_is_assigned(
+    cli: Cli, everyone: None, db_path: Path
+) -> None:
+    ok(cli("collaborator", "remove", BOB, "-a", ACME))  # no holder left: the assigned remain
+    before = dump(db_path)
+    message, hint = failure(cli("profile", "delete", "soporte", "-a", ACME), 4)
+    assert f"{CARLA} (expired), {DORA} (ended)" in message
+    assert BOB not in message and ELI not in message
+    assert hint is not None and "--reassign" in hint
+    assert dump(db_path) == before
+
+
+def test_profile_delete_reassign_moves_the_assigned_and_verifies(
+    cli: Cli, everyone: None, db_path: Path
+) -> None:
+    result = ok(cli("profile", "delete", "soporte", "--reassign", "tecnico", "-a", ACME))
+    assert "moved 3 collaborators to tecnico" in result.stderr + result.stdout
+    shown = profile_json(cli, "tecnico")
+    assert (shown["collaborators"], shown["assigned"]) == ([BOB], [CARLA, DORA])
+    declined = as_json(cli("collaborator", "show", ELI, "-a", ACME, "--json"))
+    assert (declined["status"], declined["profile"]) == ("declined", None)  # history
+    intact(db_path)  # the log redoes the move of all three
+    ok(cli("invitation", "renew", CARLA, "-a", ACME))  # still assigned: renewal brings her back
+    renewed = as_json(cli("collaborator", "show", CARLA, "-a", ACME, "--json"))
+    assert (renewed["status"], renewed["profile"]) == ("pending", "tecnico")
+    log = as_json(cli("audit", "log", "-a", ACME, "--json"))
+    assert any(row["change"] == "soporte deleted; 3 people moved to tecnico" for row in log)
+    intact(db_path)
+
+
+def test_an_invitation_since_replaced_is_history(cli: Cli, everyone: None, db_path: Path) -> None:
+    """carla, invited anew to tecnico after her soporte invitation expired, is tecnico's:
+    the membership that speaks for her decides, and her old row is history."""
+    ok(cli("invite", CARLA, "--profile", "tecnico", "-a", ACME))
+    assert profile_json(cli, "soporte")["assigned"] == [DORA]
+    assert profile_json(cli, "tecnico")["collaborators"] == [CARLA]
+    result = ok(cli("profile", "delete", "soporte", "--reassign", "tecnico", "-a", ACME))
+    assert "moved 2 collaborators to tecnico" in result.stderr
+    intact(db_path)
 
 
 def test_profile_delete_unknown_reassign_deletes_nothing(

@@ -11,7 +11,6 @@ import html as html_module
 import io
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ from support import (
 )
 from typer.testing import Result
 
-from colabctl.cli import report as report_cli
+from colabctl.cli import output
 from colabctl.core import review
 from colabctl.store.engine import Target
 
@@ -241,14 +240,6 @@ def test_several_accounts_come_in_the_order_given_once_each(cli: Cli) -> None:
     assert html.index(f'id="account-{BETA}"') < html.index(f'id="account-{ACME}"')
 
 
-@pytest.mark.usefixtures("world")
-def test_account_and_all_accounts_are_alternatives(cli: Cli, unchanged: Callable[[], None]) -> None:
-    result = report(cli, "-a", ACME, "--all-accounts", "--format", "csv")
-    assert result.exit_code == 2 and result.stdout == ""
-    assert "alternatives" in result.stderr
-    unchanged()
-
-
 # -- changes since ------------------------------------------------------------------------
 
 
@@ -345,7 +336,7 @@ def test_html_on_a_terminal_is_refused_and_piped_it_is_written(
     cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     assert ok(report(cli, "-a", ACME)).stdout.startswith("<!DOCTYPE html>")  # a pipe
-    monkeypatch.setattr(report_cli, "_stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)
     failure(report(cli, "-a", ACME), 6, hint="-o report.html")
     failure(report(cli, "-a", ACME, "--format", "html"), 6, hint="-o report.html")
     # Markdown and CSV are text to read there; `-o -` asks for the page on stdout
@@ -440,10 +431,11 @@ def test_the_page_is_built_for_reading_aloud(cli: Cli) -> None:
 
 
 @pytest.mark.usefixtures("world")
-def test_labels_follow_lang_and_are_marked_as_such(cli: Cli) -> None:
+def test_the_page_and_its_labels_follow_lang(cli: Cli) -> None:
     html = page(cli, "-a", ACME, "--lang", "es")
-    assert '<span lang="es">Solicitar Reembolsos</span>' in html
-    assert '<span lang="es">Retirada</span>' in html
+    assert '<html lang="es">' in html
+    assert ">Solicitar Reembolsos <" in html and ">Retirada</span>" in html
+    assert "<h1>Informe de accesos</h1>" in html
 
 
 # -- the chain ------------------------------------------------------------------------------

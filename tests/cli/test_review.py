@@ -14,7 +14,8 @@ from support import db_refuses
 
 from colabctl.core.catalog import catalog
 from colabctl.core.presets import list_presets
-from colabctl.core.review import finding_id, load_rules
+from colabctl.core.review import finding_id
+from colabctl.core.sod import load_rules
 
 pytestmark = pytest.mark.engines("sqlite", "postgres", "bound")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from pgcluster import PASSWORD
-from support import GENESIS, START, Cli, FakeClock, dump, failure, ok
+from support import GENESIS, Cli, dump, failure, ok
 
 from colabctl.core import demo, stores
 from colabctl.errors import ExitCode
@@ -23,14 +23,6 @@ from colabctl.store.db import SqliteConnection, open_for_write
 from colabctl.store.engine import open_for_read
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The store `colabctl demo` builds (every table but review_acks and store_bindings
-    holds rows), built once; copy it, never write to it."""
-    built = demo.build(tmp_path_factory.mktemp("demo") / "demo.db", clock=FakeClock(START))
-    return built.path
 
 
 @pytest.fixture

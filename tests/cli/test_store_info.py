@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 from pgcluster import PASSWORD
-from support import GENESIS, START, Cli, FakeClock, failure, ok
+from support import GENESIS, Cli, failure, ok
 
-from colabctl.core import demo
 from colabctl.errors import ExitCode
 from colabctl.store import audit, copying
 from colabctl.store.db import SqliteConnection
@@ -29,12 +28,6 @@ TABLE_NAMES = [
     "store_bindings",
     "audit",
 ]
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    built = demo.build(tmp_path_factory.mktemp("demo") / "demo.db", clock=FakeClock(START))
-    return built.path
 
 
 @pytest.fixture

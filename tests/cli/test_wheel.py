@@ -1,5 +1,6 @@
-"""The wheel ships the data the code reads: the presets (as colabctl/profiles) and the
-permission catalog, and an installed wheel finds them without the checkout.
+"""The wheel ships the data the code reads: the presets (as colabctl/profiles), the
+permission catalog and the separation-of-duties rules, and an installed wheel finds them
+without the checkout.
 
 Engines: SQLite only: the installed wheel's data files, which no engine changes."""
 
@@ -26,13 +27,14 @@ def test_wheel_holds_the_presets_and_the_catalog(wheel: Path) -> None:
             member = f"colabctl/profiles/{preset}.toml"
             assert member in names
             assert archive.read(member) == (ROOT / "profiles" / f"{preset}.toml").read_bytes()
-        assert "colabctl/core/catalog.toml" in names
-        shipped = archive.read("colabctl/core/catalog.toml")
-        assert shipped == (ROOT / "src" / "colabctl" / "core" / "catalog.toml").read_bytes()
-        # hatch_build.py derives catalog.json (read by `can`, faster than TOML): it must
-        # say exactly what catalog.toml says
-        derived = json.loads(archive.read("colabctl/core/catalog.json"))
-        assert derived == tomllib.loads(shipped.decode("utf-8"))
+        for name in ("catalog", "sod_rules"):
+            assert f"colabctl/core/{name}.toml" in names
+            shipped = archive.read(f"colabctl/core/{name}.toml")
+            assert shipped == (ROOT / "src" / "colabctl" / "core" / f"{name}.toml").read_bytes()
+            # hatch_build.py derives NAME.json (read by `can` and by `profile edit`, faster
+            # than importing a TOML parser): it must say exactly what NAME.toml says
+            derived = json.loads(archive.read(f"colabctl/core/{name}.json"))
+            assert derived == tomllib.loads(shipped.decode("utf-8"))
         assert not any(name.startswith(("tests/", "colabctl/tests/")) for name in names)
 
 
@@ -83,3 +85,32 @@ def test_wheel_ships_the_report_templates(wheel: Path) -> None:
         for name in ("report.html.j2", "report.md.j2", "report.css"):
             member = f"colabctl/core/report/templates/{name}"
             assert archive.read(member) == (folder / name).read_bytes()
+
+
+def test_wheel_ships_the_compiled_translations(wheel: Path) -> None:
+    """The .mo files the program reads (docs/i18n.md), compiled at build time from the .po
+    files as they are now; the .po files themselves stay out."""
+    from gettext import GNUTranslations
+    from io import BytesIO
+
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        assert not any(name.endswith((".po", ".pot")) for name in names)
+        for lang, yes in (("es", "sí"), ("pt", "sim")):
+            member = f"colabctl/locale/{lang}/LC_MESSAGES/colabctl.mo"
+            catalog = GNUTranslations(BytesIO(archive.read(member)))
+            assert catalog.gettext("yes") == yes
+            assert catalog.gettext("Examples:") != "Examples:"
+
+
+def test_installed_wheel_speaks_spanish(installed: Path, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(installed),
+        "COLABCTL_DB": str(tmp_path / "store.db"),
+        "COLABCTL_CONFIG": str(tmp_path / "config.toml"),
+        "COLABCTL_LANG": "es",
+    }
+    done = python("-m", "colabctl", "help", "exit-codes", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Códigos de salida" in done.stdout

@@ -11,7 +11,7 @@ import unicodedata
 
 import pytest
 
-from colabctl.core.catalog import Catalog, Permission, catalog, resolve_lang
+from colabctl.core.catalog import Catalog, Permission, catalog
 from colabctl.errors import Invalid
 
 # id -> (es label, risk), in the catalog's order
@@ -212,61 +212,3 @@ def test_nonsense_is_invalid(cat: Catalog, ref: str) -> None:
     with pytest.raises(Invalid) as caught:
         cat.resolve(ref)
     assert caught.value.exit_code == 6
-
-
-# -- the language of labels --------------------------------------------------------------
-
-
-def test_lang_option_beats_everything(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLABCTL_LANG", "es")
-    monkeypatch.setenv("LANG", "en_US.UTF-8")
-    assert resolve_lang("pt") == "pt"
-    assert resolve_lang("EN") == "en"
-
-
-def test_colabctl_lang_beats_the_locale(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLABCTL_LANG", "es")
-    monkeypatch.setenv("LANG", "pt_BR.UTF-8")
-    assert resolve_lang(None) == "es"
-
-
-@pytest.mark.parametrize(
-    ("locale", "lang"),
-    [
-        ("pt_BR.UTF-8", "pt"),
-        ("pt_PT.UTF-8", "pt"),
-        ("es_MX.UTF-8", "es"),
-        ("es_ES@euro", "es"),
-        ("en_GB.UTF-8", "en"),
-        ("de_DE.UTF-8", "en"),  # a language without labels: en
-        ("C.UTF-8", "en"),
-        ("C", "en"),
-        ("POSIX", "en"),
-    ],
-)
-def test_the_locale_language_else_en(
-    monkeypatch: pytest.MonkeyPatch, locale: str, lang: str
-) -> None:
-    monkeypatch.setenv("LANG", locale)
-    assert resolve_lang(None) == lang
-
-
-def test_lc_all_is_the_locale_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LANG", "pt_BR.UTF-8")
-    monkeypatch.setenv("LC_ALL", "es_ES.UTF-8")
-    assert resolve_lang(None) == "es"
-
-
-def test_no_locale_at_all_is_en(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("LANG", raising=False)
-    assert resolve_lang(None) == "en"
-
-
-@pytest.mark.parametrize("value", ["de", "fr", "xx"])
-def test_unknown_language_asked_for_is_invalid(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    with pytest.raises(Invalid) as caught:
-        resolve_lang(value)
-    assert caught.value.exit_code == 6
-    monkeypatch.setenv("COLABCTL_LANG", value)
-    with pytest.raises(Invalid):
-        resolve_lang(None)

@@ -56,9 +56,17 @@ def entry(action: str, target: str | None = None, **details: Any) -> Entry:
             entry("profile.edit", "soporte", added=[], removed=[], description="Help"),
             'soporte: description "Help"',
         ),
-        (
+        (  # a row from before the assigned were counted: its holders moved
             entry("profile.delete", "x", reassigned_to="y", holders=[BOB, "c@x.com"]),
             "x deleted; 2 people moved to y",
+        ),
+        (  # the holders and the assigned (expired, ended) all moved
+            entry("profile.delete", "x", reassigned_to="y", holders=[BOB], assigned=["c@x.com"]),
+            "x deleted; 2 people moved to y",
+        ),
+        (
+            entry("profile.delete", "x", reassigned_to="y", holders=[], assigned=["c@x.com"]),
+            "x deleted; 1 person moved to y",
         ),
         (entry("profile.delete", "x", reassigned_to=None, holders=[]), "x deleted"),
         (

@@ -116,6 +116,11 @@ class Member:
     def live(self, now: datetime) -> bool:
         return self.effective(now) in LIVE
 
+    def assigned(self, now: datetime) -> bool:
+        """Still pointing at its profile (docs/commands.md, "Profiles"): a holder, or
+        expired or ended."""
+        return self.effective(now) in (*LIVE, "expired")
+
 
 @dataclass
 class OfferModel:
@@ -495,8 +500,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         slug = self.pick_slug(data)
         name = self.pick_name(data, slug)
         acct = self.manageable(slug)
+        # its holders and its assigned people (expired, ended): all but declined and revoked
         holders = (
-            [m for m in acct.members.values() if m.profile == name and m.live(self.now)]
+            [m for m in acct.members.values() if m.profile == name and m.assigned(self.now)]
             if acct
             else []
         )
@@ -521,8 +527,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         del acct.profiles[name]
         for member in acct.members.values():
             if member.profile == name:
-                # live holders move; history rows lose the deleted profile
-                member.profile = reassign if member.live(self.now) else None
+                # holders and the assigned move; history rows lose the deleted profile
+                member.profile = reassign if member.assigned(self.now) else None
 
     @precondition(lambda self: self.has(*LIVE, "expired", "revoked"))
     @rule(data=st.data(), until_in=st.sampled_from([None, *UNTILS]))

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from colabctl.core.names import clean_text, quoted, validate_slug
+from colabctl.core.names import at_line, clean_text, closest, quoted, validate_slug
 from colabctl.errors import Invalid
 
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -186,3 +186,14 @@ def test_quoted(value: str, shown: str) -> None:
 def test_quoted_with_other_quotes() -> None:
     assert quoted("FR", quote="'") == "'FR'"
     assert quoted("it's", quote="'") == "'it\\'s'"
+
+
+def test_at_line_names_the_line_when_there_is_one() -> None:
+    assert at_line("team.toml", 7) == "team.toml, line 7"
+    assert at_line("team.toml", 0) == at_line("team.toml", None) == "team.toml"
+
+
+def test_closest_suggests_a_near_choice_never_the_same_one() -> None:
+    assert closest("suporte", ["soporte", "tecnico"]) == "soporte"
+    assert closest("soporte", ["soporte"]) is None  # asked for what is there: no typo
+    assert closest("zzz", ["soporte", "tecnico"]) is None

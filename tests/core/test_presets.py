@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from support import Cli
+from support import Cli, write
 
 from colabctl.core import profiles
 from colabctl.core.catalog import catalog
@@ -141,15 +141,6 @@ def test_unknown_preset_is_not_found(name: str) -> None:
 # -- malformed preset files --------------------------------------------------------------
 
 
-def write(tmp_path: Path, text: str | bytes, name: str = "team.toml") -> Path:
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
-
-
 def refusal(path: Path) -> Invalid:
     with pytest.raises(Invalid) as caught:
         load_preset(path)
@@ -160,7 +151,7 @@ def refusal(path: Path) -> Invalid:
 
 def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     path = write(
-        tmp_path,
+        tmp_path / "team.toml",
         'name = "equipo"\ndescription = "ok"\npermissions = ["products.view"\nbroken here\n',
     )
     error = refusal(path)
@@ -168,7 +159,7 @@ def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_toml_syntax_error_on_line_2(tmp_path: Path) -> None:
-    error = refusal(write(tmp_path, 'name = "equipo"\ndescription = \n'))
+    error = refusal(write(tmp_path / "team.toml", 'name = "equipo"\ndescription = \n'))
     assert "line 2" in error.message
 
 
@@ -187,7 +178,7 @@ def test_toml_syntax_error_on_line_2(tmp_path: Path) -> None:
     ],
 )
 def test_wrong_types_are_invalid(tmp_path: Path, text: str, key: str, line: int | None) -> None:
-    error = refusal(write(tmp_path, text))
+    error = refusal(write(tmp_path / "team.toml", text))
     assert key in error.message
     if line is not None:
         assert f"line {line}" in error.message
@@ -195,7 +186,7 @@ def test_wrong_types_are_invalid(tmp_path: Path, text: str, key: str, line: int 
 
 def test_unknown_id_names_file_line_and_id(tmp_path: Path) -> None:
     path = write(
-        tmp_path,
+        tmp_path / "team.toml",
         'name = "equipo"\n'
         'description = "support team"\n'
         "permissions = [\n"
@@ -238,20 +229,21 @@ def test_unknown_id_names_file_line_and_id(tmp_path: Path) -> None:
 def test_the_line_named_is_the_faults_not_an_earlier_mention(
     tmp_path: Path, text: str, line: int, named: str
 ) -> None:
-    error = refusal(write(tmp_path, text))
+    error = refusal(write(tmp_path / "team.toml", text))
     assert named in error.message
     assert f"line {line}" in error.message, error.message
 
 
 def test_unknown_label_names_it(tmp_path: Path) -> None:
-    error = refusal(write(tmp_path, 'permissions = ["Ver Productos", "Ver Todo"]\n'))
+    error = refusal(write(tmp_path / "team.toml", 'permissions = ["Ver Productos", "Ver Todo"]\n'))
     assert "Ver Todo" in error.message
     assert "line 1" in error.message
 
 
 @pytest.mark.parametrize("ref", ["account.bank", "team.manage", "Datos bancarios", "Bank details"])
 def test_owner_only_id_is_invalid(tmp_path: Path, ref: str) -> None:
-    path = write(tmp_path, f'name = "equipo"\npermissions = [\n  "products.view",\n  "{ref}",\n]\n')
+    text = f'name = "equipo"\npermissions = [\n  "products.view",\n  "{ref}",\n]\n'
+    path = write(tmp_path / "team.toml", text)
     error = refusal(path)
     assert catalog().resolve(ref).id in error.message
     assert "owner-only" in error.message
@@ -259,7 +251,8 @@ def test_owner_only_id_is_invalid(tmp_path: Path, ref: str) -> None:
 
 
 def test_invalid_utf8_is_invalid(tmp_path: Path) -> None:
-    path = write(tmp_path, b'name = "equipo"\ndescription = "caf\xe9"\npermissions = []\n')
+    raw = b'name = "equipo"\ndescription = "caf\xe9"\npermissions = []\n'
+    path = write(tmp_path / "team.toml", raw)
     error = refusal(path)
     assert "UTF-8" in error.message
     assert "line 2" in error.message
@@ -269,7 +262,7 @@ def test_too_large_file_is_invalid(tmp_path: Path) -> None:
     body = 'name = "equipo"\npermissions = ["products.view"]\n'
     padding = "# " + "x" * 98 + "\n"
     text = body + padding * (2 * MAX_PRESET_BYTES // len(padding))
-    path = write(tmp_path, text)
+    path = write(tmp_path / "team.toml", text)
     assert path.stat().st_size > MAX_PRESET_BYTES
     error = refusal(path)
     assert "large" in error.message
@@ -281,7 +274,7 @@ def test_unreadable_path_is_invalid(tmp_path: Path) -> None:
 
 def test_labels_and_duplicates_in_a_file_become_ids_once(tmp_path: Path) -> None:
     path = write(
-        tmp_path,
+        tmp_path / "team.toml",
         'name = "equipo"\npermissions = ["Ver Productos", "products.view", "Request refunds"]\n',
     )
     assert load_preset(path).permissions == ("products.view", "purchases.request_refunds")
@@ -339,7 +332,7 @@ def test_exported_profile_loads_back_as_the_same_profile(
     )
     assert result.exit_code == 0, result.stderr
     exported = profiles.export(owner_ctx, "soporte", legal_account)
-    path = write(tmp_path, dump_preset(exported), "soporte-export.toml")
+    path = write(tmp_path / "soporte-export.toml", dump_preset(exported))
     loaded = load_preset(path)
     view = profiles.show(owner_ctx, "soporte", legal_account)
     assert loaded.name == "soporte"

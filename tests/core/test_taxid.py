@@ -164,7 +164,7 @@ def test_us_bad_length_is_a_format_error() -> None:
     # stdnum.us.ein reports every malformed EIN as InvalidFormat, length included.
     error = refusal("91-114444", "US")
     assert error.message.startswith('"91-114444" is not a valid EIN: ')
-    assert error.hint == "an EIN looks like 91-1144442"
+    assert error.hint == "a valid EIN looks like 91-1144442"
 
 
 @pytest.mark.parametrize(
@@ -225,7 +225,7 @@ def test_cpf_message() -> None:
     assert error.message == (
         '"52998224725" is a CPF, the number of a person; a legal entity needs a CNPJ'
     )
-    assert error.hint == "a CNPJ looks like 11.222.333/0001-81"
+    assert error.hint == "a valid CNPJ looks like 11.222.333/0001-81"
 
 
 @pytest.mark.parametrize(
@@ -264,7 +264,7 @@ def test_other_scripts_digits_are_refused() -> None:
 @pytest.mark.parametrize("number", ["", "   "])
 def test_empty_number(number: str) -> None:
     error = refusal(number, "BR")
-    assert error.message == "the tax ID is empty; a legal entity in BR needs a CNPJ"
+    assert error.message == "the tax ID is empty; a legal entity in BR needs its CNPJ"
 
 
 @pytest.mark.parametrize("country", ["FR", "fr", "", "BRA", "B R", "ＢＲ"])

@@ -4,7 +4,6 @@ append-only triggers, and `audit verify` naming the first bad row of a tampered 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +30,8 @@ from support import (
     is_pg,
     preset_ids,
     raw,
+    rehash,
+    verify,
 )
 
 from colabctl.store.engine import Target
@@ -57,14 +58,6 @@ def tamper(db_path: Target, *statements: str, params: tuple[Any, ...] = ()) -> N
 
 def drop_audit_triggers(db_path: Target) -> None:
     drop_guards(db_path, "audit_no_update", "audit_no_delete")
-
-
-def verify(cli: Cli) -> tuple[int, dict[str, Any], str]:
-    as_json = cli("audit", "verify", "--json")
-    text = cli("audit", "verify")
-    assert as_json.exit_code == text.exit_code
-    assert "Traceback" not in as_json.stderr + text.stderr
-    return as_json.exit_code, json.loads(as_json.stdout), text.stdout
 
 
 # -- one row per mutation -------------------------------------------------------------------
@@ -531,22 +524,11 @@ def test_verify_on_a_store_that_does_not_exist_is_intact_and_creates_nothing(
     assert not exists(db_path)
 
 
-def _rehash(row: dict[str, Any], prev_hash: str) -> str:
-    """The row's hash as docs/storage.md defines it: SHA-256 over the previous hash and the row's
-    canonical content (the content as colabctl.store.audit hashes it)."""
-    content = {k: row[k] for k in ("seq", "at", "actor", "account", "action", "target")}
-    content["details"] = row["details"]
-    if row.get("db_login") is not None:  # the login that wrote it, on PostgreSQL (m008)
-        content["db_login"] = row["db_login"]
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
-
-
 def test_the_hash_is_what_spec_says(chain: list[dict[str, Any]]) -> None:
     prev = "0" * 64
     for row in chain:
         assert row["prev_hash"] == prev
-        assert row["hash"] == _rehash(row, prev)
+        assert row["hash"] == rehash(row, prev)
         prev = row["hash"]
 
 
@@ -569,7 +551,7 @@ def _relink_3(db_path: Target, rows: list[dict[str, Any]]) -> None:
         db_path,
         (
             "UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = 3",
-            (forged_prev, _rehash(rows[2], forged_prev)),
+            (forged_prev, rehash(rows[2], forged_prev)),
         ),
     )
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=20)
 maybe = st.none() | text | st.sampled_from(TEXTS)
 
 
+@pytest.mark.quick  # a plain unit test (its property below is slow)
 def test_fixed_values_hash_the_same() -> None:
     for value in TEXTS:
         details = canonical({"k": value, "n": None, "list": [value, 1]})

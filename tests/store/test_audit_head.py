@@ -9,16 +9,13 @@ triggers dropped first (with them in place, each is refused)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlite_utils import Database
 from support import (
     ACME,
     BOB,
@@ -28,13 +25,18 @@ from support import (
     Cli,
     as_owner,
     audit_rows,
+    back_to,
     db_refuses,
     drop_guards,
     dump,
     exists,
     failure,
     is_pg,
+    made_at,
     raw,
+    rehash,
+    sqlite_schema,
+    verify,
 )
 from support import ok as succeeded
 
@@ -42,7 +44,6 @@ from colabctl.errors import StoreFault
 from colabctl.store import audit
 from colabctl.store.db import SqliteConnection, open_empty
 from colabctl.store.engine import Target, open_for_read
-from colabctl.store.migrations import migrations
 from colabctl.store.schema import SCHEMA_VERSION
 
 pytestmark = pytest.mark.engines("sqlite", "postgres")
@@ -92,27 +93,8 @@ def drop_triggers(db_path: Target) -> None:
     assert {"audit_no_update", "audit_no_delete", "audit_head_forward"} <= set(taken)
 
 
-def rehash(row: Row, prev_hash: str) -> str:
-    """A row's hash as docs/storage.md defines it, computed independently of colabctl."""
-    content = {k: row[k] for k in ("seq", "at", "actor", "account", "action", "target")}
-    content["details"] = row["details"]
-    if row.get("db_login") is not None:  # the login that wrote it, on PostgreSQL (m008)
-        content["db_login"] = row["db_login"]
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
-
-
 def set_head(db_path: Target, seq: int, digest: str) -> None:
     tamper(db_path, ("UPDATE audit_head SET seq = ?, hash = ?", (seq, digest)))
-
-
-def verify(cli: Cli, *args: str) -> tuple[int, dict[str, Any], str]:
-    """`audit verify` with and without --json: the same exit code, and no traceback."""
-    as_json = cli("audit", "verify", "--json", *args)
-    text = cli("audit", "verify", *args)
-    assert as_json.exit_code == text.exit_code, (as_json.stdout, text.stdout)
-    assert "Traceback" not in as_json.stderr + text.stderr
-    return as_json.exit_code, json.loads(as_json.stdout), text.stdout
 
 
 def broken(cli: Cli, seq: int | None, problem: str, *args: str) -> dict[str, Any]:
@@ -542,57 +524,7 @@ def test_an_anchor_beyond_a_rewound_log(cli: Cli, db_path: Path, chain: list[Row
 
 # -- m004 on a store made at schema 2 ------------------------------------------------------------
 
-
-def _schema(db_path: Path) -> set[tuple[str, str]]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return {
-            (r[0], " ".join(r[1].split()))
-            for r in conn.execute(
-                "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL"
-                " AND name != '_sqlite_migrations'"
-            )
-        }
-    finally:
-        conn.close()
-
-
-def _made_before_m004(db_path: Path) -> None:
-    """A store at the schema colabctl wrote before m004: every migration before it."""
-    db = Database(sqlite3.connect(db_path, isolation_level=None))
-    db.execute("BEGIN IMMEDIATE")
-    migrations.apply(db, stop_before="m004_audit_head")
-    db.execute("COMMIT")
-    db.close()
-
-
-def _back_to_before_m004(db_path: Path) -> None:
-    """The same data in a store made before m004: the schema of every migration before it,
-    every row copied in (the columns that schema has), the file put in place of the store.
-    Later migrations need no undoing by hand: they are simply never applied."""
-    old = db_path.with_name("before-m004.db")
-    _made_before_m004(old)
-    conn = sqlite3.connect(old, isolation_level=None)
-    try:
-        conn.execute("ATTACH ? AS new", (str(db_path),))
-        conn.execute("BEGIN")
-        tables = [
-            name
-            for (name,) in conn.execute(
-                "SELECT name FROM main.sqlite_master WHERE type = 'table'"
-                " AND name NOT LIKE 'sqlite_%' AND name <> '_sqlite_migrations' ORDER BY rowid"
-            )
-        ]
-        for table in tables:
-            columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA main.table_info({table})"))
-            conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM new.{table}")
-        conn.execute("COMMIT")
-        conn.execute("DETACH new")
-    finally:
-        conn.close()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    os.replace(old, db_path)
+M004 = "m004_audit_head"
 
 
 @pytest.mark.engines("sqlite")  # SQLite's m004 (PostgreSQL's schema: tests/store/test_pg_schema.py)
@@ -600,9 +532,9 @@ def test_m004_backfills_the_head_of_an_older_store(
     cli: Cli, db_path: Path, tmp_path: Path, chain: list[Row]
 ) -> None:
     old = tmp_path / "old.db"
-    _made_before_m004(old)
-    _back_to_before_m004(db_path)
-    assert _schema(db_path) == _schema(old)  # the same schema as a store made back then
+    made_at(old, M004)
+    back_to(db_path, M004)
+    assert sqlite_schema(db_path) == sqlite_schema(old)  # as a store made back then
     assert sqlite3.connect(db_path).execute("PRAGMA user_version").fetchone()[0] < 4
 
     head = cli("audit", "head")  # a read migrates the store forward
@@ -624,7 +556,7 @@ def test_m004_backfills_the_head_of_an_older_store(
 
 @pytest.mark.engines("sqlite")  # SQLite's m004
 def test_m004_on_an_older_store_with_no_rows(cli: Cli, db_path: Path) -> None:
-    _made_before_m004(db_path)
+    made_at(db_path, M004)
     # not yet migrated (as on read-only media): its head is its last row, here none
     conn = sqlite3.connect(db_path, factory=SqliteConnection)
     try:

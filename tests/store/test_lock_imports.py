@@ -1,27 +1,42 @@
-"""Every other writer waits while one holds the write lock, so a writer loads its code
+"""What a command imports, watched from inside its process.
+
+Every other writer waits while one holds the write lock, so a writer loads its code
 before it takes the lock: the audit chain's module (and hashlib, which it needs) is
 imported by `writing()` first, not by the first `s.record()` under the lock. On
 PostgreSQL each statement under the lock is a round trip already; an import there
 costs every waiting writer too (bench/postgres.py, writers).
 
-Engines: both, each engine's transaction watched in its own test."""
+And writes start fast (README, Performance; bench/cold_start.py): on a store already at
+this colabctl's schema, a write and a table read use the standard library's sqlite3
+alone. sqlite-utils (~80 ms to import) and the migrations come in only to create or
+bring forward a store; nor does a write load a TOML parser (the wheel carries the
+catalog and the shipped rules as JSON), the review (a profile's warnings need only the
+separation-of-duties rules) or the presets.
+
+Engines: both, each engine's transaction watched in its own test; the start-up tests
+are SQLite's (a PostgreSQL store never loads sqlite-utils)."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from support import FakeClock, process_env, python
 
-from colabctl.core import accounts, profiles, users
+from colabctl.core import accounts, collaborators, profiles, users
 from colabctl.core.session import Context
+from colabctl.store.schema import SCHEMA_VERSION
 
 pytestmark = pytest.mark.slow  # starts a process per command
 
 OWNER = "ana@example.com"
 
 # Run a command in this process, noting every import made while the store's write
-# transaction is open (both engines' transaction(), wrapped).
+# transaction is open (both engines' transaction(), wrapped), and every module loaded
+# by its end.
 _PROBE = r"""
 import sys
 from contextlib import contextmanager
@@ -56,7 +71,8 @@ try:
     main(sys.argv[1:])
 except SystemExit as done:
     code = done.code
-print(code, ",".join(found))
+import json
+print(json.dumps({"code": code, "under_lock": found, "loaded": sorted(sys.modules)}))
 """
 
 
@@ -65,14 +81,29 @@ def _store(db: str, clock: FakeClock) -> None:
     owner = Context(db=db, actor=OWNER, clock=clock)
     accounts.create(owner, "acme-cursos", "Acme", tax_id="11.222.333/0001-81", country="BR")
     profiles.create(owner, "equipo", perms=["products.view"], account="acme-cursos")
+    collaborators.invite(owner, "bob@example.com", profile="equipo", account="acme-cursos")
+
+
+class Probed(NamedTuple):
+    code: int
+    under_lock: list[str]  # modules imported while the write lock was held
+    loaded: set[str]  # every module loaded by the command's end
+    stderr: str
+
+
+def _probe(db: str, *command: str, site: Path | None = None) -> Probed:
+    """COMMAND run as OWNER in a process of its own; SITE: the installed wheel's, not
+    this checkout's."""
+    extra = {"COLABCTL_DB": db} | ({"PYTHONPATH": str(site)} if site else {})
+    done = python("-c", _PROBE, "--as", OWNER, *command, env=process_env(None, extra))
+    found = json.loads(done.stdout.strip().rpartition("\n")[2])
+    return Probed(found["code"], found["under_lock"], set(found["loaded"]), done.stderr)
 
 
 def _imports_under_lock(db: str, *command: str) -> list[str]:
-    env = process_env(None, {"COLABCTL_DB": db})
-    done = python("-c", _PROBE, "--as", OWNER, *command, env=env)
-    code, _, modules = done.stdout.strip().rpartition("\n")[2].partition(" ")
-    assert code == "0", done.stdout + done.stderr
-    return [m for m in modules.split(",") if m]
+    probed = _probe(db, *command)
+    assert probed.code == 0, probed
+    return probed.under_lock
 
 
 COMMANDS = [
@@ -99,3 +130,93 @@ def test_no_audit_code_is_loaded_under_the_lock_postgresql(
     _store(pg_url, clock)
     loaded = _imports_under_lock(pg_url, *command)
     assert [m for m in loaded if m.startswith(("colabctl", "hashlib", "_hashlib"))] == []
+
+
+# -- writes that start fast -------------------------------------------------------------
+
+# Loaded only to create a store or bring one forward.
+MIGRATING = {"sqlite_utils", "colabctl.store.migrations"}
+# What no command on a current store loads, from the installed wheel.
+NEVER = MIGRATING | {"tomllib"}
+# What a profile's write needs of neither: its warnings read the separation-of-duties
+# rules alone (core/sod.py), and only `profile create --preset/--from` reads a preset.
+NOT_FOR_A_PROFILE_EDIT = {"colabctl.core.review", "colabctl.core.presets"}
+
+ON_A_CURRENT_STORE = [
+    pytest.param(COMMANDS[0], NEVER | NOT_FOR_A_PROFILE_EDIT, "", id="profile-edit"),
+    # a pair the shipped rules keep apart: the warning reads the rules
+    pytest.param(
+        (*COMMANDS[1], "--add", "purchases.request_refunds"),
+        NEVER | NOT_FOR_A_PROFILE_EDIT,
+        "withdraw-and-refund",
+        id="profile-edit-warns",
+    ),
+    pytest.param(
+        ("invite", "cara@example.com", "--profile", "equipo", "-a", "acme-cursos"),
+        NEVER,
+        "",
+        id="invite",
+    ),
+    pytest.param(("collaborator", "list", "-a", "acme-cursos"), NEVER, "", id="collaborator-list"),
+]
+
+
+@pytest.mark.parametrize(("command", "never", "warned"), ON_A_CURRENT_STORE)
+def test_a_current_store_is_written_and_read_without_sqlite_utils(
+    tmp_path: Path,
+    clock: FakeClock,
+    installed: Path,
+    command: tuple[str, ...],
+    never: set[str],
+    warned: str,
+) -> None:
+    db = str(tmp_path / "store.db")
+    _store(db, clock)
+    probed = _probe(db, *command, site=installed)
+    assert probed.code == 0, probed
+    assert {m for m in probed.loaded if m.split(".")[0] in never or m in never} == set()
+    assert "colabctl.store.db" in probed.loaded  # the probe sees what the command loaded
+    assert warned in probed.stderr
+
+
+def test_a_table_read_draws_with_rich(tmp_path: Path, clock: FakeClock, installed: Path) -> None:
+    """The other side of the table read's claim: its table is drawn (rich loaded), by the
+    same probe that finds no sqlite-utils."""
+    db = str(tmp_path / "store.db")
+    _store(db, clock)
+    probed = _probe(db, "collaborator", "list", "-a", "acme-cursos", site=installed)
+    assert probed.code == 0 and "rich.table" in probed.loaded, probed
+
+
+def _at_schema_3(path: Path) -> None:
+    """A store as colabctl wrote it three migrations in: tables, no rows."""
+    from sqlite_utils import Database
+
+    from colabctl.store.migrations import migrations
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        migrations.apply(Database(conn), stop_before="m004_audit_head")
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("start", ["none", "older"])
+def test_a_store_to_create_or_bring_forward_loads_the_migrations(
+    tmp_path: Path, installed: Path, start: str
+) -> None:
+    """No store yet, or one at an older schema: the first write creates or migrates it
+    (with sqlite-utils), in the same transaction as its change."""
+    path = tmp_path / "store.db"
+    if start == "older":
+        _at_schema_3(path)
+        assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
+    probed = _probe(str(path), "login", OWNER, site=installed)
+    assert probed.code == 0, probed
+    assert probed.loaded >= MIGRATING
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert conn.execute("SELECT email FROM users").fetchall() == [(OWNER,)]
+    finally:
+        conn.close()

@@ -13,74 +13,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
-from support import Cli, as_owner, audit_rows, copy_store, ok
+from support import Cli, as_owner, audit_rows, back_to, copy_store, made_at, ok, sqlite_schema
 
-from colabctl.store.migrations import migrations
 from colabctl.store.schema import SCHEMA_VERSION
 
 pytestmark = pytest.mark.engines("sqlite")
 
 M008 = "m008_db_login_and_bindings"
-
-
-def made_at(path: Path, stop_before: str | None) -> None:
-    db = Database(sqlite3.connect(path, isolation_level=None))
-    db.execute("BEGIN IMMEDIATE")
-    migrations.apply(db, stop_before=stop_before)
-    db.execute("COMMIT")
-    db.close()
-
-
-def schema(path: Path) -> set[tuple[str, str]]:
-    conn = sqlite3.connect(path)
-    try:
-        return {
-            (r[0], " ".join(r[1].split()))
-            for r in conn.execute(
-                "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL"
-                " AND name != '_sqlite_migrations'"
-            )
-        }
-    finally:
-        conn.close()
-
-
-def back_to_schema_7(db_path: Path) -> None:
-    """The same rows in a store made at schema 7 (every migration before m008), put in
-    place of DB_PATH. Audit rows go in through schema 7's audit_append, in order, so the
-    guarded head follows them."""
-    old = db_path.with_name("schema7.db")
-    made_at(old, M008)
-    conn = sqlite3.connect(old, isolation_level=None)
-    try:
-        conn.execute("ATTACH ? AS new", (str(db_path),))
-        conn.execute("BEGIN")
-        tables = [
-            name
-            for (name,) in conn.execute(
-                "SELECT name FROM main.sqlite_master WHERE type = 'table'"
-                " AND name NOT LIKE 'sqlite_%'"
-                " AND name NOT IN ('_sqlite_migrations', 'audit', 'audit_head') ORDER BY rowid"
-            )
-        ]
-        assert "store_bindings" not in tables
-        for table in tables:
-            columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA main.table_info({table})"))
-            conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM new.{table}")
-        columns = ", ".join(r[1] for r in conn.execute("PRAGMA main.table_info(audit)"))
-        assert "db_login" not in columns
-        conn.execute(
-            f"INSERT INTO main.audit_append ({columns})"
-            f" SELECT {columns} FROM new.audit ORDER BY seq"
-        )
-        conn.execute("COMMIT")
-        conn.execute("DETACH new")
-    finally:
-        conn.close()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    old.replace(db_path)
 
 
 def version(path: Path) -> int:
@@ -107,8 +46,9 @@ def test_a_schema_7_store_migrates_to_8_and_its_chain_still_verifies(
     copy_store(acme_template, db_path)
     before = audit_rows(db_path)
     assert before and all(row["db_login"] is None for row in before)
-    back_to_schema_7(db_path)
+    back_to(db_path, M008)  # schema 7: no store_bindings, no audit.db_login
     assert version(db_path) == 7
+    assert "store_bindings" not in {name for name, _ in sqlite_schema(db_path)}
     old_rows = audit_rows(db_path)
     assert [{k: v for k, v in r.items() if k != "db_login"} for r in before] == old_rows
 
@@ -128,7 +68,7 @@ def test_a_schema_7_store_migrates_to_8_and_its_chain_still_verifies(
         conn.close()
     fresh = tmp_path / "fresh.db"
     made_at(fresh, None)
-    assert schema(db_path) == schema(fresh)  # as if it had been made at this schema
+    assert sqlite_schema(db_path) == sqlite_schema(fresh)  # as if it had been made at this schema
 
     # new rows go in through the recreated view, chained onto the old ones
     ok(cli(*as_owner("profile", "create", "financiero", "--preset", "financiero")))

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import new_pg_schema
-from sqlite_utils import Database
 from support import (
     ACME,
     BOB,
@@ -24,6 +22,7 @@ from support import (
     Cli,
     as_owner,
     audit_rows,
+    back_to,
     is_pg,
     ok,
     pg_connect,
@@ -33,7 +32,6 @@ from support import (
 
 from colabctl.store import audit
 from colabctl.store.engine import Target
-from colabctl.store.migrations import migrations
 from colabctl.store.schema import SCHEMA_VERSION
 
 pytestmark = pytest.mark.engines("sqlite", "postgres")
@@ -131,43 +129,8 @@ def at_schema_8(
         monkeypatch.setenv("COLABCTL_DB", old)
         return old
     assert isinstance(db, Path)
-    _sqlite_transplant(db)
+    back_to(db, M009)
     return db
-
-
-def _sqlite_transplant(db: Path) -> None:
-    old = db.with_name("schema8.db")
-    conn = sqlite3.connect(old, isolation_level=None)
-    try:
-        base = Database(conn)
-        base.execute("BEGIN IMMEDIATE")
-        migrations.apply(base, stop_before=M009)
-        base.execute("COMMIT")
-        conn.execute("ATTACH ? AS new", (str(db),))
-        conn.execute("BEGIN")
-        tables = [
-            name
-            for (name,) in conn.execute(
-                "SELECT name FROM main.sqlite_master WHERE type = 'table'"
-                " AND name NOT LIKE 'sqlite_%'"
-                " AND name NOT IN ('_sqlite_migrations', 'audit', 'audit_head') ORDER BY rowid"
-            )
-        ]
-        for table in tables:
-            columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA main.table_info({table})"))
-            conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM new.{table}")
-        columns = ", ".join(r[1] for r in conn.execute("PRAGMA main.table_info(audit)"))
-        conn.execute(
-            f"INSERT INTO main.audit_append ({columns}) SELECT {columns} FROM new.audit"
-            " ORDER BY seq"
-        )
-        conn.execute("COMMIT")
-        conn.execute("DETACH new")
-    finally:
-        conn.close()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    old.replace(db)
 
 
 def _pg_transplant(db: str, old: str) -> None:

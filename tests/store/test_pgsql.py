@@ -16,6 +16,8 @@ from sqlglot import exp
 from colabctl.errors import ExitCode, InternalError
 from colabctl.store.pgsql import translate
 
+pytestmark = pytest.mark.quick  # plain unit tests, no store: the quick tier
+
 
 @pytest.mark.parametrize(
     ("sql", "text"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import string
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,12 +20,14 @@ CASES = [
 ]  # fmt: skip
 
 
+@pytest.mark.quick  # a plain unit test (its property below is slow)
 def test_every_ascii_character_but_a_few_has_a_fast_skeleton() -> None:
     fast = _ascii_skeletons()
     assert set(string.ascii_letters + string.digits + ".-_+@") <= set(fast)
     assert "%" not in fast  # its prototype leaves ASCII
 
 
+@pytest.mark.quick  # a plain unit test (its property below is slow)
 def test_known_cases() -> None:
     for case in CASES:
         assert skeleton(case) == skeleton_general(case), case

@@ -262,7 +262,7 @@ def test_a_store_that_fills_up_mid_write_changes_nothing(
     # with room again, the same command does all of it
     done = colabctl(*delete, db=db)
     assert done.returncode == 0, done.stderr
-    assert "moved 1001 collaborator(s)" in done.stderr
+    assert "moved 1001 collaborators" in done.stderr
     intact(db)
 
 

@@ -12,7 +12,6 @@ from colabctl.cli import output
 from colabctl.cli.common import (
     AccountOpt,
     JsonOpt,
-    LangOpt,
     command,
     complete_people,
     complete_permissions,
@@ -21,6 +20,8 @@ from colabctl.cli.common import (
     exclusive,
 )
 from colabctl.core import access
+from colabctl.errors import ExitCode
+from colabctl.i18n import N_, _, language
 
 if TYPE_CHECKING:
     from colabctl.core.catalog import Permission
@@ -28,22 +29,33 @@ if TYPE_CHECKING:
 app = typer.Typer()
 
 
+# Why, per reason of `can --json` (docs/json.md); any other reason is a profile's grant.
+_WHY = {
+    "owner": N_("%(user)s owns %(account)s"),
+    "owner-only": N_("only the owner holds it"),
+    "not-a-collaborator": N_("%(user)s is not a collaborator of %(account)s"),
+    "invitation-pending": N_("invitation pending since %(invited_at)s (expires %(expires_at)s)"),
+    "invitation-expired": N_("invitation expired on %(expires_at)s"),
+    "invitation-declined": N_("invitation declined on %(ended_at)s"),
+    "revoked": N_("removed from %(account)s on %(ended_at)s"),
+    "access-ended": N_("access to %(account)s ended on %(access_until)s (profile %(profile)s)"),
+    "unknown-account": N_("there is no account %(account)s"),
+    "not-granted": N_("profile %(profile)s does not grant it"),
+}
+
+
 def _explain(result: tuple[Permission, bool, str], standing: access.Standing, account: str) -> str:
     perm, allowed, reason = result
-    why = {
-        "owner": f"{standing.user} owns {account}",
-        "owner-only": "only the owner holds it",
-        "not-a-collaborator": f"{standing.user} is not a collaborator of {account}",
-        "invitation-pending": f"invitation pending since {standing.invited_at}"
-        f" (expires {standing.expires_at})",
-        "invitation-expired": f"invitation expired on {standing.expires_at}",
-        "invitation-declined": f"invitation declined on {standing.ended_at}",
-        "revoked": f"removed from {account} on {standing.ended_at}",
-        "access-ended": f"access to {account} ended on {standing.access_until}"
-        f" (profile {standing.profile})",
-        "unknown-account": f"there is no account {account}",
-        "not-granted": f"profile {standing.profile} does not grant it",
-    }.get(reason) or f"granted by profile {standing.profile}"
+    names = {
+        "user": standing.user,
+        "account": account,
+        "invited_at": standing.invited_at,
+        "expires_at": standing.expires_at,
+        "ended_at": standing.ended_at,
+        "access_until": standing.access_until,
+        "profile": standing.profile,
+    }
+    why = _(_WHY.get(reason, N_("granted by profile %(profile)s"))) % names
     # the verdict is the line above; each permission gets a mark, not a second "yes"
     return f"  {output.mark(allowed)} {perm.id}: {why}"
 
@@ -101,22 +113,22 @@ def can(
             ("--any", any_),
             ("--quiet", quiet),
             ("--explain", explain),
-            why="each input line names its own user, account and permission",
+            why=_("each input line names its own user, account and permission"),
         )
         _batch(batch)
         return
     if email is None or not permissions:
-        ctx.fail("give EMAIL and at least one PERMISSION (or --batch FILE)")
+        ctx.fail(_("give EMAIL and at least one PERMISSION (or --batch FILE)"))
     answer = access.can(context(), email, permissions, account=account, any_=any_)
     if as_json:
         output.emit_json(answer.as_json())
     elif not quiet:
-        output.emit_line("yes" if answer.allowed else "no")
+        output.emit_line(output.yes_no(answer.allowed))
         if explain:
             for result in answer.results:
                 output.emit_line(_explain(result, answer.standing, answer.account))
     if not answer.allowed:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.NO)
 
 
 def _batch(source: str) -> None:
@@ -128,18 +140,22 @@ def _batch(source: str) -> None:
     try:
         raw = sys.stdin.buffer if source == "-" else Path(source).open("rb")  # noqa: SIM115
     except OSError as exc:
-        raise Invalid(f"{source}: cannot read: {exc.strerror}") from exc
+        raise Invalid(
+            _("%(file)s: cannot read: %(reason)s") % {"file": source, "reason": exc.strerror}
+        ) from exc
     worst = 0
     emit = output.json_lines()
     with raw:
         # typed at a terminal: each answer before the next line is read
         chunk = 1 if raw.isatty() else access.BATCH_CHUNK
         lines = access.batch_lines(raw)
-        for item, code in access.batch(context(), lines, chunk=chunk):
-            emit(item)
+        for line, code in access.batch(context(), lines, chunk=chunk):
+            emit(line.as_json())
             worst = max(worst, code)
     if worst:
-        output.say(f"error: some lines could not be answered (exit {worst})")
+        output.say(
+            "error: " + _("some lines could not be answered (exit %(code)d)") % {"code": worst}
+        )
         raise typer.Exit(worst)
 
 
@@ -168,13 +184,13 @@ def who_can(
     exclusive(ctx, ("--account", account), ("--all-accounts", all_accounts))
     found = access.who_can(context(), permission, account=account, all_accounts=all_accounts)
     if as_json:
-        output.emit_json(found)
+        output.emit_json([f.as_json() for f in found])
         return
     output.rows(
-        f"Who can {permission}",
+        _("Who can %(permission)s") % {"permission": permission},
         ["user", "account", "role"],
-        ([f["user"], f["account"], f["role"]] for f in found),
-        empty="nobody",
+        ([f.user, f.account, output.role(f.role)] for f in found),
+        empty=_("nobody"),
     )
 
 
@@ -190,7 +206,6 @@ def matrix(
     account: AccountOpt = None,
     by_category: Annotated[bool, typer.Option("--by-category", help="n/m per category.")] = False,
     as_json: JsonOpt = False,
-    lang: LangOpt = None,
 ) -> None:
     """Who can do what: permissions down, people across."""
 
@@ -198,4 +213,4 @@ def matrix(
     if as_json:
         output.emit_json(grid.as_json())
         return
-    output.matrix_table(grid, output.use_lang(lang), by_category=by_category)
+    output.matrix_table(grid, language(), by_category=by_category)

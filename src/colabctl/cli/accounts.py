@@ -9,6 +9,7 @@ import typer
 from colabctl.cli import output
 from colabctl.cli.common import JsonOpt, command, complete_accounts, context, examples
 from colabctl.core import accounts, ownership
+from colabctl.i18n import _
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -45,14 +46,13 @@ def create(
 ) -> None:
     """Create an account you own (a legal entity once it has a business tax ID)."""
     view = accounts.create(context(), slug, name, tax_id=tax_id, country=country)
-    output.say(
-        f"created {view.slug}"
-        + (
-            f", {view.tax_country} {view.tax_id}"
-            if view.tax_id
-            else ": add a tax ID to use profiles"
+    if view.tax_id:
+        output.say(
+            _("created %(account)s, %(country)s %(tax_id)s")
+            % {"account": view.slug, "country": view.tax_country, "tax_id": view.tax_id}
         )
-    )
+    else:
+        output.say(_("created %(account)s: add a tax ID to use profiles") % {"account": view.slug})
     if not view.legal_entity:
         output.say(f"hint: `colabctl account set-tax-id {view.slug} ID --country CC`")
 
@@ -72,7 +72,10 @@ def set_tax_id(
 ) -> None:
     """Register the account's business tax ID (owner only)."""
     view = accounts.set_tax_id(context(), slug, number, country)
-    output.say(f"{view.slug} is a legal entity: {view.tax_country} {view.tax_id}")
+    output.say(
+        _("%(account)s is a legal entity: %(country)s %(tax_id)s")
+        % {"account": view.slug, "country": view.tax_country, "tax_id": view.tax_id}
+    )
 
 
 @command(
@@ -90,14 +93,14 @@ def list_(as_json: JsonOpt = False) -> None:
         output.emit_json([a.as_json() for a in found])
         return
     output.rows(
-        "Accounts",
+        _("Accounts"),
         ["current", "account", ("name", "text"), "role", "tax ID"],
         (
             [
                 "*" if a.current else "",
                 a.slug,
                 a.name,
-                a.role,
+                output.role(a.role),
                 _tax_id(a),
             ]
             for a in found
@@ -120,24 +123,35 @@ def show(slug: AccountArg, as_json: JsonOpt = False) -> None:
         output.emit_json(view.as_json())
         return
     output.rows(
-        f"Account {view.slug}",
+        _("Account %(account)s") % {"account": view.slug},
         ["field", ("value", "text")],
         [
-            ["name", view.name],
-            ["owner", view.owner],
-            ["legal entity", "yes" if view.legal_entity else "no"],
-            ["tax ID", _tax_id(view)],
-            ["profiles", view.profiles],
-            ["active collaborators", view.collaborators],
-            ["your role", view.role],
-            *([["transfer", _offer_cell(view.transfer)]] if view.transfer is not None else []),
+            [_("name"), view.name],
+            [_("owner"), view.owner],
+            [_("legal entity"), output.yes_no(view.legal_entity)],
+            [_("tax ID"), _tax_id(view)],
+            [_("profiles"), view.profiles],
+            [_("active collaborators"), view.collaborators],
+            [_("your role"), output.role(view.role)],
+            *([[_("transfer"), _offer_cell(view.transfer)]] if view.transfer is not None else []),
         ],
     )
 
 
 def _offer_cell(offer: ownership.Offer) -> str:
-    stay = f"; {offer.from_} stays as {offer.keep_as}" if offer.keep_as else ""
-    return f"offered to {offer.to} on {offer.offered_at}, until {offer.expires_at}{stay}"
+    names = {
+        "to": offer.to,
+        "at": offer.offered_at,
+        "until": offer.expires_at,
+        "owner": offer.from_,
+        "profile": offer.keep_as,
+    }
+    if offer.keep_as:
+        return (
+            _("offered to %(to)s on %(at)s, until %(until)s; %(owner)s stays as %(profile)s")
+            % names
+        )
+    return _("offered to %(to)s on %(at)s, until %(until)s") % names
 
 
 @command(

@@ -11,6 +11,7 @@ from colabctl.cli.common import AccountOpt, JsonOpt, command, complete_people, c
 from colabctl.core import audit
 from colabctl.core.audit import Entry, Verdict
 from colabctl.errors import ExitCode
+from colabctl.i18n import _, shown
 
 app = typer.Typer(no_args_is_help=True, help="The hash-chained record of every change.")
 
@@ -78,7 +79,7 @@ def log(
         output.emit_json([row.as_json() for row in found])
         return
     output.rows(
-        "Audit log",
+        _("Audit log"),
         [("seq", "right"), "at", "actor", "action", ("change", "text")],
         (
             [row.entry.seq, row.entry.at, _who(row.entry), row.entry.action, row.change]
@@ -91,8 +92,10 @@ def _who(entry: Entry) -> str:
     """The actor, and the database login that wrote the row where it is someone else's
     (on PostgreSQL, `--as` is a claim; the login is what the server checked:
     docs/postgres.md)."""
-    who = entry.actor or "(clock)"
-    return f"{who} (login {entry.db_login})" if entry.login_differs else who
+    who = entry.actor or _("(clock)")
+    if entry.login_differs:
+        return _("%(actor)s (login %(login)s)") % {"actor": who, "login": entry.db_login}
+    return who
 
 
 @command(
@@ -123,7 +126,7 @@ def verify(
     """
     verdict = audit.verify_store(context(), anchor=anchor)
     if as_json:
-        output.emit_json(verdict.as_json())
+        output.emit_json(audit.Verification(verdict).as_json())
     else:
         for line in _verdict_lines(verdict):
             output.emit_line(line)
@@ -137,23 +140,34 @@ SHOWN_BREAKS = 20  # the text form's; --json lists every break
 def _verdict_lines(verdict: Verdict) -> list[str]:
     lines = []
     if verdict.problem is not None:
-        where = "" if verdict.first_bad_seq is None else f" at seq {verdict.first_bad_seq}"
-        lines.append(f"broken{where}: {verdict.problem}")
-    lines += [f"broken: {found.message}" for found in verdict.breaks[:SHOWN_BREAKS]]
+        problem = shown(verdict.problem)
+        if verdict.first_bad_seq is None:
+            lines.append(_("broken: %(problem)s") % {"problem": problem})
+        else:
+            lines.append(
+                _("broken at seq %(seq)s: %(problem)s")
+                % {"seq": verdict.first_bad_seq, "problem": problem}
+            )
+    lines += [
+        _("broken: %(problem)s") % {"problem": shown(found.message)}
+        for found in verdict.breaks[:SHOWN_BREAKS]
+    ]
     if len(verdict.breaks) > SHOWN_BREAKS:
-        lines.append(f"... and {len(verdict.breaks) - SHOWN_BREAKS} more")
+        lines.append(_("... and %(count)d more") % {"count": len(verdict.breaks) - SHOWN_BREAKS})
     if verdict.intact:
-        lines.append(f"intact: {verdict.rows} rows verified")
+        lines.append(_("intact: %(count)d rows verified") % {"count": verdict.rows})
     if verdict.state_skipped is not None:
-        lines.append(f"state not checked ({verdict.state_skipped})")
+        lines.append(_("state not checked (%(why)s)") % {"why": shown(verdict.state_skipped)})
     else:
-        lines.append(f"state checked from seq {verdict.state_from}")
+        lines.append(_("state checked from seq %(seq)s") % {"seq": verdict.state_from})
     if verdict.head is not None:
-        lines.append(f"head: {verdict.head[0]}:{verdict.head[1]}")
+        lines.append(_("head: %(head)s") % {"head": f"{verdict.head[0]}:{verdict.head[1]}"})
     if verdict.anchor is not None:
-        kept = f"{verdict.anchor.seq}:{verdict.anchor.hash}"
-        found = "in the chain" if verdict.anchor.in_chain else "NOT in the chain"
-        lines.append(f"anchor {kept}: {found}")
+        kept = {"anchor": f"{verdict.anchor.seq}:{verdict.anchor.hash}"}
+        if verdict.anchor.in_chain:
+            lines.append(_("anchor %(anchor)s: in the chain") % kept)
+        else:
+            lines.append(_("anchor %(anchor)s: NOT in the chain") % kept)
     return lines
 
 
@@ -164,8 +178,8 @@ def head(as_json: JsonOpt = False) -> None:
     Check it later with `audit verify --anchor SEQ:HASH`. An empty store prints 0:
     and 64 zeros. Run `audit verify` first: this is the head the store records.
     """
-    seq, digest = audit.read_head(context())
+    found = audit.read_head(context())
     if as_json:
-        output.emit_json({"seq": seq, "hash": digest})
+        output.emit_json(found.as_json())
     else:
-        output.emit_line(f"{seq}:{digest}")
+        output.emit_line(f"{found.seq}:{found.hash}")

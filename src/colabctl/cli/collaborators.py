@@ -11,7 +11,6 @@ from colabctl.cli.common import (
     AccountOpt,
     ExpiresOpt,
     JsonOpt,
-    LangOpt,
     command,
     complete_invitations,
     complete_people,
@@ -21,6 +20,7 @@ from colabctl.cli.common import (
 )
 from colabctl.core import collaborators
 from colabctl.core.clock import parse_duration
+from colabctl.i18n import N_, _, language
 
 app = typer.Typer()
 collaborator_app = typer.Typer(no_args_is_help=True, help="The people invited to an account.")
@@ -35,9 +35,13 @@ SlugArg = Annotated[
     str,
     typer.Argument(help="The account you were invited to.", autocompletion=complete_invitations),
 ]
-WHEN_HELP = (
+UNTIL_HELP = N_(
     "When access ends: an ISO date (the end of that day, UTC), an ISO date-time,"
-    " or a duration from now (30d, 12h)"
+    " or a duration from now (30d, 12h). Default: never."
+)
+WHEN_HELP = N_(
+    "When access ends: an ISO date (the end of that day, UTC), an ISO date-time,"
+    " or a duration from now (30d, 12h); or never."
 )
 
 
@@ -63,7 +67,7 @@ def invite(
     expires_in: ExpiresOpt = "7d",
     access_until: Annotated[
         str | None,
-        typer.Option("--access-until", help=WHEN_HELP + ". Default: never.", show_default=False),
+        typer.Option("--access-until", help=UNTIL_HELP, show_default=False),
     ] = None,
     account: AccountOpt = None,
 ) -> None:
@@ -120,14 +124,41 @@ def list_(
     if as_json:
         output.emit_json([m.as_json() for m in found])
         return
+    deleted = _("(deleted)")
     output.rows(
-        "Collaborators",
+        _("Collaborators"),
         ["user", "profile", "status", "invited", "expires", "access until"],
         (
-            [m.user, m.profile or "(deleted)", m.status, m.invited_at, m.expires_at, m.access_until]
+            [
+                m.user,
+                m.profile or deleted,
+                output.status(m.status),
+                m.invited_at,
+                m.expires_at,
+                m.access_until,
+            ]
             for m in found
         ),
     )
+
+
+def _standing(member: collaborators.Membership) -> str:
+    """One line: who, where, status, profile and, if it ends, until when."""
+    names = {
+        "user": member.user,
+        "account": member.account,
+        "status": output.status(member.status),
+        "profile": member.profile or _("no profile"),
+        "until": member.access_until,
+    }
+    if member.access_until is None:
+        return _("%(user)s in %(account)s: %(status)s (%(profile)s)") % names
+    if member.status == "ended":
+        return (
+            _("%(user)s in %(account)s: %(status)s (%(profile)s), access ended on %(until)s")
+            % names
+        )
+    return _("%(user)s in %(account)s: %(status)s (%(profile)s), access until %(until)s") % names
 
 
 @command(
@@ -138,41 +169,24 @@ def list_(
         "colabctl collaborator show elena.prado@example.com --json",
     ),
 )
-def show(
-    email: EmailArg, account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
-) -> None:
+def show(email: EmailArg, account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     """One collaborator: standing, permissions held, history."""
 
-    member, held, history = collaborators.show(context(), email, account=account)
+    shown = collaborators.show(context(), email, account=account)
     if as_json:
-        output.emit_json(
-            {
-                **member.as_json(),
-                "name": member.name,
-                "permissions": held,
-                "history": [h.as_json() for h in history],
-            }
-        )
+        output.emit_json(shown.as_json())
         return
-    until = ""
-    if member.access_until is not None:
-        until = (
-            f", access ended on {member.access_until}"
-            if member.status == "ended"
-            else f", access until {member.access_until}"
-        )
-    output.paragraph(
-        f"{member.user} in {member.account}: {member.status}"
-        f" ({member.profile or 'no profile'}){until}"
-    )
-    output.permission_table(f"What {member.user} can do now", held, output.use_lang(lang))
+    member, held, history = shown
+    output.paragraph(_standing(member))
+    output.permission_table(_("What %(user)s can do now") % {"user": member.user}, held, language())
+    deleted = _("(deleted)")
     output.rows(
-        "History",
+        _("History"),
         ["profile", "status", "invited", "expires", "responded", "ended", "access until"],
         (
             [
-                h.profile or "(deleted)",
-                h.status,
+                h.profile or deleted,
+                output.status(h.status),
                 h.invited_at,
                 h.expires_at,
                 h.responded_at,
@@ -211,7 +225,7 @@ def set_profile(
 )
 def set_access_until(
     email: EmailArg,
-    when: Annotated[str, typer.Argument(help=WHEN_HELP + "; or never.", show_default=False)],
+    when: Annotated[str, typer.Argument(help=WHEN_HELP, show_default=False)],
     account: AccountOpt = None,
 ) -> None:
     """Make a collaborator's access end at WHEN by itself, or never (owner only)."""

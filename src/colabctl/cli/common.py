@@ -12,6 +12,11 @@ import typer
 from colabctl.cli.output import handled
 from colabctl.core.clock import Clock, system_clock
 from colabctl.core.session import Context
+from colabctl.i18n import _
+
+# The heading of every leaf command's examples; cli/localized.py translates it (only it:
+# the command lines under it stay as they are).
+EXAMPLES = "Examples:"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -62,19 +67,27 @@ def exclusive(ctx: typer.Context, *options: tuple[str, object], why: str = "") -
     if len(given) < 2:
         return
     first, *others = given
-    with_ = others[0] if len(others) == 1 else ", ".join(others[:-1]) + " or " + others[-1]
-    ctx.fail(f"{first} cannot be used with {with_}" + (f": {why}" if why else ""))
+    names = {"first": first, "other": others[-1], "others": ", ".join(others[:-1]), "why": why}
+    if len(others) == 1:
+        message = _("%(first)s cannot be used with %(other)s: %(why)s") if why else None
+        message = message or _("%(first)s cannot be used with %(other)s")
+    elif why:
+        message = _("%(first)s cannot be used with %(others)s or %(other)s: %(why)s")
+    else:
+        message = _("%(first)s cannot be used with %(others)s or %(other)s")
+    ctx.fail(message % names)
 
 
 def examples(*lines: str) -> str:
-    """A leaf command's epilog: its `Examples:` section (docs/commands.md).
+    """A leaf command's epilog: its `Examples:` section (docs/commands.md), heading and
+    lines; the heading is translated where shown (cli/localized.py), the lines never.
 
     Each line is a real command line that works on the store `colabctl demo` builds, as
     ana.souza@example.com, at most 76 characters (tests/cli/test_help_examples.py runs
     every one). `&&` may chain a prerequisite; a trailing `# no` marks an answer of no
     (exit 1). The leading newline keeps the indentation: typer dedents the epilog as a
     docstring, whose first line does not count."""
-    return "\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+    return f"\n{EXAMPLES}\n" + "\n".join(f"  {line}" for line in lines)
 
 
 # -- shell completion (docs/config.md, "Shell completion") -------------------------
@@ -159,15 +172,6 @@ AccountOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-LangOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--lang",
-        help="Labels in es, pt or en (default: $COLABCTL_LANG, the locale, en).",
-        show_default=False,
-        autocompletion=complete_languages,
-    ),
-]
 ExpiresOpt = Annotated[
     str,
     typer.Option(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from colabctl.cli import output
 from colabctl.cli.common import command, examples
+from colabctl.i18n import _, language
+
+if TYPE_CHECKING:
+    from colabctl.core.demo import Demo
 
 app = typer.Typer()
 
@@ -31,39 +35,60 @@ def demo(
 ) -> None:
     """Build a sample store (an owner, a legal entity, the four presets, a team) and show it."""
     from colabctl.cli import common  # its CLOCK: the one every command reads
-    from colabctl.core import access, collaborators, demo, profiles, users
-    from colabctl.core.session import Context
+    from colabctl.core import demo
 
     built = demo.build(db, clock=common.CLOCK)
+    output.say(
+        _("built %(file)s: %(account)s (owned by %(owner)s) and %(second)s")
+        % {
+            "file": db,
+            "account": built.account,
+            "owner": built.owner,
+            "second": built.second_account,
+        }
+    )
+    output.say(_("wrote sample policy tests in %(folder)s/") % {"folder": built.policy})
+    _show(db, built)
+    _try_next(db, built)
+
+
+def _show(db: str, built: Demo) -> None:
+    """The demo store as its owner sees it (profiles, collaborators, the matrix), and
+    the shared collaborator's `whoami`."""
+    from colabctl.cli import common  # its CLOCK: the one every command reads
+    from colabctl.core import access, collaborators, profiles, users
+    from colabctl.core.session import Context
+
     owner = Context(db=str(db), actor=built.owner, clock=common.CLOCK)
-    lang = output.use_lang(None)
-    output.say(f"built {db}: {built.account} (owned by {built.owner}) and {built.second_account}")
-    output.say(f"wrote sample policy tests in {built.policy}/")
     output.rows(
-        f"Profiles in {built.account}",
+        _("Profiles in %(account)s") % {"account": built.account},
         ["profile", ("permissions", "right"), ("active", "right"), ("pending", "right")],
         (
-            [p["name"], p["permissions"], p["active"], p["pending"]]
+            [p.name, p.permissions, p.active, p.pending]
             for p in profiles.list_profiles(owner, built.account)
         ),
     )
     output.rows(
-        f"Collaborators of {built.account}",
+        _("Collaborators of %(account)s") % {"account": built.account},
         ["user", "profile", "status", "expires"],
         (
-            [m.user, m.profile, m.status, m.expires_at]
+            [m.user, m.profile, output.status(m.status), m.expires_at]
             for m in collaborators.list_members(owner, account=built.account)
         ),
     )
-    output.matrix_table(access.matrix(owner, account=built.account), lang, by_category=True)
+    output.matrix_table(access.matrix(owner, account=built.account), language(), by_category=True)
     shared = users.whoami(Context(db=str(db), actor=built.shared, clock=common.CLOCK))
     output.rows(
-        f"whoami, as {built.shared}",
+        _("whoami, as %(user)s") % {"user": built.shared},
         ["account", ("name", "text"), "role"],
-        ([a["slug"], a["name"], a["role"]] for a in shared.accounts),
+        ([a.slug, a.name, output.role(a.role)] for a in shared.accounts),
     )
+
+
+def _try_next(db: str, built: Demo) -> None:
+    """Commands to paste next, on the demo store."""
     output.emit_line("")
-    output.emit_line("Try next:")
+    output.emit_line(_("Try next:"))
     for line in (
         f"export COLABCTL_DB={db} COLABCTL_USER={built.owner}",
         f"colabctl matrix -a {built.account}",

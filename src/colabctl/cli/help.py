@@ -6,6 +6,7 @@ import typer
 
 from colabctl.cli import output
 from colabctl.cli.common import JsonOpt, command, examples
+from colabctl.i18n import _
 
 app = typer.Typer(no_args_is_help=True, help="Reference topics: exit codes.")
 
@@ -17,18 +18,14 @@ app = typer.Typer(no_args_is_help=True, help="Reference topics: exit codes.")
 )
 def exit_codes(as_json: JsonOpt = False) -> None:
     """What each exit code means (docs/exit-codes.md)."""
-    from colabctl.errors import MEANINGS
+    from colabctl.core.exitcodes import meanings
 
+    found = meanings()
     if as_json:
-        output.emit_json(
-            [
-                {"code": int(code), "name": code.name.lower(), "meaning": text}
-                for code, text in MEANINGS.items()
-            ]
-        )
+        output.emit_json([m.as_json() for m in found])
         return
     output.rows(
-        "Exit codes",
+        _("Exit codes"),
         [("code", "right"), "name", ("meaning", "text")],
-        ([int(code), code.name.lower(), text] for code, text in MEANINGS.items()),
+        ([int(m.code), m.name, _(m.text)] for m in found),
     )

@@ -16,11 +16,13 @@ import functools
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
+
+from colabctl.i18n import N_, NC_, _, pgettext, shown
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -59,7 +61,12 @@ def _json_escape(found: re.Match[str]) -> str:
     return f"\\u{ord(found.group()):04x}"
 
 
-def json_text(value: Any, *, indent: int | None = 2) -> str:
+# What the JSON printers take: an as_json() (a shape of core/shapes.py, docs/json.md), or a
+# list of them. tests/cli/test_json.py holds the cli to that.
+Document = Mapping[str, object] | Sequence[Mapping[str, object]]
+
+
+def json_text(value: Document, *, indent: int | None = 2) -> str:
     """VALUE as JSON text: the values as stored, whatever could act on a terminal in
     JSON's \\u escapes (json.dumps leaves C1 controls and bidi overrides raw)."""
     import json
@@ -73,12 +80,12 @@ def json_text(value: Any, *, indent: int | None = 2) -> str:
 # -- plain output ----------------------------------------------------------------
 
 
-def emit_json(value: Any) -> None:
+def emit_json(value: Document) -> None:
     """One JSON document on stdout, nothing else."""
     sys.stdout.write(json_text(value) + "\n")
 
 
-def json_lines() -> Callable[[Any], None]:
+def json_lines() -> Callable[[Mapping[str, object]], None]:
     """A writer of one JSON document per line on stdout (`can --batch`), escaped as
     json_text escapes: one encoder for every line (json.dumps with an option builds a new
     one per call)."""
@@ -88,7 +95,7 @@ def json_lines() -> Callable[[Any], None]:
     search = _RAW_IN_JSON.search
     write = sys.stdout.write
 
-    def emit(value: Any) -> None:
+    def emit(value: Mapping[str, object]) -> None:
         text = encode(value)
         if search(text) is not None:
             text = _RAW_IN_JSON.sub(_json_escape, text)
@@ -98,7 +105,7 @@ def json_lines() -> Callable[[Any], None]:
 
 
 def emit_line(text: str) -> None:
-    sys.stdout.write(visible(text) + "\n")
+    sys.stdout.write(visible(shown(text)) + "\n")
 
 
 def paragraph(text: str) -> None:
@@ -106,7 +113,7 @@ def paragraph(text: str) -> None:
     to (piped without COLUMNS: one line, as tables keep their natural width)."""
     from colabctl.cli import layout
 
-    for line in layout.wrap(visible(text), console().width):
+    for line in layout.wrap(visible(shown(text)), console().width):
         emit_line(line)
 
 
@@ -117,12 +124,29 @@ def emit_data(text: str) -> None:
 
 
 def say(text: str) -> None:
-    """A message for the person at the terminal: stderr, so stdout stays data."""
-    sys.stderr.write(visible(text) + "\n")
+    """A message for the person at the terminal: stderr, so stdout stays data (a Text is
+    shown translated)."""
+    sys.stderr.write(visible(shown(text)) + "\n")
+
+
+def flush() -> None:
+    """Everything written so far, out now (before an os._exit), whatever became of the
+    streams."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal (False when it was replaced or closed)."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def warn(text: str) -> None:
-    say(f"warning: {text}")
+    say(f"warning: {shown(text)}")
 
 
 def wrapped(lines: Iterable[tuple[int, str, str | None]]) -> None:
@@ -136,7 +160,7 @@ def wrapped(lines: Iterable[tuple[int, str, str | None]]) -> None:
     limit = con.width
     plain = con.color_system is None
     for indent, raw, style in lines:
-        text = visible(raw)
+        text = visible(shown(raw))
         pad = " " * indent
         if indent + len(text) <= limit:
             parts = [pad + text]
@@ -214,11 +238,15 @@ def width() -> int | None:
     columns = os.environ.get("COLUMNS", "").strip()
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
+    return None if is_terminal(sys.stdout) else NATURAL_WIDTH
+
+
+def is_terminal(stream: Any) -> bool:
+    """Whether STREAM (sys.stdout, sys.stderr) is a terminal; a replaced or closed one is not."""
     try:
-        on_terminal = sys.stdout.isatty()
-    except (AttributeError, ValueError):  # replaced or closed stdout
-        on_terminal = False
-    return None if on_terminal else NATURAL_WIDTH
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
 
 
 @functools.cache
@@ -240,61 +268,55 @@ def console() -> Console:
     return _Console(highlight=False, soft_wrap=False, width=width())
 
 
-# Column headers in Spanish and Portuguese; English is the key itself. A header not
-# listed here (an email heading a matrix column, a number) is shown as it is.
-HEADERS: dict[str, dict[str, str]] = {
-    "access until": {"es": "acceso hasta", "pt": "acesso até"},
-    "account": {"es": "cuenta", "pt": "conta"},
-    "action": {"es": "acción", "pt": "ação"},
-    "active": {"es": "activos", "pt": "ativos"},
-    "actor": {"es": "autor", "pt": "autor"},
-    "at": {"es": "fecha", "pt": "data"},
-    "category": {"es": "categoría", "pt": "categoria"},
-    "current": {"es": "actual", "pt": "atual"},
-    "description": {"es": "descripción", "pt": "descrição"},
-    "ended": {"es": "terminó", "pt": "encerrado"},
-    "expires": {"es": "vence", "pt": "expira"},
-    "field": {"es": "campo", "pt": "campo"},
-    "invited": {"es": "invitado", "pt": "convidado"},
-    "invited by": {"es": "invitado por", "pt": "convidado por"},
-    "legal entity": {"es": "persona jurídica", "pt": "pessoa jurídica"},
-    "name": {"es": "nombre", "pt": "nome"},
-    "owner": {"es": "propietario", "pt": "proprietário"},
-    "pending": {"es": "pendientes", "pt": "pendentes"},
-    "permission": {"es": "permiso", "pt": "permissão"},
-    "permissions": {"es": "permisos", "pt": "permissões"},
-    "profile": {"es": "perfil", "pt": "perfil"},
-    "responded": {"es": "respondió", "pt": "respondeu"},
-    "risk": {"es": "riesgo", "pt": "risco"},
-    "role": {"es": "rol", "pt": "papel"},
-    "status": {"es": "estado", "pt": "situação"},
-    "target": {"es": "objeto", "pt": "alvo"},
-    "title": {"es": "título", "pt": "título"},
-    "user": {"es": "usuario", "pt": "usuário"},
-    "value": {"es": "valor", "pt": "valor"},
-}
-_lang: str | None = None  # this command's language: --lang, else $COLABCTL_LANG, locale, en
-
-
-def use_lang(lang: str | None) -> str:
-    """Resolve the command's --lang once, for its labels and its table headers alike."""
-    global _lang
-    from colabctl.core.catalog import resolve_lang
-
-    _lang = resolve_lang(lang)
-    return _lang
+# Every column header, marked for translation (the "column" context: a header "active",
+# how many, is not the status "active"). A header not listed here (an email heading a
+# matrix column, a number) is shown as it is.
+HEADERS = (
+    NC_("column", "access"),
+    NC_("column", "access until"),
+    NC_("column", "account"),
+    NC_("column", "action"),
+    NC_("column", "active"),
+    NC_("column", "actor"),
+    NC_("column", "at"),
+    NC_("column", "category"),
+    NC_("column", "change"),
+    NC_("column", "code"),
+    NC_("column", "current"),
+    NC_("column", "description"),
+    NC_("column", "ended"),
+    NC_("column", "expires"),
+    NC_("column", "field"),
+    NC_("column", "id"),
+    NC_("column", "invited"),
+    NC_("column", "invited by"),
+    NC_("column", "legal entity"),
+    NC_("column", "meaning"),
+    NC_("column", "message"),
+    NC_("column", "name"),
+    NC_("column", "owner"),
+    NC_("column", "pending"),
+    NC_("column", "permission"),
+    NC_("column", "permissions"),
+    NC_("column", "profile"),
+    NC_("column", "responded"),
+    NC_("column", "risk"),
+    NC_("column", "role"),
+    NC_("column", "rows"),
+    NC_("column", "seq"),
+    NC_("column", "severity"),
+    NC_("column", "status"),
+    NC_("column", "table"),
+    NC_("column", "target"),
+    NC_("column", "tax ID"),
+    NC_("column", "title"),
+    NC_("column", "user"),
+    NC_("column", "value"),
+)
 
 
 def header(name: str) -> str:
-    global _lang
-    if _lang is None:
-        from colabctl.errors import Invalid
-
-        try:
-            use_lang(None)
-        except Invalid:  # a bad $COLABCTL_LANG fails commands about labels, not every table
-            _lang = "en"
-    return HEADERS.get(name, {}).get(_lang or "en", name)
+    return pgettext("column", name)
 
 
 def rows(
@@ -302,7 +324,7 @@ def rows(
     columns: Sequence[ColumnSpec],
     data: Iterable[Sequence[Any] | Heading],
     *,
-    empty: str = "(none)",
+    empty: str | None = None,
 ) -> None:
     """Print a table, or `empty` on stderr when there are no rows.
 
@@ -314,16 +336,29 @@ def rows(
     from colabctl.cli.layout import Heading
 
     body: list[Row] = [
-        row if isinstance(row, Heading) else [_cell(cell) for cell in row] for row in data
+        Heading(shown(row.text)) if isinstance(row, Heading) else [_cell(cell) for cell in row]
+        for row in data
     ]
     if not any(not isinstance(row, Heading) for row in body):
-        say(f"{title}: {empty}" if title else empty)
+        _none(title, empty)
         return
     draw(title, [layout.column(c) for c in columns], body)
 
 
+def _none(title: str | None, empty: str | None) -> None:
+    """No rows: `TITLE: (none)`, or EMPTY (a sentence of its own) on stderr."""
+    if empty is not None:
+        say(empty)
+    elif title:
+        say(_("%(title)s: (none)") % {"title": shown(title)})
+    else:
+        say(_("(none)"))
+
+
 def _cell(value: Any) -> str:
-    return visible("" if value is None else str(value))
+    if value is None:
+        return ""
+    return visible(shown(value) if isinstance(value, str) else str(value))
 
 
 def draw(title: str | None, columns: Sequence[Column], body: Sequence[Row]) -> None:
@@ -334,7 +369,9 @@ def draw(title: str | None, columns: Sequence[Column], body: Sequence[Row]) -> N
     headers = [header(c.name) for c in columns]
     fitted = layout.widths(columns, headers, body, con.width)
     if fitted is None:
-        for line in layout.stacked(title and visible(title), columns, headers, body, con.width):
+        for line in layout.stacked(
+            title and visible(shown(title)), columns, headers, body, con.width
+        ):
             emit_line(line)
         return
     con.print(_table(title, columns, headers, body, fitted))
@@ -352,7 +389,7 @@ def _table(
 
     from colabctl.cli.layout import Heading
 
-    result = Table(title=title and Text(visible(title)), title_justify="left")
+    result = Table(title=title and Text(visible(shown(title))), title_justify="left")
     for col, name, size in zip(columns, headers, fitted, strict=True):
         # fixed widths, which layout.widths chose: no id is wider than its column, and no
         # word of free text, so nothing is ever split (fold: never cut, whatever happens)
@@ -369,23 +406,66 @@ def _table(
     return result
 
 
+# The words tables show for enum values (JSON keeps the values themselves) are
+# core/words.py's, imported when a table shows one: `can` never loads them.
+
+
+def status(value: str) -> str:
+    from colabctl.core.words import status
+
+    return status(value)
+
+
+def role(value: str | None) -> str:
+    from colabctl.core.words import role
+
+    return role(value)
+
+
+def level(value: str) -> str:
+    from colabctl.core.words import level
+
+    return level(value)
+
+
+def yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
 def mark(value: bool) -> str:
     return YES if value else NO
+
+
+# -- asking -------------------------------------------------------------------------
+
+# What counts as "yes" to a question: English's everywhere, and each language's own.
+_YES = N_("y, yes")
+
+
+def confirm(question: str) -> bool:
+    """Ask QUESTION on stderr and read the answer from stdin: yes only when it says so
+    (in English or in the chosen language); no answer at all (end of input) aborts."""
+    sys.stderr.write(visible(question) + " " + _("[y/N]") + ": ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if not answer:
+        sys.stderr.write("\n")
+        raise typer.Abort()
+    yes = {word.strip() for word in f"y, yes, {_(_YES)}".split(",")}
+    return answer.strip().lower() in yes
 
 
 # -- progress ----------------------------------------------------------------------
 
 
 def _stderr_is_terminal() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):  # replaced or closed stderr
-        return False
+    return is_terminal(sys.stderr)
 
 
 @contextlib.contextmanager
 def progress_bar(what: str) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A progress bar on stderr while the block runs, fed with (stage, done, total), when
+    """A progress bar on stderr while the block runs (WHAT: its description, translated by
+    the caller; the stage is an id, a table's name), fed with (stage, done, total), when
     stderr is a terminal; on a pipe or a file, None: nothing is drawn (docs/commands.md).
     The bar is cleared when the block ends, so only the command's own lines remain."""
     if not _stderr_is_terminal():
@@ -415,10 +495,11 @@ def progress_bar(what: str) -> Iterator[Callable[[str, int, int], None] | None]:
 
 
 def fail(message: str, *, hint: str | None = None, code: int) -> typer.Exit:
-    """Print the one `error:` line (and a `hint:`) and return the Exit to raise."""
-    say(f"error: {_one_line(message)}")
+    """Print the one `error:` line (and a `hint:`) and return the Exit to raise. The
+    prefixes stay English in every language; a Text is shown translated."""
+    say(f"error: {_one_line(shown(message))}")
     if hint:
-        say(f"hint: {_one_line(hint)}")
+        say(f"hint: {_one_line(shown(hint))}")
     return typer.Exit(code)
 
 
@@ -435,8 +516,15 @@ def _mapped(exc: BaseException) -> typer.Exit:
     if isinstance(exc, ColabError):
         return fail(exc.message, hint=exc.hint, code=exc.exit_code)
     if isinstance(exc, OSError):
-        where = f" {exc.filename}" if exc.filename else ""
-        return fail(f"cannot use{where}: {exc.strerror or exc}", code=ExitCode.STORE)
+        reason = exc.strerror or str(exc)
+        if exc.filename:
+            message = _("cannot use %(file)s: %(reason)s") % {
+                "file": exc.filename,
+                "reason": reason,
+            }
+        else:
+            message = _("cannot use the store: %(reason)s") % {"reason": reason}
+        return fail(message, code=ExitCode.STORE)
     # Bytes that are not UTF-8: read from a file or stdin (a decode error), or taken from
     # argv, where Python keeps them as lone surrogates that fail once encoded for SQLite
     # ("surrogates not allowed"; other encode errors are about output, not input).
@@ -444,13 +532,13 @@ def _mapped(exc: BaseException) -> typer.Exit:
         isinstance(exc, UnicodeEncodeError) and exc.reason == "surrogates not allowed"
     ):
         return fail(
-            f"the input is not UTF-8 text ({exc.reason})",
-            hint="check the encoding of the arguments or the file given",
+            _("the input is not UTF-8 text (%(reason)s)") % {"reason": exc.reason},
+            hint=_("check the encoding of the arguments or the file given"),
             code=ExitCode.INVALID,
         )
     return fail(
-        f"internal error: {type(exc).__name__}: {exc}",
-        hint="this is a bug in colabctl: rerun with COLABCTL_DEBUG=1 and report the traceback",
+        _("internal error: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"},
+        hint=_("this is a bug in colabctl: rerun with COLABCTL_DEBUG=1 and report the traceback"),
         code=ExitCode.INTERNAL,
     )
 
@@ -463,8 +551,6 @@ def handled(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        global _lang
-        _lang = None  # each command resolves its own (use_lang)
         try:
             result = _guarded(fn, *args, **kwargs)
         except typer.Exit as done:
@@ -519,7 +605,7 @@ def _settle(*, keep: bool) -> None:
         raise _mapped(exc) from None
 
 
-INTERRUPTED = "error: interrupted; nothing was changed"
+INTERRUPTED = N_("interrupted; nothing was changed")
 _interrupt_reported = False  # read by cli.main(): typer turns some interrupts into a bare 130
 
 
@@ -529,7 +615,7 @@ def interrupted() -> typer.Exit:
     from colabctl.errors import ExitCode
 
     _interrupt_reported = True
-    say(INTERRUPTED)
+    say(f"error: {_(INTERRUPTED)}")
     return typer.Exit(ExitCode.INTERRUPTED)
 
 
@@ -561,9 +647,12 @@ def _refuse_undecodable(kwargs: dict[str, Any]) -> None:
 
                     what = name.rstrip("_").replace("_", "-")
                     raise Invalid(
-                        f"{quoted(item)} (given as {what}) is not UTF-8 text",
-                        hint="check the encoding of the arguments (the terminal's or the"
-                        " script's locale)",
+                        _("%(value)s (given as %(name)s) is not UTF-8 text")
+                        % {"value": quoted(item), "name": what},
+                        hint=_(
+                            "check the encoding of the arguments (the terminal's or the"
+                            " script's locale)"
+                        ),
                     ) from None
 
 
@@ -579,7 +668,7 @@ def permission_table(
 
     wanted = set(perm_ids)
     if not wanted:
-        say(f"{title}: (none)")
+        _none(title, None)
         return
     cat = catalog()
     columns = [Column("permission", text=True), Column("id")]
@@ -590,7 +679,7 @@ def permission_table(
         members = [p for p in cat.permissions if p.category == category.id and p.id in wanted]
         if members:
             body.append(Heading(category.label(lang)))
-            body += [[p.label(lang), p.id, p.risk][: len(columns)] for p in members]
+            body += [[p.label(lang), p.id, level(p.risk)][: len(columns)] for p in members]
     draw(title, columns, body)
 
 
@@ -612,12 +701,15 @@ def matrix_table(grid: Matrix, lang: str, *, by_category: bool) -> None:
     numbered = label_width + 5 * len(holders)
     if not by_category and full > width and numbered > width:
         by_category = True
-        say(f"note: {len(holders)} people do not fit {width} columns: counts per category")
+        say(
+            _("note: %(count)d people do not fit %(width)d columns: counts per category")
+            % {"count": len(holders), "width": width}
+        )
     short = full > width
     people = [
         Column(str(i) if short else p.user, justify="center") for i, p in enumerate(holders, 1)
     ]
-    title = f"Who can do what in {grid.account}"
+    title = _("Who can do what in %(account)s") % {"account": grid.account}
     body: list[Row] = []
     if by_category:
         for category in cat.categories:
@@ -640,10 +732,11 @@ def matrix_table(grid: Matrix, lang: str, *, by_category: bool) -> None:
         draw(title, [Column("permission", text=True), *people], body)
     if short:
         for i, person in enumerate(holders, 1):
-            emit_line(f"{i:>3} = {person.user} ({'owner' if person.owner else person.profile})")
+            role = pgettext("role", "owner") if person.owner else person.profile
+            emit_line(f"{i:>3} = {person.user} ({role})")
     if not by_category:
-        emit_line(f"{YES} holds it   {NO} does not")
+        emit_line(_("%(yes)s holds it   %(no)s does not") % {"yes": YES, "no": NO})
     if pending:
-        emit_line("pending (hold nothing until they accept):")
+        emit_line(_("pending (hold nothing until they accept):"))
         for person in pending:
             emit_line(f"  {person.user} ({person.profile})")

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
+from colabctl.i18n import _, ngettext, pgettext, shown
+
 if TYPE_CHECKING:
     from colabctl.core.review import Finding
     from colabctl.core.team import Change, Plan
@@ -44,10 +46,16 @@ class Line(NamedTuple):
 
 def summary(found: Plan) -> str:
     signs = [SIGN[c.kind] for c in found.changes]
-    return (
-        f"{len(signs):,} change{'' if len(signs) == 1 else 's'}: {signs.count('+'):,} to add,"
-        f" {signs.count('~'):,} to change, {signs.count('-'):,} to remove"
-    )
+    return ngettext(
+        "%(count)s change: %(add)s to add, %(change)s to change, %(remove)s to remove",
+        "%(count)s changes: %(add)s to add, %(change)s to change, %(remove)s to remove",
+        len(signs),
+    ) % {
+        "count": f"{len(signs):,}",
+        "add": f"{signs.count('+'):,}",
+        "change": f"{signs.count('~'):,}",
+        "remove": f"{signs.count('-'):,}",
+    }
 
 
 class View:
@@ -66,7 +74,7 @@ class View:
 
     def lines(self, found: Plan) -> Iterator[Line]:
         if not found.changes:
-            yield Line(0, "No changes: the store matches the file.")
+            yield Line(0, _("No changes: the store matches the file."))
         account = None
         for block in _blocks(found.changes):
             if block[0].account != account:
@@ -74,13 +82,15 @@ class View:
                 yield Line(0, account, "bold")
             yield from self._block(block)
         if found.notes:
-            yield Line(0, "notes:")
-            yield from (Line(2, note) for note in found.notes)
+            yield Line(0, _("notes:"))
+            yield from (Line(2, shown(note)) for note in found.notes)
         if found.findings is not None:
             yield from self._findings(found.findings.new, found.findings.resolved)
         if found.changes:
-            legend = " (! high risk)" if self.risky else ""
-            yield Line(0, f"Plan: {summary(found)}.{legend}")
+            if self.risky:
+                yield Line(0, _("Plan: %(summary)s. (! high risk)") % {"summary": summary(found)})
+            else:
+                yield Line(0, _("Plan: %(summary)s.") % {"summary": summary(found)})
 
     def _block(self, block: list[Change]) -> Iterator[Line]:
         first = block[0]
@@ -94,22 +104,29 @@ class View:
             return
         pending = set(first.pending)
         for email, ids in first.gains.items():
-            when = " on acceptance" if email in pending else ""
-            yield Line(6, f"{email} gains{when}: {self.ids(ids)}")
+            names = {"email": email, "ids": self.ids(ids)}
+            if email in pending:
+                yield Line(6, _("%(email)s gains on acceptance: %(ids)s") % names)
+            else:
+                yield Line(6, _("%(email)s gains: %(ids)s") % names)
         for email, ids in first.losses.items():
-            when = " (pending: on acceptance)" if email in pending else ""
-            yield Line(6, f"{email} loses{when}: {self.ids(ids)}")
+            names = {"email": email, "ids": self.ids(ids)}
+            if email in pending:
+                yield Line(6, _("%(email)s loses (pending: on acceptance): %(ids)s") % names)
+            else:
+                yield Line(6, _("%(email)s loses: %(ids)s") % names)
 
     def _invitations(self, block: list[Change]) -> Iterator[Line]:
         """Invitations to one profile in one account: a count, up to NAMED emails, and
         the gains said once for every group of people who gain the same."""
         profile = block[0].after["profile"]
         emails = [c.target for c in block]
-        yield Line(
-            2,
-            f"+ {len(block):,} invitations as {profile}: {_named(emails)}",
-            STYLE["+"],
-        )
+        invitations = ngettext(
+            "%(count)s invitation as %(profile)s: %(people)s",
+            "%(count)s invitations as %(profile)s: %(people)s",
+            len(block),
+        ) % {"count": f"{len(block):,}", "profile": profile, "people": _named(emails)}
+        yield Line(2, f"+ {invitations}", STYLE["+"])
         same: dict[tuple[str, ...], int] = {}
         for change in block:
             gains = tuple(change.gains.get(change.target, ()))
@@ -117,14 +134,17 @@ class View:
         for gains, count in same.items():
             if not gains:
                 continue
-            who = "each gains" if count == len(block) else f"{count:,} of them gain"
-            yield Line(6, f"{who} on acceptance: {self.ids(list(gains))}")
+            names = {"count": f"{count:,}", "ids": self.ids(list(gains))}
+            if count == len(block):
+                yield Line(6, _("each gains on acceptance: %(ids)s") % names)
+            else:
+                yield Line(6, _("%(count)s of them gain on acceptance: %(ids)s") % names)
 
     def _profile_people(self, change: Change) -> Iterator[Line]:
         """Per permission added or removed, the people who gain or lose it, by email:
         at most NAMED distinct people for the whole change."""
         people = list(dict.fromkeys([*change.gains, *change.losses]))
-        shown = set(people[:NAMED])
+        seen = set(people[:NAMED])
         pending = set(change.pending)
         for sign, table in (("+", change.gains), ("-", change.losses)):
             holders: dict[str, list[str]] = {}
@@ -132,71 +152,108 @@ class View:
                 for i in ids:
                     holders.setdefault(i, []).append(email)
             for i, emails in holders.items():
-                named = [
-                    f"{e} (on acceptance)" if e in pending else e for e in emails if e in shown
-                ]
+                later = _("%(email)s (on acceptance)")
+                named = [later % {"email": e} if e in pending else e for e in emails if e in seen]
                 more = len(emails) - len(named)
-                many = "person" if len(emails) == 1 else "people"
-                listed = ", ".join(named) + (f", and {more:,} more" if more else "")
-                if not named:
-                    listed = f"{more:,} not named above"
-                yield Line(6, f"{sign}{self.ids([i])} for {len(emails):,} {many}: {listed}")
+                listed = ", ".join(named)
+                if more and named:
+                    listed = _("%(people)s, and %(count)s more") % {
+                        "people": listed,
+                        "count": f"{more:,}",
+                    }
+                elif more:
+                    listed = _("%(count)s not named above") % {"count": f"{more:,}"}
+                names = {"count": f"{len(emails):,}", "people": listed}
+                who = ngettext(
+                    "for %(count)s person: %(people)s",
+                    "for %(count)s people: %(people)s",
+                    len(emails),
+                )
+                yield Line(6, f"{sign}{self.ids([i])} " + who % names)
 
     def _describe(self, change: Change) -> str:
         kind, before, after, target = change.kind, change.before, change.after, change.target
+        names = {"target": target, "before": before, "after": after}
         if kind == "register-user":
-            return f"register {target} (you: the owner this file names)"
+            return _("register %(target)s (you: the owner this file names)") % names
         if kind == "create-account":
             tax = after.get("tax_id")
-            where = f", tax ID {tax['country']} {tax['number']}" if tax else ""
-            return f"create account {target} ({after['name']}{where})"
+            names |= {"name": after["name"]}
+            if tax:
+                names |= {"tax_id": f"{tax['country']} {tax['number']}"}
+                return _("create account %(target)s (%(name)s, tax ID %(tax_id)s)") % names
+            return _("create account %(target)s (%(name)s)") % names
         if kind == "rename-account":
-            return f"rename account {target}: {before} -> {after}"
+            return _("rename account %(target)s: %(before)s -> %(after)s") % names
         if kind == "set-tax-id":
-            was = f"{before['country']} {before['number']}" if before else "none"
-            return f"set tax ID of {target}: {was} -> {after['country']} {after['number']}"
+            names |= {
+                "before": f"{before['country']} {before['number']}" if before else _("none"),
+                "after": f"{after['country']} {after['number']}",
+            }
+            return _("set tax ID of %(target)s: %(before)s -> %(after)s") % names
         if kind == "create-profile":
-            return f"create profile {target}: {self.ids(after['permissions'])}"
+            names |= {"ids": self.ids(after["permissions"])}
+            return _("create profile %(target)s: %(ids)s") % names
         if kind == "change-profile":
             parts = [f"+{self.ids([i])}" for i in after["added"]]
             parts += [f"-{self.ids([i])}" for i in after["removed"]]
             if after["description"] != before["description"]:
-                parts.append("new description")
-            return f"change profile {target}: " + ", ".join(parts)
-        return _PEOPLE[kind](change)
+                parts.append(_("new description"))
+            names |= {"changes": ", ".join(parts)}
+            return _("change profile %(target)s: %(changes)s") % names
+        return _people(change)
 
     def _findings(self, new: list[Finding], resolved: list[Finding]) -> Iterator[Line]:
         """The findings the plan opens and closes, at most NAMED of each kind and
         severity (`plan --json` lists every one)."""
         if not new and not resolved:
             return
-        yield Line(0, f"Review: {len(new):,} new and {len(resolved):,} resolved findings.")
-        for mark, found in (("new", new), ("resolved", resolved)):
+        yield Line(
+            0,
+            _("Review: %(new)s new and %(resolved)s resolved findings.")
+            % {"new": f"{len(new):,}", "resolved": f"{len(resolved):,}"},
+        )
+        for opened, found in ((True, new), (False, resolved)):
             groups: dict[tuple[str, str], list[Finding]] = {}
             for f in found:
                 groups.setdefault((f.severity, f.kind), []).append(f)
             for (severity, kind), group in groups.items():
-                style = "red" if mark == "new" and severity == "high" else None
+                style = "red" if opened and severity == "high" else None
+                names = {"severity": pgettext("level", severity), "kind": kind}
+                one = _("new %(severity)s %(kind)s %(id)s: %(message)s")
+                if not opened:
+                    one = _("resolved %(severity)s %(kind)s %(id)s: %(message)s")
                 for f in group[:NAMED]:
-                    yield Line(2, f"{mark} {severity} {kind} {f.id}: {f.message}", style)
+                    yield Line(2, one % (names | {"id": f.id, "message": shown(f.message)}), style)
                 if len(group) > NAMED:
-                    more = len(group) - NAMED
-                    yield Line(2, f"{mark} {severity} {kind}: and {more:,} more like these", style)
+                    names |= {"count": f"{len(group) - NAMED:,}"}
+                    more = _("new %(severity)s %(kind)s: and %(count)s more like these")
+                    if not opened:
+                        more = _("resolved %(severity)s %(kind)s: and %(count)s more like these")
+                    yield Line(2, more % names, style)
 
 
-_PEOPLE = {
-    "invite": lambda c: f"invite {c.target} as {c.after['profile']}",
-    "reinvite": lambda c: (
-        f"invite {c.target} again as {c.after['profile']} (was {c.before['status']})"
-    ),
-    "set-profile": lambda c: f"set profile of {c.target}: {c.before} -> {c.after}",
-    "set-access-until": lambda c: (
-        f"set access of {c.target} until {c.after or 'never'} (was {c.before or 'never'})"
-    ),
-    "renew": lambda c: f"renew {c.target}'s expired invitation ({c.before['profile']})",
-    "remove": lambda c: f"remove {c.target} ({c.before['status']}, {c.before['profile']})",
-    "delete-profile": lambda c: f"delete profile {c.target}",
-}
+def _people(change: Change) -> str:
+    """What a change to one person does, in words."""
+    before, after = change.before, change.after
+    names = {"target": change.target, "before": before, "after": after}
+    if change.kind == "invite":
+        return _("invite %(target)s as %(profile)s") % (names | {"profile": after["profile"]})
+    if change.kind == "reinvite":
+        names |= {"profile": after["profile"], "status": pgettext("status", before["status"])}
+        return _("invite %(target)s again as %(profile)s (was %(status)s)") % names
+    if change.kind == "set-profile":
+        return _("set profile of %(target)s: %(before)s -> %(after)s") % names
+    if change.kind == "set-access-until":
+        names |= {"after": after or _("never"), "before": before or _("never")}
+        return _("set access of %(target)s until %(after)s (was %(before)s)") % names
+    if change.kind == "renew":
+        names |= {"profile": before["profile"]}
+        return _("renew the expired invitation of %(target)s (%(profile)s)") % names
+    if change.kind == "remove":
+        names |= {"status": pgettext("status", before["status"]), "profile": before["profile"]}
+        return _("remove %(target)s (%(status)s, %(profile)s)") % names
+    return _("delete profile %(target)s") % names
 
 
 def _blocks(changes: list[Change]) -> Iterator[list[Change]]:
@@ -223,6 +280,8 @@ def _same_block(first: Change, change: Change) -> bool:
 
 
 def _named(emails: list[str]) -> str:
-    shown = ", ".join(emails[:NAMED])
+    listed = ", ".join(emails[:NAMED])
     more = len(emails) - NAMED
-    return f"{shown}, and {more:,} more" if more > 0 else shown
+    if more > 0:
+        return _("%(people)s, and %(count)s more") % {"people": listed, "count": f"{more:,}"}
+    return listed

@@ -9,6 +9,7 @@ import typer
 from colabctl.cli import output
 from colabctl.cli.common import JsonOpt, command, context, examples
 from colabctl.errors import ExitCode
+from colabctl.i18n import _, shown
 
 if TYPE_CHECKING:
     from colabctl.core.policy import Report, Result
@@ -24,6 +25,7 @@ EPILOG = examples(
 )
 
 
+# long: a command's signature is its options (most of its lines); the body is short
 @command(app, epilog=EPILOG)
 def test(
     paths: Annotated[
@@ -81,7 +83,7 @@ def test(
         except ColabError as exc:  # the results are printed all the same, then this error
             unwritten = exc
     for note in report.notes:
-        output.say(note)
+        output.say(note)  # a Text from core: shown translated
     if as_json:
         output.emit_json(report.as_json())
     else:
@@ -98,10 +100,20 @@ def failure_lines(result: Result) -> list[str]:
     where = f"{case.file}:{case.line}" if case.line else case.file
     lines = []
     for miss in result.misses:
-        who = miss.user or "-"
-        what = miss.permission or "-"
+        names = {
+            "where": where,
+            "account": case.account,
+            "user": miss.user or "-",
+            "permission": miss.permission or "-",
+            "expected": shown(miss.expected),
+            "actual": shown(miss.actual),
+        }
         lines.append(
-            f"{where}: {case.account} {who} {what}: expected {miss.expected}, actual {miss.actual}"
+            _(
+                "%(where)s: %(account)s %(user)s %(permission)s: expected %(expected)s,"
+                " actual %(actual)s"
+            )
+            % names
         )
     return lines
 
@@ -114,16 +126,30 @@ def _print(report: Report) -> None:
                     output.emit_line(line)
     cov = report.coverage
     total = len(cov.named) + len(cov.uncovered)
-    line = f"coverage: {len(cov.named)} of {total} delegable permissions ({cov.percent:.1f}%)"
+    names = {
+        "named": len(cov.named),
+        "total": total,
+        "percent": f"{cov.percent:.1f}%",
+        "minimum": f"{cov.minimum:g}%" if cov.minimum is not None else "",
+    }
     if cov.below:
         output.emit_line(
-            f"{line}, below --min-coverage {cov.minimum:g}%; not named by any assertion:"
+            _(
+                "coverage: %(named)d of %(total)d delegable permissions (%(percent)s), below"
+                " --min-coverage %(minimum)s; not named by any assertion:"
+            )
+            % names
         )
         for perm_id in cov.uncovered:
             output.emit_line(f"  {perm_id}")
     else:
-        output.say(line)
-    output.emit_line(f"{report.passed} passed, {report.failed} failed")
+        output.say(
+            _("coverage: %(named)d of %(total)d delegable permissions (%(percent)s)") % names
+        )
+    output.emit_line(
+        _("%(passed)d passed, %(failed)d failed")
+        % {"passed": report.passed, "failed": report.failed}
+    )
 
 
 def junit_xml(report: Report) -> bytes:

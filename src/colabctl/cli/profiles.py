@@ -11,7 +11,6 @@ from colabctl.cli import output
 from colabctl.cli.common import (
     AccountOpt,
     JsonOpt,
-    LangOpt,
     command,
     complete_categories,
     complete_permissions,
@@ -23,6 +22,7 @@ from colabctl.cli.common import (
 )
 from colabctl.core import profiles
 from colabctl.core.catalog import catalog
+from colabctl.i18n import _, language, ngettext
 
 app = typer.Typer()
 preset_app = typer.Typer(no_args_is_help=True, help="The shipped profile templates.")
@@ -60,34 +60,23 @@ def permissions(
         typer.Option("--category", help="Only this category.", autocompletion=complete_categories),
     ] = None,
     as_json: JsonOpt = False,
-    lang: LangOpt = None,
 ) -> None:
     """The permission catalog."""
-    language = output.use_lang(lang)
+    lang = language()
     cat = catalog()
     perms = cat.permissions
     if category is not None:
         wanted = cat.category(category).id
         perms = [p for p in perms if p.category == wanted]
     if as_json:
-        output.emit_json(
-            [
-                {
-                    "id": p.id,
-                    "category": p.category,
-                    "label": p.label(language),
-                    "risk": p.risk,
-                    "owner_only": p.owner_only,
-                    "labels": p.labels,
-                }
-                for p in perms
-            ]
-        )
+        output.emit_json([p.as_json(lang) for p in perms])
         return
     output.permission_table(
-        f"Permissions (catalog v{cat.version})", [p.id for p in perms], language
+        _("Permissions (catalog v%(version)s)") % {"version": cat.version},
+        [p.id for p in perms],
+        lang,
     )
-    output.say("owner-only permissions belong to the account's owner and cannot be delegated")
+    output.say(_("owner-only permissions belong to the account's owner and cannot be delegated"))
 
 
 @command(
@@ -95,17 +84,17 @@ def permissions(
     "list",
     epilog=examples("colabctl preset list", "colabctl preset list --lang pt --json"),
 )
-def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+def preset_list(as_json: JsonOpt = False) -> None:
     """The presets in profiles/."""
     from colabctl.core.presets import list_presets
 
-    language = output.use_lang(lang)
+    lang = language()
     found = list_presets()
     if as_json:
         output.emit_json([p.as_json() for p in found])
         return
     output.rows(
-        "Presets",
+        _("Presets"),
         [
             "name",
             ("title", "text"),
@@ -113,7 +102,7 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
             ("description", "text"),
         ],
         (
-            [p.name, p.title.get(language, ""), len(p.permissions), p.description_in(language)]
+            [p.name, p.title.get(lang, ""), len(p.permissions), p.description_in(lang)]
             for p in found
         ),
     )
@@ -127,7 +116,7 @@ def preset_list(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
         "colabctl preset show gerente-afiliados --lang es --json",
     ),
 )
-def preset_show(name: PresetArg, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+def preset_show(name: PresetArg, as_json: JsonOpt = False) -> None:
     """One preset and its permissions."""
     from colabctl.core.presets import find_preset
 
@@ -135,10 +124,10 @@ def preset_show(name: PresetArg, as_json: JsonOpt = False, lang: LangOpt = None)
     if as_json:
         output.emit_json(preset.as_json())
         return
-    language = output.use_lang(lang)
-    title = preset.title.get(language, "")
-    output.paragraph(f"{preset.name}: {title}. {preset.description_in(language)}")
-    output.permission_table(f"Preset {preset.name}", preset.permissions, language)
+    lang = language()
+    title = preset.title.get(lang, "")
+    output.paragraph(f"{preset.name}: {title}. {preset.description_in(lang)}")
+    output.permission_table(_("Preset %(name)s") % {"name": preset.name}, preset.permissions, lang)
 
 
 @command(
@@ -165,7 +154,7 @@ def create(
     account: AccountOpt = None,
 ) -> None:
     """Create a profile (owner only; the account must be a legal entity)."""
-    exclusive(ctx, ("--preset", preset), ("--from", from_file), why="--perm adds to either")
+    exclusive(ctx, ("--preset", preset), ("--from", from_file), why=_("--perm adds to either"))
     view = profiles.create(
         context(),
         name,
@@ -176,20 +165,29 @@ def create(
         account=account,
     )
     output.say(
-        f"created profile {view.name} in {view.account} with {len(view.permissions)} permissions"
+        ngettext(
+            "created profile %(name)s in %(account)s with %(count)d permission",
+            "created profile %(name)s in %(account)s with %(count)d permissions",
+            len(view.permissions),
+        )
+        % {"name": view.name, "account": view.account, "count": len(view.permissions)}
     )
     _warn_pairs(view.name, view.permissions)
 
 
 def _warn_pairs(name: str, ids: list[str]) -> None:
     """A warning per separation-of-duties pair the profile holds (docs/review.md)."""
-    from colabctl.core.review import forbidden_pairs
+    from colabctl.core.sod import forbidden_pairs
 
     for rule in forbidden_pairs(ids):
         first, second = rule.permissions
         output.warn(
-            f"profile {name} holds both {first} and {second}, which the separation-of-duties"
-            f" rule {rule.name} keeps apart: `colabctl review` reports everyone who holds it"
+            _(
+                "profile %(name)s holds both %(first)s and %(second)s, which the"
+                " separation-of-duties rule %(rule)s keeps apart: `colabctl review` reports"
+                " everyone who holds it"
+            )
+            % {"name": name, "first": first, "second": second, "rule": rule.name}
         )
 
 
@@ -202,10 +200,10 @@ def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     """The account's profiles."""
     found = profiles.list_profiles(context(), account)
     if as_json:
-        output.emit_json(found)
+        output.emit_json([p.as_json() for p in found])
         return
     output.rows(
-        "Profiles",
+        _("Profiles"),
         [
             "profile",
             ("permissions", "right"),
@@ -213,7 +211,7 @@ def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
             ("pending", "right"),
             ("description", "text"),
         ],
-        ([p["name"], p["permissions"], p["active"], p["pending"], p["description"]] for p in found),
+        ([p.name, p.permissions, p.active, p.pending, p.description] for p in found),
     )
 
 
@@ -226,17 +224,30 @@ def list_(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
         "colabctl --as bruno.costa@example.com profile show soporte",
     ),
 )
-def show(
-    name: NameArg, account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
-) -> None:
-    """One profile: its permissions and who holds it."""
+def show(name: NameArg, account: AccountOpt = None, as_json: JsonOpt = False) -> None:
+    """One profile: its permissions, who holds it and who is still assigned to it."""
     view = profiles.show(context(), name, account)
     if as_json:
         output.emit_json(view.as_json())
         return
     output.paragraph(f"{view.name} ({view.account}): {view.description}")
-    output.permission_table(f"Profile {view.name}", view.permissions, output.use_lang(lang))
-    output.paragraph("held by: " + (", ".join(view.collaborators) or "nobody"))
+    output.permission_table(
+        _("Profile %(name)s") % {"name": view.name}, view.permissions, language()
+    )
+    if view.collaborators:
+        output.paragraph(_("held by: %(people)s") % {"people": ", ".join(view.collaborators)})
+    else:
+        output.paragraph(_("held by nobody"))
+    if view.assigned:
+        people = ", ".join(
+            _("%(email)s (%(status)s)") % {"email": email, "status": output.status(now)}
+            for email, now in view.assigned
+        )
+        output.paragraph(
+            _("still assigned, their access expired or ended: %(people)s") % {"people": people}
+        )
+    else:
+        output.paragraph(_("nobody else is assigned to it"))
 
 
 @command(
@@ -275,12 +286,17 @@ def edit(
     _warn_pairs(name, change.profile.permissions)
     if change.changed:
         holders = len(change.profile.collaborators)
+        names = {"name": name, "count": len(change.profile.permissions), "holders": holders}
         output.say(
-            f"updated {name}: {len(change.profile.permissions)} permissions, "
-            f"{holders} collaborator(s) affected"
+            ngettext(
+                "updated %(name)s: %(count)d permissions, %(holders)d collaborator affected",
+                "updated %(name)s: %(count)d permissions, %(holders)d collaborators affected",
+                holders,
+            )
+            % names
         )
     else:
-        output.say(f"{name} unchanged")
+        output.say(_("%(name)s unchanged") % {"name": name})
 
 
 @command(
@@ -303,11 +319,19 @@ def delete(
     ] = None,
     account: AccountOpt = None,
 ) -> None:
-    """Delete a profile (held ones need --reassign OTHER)."""
+    """Delete a profile (held or assigned ones need --reassign OTHER)."""
     moved = profiles.delete(context(), name, reassign=reassign, account=account)
-    output.say(
-        f"deleted {name}" + (f"; moved {len(moved)} collaborator(s) to {reassign}" if moved else "")
-    )
+    if moved:
+        output.say(
+            ngettext(
+                "deleted %(name)s; moved %(count)d collaborator to %(other)s",
+                "deleted %(name)s; moved %(count)d collaborators to %(other)s",
+                len(moved),
+            )
+            % {"name": name, "count": len(moved), "other": reassign}
+        )
+    else:
+        output.say(_("deleted %(name)s") % {"name": name})
 
 
 @command(
@@ -336,4 +360,4 @@ def export(
         output.write_output(out, text, store=None)
     else:
         output.write_output(out, text, store=context().store_file())
-        output.say(f"wrote {out}")
+        output.say(_("wrote %(file)s") % {"file": out})

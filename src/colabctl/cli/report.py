@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-import sys
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from colabctl.cli import output
-from colabctl.cli.common import LangOpt, command, complete_accounts, context, examples
+from colabctl.cli.common import command, complete_accounts, context, examples, exclusive
 from colabctl.errors import Invalid
+from colabctl.i18n import _, language
 
 app = typer.Typer()
 
@@ -35,13 +35,7 @@ def chosen_format(given: Format | None, out: str | None) -> str:
     return "html"
 
 
-def _stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):  # replaced or closed stdout
-        return False
-
-
+# long: a command's signature is its options (two thirds of its lines); the body is short
 @command(
     app,
     epilog=examples(
@@ -94,7 +88,6 @@ def report(
             show_default=False,
         ),
     ] = None,
-    lang: LangOpt = None,
 ) -> None:
     """Who can do what, as a page to share: the matrix, review findings,
     invitations, access ending soon, recent changes and the audit chain's head.
@@ -104,18 +97,17 @@ def report(
     """
     from colabctl.core.report import gather, render
 
-    if account and all_accounts:
-        ctx.fail("--all-accounts and --account are alternatives: give one")
+    exclusive(ctx, ("--account", account), ("--all-accounts", all_accounts))
     kind = chosen_format(fmt, out)
-    if kind == "html" and out is None and _stdout_is_terminal():
+    if kind == "html" and out is None and output.stdout_is_terminal():
         raise Invalid(
-            "an HTML report is a page to open in a browser, not to print on a terminal",
-            hint="colabctl report -o report.html (or --format md to read it here)",
+            _("an HTML report is a page to open in a browser, not to print on a terminal"),
+            hint=_("colabctl report -o report.html (or --format md to read it here)"),
         )
-    language = output.use_lang(lang)
+    lang = language()
     found = gather.build(
-        context(), accounts=account or [], all_accounts=all_accounts, since=since, lang=language
+        context(), accounts=account or [], all_accounts=all_accounts, since=since, lang=lang
     )
     output.write_output(out or "-", render.render(found, kind), store=context().store_file())
     if out not in (None, "-"):
-        output.say(f"wrote {out}")
+        output.say(_("wrote %(file)s") % {"file": out})

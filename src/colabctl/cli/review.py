@@ -12,6 +12,7 @@ from colabctl.cli import output
 from colabctl.cli.common import AccountOpt, JsonOpt, command, context, examples, exclusive
 from colabctl.cli.output import handled
 from colabctl.errors import ExitCode
+from colabctl.i18n import _
 
 if TYPE_CHECKING:
     from colabctl.core.review import Finding
@@ -90,30 +91,31 @@ def _review(
     as_json: bool,
 ) -> None:
     from colabctl.core import review as core
+    from colabctl.core.sod import SEVERITIES
 
     found = core.review(context(), account=account, all_accounts=all_accounts, rules=rules)
     if as_json:
-        output.emit_json({"findings": [f.as_json() for f in found]})
+        output.emit_json(core.Review(found).as_json())
     else:
         _report(found)
     if fail_on is not None:
-        bar = core.SEVERITIES.index(fail_on.value)
-        if any(f.open and core.SEVERITIES.index(f.severity) <= bar for f in found):
+        bar = SEVERITIES.index(fail_on.value)
+        if any(f.open and SEVERITIES.index(f.severity) <= bar for f in found):
             raise typer.Exit(ExitCode.NO)
 
 
 def _report(found: list[Finding]) -> None:
-    from colabctl.core.review import SEVERITIES
+    from colabctl.core.sod import SEVERITIES
 
     if not found:
-        output.say("no findings")
+        output.say(_("no findings"))
         return
     for severity in SEVERITIES:
         mine = [f for f in found if f.severity == severity]
         if not mine:
             continue
         output.rows(
-            f"{severity} ({len(mine)})",
+            f"{output.level(severity)} ({len(mine)})",
             [
                 "id",
                 "kind",
@@ -126,23 +128,30 @@ def _report(found: list[Finding]) -> None:
         )
     opened = [f for f in found if f.open]
     counts = ", ".join(
-        f"{sum(f.severity == s for f in opened)} {s}"
+        _("%(count)d %(level)s")
+        % {"count": sum(f.severity == s for f in opened), "level": output.level(s)}
         for s in SEVERITIES
         if any(f.severity == s for f in opened)
     )
-    output.emit_line(
-        f"{len(opened)} open"
-        + (f" ({counts})" if counts else "")
-        + f", {len(found) - len(opened)} acknowledged"
-    )
+    names = {"open": len(opened), "counts": counts, "acknowledged": len(found) - len(opened)}
+    if counts:
+        output.emit_line(_("%(open)d open (%(counts)s), %(acknowledged)d acknowledged") % names)
+    else:
+        output.emit_line(_("%(open)d open, %(acknowledged)d acknowledged") % names)
 
 
 def _status(f: Finding) -> str:
     if f.ack is not None:
-        return f"acknowledged by {f.ack.by} at {f.ack.at}: {f.ack.reason}"
+        return _("acknowledged by %(user)s at %(at)s: %(reason)s") % {
+            "user": f.ack.by,
+            "at": f.ack.at,
+            "reason": f.ack.reason,
+        }
     if f.reopened is not None:
-        return f"open (reopened: changed since {f.reopened.by} acknowledged it)"
-    return "open"
+        return _("open (reopened: changed since %(user)s acknowledged it)") % {
+            "user": f.reopened.by
+        }
+    return _("open")
 
 
 @command(app, "ack", epilog=ACK_EPILOG)
@@ -162,9 +171,13 @@ def ack(
 
     done, written = core.ack(context(), finding, reason=reason, rules=rules, account=account)
     if written:
-        output.say(f"acknowledged {done.id} ({done.kind}, {done.account} {done.subject})")
+        output.say(
+            _("acknowledged %(id)s (%(kind)s, %(account)s %(subject)s)")
+            % {"id": done.id, "kind": done.kind, "account": done.account, "subject": done.subject}
+        )
     else:
         assert done.ack is not None
         output.say(
-            f"{done.id} is already acknowledged by {done.ack.by} at {done.ack.at}: nothing to do"
+            _("%(id)s is already acknowledged by %(user)s at %(at)s: nothing to do")
+            % {"id": done.id, "user": done.ack.by, "at": done.ack.at}
         )

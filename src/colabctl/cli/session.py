@@ -10,12 +10,12 @@ from colabctl.cli import output
 from colabctl.cli.common import (
     AccountOpt,
     JsonOpt,
-    LangOpt,
     command,
     complete_accounts,
     context,
     examples,
 )
+from colabctl.i18n import _, language
 
 app = typer.Typer()
 
@@ -35,7 +35,10 @@ def login(
     from colabctl.core.users import login as do_login
 
     user, created = do_login(context(), email, name=name)
-    output.say(f"{'registered and ' if created else ''}logged in as {user.email}")
+    if created:
+        output.say(_("registered and logged in as %(email)s") % {"email": user.email})
+    else:
+        output.say(_("logged in as %(email)s") % {"email": user.email})
 
 
 @command(
@@ -50,7 +53,7 @@ def logout() -> None:
     from colabctl.core.users import logout as do_logout
 
     who = do_logout()
-    output.say(f"logged out {who}" if who else "nobody was logged in")
+    output.say(_("logged out %(email)s") % {"email": who} if who else _("nobody was logged in"))
 
 
 @command(
@@ -61,7 +64,7 @@ def logout() -> None:
         "colabctl --as carla.mendes@example.com whoami --json",
     ),
 )
-def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+def whoami(account: AccountOpt = None, as_json: JsonOpt = False) -> None:
     """Who am I: my accounts and invitations; with --account, my role and permissions there."""
     from colabctl.core import users
 
@@ -70,11 +73,14 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
         if as_json:
             output.emit_json(role.as_json())
             return
-        output.paragraph(f"{role.user} in {role.account}: {role.role}")
+        output.paragraph(
+            _("%(user)s in %(account)s: %(role)s")
+            % {"user": role.user, "account": role.account, "role": output.role(role.role)}
+        )
         output.permission_table(
-            f"What {role.user} can do in {role.account}",
+            _("What %(user)s can do in %(account)s") % {"user": role.user, "account": role.account},
             [p.id for p in role.permissions],
-            output.use_lang(lang),
+            language(),
         )
         return
     me = users.whoami(context())
@@ -83,29 +89,26 @@ def whoami(account: AccountOpt = None, as_json: JsonOpt = False, lang: LangOpt =
         return
     output.paragraph(me.user.email + (f" ({me.user.name})" if me.user.name else ""))
     output.rows(
-        "Accounts",
+        _("Accounts"),
         ["current", "account", ("name", "text"), "role", "access"],
         (
             [
-                "*" if a["current"] else "",
-                a["slug"],
-                a["name"],
-                a["role"],
-                f"until {a['access_until']}" if a["access_until"] else "",
+                "*" if a.current else "",
+                a.slug,
+                a.name,
+                output.role(a.role),
+                _("until %(at)s") % {"at": a.access_until} if a.access_until else "",
             ]
             for a in me.accounts
         ),
     )
     if me.invitations:
         output.rows(
-            "Pending invitations",
+            _("Pending invitations"),
             ["account", "profile", "invited by", "expires"],
-            (
-                [i["account"], i["profile"], i["invited_by"], i["expires_at"]]
-                for i in me.invitations
-            ),
+            ([i.account, i.profile, i.invited_by, i.expires_at] for i in me.invitations),
         )
-        output.say("hint: accept one with `colabctl accept SLUG`")
+        output.say("hint: " + _("accept one with `colabctl accept SLUG`"))
 
 
 @command(
@@ -125,4 +128,6 @@ def use(
     from colabctl.core.users import use as do_use
 
     role = do_use(context(), slug)
-    output.say(f"now using {slug} (as {role})")
+    output.say(
+        _("now using %(account)s (as %(role)s)") % {"account": slug, "role": output.role(role)}
+    )

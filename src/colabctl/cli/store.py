@@ -9,6 +9,7 @@ import typer
 
 from colabctl.cli import output
 from colabctl.cli.common import JsonOpt, command, context, examples
+from colabctl.i18n import _
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -32,12 +33,12 @@ def info(as_json: JsonOpt = False) -> None:
     if as_json:
         output.emit_json(found.as_json())
         return
-    output.emit_line(f"engine: {found.engine}")
-    output.emit_line(f"location: {found.location}")
+    output.emit_line(_("engine: %(engine)s") % {"engine": found.engine})
+    output.emit_line(_("location: %(location)s") % {"location": found.location})
     if found.db_login is not None:
-        output.emit_line(f"database login: {found.db_login}")
-    output.emit_line(f"schema version: {found.schema_version}")
-    output.emit_line(f"audit head: {found.head[0]}:{found.head[1]}")
+        output.emit_line(_("database login: %(login)s") % {"login": found.db_login})
+    output.emit_line(_("schema version: %(version)s") % {"version": found.schema_version})
+    output.emit_line(_("audit head: %(head)s") % {"head": f"{found.head[0]}:{found.head[1]}"})
     output.rows(None, ["table", ("rows", "right")], found.counts.items())
 
 
@@ -72,15 +73,20 @@ def copy(src: SrcArg, dst: DstArg, as_json: JsonOpt = False) -> None:
     """
     from colabctl.core import stores
 
-    with output.progress_bar("copying") as progress:
+    with output.progress_bar(_("copying")) as progress:
         done = stores.copy(stores.target_of(src), stores.target_of(dst), progress=progress)
     if as_json:
         output.emit_json(done.as_json())
         return
     seq, digest = done.destination.head
     output.say(
-        f"copied {done.rows} rows (audit head {seq}:{digest[:12]}...)"
-        f" from {done.source.location} to {done.destination.location}"
+        _("copied %(count)d rows (audit head %(head)s...) from %(source)s to %(destination)s")
+        % {
+            "count": done.rows,
+            "head": f"{seq}:{digest[:12]}",
+            "source": done.source.location,
+            "destination": done.destination.location,
+        }
     )
 
 
@@ -110,9 +116,14 @@ def bind(
     from colabctl.core import bindings
 
     if bindings.bind(context(), login, email):
-        output.say(f"bound the database login {login} to {email}")
+        output.say(
+            _("bound the database login %(login)s to %(email)s") % {"login": login, "email": email}
+        )
     else:
-        output.say(f"the database login {login} was already bound to {email}: nothing changed")
+        output.say(
+            _("the database login %(login)s was already bound to %(email)s: nothing changed")
+            % {"login": login, "email": email}
+        )
 
 
 @command(
@@ -130,4 +141,7 @@ def unbind(
     from colabctl.core import bindings
 
     was = bindings.unbind(context(), login)
-    output.say(f"unbound the database login {login} (it was bound to {was})")
+    output.say(
+        _("unbound the database login %(login)s (it was bound to %(email)s)")
+        % {"login": login, "email": was}
+    )

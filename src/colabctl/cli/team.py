@@ -14,6 +14,7 @@ from colabctl.cli import output
 from colabctl.cli.common import JsonOpt, command, context, examples, exclusive
 from colabctl.cli.review import Level, RulesOpt
 from colabctl.errors import ExitCode
+from colabctl.i18n import _, ngettext, pgettext
 
 if TYPE_CHECKING:
     from colabctl.core.team import Applied, Options, Plan
@@ -64,7 +65,7 @@ def _options(
 
     found = None
     if rules is not None:
-        from colabctl.core.review import load_rules
+        from colabctl.core.sod import load_rules
 
         found = tuple(load_rules(rules))
     return Options(prune=prune, reinvite=reinvite, consequences=consequences, rules=found)
@@ -97,7 +98,7 @@ def export(
     text = team.export(context(), account or [], all_accounts=every)
     output.write_output(out, text, store=context().store_file())
     if out != "-":
-        output.say(f"wrote {out}")
+        output.say(_("wrote %(file)s") % {"file": out})
 
 
 @command(app, epilog=PLAN_EXAMPLES)
@@ -133,7 +134,7 @@ def plan(
     from colabctl.core.team.file import read_bytes
 
     if file is None:
-        raise typer.BadParameter("give the team file with -f FILE (or -f - for stdin)")
+        raise typer.BadParameter(_("give the team file with -f FILE (or -f - for stdin)"))
     exclusive(usage, ("--fail-on", fail_on), ("--detailed-exitcode", detailed_exitcode))
     options = _options(prune, reinvite, rules=rules)
     found = team.plan(context(), read_bytes(file), _source(file), options)
@@ -150,23 +151,29 @@ def plan(
 
 
 def _save(found: Plan, options: Options, out: str) -> None:
-    import json
-
     from colabctl.core import team
 
-    document = team.save_plan(found, context(), options)
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = output.json_text(team.save_plan(found, context(), options).as_json()) + "\n"
     output.write_output(out, text, store=context().store_file())
     if out != "-":
-        output.say(f"saved the plan to {out}: `colabctl apply {out}` applies exactly it")
+        output.say(
+            _("saved the plan to %(file)s: `colabctl apply %(file)s` applies exactly it")
+            % {"file": out}
+        )
 
 
 def _gate(found: Plan, level: str) -> None:
     """`plan --fail-on LEVEL`: 1 when the plan opens a finding at or above LEVEL."""
     failing = found.findings.failing(level) if found.findings else []
     if failing:
-        many = "finding" if len(failing) == 1 else "findings"
-        output.say(f"the plan would open {len(failing)} {many} at {level} or above")
+        output.say(
+            ngettext(
+                "the plan would open %(count)d finding at %(level)s or above",
+                "the plan would open %(count)d findings at %(level)s or above",
+                len(failing),
+            )
+            % {"count": len(failing), "level": pgettext("level", level)}
+        )
         raise typer.Exit(ExitCode.NO)
 
 
@@ -186,7 +193,7 @@ def apply(
     """Make the store match a team file (or a saved plan), all or nothing."""
     exclusive(usage, ("PLAN.json", saved), ("--file", file))
     if saved is None and file is None:
-        raise typer.BadParameter("give either -f TEAM.toml or a saved PLAN.json")
+        raise typer.BadParameter(_("give either -f TEAM.toml or a saved PLAN.json"))
     with ExitStack() as stack:
         progress = _progress(stack)
         if saved is not None:
@@ -266,15 +273,18 @@ def _confirm(found: Plan, *, from_stdin: bool) -> None:
     from colabctl.cli.planview import summary
 
     if from_stdin or not _interactive():
-        why = "the team file is on stdin" if from_stdin else "there is no terminal to ask on"
+        if from_stdin:
+            message = _("apply needs confirmation, and the team file is on stdin")
+        else:
+            message = _("apply needs confirmation, and there is no terminal to ask on")
         raise output.fail(
-            f"apply needs confirmation, and {why}",
-            hint="check the plan with `colabctl plan`, then pass --yes",
+            message,
+            hint=_("check the plan with `colabctl plan`, then pass --yes"),
             code=ExitCode.INVALID,
         )
     render(found)
-    if not typer.confirm(f"Apply {summary(found)}?", err=True):
-        output.say("nothing was changed")
+    if not output.confirm(_("Apply %(summary)s?") % {"summary": summary(found)}):
+        output.say(_("nothing was changed"))
         raise typer.Exit(ExitCode.OK)
 
 
@@ -282,12 +292,15 @@ def _report(done: Applied, as_json: bool) -> None:
     from colabctl.cli.planview import summary
 
     if as_json:
-        output.emit_json({"apply_id": done.apply_id, **done.plan.as_json()})
+        output.emit_json(done.as_json())
         return
     if done.apply_id is None:
-        output.say("no changes: the store already matches")
+        output.say(_("no changes: the store already matches"))
         return
-    output.say(f"applied {summary(done.plan)} (apply id {done.apply_id})")
+    output.say(
+        _("applied %(summary)s (apply id %(id)s)")
+        % {"summary": summary(done.plan), "id": done.apply_id}
+    )
 
 
 def _progress(stack: ExitStack) -> _Progress:
@@ -298,7 +311,7 @@ def _progress(stack: ExitStack) -> _Progress:
         total = len(found.changes)
         if total <= PROGRESS_AFTER:
             return None
-        bar = stack.enter_context(output.progress_bar("applying"))
+        bar = stack.enter_context(output.progress_bar(_("applying")))
         if bar is None:
             return None
         done = 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from itertools import chain, islice
-from typing import Any, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, cast
 
 from colabctl.core.catalog import Catalog, Permission, catalog
 from colabctl.core.identity import email_key
@@ -19,10 +19,16 @@ from colabctl.core.session import (
     Session,
     User,
     current_membership_sql,
+    live_sql,
+    owned_sql,
     reading,
     status_sql,
 )
 from colabctl.errors import ExitCode, Forbidden, Invalid
+from colabctl.i18n import _
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 _REASON_OF_STATUS = {
     "pending": "invitation-pending",
@@ -224,9 +230,9 @@ def standings(s: Session, account: Account) -> list[Standing]:
 # -- who may look, who may change ------------------------------------------------
 
 _CANDIDATES_SQL = (
-    "SELECT slug FROM accounts WHERE owner_id = :u UNION"
+    f"SELECT slug FROM accounts WHERE id IN ({owned_sql(':u')}) UNION"
     " SELECT a.slug FROM memberships m JOIN accounts a ON a.id = m.account_id"
-    " WHERE m.user_id = :u AND m.status IN ('pending', 'active') ORDER BY 1"
+    f" WHERE m.user_id = :u AND {live_sql()} ORDER BY 1"
 )
 
 
@@ -247,17 +253,17 @@ def choose_account(s: Session, explicit: str | None = None) -> Account:
     slug = s.ctx.account_choice(explicit)
     if slug:
         return s.get_account(slug)
-    choices = [slug for slug, _ in roles_of(s, s.actor())]
+    choices = [slug for slug, _role in roles_of(s, s.actor())]
     if len(choices) == 1:
         return s.get_account(choices[0])
     if not choices:
         raise Invalid(
-            "no account given, and you have none",
-            hint="create one with `colabctl account create SLUG --name NAME`",
+            _("no account given, and you have none"),
+            hint=_("create one with `colabctl account create SLUG --name NAME`"),
         )
     raise Invalid(
-        "which account? you have several: " + ", ".join(choices),
-        hint="pass -a SLUG, or set one with `colabctl use SLUG`",
+        _("which account? you have several: %(accounts)s") % {"accounts": ", ".join(choices)},
+        hint=_("pass -a SLUG, or set one with `colabctl use SLUG`"),
     )
 
 
@@ -294,20 +300,25 @@ def owned_accounts(s: Session) -> list[Account]:
     commands (`export`, `review`) and which accounts a team file may change. With
     `managed`, the one place that decides ownership."""
     rows = s.conn.execute(
-        f"{ACCOUNT_SQL} WHERE a.owner_id = ? ORDER BY a.slug", (s.actor().id,)
+        f"{ACCOUNT_SQL} WHERE a.id IN ({owned_sql('?')}) ORDER BY a.slug", (s.actor().id,)
     ).fetchall()
     return [Account.of_row(row) for row in rows]
 
 
 def not_managed(acct: Account) -> Forbidden:
     """What a non-owner who may know the account (an active collaborator) is told."""
-    return Forbidden(f"only the owner of {acct.slug} ({acct.owner_email}) can do that")
+    return Forbidden(
+        _("only the owner of %(account)s (%(owner)s) can do that")
+        % {"account": acct.slug, "owner": acct.owner_email}
+    )
 
 
 def not_legal_entity(slug: str) -> Forbidden:
     return Forbidden(
-        f"{slug} is not a legal entity: profiles and collaborators need a business tax ID",
-        hint=f"register one with `colabctl account set-tax-id {slug} ID --country CC`",
+        _("%(account)s is not a legal entity: profiles and collaborators need a business tax ID")
+        % {"account": slug},
+        hint=_("register one with `colabctl account set-tax-id %(account)s ID --country CC`")
+        % {"account": slug},
     )
 
 
@@ -332,7 +343,7 @@ class Answer(NamedTuple):
     results: list[tuple[Permission, bool, str]]
     allowed: bool
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Answer:
         return {
             "user": self.standing.user,
             "account": self.account,
@@ -366,9 +377,26 @@ def can(
         return check(slug, standing, perms, any_=any_)
 
 
+class Holder(NamedTuple):
+    """One person who holds a permission (`who-can`)."""
+
+    user: str
+    account: str
+    role: str
+    reason: str
+
+    def as_json(self) -> shapes.Holder:
+        return {
+            "user": self.user,
+            "account": self.account,
+            "role": self.role,
+            "reason": self.reason,
+        }
+
+
 def who_can(
     ctx: Context, ref: str, *, account: str | None = None, all_accounts: bool = False
-) -> list[dict[str, Any]]:
+) -> list[Holder]:
     perm = catalog().resolve(ref)
     with reading(ctx) as s:
         if all_accounts:
@@ -381,9 +409,8 @@ def who_can(
             for st in standings(s, acct):
                 allowed, reason = decide(st, perm)
                 if allowed:
-                    found.append(
-                        {"user": st.user, "account": acct.slug, "role": st.role, "reason": reason}
-                    )
+                    assert st.role is not None  # whoever holds a permission has a role
+                    found.append(Holder(st.user, acct.slug, st.role, reason))
         return found
 
 
@@ -393,7 +420,7 @@ class Matrix(NamedTuple):
     permissions: list[Permission]
     grants: dict[str, list[str]]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Matrix:
         return {
             "account": self.account,
             "people": [
@@ -428,10 +455,57 @@ def matrix_in(s: Session, acct: Account) -> Matrix:
 BATCH_CHUNK = 200
 
 
+class Answered(NamedTuple):
+    """A `can --batch` line answered."""
+
+    question: dict[str, Any]  # the line's object: user, account, permission, any other key
+    allowed: bool
+    reason: str
+
+    def as_json(self) -> shapes.BatchAnswer:
+        # the question echoed whole: its three keys are strings (_question), others kept
+        return cast(
+            "shapes.BatchAnswer", {**self.question, "allowed": self.allowed, "reason": self.reason}
+        )
+
+
+class Refused(NamedTuple):
+    """A `can --batch` question naming an unknown permission."""
+
+    question: dict[str, Any]
+    error: str
+
+    def as_json(self) -> shapes.BatchRefused:
+        return cast("shapes.BatchRefused", {**self.question, "error": self.error})
+
+
+_UNSHOWN: Any = object()
+
+
+class Unread(NamedTuple):
+    """A `can --batch` line that is no question: its number, why, and its JSON value when
+    it is JSON but not such an object."""
+
+    line: int
+    error: str
+    value: Any = _UNSHOWN
+
+    def as_json(self) -> shapes.BatchUnread:
+        if self.value is _UNSHOWN:
+            return {"line": self.line, "error": self.error}
+        return {"line": self.line, "input": self.value, "error": self.error}
+
+
+BatchLine = Answered | Refused | Unread
+# A batch line read: its question (the object and the permission it names), or the
+# answer of a line that has none.
+_Read = tuple[dict[str, Any], Permission] | Refused | Unread
+
+
 def batch(
     ctx: Context, lines: Iterable[str], *, chunk: int = BATCH_CHUNK
-) -> Iterator[tuple[dict[str, Any], ExitCode]]:
-    """`can --batch`: one output object per input line, in order, with the exit code
+) -> Iterator[tuple[BatchLine, ExitCode]]:
+    """`can --batch`: one output line per input line, in order, with the exit code
     that line calls for (OK answered, INVALID malformed). One process,
     one read transaction; standings are cached per (user, account), loaded CHUNK lines
     at a time (chunk=1: each line answered before the next is read, for a terminal)."""
@@ -455,21 +529,22 @@ def batch(
         while block := [_question(decode, cat, n, line) for n, line in islice(numbered, chunk)]:
             # per line: (email key, slug) of a question, None for a line that is none
             pairs: list[tuple[str, str] | None] = []
-            for item, perm in block:
-                if isinstance(perm, ExitCode):
+            for read in block:
+                if isinstance(read, (Refused, Unread)):
                     pairs.append(None)
                     continue
-                email = item["user"]
+                email = read[0]["user"]
                 key = keys.get(email)
                 if key is None:
                     key = keys[email] = email_key(email)
-                pairs.append((key, item["account"]))
+                pairs.append((key, read[0]["account"]))
             if chunk > 1:
                 _load_standings(s, asker, block, pairs, (cache, allowed_to_ask, held))
-            for (item, perm), pair in zip(block, pairs, strict=True):
-                if isinstance(perm, ExitCode):  # not a question: its answer is the error
-                    yield item, perm
+            for read, pair in zip(block, pairs, strict=True):
+                if isinstance(read, (Refused, Unread)):  # not a question: its answer, an error
+                    yield read, ExitCode.INVALID
                     continue
+                item, perm = read
                 assert pair is not None
                 st = cache.get(pair)
                 if st is None:
@@ -481,13 +556,13 @@ def batch(
                     if not may_ask(mine, item["user"]):
                         st = Standing(item["user"], None)  # an outsider: the missing account's
                 ok, why = decide(st, perm)
-                yield {**item, "allowed": ok, "reason": why}, ExitCode.OK
+                yield Answered(item, ok, why), ExitCode.OK
 
 
 def _load_standings(
     s: Session,
     asker: str,
-    block: list[tuple[dict[str, Any], Permission | ExitCode]],
+    block: list[_Read],
     pairs: list[tuple[str, str] | None],
     caches: tuple[dict[tuple[str, str], Standing], dict[str, Standing], dict[int, str | None]],
 ) -> None:
@@ -499,9 +574,10 @@ def _load_standings(
     account, the permissions of the profiles read so far."""
     cache, allowed_to_ask, held = caches
     asked: dict[tuple[str, str], str] = {}
-    for (item, _), pair in zip(block, pairs, strict=True):
+    for read, pair in zip(block, pairs, strict=True):
         if pair is not None and pair not in cache and pair not in asked:
-            email = item["user"]
+            assert not isinstance(read, (Refused, Unread))  # a pair: a question
+            email = read[0]["user"]
             if "\x00" not in email and "\x00" not in pair[1]:
                 asked[pair] = email
     mine: dict[tuple[str, str], str] = {}
@@ -540,50 +616,35 @@ def batch_lines(stream: BinaryIO, limit: int = BATCH_LINE_LIMIT) -> Iterator[str
             yield raw.decode("utf-8", "surrogateescape")
 
 
-def _question(
-    decode: Callable[[str], Any], cat: Catalog, number: int, line: str
-) -> tuple[dict[str, Any], Permission | ExitCode]:
+def _question(decode: Callable[[str], Any], cat: Catalog, number: int, line: str) -> _Read:
     """A batch line read: the question ({user, account, permission} strings) and its
-    permission, or, for a line that is no question, its answer and exit code."""
+    permission, or, for a line that is no question, its answer (exit code INVALID)."""
     import json
 
     if isinstance(line, Overlong):
-        return (
-            {"line": number, "error": f"line longer than {BATCH_LINE_LIMIT // 1024} KB"},
-            ExitCode.INVALID,
-        )
+        return Unread(number, f"line longer than {BATCH_LINE_LIMIT // 1024} KB")
     if not line.strip():  # still answered: output line N is always input line N
-        return {"line": number, "error": "empty line"}, ExitCode.INVALID
+        return Unread(number, "empty line")
     if not _is_text(line):
-        return {"line": number, "error": "not UTF-8 text"}, ExitCode.INVALID
+        return Unread(number, "not UTF-8 text")
     try:
         if line.startswith("\ufeff"):  # as json.loads says it
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0)
         item = decode(line)
     except ValueError as exc:
-        return {"line": number, "error": f"not JSON: {exc}"}, ExitCode.INVALID
+        return Unread(number, f"not JSON: {exc}")
     if "\\u" in line and not _is_text(json.dumps(item, ensure_ascii=False)):
         # "\ud800" is valid JSON but not text: it can be neither looked up nor echoed
         # (only a \u escape can make one, so other lines skip the check)
-        return (
-            {"line": number, "error": "a string in it is not text (lone surrogate)"},
-            ExitCode.INVALID,
-        )
+        return Unread(number, "a string in it is not text (lone surrogate)")
     if not isinstance(item, dict) or not all(
         isinstance(item.get(k), str) for k in ("user", "account", "permission")
     ):
-        return (
-            {
-                "line": number,
-                "input": item,
-                "error": 'expected {"user", "account", "permission"} strings',
-            },
-            ExitCode.INVALID,
-        )
+        return Unread(number, 'expected {"user", "account", "permission"} strings', item)
     try:
         return item, cat.resolve(item["permission"])
     except Invalid as exc:
-        return {**item, "error": exc.message}, ExitCode.INVALID
+        return Refused(item, exc.message)
 
 
 def _not_json(constant: str) -> Any:

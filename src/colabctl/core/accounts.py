@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from colabctl.core import access, ownership
 from colabctl.core.names import clean_text, quoted, validate_slug
 from colabctl.core.session import STATUS_SQL, Account, Context, Session, reading, writing
 from colabctl.errors import Conflict, Invalid
+from colabctl.i18n import _
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 
 @dataclass(frozen=True)
@@ -19,15 +23,16 @@ class AccountView:
     tax_country: str | None
     tax_id: str | None  # formatted; None for a collaborator (owner-only account data)
     legal_entity: bool
-    role: str | None = None
+    role: str  # the actor's: owner, or their profile
     current: bool = False
+    # `account show`'s counts; None in a list
     profiles: int | None = None
     collaborators: int | None = None
     # an open ownership offer, shown to the owner and its recipient only
     transfer: ownership.Offer | None = None
 
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+    def as_json(self) -> shapes.Account | shapes.AccountShown:
+        data: shapes.Account = {
             "slug": self.slug,
             "name": self.name,
             "owner": self.owner,
@@ -35,14 +40,12 @@ class AccountView:
             "tax_id": self.tax_id,
             "country": self.tax_country,
             "transfer": self.transfer.as_json() if self.transfer else None,
+            "role": self.role,
+            "current": self.current,
         }
-        if self.role is not None:
-            data["role"] = self.role
-            data["current"] = self.current
-        if self.profiles is not None:
-            data["profiles"] = self.profiles
-            data["collaborators"] = self.collaborators
-        return data
+        if self.profiles is None or self.collaborators is None:
+            return data
+        return {**data, "profiles": self.profiles, "collaborators": self.collaborators}
 
 
 def _view(account: Account, *, owner_view: bool = True, **extra: Any) -> AccountView:
@@ -64,8 +67,8 @@ def _tax_id(number: str | None, country: str | None) -> tuple[str, str] | None:
         return None
     if number is None or country is None:
         raise Invalid(
-            "a tax ID needs both --tax-id and --country",
-            hint="e.g. --tax-id 11.222.333/0001-81 --country BR",
+            _("a tax ID needs both --tax-id and --country"),
+            hint=_("e.g. %(example)s") % {"example": "--tax-id 11.222.333/0001-81 --country BR"},
         )
     from colabctl.core.taxid import validate_business_tax_id
 
@@ -110,7 +113,7 @@ def create_row_in(s: Session, slug: str, name: str, tax: tuple[str, str] | None)
 def taken(slug: str) -> Conflict:
     """What creating a taken slug says, to anyone: slugs are one namespace, so it tells
     nothing more than that the slug is in use (a team file naming another's account too)."""
-    return Conflict(f"account {quoted(slug)} already exists")
+    return Conflict(_("account %(slug)s already exists") % {"slug": quoted(slug)})
 
 
 def rename_in(s: Session, account: Account, name: str) -> AccountView:

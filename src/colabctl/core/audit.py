@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, NamedTuple
 
 from colabctl.core import access
 from colabctl.core.changes import change
@@ -15,13 +15,19 @@ from colabctl.core.clock import parse_moment
 from colabctl.core.identity import email_key
 from colabctl.core.session import Account, Context, Session, reading
 from colabctl.errors import Invalid
+from colabctl.i18n import _
 from colabctl.store.audit import GENESIS, Entry, Verdict, entries, head, verify
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 __all__ = [
     "GENESIS",
     "Entry",
+    "Head",
     "Shown",
     "Verdict",
+    "Verification",
     "parse_anchor",
     "read_head",
     "read_log",
@@ -45,8 +51,68 @@ class Shown:
     entry: Entry
     change: str
 
-    def as_json(self) -> dict[str, Any]:
-        return {**self.entry.as_json(), "change": self.change}
+    def as_json(self) -> shapes.AuditRow:
+        row = self.entry
+        return {
+            "seq": row.seq,
+            "at": row.at,
+            "actor": row.actor,
+            "account": row.account,
+            "action": row.action,
+            "target": row.target,
+            "details": row.details,
+            "db_login": row.db_login,
+            "change": self.change,
+        }
+
+
+class Head(NamedTuple):
+    """The audit head record: the last row's seq and hash (0 and 64 zeros: no rows)."""
+
+    seq: int
+    hash: str
+
+    def as_json(self) -> shapes.Head:
+        return {"seq": self.seq, "hash": self.hash}
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What `audit verify` found, as its JSON shows it (the verdict: store/audit.py)."""
+
+    verdict: Verdict
+
+    def as_json(self) -> shapes.Verification:
+        found = self.verdict
+        anchor = found.anchor
+        return {
+            "intact": found.intact,
+            "rows": found.rows,
+            "first_bad_seq": found.first_bad_seq,
+            "problem": found.problem,
+            "head": None if found.head is None else Head(*found.head).as_json(),
+            "anchor": None
+            if anchor is None
+            else {
+                "seq": anchor.seq,
+                "hash": anchor.hash,
+                "in_chain": anchor.in_chain,
+                "problem": anchor.problem,
+            },
+            "breaks": [
+                {
+                    "kind": b.kind,
+                    "account": b.account,
+                    "subject": b.subject,
+                    "store": b.store,
+                    "log": b.log,
+                    "message": b.message,
+                }
+                for b in found.breaks
+            ],
+            "state_from": found.state_from,
+            "state_skipped": found.state_skipped,
+        }
 
 
 def read_log(
@@ -64,7 +130,7 @@ def read_log(
     first. Different filters narrow together; several ACTIONS (prefixes) widen. A
     collaborator sees no tax ID or country in any row and no review acknowledgement."""
     if limit < 1:
-        raise Invalid("--limit must be at least 1")
+        raise Invalid(_("--limit must be at least 1"))
     now = ctx.clock()
     cut_from = parse_moment(since, now) if since else None
     cut_to = parse_moment(until, now, until=True) if until else None
@@ -140,8 +206,9 @@ def parse_anchor(text: str) -> tuple[int, str]:
     seq, digest = (int(found[1]), found[2].lower()) if found else (-1, "")
     if found is None or (seq == 0 and digest != GENESIS):
         raise Invalid(
-            f"bad anchor {quoted(text)}: expected SEQ:HASH, a row number and its 64-hex-digit hash",
-            hint="`colabctl audit head` prints one",
+            _("bad anchor %(anchor)s: expected SEQ:HASH, a row number and its 64-hex-digit hash")
+            % {"anchor": quoted(text)},
+            hint=_("`colabctl audit head` prints one"),
         )
     return seq, digest
 
@@ -156,7 +223,7 @@ def verify_store(ctx: Context, *, anchor: str | None = None) -> Verdict:
         return verify(s.conn, kept, now=s.now_iso)
 
 
-def read_head(ctx: Context) -> tuple[int, str]:
+def read_head(ctx: Context) -> Head:
     """`audit head`: (0, 64 zeros) for an empty or missing store."""
     with reading(ctx) as s:
-        return head(s.conn)
+        return Head(*head(s.conn))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from colabctl.core.identity import email_key
 from colabctl.core.session import Context, Session, writing
 from colabctl.errors import Conflict, Forbidden, Invalid, NotFound
+from colabctl.i18n import _
 from colabctl.store.engine import store_class
 
 if TYPE_CHECKING:
@@ -24,9 +25,12 @@ if TYPE_CHECKING:
 def _admin(ctx: Context, verb: str) -> None:
     if not store_class(ctx.store_target()[0]).has_logins:
         raise Invalid(
-            f"store {verb} needs a store on a PostgreSQL server: a SQLite file has no"
-            " database logins (whoever can open the file is trusted)",
-            hint="docs/postgres.md, 'Who really acted'",
+            _(
+                "store %(command)s needs a store on a PostgreSQL server: a SQLite file has no"
+                " database logins (whoever can open the file is trusted)"
+            )
+            % {"command": verb},
+            hint=_("docs/postgres.md, 'Who really acted'"),
         )
 
 
@@ -34,10 +38,19 @@ def _owner_only(s: Session, verb: str) -> Store:
     """The session's store, if its login owns colabctl's tables; else 5."""
     store = s.store
     if not store.owns_tables():
+        if verb == "bind":
+            said = _(
+                "only the database login that owns colabctl's tables may bind logins;"
+                " %(login)s does not"
+            )
+        else:
+            said = _(
+                "only the database login that owns colabctl's tables may unbind logins;"
+                " %(login)s does not"
+            )
         raise Forbidden(
-            f"only the database login that owns colabctl's tables may {verb} logins;"
-            f" {store.db_login} does not",
-            hint="run it as that login (the one that created the store)",
+            said % {"login": store.db_login},
+            hint=_("run it as that login (the one that created the store)"),
         )
     return store
 
@@ -68,19 +81,21 @@ def bind(ctx: Context, login: str, email: str) -> bool:
     with writing(ctx) as s:
         store = _owner_only(s, "bind")
         if not store.login_exists(login):
-            raise NotFound(f"no database login {login!r} on this server")
+            raise NotFound(_("no database login %(login)r on this server") % {"login": login})
         user = s.user_by_email(email)
         if user is None:
             raise NotFound(
-                f"{email} is not a registered user", hint=f"run `colabctl login {email}` first"
+                _("%(email)s is not a registered user") % {"email": email},
+                hint=_("run `colabctl login %(email)s` first") % {"email": email},
             )
         bound = _bound_to(s, login)
         if bound is not None:
             if email_key(bound) == email_key(user.email):
                 return False
             raise Conflict(
-                f"the database login {login} is already bound to {bound}",
-                hint=f"`colabctl store unbind {login}` first",
+                _("the database login %(login)s is already bound to %(user)s")
+                % {"login": login, "user": bound},
+                hint=_("`colabctl store unbind %(login)s` first") % {"login": login},
             )
         s.conn.execute(
             "INSERT INTO store_bindings (login, user_id, bound_at) VALUES (?, ?, ?)",
@@ -98,7 +113,9 @@ def unbind(ctx: Context, login: str) -> str:
         store = _owner_only(s, "unbind")
         bound = _bound_to(s, login)
         if bound is None:
-            raise NotFound(f"the database login {login} is not bound to anyone")
+            raise NotFound(
+                _("the database login %(login)s is not bound to anyone") % {"login": login}
+            )
         s.conn.execute("DELETE FROM store_bindings WHERE login = ?", (login,))
         if store.login_exists(login):
             store.revoke(login)  # every privilege it held on the store

@@ -7,14 +7,17 @@ costs more than the rest of the check; a checkout without it reads the TOML.
 
 from __future__ import annotations
 
-import os
 import unicodedata
 from collections.abc import Iterable
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from colabctl.errors import Invalid
+from colabctl.i18n import Text, _
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 LANGS = ("es", "pt", "en")
 OWNER_CATEGORY = "owner"
@@ -42,6 +45,17 @@ class Permission(NamedTuple):
 
     def label(self, lang: str) -> str:
         return self.labels[lang]
+
+    def as_json(self, lang: str) -> shapes.PermissionEntry:
+        """As `permissions --json` lists it, its label in LANG."""
+        return {
+            "id": self.id,
+            "category": self.category,
+            "label": self.label(lang),
+            "risk": self.risk,
+            "owner_only": self.owner_only,
+            "labels": self.labels,
+        }
 
 
 def fold(text: str) -> str:
@@ -89,8 +103,8 @@ class Catalog:
         from colabctl.core.names import quoted
 
         raise Invalid(
-            f"unknown category {quoted(ref)}",
-            hint="categories: " + ", ".join(c.id for c in self.categories),
+            _("unknown category %(category)s") % {"category": quoted(ref)},
+            hint=_("categories: %(ids)s") % {"ids": ", ".join(c.id for c in self.categories)},
         )
 
     def resolve(self, ref: str) -> Permission:
@@ -102,17 +116,21 @@ class Catalog:
         perm_id = self._by_label.get(folded) or (folded if folded in self.by_id else None)
         if perm_id is not None:
             return self.by_id[perm_id]
-        from colabctl.core.names import quoted
+        from colabctl.core.names import quoted_text
 
-        raise Invalid(f"unknown permission {quoted(ref)}", hint=self._suggest(folded))
+        # a Text: `can --batch` puts the message in its JSON, which stays English
+        raise Invalid(
+            Text("unknown permission %(permission)s", permission=quoted_text(ref)),
+            hint=self._suggest(folded),
+        )
 
     def resolve_delegable(self, ref: str) -> Permission:
         """`resolve`, refusing an owner-only permission: what a profile or preset may hold."""
         perm = self.resolve(ref)
         if perm.owner_only:
             raise Invalid(
-                f"{perm.id} is owner-only: no profile can hold it",
-                hint="only the account's owner holds account data, bank details and the team",
+                _("%(permission)s is owner-only: no profile can hold it") % {"permission": perm.id},
+                hint=_("only the account's owner holds account data, bank details and the team"),
             )
         return perm
 
@@ -124,8 +142,10 @@ class Catalog:
         close = difflib.get_close_matches(folded, list(candidates), n=6, cutoff=0.5)
         ids = list(dict.fromkeys(candidates[c] for c in close))[:3]
         if ids:
-            return "did you mean " + ", ".join(ids) + "? (`colabctl permissions` lists them all)"
-        return "`colabctl permissions` lists them all"
+            return _("did you mean %(ids)s? (`colabctl permissions` lists them all)") % {
+                "ids": ", ".join(ids)
+            }
+        return _("`colabctl permissions` lists them all")
 
 
 def read_catalog_data() -> dict[str, Any]:
@@ -149,21 +169,3 @@ def catalog() -> Catalog:
         Permission(p["id"], p["category"], p["risk"], p["label"]) for p in data["permissions"]
     ]
     return Catalog(int(data["version"]), categories, permissions)
-
-
-def resolve_lang(explicit: str | None = None) -> str:
-    """--lang, else $COLABCTL_LANG, else the locale's language, else en."""
-    for value in (explicit, os.environ.get("COLABCTL_LANG")):
-        if value:
-            lang = value.strip().lower()[:2]
-            if lang not in LANGS:
-                from colabctl.core.names import quoted
-
-                raise Invalid(f"unknown language {quoted(value)}", hint="use es, pt or en")
-            return lang
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var, "")
-        if value:
-            lang = value[:2].lower()
-            return lang if lang in LANGS else "en"
-    return "en"

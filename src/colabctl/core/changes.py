@@ -3,7 +3,7 @@
 
 `change(entry)` is a pure function of the row as shown: a row whose tax ID was hidden
 from the reader (core/audit.py) says that a tax ID was set, without it. The words are
-English here (in JSON always); the table will say the same in the reader's language.
+English as a str (in JSON always): a Text, which the table shows in the reader's language.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from colabctl.i18n import Plural, Text, Word
 from colabctl.store.audit import Entry
 
 END_OF_DAY = "T23:59:59Z"  # how a date of access is stored: that day's end, UTC
@@ -28,10 +29,8 @@ def change(entry: Entry) -> str:
         return entry.action if entry.target is None else f"{entry.action} {entry.target}"
 
 
-def _moment(value: str | None) -> str:
+def _moment(value: str) -> str:
     """A stored moment as people read it: a day's end is that day (access until a date)."""
-    if value is None:
-        return "never"
     return value[: -len(END_OF_DAY)] if value.endswith(END_OF_DAY) else value
 
 
@@ -39,104 +38,192 @@ def _text(value: Any) -> str:
     return f'"{value}"'
 
 
-def _tax(details: dict[str, Any]) -> str:
-    """The tax ID, formatted, where the reader may see it; else that there is one."""
+def _tax(details: dict[str, Any]) -> str | None:
+    """The tax ID, formatted, where the reader may see it; else None (there is one)."""
     number, country = details.get("tax_id"), details.get("country")
     if number is None or country is None:
-        return "a tax ID"
+        return None
     from colabctl.core.taxid import format_tax_id
 
     try:
         shown = format_tax_id(number, country)
     except Exception:  # a country or number colabctl no longer knows: shown as stored
         shown = number
-    return f"tax ID {country} {shown}"
+    return f"{country} {shown}"
 
 
 def _user_create(target: str, d: dict[str, Any]) -> str:
     name = d.get("name")
-    return f"new user {target}" + (f" ({_text(name)})" if name else "")
+    if name:
+        return Text("new user %(user)s (%(name)s)", user=target, name=_text(name))
+    return Text("new user %(user)s", user=target)
 
 
 def _account_create(target: str, d: dict[str, Any]) -> str:
-    tax = f", {_tax(d)}" if "tax_id" in d else ""
-    return f"{target} created as {_text(d['name'])}{tax}"
+    said = {"account": target, "name": _text(d["name"])}
+    if "tax_id" not in d:
+        return Text("%(account)s created as %(name)s", **said)
+    tax = _tax(d)
+    if tax is None:
+        return Text("%(account)s created as %(name)s, a tax ID", **said)
+    return Text("%(account)s created as %(name)s, tax ID %(tax_id)s", tax_id=tax, **said)
+
+
+def _set_tax_id(target: str, d: dict[str, Any]) -> str:
+    tax = _tax(d)
+    if tax is None:
+        return Text("a tax ID registered")
+    return Text("tax ID %(tax_id)s registered", tax_id=tax)
 
 
 def _profile_create(target: str, d: dict[str, Any]) -> str:
     count = len(d["permissions"])
-    source = f" from preset {d['preset']}" if d.get("preset") else ""
-    return f"{target} created with {count} permission{'s' if count != 1 else ''}{source}"
+    said: dict[str, object] = {"profile": target, "count": count}
+    if d.get("preset"):
+        return Plural(
+            "%(profile)s created with %(count)d permission from preset %(preset)s",
+            "%(profile)s created with %(count)d permissions from preset %(preset)s",
+            count,
+            preset=d["preset"],
+            **said,
+        )
+    return Plural(
+        "%(profile)s created with %(count)d permission",
+        "%(profile)s created with %(count)d permissions",
+        count,
+        **said,
+    )
 
 
 def _profile_edit(target: str, d: dict[str, Any]) -> str:
-    moves = [f"+{p}" for p in d["added"]] + [f"-{p}" for p in d["removed"]]
-    if d.get("description") is not None:
-        moves.append(f"description {_text(d['description'])}")
-    return f"{target}: {' '.join(moves)}"
+    moves = " ".join([f"+{p}" for p in d["added"]] + [f"-{p}" for p in d["removed"]])
+    if d.get("description") is None:
+        return f"{target}: {moves}"  # ids only: the same in every language
+    described = _text(d["description"])
+    if not moves:
+        return Text(
+            "%(profile)s: description %(description)s", profile=target, description=described
+        )
+    return Text(
+        "%(profile)s: %(moves)s description %(description)s",
+        profile=target,
+        moves=moves,
+        description=described,
+    )
 
 
 def _profile_delete(target: str, d: dict[str, Any]) -> str:
-    moved, holders = d.get("reassigned_to"), d.get("holders") or []
-    if moved and holders:
-        people = f"{len(holders)} {'person' if len(holders) == 1 else 'people'}"
-        return f"{target} deleted; {people} moved to {moved}"
-    return f"{target} deleted"
+    moved = d.get("reassigned_to")
+    # everyone moved: its holders and (rows since they were counted) its assigned people
+    count = len(d.get("holders") or []) + len(d.get("assigned") or [])
+    if moved and count:
+        return Plural(
+            "%(profile)s deleted; %(count)d person moved to %(other)s",
+            "%(profile)s deleted; %(count)d people moved to %(other)s",
+            count,
+            profile=target,
+            count=count,
+            other=moved,
+        )
+    return Text("%(profile)s deleted", profile=target)
 
 
 def _invitation_create(target: str, d: dict[str, Any]) -> str:
+    said = {"user": target, "profile": d["profile"], "expires": d["expires_at"]}
     until = d.get("access_until")
-    tail = f", access until {_moment(until)}" if until else ""
-    return f"{target} invited as {d['profile']}, expires {d['expires_at']}{tail}"
+    if until:
+        return Text(
+            "%(user)s invited as %(profile)s, expires %(expires)s, access until %(until)s",
+            until=_moment(until),
+            **said,
+        )
+    return Text("%(user)s invited as %(profile)s, expires %(expires)s", **said)
 
 
 def _set_access_until(target: str, d: dict[str, Any]) -> str:
     if d["to"] is None:
-        return f"{target}: access no longer ends"
-    return f"{target}: access until {_moment(d['to'])}"
+        return Text("%(user)s: access no longer ends", user=target)
+    return Text("%(user)s: access until %(until)s", user=target, until=_moment(d["to"]))
 
 
 def _transfer_offer(target: str, d: dict[str, Any]) -> str:
-    stays = f"the owner stays as {d['keep_as']}" if d.get("keep_as") else "the owner leaves"
-    return f"ownership offered to {target} until {d['expires_at']}; {stays}"
+    said = {"user": target, "expires": d["expires_at"]}
+    if d.get("keep_as"):
+        return Text(
+            "ownership offered to %(user)s until %(expires)s; the owner stays as %(profile)s",
+            profile=d["keep_as"],
+            **said,
+        )
+    return Text("ownership offered to %(user)s until %(expires)s; the owner leaves", **said)
 
 
 def _transfer_accept(target: str, d: dict[str, Any]) -> str:
     kept = d.get("kept_as")
-    stays = f"{d['from']} stays as {kept}" if kept else f"{d['from']} left"
-    return f"{target} now owns the account; {stays}"
+    if kept:
+        return Text(
+            "%(user)s now owns the account; %(previous)s stays as %(profile)s",
+            user=target,
+            previous=d["from"],
+            profile=kept,
+        )
+    return Text("%(user)s now owns the account; %(previous)s left", user=target, previous=d["from"])
 
 
 def _review_ack(target: str, d: dict[str, Any]) -> str:
-    return f"finding {d['finding']} ({d['kind']}, {d['severity']}) accepted: {_text(d['reason'])}"
+    return Text(
+        "finding %(id)s (%(kind)s, %(severity)s) accepted: %(reason)s",
+        id=d["finding"],
+        kind=d["kind"],
+        severity=Word("level", d["severity"]),
+        reason=_text(d["reason"]),
+    )
 
 
 Words = Callable[[str, dict[str, Any]], str]
 
+# What each action did, in words: a Text (English in JSON, translated when shown), or a
+# plain str where there is nothing but ids and values to say.
 _WORDS: dict[str, Words] = {
     "user.create": _user_create,
-    "user.rename": lambda t, d: f"{t}: name {_text(d['name'])}",
+    "user.rename": lambda t, d: Text("%(user)s: name %(name)s", user=t, name=_text(d["name"])),
     "account.create": _account_create,
-    "account.rename": lambda t, d: f"name {_text(d['previous'])} → {_text(d['name'])}",
-    "account.set_tax_id": lambda t, d: f"{_tax(d)} registered",
+    "account.rename": lambda t, d: Text(
+        "name %(previous)s → %(name)s", previous=_text(d["previous"]), name=_text(d["name"])
+    ),
+    "account.set_tax_id": _set_tax_id,
     "profile.create": _profile_create,
     "profile.edit": _profile_edit,
     "profile.delete": _profile_delete,
     "invitation.create": _invitation_create,
-    "invitation.accept": lambda t, d: f"{t} joined as {d['profile']}",
-    "invitation.decline": lambda t, d: f"{t} declined the invitation",
-    "invitation.expire": lambda t, d: f"{t}: invitation expired at {d['expired_at']}",
-    "invitation.renew": lambda t, d: f"{t}: invitation renewed until {d['expires_at']}",
+    "invitation.accept": lambda t, d: Text(
+        "%(user)s joined as %(profile)s", user=t, profile=d["profile"]
+    ),
+    "invitation.decline": lambda t, d: Text("%(user)s declined the invitation", user=t),
+    "invitation.expire": lambda t, d: Text(
+        "%(user)s: invitation expired at %(at)s", user=t, at=d["expired_at"]
+    ),
+    "invitation.renew": lambda t, d: Text(
+        "%(user)s: invitation renewed until %(until)s", user=t, until=d["expires_at"]
+    ),
     "collaborator.set_profile": lambda t, d: f"{t}: {d['from']} → {d['to']}",
     "collaborator.set_access_until": _set_access_until,
-    "collaborator.remove": lambda t, d: f"{t} removed (was {d['was']}, {d['profile']})",
+    "collaborator.remove": lambda t, d: Text(
+        "%(user)s removed (was %(status)s, %(profile)s)",
+        user=t,
+        status=Word("status", d["was"]),
+        profile=d["profile"],
+    ),
     "account.transfer_offer": _transfer_offer,
-    "account.transfer_cancel": lambda t, d: f"the offer to {t} cancelled",
-    "account.transfer_expire": lambda t, d: f"the offer to {t} expired at {d['expired_at']}",
+    "account.transfer_cancel": lambda t, d: Text("the offer to %(user)s cancelled", user=t),
+    "account.transfer_expire": lambda t, d: Text(
+        "the offer to %(user)s expired at %(at)s", user=t, at=d["expired_at"]
+    ),
     "account.transfer_accept": _transfer_accept,
     "review.ack": _review_ack,
-    "store.bind": lambda t, d: f"login {t} bound to {d['user']}",
-    "store.unbind": lambda t, d: f"login {t} unbound from {d['user']}",
-    "store.checkpoint": lambda t, d: "a checkpoint of the whole state",
-    "demo.build": lambda t, d: "the demo store built",
+    "store.bind": lambda t, d: Text("login %(login)s bound to %(user)s", login=t, user=d["user"]),
+    "store.unbind": lambda t, d: Text(
+        "login %(login)s unbound from %(user)s", login=t, user=d["user"]
+    ),
+    "store.checkpoint": lambda t, d: Text("a checkpoint of the whole state"),
+    "demo.build": lambda t, d: Text("the demo store built"),
 }

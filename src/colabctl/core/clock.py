@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from colabctl.errors import Invalid
+from colabctl.i18n import _
 
 Clock = Callable[[], datetime]
 
@@ -31,26 +32,45 @@ def parse_moment(text: str, now: datetime, *, until: bool = False) -> str:
     stored timestamp to compare with: an ISO date (its start; with UNTIL, its end,
     23:59:59Z, so that `--until` a day includes that day), an ISO date-time (UTC unless it
     says otherwise), or a duration back from NOW in the units of --expires-in (`7d`)."""
-    from colabctl.core.names import quoted
+    try:
+        when = _when(text, _("%(value)s is too far back"))
+    except ValueError as exc:
+        raise Invalid(
+            _("%(value)s is not a date, a date-time or a duration") % {"value": _quoted(text)},
+            hint=_("e.g. %(example)s") % {"example": "2026-11-01, 2026-11-01T09:30:00Z, 7d"},
+        ) from exc
+    if isinstance(when, timedelta):
+        return iso(now - when)
+    if isinstance(when, datetime):
+        return iso(when)
+    return iso(end_of_day(when) if until else datetime.combine(when, time(), tzinfo=UTC))
 
+
+def _when(text: str, too_far: str) -> timedelta | datetime | date:
+    """TEXT as one of the forms both kinds of WHEN take (parse_moment's, parse_until's): a
+    duration in the units of --expires-in, at most ten years (longer: Invalid, TOO_FAR
+    saying so of %(value)s); an ISO date; or an ISO date-time, in UTC (UTC unless it says
+    otherwise). ValueError when it is none of them, or a moment UTC cannot hold."""
     value = text.strip()
     match = re.fullmatch(_DURATION, value, re.ASCII)
     if match:
-        back = timedelta(**{_UNITS[match[2]]: int(match[1])})
-        if back > MAX_ACCESS:
-            raise Invalid(f"{quoted(text)} is too far back", hint="at most 3650d (ten years)")
-        return iso(now - back)
+        duration = timedelta(**{_UNITS[match[2]]: int(match[1])})
+        if duration > MAX_ACCESS:
+            raise Invalid(too_far % {"value": _quoted(text)}, hint=_("at most 3650d (ten years)"))
+        return duration
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+        return date.fromisoformat(value)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
-            day = date.fromisoformat(value)
-            return iso(end_of_day(day) if until else datetime.combine(day, time(), tzinfo=UTC))
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-    except (ValueError, OverflowError) as exc:  # overflow: year 1 at +14:00, in UTC
-        raise Invalid(
-            f"{quoted(text)} is not a date, a date-time or a duration",
-            hint="e.g. 2026-11-01, 2026-11-01T09:30:00Z or 7d",
-        ) from exc
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError as exc:  # year 1 at +14:00, or 9999-12-31 at -10:00, in UTC
+        raise ValueError(str(exc)) from exc
+
+
+def _quoted(text: str) -> str:
+    from colabctl.core.names import quoted  # clock stays light: `can` imports it
+
+    return quoted(text)
 
 
 _DURATION = r"\s*(\d{1,9})\s*([smhd])\s*"
@@ -62,17 +82,18 @@ MAX_ACCESS = timedelta(days=3650)
 def parse_duration(text: str) -> timedelta:
     """`90s`, `15m`, `48h`, `7d`: at least 1 second, at most 90 days."""
     match = re.fullmatch(_DURATION, text, re.ASCII)
-    from colabctl.core.names import quoted  # clock stays light: `can` imports it
-
     if not match:
         raise Invalid(
-            f"{quoted(text)} is not a duration",
-            hint="use a number and a unit s, m, h or d, e.g. 90s, 48h, 7d",
+            _("%(value)s is not a duration") % {"value": _quoted(text)},
+            hint=_("use a number and a unit s, m, h or d, e.g. 90s, 48h, 7d"),
         )
     amount, unit = int(match[1]), match[2]
     duration = timedelta(**{_UNITS[unit]: amount})
     if not MIN_EXPIRY <= duration <= MAX_EXPIRY:
-        raise Invalid(f"{quoted(text)} is out of range", hint="expiry is from 1s to 90d")
+        raise Invalid(
+            _("%(value)s is out of range") % {"value": _quoted(text)},
+            hint=_("expiry is from 1s to 90d"),
+        )
     return duration
 
 
@@ -87,29 +108,22 @@ def parse_until(text: str, now: datetime) -> datetime | None:
     otherwise), or a duration from NOW in the units of --expires-in (`30d`, `12h`).
     Whether it is still in the future is judged by the caller, against its session's
     clock (`check_until`)."""
-    from colabctl.core.names import quoted
-
-    value = text.strip()
-    if value.lower() == "never":
+    if text.strip().lower() == "never":
         return None
-    match = re.fullmatch(_DURATION, value, re.ASCII)
-    if match:
-        duration = timedelta(**{_UNITS[match[2]]: int(match[1])})
-        if duration > MAX_ACCESS:
-            raise Invalid(f"{quoted(text)} is too far away", hint="at most 3650d (ten years)")
-        return now + duration
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
-            return end_of_day(date.fromisoformat(value))
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        when = _when(text, _("%(value)s is too far away"))
     except ValueError as exc:
         raise Invalid(
-            f"{quoted(text)} is not a date, a date-time, a duration or `never`",
-            hint="e.g. 2027-03-31, 2027-03-31T18:00:00Z, 30d or never",
+            _("%(value)s is not a date, a date-time, a duration or `never`")
+            % {"value": _quoted(text)},
+            hint=_("e.g. %(example)s")
+            % {"example": "2027-03-31, 2027-03-31T18:00:00Z, 30d, never"},
         ) from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    if isinstance(when, timedelta):
+        return now + when
+    if isinstance(when, datetime):
+        return when
+    return end_of_day(when)
 
 
 def check_until(until: datetime, now_iso: str, email: str) -> str:
@@ -117,8 +131,10 @@ def check_until(until: datetime, now_iso: str, email: str) -> str:
     ending access now is what `collaborator remove` is for."""
     stored = iso(until)
     if stored <= now_iso:
+        names = {"until": stored, "now": now_iso, "email": email}
         raise Invalid(
-            f"{stored} is not in the future (now is {now_iso})",
-            hint=f"to end {email}'s access now: `colabctl collaborator remove {email}`",
+            _("%(until)s is not in the future (now is %(now)s)") % names,
+            hint=_("to end the access of %(email)s now: `colabctl collaborator remove %(email)s`")
+            % names,
         )
     return stored

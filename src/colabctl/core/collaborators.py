@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from colabctl.core import access
 from colabctl.core.clock import DEFAULT_EXPIRY, check_until, iso, parse_until
@@ -29,11 +29,17 @@ from colabctl.core.session import (
     Session,
     User,
     current_membership_sql,
+    live_sql,
     reading,
     writing,
 )
+from colabctl.core.words import status
 from colabctl.errors import Conflict, Invalid, NotFound
+from colabctl.i18n import _
 from colabctl.store.keys import skeleton
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 STATUSES = ("pending", "active", "expired", "declined", "revoked", "ended")
 # Statuses of a row that still speaks for the person (stored pending or active): what
@@ -56,7 +62,7 @@ class Membership:
     invited_by: str | None
     access_until: str | None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Membership:
         return {
             "user": self.user,
             "account": self.account,
@@ -111,10 +117,14 @@ def _by_id(s: Session, member_id: int) -> Membership:
 
 def _person(s: Session, account: Account, email: str) -> tuple[User, Membership]:
     if email_key(email) == email_key(account.owner_email):
+        names = {"owner": account.owner_email, "account": account.slug}
         raise Conflict(
-            f"{account.owner_email} owns {account.slug}: the owner is not a collaborator",
-            hint="the owner holds every permission; ownership moves only by"
-            f" `colabctl account transfer {account.slug} EMAIL`",
+            _("%(owner)s owns %(account)s: the owner is not a collaborator") % names,
+            hint=_(
+                "the owner holds every permission; ownership moves only by"
+                " `colabctl account transfer %(account)s EMAIL`"
+            )
+            % names,
         )
     user = s.user_by_email(email)
     member = latest(s, account, user.id) if user else None
@@ -127,11 +137,12 @@ def _person(s: Session, account: Account, email: str) -> tuple[User, Membership]
             (account.id,),
         ).fetchall()
         best = closest(email, [person for (person,) in people])
+        said = {"email": email, "account": account.slug, "best": best}
         raise NotFound(
-            f"{email} is not a collaborator of {account.slug}",
-            hint=f"did you mean {best}? (`colabctl collaborator list` shows them)"
+            _("%(email)s is not a collaborator of %(account)s") % said,
+            hint=_("did you mean %(best)s? (`colabctl collaborator list` shows them)") % said
             if best
-            else f"invite them: `colabctl invite {email} --profile NAME`",
+            else _("invite them: `colabctl invite %(email)s --profile NAME`") % said,
         )
     return user, member
 
@@ -180,20 +191,32 @@ def invite_in(
         s, acct, [Invitation(address, profile, expires_in, access_until)]
     )
     member = _by_id(s, member_id)
+    names = {
+        "email": member.user,
+        "account": acct.slug,
+        "profile": profile,
+        "status": status(member.status),
+        "expires": member.expires_at,
+        "until": member.access_until,
+    }
     if not created:
         return Outcome(
             member,
             False,
-            f"{member.user} is already {member.status} in {acct.slug}"
-            f" with profile {profile}: nothing to do",
+            _(
+                "%(email)s is already %(status)s in %(account)s with profile %(profile)s:"
+                " nothing to do"
+            )
+            % names,
         )
-    until = member.access_until
-    return Outcome(
-        member,
-        True,
-        f"invited {member.user} to {acct.slug} as {profile} (expires {member.expires_at})"
-        + (f"; access until {until}" if until else ""),
-    )
+    if member.access_until:
+        said = _(
+            "invited %(email)s to %(account)s as %(profile)s (expires %(expires)s);"
+            " access until %(until)s"
+        )
+    else:
+        said = _("invited %(email)s to %(account)s as %(profile)s (expires %(expires)s)")
+    return Outcome(member, True, said % names)
 
 
 def invite_many_in(
@@ -233,7 +256,7 @@ class _Invitations:
             for member_id, user_id, status, profile, until in s.conn.execute(
                 f"SELECT m.id, m.user_id, {STATUS_SQL}, p.name, m.access_until FROM memberships m"
                 " LEFT JOIN profiles p ON p.id = m.profile_id"
-                " WHERE m.account_id = :a AND m.status IN ('pending', 'active')",
+                f" WHERE m.account_id = :a AND {live_sql()}",
                 {"a": acct.id, "now": s.now_iso},
             )
         }
@@ -248,7 +271,10 @@ class _Invitations:
         """(membership id, created) for one invitation, its rows queued."""
         s, acct = self.s, self.acct
         if key == self.owner_key:
-            raise Conflict(f"{item.address} owns {acct.slug}: the owner already holds everything")
+            raise Conflict(
+                _("%(email)s owns %(account)s: the owner already holds everything")
+                % {"email": item.address, "account": acct.slug}
+            )
         until = (
             check_until(item.access_until, s.now_iso, item.address) if item.access_until else None
         )
@@ -291,23 +317,43 @@ class _Invitations:
     ) -> tuple[int, bool]:
         """Someone with a live row (pending, active or ended; an expired one is invited
         anew): the same invitation again is a no-op, else exit 4."""
-        member, status, held, their_until = current
-        slug = self.acct.slug
-        if status == "ended":
+        member, now, held, their_until = current
+        names = {
+            "email": email,
+            "account": self.acct.slug,
+            "status": status(now),
+            "held": held,
+            "profile": profile,
+            "until": their_until,
+        }
+        if now == "ended":
             raise Conflict(
-                f"{email}'s access to {slug} ended on {their_until}",
-                hint=f"give it back: `colabctl collaborator set-access-until {email}"
-                " never` (or a later date)",
+                _("the access of %(email)s to %(account)s ended on %(until)s") % names,
+                hint=_(
+                    "give it back: `colabctl collaborator set-access-until %(email)s never`"
+                    " (or a later date)"
+                )
+                % names,
             )
         if held != profile:
             raise Conflict(
-                f"{email} is already {status} in {slug} with profile {held}",
-                hint=f"change it with `colabctl collaborator set-profile {email} {profile}`",
+                _("%(email)s is already %(status)s in %(account)s with profile %(held)s") % names,
+                hint=_("change it with `colabctl collaborator set-profile %(email)s %(profile)s`")
+                % names,
             )
         if until is not None and their_until != until:
+            if their_until is None:
+                said = _(
+                    "%(email)s is already %(status)s in %(account)s with access that does not end"
+                )
+            else:
+                said = _(
+                    "%(email)s is already %(status)s in %(account)s with access until %(until)s"
+                )
             raise Conflict(
-                f"{email} is already {status} in {slug} with access until {their_until or 'never'}",
-                hint=f"change it with `colabctl collaborator set-access-until {email} WHEN`",
+                said % names,
+                hint=_("change it with `colabctl collaborator set-access-until %(email)s WHEN`")
+                % names,
             )
         return member, False
 
@@ -344,16 +390,30 @@ def _own_invitation(s: Session, slug: str, verb: str) -> Membership:
     if member is None:
         # never invited there: as if there were no such account
         raise s.no_account(slug, invitations=True)
+    names = {
+        "account": slug,
+        "expires": member.expires_at,
+        "owner": account.owner_email,
+        "email": member.user,
+        "status": status(member.status),
+    }
     if member.status == "expired":
         raise Conflict(
-            f"your invitation to {slug} expired on {member.expires_at}",
-            hint=f"ask the owner ({account.owner_email}) for `colabctl invitation renew"
-            f" {member.user}`",
+            _("your invitation to %(account)s expired on %(expires)s") % names,
+            hint=_("ask the owner (%(owner)s) for `colabctl invitation renew %(email)s`") % names,
         )
     if member.status != "pending":
-        raise Conflict(
-            f"your invitation to {slug} is no longer pending ({member.status}): nothing to {verb}"
-        )
+        if verb == "accept":
+            said = _(
+                "your invitation to %(account)s is no longer pending (%(status)s): nothing to"
+                " accept"
+            )
+        else:
+            said = _(
+                "your invitation to %(account)s is no longer pending (%(status)s): nothing to"
+                " decline"
+            )
+        raise Conflict(said % names)
     return member
 
 
@@ -362,10 +422,11 @@ def accept(ctx: Context, slug: str) -> Outcome:
         member = _own_invitation(s, slug, "accept")
         if member.access_until is not None and member.access_until <= s.now_iso:
             # accepting would make them active and ended at once: say so instead
+            names = {"account": slug, "until": member.access_until, "email": member.user}
             raise Conflict(
-                f"the access your invitation to {slug} offers ended on {member.access_until}",
-                hint="ask the owner for `colabctl collaborator set-access-until"
-                f" {member.user} WHEN`",
+                _("the access your invitation to %(account)s offers ended on %(until)s") % names,
+                hint=_("ask the owner for `colabctl collaborator set-access-until %(email)s WHEN`")
+                % names,
             )
         s.conn.execute(
             "UPDATE memberships SET status = 'active', responded_at = ? WHERE id = ?",
@@ -377,9 +438,11 @@ def accept(ctx: Context, slug: str) -> Outcome:
             target=member.user,
             details={"profile": member.profile},
         )
-        return Outcome(
-            _by_id(s, member.id), True, f"you are now a collaborator of {slug} as {member.profile}"
-        )
+        said = _("you are now a collaborator of %(account)s as %(profile)s") % {
+            "account": slug,
+            "profile": member.profile,
+        }
+        return Outcome(_by_id(s, member.id), True, said)
 
 
 def decline(ctx: Context, slug: str) -> Outcome:
@@ -396,14 +459,18 @@ def decline(ctx: Context, slug: str) -> Outcome:
             target=member.user,
             details={"profile": member.profile},
         )
-        return Outcome(_by_id(s, member.id), True, f"you declined the invitation to {slug}")
+        said = _("you declined the invitation to %(account)s") % {"account": slug}
+        return Outcome(_by_id(s, member.id), True, said)
 
 
 def list_members(
     ctx: Context, *, status: str | None = None, account: str | None = None
 ) -> list[Membership]:
     if status is not None and status not in STATUSES:
-        raise Invalid(f"unknown status {quoted(status)}", hint="one of " + ", ".join(STATUSES))
+        raise Invalid(
+            _("unknown status %(status)s") % {"status": quoted(status)},
+            hint=_("one of %(values)s") % {"values": ", ".join(STATUSES)},
+        )
     with reading(ctx) as s:
         found = members_in(s, access.readable(s, account))
         return [m for m in found if status is None or m.status == status]
@@ -415,9 +482,24 @@ def members_in(s: Session, acct: Account) -> list[Membership]:
     return _fetch(s, "m.account_id = :a ORDER BY m.invited_at, m.id", {"a": acct.id})
 
 
-def show(
-    ctx: Context, email: str, *, account: str | None = None
-) -> tuple[Membership, list[str], list[Membership]]:
+class Shown(NamedTuple):
+    """`collaborator show`: the person's current membership, the permission ids they hold
+    now, and their history in the account, oldest first."""
+
+    member: Membership
+    held: list[str]
+    history: list[Membership]
+
+    def as_json(self) -> shapes.Collaborator:
+        return {
+            **self.member.as_json(),
+            "name": self.member.name,
+            "permissions": self.held,
+            "history": [h.as_json() for h in self.history],
+        }
+
+
+def show(ctx: Context, email: str, *, account: str | None = None) -> Shown:
     """The person's current standing, what they hold, and their history in the account."""
     with reading(ctx) as s:
         acct = access.readable(s, account)
@@ -426,7 +508,7 @@ def show(
             s, "m.account_id = :a AND m.user_id = :u ORDER BY m.id", {"a": acct.id, "u": user.id}
         )
         held = [p.id for p in access.held_permissions(access.standing_of(s, acct, user.email))]
-        return member, held, history
+        return Shown(member, held, history)
 
 
 def set_profile(ctx: Context, email: str, profile: str, *, account: str | None = None) -> Outcome:
@@ -436,14 +518,21 @@ def set_profile(ctx: Context, email: str, profile: str, *, account: str | None =
 
 def set_profile_in(s: Session, acct: Account, email: str, profile: str) -> Outcome:
     profile_id = int(s.profile_row(acct, profile)[0])
-    _, member = _person(s, acct, email)
+    _user, member = _person(s, acct, email)
+    names = {
+        "email": member.user,
+        "account": acct.slug,
+        "status": status(member.status),
+        "profile": profile,
+        "was": member.profile,
+    }
     if member.status not in LIVE:
         raise Conflict(
-            f"{member.user} is {member.status} in {acct.slug}, not a collaborator",
-            hint=f"invite them again: `colabctl invite {member.user} --profile {profile}`",
+            _("%(email)s is %(status)s in %(account)s, not a collaborator") % names,
+            hint=_("invite them again: `colabctl invite %(email)s --profile %(profile)s`") % names,
         )
     if member.profile == profile:
-        return Outcome(member, False, f"{member.user} already has profile {profile}")
+        return Outcome(member, False, _("%(email)s already has profile %(profile)s") % names)
     s.conn.execute("UPDATE memberships SET profile_id = ? WHERE id = ?", (profile_id, member.id))
     s.record(
         "collaborator.set_profile",
@@ -451,11 +540,8 @@ def set_profile_in(s: Session, acct: Account, email: str, profile: str) -> Outco
         target=member.user,
         details={"from": member.profile, "to": profile},
     )
-    return Outcome(
-        _by_id(s, member.id),
-        True,
-        f"{member.user} now has profile {profile} (was {member.profile})",
-    )
+    said = _("%(email)s now has profile %(profile)s (was %(was)s)") % names
+    return Outcome(_by_id(s, member.id), True, said)
 
 
 def remove(ctx: Context, email: str, *, account: str | None = None) -> Outcome:
@@ -464,9 +550,10 @@ def remove(ctx: Context, email: str, *, account: str | None = None) -> Outcome:
 
 
 def remove_in(s: Session, acct: Account, email: str) -> Outcome:
-    _, member = _person(s, acct, email)
+    _user, member = _person(s, acct, email)
+    names = {"email": member.user, "account": acct.slug, "status": status(member.status)}
     if member.status not in LIVE:  # an ended collaborator may be removed: revoked for good
-        raise Conflict(f"{member.user} is already {member.status} in {acct.slug}")
+        raise Conflict(_("%(email)s is already %(status)s in %(account)s") % names)
     s.conn.execute(
         "UPDATE memberships SET status = 'revoked', ended_at = ? WHERE id = ?",
         (s.now_iso, member.id),
@@ -477,11 +564,8 @@ def remove_in(s: Session, acct: Account, email: str) -> Outcome:
         target=member.user,
         details={"profile": member.profile, "was": member.status},
     )
-    return Outcome(
-        _by_id(s, member.id),
-        True,
-        f"removed {member.user} from {acct.slug} (was {member.status})",
-    )
+    said = _("removed %(email)s from %(account)s (was %(status)s)") % names
+    return Outcome(_by_id(s, member.id), True, said)
 
 
 def set_access_until(ctx: Context, email: str, when: str, *, account: str | None = None) -> Outcome:
@@ -498,16 +582,27 @@ def set_access_until_in(s: Session, acct: Account, email: str, until: datetime |
     ends access now). Works on a pending invitation (it applies once accepted), an
     active collaborator, and an ended one (a later date gives access back)."""
     stored = check_until(until, s.now_iso, email) if until is not None else None
-    _, member = _person(s, acct, email)
+    _user, member = _person(s, acct, email)
+    names = {
+        "email": member.user,
+        "account": acct.slug,
+        "status": status(member.status),
+        "until": stored,
+    }
     if member.status not in LIVE:
         raise Conflict(
-            f"{member.user} is {member.status} in {acct.slug}, not a collaborator",
-            hint=f"invite them again: `colabctl invite {member.user} --profile NAME"
-            " --access-until WHEN`",
+            _("%(email)s is %(status)s in %(account)s, not a collaborator") % names,
+            hint=_(
+                "invite them again: `colabctl invite %(email)s --profile NAME --access-until WHEN`"
+            )
+            % names,
         )
-    shown = stored or "never"
     if member.access_until == stored:
-        return Outcome(member, False, f"{member.user}'s access already ends {shown}: nothing to do")
+        if stored is None:
+            said = _("the access of %(email)s already does not end: nothing to do")
+        else:
+            said = _("the access of %(email)s already ends at %(until)s: nothing to do")
+        return Outcome(member, False, said % names)
     s.conn.execute("UPDATE memberships SET access_until = ? WHERE id = ?", (stored, member.id))
     s.record(
         "collaborator.set_access_until",
@@ -515,15 +610,19 @@ def set_access_until_in(s: Session, acct: Account, email: str, until: datetime |
         target=member.user,
         details={"from": member.access_until, "to": stored, "was": member.status},
     )
-    made = _by_id(s, member.id)
-    restored = " (access restored)" if member.status == "ended" else ""
-    return Outcome(
-        made,
-        True,
-        f"{made.user}'s access to {acct.slug} "
-        + (f"now ends at {stored}" if stored else "no longer ends")
-        + restored,
-    )
+    return Outcome(_by_id(s, member.id), True, _until_said(member.status, stored) % names)
+
+
+def _until_said(was: str, stored: str | None) -> str:
+    if was == "ended":
+        if stored:
+            return _(
+                "the access of %(email)s to %(account)s now ends at %(until)s (access restored)"
+            )
+        return _("the access of %(email)s to %(account)s no longer ends (access restored)")
+    if stored:
+        return _("the access of %(email)s to %(account)s now ends at %(until)s")
+    return _("the access of %(email)s to %(account)s no longer ends")
 
 
 def renew(
@@ -536,19 +635,22 @@ def renew(
 def renew_in(
     s: Session, acct: Account, email: str, expires_in: timedelta = DEFAULT_EXPIRY
 ) -> Outcome:
-    _, member = _person(s, acct, email)
+    _user, member = _person(s, acct, email)
+    names = {"email": member.user, "account": acct.slug, "status": status(member.status)}
+    again = _("invite them again: `colabctl invite %(email)s --profile NAME`") % names
     if member.status not in ("pending", "expired"):
         raise Conflict(
-            f"{member.user}'s invitation is {member.status}: only pending or expired"
-            " invitations can be renewed",
-            hint=None
-            if member.status == "active"
-            else f"invite them again: `colabctl invite {member.user} --profile NAME`",
+            _(
+                "the invitation of %(email)s is %(status)s: only pending or expired"
+                " invitations can be renewed"
+            )
+            % names,
+            hint=None if member.status == "active" else again,
         )
     if member.profile is None:
         raise Conflict(
-            f"{member.user}'s invitation was to a profile that no longer exists",
-            hint=f"invite them again: `colabctl invite {member.user} --profile NAME`",
+            _("the invitation of %(email)s was to a profile that no longer exists") % names,
+            hint=again,
         )
     expires_at = iso(s.now + expires_in)
     s.conn.execute(
@@ -561,11 +663,8 @@ def renew_in(
         target=member.user,
         details={"expires_at": expires_at, "was": member.status},
     )
-    return Outcome(
-        _by_id(s, member.id),
-        True,
-        f"renewed {member.user}'s invitation to {acct.slug} until {expires_at}",
-    )
+    said = _("renewed the invitation of %(email)s to %(account)s until %(expires)s")
+    return Outcome(_by_id(s, member.id), True, said % (names | {"expires": expires_at}))
 
 
 def pending_for(s: Session, user: User) -> list[Membership]:

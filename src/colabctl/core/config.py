@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from colabctl.errors import Invalid
+from colabctl.i18n import _
 
 
 def config_path() -> Path:
@@ -32,11 +33,11 @@ def read_config() -> dict[str, Any]:
     path = config_path()
     if not path.exists():
         return {}
-    shown = f"the config {path}"
+    shown = _("the config %(file)s") % {"file": path}
     try:
         return tomlfile.load(path, shown, limit=tomlfile.CONFIG_LIMIT, what="a config")
     except Invalid as exc:
-        raise Invalid(exc.message, hint="fix it, or delete it and log in again") from exc
+        raise Invalid(exc.message, hint=_("fix it, or delete it and log in again")) from exc
 
 
 def write_config(values: dict[str, Any]) -> None:

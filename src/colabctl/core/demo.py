@@ -12,6 +12,7 @@ from colabctl.core.clock import Clock, system_clock
 from colabctl.core.session import Context, writing
 from colabctl.core.users import register
 from colabctl.errors import Conflict, Invalid, StoreFault
+from colabctl.i18n import _
 from colabctl.store.db import first_audit_action, is_sqlite
 from colabctl.store.engine import is_url
 
@@ -104,27 +105,16 @@ preset = "gerente-afiliados"
 
 def write_policy(folder: Path, owner: Context) -> None:
     """The sample policy tests in FOLDER (not there), and the matrix snapshot they compare
-    against, taken from the demo store as its OWNER sees it. Written in a marked
-    temporary folder beside it, then renamed: a demo killed on the way never leaves a
-    FOLDER without its mark (which the next demo would refuse to replace)."""
-    import tempfile
-
+    against, taken from the demo store as its OWNER sees it. Written whole before FOLDER
+    appears (files.folder_atomically): a demo killed on the way never leaves a FOLDER
+    without its mark (which the next demo would refuse to replace)."""
     from colabctl.core import policy
+    from colabctl.core.files import folder_atomically
 
-    temp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-    mask = os.umask(0)
-    os.umask(mask)
-    try:
-        temp.chmod(0o777 & ~mask)  # a folder like any other, not mkdtemp's private one
+    with folder_atomically(folder) as temp:
         for name, text in POLICY_FILES.items():  # the mark first
             (temp / name).write_text(text, encoding="utf-8")
         policy.run(owner, [str(temp / "matrix.toml")], update=True)
-        os.replace(temp, folder)
-    except BaseException:
-        import shutil
-
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
 
 
 def _make_room(path: Path, policy: Path) -> None:
@@ -133,16 +123,21 @@ def _make_room(path: Path, policy: Path) -> None:
     touched."""
     if os.path.lexists(path):
         refusal = Conflict(
-            f"{path} exists and is not a store built by `colabctl demo`; it was left untouched",
-            hint="give demo another --db PATH, or move that file away first",
+            _("%(file)s exists and is not a store built by `colabctl demo`; it was left untouched")
+            % {"file": path},
+            hint=_("give demo another --db PATH, or move that file away first"),
         )
         if not path.is_file() or (path.stat().st_size and not _is_demo_store(path)):
             raise refusal
     if os.path.lexists(policy) and not (policy.is_dir() and (policy / POLICY_MARK).is_file()):
         raise Conflict(
-            f"{policy} exists and was not written by `colabctl demo`; it was left untouched",
-            hint="build the demo in another folder (--db FOLDER/colabctl-demo.db), or move"
-            f" {policy} away first",
+            _("%(folder)s exists and was not written by `colabctl demo`; it was left untouched")
+            % {"folder": policy},
+            hint=_(
+                "build the demo in another folder (--db FOLDER/colabctl-demo.db), or move"
+                " %(folder)s away first"
+            )
+            % {"folder": policy},
         )
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -188,8 +183,9 @@ def build(path: Path | str = DEFAULT_PATH, clock: Clock = system_clock) -> Demo:
     Always a SQLite file: a server's store is never replaced wholesale."""
     if is_url(os.fspath(path)):
         raise Invalid(
-            "demo builds a SQLite file, never a store on a server",
-            hint=f"colabctl demo && colabctl store copy {DEFAULT_PATH} URL (an empty store)",
+            _("demo builds a SQLite file, never a store on a server"),
+            hint=_("colabctl demo && colabctl store copy %(file)s URL (an empty store)")
+            % {"file": DEFAULT_PATH},
         )
     path = Path(path)
     policy = path.parent / POLICY_FOLDER

@@ -1,6 +1,7 @@
 """The files colabctl reads by name and the files it writes: one capped reader, so no
 file is ever read forever (`/dev/zero`), and one writer, so every output is atomic and
-none can ever replace a database (docs/exit-codes.md).
+none can ever replace a database (docs/exit-codes.md); a folder, likewise, appears whole
+(`folder_atomically`).
 
 An output written while a command runs (`-o FILE`, `--junit FILE`) is staged: written
 whole to a temporary file beside its target, its missing folders created, and put in
@@ -12,9 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from colabctl.errors import Conflict, Invalid
+from colabctl.i18n import N_, _
 
 # -- reading --------------------------------------------------------------------------
 
@@ -31,10 +34,26 @@ def read_capped(path: Path | None, shown: str, *, limit: int, what: str) -> byte
             with path.open("rb") as handle:
                 raw = handle.read(limit + 1)
     except OSError as exc:
-        raise Invalid(f"{shown}: cannot read: {exc.strerror or exc}") from exc
+        raise Invalid(
+            _("%(file)s: cannot read: %(reason)s") % {"file": shown, "reason": exc.strerror or exc}
+        ) from exc
     if len(raw) > limit:
-        raise Invalid(f"{shown}: too large for {what} (more than {limit // 1_000_000} MB)")
+        names = {"file": shown, "mb": limit // 1_000_000}
+        raise Invalid(_(_TOO_LARGE.get(what, _TOO_LARGE[""])) % names)
     return raw
+
+
+# A file over its cap, in whole sentences for each kind of file (read_capped's WHAT).
+_TOO_LARGE = {
+    "a team file": N_("%(file)s: too large for a team file (more than %(mb)d MB)"),
+    "a config": N_("%(file)s: too large for a config (more than %(mb)d MB)"),
+    "a rules file": N_("%(file)s: too large for a rules file (more than %(mb)d MB)"),
+    "a preset": N_("%(file)s: too large for a preset (more than %(mb)d MB)"),
+    "a test file": N_("%(file)s: too large for a test file (more than %(mb)d MB)"),
+    "a matrix snapshot": N_("%(file)s: too large for a matrix snapshot (more than %(mb)d MB)"),
+    "a catalog": N_("%(file)s: too large for a catalog (more than %(mb)d MB)"),
+    "": N_("%(file)s: too large (more than %(mb)d MB)"),
+}
 
 
 # -- writing --------------------------------------------------------------------------
@@ -69,16 +88,21 @@ def write_file(
         # a database's URL (a Path option folds its // into /), which may hold a
         # password: neither written as a file nor repeated
         raise Conflict(
-            "the output names a PostgreSQL database (postgresql:...), not a file;"
-            " nothing was written",
-            hint="write the output to a file, or to stdout with -o -",
+            _(
+                "the output names a PostgreSQL database (postgresql:...), not a file;"
+                " nothing was written"
+            ),
+            hint=_("write the output to a file, or to stdout with -o -"),
         )
     path = Path(name)
     if _is_database(path, store):
         raise Conflict(
-            f"{name} is the store or another SQLite database (or one of its files);"
-            " it was left untouched",
-            hint="write the output to another file, or to stdout with -o -",
+            _(
+                "%(file)s is the store or another SQLite database (or one of its files);"
+                " it was left untouched"
+            )
+            % {"file": name},
+            hint=_("write the output to another file, or to stdout with -o -"),
         )
     made: list[Path] = []
     try:
@@ -90,7 +114,7 @@ def write_file(
         temp = _temporary(path, data)
     except OSError as exc:
         _remove_folders(made)
-        raise Invalid(f"cannot write {name}: {exc.strerror or exc}") from exc
+        raise Invalid(unwritable(name, exc)) from exc
     if staged:
         _staged.files.append((temp, path))
         _staged.folders += made
@@ -100,7 +124,14 @@ def write_file(
     except OSError as exc:
         temp.unlink(missing_ok=True)
         _remove_folders(made)
-        raise Invalid(f"cannot write {name}: {exc.strerror or exc}") from exc
+        raise Invalid(unwritable(name, exc)) from exc
+
+
+def unwritable(name: str | os.PathLike[str], exc: OSError) -> str:
+    return _("cannot write %(file)s: %(reason)s") % {
+        "file": os.fspath(name),
+        "reason": exc.strerror or exc,
+    }
 
 
 def settle(*, keep: bool) -> None:
@@ -115,7 +146,7 @@ def settle(*, keep: bool) -> None:
                 os.replace(temp, path)
                 continue
             except OSError as exc:
-                failed = Invalid(f"cannot write {path}: {exc.strerror or exc}")
+                failed = Invalid(unwritable(path, exc))
         temp.unlink(missing_ok=True)
     if failed is not None or not keep:
         _remove_folders(done.folders)
@@ -135,12 +166,32 @@ def write_atomically(path: Path, data: bytes, *, mode: int | None = None) -> Non
         raise
 
 
+@contextlib.contextmanager
+def folder_atomically(folder: Path) -> Iterator[Path]:
+    """A new FOLDER, filled in a temporary folder beside it (what the block gets) and
+    renamed into place when the block ends; if it fails, the temporary folder is removed
+    and FOLDER never appears (the demo's policy folder, core/demo.py)."""
+    import shutil
+    import tempfile
+
+    temp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        temp.chmod(0o777 & ~mask)  # a folder like any other, not mkdtemp's private one
+        yield temp
+        os.replace(temp, folder)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+
+
 def _temporary(path: Path, data: bytes, *, mode: int | None = None) -> Path:
     """DATA in a new temporary file beside PATH, synced, with PATH's permissions to be."""
     import tempfile
 
     if path.is_dir():
-        raise IsADirectoryError(21, "it is a folder", str(path))
+        raise IsADirectoryError(21, _("it is a folder"), str(path))
     if mode is None:
         try:
             mode = path.stat().st_mode & 0o7777  # keep an existing file's permissions

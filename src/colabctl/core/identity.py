@@ -11,6 +11,7 @@ from typing import Any
 from unicodedata import normalize
 
 from colabctl.errors import Invalid
+from colabctl.i18n import N_, _
 from colabctl.store.keys import email_key
 
 __all__ = [
@@ -34,16 +35,13 @@ def normalize_email(raw: str) -> str:
     from colabctl.core.names import quoted
 
     address = raw.strip()
+    hint = _("give an address like ana.souza@example.com")
     if not address:
-        raise Invalid("email address is empty", hint="give an address like ana.souza@example.com")
+        raise Invalid(_("email address is empty"), hint=hint)
     try:
         return validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        reason = _clause(str(exc))
-        raise Invalid(
-            f"{quoted(address)} is not a valid email address: {reason}",
-            hint="give an address like ana.souza@example.com",
-        ) from exc
+        raise Invalid(refusal(quoted(address), str(exc)), hint=hint) from exc
 
 
 def normalize_email_fast(raw: str) -> str:
@@ -137,15 +135,136 @@ def _domain(part: str, test_environment: bool, globally: bool) -> tuple[str, str
     return _DOMAINS[key]
 
 
-def _clause(sentence: str) -> str:
-    """email-validator's reason ("The part after the @-sign is not valid. It should have a
-    period.") as the tail of our one-line message: one line, printable, lower-case start,
-    no final period."""
-    text = " ".join(sentence.split()).removesuffix(".")
-    text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
-    if text[:2].istitle():  # "The ..." -> "the ...", but "IDNA ..." stays
-        text = text[0].lower() + text[1:]
-    return text or "email-validator refused it"
+# email-validator's reasons (English sentences of its own) told in colabctl's words, so
+# they can be said in every language: the first pattern that matches the library's
+# sentence picks ours. The characters it lists (Unicode names, U+ codes, the character
+# in quotes) are kept as they are, like any code.
+_REFUSALS: tuple[tuple[str, str], ...] = (
+    (r"must have an @-sign", N_("%(address)s is not a valid email address: it has no @-sign")),
+    (
+        r"at-sign \(@\) character instead|small commercial at",
+        N_(
+            "%(address)s is not a valid email address: it has a character that looks like"
+            " the @-sign instead of the @-sign itself"
+        ),
+    ),
+    (
+        r"something before the @-sign",
+        N_("%(address)s is not a valid email address: there is nothing before the @-sign"),
+    ),
+    (
+        r"something after the @-sign",
+        N_("%(address)s is not a valid email address: there is nothing after the @-sign"),
+    ),
+    (
+        r"too long|so many characters",
+        N_("%(address)s is not a valid email address: it is too long"),
+    ),
+    (
+        r"IDNA|Punycode|normalizing to international",
+        N_(
+            "%(address)s is not a valid email address: the part after the @-sign is not a"
+            " valid international domain name"
+        ),
+    ),
+    (
+        r"unsafe characters: (?P<chars>.+)\.$",
+        N_("%(address)s is not a valid email address: it has unsafe characters (%(chars)s)"),
+    ),
+    (
+        r"two periods in a row",
+        N_("%(address)s is not a valid email address: it has two periods in a row"),
+    ),
+    (
+        r"start with a period",
+        N_("%(address)s is not a valid email address: it starts with a period"),
+    ),
+    (
+        r"period immediately before the @-sign",
+        N_("%(address)s is not a valid email address: it has a period just before the @-sign"),
+    ),
+    (
+        r"immediately after the @-sign",
+        N_(
+            "%(address)s is not a valid email address: the part after the @-sign starts with a"
+            " period or a hyphen"
+        ),
+    ),
+    (
+        r"end with a",
+        N_("%(address)s is not a valid email address: it ends with a period or a hyphen"),
+    ),
+    (
+        r"period and a hyphen next to each other",
+        N_(
+            "%(address)s is not a valid email address: it has a period and a hyphen next to"
+            " each other"
+        ),
+    ),
+    (
+        r"before the @-sign(?: are not supported)?: (?P<chars>.+)\.$",
+        N_(
+            "%(address)s is not a valid email address: it has characters that are not allowed"
+            " before the @-sign (%(chars)s)"
+        ),
+    ),
+    (
+        r"part after the @-sign contains invalid characters[^:(]*: (?P<chars>.+)\.$",
+        N_(
+            "%(address)s is not a valid email address: it has characters that are not allowed"
+            " after the @-sign (%(chars)s)"
+        ),
+    ),
+    (
+        r"should have a period",
+        N_(
+            "%(address)s is not a valid email address: the part after the @-sign has no period"
+            " (a domain looks like example.com)"
+        ),
+    ),
+    (
+        r"top-level domain",
+        N_(
+            "%(address)s is not a valid email address: the part after the @-sign does not end"
+            " in a valid top-level domain"
+        ),
+    ),
+    (
+        r"special-use or reserved name",
+        N_(
+            "%(address)s is not a valid email address: the part after the @-sign is a"
+            " special-use or reserved name, which cannot receive email"
+        ),
+    ),
+    (
+        r"display name|angle bracket|[Qq]uot|bracket|anything after the email",
+        N_(
+            "%(address)s is not a valid email address: only a plain address is accepted, with"
+            " no display name, angle brackets, quotes or IP address"
+        ),
+    ),
+    (
+        r"invalid character|not valid ASCII|not supported",
+        N_("%(address)s is not a valid email address: it has characters that are not allowed"),
+    ),
+)
+_REFUSED = N_("%(address)s is not a valid email address")
+
+
+def refusal(address: str, reason: str) -> str:
+    """Why email-validator refused ADDRESS (shown quoted), in colabctl's words: REASON,
+    the library's English sentence, picks which (docs/commands.md, "Names, emails and
+    tax IDs")."""
+    import re
+
+    sentence = " ".join(reason.split())
+    for pattern, message in _REFUSALS:
+        found = re.search(pattern, sentence)
+        if found is not None:
+            chars = found.groupdict().get("chars") or ""
+            chars = "".join(c if c.isprintable() else repr(c)[1:-1] for c in chars)
+            return _(message) % {"address": address, "chars": chars}
+    return _(_REFUSED) % {"address": address}
 
 
 # Where a user is created or invited, an address must not pass for another one (docs/
@@ -156,7 +275,7 @@ def _clause(sentence: str) -> str:
 # parser) on every import, carries Unicode 15.1 data, and reads its data from wherever the
 # CONFUSABLE_DATA environment variable points.
 
-LOOKALIKE_HINT = (
+LOOKALIKE_HINT = N_(
     "check the address letter by letter: colabctl refuses addresses that can pass"
     " for another one (docs/commands.md)"
 )
@@ -213,15 +332,20 @@ def refuse_lookalike(address: str) -> None:
     if compatible != local:
         odd = "".join(dict.fromkeys(c for c in local if unicodedata.normalize("NFKC", c) != c))
         raise Invalid(
-            f"{quoted(address)} is refused: its local part has characters that stand in for"
-            f" others ({quoted(odd)}; NFKC makes it {quoted(compatible)})",
-            hint=LOOKALIKE_HINT,
+            _(
+                "%(address)s is refused: its local part has characters that stand in for"
+                " others (%(chars)s; NFKC makes it %(nfkc)s)"
+            )
+            % {"address": quoted(address), "chars": quoted(odd), "nfkc": quoted(compatible)},
+            hint=_(LOOKALIKE_HINT),
         )
     if is_mixed_script(local):
-        scripts = " and ".join(name.replace("_", " ") for name in scripts_of(local))
+        # Unicode's names of the scripts (Latin, Cyrillic), as the Script property has them
+        scripts = ", ".join(name.replace("_", " ") for name in scripts_of(local))
         raise Invalid(
-            f"{quoted(address)} is refused: its local part mixes scripts ({scripts})",
-            hint=LOOKALIKE_HINT,
+            _("%(address)s is refused: its local part mixes scripts (%(scripts)s)")
+            % {"address": quoted(address), "scripts": scripts},
+            hint=_(LOOKALIKE_HINT),
         )
 
 
@@ -231,5 +355,6 @@ def looks_like_someone(address: str) -> Invalid:
     from colabctl.core.names import quoted
 
     return Invalid(
-        f"{quoted(address)} looks like the address of an existing user", hint=LOOKALIKE_HINT
+        _("%(address)s looks like the address of an existing user") % {"address": quoted(address)},
+        hint=_(LOOKALIKE_HINT),
     )

@@ -5,6 +5,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from colabctl.errors import Invalid
+from colabctl.i18n import N_, Plural, _, ngettext
 
 SLUG_MIN = 2
 SLUG_MAX = 40
@@ -25,8 +26,32 @@ def quoted(value: str, *, limit: int = 50, quote: str = '"') -> str:
 
     Anything not printable (newlines, NUL, bidi overrides, lone surrogates) is shown as a
     Python escape, and the result is cut after about `limit` characters, so a 10,000-character
-    or hostile argument can never break or flood the `error: ...` line.
+    or hostile argument can never break or flood the `error: ...` line. The count of a cut
+    value is said in the chosen language (quoted_text: for a Text, English in JSON).
     """
+    shown, cut = _quote(value, limit, quote)
+    if not cut:
+        return shown
+    return ngettext(
+        "%(value)s... (%(count)d character)", "%(value)s... (%(count)d characters)", len(value)
+    ) % {"value": shown, "count": len(value)}
+
+
+def quoted_text(value: str, *, limit: int = 50) -> str:
+    """`quoted`, for a parameter of a Text: a cut value is a Plural, English in JSON."""
+    shown, cut = _quote(value, limit, '"')
+    if not cut:
+        return shown
+    return Plural(
+        "%(value)s... (%(count)d character)",
+        "%(value)s... (%(count)d characters)",
+        len(value),
+        value=shown,
+        count=len(value),
+    )
+
+
+def _quote(value: str, limit: int, quote: str) -> tuple[str, bool]:
     pieces: list[str] = []
     size = 0
     for char in value:
@@ -37,11 +62,16 @@ def quoted(value: str, *, limit: int = 50, quote: str = '"') -> str:
         else:
             piece = repr(char)[1:-1]  # "\x00", "\u202e", "\udcff"
         if size + len(piece) > limit:
-            shown = "".join(pieces)
-            return f"{quote}{shown}{quote}... ({len(value)} characters)"
+            return quote + "".join(pieces) + quote, True
         pieces.append(piece)
         size += len(piece)
-    return quote + "".join(pieces) + quote
+    return quote + "".join(pieces) + quote, False
+
+
+def at_line(file: str, line: int | None) -> str:
+    """Where in FILE a fault is, as messages name it: `FILE, line N`, or FILE alone when
+    the line cannot be told (0 or None)."""
+    return _("%(file)s, line %(line)d") % {"file": file, "line": line} if line else file
 
 
 def closest(asked: str, choices: Iterable[str]) -> str | None:
@@ -55,12 +85,34 @@ def closest(asked: str, choices: Iterable[str]) -> str | None:
 
 def _slug_hint(value: str, what: str) -> str:
     example = "gerente-afiliados" if "profile" in what else "acme-cursos"
-    rule = "use 2-40 lowercase letters, digits and hyphens, starting with a letter"
     # "Acme Cursos" or "acme_cursos" -> offer the slug they most likely meant.
     guess = re.sub(r"[\s_]+", "-", value.strip().lower())
     if guess != value and _SLUG_RE.fullmatch(guess):
-        return f"{rule}, e.g. {guess}"
-    return f"{rule}, e.g. {example}"
+        example = guess
+    return _(
+        "use 2-40 lowercase letters, digits and hyphens, starting with a letter, e.g. %(example)s"
+    ) % {"example": example}
+
+
+# What is said of a bad slug, as whole sentences for each kind of slug (so that each
+# language can make its words agree with the field's); any other WHAT is named as it is.
+_SLUG_SAYS = {
+    "account slug": (
+        N_("account slug is empty"),
+        N_("account slug %(value)s contains %(char)s, which is not allowed"),
+        N_("account slug %(value)s must start with a letter"),
+    ),
+    "profile name": (
+        N_("profile name is empty"),
+        N_("profile name %(value)s contains %(char)s, which is not allowed"),
+        N_("profile name %(value)s must start with a letter"),
+    ),
+}
+_SLUG_ANY = (
+    N_("%(field)s is empty"),
+    N_("%(field)s %(value)s contains %(char)s, which is not allowed"),
+    N_("%(field)s %(value)s must start with a letter"),
+)
 
 
 def validate_slug(value: str, *, what: str = "account slug") -> str:
@@ -73,20 +125,36 @@ def validate_slug(value: str, *, what: str = "account slug") -> str:
     if _SLUG_RE.fullmatch(value):
         return value
     hint = _slug_hint(value, what)
+    empty, bad_char, first = _SLUG_SAYS.get(what, _SLUG_ANY)
+    names = {"field": what, "value": quoted(value)}
     if not value:
-        raise Invalid(f"{what} is empty", hint=hint)
+        raise Invalid(_(empty) % names, hint=hint)
     bad = next((char for char in value if not _SLUG_CHAR_RE.fullmatch(char)), None)
     if bad is not None:
-        raise Invalid(
-            f"{what} {quoted(value)} contains {quoted(bad)}, which is not allowed", hint=hint
-        )
+        raise Invalid(_(bad_char) % (names | {"char": quoted(bad)}), hint=hint)
     if not value[0].isalpha():
-        raise Invalid(f"{what} {quoted(value)} must start with a letter", hint=hint)
+        raise Invalid(_(first) % names, hint=hint)
     # Only the length is left to be wrong.
-    raise Invalid(
-        f"{what} {quoted(value)} has {len(value)} "
-        f"{'character' if len(value) == 1 else 'characters'}; it must have 2-40",
-        hint=hint,
+    raise Invalid(_slug_length(what, len(value)) % (names | {"count": len(value)}), hint=hint)
+
+
+def _slug_length(what: str, n: int) -> str:
+    if what == "account slug":
+        return ngettext(
+            "account slug %(value)s has %(count)d character; it must have 2-40",
+            "account slug %(value)s has %(count)d characters; it must have 2-40",
+            n,
+        )
+    if what == "profile name":
+        return ngettext(
+            "profile name %(value)s has %(count)d character; it must have 2-40",
+            "profile name %(value)s has %(count)d characters; it must have 2-40",
+            n,
+        )
+    return ngettext(
+        "%(field)s %(value)s has %(count)d character; it must have 2-40",
+        "%(field)s %(value)s has %(count)d characters; it must have 2-40",
+        n,
     )
 
 
@@ -95,6 +163,49 @@ def _forbidden(char: str) -> bool:
     # Cs: lone surrogates are what undecodable bytes in argv become (surrogateescape); they
     # are not text and SQLite cannot store them, so refuse them with the control characters.
     return category in ("Cc", "Cs") or char in _BIDI_CONTROLS
+
+
+# What is said of bad free text, as whole sentences for each field: empty, too long, not
+# UTF-8, holding a control character. Any other WHAT (a file's key, such as title.es) is
+# named as it is.
+_TEXT_SAYS = {
+    "name": (
+        N_("name is empty"),
+        N_("name %(value)s is too long: %(count)d characters, at most %(max)d"),
+        N_("name %(value)s is not UTF-8 text"),
+        N_("name %(value)s contains a control character (%(code)s)"),
+    ),
+    "account name": (
+        N_("account name is empty"),
+        N_("account name %(value)s is too long: %(count)d characters, at most %(max)d"),
+        N_("account name %(value)s is not UTF-8 text"),
+        N_("account name %(value)s contains a control character (%(code)s)"),
+    ),
+    "description": (
+        N_("description is empty"),
+        N_("description %(value)s is too long: %(count)d characters, at most %(max)d"),
+        N_("description %(value)s is not UTF-8 text"),
+        N_("description %(value)s contains a control character (%(code)s)"),
+    ),
+    "title": (
+        N_("title is empty"),
+        N_("title %(value)s is too long: %(count)d characters, at most %(max)d"),
+        N_("title %(value)s is not UTF-8 text"),
+        N_("title %(value)s contains a control character (%(code)s)"),
+    ),
+    "reason": (
+        N_("reason is empty"),
+        N_("reason %(value)s is too long: %(count)d characters, at most %(max)d"),
+        N_("reason %(value)s is not UTF-8 text"),
+        N_("reason %(value)s contains a control character (%(code)s)"),
+    ),
+}
+_TEXT_ANY = (
+    N_("%(field)s is empty"),
+    N_("%(field)s %(value)s is too long: %(count)d characters, at most %(max)d"),
+    N_("%(field)s %(value)s is not UTF-8 text"),
+    N_("%(field)s %(value)s contains a control character (%(code)s)"),
+)
 
 
 def clean_text(value: str, *, what: str = "name") -> str:
@@ -106,24 +217,26 @@ def clean_text(value: str, *, what: str = "name") -> str:
     controls (so no newlines or tabs inside), bidi overrides and isolates, lone surrogates.
     """
     text = value.strip()
+    empty, too_long, not_text, control = _TEXT_SAYS.get(what, _TEXT_ANY)
+    names: dict[str, object] = {"field": what, "value": quoted(text)}
     if not text:
-        raise Invalid(f"{what} is empty", hint=f"give a {what} with at least one visible character")
+        raise Invalid(_(empty) % names, hint=_("write at least one visible character"))
     if len(text) > TEXT_MAX:
         raise Invalid(
-            f"{what} {quoted(text)} is too long: {len(text)} characters, at most {TEXT_MAX}",
-            hint=f"shorten the {what} to {TEXT_MAX} characters or fewer",
+            _(too_long) % (names | {"count": len(text), "max": TEXT_MAX}),
+            hint=_("shorten it to %(max)d characters or fewer") % {"max": TEXT_MAX},
         )
     bad = next((char for char in text if _forbidden(char)), None)
     if bad is not None and unicodedata.category(bad) == "Cs":
         raise Invalid(
-            f"{what} {quoted(text)} is not UTF-8 text",
-            hint="check the encoding of the arguments or the file given",
+            _(not_text) % names,
+            hint=_("check the encoding of the arguments or the file given"),
         )
     if bad is not None:
         label = unicodedata.name(bad, "")
         code = f"U+{ord(bad):04X}" + (f" {label}" if label else "")
         raise Invalid(
-            f"{what} {quoted(text)} contains a control character ({code})",
-            hint="remove control characters such as newlines, tabs and text-direction overrides",
+            _(control) % (names | {"code": code}),
+            hint=_("remove control characters such as newlines, tabs and text-direction overrides"),
         )
     return text

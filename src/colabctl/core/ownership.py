@@ -14,14 +14,20 @@ transaction, `transfer_in(s, acct, ...)` holds the rules and the writes.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from colabctl.core import access
+from colabctl.core.access import Standing
 from colabctl.core.clock import iso
 from colabctl.core.identity import email_key
 from colabctl.core.names import quoted
-from colabctl.core.session import Account, Context, Session, User, writing
+from colabctl.core.session import Account, Context, Session, User, live_sql, writing
+from colabctl.core.words import status
 from colabctl.errors import Conflict, NotFound
+from colabctl.i18n import _
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 OFFER_LIFETIME = timedelta(days=7)
 
@@ -43,7 +49,7 @@ class Offer(NamedTuple):
     expires_at: str
     closed_at: str | None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Transfer:
         return {
             "to": self.to,
             "offered_at": self.offered_at,
@@ -106,24 +112,14 @@ def transfer_in(s: Session, acct: Account, email: str, keep_as: str | None = Non
     once it is accepted, or leaves the account."""
     if keep_as is not None:
         s.profile_row(acct, keep_as)  # exit 3 when there is no such profile
-    if email_key(email) == email_key(acct.owner_email):
-        raise Conflict(f"{acct.owner_email} already owns {acct.slug}")
-    recipient = s.user_by_email(email)
-    member = access.standing_of(s, acct, email) if recipient is not None else None
-    if recipient is None or member is None or member.status != "active":
-        state = f" (their membership is {member.status})" if member and member.status else ""
-        raise Conflict(
-            f"{email} is not an active collaborator of {acct.slug}{state}:"
-            " ownership goes only to one",
-            hint=f"invite them (`colabctl invite {email} --profile NAME -a {acct.slug}`)"
-            " and wait for them to accept",
-        )
+    recipient = _recipient(s, acct, email)
     current = open_offer(s, acct)
     if current is not None:
+        now_open = {"account": acct.slug, "to": current.to, "until": current.expires_at}
         raise Conflict(
-            f"{acct.slug} already has an open transfer offer (to {current.to},"
-            f" until {current.expires_at})",
-            hint=f"cancel it first: `colabctl account cancel-transfer {acct.slug}`",
+            _("%(account)s already has an open transfer offer (to %(to)s, until %(until)s)")
+            % now_open,
+            hint=_("cancel it first: `colabctl account cancel-transfer %(account)s`") % now_open,
         )
     expires_at = iso(s.now + OFFER_LIFETIME)
     offer_id = s.conn.execute(
@@ -138,11 +134,51 @@ def transfer_in(s: Session, acct: Account, email: str, keep_as: str | None = Non
         details={"keep_as": keep_as, "expires_at": expires_at},
     )
     offer = _offer(s, s.conn.execute(f"{_SELECT} WHERE t.id = ?", (offer_id,)).fetchone())
-    stay = f"you will stay as {keep_as}" if keep_as else "you will leave the account"
-    return Done(
-        offer,
-        f"offered {acct.slug} to {recipient.email} until {expires_at}; once they accept"
-        f" (`colabctl account accept-transfer {acct.slug}`), {stay}",
+    names: dict[str, object] = {
+        "account": acct.slug,
+        "to": recipient.email,
+        "until": expires_at,
+        "keep": keep_as,
+    }
+    if keep_as:
+        said = _(
+            "offered %(account)s to %(to)s until %(until)s; once they accept"
+            " (`colabctl account accept-transfer %(account)s`), you will stay as %(keep)s"
+        )
+    else:
+        said = _(
+            "offered %(account)s to %(to)s until %(until)s; once they accept"
+            " (`colabctl account accept-transfer %(account)s`), you will leave the account"
+        )
+    return Done(offer, said % names)
+
+
+def _recipient(s: Session, acct: Account, email: str) -> User:
+    """The user EMAIL names, if they are an active collaborator of ACCT: ownership goes
+    to no one else (not to the owner, who has it)."""
+    names: dict[str, object] = {"owner": acct.owner_email, "account": acct.slug, "email": email}
+    if email_key(email) == email_key(acct.owner_email):
+        raise Conflict(_("%(owner)s already owns %(account)s") % names)
+    recipient = s.user_by_email(email)
+    member = access.standing_of(s, acct, email) if recipient is not None else None
+    if recipient is not None and member is not None and member.status == "active":
+        return recipient
+    if member and member.status:
+        said = _(
+            "%(email)s is not an active collaborator of %(account)s (their membership is"
+            " %(status)s): ownership goes only to one"
+        )
+    else:
+        said = _(
+            "%(email)s is not an active collaborator of %(account)s: ownership goes only to one"
+        )
+    raise Conflict(
+        said % (names | {"status": status(member.status) if member and member.status else ""}),
+        hint=_(
+            "invite them (`colabctl invite %(email)s --profile NAME -a %(account)s`)"
+            " and wait for them to accept"
+        )
+        % names,
     )
 
 
@@ -157,14 +193,15 @@ def cancel_transfer(ctx: Context, slug: str) -> Done:
 def cancel_transfer_in(s: Session, acct: Account) -> Done:
     offer = open_offer(s, acct)
     if offer is None:
-        raise NotFound(f"{acct.slug} has no open transfer offer")
+        raise NotFound(_("%(account)s has no open transfer offer") % {"account": acct.slug})
     s.conn.execute(
         "UPDATE transfers SET status = 'cancelled', closed_at = ? WHERE id = ?",
         (s.now_iso, offer.id),
     )
     s.record("account.transfer_cancel", account=acct.slug, target=offer.to)
     closed = offer._replace(status="cancelled", closed_at=s.now_iso)
-    return Done(closed, f"cancelled the offer of {acct.slug} to {offer.to}")
+    said = _("cancelled the offer of %(account)s to %(to)s")
+    return Done(closed, said % {"account": acct.slug, "to": offer.to})
 
 
 # -- accept -------------------------------------------------------------------------
@@ -189,40 +226,91 @@ def accept_transfer_in(s: Session, acct: Account) -> Done:
         # which would tell them an offer to someone else exists (only the owner and the
         # recipient see it).
         raise NotFound(
-            f"no transfer of {acct.slug} is offered to you",
-            hint=f"the owner offers one with `colabctl account transfer {acct.slug} EMAIL`",
+            _("no transfer of %(account)s is offered to you") % {"account": acct.slug},
+            hint=_("the owner offers one with `colabctl account transfer %(account)s EMAIL`")
+            % {"account": acct.slug},
         )
+    names: dict[str, object] = {
+        "account": acct.slug,
+        "owner": acct.owner_email,
+        "expires": offer.expires_at,
+        "at": offer.closed_at,
+        "status": status(mine.status) if mine.status else "",
+    }
+    _refuse_unless_acceptable(offer, mine, names)
+    _hand_over(s, acct, me, offer, _kept_profile(s, acct, offer, names))
+    s.record(
+        "account.transfer_accept",
+        account=acct.slug,
+        target=me.email,
+        details={
+            "from": acct.owner_email,
+            "previous_profile": mine.profile,
+            "kept_as": offer.keep_as,
+        },
+    )
+    if offer.keep_as:
+        said = _("you now own %(account)s; %(owner)s stays as %(profile)s")
+    else:
+        said = _("you now own %(account)s; %(owner)s left the account")
+    return Done(
+        offer._replace(status="accepted", closed_at=s.now_iso),
+        said % (names | {"profile": offer.keep_as}),
+    )
+
+
+def _refuse_unless_acceptable(offer: Offer, mine: Standing, names: dict[str, object]) -> None:
+    """An offer is accepted while it is open, by a recipient still actively collaborating."""
     if offer.status == "expired":
         raise Conflict(
-            f"the offer of {acct.slug} to you expired on {offer.expires_at}",
-            hint=f"ask the owner ({acct.owner_email}) to offer it again",
+            _("the offer of %(account)s to you expired on %(expires)s") % names,
+            hint=_("ask the owner (%(owner)s) to offer it again") % names,
         )
+    if offer.status == "accepted":
+        raise Conflict(_("the offer of %(account)s to you was accepted on %(at)s") % names)
     if offer.status != "open":
-        raise Conflict(f"the offer of {acct.slug} to you was {offer.status} on {offer.closed_at}")
+        raise Conflict(_("the offer of %(account)s to you was cancelled on %(at)s") % names)
     if mine.status != "active":
         raise Conflict(
-            f"you are no longer an active collaborator of {acct.slug} ({mine.status}):"
-            " ownership goes only to one",
-            hint=f"ask the owner ({acct.owner_email}) to restore your access first",
-        )
-    keep_id = None
-    if offer.keep_as is not None:
-        row = s.conn.execute(
-            "SELECT id FROM profiles WHERE account_id = ? AND name = ?", (acct.id, offer.keep_as)
-        ).fetchone()
-        if row is None:
-            raise Conflict(
-                f"profile {quoted(offer.keep_as)}, which {offer.from_} was to keep, no longer"
-                f" exists in {acct.slug}",
-                hint=f"ask the owner to cancel (`colabctl account cancel-transfer {acct.slug}`)"
-                " and offer again",
+            _(
+                "you are no longer an active collaborator of %(account)s (%(status)s):"
+                " ownership goes only to one"
             )
-        keep_id = int(row[0])
+            % names,
+            hint=_("ask the owner (%(owner)s) to restore your access first") % names,
+        )
+
+
+def _kept_profile(s: Session, acct: Account, offer: Offer, names: dict[str, object]) -> int | None:
+    """The id of the profile the previous owner keeps (None: they leave); refused when it
+    was deleted since the offer."""
+    if offer.keep_as is None:
+        return None
+    row = s.conn.execute(
+        "SELECT id FROM profiles WHERE account_id = ? AND name = ?", (acct.id, offer.keep_as)
+    ).fetchone()
+    if row is None:
+        names = names | {"profile": quoted(offer.keep_as), "from": offer.from_}
+        raise Conflict(
+            _("profile %(profile)s, which %(from)s was to keep, no longer exists in %(account)s")
+            % names,
+            hint=_(
+                "ask the owner to cancel (`colabctl account cancel-transfer %(account)s`)"
+                " and offer again"
+            )
+            % names,
+        )
+    return int(row[0])
+
+
+def _hand_over(s: Session, acct: Account, me: User, offer: Offer, keep_id: int | None) -> None:
+    """The writes of an acceptance: ME owns ACCT, the previous owner holds KEEP_ID's
+    profile (or nothing), and the offer is closed."""
     # Order matters to the schema's triggers: the recipient leaves their membership
     # before they become the owner, and the old owner joins only once they are not.
     s.conn.execute(
         "UPDATE memberships SET status = 'revoked', ended_at = ? WHERE account_id = ?"
-        " AND user_id = ? AND status IN ('pending', 'active')",
+        f" AND user_id = ? AND {live_sql('')}",
         (s.now_iso, acct.id, me.id),
     )
     s.conn.execute("UPDATE accounts SET owner_id = ? WHERE id = ?", (me.id, acct.id))
@@ -235,23 +323,4 @@ def accept_transfer_in(s: Session, acct: Account) -> Done:
     s.conn.execute(
         "UPDATE transfers SET status = 'accepted', closed_at = ? WHERE id = ?",
         (s.now_iso, offer.id),
-    )
-    s.record(
-        "account.transfer_accept",
-        account=acct.slug,
-        target=me.email,
-        details={
-            "from": acct.owner_email,
-            "previous_profile": mine.profile,
-            "kept_as": offer.keep_as,
-        },
-    )
-    stays = (
-        f"{acct.owner_email} stays as {offer.keep_as}"
-        if offer.keep_as
-        else f"{acct.owner_email} left the account"
-    )
-    return Done(
-        offer._replace(status="accepted", closed_at=s.now_iso),
-        f"you now own {acct.slug}; {stays}",
     )

@@ -6,12 +6,17 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from colabctl.core import tomlfile
 from colabctl.core.catalog import LANGS, catalog
-from colabctl.core.names import clean_text, closest, quoted
+from colabctl.core.names import at_line, clean_text, closest, quoted
+from colabctl.core.tomllines import Lines
 from colabctl.errors import Invalid, NotFound
+from colabctl.i18n import _, shown
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 MAX_PRESET_BYTES = tomlfile.PRESET_LIMIT
 
@@ -29,7 +34,7 @@ class Preset:
         """The description in LANG, else the plain `description`."""
         return self.descriptions.get(lang) or self.description
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Preset:
         return {
             "name": self.name,
             "title": self.title,
@@ -55,11 +60,13 @@ def find_preset(name: str) -> Preset:
     path = presets_dir() / f"{name}.toml"
     if not re.fullmatch(r"[a-z][a-z0-9-]{1,39}", name, re.ASCII) or not path.is_file():
         known = [p.stem for p in sorted(presets_dir().glob("*.toml"))]
-        hint = "presets: " + ", ".join(known)
         best = closest(name, known)
+        names = {"name": quoted(name), "best": best, "presets": ", ".join(known)}
         raise NotFound(
-            f"no preset named {quoted(name)}",
-            hint=f"did you mean {best}? ({hint})" if best else hint,
+            _("no preset named %(name)s") % names,
+            hint=_("did you mean %(best)s? (presets: %(presets)s)") % names
+            if best
+            else _("presets: %(presets)s") % names,
         )
     return load_preset(path)
 
@@ -74,7 +81,8 @@ def load_preset(path: Path) -> Preset:
 def parse_preset(raw: bytes, source: str) -> Preset:
     if len(raw) > MAX_PRESET_BYTES:
         raise Invalid(
-            f"{source}: too large for a preset (more than {MAX_PRESET_BYTES // 1_000_000} MB)"
+            _("%(file)s: too large for a preset (more than %(mb)d MB)")
+            % {"file": source, "mb": MAX_PRESET_BYTES // 1_000_000}
         )
     text = tomlfile.text(raw, source)
     return _check(tomlfile.parse(text, source), text, source)
@@ -84,97 +92,97 @@ KEYS = ("name", "title", "description", "descriptions", "permissions")
 
 
 def _check(data: dict[str, Any], text: str, source: str) -> Preset:
-    # An unknown key is most likely a misspelt one (`descripton`): refuse it rather than
-    # drop what it says without a word.
-    for key in data:
-        if key not in KEYS:
-            raise Invalid(
-                f"{source}{_line_of_key(text, key)}: unknown key {quoted(key)}",
-                hint="a preset has the keys " + ", ".join(KEYS),
-            )
+    """DATA, a preset file's parsed TEXT, as a Preset; any fault is Invalid naming SOURCE
+    and the line."""
+    lines = Lines(text)
+    _refuse_unknown_keys(data, lines, source)
     perms = data.get("permissions")
     if not isinstance(perms, list) or not all(isinstance(p, str) for p in perms):
-        raise Invalid(
-            f"{source}{_line_of(text, 'permissions')}: `permissions` must be a list of strings"
+        raise _fault(
+            _("%(where)s: `permissions` must be a list of strings"), source, lines, "permissions"
         )
     name = data.get("name", Path(source).stem)
     description = data.get("description", "")
-    title = data.get("title", {})
     if not isinstance(name, str):
-        raise Invalid(f"{source}{_line_of(text, 'name')}: `name` must be a string")
+        raise _fault(_("%(where)s: `name` must be a string"), source, lines, "name")
     if not isinstance(description, str):
-        raise Invalid(f"{source}{_line_of(text, 'description')}: `description` must be a string")
-    descriptions = data.get("descriptions", {})
-    for key, table in (("title", title), ("descriptions", descriptions)):
-        if not isinstance(table, dict) or not all(
-            k in LANGS and isinstance(v, str) for k, v in table.items()
-        ):
-            raise Invalid(
-                f"{source}{_line_of_key(text, key)}: `{key}` must be a table of es/pt/en strings"
-            )
+        raise _fault(_("%(where)s: `description` must be a string"), source, lines, "description")
+    title = _language_table(data, "title", lines, source)
+    descriptions = _language_table(data, "descriptions", lines, source)
     # Titles and descriptions are free text (docs/commands.md), held to what --description is.
-    texts = [
-        ("description", description),
-        *((f"title.{k}", v) for k, v in title.items()),
-        *((f"descriptions.{k}", v) for k, v in descriptions.items()),
-    ]
-    for key, value in texts:
-        if value.strip():
-            try:
-                clean_text(value, what=key)
-            except Invalid as exc:
-                where = _line_of_key(text, key.split(".")[0])
-                raise Invalid(f"{source}{where}: {exc.message}", hint=exc.hint) from exc
-    title = {k: v.strip() for k, v in title.items()}
-    ids: list[str] = []
-    cat = catalog()
-    for ref in perms:
-        where = f"{source}{_line_of(text, 'permissions', ref)}"
-        try:
-            perm = cat.resolve_delegable(ref)
-        except Invalid as exc:
-            raise Invalid(f"{where}: {exc.message}", hint=exc.hint) from exc
-        if perm.id not in ids:
-            ids.append(perm.id)
+    _check_texts(
+        [
+            ("description", description),
+            *((f"title.{k}", v) for k, v in title.items()),
+            *((f"descriptions.{k}", v) for k, v in descriptions.items()),
+        ],
+        lines,
+        source,
+    )
     return Preset(
         name,
-        tuple(ids),
+        _permission_ids(perms, lines, source),
         description.strip(),
-        dict(title),
+        {k: v.strip() for k, v in title.items()},
         source,
         {k: v.strip() for k, v in descriptions.items()},
     )
 
 
-def _line_of_key(text: str, key: str) -> str:
-    """The `, line N` where top-level KEY is set, as `KEY = ...` or as a `[KEY]` table."""
-    found = _line_of(text, key)
-    if found:
-        return found
-    header = re.compile(rf"\s*\[\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*\]")
-    line = next((n for n, line in enumerate(text.splitlines(), 1) if header.match(line)), None)
-    return f", line {line}" if line else ""
+def _fault(message: str, source: str, lines: Lines, key: str) -> Invalid:
+    """MESSAGE (with %(where)s) about top-level KEY, at the line that sets it."""
+    return Invalid(message % {"where": at_line(source, lines.key_or_table(key))})
 
 
-def _line_of(text: str, key: str, value: str | None = None) -> str:
-    """The `, line N` suffix: the line where top-level `key = ...` starts or, given
-    `value`, the first line from there holding it as a quoted string ("" when it cannot
-    be told). A mention in a comment or in another key's text is not the fault's line."""
-    import json
+def _refuse_unknown_keys(data: dict[str, Any], lines: Lines, source: str) -> None:
+    # An unknown key is most likely a misspelt one (`descripton`): refuse it rather than
+    # drop what it says without a word.
+    for key in data:
+        if key not in KEYS:
+            raise Invalid(
+                _("%(where)s: unknown key %(key)s")
+                % {"where": at_line(source, lines.key_or_table(key)), "key": quoted(key)},
+                hint=_("a preset has the keys %(keys)s") % {"keys": ", ".join(KEYS)},
+            )
 
-    lines = text.splitlines()
-    assignment = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
-    start = next((n for n, line in enumerate(lines, 1) if assignment.match(line)), None)
-    if start is None:
-        return ""
-    if value is None:
-        return f", line {start}"
-    quoted = (json.dumps(value, ensure_ascii=False), f"'{value}'")
-    for number in range(start, len(lines) + 1):
-        code = lines[number - 1].split("#", 1)[0] if "#" not in value else lines[number - 1]
-        if any(q in code for q in quoted):
-            return f", line {number}"
-    return ""
+
+def _language_table(data: dict[str, Any], key: str, lines: Lines, source: str) -> dict[str, str]:
+    """`title` or `descriptions`: a table of strings by language (es, pt, en)."""
+    table = data.get(key, {})
+    if not isinstance(table, dict) or not all(
+        k in LANGS and isinstance(v, str) for k, v in table.items()
+    ):
+        raise Invalid(
+            _("%(where)s: `%(key)s` must be a table of es/pt/en strings")
+            % {"where": at_line(source, lines.key_or_table(key)), "key": key}
+        )
+    return table
+
+
+def _check_texts(texts: list[tuple[str, str]], lines: Lines, source: str) -> None:
+    """Each (dotted key, free text) as clean as --description must be."""
+    for key, value in texts:
+        if value.strip():
+            try:
+                clean_text(value, what=key)
+            except Invalid as exc:
+                where = at_line(source, lines.key_or_table(key.split(".")[0]))
+                raise Invalid(f"{where}: {shown(exc.message)}", hint=exc.hint) from exc
+
+
+def _permission_ids(refs: list[str], lines: Lines, source: str) -> tuple[str, ...]:
+    """The delegable permissions REFS name (ids or labels), as ids, each once, in order."""
+    ids: list[str] = []
+    cat = catalog()
+    for ref in refs:
+        try:
+            perm = cat.resolve_delegable(ref)
+        except Invalid as exc:
+            where = at_line(source, lines.key("permissions", ref))
+            raise Invalid(f"{where}: {shown(exc.message)}", hint=exc.hint) from exc
+        if perm.id not in ids:
+            ids.append(perm.id)
+    return tuple(ids)
 
 
 def dump_preset(preset: Preset) -> str:

@@ -11,14 +11,28 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from colabctl.core import access
 from colabctl.core.catalog import Permission, catalog
 from colabctl.core.names import clean_text, quoted, validate_slug
-from colabctl.core.presets import Preset, find_preset, load_preset
-from colabctl.core.session import STATUS_SQL, Account, Context, Session, reading, writing
+from colabctl.core.session import (
+    STATUS_SQL,
+    Account,
+    Context,
+    Session,
+    current_membership_sql,
+    reading,
+    writing,
+)
+from colabctl.core.words import status
 from colabctl.errors import Conflict, Invalid
+from colabctl.i18n import _, language, ngettext
+
+if TYPE_CHECKING:
+    # loaded by the commands that read or write a preset only: an edit never needs it
+    from colabctl.core import shapes
+    from colabctl.core.presets import Preset
 
 
 @dataclass(frozen=True)
@@ -27,16 +41,41 @@ class ProfileView:
     account: str
     description: str
     permissions: list[str]
-    collaborators: list[str]
+    collaborators: list[str]  # the holders
     title: dict[str, str]
+    # the people still assigned to it: (email, status), expired or ended
+    assigned: list[tuple[str, str]]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Profile:
         return {
             "name": self.name,
             "account": self.account,
             "description": self.description,
             "permissions": self.permissions,
             "collaborators": self.collaborators,
+            "assigned": [email for email, _status in self.assigned],
+        }
+
+
+@dataclass(frozen=True)
+class ProfileSummary:
+    """A profile as `profile list` shows it: its counts."""
+
+    name: str
+    account: str
+    description: str
+    permissions: int
+    active: int
+    pending: int
+
+    def as_json(self) -> shapes.ProfileSummary:
+        return {
+            "name": self.name,
+            "account": self.account,
+            "description": self.description,
+            "permissions": self.permissions,
+            "active": self.active,
+            "pending": self.pending,
         }
 
 
@@ -56,6 +95,44 @@ def resolve_delegable(refs: Iterable[str]) -> list[Permission]:
     return list(perms.values())
 
 
+# Who a profile's people are, by the status of the membership that speaks for each person
+# (session.current_membership_sql), as read now (session.STATUS_SQL): its holders hold it;
+# the assigned hold nothing now but still point at it, as a renewal or a later access-until
+# brings them back. Declined and revoked rows are history, neither (docs/commands.md).
+HOLDING = ("pending", "active")
+ASSIGNED = ("expired", "ended")
+
+
+class People(NamedTuple):
+    """A profile's holders, then its assigned people: (membership row, email, status)."""
+
+    rows: list[tuple[int, str, str]]
+
+    @property
+    def holders(self) -> list[str]:
+        return [email for _row, email, now in self.rows if now in HOLDING]
+
+    @property
+    def assigned(self) -> list[tuple[str, str]]:
+        return [(email, now) for _row, email, now in self.rows if now in ASSIGNED]
+
+
+_PEOPLE_SQL = (
+    f"SELECT m.id, u.email, {STATUS_SQL} FROM memberships m JOIN users u ON u.id = m.user_id"
+    f" WHERE m.profile_id = :p AND m.id = {current_membership_sql('m.account_id', 'm.user_id')}"
+    " ORDER BY u.email"
+)
+
+
+def people_of(s: Session, profile_id: int) -> People:
+    """The holders and the assigned of the profile PROFILE_ID, each group by email."""
+    rows = s.conn.execute(_PEOPLE_SQL, {"p": profile_id, "now": s.now_iso}).fetchall()
+    return People(
+        [(r[0], r[1], r[2]) for r in rows if r[2] in HOLDING]
+        + [(r[0], r[1], r[2]) for r in rows if r[2] in ASSIGNED]
+    )
+
+
 def _view(
     s: Session, account: Account, name: str, row: tuple[Any, ...] | None = None
 ) -> ProfileView:
@@ -67,21 +144,15 @@ def _view(
             "SELECT permission FROM profile_permissions WHERE profile_id = ?", (row[0],)
         )
     ]
-    people = [
-        r[0]
-        for r in s.conn.execute(
-            f"SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id"
-            f" WHERE m.profile_id = :p AND {STATUS_SQL} IN ('pending', 'active') ORDER BY u.email",
-            {"p": row[0], "now": s.now_iso},
-        )
-    ]
+    people = people_of(s, row[0])
     return ProfileView(
         row[1],
         account.slug,
         row[2],
         catalog().ordered(perms),
-        people,
+        people.holders,
         json.loads(row[3]) if row[3] else {},
+        people.assigned,
     )
 
 
@@ -100,21 +171,26 @@ def create(
     name = validate_slug(name, what="profile name")
     base: Preset | None = None
     if preset:
+        from colabctl.core.presets import find_preset
+
         base = find_preset(preset)
     elif from_file:
+        from colabctl.core.presets import load_preset
+
         base = load_preset(from_file)
     ids = catalog().ordered(
         [*(base.permissions if base else ()), *(p.id for p in resolve_delegable(perms))]
     )
     if not ids:
         raise Invalid(
-            "a profile needs permissions",
-            hint="use --preset NAME, --from FILE.toml or --perm P (repeatable)",
+            _("a profile needs permissions"),
+            hint=_("use --preset NAME, --from FILE.toml or --perm P (repeatable)"),
         )
     text = (
         clean_text(description, what="description")
         if description
-        else (base.description if base else "")
+        # a preset's description in the language the command runs in (docs/i18n.md)
+        else (base.description_in(language()) if base else "")
     )
     title = base.title if base else None
     with writing(ctx) as s:
@@ -160,9 +236,10 @@ def create_many_in(s: Session, acct: Account, new: Sequence[NewProfile]) -> None
     audit_rows: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
     for item in new:
         if item.name in taken:
+            names = {"profile": quoted(item.name), "account": acct.slug, "name": item.name}
             raise Conflict(
-                f"profile {quoted(item.name)} already exists in {acct.slug}",
-                hint=f"change it with `colabctl profile edit {item.name}`",
+                _("profile %(profile)s already exists in %(account)s") % names,
+                hint=_("change it with `colabctl profile edit %(name)s`") % names,
             )
         taken.add(item.name)
         title = json.dumps(item.title) if item.title else None
@@ -189,7 +266,7 @@ def create_many_in(s: Session, acct: Account, new: Sequence[NewProfile]) -> None
     s.record_many(audit_rows)
 
 
-def list_profiles(ctx: Context, account: str | None = None) -> list[dict[str, Any]]:
+def list_profiles(ctx: Context, account: str | None = None) -> list[ProfileSummary]:
     with reading(ctx) as s:
         acct = access.readable(s, account)
         rows = s.conn.execute(
@@ -202,17 +279,7 @@ def list_profiles(ctx: Context, account: str | None = None) -> list[dict[str, An
             f" FROM profiles p WHERE p.account_id = :a ORDER BY p.name",
             {"a": acct.id, "now": s.now_iso},
         ).fetchall()
-        return [
-            {
-                "name": r[0],
-                "account": acct.slug,
-                "description": r[1],
-                "permissions": r[2],
-                "active": r[3],
-                "pending": r[4],
-            }
-            for r in rows
-        ]
+        return [ProfileSummary(r[0], acct.slug, r[1], r[2], r[3], r[4]) for r in rows]
 
 
 def show(ctx: Context, name: str, account: str | None = None) -> ProfileView:
@@ -234,8 +301,8 @@ def edit(
     removing = [catalog().resolve(r).id for r in remove]
     if set(adding) & set(removing):
         raise Invalid(
-            "the same permission is both added and removed: "
-            + ", ".join(catalog().ordered(set(adding) & set(removing)))
+            _("the same permission is both added and removed: %(ids)s")
+            % {"ids": ", ".join(catalog().ordered(set(adding) & set(removing)))}
         )
     text = clean_text(description, what="description") if description is not None else None
     with writing(ctx) as s:
@@ -255,13 +322,14 @@ def edit_in(
     adding, removing = set(adding), set(removing)
     view = _view(s, acct, name, row)
     before = set(view.permissions)
-    notes = [f"{p} was already in {name}" for p in catalog().ordered(adding & before)]
-    notes += [f"{p} was not in {name}" for p in catalog().ordered(removing - before)]
+    already, absent = _("%(id)s was already in %(profile)s"), _("%(id)s was not in %(profile)s")
+    notes = [already % {"id": p, "profile": name} for p in catalog().ordered(adding & before)]
+    notes += [absent % {"id": p, "profile": name} for p in catalog().ordered(removing - before)]
     after = (before | adding) - removing
     if not after:
         raise Invalid(
-            f"that would leave {name} with no permissions",
-            hint=f"delete it instead: `colabctl profile delete {name}`",
+            _("that would leave %(profile)s with no permissions") % {"profile": name},
+            hint=_("delete it instead: `colabctl profile delete %(profile)s`") % {"profile": name},
         )
     added, removed = catalog().ordered(after - before), catalog().ordered(before - after)
     new_text = description if description is not None and description != row[2] else None
@@ -292,49 +360,71 @@ def edit_in(
 def delete(
     ctx: Context, name: str, *, reassign: str | None = None, account: str | None = None
 ) -> list[str]:
-    """Delete a profile; its live holders must be moved first (--reassign). Returns them."""
+    """Delete a profile; its holders and assigned people must be moved first (--reassign).
+    Returns them."""
     with writing(ctx) as s:
         return delete_in(s, access.managed(s, account), name, reassign)
 
 
 def delete_in(s: Session, acct: Account, name: str, reassign: str | None = None) -> list[str]:
     row = s.profile_row(acct, name)
-    holders = [
-        r[0]
-        for r in s.conn.execute(
-            "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id"
-            " WHERE m.profile_id = ? AND m.status IN ('pending', 'active') ORDER BY u.email",
-            (row[0],),
-        )
-    ]
     target_id = None
     if reassign is not None:
         if reassign == name:
-            raise Invalid(f"cannot reassign {name}'s collaborators to {name} itself")
+            raise Invalid(
+                _("cannot reassign the collaborators of %(profile)s to %(profile)s itself")
+                % {"profile": name}
+            )
         target_id = s.profile_row(acct, reassign)[0]
-    if holders and target_id is None:
-        raise Conflict(
-            f"profile {quoted(name)} is held by {len(holders)} collaborator(s): "
-            + ", ".join(holders[:5])
-            + (", ..." if len(holders) > 5 else ""),
-            hint=f"move them first: `colabctl profile delete {name} --reassign OTHER`",
-        )
-    if holders:
+    people = people_of(s, row[0])
+    if people.rows and target_id is None:
+        raise _in_use(name, people)
+    if people.rows:
         s.conn.execute(
-            "UPDATE memberships SET profile_id = ? WHERE profile_id = ?"
-            " AND status IN ('pending', 'active')",
-            (target_id, row[0]),
+            "UPDATE memberships SET profile_id = ?"
+            " WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
+            (target_id, json.dumps([member for member, _email, _now in people.rows])),
         )
+    # every other row naming it is history (declined, revoked, an invitation since
+    # superseded): the schema's ON DELETE SET NULL takes the name off it
     s.conn.execute("DELETE FROM profiles WHERE id = ?", (row[0],))
     s.record(
         "profile.delete",
         account=acct.slug,
         target=name,
-        details={"reassigned_to": reassign if holders else None, "holders": holders},
+        # what replay needs to move the same people (store/replay.py)
+        details={
+            "reassigned_to": reassign if people.rows else None,
+            "holders": people.holders,
+            "assigned": [email for email, _status in people.assigned],
+        },
     )
-    return holders
+    return [email for _member, email, _now in people.rows]
+
+
+def _in_use(name: str, people: People) -> Conflict:
+    """What deleting NAME says while PEOPLE hold it or are assigned to it: each named with
+    their status (at most five)."""
+    shown = [
+        _("%(email)s (%(status)s)") % {"email": email, "status": status(now)}
+        for _member, email, now in people.rows[:5]
+    ]
+    listed = ", ".join(shown) + (", ..." if len(people.rows) > 5 else "")
+    count = len(people.rows)
+    return Conflict(
+        ngettext(
+            "profile %(profile)s is held by or assigned to %(count)d person: %(people)s",
+            "profile %(profile)s is held by or assigned to %(count)d people: %(people)s",
+            count,
+        )
+        % {"profile": quoted(name), "count": count, "people": listed},
+        hint=_("move them first: `colabctl profile delete %(profile)s --reassign OTHER`")
+        % {"profile": name},
+    )
 
 
 def export(ctx: Context, name: str, account: str | None = None) -> Preset:
+    from colabctl.core.presets import Preset
+
     view = show(ctx, name, account)
     return Preset(view.name, tuple(view.permissions), view.description, view.title)

@@ -2,7 +2,7 @@
 
 Who holds what comes from the standings and `access.decide`, exactly as `can` and
 `matrix` see it; the review only asks questions of them: separation-of-duties pairs
-(rules file), high-risk holders, broad and unused profiles, stale and expired
+(the rules: core/sod.py), high-risk holders, broad and unused profiles, stale and expired
 invitations, access about to end.
 
 A finding's id is a hash of its kind, account and subject (and pair), so it is the
@@ -15,93 +15,30 @@ same, the finding stays acknowledged; when it changes, the finding is open again
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from colabctl.core import access, tomlfile
-from colabctl.core.access import Standing, decide
+from colabctl.core import access
+from colabctl.core.access import Standing
 from colabctl.core.catalog import catalog
 from colabctl.core.clock import iso
 from colabctl.core.identity import email_key
 from colabctl.core.names import clean_text, quoted
 from colabctl.core.session import Account, Context, Session, reading, writing
-from colabctl.errors import Invalid, NotFound
+from colabctl.core.sod import SEVERITIES, SodRule, conflicts, holds, load_rules
+from colabctl.errors import NotFound
+from colabctl.i18n import Plural, Text, _
 
-SEVERITIES = ("high", "medium", "low")
-RULES_FILE = Path(__file__).with_name("sod_rules.toml")
+if TYPE_CHECKING:
+    from colabctl.core import shapes
+
 STALE_AFTER = timedelta(days=14)
 ENDING_WITHIN = timedelta(days=7)
 BROAD_SHARE = 0.75
-MAX_RULES_BYTES = tomlfile.RULES_LIMIT
-
-
-# -- separation-of-duties rules ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SodRule:
-    name: str
-    permissions: tuple[str, str]
-    severity: str = "high"
-
-
-def load_rules(path: Path | None = None) -> list[SodRule]:
-    """The rules file given (--rules), else the shipped defaults; any fault is Invalid
-    naming the file and the line."""
-    source = path or RULES_FILE
-    shown = str(path) if path else "the shipped rules"
-    raw = tomlfile.read(source, shown, limit=MAX_RULES_BYTES, what="a rules file")
-    text = tomlfile.text(raw, shown)
-    data = tomlfile.parse(text, shown)
-    headers = [n for n, line in enumerate(text.splitlines(), 1) if _SOD_HEADER.match(line)]
-    unknown = sorted(set(data) - {"version", "sod"})
-    if unknown:
-        raise Invalid(
-            f"{shown}: unknown key {quoted(unknown[0])}", hint="a rules file holds [[sod]] tables"
-        )
-    tables = data.get("sod", [])
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise Invalid(f"{shown}: `sod` must be written as [[sod]] tables")
-    rules: list[SodRule] = []
-    cat = catalog()
-    for index, table in enumerate(tables):
-        line = headers[index] if len(headers) == len(tables) else 0
-        where = f"{shown}, line {line}" if line else shown
-        extra = sorted(set(table) - {"name", "permissions", "severity"})
-        if extra:
-            raise Invalid(f"{where}: [[sod]]: unknown key {quoted(extra[0])}")
-        name = table.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise Invalid(f"{where}: [[sod]]: `name` is missing or not a string")
-        refs = table.get("permissions")
-        if (
-            not isinstance(refs, list)
-            or len(refs) != 2
-            or not all(isinstance(r, str) for r in refs)
-        ):
-            raise Invalid(f"{where}: [[sod]] {quoted(name)}: `permissions` must be a pair")
-        try:
-            first, second = (cat.resolve_delegable(r).id for r in refs)
-        except Invalid as exc:
-            raise Invalid(f"{where}: [[sod]] {quoted(name)}: {exc.message}", hint=exc.hint) from exc
-        if first == second:
-            raise Invalid(f"{where}: [[sod]] {quoted(name)}: the pair names {first} twice")
-        severity = table.get("severity", "high")
-        if severity not in SEVERITIES:
-            raise Invalid(
-                f"{where}: [[sod]] {quoted(name)}: severity {quoted(str(severity))}"
-                " is not high, medium or low"
-            )
-        rules.append(SodRule(name.strip(), (first, second), severity))
-    return rules
-
-
-_SOD_HEADER = re.compile(r"\s*\[\[\s*sod\s*\]\]\s*(?:#.*)?$")
 
 
 # -- findings ----------------------------------------------------------------------------
@@ -113,7 +50,7 @@ class Ack:
     at: str
     reason: str
 
-    def as_json(self) -> dict[str, str]:
+    def as_json(self) -> shapes.Ack:
         return {"by": self.by, "at": self.at, "reason": self.reason}
 
 
@@ -134,7 +71,7 @@ class Finding:
     def open(self) -> bool:
         return self.ack is None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Finding:
         return {
             "id": self.id,
             "severity": self.severity,
@@ -147,6 +84,15 @@ class Finding:
             "reopened": self.reopened.as_json() if self.reopened else None,
             "on_acceptance": self.on_acceptance,
         }
+
+
+class Review(NamedTuple):
+    """`review`'s report: its findings, most severe first."""
+
+    findings: list[Finding]
+
+    def as_json(self) -> shapes.Review:
+        return {"findings": [f.as_json() for f in self.findings]}
 
 
 def _digest(*parts: object) -> str:
@@ -182,25 +128,6 @@ class Roster(NamedTuple):
     people: list[Standing]  # everyone with a membership row there, the owner aside
     profiles: dict[str, frozenset[str]]  # every profile of the account: name -> ids
     acks: dict[str, tuple[str, Ack]]  # finding id -> (fingerprint, its latest ack)
-
-
-@cache
-def holds(granted: frozenset[str]) -> frozenset[str]:
-    """What an active holder of a profile granting GRANTED may do, by the one decision
-    function (so owner-only ids never count, whatever a profile row says)."""
-    standing = Standing("", "-", status="active", granted=granted)
-    return frozenset(p.id for p in catalog().permissions if decide(standing, p)[0])
-
-
-def conflicts(held: frozenset[str], rules: list[SodRule]) -> list[SodRule]:
-    """The separation-of-duties rules whose both permissions HELD includes."""
-    return [rule for rule in rules if rule.permissions[0] in held and rule.permissions[1] in held]
-
-
-def forbidden_pairs(ids: Iterable[str], rules: list[SodRule] | None = None) -> list[SodRule]:
-    """The separation-of-duties rules (RULES, else the shipped ones) that whoever holds a
-    profile granting IDS would break: what `profile create` and `profile edit` warn of."""
-    return conflicts(holds(frozenset(ids)), load_rules() if rules is None else rules)
 
 
 class Judge:
@@ -249,10 +176,21 @@ class Judge:
                 found.append(self._stale(roster.account, st))
             return found
         if st.status == "expired":
-            message = (
-                f"{st.user}'s invitation as {st.profile or '(a deleted profile)'} expired on"
-                f" {st.expires_at} and was never renewed"
-            )
+            if st.profile is None:
+                message = Text(
+                    "%(user)s's invitation as (a deleted profile) expired on %(expires)s and"
+                    " was never renewed",
+                    user=st.user,
+                    expires=st.expires_at,
+                )
+            else:
+                message = Text(
+                    "%(user)s's invitation as %(profile)s expired on %(expires)s and was never"
+                    " renewed",
+                    user=st.user,
+                    profile=st.profile,
+                    expires=st.expires_at,
+                )
             state = (st.status, st.profile, st.invited_at, st.expires_at)
             return [_finding("expired-invitation", "low", roster.account, st.user, message, state)]
         return []
@@ -263,14 +201,19 @@ class Judge:
         found = []
         for rule in conflicts(held, self.rules):
             first, second = rule.permissions
+            said = {"user": st.user, "profile": st.profile, "first": first, "second": second}
             if pending:
-                message = (
-                    f"{st.user} ({st.profile}) would hold both {first} and {second} on"
-                    f" acceptance (rule {rule.name})"
+                message = Text(
+                    "%(user)s (%(profile)s) would hold both %(first)s and %(second)s on"
+                    " acceptance (rule %(rule)s)",
+                    rule=rule.name,
+                    **said,
                 )
             else:
-                message = (
-                    f"{st.user} ({st.profile}) holds both {first} and {second} (rule {rule.name})"
+                message = Text(
+                    "%(user)s (%(profile)s) holds both %(first)s and %(second)s (rule %(rule)s)",
+                    rule=rule.name,
+                    **said,
                 )
             state = _person_fingerprint(st.status, st.profile, st.granted)
             kind = "sod-conflict"
@@ -281,16 +224,24 @@ class Judge:
             )
         risky = [i for i in self.high if i in held]
         if risky:
-            many = "s" if len(risky) > 1 else ""
+            said = {"user": st.user, "profile": st.profile, "ids": ", ".join(risky)}
             if pending:
-                message = (
-                    f"{st.user} ({st.profile}) would hold {len(risky)} high-risk"
-                    f" permission{many} on acceptance: {', '.join(risky)}"
+                message = Plural(
+                    "%(user)s (%(profile)s) would hold %(count)d high-risk permission on"
+                    " acceptance: %(ids)s",
+                    "%(user)s (%(profile)s) would hold %(count)d high-risk permissions on"
+                    " acceptance: %(ids)s",
+                    len(risky),
+                    count=len(risky),
+                    **said,
                 )
             else:
-                message = (
-                    f"{st.user} ({st.profile}) holds {len(risky)} high-risk"
-                    f" permission{many}: {', '.join(risky)}"
+                message = Plural(
+                    "%(user)s (%(profile)s) holds %(count)d high-risk permission: %(ids)s",
+                    "%(user)s (%(profile)s) holds %(count)d high-risk permissions: %(ids)s",
+                    len(risky),
+                    count=len(risky),
+                    **said,
                 )
             state = _person_fingerprint(st.status, st.profile, st.granted)
             found.append(
@@ -302,16 +253,29 @@ class Judge:
         ending = st.access_until  # an active standing's is still to come
         if ending is None or not self.now < ending <= self.ending_by:
             return []
-        message = f"{st.user}'s access ({st.profile}) ends at {ending}"
+        message = Text(
+            "%(user)s's access (%(profile)s) ends at %(until)s",
+            user=st.user,
+            profile=st.profile,
+            until=ending,
+        )
         return [
             _finding("access-ending", "low", slug, st.user, message, (*_person_state(st), ending))
         ]
 
     def _stale(self, slug: str, st: Standing) -> Finding:
         assert st.invited_at is not None
-        message = (
-            f"{st.user} was invited as {st.profile} on {st.invited_at} and has not"
-            f" answered in {_days(st.invited_at, self.now)} days"
+        days = _days(st.invited_at, self.now)
+        message = Plural(
+            "%(user)s was invited as %(profile)s on %(invited)s and has not answered in"
+            " %(days)d day",
+            "%(user)s was invited as %(profile)s on %(invited)s and has not answered in"
+            " %(days)d days",
+            days,
+            user=st.user,
+            profile=st.profile,
+            invited=st.invited_at,
+            days=days,
         )
         state = (st.status, st.profile, st.invited_at, st.expires_at)
         return _finding("stale-invitation", "low", slug, st.user, message, state)
@@ -326,9 +290,15 @@ class Judge:
             held = sorted(perms & self.delegable)
             subject = f"profile:{name}"
             if len(held) > BROAD_SHARE * total:
-                message = (
-                    f"profile {name} holds {len(held)} of the {total} delegable"
-                    f" permissions ({100 * len(held) / total:.0f}%, more than {BROAD_SHARE:.0%})"
+                share, limit = f"{100 * len(held) / total:.0f}%", f"{BROAD_SHARE:.0%}"
+                message = Text(
+                    "profile %(profile)s holds %(held)d of the %(total)d delegable permissions"
+                    " (%(share)s, more than %(limit)s)",
+                    profile=name,
+                    held=len(held),
+                    total=total,
+                    share=share,
+                    limit=limit,
                 )
                 found.append(
                     _finding(
@@ -336,7 +306,7 @@ class Judge:
                     )
                 )
             if name not in in_use:
-                message = f"profile {name} has no pending or active holder"
+                message = Text("profile %(profile)s has no pending or active holder", profile=name)
                 state = tuple(sorted(perms))
                 found.append(
                     _finding("unused-profile", "low", roster.account, subject, message, state)
@@ -484,8 +454,10 @@ def ack(
                     },
                 )
                 return replace(candidate, ack=Ack(s.actor().email, s.now_iso, why)), True
-        where = f" in {accounts[0].slug}" if account else " in the accounts you own"
+        names = {"id": quoted(finding), "account": accounts[0].slug if account else ""}
         raise NotFound(
-            f"no finding {quoted(finding)}{where}",
-            hint="`colabctl review` lists the findings and their ids",
+            _("no finding %(id)s in %(account)s") % names
+            if account
+            else _("no finding %(id)s in the accounts you own") % names,
+            hint=_("`colabctl review` lists the findings and their ids"),
         )

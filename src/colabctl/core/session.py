@@ -1,9 +1,14 @@
 """One command's session with the store: who acts, on which account, at what time.
 
-`writing()` opens the store for the command's single BEGIN IMMEDIATE
-transaction; `reading()` opens it to read (an absent store reads as empty and
-is never created). Both hand out a `Session`, which resolves the actor and the
-account per docs/commands.md and appends audit rows.
+`writing()` opens the command's one write transaction on whichever engine holds the
+store (store/engine.py): SQLite's BEGIN IMMEDIATE, or on PostgreSQL a transaction that
+takes the writers' advisory lock first (docs/storage.md); it records the invitations and
+offers that expired since the last write before anything else. `reading()` opens one
+read snapshot (an absent store reads as empty and is never created; an older one is
+migrated first). Both hand out a `Session`, which resolves the actor (on a PostgreSQL
+login bound to a user, that user and no other: `store bind`) and the account per
+docs/commands.md, and appends the audit rows of the command's mutations in the same
+transaction. `status_sql` is the one place a membership's status is derived.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from colabctl.core.clock import Clock, iso, system_clock
 from colabctl.core.identity import email_key
 from colabctl.errors import Forbidden, NotFound
+from colabctl.i18n import _
 from colabctl.store.db import open_empty
 from colabctl.store.engine import Target, open_for_read, open_for_write, resolve, store_file
 
@@ -40,14 +46,31 @@ def status_sql(now: str = ":now") -> str:
 STATUS_SQL = status_sql()
 
 
+def live_sql(alias: str = "m") -> str:
+    """Which rows are live, as stored: pending or active, the rows the memberships_live
+    index allows one of per account and person. This picks rows (the one to update, the one
+    that speaks for a person); what a row *is* now is status_sql's to say (a live row may
+    read as expired or ended). The one stored-status filter on memberships outside the
+    expiry bookkeeping below (tests/test_house.py holds it so)."""
+    column = f"{alias}.status" if alias else "status"
+    return f"{column} IN ('pending', 'active')"
+
+
+def owned_sql(user: str) -> str:
+    """The ids of the accounts USER (SQL: a parameter or a column) owns: the one SQL that
+    says which accounts are someone's. core/access.py decides ownership with it
+    (`owned_accounts`, `managed`); the session asks it only to suggest a slug and to
+    bound the expiry bookkeeping of a server login (tests/test_house.py holds it so)."""
+    return f"SELECT id FROM accounts WHERE owner_id = {user}"
+
+
 def current_membership_sql(account_id: str, user_id: str) -> str:
     """The id of the membership row that speaks for a user in an account: the live one if
     there is one (at most one: the memberships_live index), else the latest. Two index
     lookups, where ORDER BY ... LIMIT 1 sorted in a temporary B-tree."""
     where = f"account_id = {account_id} AND user_id = {user_id}"
     return (
-        f"coalesce((SELECT id FROM memberships WHERE {where}"
-        " AND status IN ('pending', 'active')),"
+        f"coalesce((SELECT id FROM memberships WHERE {where} AND {live_sql('')}),"
         f" (SELECT max(id) FROM memberships WHERE {where}))"
     )
 
@@ -95,10 +118,10 @@ def no_account(slug: str, *, suggest: str | None = None) -> NotFound:
     closest slug the actor may see (Session.no_account), never a hidden one."""
     from colabctl.core.names import quoted  # only on this path: keeps `can` cold start lean
 
-    hint = "`colabctl account list` shows yours"
+    hint = _("`colabctl account list` shows yours")
     if suggest is not None:
-        hint = f"did you mean {suggest}? ({hint})"
-    return NotFound(f"no account {quoted(slug)}", hint=hint)
+        hint = _("did you mean %(slug)s? (`colabctl account list` shows yours)") % {"slug": suggest}
+    return NotFound(_("no account %(slug)s") % {"slug": quoted(slug)}, hint=hint)
 
 
 class Context:
@@ -224,8 +247,8 @@ class Session:
         email = self._bound(self.ctx.actor_email())
         if not email:
             raise Forbidden(
-                "no user: nobody is logged in",
-                hint="run `colabctl login EMAIL`, or pass --as EMAIL",
+                _("no user: nobody is logged in"),
+                hint=_("run `colabctl login EMAIL`, or pass --as EMAIL"),
             )
         return email
 
@@ -235,8 +258,8 @@ class Session:
         if user is None:
             email = self.acting_email()
             raise Forbidden(
-                f"{email} is not a registered user",
-                hint=f"run `colabctl login {email}` first",
+                _("%(email)s is not a registered user") % {"email": email},
+                hint=_("run `colabctl login %(email)s` first") % {"email": email},
             )
         return user
 
@@ -260,10 +283,11 @@ class Session:
         claimed = self.ctx.claimed_actor()  # the logged-in user is a default, not a claim
         if claimed is None or email_key(claimed) == email_key(bound):
             return bound
+        names = {"login": self.store.db_login, "user": bound, "claimed": claimed}
         raise Forbidden(
-            f"the database login {self.store.db_login} is bound to {bound}:"
-            f" it cannot act as {claimed}",
-            hint=f"drop --as and $COLABCTL_USER, or use {bound}",
+            _("the database login %(login)s is bound to %(user)s: it cannot act as %(claimed)s")
+            % names,
+            hint=_("drop --as and $COLABCTL_USER, or use %(user)s") % names,
         )
 
     # -- accounts -----------------------------------------------------------
@@ -291,7 +315,11 @@ class Session:
             return no_account(slug)
         wanted = "pending" if invitations else "active"
         rows = self.conn.execute(
-            ("" if invitations else "SELECT slug FROM accounts WHERE owner_id = :u UNION ")
+            (
+                ""
+                if invitations
+                else f"SELECT slug FROM accounts WHERE id IN ({owned_sql(':u')}) UNION "
+            )
             + "SELECT a.slug FROM memberships m JOIN accounts a ON a.id = m.account_id"
             f" WHERE m.user_id = :u AND {STATUS_SQL} = :wanted",
             {"u": me.id, "now": self.now_iso, "wanted": wanted},
@@ -310,12 +338,15 @@ class Session:
             names = self.conn.execute(
                 "SELECT name FROM profiles WHERE account_id = ?", (account.id,)
             ).fetchall()
-            hint = f"`colabctl profile list -a {account.slug}` shows them"
             best = closest(name, [n for (n,) in names])
-            raise NotFound(
-                f"no profile {quoted(name)} in {account.slug}",
-                hint=f"did you mean {best}? ({hint})" if best else hint,
-            )
+            said = {"profile": quoted(name), "account": account.slug, "best": best}
+            hint = _("`colabctl profile list -a %(account)s` shows them") % said
+            if best:
+                hint = (
+                    _("did you mean %(best)s? (`colabctl profile list -a %(account)s` shows them)")
+                    % said
+                )
+            raise NotFound(_("no profile %(profile)s in %(account)s") % said, hint=hint)
         return row
 
     # -- audit --------------------------------------------------------------
@@ -380,7 +411,7 @@ class Session:
         me = self.store.bound_user_id
         if me is None:
             return "", {}
-        return " AND (a.owner_id = :me OR {} = :me)", {"me": me}
+        return f" AND (a.id IN ({owned_sql(':me')}) OR {{}} = :me)", {"me": me}
 
     def expire_due(self) -> None:
         """Record, once, every pending invitation and every ownership offer whose time

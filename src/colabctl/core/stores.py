@@ -14,16 +14,19 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from colabctl.core.audit import Head
 from colabctl.core.clock import iso, system_clock
 from colabctl.core.session import Context
 from colabctl.errors import Conflict, NotFound, StoreFault
+from colabctl.i18n import _, shown
 from colabctl.store import audit, copying
 from colabctl.store.engine import Target, describe, is_url, open_for_read
 from colabctl.store.sql import Connection
 
 if TYPE_CHECKING:
+    from colabctl.core import shapes
     from colabctl.store.sql import Store
 
 # progress(table, rows copied so far, rows in all): called after every chunk written
@@ -39,13 +42,13 @@ class Info:
     head: tuple[int, str]
     db_login: str | None  # the database login in use (PostgreSQL); None on SQLite
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.StoreInfo:
         return {
             "engine": self.engine,
             "location": self.location,
             "schema_version": self.schema_version,
             "counts": self.counts,
-            "head": {"seq": self.head[0], "hash": self.head[1]},
+            "head": Head(*self.head).as_json(),
             "db_login": self.db_login,
         }
 
@@ -59,11 +62,11 @@ class Copied:
     def rows(self) -> int:
         return sum(self.destination.counts.values())
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.StoreCopy:
         return {
             "rows": self.rows,
             "counts": self.destination.counts,
-            "head": {"seq": self.destination.head[0], "hash": self.destination.head[1]},
+            "head": Head(*self.destination.head).as_json(),
             "source": {"engine": self.source.engine, "location": self.source.location},
             "destination": {
                 "engine": self.destination.engine,
@@ -74,9 +77,11 @@ class Copied:
 
 def _missing(target: Target) -> NotFound:
     return NotFound(
-        f"no store at {describe(target)}",
-        hint="check --db / COLABCTL_DB (or SRC); a store is created by its first write,"
-        " e.g. `colabctl login EMAIL` or `colabctl demo`",
+        _("no store at %(store)s") % {"store": describe(target)},
+        hint=_(
+            "check --db / COLABCTL_DB (or SRC); a store is created by its first write,"
+            " e.g. `colabctl login EMAIL` or `colabctl demo`"
+        ),
     )
 
 
@@ -127,8 +132,9 @@ def copy(src: Target, dst: Target, *, progress: Progress | None = None) -> Copie
         with copying.destination(dst) as target:
             if source.place() == target.place():
                 raise Conflict(
-                    f"SRC and DST are the same store ({target.location}): nothing was copied",
-                    hint="copy into a new file, or into an empty PostgreSQL database or schema",
+                    _("SRC and DST are the same store (%(store)s): nothing was copied")
+                    % {"store": target.location},
+                    hint=_("copy into a new file, or into an empty PostgreSQL database or schema"),
                 )
             copying.refuse_foreign(target.conn.live_schema(), target.location)
             with source.snapshot():
@@ -150,12 +156,25 @@ def _checked_source(source: Store, now: str) -> tuple[Info, audit.Verdict]:
     copied as they are, and DST must show the very same ones."""
     verdict = audit.verify(source.conn, now=now)
     if not verdict.chain_intact:
-        at = f" at seq {verdict.first_bad_seq}" if verdict.first_bad_seq is not None else ""
+        names = {
+            "store": source.location,
+            "seq": verdict.first_bad_seq,
+            "problem": shown(verdict.problem or ""),
+        }
+        if verdict.first_bad_seq is not None:
+            said = _(
+                "the audit chain of %(store)s is broken at seq %(seq)s (%(problem)s):"
+                " nothing was copied"
+            )
+        else:
+            said = _("the audit chain of %(store)s is broken (%(problem)s): nothing was copied")
         raise StoreFault(
-            f"the audit chain of {source.location} is broken{at} ({verdict.problem}):"
-            " nothing was copied",
-            hint=f"`colabctl --db {source.location} audit verify` shows where; copy a"
-            " backup from before the break",
+            said % names,
+            hint=_(
+                "`colabctl --db %(store)s audit verify` shows where; copy a backup from before"
+                " the break"
+            )
+            % names,
         )
     return _described(source), verdict
 
@@ -164,8 +183,9 @@ def _refuse_nonempty(target: Store) -> None:
     table = copying.first_nonempty(target.conn)
     if table is not None:
         raise Conflict(
-            f"DST {target.location} is not empty (it holds {table} rows): nothing was copied",
-            hint="copy into a new file, or into an empty PostgreSQL database or schema",
+            _("DST %(store)s is not empty (it holds %(table)s rows): nothing was copied")
+            % {"store": target.location, "table": table},
+            hint=_("copy into a new file, or into an empty PostgreSQL database or schema"),
         )
 
 
@@ -193,20 +213,49 @@ def _checked_copy(target: Store, source: Info, judged: audit.Verdict, now: str) 
     (nothing, for an honest store); else StoreFault, and all rolls back."""
     verdict = audit.verify(target.conn, now=now)
     if not verdict.chain_intact:
-        raise _mismatch(target, f"its audit chain does not verify ({verdict.problem})")
+        raise _mismatch(
+            _(
+                "the copy into %(store)s does not match its source: its audit chain does not"
+                " verify (%(problem)s); it was rolled back, nothing was written"
+            )
+            % {"store": target.location, "problem": shown(verdict.problem or "")}
+        )
     written = _described(target)
     if written.head != source.head:
         raise _mismatch(
-            target,
-            f"its audit head is {_head_text(written.head)}, SRC's {_head_text(source.head)}",
+            _(
+                "the copy into %(store)s does not match its source: its audit head is"
+                " %(head)s, SRC's %(source)s; it was rolled back, nothing was written"
+            )
+            % {
+                "store": target.location,
+                "head": _head_text(written.head),
+                "source": _head_text(source.head),
+            }
         )
     for table, count in source.counts.items():
         if written.counts.get(table) != count:
             raise _mismatch(
-                target, f"{table}: SRC holds {count} rows, the copy {written.counts.get(table)}"
+                _(
+                    "the copy into %(store)s does not match its source: %(table)s: SRC holds"
+                    " %(count)d rows, the copy %(copied)s; it was rolled back, nothing was"
+                    " written"
+                )
+                % {
+                    "store": target.location,
+                    "table": table,
+                    "count": count,
+                    "copied": written.counts.get(table),
+                }
             )
     if verdict.breaks != judged.breaks:
-        raise _mismatch(target, "the state its log describes is not held as SRC's is")
+        raise _mismatch(
+            _(
+                "the copy into %(store)s does not match its source: the state its log"
+                " describes is not held as SRC's is; it was rolled back, nothing was written"
+            )
+            % {"store": target.location}
+        )
     return written
 
 
@@ -214,9 +263,7 @@ def _head_text(head: tuple[int, str]) -> str:
     return f"{head[0]}:{head[1][:12]}"
 
 
-def _mismatch(target: Store, problem: str) -> StoreFault:
+def _mismatch(message: str) -> StoreFault:
     return StoreFault(
-        f"the copy into {target.location} does not match its source: {problem};"
-        " it was rolled back, nothing was written",
-        hint="report this: `colabctl store copy` must never differ from its SRC",
+        message, hint=_("report this: `colabctl store copy` must never differ from its SRC")
     )

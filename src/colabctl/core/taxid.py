@@ -17,90 +17,89 @@ from types import ModuleType
 
 from colabctl.core.names import quoted
 from colabctl.errors import Invalid
+from colabctl.i18n import N_, _
 
 
 @dataclass(frozen=True)
 class _Country:
     name: str  # the business number's name, e.g. "CNPJ"
-    a_name: str  # with its article, for sentences: "a CNPJ", "an RFC"
     module: str  # the python-stdnum module that validates it
-    length: str  # what InvalidLength means, e.g. "14 characters"
     example: str  # a valid business number, formatted, for hints
-    component: str  # what InvalidComponent means for this module
+    wrong_length: str  # the message for InvalidLength: how long the number is
+    bad_part: str  # the message for InvalidComponent, for this module
 
 
+# The messages name the number (CNPJ, RFC...), which no language translates; each is a
+# whole sentence, so that each language can say it its own way.
 _COUNTRIES: dict[str, _Country] = {
     "BR": _Country(
         "CNPJ",
-        "a CNPJ",
         "stdnum.br.cnpj",
-        "14 characters",
         "11.222.333/0001-81",
-        "part of it is not valid",
+        N_("%(value)s is not a valid CNPJ: wrong length (a CNPJ has 14 characters)"),
+        N_("%(value)s is not a valid CNPJ: part of it is not valid"),
     ),
     "ES": _Country(
         "CIF",
-        "a CIF",
         "stdnum.es.cif",
-        "9 characters",
         "A13585625",
-        "part of it is not valid",
+        N_("%(value)s is not a valid CIF: wrong length (a CIF has 9 characters)"),
+        N_("%(value)s is not a valid CIF: part of it is not valid"),
     ),
     "PT": _Country(
         "NIPC",
-        "a NIPC",
         "stdnum.pt.nif",
-        "9 digits",
         "501964843",
-        "part of it is not valid",
+        N_("%(value)s is not a valid NIPC: wrong length (a NIPC has 9 digits)"),
+        N_("%(value)s is not a valid NIPC: part of it is not valid"),
     ),
     "MX": _Country(
         "RFC",
-        "an RFC",
         "stdnum.mx.rfc",
-        "12 characters",
         "MAB 930714 8T4",
-        "its date of incorporation or its name part is not valid",
+        N_("%(value)s is not a valid RFC: wrong length (an RFC has 12 characters)"),
+        N_("%(value)s is not a valid RFC: its date of incorporation or its name part is not valid"),
     ),
     "AR": _Country(
         "CUIT",
-        "a CUIT",
         "stdnum.ar.cuit",
-        "11 digits",
         "30-50001091-2",
-        "its first two digits are not a CUIT type",
+        N_("%(value)s is not a valid CUIT: wrong length (a CUIT has 11 digits)"),
+        N_("%(value)s is not a valid CUIT: its first two digits are not a CUIT type"),
     ),
     "CO": _Country(
         "NIT",
-        "a NIT",
         "stdnum.co.nit",
-        "8 to 16 digits, the last one a check digit",
         "800.197.268-4",
-        "part of it is not valid",
+        N_(
+            "%(value)s is not a valid NIT: wrong length (a NIT has 8 to 16 digits, the last"
+            " one a check digit)"
+        ),
+        N_("%(value)s is not a valid NIT: part of it is not valid"),
     ),
     "CL": _Country(
         "RUT",
-        "a RUT",
         "stdnum.cl.rut",
-        "8 or 9 characters, the last one a check digit",
         "76.086.428-5",
-        "part of it is not valid",
+        N_(
+            "%(value)s is not a valid RUT: wrong length (a RUT has 8 or 9 characters, the"
+            " last one a check digit)"
+        ),
+        N_("%(value)s is not a valid RUT: part of it is not valid"),
     ),
     "PE": _Country(
         "RUC",
-        "a RUC",
         "stdnum.pe.ruc",
-        "11 digits",
         "20512333797",
-        "its first two digits are not a RUC type",
+        N_("%(value)s is not a valid RUC: wrong length (a RUC has 11 digits)"),
+        N_("%(value)s is not a valid RUC: its first two digits are not a RUC type"),
     ),
     "US": _Country(
         "EIN",
-        "an EIN",
         "stdnum.us.ein",
-        "9 digits",
         "91-1144442",
-        "its first two digits are not a prefix the IRS assigns",
+        N_("%(value)s is not a valid EIN: wrong length (an EIN has 9 digits)"),
+        N_("%(value)s is not a valid EIN: its first two digits are not a prefix the IRS assigns"),
     ),
 }
 
@@ -153,9 +152,12 @@ def _country(country: str) -> tuple[str, _Country]:
     code = country.strip().upper()
     found = _COUNTRIES.get(code)
     if found is None:
-        shown = quoted(country.strip(), quote="'")
         raise Invalid(
-            f"tax IDs from {shown} are not supported; supported: {', '.join(sorted(_COUNTRIES))}"
+            _("tax IDs from %(country)s are not supported; supported: %(supported)s")
+            % {
+                "country": quoted(country.strip(), quote="'"),
+                "supported": ", ".join(sorted(_COUNTRIES)),
+            }
         )
     return code, found
 
@@ -179,65 +181,79 @@ def format_tax_id(number: str, country: str) -> str:
 
 
 def _person_instead(code: str, raw: str) -> str | None:
-    """For a number that is not a valid business number: whose number is it, if a person's?"""
+    """For a number that is not a valid business number: if it is a person's, the message
+    that says whose (VALUE: the number as given)."""
     if code == "BR":
         from stdnum.br import cpf
 
         if cpf.is_valid(raw):
-            return "a CPF"
+            return _("%(value)s is a CPF, the number of a person; a legal entity needs a CNPJ")
     elif code == "ES":
         from stdnum.es import nif
 
         if nif.is_valid(raw):
             first = nif.compact(raw)[:1]
             if first.isdigit():
-                return "a DNI"
+                return _("%(value)s is a DNI, the number of a person; a legal entity needs a CIF")
             if first in ("X", "Y", "Z"):
-                return "an NIE"
+                return _("%(value)s is an NIE, the number of a person; a legal entity needs a CIF")
             if first in ("K", "L", "M"):
-                return "a personal NIF (K, L or M)"
+                return _(
+                    "%(value)s is a personal NIF (K, L or M), the number of a person;"
+                    " a legal entity needs a CIF"
+                )
     elif code == "US":
         from stdnum.us import ssn
 
         if _SSN_WRITTEN_RE.fullmatch(raw) and ssn.is_valid(raw):
-            return "an SSN"
+            return _("%(value)s is an SSN, the number of a person; a legal entity needs an EIN")
     return None
 
 
-def _not_business(code: str, number: str, raw: str) -> str | None:
-    """For a valid number: why it is not a business's, or None if it is one."""
-    shown = quoted(raw)
+def _not_business(code: str, number: str) -> str | None:
+    """For a valid NUMBER: the message that says why it is not a business's (VALUE: the
+    number as given, PREFIX: its first two digits), or None if it is one."""
     if code == "MX" and len(number) != 12:
         # 13 characters (10 without the homoclave) is a persona física.
-        return (
-            f"{shown} is the RFC of a persona física, the number of a person; "
-            "a legal entity needs the 12-character RFC of a persona moral"
+        return _(
+            "%(value)s is the RFC of a persona física, the number of a person; a legal entity"
+            " needs the 12-character RFC of a persona moral"
         )
     if code == "AR" and not number.startswith(_AR_COMPANY):
-        whose = (
-            "the CUIT of a person"
-            if number.startswith(_AR_PERSON)
-            else "a generic CUIT for parties abroad"
-        )
-        return (
-            f"{shown} is {whose} (prefix {number[:2]}); "
-            "a legal entity needs a company CUIT (prefix 30, 33 or 34)"
+        if number.startswith(_AR_PERSON):
+            return _(
+                "%(value)s is the CUIT of a person (prefix %(prefix)s); a legal entity needs a"
+                " company CUIT (prefix 30, 33 or 34)"
+            )
+        return _(
+            "%(value)s is a generic CUIT for parties abroad (prefix %(prefix)s); a legal"
+            " entity needs a company CUIT (prefix 30, 33 or 34)"
         )
     if code == "PE" and not number.startswith(_PE_COMPANY):
-        whose = "the RUC of a person" if number.startswith(_PE_PERSON) else "not a company RUC"
-        return (
-            f"{shown} is {whose} (prefix {number[:2]}); a legal entity needs a RUC with prefix 20"
+        if number.startswith(_PE_PERSON):
+            return _(
+                "%(value)s is the RUC of a person (prefix %(prefix)s); a legal entity needs a"
+                " RUC with prefix 20"
+            )
+        return _(
+            "%(value)s is not a company RUC (prefix %(prefix)s); a legal entity needs a RUC"
+            " with prefix 20"
         )
     if code == "PT" and not number.startswith(_PT_COMPANY_FIRST):
-        needs = "a legal entity needs a NIPC (starting with 5, 6, 7 or 9)"
         if number.startswith(_PT_PERSON_PREFIXES):
-            return f"{shown} is the NIF of a person; {needs}"
-        if number.startswith("8"):
-            return (
-                f"{shown} is the NIF of a sole trader (empresário em nome individual), "
-                f"the number of a person; {needs}"
+            return _(
+                "%(value)s is the NIF of a person; a legal entity needs a NIPC (starting with"
+                " 5, 6, 7 or 9)"
             )
-        return f"{shown} is not a NIPC: no kind of entity has a NIF starting with 4; {needs}"
+        if number.startswith("8"):
+            return _(
+                "%(value)s is the NIF of a sole trader (empresário em nome individual), the"
+                " number of a person; a legal entity needs a NIPC (starting with 5, 6, 7 or 9)"
+            )
+        return _(
+            "%(value)s is not a NIPC: no kind of entity has a NIF starting with 4; a legal"
+            " entity needs a NIPC (starting with 5, 6, 7 or 9)"
+        )
     return None
 
 
@@ -248,19 +264,18 @@ def validate_business_tax_id(number: str, country: str) -> TaxId:
     a malformed or mistyped number, and a valid number that belongs to a person.
     """
     from stdnum.exceptions import (
-        InvalidChecksum,
-        InvalidComponent,
         InvalidFormat,
-        InvalidLength,
         ValidationError,
     )
 
     code, spec = _country(country)
     raw = number.strip()
-    looks_like = f"{spec.a_name} looks like {spec.example}"
+    names = {"value": quoted(raw), "kind": spec.name, "country": code, "example": spec.example}
+    looks_like = _("a valid %(kind)s looks like %(example)s") % names
     if not raw:
         raise Invalid(
-            f"the tax ID is empty; a legal entity in {code} needs {spec.a_name}", hint=looks_like
+            _("the tax ID is empty; a legal entity in %(country)s needs its %(kind)s") % names,
+            hint=looks_like,
         )
     module = _module(spec)
     try:
@@ -274,25 +289,34 @@ def validate_business_tax_id(number: str, country: str) -> TaxId:
     except ValidationError as exc:
         person = _person_instead(code, raw)
         if person is not None:
-            raise Invalid(
-                f"{quoted(raw)} is {person}, the number of a person; "
-                f"a legal entity needs {spec.a_name}",
-                hint=looks_like,
-            ) from exc
-        hint = looks_like
-        if isinstance(exc, InvalidChecksum):
-            reason = "the check digits do not match"
-            hint = "check it for a mistyped or swapped character"
-        elif isinstance(exc, InvalidLength):  # before InvalidFormat: it is a subclass
-            reason = f"wrong length ({spec.a_name} has {spec.length})"
-        elif isinstance(exc, InvalidFormat):
-            reason = f"it has characters or a layout that {spec.a_name} does not use"
-        elif isinstance(exc, InvalidComponent):
-            reason = spec.component
-        else:
-            reason = "python-stdnum refuses it"
-        raise Invalid(f"{quoted(raw)} is not a valid {spec.name}: {reason}", hint=hint) from exc
-    refusal = _not_business(code, compact, raw)
+            raise Invalid(person % names, hint=looks_like) from exc
+        raise Invalid(_refused(exc, spec) % names, hint=_mistyped(exc) or looks_like) from exc
+    refusal = _not_business(code, compact)
     if refusal is not None:
-        raise Invalid(refusal, hint=looks_like)
+        raise Invalid(refusal % (names | {"prefix": compact[:2]}), hint=looks_like)
     return TaxId(country=code, number=compact)
+
+
+def _refused(exc: Exception, spec: _Country) -> str:
+    """Why python-stdnum refused the number, in colabctl's words (never the library's)."""
+    from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+
+    if isinstance(exc, InvalidChecksum):
+        return _("%(value)s is not a valid %(kind)s: the check digits do not match")
+    if isinstance(exc, InvalidLength):  # before InvalidFormat: it is a subclass
+        return _(spec.wrong_length)
+    if isinstance(exc, InvalidFormat):
+        return _(
+            "%(value)s is not a valid %(kind)s: it has characters or a layout that no %(kind)s has"
+        )
+    if isinstance(exc, InvalidComponent):
+        return _(spec.bad_part)
+    return _("%(value)s is not a valid %(kind)s")
+
+
+def _mistyped(exc: Exception) -> str | None:
+    from stdnum.exceptions import InvalidChecksum
+
+    if isinstance(exc, InvalidChecksum):
+        return _("check it for a mistyped or swapped character")
+    return None

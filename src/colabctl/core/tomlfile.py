@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from colabctl.errors import Invalid
+from colabctl.i18n import _
 
 # How much each kind of file colabctl reads by name may hold (docs/exit-codes.md): enough
 # for any real one, little enough that `/dev/zero` is refused within a second or two.
@@ -38,7 +39,9 @@ def text(raw: bytes, shown: str) -> str:
         return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise Invalid(f"{shown}, line {line}: not UTF-8 text") from exc
+        raise Invalid(
+            _("%(file)s, line %(line)d: not UTF-8 text") % {"file": shown, "line": line}
+        ) from exc
 
 
 def parse(source: str, shown: str, *, fast: bool = False) -> dict[str, Any]:
@@ -55,8 +58,33 @@ def parse(source: str, shown: str, *, fast: bool = False) -> dict[str, Any]:
     try:
         data: dict[str, Any] = parser.loads(source)
     except parser.TOMLDecodeError as exc:
-        # the parser says "(at line N, column M)": the file and the line are both named
-        raise Invalid(f"{shown}: malformed TOML: {exc}") from exc
+        raise Invalid(malformed(shown, str(exc))) from exc
     except RecursionError as exc:  # one level of recursion per [[[...]]] or {a={...}}
-        raise Invalid(f"{shown}: malformed TOML: nested too deeply") from exc
+        raise Invalid(_("%(file)s: malformed TOML: nested too deeply") % {"file": shown}) from exc
     return data
+
+
+def malformed(shown: str, reason: str) -> str:
+    """The parser's refusal (English, "... (at line N, column M)") said in the chosen
+    language: where, in our words; what, in the parser's own, named as its."""
+    import re
+
+    names: dict[str, object] = {"file": shown, "reason": reason}
+    found = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", reason, re.DOTALL)
+    if found is not None:
+        names |= {"reason": found[1], "line": int(found[2]), "column": int(found[3])}
+        return (
+            _(
+                "%(file)s: malformed TOML at line %(line)d, column %(column)d (the parser"
+                " says: %(reason)s)"
+            )
+            % names
+        )
+    found = re.fullmatch(r"(.*) \(at end of document\)", reason, re.DOTALL)
+    if found is not None:
+        names["reason"] = found[1]
+        return (
+            _("%(file)s: malformed TOML at the end of the file (the parser says: %(reason)s)")
+            % names
+        )
+    return _("%(file)s: malformed TOML (the parser says: %(reason)s)") % names

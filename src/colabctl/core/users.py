@@ -3,7 +3,7 @@ whoever acts, and `whoami`."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from colabctl.core.access import Standing, held_permissions, roles_of, standing_of
 from colabctl.core.catalog import Permission
@@ -13,6 +13,10 @@ from colabctl.core.identity import email_key, normalize_email
 from colabctl.core.names import clean_text
 from colabctl.core.session import Context, Session, User, reading, writing
 from colabctl.errors import Forbidden
+from colabctl.i18n import N_, _
+
+if TYPE_CHECKING:
+    from colabctl.core import shapes
 
 
 def login(ctx: Context, email: str, *, name: str | None = None) -> tuple[User, bool]:
@@ -32,10 +36,14 @@ def register(ctx: Context, email: str, *, name: str | None = None) -> tuple[User
         bound = s.store.bound_email
         if bound is not None and email_key(bound) != email_key(address):
             # a bound login is its user and nobody else (docs/postgres.md)
+            names = {"login": s.store.db_login, "user": bound, "email": address}
             raise Forbidden(
-                f"the database login {s.store.db_login} is bound to {bound}:"
-                f" it cannot log in as {address}",
-                hint=f"log in as {bound}, or connect with the login of {address}",
+                _(
+                    "the database login %(login)s is bound to %(user)s:"
+                    " it cannot log in as %(email)s"
+                )
+                % names,
+                hint=_("log in as %(user)s, or connect with the login of %(email)s") % names,
             )
         return register_in(s, address, display)
 
@@ -67,6 +75,16 @@ def logout() -> str | None:
     return who if isinstance(who, str) else None
 
 
+# Whole sentences for each status that leaves someone without a role (the words agree
+# with "invitation" in each language).
+_NO_ROLE = {
+    "pending": N_("you have no role in %(account)s (your invitation is pending)"),
+    "expired": N_("you have no role in %(account)s (your invitation is expired)"),
+    "declined": N_("you have no role in %(account)s (your invitation is declined)"),
+    "revoked": N_("you have no role in %(account)s (your invitation is revoked)"),
+}
+
+
 def _role_in(s: Session, slug: str) -> tuple[User, str, Standing]:
     """The actor's role in SLUG. Someone with a membership row there but no role (pending,
     expired, declined, revoked, ended) was told of the account: 5, with a hint to accept a
@@ -77,16 +95,17 @@ def _role_in(s: Session, slug: str) -> tuple[User, str, Standing]:
     if standing.role is None:
         if standing.status is None:
             raise s.no_account(slug)
+        names = {"account": slug, "until": standing.access_until}
         if standing.status == "ended":
             raise Forbidden(
-                f"you have no role in {slug}: your access ended on {standing.access_until}",
-                hint="ask the owner to extend it (`colabctl collaborator set-access-until`)",
+                _("you have no role in %(account)s: your access ended on %(until)s") % names,
+                hint=_("ask the owner to extend it (`colabctl collaborator set-access-until`)"),
             )
         raise Forbidden(
-            f"you have no role in {slug} (your invitation is {standing.status})",
-            hint=f"accept it with `colabctl accept {slug}`"
+            _(_NO_ROLE.get(standing.status or "", _NO_ROLE["revoked"])) % names,
+            hint=_("accept it with `colabctl accept %(account)s`") % names
             if standing.status == "pending"
-            else "`colabctl whoami` lists your accounts and invitations",
+            else _("`colabctl whoami` lists your accounts and invitations"),
         )
     return me, standing.role, standing
 
@@ -99,17 +118,55 @@ def use(ctx: Context, slug: str) -> str:
     return role
 
 
+class MyAccount(NamedTuple):
+    """An account where the actor has a role, as `whoami` lists it."""
+
+    slug: str
+    name: str
+    role: str
+    current: bool
+    access_until: str | None  # time-boxed access: when it ends; else None
+
+    def as_json(self) -> shapes.MyAccount:
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "role": self.role,
+            "current": self.current,
+            "access_until": self.access_until,
+        }
+
+
+class MyInvitation(NamedTuple):
+    """A pending invitation of the actor's, as `whoami` lists it."""
+
+    account: str
+    profile: str | None
+    invited_at: str
+    expires_at: str | None
+    invited_by: str | None
+
+    def as_json(self) -> shapes.MyInvitation:
+        return {
+            "account": self.account,
+            "profile": self.profile,
+            "invited_at": self.invited_at,
+            "expires_at": self.expires_at,
+            "invited_by": self.invited_by,
+        }
+
+
 class WhoAmI(NamedTuple):
     user: User
-    accounts: list[dict[str, Any]]
-    invitations: list[dict[str, Any]]
+    accounts: list[MyAccount]
+    invitations: list[MyInvitation]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.WhoAmI:
         return {
             "user": self.user.email,
             "name": self.user.name,
-            "accounts": self.accounts,
-            "invitations": self.invitations,
+            "accounts": [a.as_json() for a in self.accounts],
+            "invitations": [i.as_json() for i in self.invitations],
         }
 
 
@@ -121,23 +178,9 @@ def whoami(ctx: Context) -> WhoAmI:
         for slug, role in roles_of(s, me):
             acct = s.get_account(slug)
             until = None if role == "owner" else standing_of(s, acct, me.email).access_until
-            accounts.append(
-                {
-                    "slug": slug,
-                    "name": acct.name,
-                    "role": role,
-                    "current": slug == current,
-                    "access_until": until,  # time-boxed access: when it ends; else null
-                }
-            )
+            accounts.append(MyAccount(slug, acct.name, role, slug == current, until))
         invitations = [
-            {
-                "account": m.account,
-                "profile": m.profile,
-                "invited_at": m.invited_at,
-                "expires_at": m.expires_at,
-                "invited_by": m.invited_by,
-            }
+            MyInvitation(m.account, m.profile, m.invited_at, m.expires_at, m.invited_by)
             for m in pending_for(s, me)
         ]
         return WhoAmI(me, accounts, invitations)
@@ -149,7 +192,7 @@ class Role(NamedTuple):
     role: str
     permissions: list[Permission]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.RoleAt:
         return {
             "user": self.user,
             "account": self.account,

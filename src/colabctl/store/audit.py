@@ -2,22 +2,26 @@
 
 One hash-chained row per mutation, written in the mutation's own transaction, and the
 chain's head (seq and hash of the last row) in a one-row table of its own, moved forward
-by the same transaction (docs/storage.md, "Audit log"). The rules of who may read which
-rows live in core/audit.py.
+by the same transaction (docs/storage.md, "Audit log"). `verify` walks the chain and,
+on a store at the current schema, replays the log into the state it describes and holds
+it against the tables (store/replay.py, holdings.py, breaks.py). The rules of who may
+read which rows live in core/audit.py; on a shared PostgreSQL store the server holds a
+team login to them too, through the `audit_log` view rows are read from
+(store/pg_security.py).
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from colabctl.errors import StoreFault
+from colabctl.i18n import Text, _
+from colabctl.store.bulk import no_cyclic_gc
 from colabctl.store.schema import SCHEMA_VERSION
 from colabctl.store.sql import Connection
 
@@ -139,8 +143,8 @@ def _head_of(conn: Connection) -> tuple[int, str]:
 
 def head_missing() -> StoreFault:
     return StoreFault(
-        "the store's audit head record is missing",
-        hint="run `colabctl audit verify`; restore the store from a backup",
+        _("the store's audit head record is missing"),
+        hint=_("run `colabctl audit verify`; restore the store from a backup"),
     )
 
 
@@ -246,20 +250,13 @@ class AnchorCheck:
     in_chain: bool
     problem: str | None = None
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "hash": self.hash,
-            "in_chain": self.in_chain,
-            "problem": self.problem,
-        }
-
 
 @dataclass(frozen=True)
 class Verdict:
     """What `verify` found. `first_bad_seq` and `problem` are about the chain (its rows,
     its head, an anchor); `breaks` about the state the log describes against the tables,
-    checked from seq `state_from`, or skipped (`state_skipped` says why)."""
+    checked from seq `state_from`, or skipped (`state_skipped` says why). The problem and
+    why the state was skipped are Text: English in JSON, translated when shown."""
 
     intact: bool
     rows: int
@@ -271,19 +268,6 @@ class Verdict:
     state_from: int | None = None
     state_skipped: str | None = None  # "chain broken", "schema 8"
     chain_intact: bool = True  # the rows and the head, whatever an anchor or the state say
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "intact": self.intact,
-            "rows": self.rows,
-            "first_bad_seq": self.first_bad_seq,
-            "problem": self.problem,
-            "head": None if self.head is None else {"seq": self.head[0], "hash": self.head[1]},
-            "anchor": None if self.anchor is None else self.anchor.as_json(),
-            "breaks": [b.as_json() for b in self.breaks],
-            "state_from": self.state_from,
-            "state_skipped": self.state_skipped,
-        }
 
 
 @dataclass
@@ -313,14 +297,16 @@ def _walk(conn: Connection, replay: Replay | None = None) -> _Walk:
     for seq, at, actor, account, action, target, details, stored_prev, stored_hash, login in cursor:
         walk.rows += 1
         if seq != expected_seq:
-            walk.first_bad_seq, walk.problem = expected_seq, f"row {expected_seq} is missing"
+            walk.first_bad_seq = expected_seq
+            walk.problem = Text("row %(seq)d is missing", seq=expected_seq)
             return walk
         if stored_prev != prev_hash:
-            walk.first_bad_seq, walk.problem = seq, "its link to the previous row is broken"
+            walk.first_bad_seq = seq
+            walk.problem = Text("its link to the previous row is broken")
             return walk
         content = _content(seq, at, actor, account, action, target, details, login)
         if row_hash(stored_prev, content) != stored_hash:
-            walk.first_bad_seq, walk.problem = seq, "its content does not match its hash"
+            walk.first_bad_seq, walk.problem = seq, Text("its content does not match its hash")
             return walk
         if step is not None:
             step(seq, at, actor, account, action, target, details)
@@ -332,19 +318,26 @@ def _walk(conn: Connection, replay: Replay | None = None) -> _Walk:
 def _against_head(walk: _Walk, recorded: tuple[int, str]) -> tuple[int, str] | None:
     """(first bad seq, problem) when the log does not end where its head says."""
     (last_seq, last_hash), (head_seq, head_hash) = walk.last, recorded
+    said = {"head": head_seq, "last": last_seq, "first": last_seq + 1}
     if last_seq < head_seq:
         if last_seq == 0:
-            return 1, f"the log is empty, but its head says seq {head_seq}"
-        missing = (
-            f"row {head_seq} is missing"
-            if last_seq + 1 == head_seq
-            else f"rows {last_seq + 1} to {head_seq} are missing"
+            return 1, Text("the log is empty, but its head says seq %(head)d", **said)
+        if last_seq + 1 == head_seq:
+            return last_seq + 1, Text(
+                "row %(head)d is missing: the log ends at seq %(last)d, its head is %(head)d",
+                **said,
+            )
+        return last_seq + 1, Text(
+            "rows %(first)d to %(head)d are missing: the log ends at seq %(last)d, its head"
+            " is %(head)d",
+            **said,
         )
-        return last_seq + 1, f"{missing}: the log ends at seq {last_seq}, its head is {head_seq}"
     if last_seq > head_seq:
-        return head_seq + 1, f"the log goes past its head (seq {head_seq}) to seq {last_seq}"
+        return head_seq + 1, Text(
+            "the log goes past its head (seq %(head)d) to seq %(last)d", **said
+        )
     if last_hash != head_hash:
-        return head_seq, "its hash is not the one the head records"
+        return head_seq, Text("its hash is not the one the head records")
     return None
 
 
@@ -356,12 +349,22 @@ def _check_anchor(conn: Connection, anchor: tuple[int, str]) -> AnchorCheck:
         row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
         if row is None:
             last = _last_row(conn)[0]
-            where = "the log is empty" if last == 0 else f"the log ends at seq {last}"
-            return AnchorCheck(seq, digest, False, f"the anchor's row {seq} is missing ({where})")
+            if last == 0:
+                problem = Text("the anchor's row %(seq)d is missing (the log is empty)", seq=seq)
+            else:
+                problem = Text(
+                    "the anchor's row %(seq)d is missing (the log ends at seq %(last)d)",
+                    seq=seq,
+                    last=last,
+                )
+            return AnchorCheck(seq, digest, False, problem)
         found = row[0]
     if found != digest:
         return AnchorCheck(
-            seq, digest, False, f"row {seq} has another hash than the anchor: rewritten"
+            seq,
+            digest,
+            False,
+            Text("row %(seq)d has another hash than the anchor: rewritten", seq=seq),
         )
     return AnchorCheck(seq, digest, True)
 
@@ -374,7 +377,7 @@ def verify(
     chain holds, replay the log and hold the state it describes against the tables
     (docs/storage.md, "What audit verify checks"). NOW (stored form; default: the clock)
     is what decides which invitations and offers have expired."""
-    with _no_collection():
+    with no_cyclic_gc():  # store/bulk.py says why
         return _verify(conn, anchor, now)
 
 
@@ -382,20 +385,6 @@ def verify_chain_only(conn: Connection) -> Verdict:
     """`verify` with the state check off: the chain walk alone and the head, what the
     state check is measured against (bench/audit_verify.py)."""
     return _verify(conn, None, None, state=False)
-
-
-@contextmanager
-def _no_collection() -> Iterator[None]:
-    """No cyclic garbage collection while verify builds the two states: hundreds of
-    thousands of small lists that hold no cycles, which the collector would walk again and
-    again (a quarter of verify's time on a 100,000-row log). Resumes as it was."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _verify(
@@ -415,20 +404,20 @@ def _verify(
     if walk.problem is not None:
         bad = walk.first_bad_seq, walk.problem
     elif recorded is None:
-        bad = None, "the head record is missing"
+        bad = None, Text("the head record is missing")
     elif not old_store and (mismatch := _against_head(walk, recorded)) is not None:
         bad = mismatch
     chain_intact = bad is None
     if chain_intact and checked is not None and not checked.in_chain:
-        bad = checked.seq, checked.problem or "the anchor is not in the chain"
+        bad = checked.seq, checked.problem or Text("the anchor is not in the chain")
     breaks: tuple[Break, ...] = ()
     skipped = None
     if not chain_intact:
-        skipped = "chain broken"
+        skipped = Text("chain broken")
     elif not state:
-        skipped = "not asked"
+        skipped = Text("not asked")
     elif replay is None:
-        skipped = f"schema {version}"
+        skipped = Text("schema %(schema)d", schema=version)
     else:
         at = now or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         breaks = tuple(differences(replay.state, read_state(conn), replay.problems, at))
@@ -466,18 +455,6 @@ class Entry:
     # whether db_login is someone other than the actor: not the actor's bound login
     login_differs: bool = False
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "at": self.at,
-            "actor": self.actor,
-            "account": self.account,
-            "action": self.action,
-            "target": self.target,
-            "details": self.details,
-            "db_login": self.db_login,
-        }
-
 
 def entries(
     conn: Connection,
@@ -496,14 +473,50 @@ def entries(
     timestamps), by the actor whose identity key is ACTOR_KEY, whose action starts with
     any of ACTIONS (lowercase prefixes), none of whose action is in HIDDEN, and whose
     target TARGET accepts (judged here: an identity key is not SQL's to compute)."""
+    if accounts is not None and account is None and not accounts:
+        return []
+    where, params = _filters(account, accounts, since, until, actor_key, actions, hidden)
+    if target is not None:
+        where.append("target IS NOT NULL")
+    # Through the audit_log view (m010): on a server it holds the rows the login may read,
+    # and says whether a row's login is worth showing, not being the actor's own (neither
+    # named like the actor nor bound to them: `store bind`, docs/postgres.md).
+    sql = (
+        "SELECT seq, at, actor, account, action, target, details, db_login, login_differs"
+        " FROM audit_log"
+    )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY seq DESC"
+    if target is None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    found: list[Entry] = []
+    for r in conn.execute(sql, params):
+        if target is not None and not target(r[5]):
+            continue
+        found.append(Entry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], bool(r[8])))
+        if len(found) == limit:
+            break
+    return found
+
+
+def _filters(
+    account: str | None,
+    accounts: list[str] | None,
+    since: str | None,
+    until: str | None,
+    actor_key: str | None,
+    actions: Sequence[str],
+    hidden: Sequence[str],
+) -> tuple[list[str], list[str | int]]:
+    """`entries`' filters as SQL conditions on the audit_log view, and their values."""
     where: list[str] = []
     params: list[str | int] = []
     if account is not None:
         where.append("account = ?")
         params.append(account)
     elif accounts is not None:
-        if not accounts:
-            return []
         where.append(f"account IN ({','.join('?' * len(accounts))})")
         params.extend(accounts)
     if since is not None:
@@ -531,29 +544,7 @@ def entries(
     if hidden:
         where.append(f"action NOT IN ({','.join('?' * len(hidden))})")
         params.extend(hidden)
-    if target is not None:
-        where.append("target IS NOT NULL")
-    # Through the audit_log view (m010): on a server it holds the rows the login may read,
-    # and says whether a row's login is worth showing, not being the actor's own (neither
-    # named like the actor nor bound to them: `store bind`, docs/postgres.md).
-    sql = (
-        "SELECT seq, at, actor, account, action, target, details, db_login, login_differs"
-        " FROM audit_log"
-    )
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY seq DESC"
-    if target is None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    found: list[Entry] = []
-    for r in conn.execute(sql, params):
-        if target is not None and not target(r[5]):
-            continue
-        found.append(Entry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], bool(r[8])))
-        if len(found) == limit:
-            break
-    return found
+    return where, params
 
 
 def _prefix_range(prefix: str) -> tuple[str, str | None]:

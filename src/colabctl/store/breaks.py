@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from colabctl.i18n import N_, NC_, Text, Word
 from colabctl.store.replay import Ack, Member, Problem, State, Transfer
 
 
@@ -26,28 +27,28 @@ class Break:
     subject: str | None
     store: Any
     log: Any
-    message: str  # the whole sentence, its account first
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "account": self.account,
-            "subject": self.subject,
-            "store": self.store,
-            "log": self.log,
-            "message": self.message,
-        }
+    message: str  # the whole sentence, its account first: a Text (English in JSON)
 
 
 def _break(
-    kind: str, account: str | None, subject: str | None, store: Any, log: Any, text: str
+    kind: str, account: str | None, subject: str | None, store: Any, log: Any, text: Text
 ) -> Break:
-    return Break(kind, account, subject, store, log, f"{account}: {text}" if account else text)
+    message = Text("%(account)s: %(problem)s", account=account, problem=text) if account else text
+    return Break(kind, account, subject, store, log, message)
 
 
 def _q(value: Any) -> str:
     """Free text in a message: quoted, control characters escaped (JSON's escapes)."""
-    return "none" if value is None else json.dumps(value, ensure_ascii=False)
+    return Text("none") if value is None else json.dumps(value, ensure_ascii=False)
+
+
+# An offer's status as a person reads it (JSON keeps the value).
+OFFER_WORDS = (
+    NC_("offer", "open"),
+    NC_("offer", "accepted"),
+    NC_("offer", "cancelled"),
+    NC_("offer", "expired"),
+)
 
 
 def differences(log: State, store: State, problems: list[Problem], now: str) -> list[Break]:
@@ -59,7 +60,12 @@ def differences(log: State, store: State, problems: list[Problem], now: str) -> 
             f"seq {p.seq}",
             None,
             None,
-            f"row {p.seq} ({p.action}) does not replay: {p.why}",
+            Text(
+                "row %(seq)d (%(action)s) does not replay: %(why)s",
+                seq=p.seq,
+                action=p.action,
+                why=p.why,
+            ),
         )
         for p in problems
     ]
@@ -81,10 +87,10 @@ def _users(log: State, store: State, now: str) -> Iterator[Break]:
             continue
         if said is None:
             assert held is not None
-            text = f"a user {held[0]} that no audit row created"
+            text = Text("a user %(email)s that no audit row created", email=held[0])
             yield _break("user", None, held[0], held[0], None, text)
         elif held is None:
-            text = f"user {said[0]}, whom the log creates, is not in the store"
+            text = Text("user %(email)s, whom the log creates, is not in the store", email=said[0])
             yield _break("user", None, said[0], None, said[0], text)
         else:
             if held[0] != said[0]:
@@ -94,7 +100,11 @@ def _users(log: State, store: State, now: str) -> Iterator[Break]:
                     said[0],
                     held[0],
                     said[0],
-                    f"a user's email is {_q(held[0])} in the store, {_q(said[0])} in the log",
+                    Text(
+                        "a user's email is %(store)s in the store, %(log)s in the log",
+                        store=_q(held[0]),
+                        log=_q(said[0]),
+                    ),
                 )
             if held[1] != said[1]:
                 yield _break(
@@ -103,7 +113,12 @@ def _users(log: State, store: State, now: str) -> Iterator[Break]:
                     said[0],
                     held[1],
                     said[1],
-                    f"{said[0]}'s name is {_q(held[1])} in the store, {_q(said[1])} in the log",
+                    Text(
+                        "%(email)s's name is %(store)s in the store, %(log)s in the log",
+                        email=said[0],
+                        store=_q(held[1]),
+                        log=_q(said[1]),
+                    ),
                 )
 
 
@@ -111,11 +126,11 @@ def _accounts(log: State, store: State, now: str) -> Iterator[Break]:
     for slug in sorted(store.accounts.keys() | log.accounts.keys()):
         held, said = store.accounts.get(slug), log.accounts.get(slug)
         if said is None:
-            yield _break("account", slug, None, slug, None, "an account that no audit row created")
+            text = Text("an account that no audit row created")
+            yield _break("account", slug, None, slug, None, text)
         elif held is None:
-            yield _break(
-                "account", slug, None, None, slug, "an account the log creates is not in the store"
-            )
+            text = Text("an account the log creates is not in the store")
+            yield _break("account", slug, None, None, slug, text)
         else:
             yield from _account_fields(log, store, slug, held, said)
 
@@ -124,17 +139,25 @@ def _account_fields(
     log: State, store: State, slug: str, held: list[Any], said: list[Any]
 ) -> Iterator[Break]:
     if held[0] != said[0]:
-        text = f"its name is {_q(held[0])} in the store, {_q(said[0])} in the log"
+        text = Text(
+            "its name is %(store)s in the store, %(log)s in the log",
+            store=_q(held[0]),
+            log=_q(said[0]),
+        )
         yield _break("account", slug, "name", held[0], said[0], text)
     if held[1] != said[1]:
         owners = _email(log, store, held[1]), _email(log, store, said[1])
-        text = f"its owner is {owners[0]} in the store, {owners[1]} in the log"
+        text = Text(
+            "its owner is %(store)s in the store, %(log)s in the log",
+            store=owners[0],
+            log=owners[1],
+        )
         yield _break("account", slug, "owner", owners[0], owners[1], text)
     if held[2] != said[2]:
-        text = "its tax country in the store is not the one the log gives"
+        text = Text("its tax country in the store is not the one the log gives")
         yield _break("account", slug, "country", None, None, text)
     if held[3] != said[3]:
-        text = "its tax ID in the store is not the one the log gives"
+        text = Text("its tax ID in the store is not the one the log gives")
         yield _break("account", slug, "tax_id", None, None, text)
 
 
@@ -146,10 +169,12 @@ def _profiles(log: State, store: State, now: str) -> Iterator[Break]:
         for name in sorted(held_all.keys() | said_all.keys()):
             held, said = held_all.get(name), said_all.get(name)
             if said is None:
-                text = f"a profile {name} that no audit row created"
+                text = Text("a profile %(profile)s that no audit row created", profile=name)
                 yield _break("profile", slug, name, name, None, text)
             elif held is None:
-                text = f"profile {name}, which the log holds, is not in the store"
+                text = Text(
+                    "profile %(profile)s, which the log holds, is not in the store", profile=name
+                )
                 yield _break("profile", slug, name, None, name, text)
             else:
                 yield from _profile_fields(slug, name, held, said)
@@ -157,15 +182,26 @@ def _profiles(log: State, store: State, now: str) -> Iterator[Break]:
 
 def _profile_fields(slug: str, name: str, held: list[Any], said: list[Any]) -> Iterator[Break]:
     if held[0] != said[0]:
-        text = (
-            f"profile {name}'s description is {_q(held[0])} in the store, {_q(said[0])} in the log"
+        text = Text(
+            "profile %(profile)s's description is %(store)s in the store, %(log)s in the log",
+            profile=name,
+            store=_q(held[0]),
+            log=_q(said[0]),
         )
         yield _break("profile", slug, name, held[0], said[0], text)
     for permission in sorted(held[1] - said[1]):
-        text = f"profile {name} holds {permission}, which no audit row gave it"
+        text = Text(
+            "profile %(profile)s holds %(permission)s, which no audit row gave it",
+            profile=name,
+            permission=permission,
+        )
         yield _break("permission", slug, name, permission, None, text)
     for permission in sorted(said[1] - held[1]):
-        text = f"profile {name} lacks {permission}, which the log gives it"
+        text = Text(
+            "profile %(profile)s lacks %(permission)s, which the log gives it",
+            profile=name,
+            permission=permission,
+        )
         yield _break("permission", slug, name, None, permission, text)
 
 
@@ -183,10 +219,6 @@ def _member_status(member: Member, now: str) -> str:
     return status
 
 
-def _until(value: str | None) -> str:
-    return f"until {value}" if value is not None else "that does not end"
-
-
 def _members(log: State, store: State, now: str) -> Iterator[Break]:
     for slug in sorted(store.members.keys() | log.members.keys()):
         held_all, said_all = store.members.get(slug, {}), log.members.get(slug, {})
@@ -200,28 +232,76 @@ def _members(log: State, store: State, now: str) -> Iterator[Break]:
             for a, b in zip(held, said, strict=False):
                 yield from _member_fields(slug, email, a, b, now)
             for extra in held[len(said) :]:
-                text = f"a membership of {email} that no audit row created"
+                text = Text("a membership of %(email)s that no audit row created", email=email)
                 yield _break("membership", slug, email, _member_json(extra), None, text)
             for lost in said[len(held) :]:
-                text = f"a membership of {email} that the log holds is not in the store"
+                text = Text(
+                    "a membership of %(email)s that the log holds is not in the store", email=email
+                )
                 yield _break("membership", slug, email, None, _member_json(lost), text)
 
 
 def _member_fields(slug: str, email: str, held: Member, said: Member, now: str) -> Iterator[Break]:
     if held[0] != said[0]:
-        shown = [p if p is not None else "without a profile" for p in (held[0], said[0])]
-        text = f"{email} is {shown[0]} in the store, {shown[1]} in the log"
+        text = _profile_differs(email, held[0], said[0])
         yield _break("membership", slug, email, held[0], said[0], text)
     statuses = _member_status(held, now), _member_status(said, now)
     if statuses[0] != statuses[1]:
-        text = f"{email}'s membership is {statuses[0]} in the store, {statuses[1]} in the log"
+        text = Text(
+            "%(email)s's membership is %(store)s in the store, %(log)s in the log",
+            email=email,
+            store=Word("status", statuses[0]),
+            log=Word("status", statuses[1]),
+        )
         yield _break("membership", slug, email, held[1], said[1], text)
     if held[2] != said[2]:
-        text = f"{email}'s invitation expires at {held[2]} in the store, {said[2]} in the log"
+        text = Text(
+            "%(email)s's invitation expires at %(store)s in the store, %(log)s in the log",
+            email=email,
+            store=held[2],
+            log=said[2],
+        )
         yield _break("membership", slug, email, held[2], said[2], text)
     if held[3] != said[3]:
-        text = f"{email} has access {_until(held[3])} in the store, {_until(said[3])} in the log"
+        text = _until_differs(email, held[3], said[3])
         yield _break("membership", slug, email, held[3], said[3], text)
+
+
+def _profile_differs(email: str, store: str | None, log: str | None) -> Text:
+    if store is None:
+        return Text(
+            "%(email)s is without a profile in the store, %(log)s in the log", email=email, log=log
+        )
+    if log is None:
+        return Text(
+            "%(email)s is %(store)s in the store, without a profile in the log",
+            email=email,
+            store=store,
+        )
+    return Text(
+        "%(email)s is %(store)s in the store, %(log)s in the log", email=email, store=store, log=log
+    )
+
+
+def _until_differs(email: str, store: str | None, log: str | None) -> Text:
+    if store is None:
+        return Text(
+            "%(email)s has access that does not end in the store, until %(log)s in the log",
+            email=email,
+            log=log,
+        )
+    if log is None:
+        return Text(
+            "%(email)s has access until %(store)s in the store, that does not end in the log",
+            email=email,
+            store=store,
+        )
+    return Text(
+        "%(email)s has access until %(store)s in the store, until %(log)s in the log",
+        email=email,
+        store=store,
+        log=log,
+    )
 
 
 # -- transfers, bindings, acks ---------------------------------------------------------------
@@ -247,29 +327,59 @@ def _transfers(log: State, store: State, now: str) -> Iterator[Break]:
         for a, b in zip(held, said, strict=False):
             one, other = shown(a), shown(b)
             one["status"], other["status"] = _offer_status(a, now), _offer_status(b, now)
-            for name, label in _OFFER_FIELDS:
+            for name, message in _OFFER_FIELDS:
                 if one[name] != other[name]:
-                    text = (
-                        f"the transfer offer to {other['to']} has {label} {one[name] or 'none'}"
-                        f" in the store, {other[name] or 'none'} in the log"
+                    text = Text(
+                        message,
+                        to=other["to"],
+                        store=_offer_value(name, one[name]),
+                        log=_offer_value(name, other[name]),
                     )
                     yield _break("transfer", slug, other["to"], one[name], other[name], text)
         for extra in held[len(said) :]:
             offer = shown(extra)
-            text = f"a transfer offer to {offer['to']} that no audit row made"
+            text = Text("a transfer offer to %(to)s that no audit row made", to=offer["to"])
             yield _break("transfer", slug, offer["to"], offer, None, text)
         for lost in said[len(held) :]:
             offer = shown(lost)
-            text = f"the transfer offer to {offer['to']} that the log holds is not in the store"
+            text = Text(
+                "the transfer offer to %(to)s that the log holds is not in the store",
+                to=offer["to"],
+            )
             yield _break("transfer", slug, offer["to"], None, offer, text)
 
 
+def _offer_value(name: str, value: Any) -> Any:
+    if not value:
+        return Text("none")
+    return Word("offer", value) if name == "status" else value
+
+
+# What differs in an offer, a whole sentence for each field.
 _OFFER_FIELDS = (
-    ("from", "sender"),
-    ("to", "recipient"),
-    ("keep_as", "keep-as profile"),
-    ("status", "status"),
-    ("expires_at", "expiry"),
+    (
+        "from",
+        N_("the transfer offer to %(to)s has sender %(store)s in the store, %(log)s in the log"),
+    ),
+    (
+        "to",
+        N_("the transfer offer to %(to)s has recipient %(store)s in the store, %(log)s in the log"),
+    ),
+    (
+        "keep_as",
+        N_(
+            "the transfer offer to %(to)s has keep-as profile %(store)s in the store, %(log)s"
+            " in the log"
+        ),
+    ),
+    (
+        "status",
+        N_("the transfer offer to %(to)s has status %(store)s in the store, %(log)s in the log"),
+    ),
+    (
+        "expires_at",
+        N_("the transfer offer to %(to)s has expiry %(store)s in the store, %(log)s in the log"),
+    ),
 )
 
 
@@ -281,11 +391,24 @@ def _bindings(log: State, store: State, now: str) -> Iterator[Break]:
         if one == other:
             continue
         if other is None:
-            text = f"the login {login} is bound to {one}, which no audit row did"
+            text = Text(
+                "the login %(login)s is bound to %(user)s, which no audit row did",
+                login=login,
+                user=one,
+            )
         elif one is None:
-            text = f"the login {login}, which the log binds to {other}, is not bound in the store"
+            text = Text(
+                "the login %(login)s, which the log binds to %(user)s, is not bound in the store",
+                login=login,
+                user=other,
+            )
         else:
-            text = f"the login {login} is bound to {one} in the store, {other} in the log"
+            text = Text(
+                "the login %(login)s is bound to %(store)s in the store, %(log)s in the log",
+                login=login,
+                store=one,
+                log=other,
+            )
         yield _break("binding", None, login, one, other, text)
 
 
@@ -304,16 +427,21 @@ def _acks(log: State, store: State, now: str) -> Iterator[Break]:
         for a, b in zip(held, said, strict=False):
             for name, one, other in zip(_ACK_FIELDS, a, b, strict=True):
                 if one != other:
-                    text = (
-                        f"the acknowledgement of finding {b[0]} has {name} {_q(one)} in the"
-                        f" store, {_q(other)} in the log"
+                    text = Text(
+                        "the acknowledgement of finding %(id)s has %(field)s %(store)s in the"
+                        " store, %(log)s in the log",
+                        id=b[0],
+                        field=name,
+                        store=_q(one),
+                        log=_q(other),
                     )
                     yield _break("ack", slug, b[0], one, other, text)
         for extra in held[len(said) :]:
-            text = f"an acknowledgement of finding {extra[0]} that no audit row made"
+            text = Text("an acknowledgement of finding %(id)s that no audit row made", id=extra[0])
             yield _break("ack", slug, extra[0], _ack_json(extra), None, text)
         for lost in said[len(held) :]:
-            text = (
-                f"the acknowledgement of finding {lost[0]} that the log holds is not in the store"
+            text = Text(
+                "the acknowledgement of finding %(id)s that the log holds is not in the store",
+                id=lost[0],
             )
             yield _break("ack", slug, lost[0], None, _ack_json(lost), text)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from colabctl.errors import Conflict
+from colabctl.i18n import _
 from colabctl.store import audit, db, engine, pg_security
 from colabctl.store.sql import Connection
 
@@ -167,9 +168,12 @@ def refuse_foreign(schema: dict[str, set[str]] | None, location: str) -> None:
     if foreign:
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
         raise Conflict(
-            f"DST {location} is not empty: it holds tables that are not colabctl's"
-            f" ({shown}); nothing was copied",
-            hint="copy into a new file, or into an empty PostgreSQL database or schema",
+            _(
+                "DST %(store)s is not empty: it holds tables that are not colabctl's"
+                " (%(tables)s); nothing was copied"
+            )
+            % {"store": location, "tables": shown},
+            hint=_("copy into a new file, or into an empty PostgreSQL database or schema"),
         )
 
 

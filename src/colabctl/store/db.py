@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from colabctl.errors import ColabError, InternalError, StoreFault
+from colabctl.i18n import _
 from colabctl.store import sql
 from colabctl.store.schema import SCHEMA_VERSION
 
@@ -62,20 +63,21 @@ def fault(exc: sqlite3.Error) -> ColabError:
     if isinstance(exc, sqlite3.ProgrammingError | sqlite3.InterfaceError) or (
         isinstance(exc, sqlite3.OperationalError) and any(bug in text for bug in _SQL_BUGS)
     ):
-        return InternalError(f"SQLite cannot run colabctl's SQL ({text})")
+        return InternalError(_("SQLite cannot run colabctl's SQL (%(reason)s)") % {"reason": text})
+    said = {"reason": text}
     if "locked" in text or "busy" in text:
         return StoreFault(
-            f"the store is locked by another process ({text})",
-            hint="try again; nothing was changed",
+            _("the store is locked by another process (%(reason)s)") % said,
+            hint=_("try again; nothing was changed"),
         )
     if "full" in text:
-        return StoreFault(f"the store is full ({text}); nothing was changed")
+        return StoreFault(_("the store is full (%(reason)s); nothing was changed") % said)
     if "readonly" in text or "read-only" in text:
         return StoreFault(
-            f"the store cannot be written ({text}); nothing was changed",
-            hint="check the file's permissions",
+            _("the store cannot be written (%(reason)s); nothing was changed") % said,
+            hint=_("check the file's permissions"),
         )
-    return StoreFault(f"store error: {text}; nothing was changed")
+    return StoreFault(_("store error: %(reason)s; nothing was changed") % said)
 
 
 @contextmanager
@@ -317,14 +319,17 @@ def _schema_version(conn: sqlite3.Connection, path: Path) -> int:
         version: int = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         raise StoreFault(
-            f"{path} is not a colabctl store ({exc})",
-            hint="point --db or COLABCTL_DB at a colabctl store, or at a new file",
+            _("%(file)s is not a colabctl store (%(reason)s)") % {"file": path, "reason": exc},
+            hint=_("point --db or COLABCTL_DB at a colabctl store, or at a new file"),
         ) from exc
     if version > SCHEMA_VERSION:
         raise StoreFault(
-            f"{path} was written by a newer colabctl (schema {version}, "
-            f"this colabctl knows {SCHEMA_VERSION}); it was left untouched",
-            hint="upgrade colabctl to use this store",
+            _(
+                "%(file)s was written by a newer colabctl (schema %(schema)d, this colabctl"
+                " knows %(known)d); it was left untouched"
+            )
+            % {"file": path, "schema": version, "known": SCHEMA_VERSION},
+            hint=_("upgrade colabctl to use this store"),
         )
     return version
 
@@ -353,15 +358,19 @@ def _create_file(path: Path, may_create_folder: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     elif not path.parent.is_dir():
         raise StoreFault(
-            f"cannot create the store {path}: the folder {path.parent} does not exist",
-            hint="create the folder first, or point --db at an existing one",
+            _("cannot create the store %(file)s: the folder %(folder)s does not exist")
+            % {"file": path, "folder": path.parent},
+            hint=_("create the folder first, or point --db at an existing one"),
         )
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return  # another process created it first: fine
     except OSError as exc:
-        raise StoreFault(f"cannot create the store {path}: {exc.strerror}") from exc
+        raise StoreFault(
+            _("cannot create the store %(file)s: %(reason)s")
+            % {"file": path, "reason": exc.strerror}
+        ) from exc
     os.close(fd)
 
 
@@ -378,7 +387,7 @@ def open_for_read(path: Path, *, migrate: bool = True) -> SqliteStore | None:
     if not path.exists():
         return None
     if path.is_dir():
-        raise StoreFault(f"{path} is a folder, not a colabctl store")
+        raise _folder(path)
     conn, read_only = _open_readable(path)
     try:
         with _errors_mapped():
@@ -388,9 +397,12 @@ def open_for_read(path: Path, *, migrate: bool = True) -> SqliteStore | None:
                 return None
         if behind and read_only and migrate:
             raise StoreFault(
-                f"{path} is on read-only media and was written by an older colabctl: it"
-                " must be brought up to date before it can be read, and cannot be here",
-                hint="copy it to a folder you can write, and point --db at the copy",
+                _(
+                    "%(file)s is on read-only media and was written by an older colabctl: it"
+                    " must be brought up to date before it can be read, and cannot be here"
+                )
+                % {"file": path},
+                hint=_("copy it to a folder you can write, and point --db at the copy"),
             )
     except BaseException:
         conn.close()
@@ -431,26 +443,44 @@ def _open_readable(path: Path) -> tuple[SqliteConnection, bool]:
             raise
         if Path(f"{path}-wal").exists():
             raise StoreFault(
-                f"cannot read the store {path}: its folder cannot be written, and the -wal"
-                " file beside it holds changes that only a writable store can fold in",
-                hint="copy the store with its -wal file to a folder you can write, and"
-                " point --db at the copy",
+                _(
+                    "cannot read the store %(file)s: its folder cannot be written, and the -wal"
+                    " file beside it holds changes that only a writable store can fold in"
+                )
+                % {"file": path},
+                hint=_(
+                    "copy the store with its -wal file to a folder you can write, and"
+                    " point --db at the copy"
+                ),
             ) from cause
     uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, factory=SqliteConnection)
     except sqlite3.Error as exc:
-        raise StoreFault(f"cannot open the store {path}: {exc}") from exc
+        raise _unopened(path, exc) from exc
     conn.row_factory = sqlite3.Row
     return conn, True
 
 
 def _read_only_media(path: Path) -> StoreFault:
     return StoreFault(
-        f"the store {path} is read-only (read-only media, or a folder you cannot write):"
-        " it can be read, not changed; nothing was changed",
-        hint="copy it to a folder you can write to change it",
+        _(
+            "the store %(file)s is read-only (read-only media, or a folder you cannot write):"
+            " it can be read, not changed; nothing was changed"
+        )
+        % {"file": path},
+        hint=_("copy it to a folder you can write to change it"),
     )
+
+
+def _unopened(path: Path, exc: sqlite3.Error) -> StoreFault:
+    return StoreFault(
+        _("cannot open the store %(file)s: %(reason)s") % {"file": path, "reason": exc}
+    )
+
+
+def _folder(path: Path) -> StoreFault:
+    return StoreFault(_("%(file)s is a folder, not a colabctl store") % {"file": path})
 
 
 def open_for_write(path: Path, *, may_create_folder: bool = False) -> SqliteStore:
@@ -461,13 +491,16 @@ def open_for_write(path: Path, *, may_create_folder: bool = False) -> SqliteStor
 
     if sqlite3.sqlite_version_info < SQLITE_NEEDED:
         raise StoreFault(
-            f"this Python's SQLite is {sqlite3.sqlite_version}; colabctl writes need"
-            f" {'.'.join(map(str, SQLITE_NEEDED))} or newer (INSERT ... RETURNING)",
-            hint="use a Python built with a newer SQLite (python.org's and Debian 12's are)",
+            _(
+                "this Python's SQLite is %(version)s; colabctl writes need %(needed)s or newer"
+                " (INSERT ... RETURNING)"
+            )
+            % {"version": sqlite3.sqlite_version, "needed": ".".join(map(str, SQLITE_NEEDED))},
+            hint=_("use a Python built with a newer SQLite (python.org's and Debian 12's are)"),
         )
     refuse_network_filesystem(path)
     if path.is_dir():
-        raise StoreFault(f"{path} is a folder, not a colabctl store")
+        raise _folder(path)
     if not path.exists():
         _create_file(path, may_create_folder)
     conn = _open_conn(path)
@@ -489,9 +522,9 @@ def _open_conn(path: Path) -> SqliteConnection:
     except sqlite3.OperationalError as exc:
         if _cannot_open(exc) and not _writable_folder(path):
             raise _read_only_media(path) from exc
-        raise StoreFault(f"cannot open the store {path}: {exc}") from exc
+        raise _unopened(path, exc) from exc
     except sqlite3.DatabaseError as exc:
-        raise StoreFault(f"cannot open the store {path}: {exc}") from exc
+        raise _unopened(path, exc) from exc
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 from sqlite_utils import Database, Migrations
 
 from colabctl.errors import StoreFault
+from colabctl.i18n import _
 
 if TYPE_CHECKING:
     from colabctl.store.sql import Connection
@@ -177,11 +178,22 @@ def m003_identity_keys(db: Database) -> None:
 
 def _key_clash(first: tuple[int, str], second: tuple[int, str], key: str) -> StoreFault:
     return StoreFault(
-        f"cannot migrate the store to schema 3: users {first[0]} ({first[1]!r}) and"
-        f" {second[0]} ({second[1]!r}) are one address under the new identity key"
-        f" {key!r}; nothing was merged and the store was left as it was",
-        hint="keep one of the two rows by hand, then rerun:"
-        " docs/storage.md, 'Identity keys and skeletons (m003)'",
+        _(
+            "cannot migrate the store to schema 3: users %(first)s (%(first_email)r) and"
+            " %(second)s (%(second_email)r) are one address under the new identity key"
+            " %(key)r; nothing was merged and the store was left as it was"
+        )
+        % {
+            "first": first[0],
+            "first_email": first[1],
+            "second": second[0],
+            "second_email": second[1],
+            "key": key,
+        },
+        hint=_(
+            "keep one of the two rows by hand, then rerun:"
+            " docs/storage.md, 'Identity keys and skeletons (m003)'"
+        ),
     )
 
 

@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 from colabctl.errors import StoreFault
+from colabctl.i18n import _
 
 MOUNT_TABLE = "/proc/self/mountinfo"  # a module constant so tests can point it at a fake
 
@@ -177,8 +178,13 @@ def refuse_network_filesystem(path: Path) -> None:
     fstype = store_filesystem(path)
     if fstype is not None and is_network(fstype):
         raise StoreFault(
-            f"the store {path} is on a network filesystem ({fstype}): SQLite's locking"
-            " is not safe there; nothing was read or changed",
-            hint="put the store on a PostgreSQL server: --db postgresql://USER@HOST/DB,"
-            " or on a local disk (docs/storage.md)",
+            _(
+                "the store %(file)s is on a network filesystem (%(fstype)s): SQLite's locking"
+                " is not safe there; nothing was read or changed"
+            )
+            % {"file": path, "fstype": fstype},
+            hint=_(
+                "put the store on a PostgreSQL server: --db postgresql://USER@HOST/DB,"
+                " or on a local disk (docs/storage.md)"
+            ),
         )

@@ -33,6 +33,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from colabctl.errors import StoreFault
+from colabctl.i18n import _
 from colabctl.store import pg_security
 
 if TYPE_CHECKING:
@@ -657,8 +658,9 @@ def apply_pending(conn: psycopg.Connection[Any]) -> None:
     found = schema_version(conn)
     if found > latest:
         raise StoreFault(
-            f"the store has schema version {found}, newer than this colabctl's ({latest})",
-            hint="upgrade colabctl",
+            _("the store has schema version %(schema)d, newer than this colabctl's (%(known)d)")
+            % {"schema": found, "known": latest},
+            hint=_("upgrade colabctl"),
         )
     for statement in BOOKKEEPING:
         conn.execute(statement)  # fixed text, no parameters

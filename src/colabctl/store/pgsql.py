@@ -150,9 +150,11 @@ def _tokens(sql: str) -> list[tuple[str, str, bool]]:
     return found
 
 
+# long: one loop over the tokens whose state (open parentheses, the function being called,
+# after IS) every branch reads and moves; split into functions, that state would be passed
+# back and forth, and this runs for every new statement text, under the writer lock too
 def _translated(sql: str) -> Statement:
-    """One pass over SQL's tokens, writing PostgreSQL's. (A single function with local
-    names: it runs for every new statement text, under the writer lock too.)"""
+    """One pass over SQL's tokens, writing PostgreSQL's."""
     tokens = _tokens(sql)
     out: list[str] = []
     names: list[str] = []

@@ -21,6 +21,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from colabctl.errors import ColabError, Forbidden, InternalError, Invalid, StoreFault
+from colabctl.i18n import _
 from colabctl.store import sql
 from colabctl.store.pg_questions import ServerQuestions
 from colabctl.store.pgsql import translate
@@ -51,10 +52,10 @@ def where(url: str) -> str:
     try:
         info = conninfo_to_dict(url)
     except Exception:
-        return "the PostgreSQL server (an unreadable URL)"
+        return _("the PostgreSQL server (an unreadable URL)")
     host = str(info.get("host") or "localhost")
     port = f":{info['port']}" if info.get("port") else ""
-    return f"{host}{port}/{info.get('dbname') or '(default database)'}"
+    return f"{host}{port}/{info.get('dbname') or _('(default database)')}"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -81,25 +82,35 @@ def fault(exc: BaseException, url: str) -> ColabError:
 
     line = _said(exc, url)
     place = where(url)
+    said = {"store": place, "reason": line, "seconds": round(sql.BUSY_TIMEOUT_S)}
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
-        return Forbidden(f"the store refused: {line}")
+        return Forbidden(_("the store refused: %(reason)s") % said)
     if _is_sql_bug(exc):
-        return InternalError(f"PostgreSQL at {place} cannot run colabctl's SQL ({line})")
+        return InternalError(
+            _("PostgreSQL at %(store)s cannot run colabctl's SQL (%(reason)s)") % said
+        )
     if isinstance(exc, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
         return StoreFault(
-            f"the store at {place} is busy: a statement waited more than"
-            f" {sql.BUSY_TIMEOUT_S:.0f} s ({line}); nothing was changed",
-            hint="try again; if it persists, look for a long transaction on the server",
+            _(
+                "the store at %(store)s is busy: a statement waited more than %(seconds)d s"
+                " (%(reason)s); nothing was changed"
+            )
+            % said,
+            hint=_("try again; if it persists, look for a long transaction on the server"),
         )
     if isinstance(exc, psycopg.errors.RaiseException | psycopg.errors.IntegrityError):
-        return StoreFault(f"the store at {place} refused a change: {line}; nothing was changed")
+        return StoreFault(
+            _("the store at %(store)s refused a change: %(reason)s; nothing was changed") % said
+        )
     if isinstance(exc, psycopg.OperationalError):
         return StoreFault(
-            f"cannot use the store at {place}: {line}",
-            hint="check the server, the database name and your login (URL, PG* variables,"
-            " ~/.pgpass): docs/postgres.md",
+            _("cannot use the store at %(store)s: %(reason)s") % said,
+            hint=_(
+                "check the server, the database name and your login (URL, PG* variables,"
+                " ~/.pgpass): docs/postgres.md"
+            ),
         )
-    return StoreFault(f"store error at {place}: {line}; nothing was changed")
+    return StoreFault(_("store error at %(store)s: %(reason)s; nothing was changed") % said)
 
 
 def _is_sql_bug(exc: BaseException) -> bool:
@@ -199,7 +210,7 @@ class Connection:
         if isinstance(exc, psycopg.DataError) and "NUL" in str(exc):
             # SQLite stores and compares text with NUL in it; PostgreSQL's text cannot
             # hold one, so no stored name can match such a value either.
-            raise Invalid("a value holds a NUL character (\\x00), which no name can") from None
+            raise Invalid(_("a value holds a NUL character (\\x00), which no name can")) from None
         if isinstance(exc, psycopg.Error):
             raise fault(exc, self.url) from None
         raise exc
@@ -291,7 +302,7 @@ def connect(url: str) -> Connection:
         import psycopg
     except ImportError:
         raise StoreFault(
-            "a PostgreSQL store needs the psycopg driver, which is not installed",
+            _("a PostgreSQL store needs the psycopg driver, which is not installed"),
             hint="pip install 'colabctl[postgres]'",
         ) from None
     try:
@@ -300,7 +311,8 @@ def connect(url: str) -> Connection:
         raise fault(exc, url) from None
     except Exception as exc:  # a malformed URL: libpq says why (quoting it: hidden)
         raise StoreFault(
-            f"the store's URL is not one PostgreSQL can use: {_said(exc, url)}",
+            _("the store's URL is not one PostgreSQL can use: %(reason)s")
+            % {"reason": _said(exc, url)},
             hint="postgresql://USER@HOST:PORT/DATABASE (docs/postgres.md)",
         ) from None
     _same_types(raw)
@@ -363,9 +375,12 @@ class PgStore(ServerQuestions):
             self.version = self.conn.schema_version()
         if self.version > SCHEMA_VERSION:
             raise StoreFault(
-                f"the store at {where(self.url)} was written by a newer colabctl (schema"
-                f" {self.version}, this colabctl knows {SCHEMA_VERSION}); it was left untouched",
-                hint="upgrade colabctl to use this store",
+                _(
+                    "the store at %(store)s was written by a newer colabctl (schema %(schema)d,"
+                    " this colabctl knows %(known)d); it was left untouched"
+                )
+                % {"store": where(self.url), "schema": self.version, "known": SCHEMA_VERSION},
+                hint=_("upgrade colabctl to use this store"),
             )
 
     def _who(self) -> None:
@@ -376,8 +391,9 @@ class PgStore(ServerQuestions):
         ).fetchone()
         if not owner and user_id is None:
             raise Forbidden(
-                f"login {self.db_login} is not bound to a colabctl user",
-                hint=f"the store owner runs colabctl store bind {self.db_login} EMAIL",
+                _("login %(login)s is not bound to a colabctl user") % {"login": self.db_login},
+                hint=_("the store owner runs colabctl store bind %(login)s EMAIL")
+                % {"login": self.db_login},
             )
         self.version, self._store_owner = version, bool(owner)
         self.bound_user_id, self.bound_email = user_id, email
@@ -397,11 +413,14 @@ class PgStore(ServerQuestions):
         row = self.conn.native(
             "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass('audit')"
         ).fetchone()
-        owner = row[0] if row else "the login that owns colabctl's tables"
+        names = {"what": what, "login": self.db_login, "owner": row[0] if row else "-"}
         raise Forbidden(
-            f"{what} reads the whole store, which only the store owner may do;"
-            f" the login {self.db_login} is a team login",
-            hint=f"run it as {owner}, the login that owns colabctl's tables",
+            _(
+                "%(what)s reads the whole store, which only the store owner may do;"
+                " the login %(login)s is a team login"
+            )
+            % names,
+            hint=_("run it as %(owner)s, the login that owns colabctl's tables") % names,
         )
 
     def owns_tables(self) -> bool:
@@ -459,10 +478,13 @@ class PgStore(ServerQuestions):
         is not ready). A new store is created by, and so owned by, whoever writes first."""
         if self.version > 0 and not self.owns_tables():
             raise StoreFault(
-                f"the store at {where(self.url)} needs upgrading to schema"
-                f" {SCHEMA_VERSION} (it is at {self.version}), which only the login that owns"
-                " its tables may do; nothing was changed",
-                hint="run any colabctl command once as that login (docs/postgres.md, Upgrades)",
+                _(
+                    "the store at %(store)s needs upgrading to schema %(schema)d (it is at"
+                    " %(version)d), which only the login that owns its tables may do;"
+                    " nothing was changed"
+                )
+                % {"store": where(self.url), "schema": SCHEMA_VERSION, "version": self.version},
+                hint=_("run any colabctl command once as that login (docs/postgres.md, Upgrades)"),
             )
 
     @contextmanager
@@ -501,11 +523,20 @@ class PgStore(ServerQuestions):
             " FROM pg_class c WHERE c.oid = to_regclass('audit')"
         ).fetchone()
         if owner is None or not owner[0]:
-            whose = f" (they belong to {owner[1]})" if owner else ""
+            said = {"login": self.db_login, "store": where(self.url), "owner": owner and owner[1]}
+            if owner:
+                message = _(
+                    "the login %(login)s does not own colabctl's tables at %(store)s (they"
+                    " belong to %(owner)s): it cannot copy audit rows written by others"
+                )
+            else:
+                message = _(
+                    "the login %(login)s does not own colabctl's tables at %(store)s: it"
+                    " cannot copy audit rows written by others"
+                )
             raise Forbidden(
-                f"the login {self.db_login} does not own colabctl's tables at"
-                f" {where(self.url)}{whose}: it cannot copy audit rows written by others",
-                hint="run `store copy` as the login that owns the tables, or into a new schema",
+                message % said,
+                hint=_("run `store copy` as the login that owns the tables, or into a new schema"),
             )
 
 

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from colabctl.i18n import Text
 from colabctl.store.keys import email_key
 
 CHECKPOINT = "store.checkpoint"
@@ -83,11 +84,16 @@ class Problem:
     seq: int
     action: str
     account: str | None
-    why: str
+    why: str  # a Text
 
 
 class Unreplayable(Exception):
-    """Raised by a step: the row does not apply to the state replayed so far."""
+    """Raised by a step: the row does not apply to the state replayed so far. WHY is a
+    Text (English in `verify --json`, translated when shown)."""
+
+    def __init__(self, why: Text) -> None:
+        super().__init__(why)
+        self.why = why
 
 
 class Replay:
@@ -119,27 +125,29 @@ class Replay:
             if action == CHECKPOINT:
                 self._restart(seq, details)
                 return
-            self.problems.append(Problem(seq, action, account, "colabctl knows no such action"))
+            self.problems.append(
+                Problem(seq, action, account, Text("colabctl knows no such action"))
+            )
             return
         try:
             if details != self._text:  # rows of one apply repeat their details
                 self._details, self._text = _object(details), details
             step(self.state, at, actor, account, target, self._details)
         except Unreplayable as exc:
-            self.problems.append(Problem(seq, action, account, str(exc)))
+            self.problems.append(Problem(seq, action, account, exc.why))
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             # details without what the action needs: a row written by hand, or before the
             # action's row said enough (a checkpoint covers those: docs/storage.md)
-            why = f"its details lack what it needs ({type(exc).__name__}: {exc})"
+            error = f"{type(exc).__name__}: {exc}"
+            why = Text("its details lack what it needs (%(error)s)", error=error)
             self.problems.append(Problem(seq, action, account, why))
 
     def _restart(self, seq: int, details: str) -> None:
         try:
             state = state_from_checkpoint(_object(details))
         except (KeyError, TypeError, ValueError, IndexError) as exc:
-            self.problems.append(
-                Problem(seq, CHECKPOINT, None, f"it is not a checkpoint colabctl can read ({exc})")
-            )
+            why = Text("it is not a checkpoint colabctl can read (%(error)s)", error=str(exc))
+            self.problems.append(Problem(seq, CHECKPOINT, None, why))
             return
         self.state, self.start, self.problems = state, seq, []
 
@@ -170,13 +178,13 @@ def _object(text: str) -> dict[str, Any]:
 
 def _slug(account: str | None) -> str:
     if account is None:
-        raise Unreplayable("it names no account")
+        raise Unreplayable(Text("it names no account"))
     return account
 
 
 def _key(target: str | None) -> str:
     if target is None:
-        raise Unreplayable("it names no one")
+        raise Unreplayable(Text("it names no one"))
     return email_key(target)
 
 
@@ -198,7 +206,7 @@ def _user_rename(state: State, at: str, actor: Any, account: Any, target: Any, d
     key = _key(target)
     user = state.users.get(key)
     if user is None:
-        raise Unreplayable(f"no user {target} in the log")
+        raise Unreplayable(Text("no user %(user)s in the log", user=target))
     state.users[key] = (user[0], d["name"])
 
 
@@ -206,7 +214,7 @@ def _account_create(
     state: State, at: str, actor: str | None, account: str | None, target: Any, d: Details
 ) -> None:
     if actor is None:
-        raise Unreplayable("it names no owner")
+        raise Unreplayable(Text("it names no owner"))
     country, number = d.get("country"), d.get("tax_id")
     owner = email_key(actor)
     state.accounts[_slug(account)] = [d["name"], owner, country, tax_digest(country, number)]
@@ -215,7 +223,7 @@ def _account_create(
 def _account(state: State, account: str | None) -> list[Any]:
     found = state.accounts.get(_slug(account))
     if found is None:
-        raise Unreplayable(f"no account {account} in the log")
+        raise Unreplayable(Text("no account %(account)s in the log", account=account))
     return found
 
 
@@ -243,7 +251,9 @@ def _profiles(state: State, account: str | None) -> dict[str, list[Any]]:
 def _profile(state: State, account: str | None, name: str | None) -> list[Any]:
     profile = _profiles(state, account).get(name or "")
     if profile is None:
-        raise Unreplayable(f"no profile {name} in {account} in the log")
+        raise Unreplayable(
+            Text("no profile %(profile)s in %(account)s in the log", profile=name, account=account)
+        )
     return profile
 
 
@@ -267,17 +277,34 @@ def _profile_edit(
 def _profile_delete(
     state: State, at: str, actor: Any, account: str | None, target: str | None, d: Details
 ) -> None:
+    """The people the row names (`holders`, and since they are counted, the `assigned`:
+    expired and ended) move with --reassign, each by the membership that speaks for them;
+    every other row naming the profile is history and loses the name (SET NULL). A row
+    from before `assigned` was written named only the live holders, which is the same."""
     _profile(state, account, target)
     moved_to = d.get("reassigned_to")
     if moved_to is not None:
         _profile(state, account, moved_to)
     slug = _slug(account)
+    people = state.members.get(slug, {})
+    moved = []
+    for email in [*d.get("holders", ()), *d.get("assigned", ())]:
+        history = people.get(email_key(email))
+        member = _speaking(history) if history else None
+        if moved_to is None or member is None or member[0] != target:
+            raise Unreplayable(
+                Text(
+                    "%(user)s is not assigned to %(profile)s in the log", user=email, profile=target
+                )
+            )
+        moved.append(member)
     del state.profiles[slug][target or ""]
-    for history in state.members.get(slug, {}).values():
+    for history in people.values():
         for member in history:
             if member[0] == target:
-                # live holders move with --reassign; history rows lose the name (SET NULL)
-                member[0] = moved_to if moved_to is not None and member[1] in LIVE else None
+                member[0] = None
+    for member in moved:
+        member[0] = moved_to
 
 
 # -- memberships -----------------------------------------------------------------------------
@@ -286,7 +313,11 @@ def _profile_delete(
 def _history(state: State, account: str | None, target: str | None) -> list[Member]:
     history = state.members.get(_slug(account), {}).get(_key(target))
     if not history:
-        raise Unreplayable(f"{target} has no membership of {account} in the log")
+        raise Unreplayable(
+            Text(
+                "%(user)s has no membership of %(account)s in the log", user=target, account=account
+            )
+        )
     return history
 
 
@@ -295,7 +326,7 @@ def _live(state: State, account: str | None, target: str | None) -> Member:
     for member in reversed(_history(state, account, target)):
         if member[1] in LIVE:
             return member
-    raise Unreplayable(f"{target} has no pending or active membership in the log")
+    raise Unreplayable(Text("%(user)s has no pending or active membership in the log", user=target))
 
 
 def _invitation_create(
@@ -304,14 +335,14 @@ def _invitation_create(
     """The hot step (a team-file apply writes one per person): kept to one scan of the
     details and a handful of dict lookups."""
     if target is None:
-        raise Unreplayable("it names no one")
+        raise Unreplayable(Text("it names no one"))
     key = email_key(target)
     if account is None or account not in state.accounts:
-        raise Unreplayable(f"no account {account} in the log")
+        raise Unreplayable(Text("no account %(account)s in the log", account=account))
     if d.get("new_user"):
         state.users[key] = (target, None)
     elif key not in state.users:
-        raise Unreplayable(f"no user {target} in the log")
+        raise Unreplayable(Text("no user %(user)s in the log", user=target))
     member = [d["profile"], "pending", d["expires_at"], d.get("access_until")]
     people = state.members.get(account)
     if people is None:
@@ -339,12 +370,16 @@ def _set_status(status: str, *, offer: bool = False) -> Step:
     return step
 
 
+def _speaking(history: list[Member]) -> Member:
+    """The membership that speaks for a person (HISTORY: theirs, oldest first): the live
+    one, else the latest (core/session.current_membership_sql)."""
+    return next((m for m in reversed(history) if m[1] in LIVE), history[-1])
+
+
 def _invitation_renew(
     state: State, at: str, actor: Any, account: str | None, target: str | None, d: Details
 ) -> None:
-    """The membership that speaks for the person: the live one, else the latest."""
-    history = _history(state, account, target)
-    member = next((m for m in reversed(history) if m[1] in LIVE), history[-1])
+    member = _speaking(_history(state, account, target))
     member[1], member[2] = "pending", d["expires_at"]
 
 
@@ -367,7 +402,7 @@ def _open_offer(state: State, account: str | None) -> Transfer:
     for offer in reversed(state.transfers.get(_slug(account), [])):
         if offer[3] == "open":
             return offer
-    raise Unreplayable(f"no open transfer offer of {account} in the log")
+    raise Unreplayable(Text("no open transfer offer of %(account)s in the log", account=account))
 
 
 def _transfer_offer(
@@ -404,7 +439,7 @@ def _review_ack(
 ) -> None:
     _account(state, account)
     if actor is None:
-        raise Unreplayable("it names no actor")
+        raise Unreplayable(Text("it names no actor"))
     # rows from before the fingerprint was recorded: None, which no table row holds
     state.acks.setdefault(_slug(account), []).append(
         (d["finding"], d.get("fingerprint"), actor, d["reason"])
@@ -415,7 +450,7 @@ def _store_bind(
     state: State, at: str, actor: Any, account: Any, target: str | None, d: Details
 ) -> None:
     if target is None:
-        raise Unreplayable("it names no login")
+        raise Unreplayable(Text("it names no login"))
     state.bindings[target] = email_key(d["user"])
 
 
@@ -423,7 +458,7 @@ def _store_unbind(
     state: State, at: str, actor: Any, account: Any, target: str | None, d: Details
 ) -> None:
     if state.bindings.pop(target or "", None) is None:
-        raise Unreplayable(f"the login {target} is not bound in the log")
+        raise Unreplayable(Text("the login %(login)s is not bound in the log", login=target))
 
 
 def _nothing(state: State, at: str, actor: Any, account: Any, target: Any, d: Details) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from colabctl import __version__
-from colabctl.core import access, collaborators, review
+from colabctl.core import access, collaborators, review, sod
 from colabctl.core import audit as audit_log
 from colabctl.core.catalog import catalog
 from colabctl.core.clock import iso, parse_moment
@@ -165,7 +165,7 @@ def _groups(
 def _findings(s: Session, acct: Account) -> list[review.Finding]:
     """`review`'s findings of an account the actor owns, most severe first, with the
     shipped separation-of-duties rules."""
-    return sorted(review.findings_in(s, acct, review.load_rules()), key=review.by_severity)
+    return sorted(review.findings_in(s, acct, sod.load_rules()), key=review.by_severity)
 
 
 def _changes(s: Session, acct: Account, cutoff: str, *, owner_view: bool) -> list[Change]:

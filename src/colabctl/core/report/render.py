@@ -28,9 +28,6 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).with_name("templates")
 FORMATS = ("html", "md", "csv")
 CSV_HEADER = ("account", "user", "permission", "profile", "status", "access_until")
-# The language of the page's own words. Its sentences are English until they are
-# translated; permission and category labels already follow --lang (marked as such).
-PAGE_LANG = "en"
 
 
 def render(report: Report, fmt: str) -> str:
@@ -41,7 +38,7 @@ def render(report: Report, fmt: str) -> str:
     template = _environment(fmt).get_template(f"report.{fmt}.j2")
     return template.render(
         r=report,
-        page_lang=PAGE_LANG,
+        page_lang=report.lang,
         css=_safe(css),
         csp=_csp(css),
         ncols=report.column_count,
@@ -77,13 +74,50 @@ def _environment(fmt: str) -> jinja2.Environment:
         "extensions": ["jinja2.ext.i18n"],
     }
     if fmt == "html":
-        env = jinja2.Environment(autoescape=True, **options)
+        env = jinja2.Environment(autoescape=True, finalize=_shown, **options)
     else:
-        env = jinja2.Environment(autoescape=False, finalize=_md_text, **options)
+        env = jinja2.Environment(autoescape=False, finalize=_md_shown, **options)
         env.filters["code"] = _md_code
-    # The page's sentences go through gettext (`_()`), as every message will.
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.filters["role"] = _role
+    env.filters["level"] = _level
+    env.filters["status"] = _status
+    # The page's sentences in the chosen language (colabctl.i18n; the catalogs hold them),
+    # looked up when rendered, so one environment serves every language.
+    from colabctl import i18n
+
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
+    )
     return env
+
+
+# -- the reader's language ------------------------------------------------------------------
+
+
+def _shown(value: Any) -> Any:
+    """A value as printed: a text meant for JSON in English (an audit row's change, a
+    finding's message) in the chosen language."""
+    from colabctl.i18n import shown
+
+    return shown(value) if isinstance(value, str) else value
+
+
+def _role(value: str) -> str:
+    from colabctl.i18n import pgettext
+
+    return pgettext("role", value) if value == "owner" else value
+
+
+def _level(value: str) -> str:
+    from colabctl.i18n import pgettext
+
+    return pgettext("level", value)
+
+
+def _status(value: str) -> str:
+    from colabctl.i18n import pgettext
+
+    return pgettext("status", value)
 
 
 # -- Markdown ------------------------------------------------------------------------------
@@ -104,6 +138,10 @@ def _md_text(value: Any) -> str:
     text = "" if value is None else str(value)
     text = _CONTROL.sub(lambda m: repr(m[0])[1:-1], text)  # "\x1b", shown, never sent
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_shown(value: Any) -> str:
+    return _md_text(_shown(value))
 
 
 def _md_code(value: Any) -> Any:

@@ -3,8 +3,8 @@ apply the plan in one transaction.
 
 The store is read in bulk (a few queries for every account in the file, never one per
 person), the plan is computed in memory, and apply runs the mutations' in-transaction
-forms (`*_in`, `*_many_in`), the very code the one-at-a-time commands run, inside one
-BEGIN IMMEDIATE transaction: all or nothing. Consequences (who gains or loses what) come
+forms (`*_in`, `*_many_in`), the very code the one-at-a-time commands run, inside the
+command's one write transaction: all or nothing. Consequences (who gains or loses what) come
 from `access.decide`, on each person's standing before and after each change.
 
 The rooms: `file` reads and validates a team file; `model` is the plan and its changes;

@@ -22,6 +22,7 @@ from colabctl.core.names import clean_text, quoted, validate_slug
 from colabctl.core.session import Session
 from colabctl.core.team.model import KINDS, Change
 from colabctl.errors import ColabError, Invalid
+from colabctl.i18n import _, shown
 
 # -- the values a team file and a saved plan share ------------------------------------------
 
@@ -34,8 +35,9 @@ def tax_id(value: Any) -> tuple[str, str]:
         or not all(isinstance(v, str) for v in value.values())
     ):
         raise Invalid(
-            '`tax_id` must be { country = "CC", number = "..." }',
-            hint='e.g. tax_id = { country = "BR", number = "11.222.333/0001-81" }',
+            _("`tax_id` must be %(shape)s") % {"shape": '{ country = "CC", number = "..." }'},
+            hint=_("e.g. %(example)s")
+            % {"example": 'tax_id = { country = "BR", number = "11.222.333/0001-81" }'},
         )
     from colabctl.core.taxid import validate_business_tax_id
 
@@ -47,7 +49,7 @@ def permission_ids(refs: Any, *, delegable: bool = True) -> frozenset[str]:
     """Permission ids or labels, as ids; an owner-only one is refused unless DELEGABLE
     is False (what a profile loses may be any id the catalog knows)."""
     if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
-        raise Invalid("`permissions` must be a list of strings")
+        raise Invalid(_("`permissions` must be a list of strings"))
     cat = catalog()
     resolve = cat.resolve_delegable if delegable else cat.resolve
     return frozenset(resolve(ref).id for ref in refs)
@@ -56,7 +58,7 @@ def permission_ids(refs: Any, *, delegable: bool = True) -> frozenset[str]:
 def description(value: Any) -> str:
     """A profile's description: free text, or empty."""
     if not isinstance(value, str):
-        raise Invalid("`description` must be a string")
+        raise Invalid(_("`description` must be a string"))
     return clean_text(value, what="description") if value.strip() else ""
 
 
@@ -70,23 +72,26 @@ def check_change(data: Any) -> Change:
     """A change read back from a saved plan, its values checked and normalised (gains
     and losses are not read: they are worked out again from the store)."""
     if not isinstance(data, dict):
-        raise Invalid("a change must be an object")
+        raise Invalid(_("a change must be an object"))
     kind = data.get("kind")
     if kind not in KINDS:
-        raise Invalid(f"unknown change kind {quoted(str(kind))}")
+        raise Invalid(_("unknown change kind %(kind)s") % {"kind": quoted(str(kind))})
     account = validate_slug(_str(data.get("account"), "account"), what="account slug")
     person = kind in _PERSON_KINDS
     target = _str(data.get("target"), "target")
     target = _email(target) if person else validate_slug(target, what=_TARGETS[kind])
     if kind in _ACCOUNT_KINDS and target != account:
-        raise Invalid(f"the target of {kind} must be its account, {account}")
+        raise Invalid(
+            _("the target of %(kind)s must be its account, %(account)s")
+            % {"kind": kind, "account": account}
+        )
     before, after = _SHAPES[kind]
     return Change(account, kind, target, before(data.get("before")), after(data.get("after")))
 
 
 def _str(value: Any, what: str) -> str:
     if not isinstance(value, str):
-        raise Invalid(f"`{what}` must be a string")
+        raise Invalid(_("`%(key)s` must be a string") % {"key": what})
     return value
 
 
@@ -96,7 +101,7 @@ def _email(value: Any) -> str:
 
 def _none(value: Any) -> None:
     if value is not None:
-        raise Invalid("expected null here")
+        raise Invalid(_("expected null here"))
 
 
 def _slug(value: Any) -> str:
@@ -106,16 +111,20 @@ def _slug(value: Any) -> str:
 def _moment(value: Any) -> str:
     if not isinstance(value, str) or not _MOMENT.fullmatch(value):
         raise Invalid(
-            f"{quoted(str(value))} is not a time as colabctl stores it (2027-03-31T23:59:59Z)"
+            _("%(value)s is not a time as colabctl stores it (2027-03-31T23:59:59Z)")
+            % {"value": quoted(str(value))}
         )
     return value
 
 
 def _seconds(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise Invalid("`expires_in` must be a number of seconds")
+        raise Invalid(_("`expires_in` must be a number of seconds"))
     if not MIN_EXPIRY <= timedelta(seconds=value) <= MAX_EXPIRY:
-        raise Invalid(f"`expires_in` {value} is out of range", hint="expiry is from 1s to 90d")
+        raise Invalid(
+            _("`expires_in` %(value)s is out of range") % {"value": value},
+            hint=_("expiry is from 1s to 90d"),
+        )
     return value
 
 
@@ -125,7 +134,7 @@ def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 def _status(value: Any) -> str:
     if value not in STATUSES:
-        raise Invalid(f"unknown status {quoted(str(value))}")
+        raise Invalid(_("unknown status %(status)s") % {"status": quoted(str(value))})
     return str(value)
 
 
@@ -143,7 +152,7 @@ def _name(value: Any) -> str:
 
 def _title(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise Invalid("`title` must be an object of languages")
+        raise Invalid(_("`title` must be an object of languages"))
     return {_str(k, "title"): clean_text(_str(v, "title"), what="title") for k, v in value.items()}
 
 
@@ -163,7 +172,9 @@ def _fields(**checks: Callable[[Any], Any]) -> Callable[[Any], dict[str, Any]]:
 
     def check(value: Any) -> dict[str, Any]:
         if not isinstance(value, dict) or set(value) != set(checks):
-            raise Invalid("expected an object with the keys " + ", ".join(checks))
+            raise Invalid(
+                _("expected an object with the keys %(keys)s") % {"keys": ", ".join(checks)}
+            )
         return {key: checks[key](value[key]) for key in checks}
 
     return check
@@ -221,7 +232,7 @@ _TARGETS = {kind: "account slug" for kind in _ACCOUNT_KINDS} | {
 
 def located(where: str, exc: ColabError) -> Invalid:
     """EXC's refusal, said of WHERE (a file and line, a plan file and change)."""
-    return Invalid(f"{where}: {exc.message}", hint=exc.hint)
+    return Invalid(f"{where}: {shown(exc.message)}", hint=exc.hint)
 
 
 # -- what only the store can tell -----------------------------------------------------------

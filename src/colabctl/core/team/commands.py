@@ -3,8 +3,7 @@ transaction each."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from colabctl.core.session import Context, Session, reading, writing
@@ -14,37 +13,26 @@ from colabctl.core.team.planner import assess_plan, compute
 from colabctl.core.team.saved import check_in_store
 from colabctl.core.team.state import State, read
 from colabctl.errors import Conflict, Forbidden
+from colabctl.i18n import _, ngettext
+from colabctl.store.bulk import no_cyclic_gc
 
 if TYPE_CHECKING:
-    from colabctl.core.review import SodRule
-
-
-@contextmanager
-def _bulk() -> Iterator[None]:
-    """No cyclic garbage collection while a team file is read, planned and applied: the
-    parsed file and the plan are millions of live objects that the collector would
-    otherwise walk again and again (a third of a 100k-person apply), and they make no
-    cycles to collect. Collection resumes, as it was, when the command is done."""
-    import gc
-
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+    from colabctl.core import shapes
+    from colabctl.core.sod import SodRule
 
 
 def plan(ctx: Context, raw: bytes, source: str, options: Options) -> Plan:
     """The plan of a team file against the store, in one read snapshot."""
-    with _bulk(), reading(ctx) as s:
+    with no_cyclic_gc(), reading(ctx) as s:
         return compute(s, read(s, raw, source), options)
 
 
 class Applied(NamedTuple):
     plan: Plan
     apply_id: str | None  # None: nothing to do
+
+    def as_json(self) -> shapes.Applied:
+        return {"apply_id": self.apply_id, **self.plan.as_json()}
 
 
 def apply_file(
@@ -57,9 +45,9 @@ def apply_file(
     expect_head: tuple[int, str] | None = None,
     progress: Callable[[Plan], Callable[[int], None] | None] | None = None,
 ) -> Applied:
-    """Plan and apply a team file in one BEGIN IMMEDIATE transaction. EXPECT_HEAD: the
+    """Plan and apply a team file in one write transaction. EXPECT_HEAD: the
     audit head a confirmed plan was computed against (else 4, nothing written)."""
-    with _bulk(), writing(ctx, expire=False) as s:
+    with no_cyclic_gc(), writing(ctx, expire=False) as s:
         if expect_head is not None:
             _same_head(s, expect_head)
         s.expire_due()
@@ -82,10 +70,17 @@ def _run(
 
 def brake(found: Plan, max_removals: int) -> None:
     if found.removals > max_removals:
+        names = {"count": found.removals, "max": max_removals}
         raise Forbidden(
-            f"this apply would remove {found.removals} collaborators, more than"
-            f" --max-removals {max_removals}; nothing was changed",
-            hint=f"check the plan, then pass --max-removals {found.removals} to allow it",
+            ngettext(
+                "this apply would remove %(count)d collaborator, more than --max-removals"
+                " %(max)d; nothing was changed",
+                "this apply would remove %(count)d collaborators, more than --max-removals"
+                " %(max)d; nothing was changed",
+                found.removals,
+            )
+            % names,
+            hint=_("check the plan, then pass --max-removals %(count)d to allow it") % names,
         )
 
 
@@ -94,8 +89,8 @@ def _same_head(s: Session, expected: tuple[int, str]) -> None:
 
     if audit.head(s.conn) != tuple(expected):
         raise Conflict(
-            "the store changed since this plan: plan again",
-            hint="run `colabctl plan` again and apply the new plan",
+            _("the store changed since this plan: plan again"),
+            hint=_("run `colabctl plan` again and apply the new plan"),
         )
 
 
@@ -112,7 +107,7 @@ def apply_plan(
     is still the plan's (else 4) and the store has nothing against them (saved.py): all
     judged before anything is written, expiry bookkeeping included. With CONSEQUENCES,
     what each change does to whom and the findings, worked out before it is made."""
-    with _bulk(), writing(ctx, expire=False) as s:
+    with no_cyclic_gc(), writing(ctx, expire=False) as s:
         _same_head(s, saved.head)
         check_in_store(s, saved, source)
         brake(saved, max_removals)
@@ -125,7 +120,7 @@ def apply_plan(
 def preview(ctx: Context, saved: Plan, source: str) -> Plan:
     """A saved plan as `apply` shows it before asking: what each change does to whom and
     the findings, worked out on the store it was made against (nothing is written)."""
-    with _bulk(), reading(ctx) as s:
+    with no_cyclic_gc(), reading(ctx) as s:
         _same_head(s, saved.head)
         check_in_store(s, saved, source)
         _assess(s, saved, None)

@@ -1,6 +1,7 @@
 """Applying a plan: each change through the mutation's own in-transaction form
 (`*_in`, `*_many_in`), the very code the one-at-a-time commands run, inside the caller's
-one BEGIN IMMEDIATE transaction, each writing its audit row tagged with one apply id."""
+one write transaction (core/session.writing), each writing its audit row tagged with one
+apply id."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from colabctl.core.session import Account, Session
 from colabctl.core.team.model import Change
 from colabctl.core.team.planner import GATED, owned
 from colabctl.errors import Forbidden, Invalid
+from colabctl.i18n import _
 
 
 def execute(
@@ -54,11 +56,11 @@ def refuse_registration(s: Session, change: Change, where: str | None = None) ->
     """A plan registers only the person who applies it (else 5)."""
     claimed = s.acting_email()
     if email_key(change.target) != email_key(claimed):
-        raise Forbidden(
-            (f"{where}: " if where else "")
-            + f"this plan registers {change.target}, but you are {claimed}:"
-            " a plan registers only the person who applies it"
-        )
+        said = _(
+            "this plan registers %(email)s, but you are %(actor)s: a plan registers only the"
+            " person who applies it"
+        ) % {"email": change.target, "actor": claimed}
+        raise Forbidden(f"{where}: {said}" if where else said)
 
 
 def _execute_account(
@@ -111,7 +113,7 @@ def _run(s: Session, slug: str, acct: Account | None, batch: list[Change]) -> Ac
         raise access.not_legal_entity(acct.slug)
     handler = _HANDLERS.get(kind)
     if handler is None:
-        raise Invalid(f"unknown change kind {quoted(kind)}")
+        raise Invalid(_("unknown change kind %(kind)s") % {"kind": quoted(kind)})
     handler(s, acct, batch)
     return s.get_account(slug) if kind in ("rename-account", "set-tax-id") else acct
 

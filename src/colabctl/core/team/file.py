@@ -20,9 +20,10 @@ from colabctl.core import tomlfile
 from colabctl.core.catalog import catalog
 from colabctl.core.clock import DEFAULT_EXPIRY, iso, parse_duration
 from colabctl.core.identity import email_key, normalize_email_fast
-from colabctl.core.names import clean_text, quoted, validate_slug
+from colabctl.core.names import at_line, clean_text, quoted, validate_slug
 from colabctl.core.team.checks import description, permission_ids, tax_id
 from colabctl.errors import ColabError, Invalid
+from colabctl.i18n import _, language, shown
 
 VERSION = 1
 ACCOUNT_KEYS = ("name", "owner", "tax_id", "profiles", "collaborators")
@@ -37,6 +38,12 @@ class ProfileSpec(NamedTuple):
     title: dict[str, str] | None  # a preset's, for a profile created from one
     preset: str | None
     path: tuple[str, ...]  # where it is in the file: TeamFile.where() finds the line
+    # the preset's description in every language, when the file gives none: a stored
+    # description equal to any of them counts as the preset's (docs/team-file.md)
+    preset_descriptions: frozenset[str] = frozenset()
+
+    def same_description(self, stored: str) -> bool:
+        return stored == self.description or stored in self.preset_descriptions
 
 
 class MemberSpec(NamedTuple):
@@ -69,8 +76,7 @@ class TeamFile:
         """`FILE, line N` for a table or key of the file (`FILE` when TOML cannot tell).
         Lines are looked up only for an error: a 300k-line file is never indexed
         when it is valid."""
-        line = self.lines.of(*path)
-        return f"{self.source}, line {line}" if line else self.source
+        return at_line(self.source, self.lines.of(*path))
 
 
 # A 10,000-account team file is about 26 MB; this only stops `-f /dev/zero` reading forever.
@@ -190,9 +196,8 @@ class _Checker:
         self._slugs: set[str] = set()  # profile names already judged valid
 
     def fail(self, path: tuple[str, ...], message: str, hint: str | None = None) -> Invalid:
-        line = self.lines.of(*path)
-        where = f"{self.source}, line {line}" if line else self.source
-        return Invalid(f"{where}: {message}", hint=hint)
+        where = at_line(self.source, self.lines.of(*path))
+        return Invalid(f"{where}: {shown(message)}", hint=hint)
 
     def wrap(self, path: tuple[str, ...], exc: ColabError) -> Invalid:
         return self.fail(path, exc.message, exc.hint)
@@ -200,21 +205,26 @@ class _Checker:
     def team(self, data: dict[str, Any]) -> TeamFile:
         version = data.get("version")
         if version != VERSION:
+            names = {"version": VERSION, "given": repr(version)}
             raise self.fail(
                 ("version",),
-                f"`version` must be {VERSION}" + ("" if version is None else f", not {version!r}"),
-                hint="begin the file with `version = 1`",
+                _("`version` must be %(version)s") % names
+                if version is None
+                else _("`version` must be %(version)s, not %(given)s") % names,
+                hint=_("begin the file with `version = 1`"),
             )
         unknown = [k for k in data if k not in ("version", "accounts")]
         if unknown:
             raise self.fail(
                 (unknown[0],),
-                f"unknown key {quoted(unknown[0])}",
-                "top-level keys: version, accounts",
+                _("unknown key %(key)s") % {"key": quoted(unknown[0])},
+                _("top-level keys: %(keys)s") % {"keys": "version, accounts"},
             )
         accounts = data.get("accounts", {})
         if not isinstance(accounts, dict):
-            raise self.fail(("accounts",), "`accounts` must be a table of [accounts.SLUG] tables")
+            raise self.fail(
+                ("accounts",), _("`accounts` must be a table of [accounts.SLUG] tables")
+            )
         return TeamFile(
             self.source, [self.account(slug, body) for slug, body in accounts.items()], self.lines
         )
@@ -228,7 +238,7 @@ class _Checker:
         except Invalid as exc:
             raise self.wrap(path, exc) from exc
         if not isinstance(body, dict):
-            raise self.fail(path, f"{'.'.join(path)} must be a table")
+            raise self.fail(path, _("%(key)s must be a table") % {"key": ".".join(path)})
         self.only(path, body, keys)
 
     def account(self, slug: str, body: Any) -> AccountSpec:
@@ -253,14 +263,22 @@ class _Checker:
                 if member.key == owner_key:
                     raise self.fail(
                         (*path, "collaborators", address),
-                        f"{member.email} owns {slug}: the owner is not a collaborator",
-                        hint="the owner holds every permission; remove that line",
+                        _("%(email)s owns %(account)s: the owner is not a collaborator")
+                        % {"email": member.email, "account": slug},
+                        hint=_("the owner holds every permission; remove that line"),
                     )
                 if member.key in members:
                     raise self.fail(
                         (*path, "collaborators", address),
-                        f"{member.email} is listed twice in {slug}"
-                        f" (also as {members[member.key].email}): one line per person",
+                        _(
+                            "%(email)s is listed twice in %(account)s (also as %(other)s):"
+                            " one line per person"
+                        )
+                        % {
+                            "email": member.email,
+                            "account": slug,
+                            "other": members[member.key].email,
+                        },
                     )
                 members[member.key] = member
             collaborators = members
@@ -271,13 +289,14 @@ class _Checker:
             if key not in keys:
                 raise self.fail(
                     (*path, key),
-                    f"unknown key {quoted(key)} in {'.'.join(path)}",
-                    "keys: " + ", ".join(keys),
+                    _("unknown key %(key)s in %(table)s")
+                    % {"key": quoted(key), "table": ".".join(path)},
+                    _("keys: %(keys)s") % {"keys": ", ".join(keys)},
                 )
 
     def table(self, path: tuple[str, ...], value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise self.fail(path, f"`{path[-1]}` must be a table")
+            raise self.fail(path, _("`%(key)s` must be a table") % {"key": path[-1]})
         return value
 
     def text(
@@ -287,7 +306,7 @@ class _Checker:
             return None
         value = body[key]
         if not isinstance(value, str):
-            raise self.fail((*path, key), f"`{key}` must be a string")
+            raise self.fail((*path, key), _("`%(key)s` must be a string") % {"key": key})
         found = self._texts.get((value, what))
         if found is not None:
             return found
@@ -299,7 +318,9 @@ class _Checker:
 
     def email(self, path: tuple[str, ...], value: Any) -> str:
         if not isinstance(value, str):
-            raise self.fail(path, f"`{path[-1]}` must be an email address (a string)")
+            raise self.fail(
+                path, _("`%(key)s` must be an email address (a string)") % {"key": path[-1]}
+            )
         if value in self.known:
             return value
         try:
@@ -320,7 +341,7 @@ class _Checker:
         preset: Preset | None = None
         if "preset" in body:
             if not isinstance(body["preset"], str):
-                raise self.fail((*path, "preset"), "`preset` must be a preset's name")
+                raise self.fail((*path, "preset"), _("`preset` must be a preset's name"))
             try:
                 preset = self._presets.get(body["preset"])
                 if preset is None:
@@ -340,11 +361,17 @@ class _Checker:
         ids |= resolved
         if not ids:
             raise self.fail(
-                path, f"profile {name} has no permissions", "give `preset` or `permissions`"
+                path,
+                _("profile %(profile)s has no permissions") % {"profile": name},
+                _("give `preset` or `permissions`"),
             )
-        description = preset.description if preset is not None else ""
+        # a preset's description in the language the command runs in (docs/i18n.md)
+        description = preset.description_in(language()) if preset is not None else ""
+        own: frozenset[str] = frozenset()
         if "description" in body:
             description = self.description((*path, "description"), body["description"])
+        elif preset is not None:
+            own = frozenset({preset.description, *preset.descriptions.values()})
         return ProfileSpec(
             name,
             _in_catalog_order(frozenset(ids)),
@@ -352,6 +379,7 @@ class _Checker:
             dict(preset.title) if preset and preset.title else None,
             preset.name if preset else None,
             path,
+            own,
         )
 
     def description(self, path: tuple[str, ...], value: Any) -> str:
@@ -379,15 +407,20 @@ class _Checker:
                 access_until = self.until(path, value["access_until"])
             if "expires_in" in value:
                 if not isinstance(value["expires_in"], str):
-                    raise self.fail(path, '`expires_in` must be a duration such as "48h"')
+                    raise self.fail(path, _('`expires_in` must be a duration such as "48h"'))
                 try:
                     expires_in = parse_duration(value["expires_in"])
                 except Invalid as exc:
                     raise self.wrap(path, exc) from exc
         else:
-            raise self.fail(path, f'{email}: give a profile name or {{ profile = "NAME", ... }}')
+            raise self.fail(
+                path,
+                _('%(email)s: give a profile name or { profile = "NAME", ... }') % {"email": email},
+            )
         if not isinstance(profile, str):
-            raise self.fail(path, f"{email}: `profile` must be a profile's name")
+            raise self.fail(
+                path, _("%(email)s: `profile` must be a profile's name") % {"email": email}
+            )
         if profile not in self._slugs:
             try:
                 validate_slug(profile, what="profile name")
@@ -405,12 +438,12 @@ class _Checker:
         if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*[smhd]\s*", value):
             raise self.fail(
                 path,
-                f"access_until {quoted(value)} is a duration: a team file takes a date",
-                hint="a plan must settle: write a TOML date (2027-03-31) or date-time",
+                _("access_until %(value)s is a duration: a team file takes a date")
+                % {"value": quoted(value)},
+                hint=_("a plan must settle: write a TOML date (2027-03-31) or date-time"),
             )
         raise self.fail(
-            path,
-            "`access_until` must be a TOML date (2027-03-31) or date-time, unquoted",
+            path, _("`access_until` must be a TOML date (2027-03-31) or date-time, unquoted")
         )
 
 

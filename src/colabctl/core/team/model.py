@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from colabctl.core.review import Finding, SodRule
+    from colabctl.core import shapes
+    from colabctl.core.review import Finding
+    from colabctl.core.sod import SodRule
 
 KINDS = (
     "register-user",
@@ -41,7 +43,7 @@ class Change:
     losses: dict[str, list[str]] = field(default_factory=dict)
     pending: list[str] = field(default_factory=list)  # gains/losses that wait for acceptance
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Change:
         return {
             "account": self.account,
             "kind": self.kind,
@@ -60,7 +62,7 @@ class PlanReview(NamedTuple):
     new: list[Finding]
     resolved: list[Finding]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.PlanFindings:
         return {
             "new": [f.as_json() for f in self.new],
             "resolved": [f.as_json() for f in self.resolved],
@@ -68,7 +70,7 @@ class PlanReview(NamedTuple):
 
     def failing(self, level: str) -> list[Finding]:
         """The new findings at LEVEL or above (high, medium, low): what fails the gate."""
-        from colabctl.core.review import SEVERITIES
+        from colabctl.core.sod import SEVERITIES
 
         bar = SEVERITIES.index(level)
         return [f for f in self.new if SEVERITIES.index(f.severity) <= bar]
@@ -86,9 +88,11 @@ class Plan:
     def removals(self) -> int:
         return sum(1 for c in self.changes if c.kind == "remove")
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> shapes.Plan:
+        from colabctl.core.audit import Head
+
         return {
-            "head": {"seq": self.head[0], "hash": self.head[1]},
+            "head": Head(*self.head).as_json(),
             "changes": [c.as_json() for c in self.changes],
             "warnings": self.warnings,
             "notes": self.notes,

@@ -7,18 +7,21 @@ from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
-from colabctl.core import access, accounts
+from colabctl.core import access, accounts, profiles
 from colabctl.core.catalog import catalog
 from colabctl.core.identity import email_key, normalize_email
 from colabctl.core.names import quoted
-from colabctl.core.review import Judge, SodRule, acks_in, load_rules
+from colabctl.core.review import Judge, acks_in
 from colabctl.core.session import Account, Session
+from colabctl.core.sod import SodRule, load_rules
 from colabctl.core.team.checks import refuse_lookalikes
 from colabctl.core.team.file import AccountSpec, MemberSpec, TeamFile
 from colabctl.core.team.model import ORDER, Change, Options, Plan, PlanReview
 from colabctl.core.team.simulate import assess
 from colabctl.core.team.state import Member, Profile, State
+from colabctl.core.words import status_word
 from colabctl.errors import Conflict, Forbidden, Invalid
+from colabctl.i18n import Text, _, ngettext, shown
 
 # What the legal-entity gate holds back: profiles and invitations need a business tax ID.
 GATED = frozenset(
@@ -93,10 +96,14 @@ def _named_owners(team: TeamFile, actor: str) -> None:
     for spec in team.accounts:
         owner = spec.owner
         if owner is not None and email_key(owner) != email_key(actor):
+            names = {"where": team.where(spec.path), "account": spec.slug, "owner": owner}
             raise Forbidden(
-                f"{team.where(spec.path)}: {spec.slug}'s owner is {owner}, but you are {actor}:"
-                " a team file is applied by the owner it names",
-                hint=f"run as the owner (`colabctl --as {owner} ...`), or drop `owner`",
+                _(
+                    "%(where)s: the owner of %(account)s is %(owner)s, but you are %(actor)s:"
+                    " a team file is applied by the owner it names"
+                )
+                % (names | {"actor": actor}),
+                hint=_("run as the owner (`colabctl --as %(owner)s ...`), or drop `owner`") % names,
             )
 
 
@@ -109,9 +116,12 @@ def _register(team: TeamFile, claimed: str) -> Change:
             address = normalize_email(claimed)
             return Change(spec.slug, "register-user", address, None, None)
     raise Forbidden(
-        f"{claimed} is not a registered user",
-        hint=f"name {claimed} as an account's `owner` in the file, or run"
-        f" `colabctl login {claimed}` first",
+        _("%(email)s is not a registered user") % {"email": claimed},
+        hint=_(
+            "name %(email)s as an account's `owner` in the file, or run"
+            " `colabctl login %(email)s` first"
+        )
+        % {"email": claimed},
     )
 
 
@@ -143,9 +153,11 @@ class _AccountPlan:
         self.legal = spec.tax is not None or (acct is not None and acct.legal_entity)
         self.profiles: dict[str, Profile] = {} if acct is None else state.profiles[acct.id]
         self.people: dict[str, Member] = {} if acct is None else state.members[acct.id]
-        # who holds which profile once the plan is applied: identity key -> (email, profile)
+        # who holds or is assigned which profile once the plan is applied (the holders and
+        # the assigned, as `profile delete` counts them): identity key -> (email, profile)
+        counted = (*profiles.HOLDING, *profiles.ASSIGNED)
         self.after_profile: dict[str, tuple[str, str | None]] = {
-            key: (m.email, m.profile) for key, m in self.people.items() if m.status in LIVE
+            key: (m.email, m.profile) for key, m in self.people.items() if m.status in counted
         }
 
     def changes(self) -> list[Change]:
@@ -156,7 +168,8 @@ class _AccountPlan:
         self.found.sort(key=lambda c: ORDER[c.kind])
         if not self.legal and any(c.kind in GATED for c in self.found):
             error = access.not_legal_entity(self.slug)
-            raise Forbidden(f"{self.team.where(self.spec.path)}: {error.message}", hint=error.hint)
+            where = self.team.where(self.spec.path)
+            raise Forbidden(f"{where}: {shown(error.message)}", hint=error.hint)
         return self.found
 
     def _add(self, kind: str, target: str, before: Any, after: Any) -> None:
@@ -167,8 +180,11 @@ class _AccountPlan:
         if acct is None:
             if spec.name is None:
                 raise Invalid(
-                    f"{self.team.where(spec.path)}: account {self.slug} does not exist yet:"
-                    " give its `name` to create it"
+                    _(
+                        "%(where)s: account %(account)s does not exist yet: give its `name` to"
+                        " create it"
+                    )
+                    % {"where": self.team.where(spec.path), "account": self.slug}
                 )
             after = {"name": spec.name, "owner": self.owner_email, "tax_id": _tax_json(spec.tax)}
             self._add("create-account", self.slug, None, after)
@@ -191,14 +207,16 @@ class _AccountPlan:
                     "preset": want.preset,
                 }
                 self._add("create-profile", name, None, after)
-            elif wanted != have.permissions or want.description != have.description:
+            elif wanted != have.permissions or not want.same_description(have.description):
                 before = {
                     "permissions": catalog().ordered(have.permissions),
                     "description": have.description,
                 }
+                # the preset's own in another language stays as it is: no change
+                kept = want.same_description(have.description)
                 after = {
                     "permissions": list(want.permissions),
-                    "description": want.description,
+                    "description": have.description if kept else want.description,
                     "added": catalog().ordered(wanted - have.permissions),
                     "removed": catalog().ordered(have.permissions - wanted),
                 }
@@ -224,8 +242,14 @@ class _AccountPlan:
                 self.after_profile.pop(key, None)
             else:
                 self.plan.notes.append(
-                    f"{self.slug}: {member.email} ({member.status}, {member.profile}) is not in"
-                    " the file: would remove with --prune"
+                    Text(
+                        "%(account)s: %(email)s (%(status)s, %(profile)s) is not in the file:"
+                        " would remove with --prune",
+                        account=self.slug,
+                        email=member.email,
+                        status=status_word(member.status),
+                        profile=member.profile,
+                    )
                 )
 
     def _member(self, want: MemberSpec, have: Member | None, exists: set[str]) -> None:
@@ -247,13 +271,26 @@ class _AccountPlan:
             before = {"status": status, "profile": have.profile, "ended_at": have.ended_at}
             if not self.options.reinvite:
                 self.plan.warnings.append(
-                    f"{self.slug}: {have.email} is {status} (since {have.ended_at}):"
-                    " not invited again without --reinvite"
+                    Text(
+                        "%(account)s: %(email)s is %(status)s (since %(since)s): not invited"
+                        " again without --reinvite",
+                        account=self.slug,
+                        email=have.email,
+                        status=status_word(status),
+                        since=have.ended_at,
+                    )
                 )
                 return
             self._add("reinvite", have.email, before, invite)
         else:  # a status this colabctl does not plan for: leave it, say so
-            self.plan.warnings.append(f"{self.slug}: {want.email} is {status}: left as it is")
+            self.plan.warnings.append(
+                Text(
+                    "%(account)s: %(email)s is %(status)s: left as it is",
+                    account=self.slug,
+                    email=want.email,
+                    status=status_word(str(status)),
+                )
+            )
             return
         self.after_profile[want.key] = (want.email, want.profile)
 
@@ -261,22 +298,38 @@ class _AccountPlan:
         # where in the file: looked up only for an error (team.where indexes the lines)
         if want.key == self.owner_key:
             raise Invalid(
-                f"{self.team.where(want.path)}: {want.email} owns {self.slug}:"
-                " the owner is not a collaborator",
-                hint="the owner holds every permission; remove that line",
+                _("%(where)s: %(email)s owns %(account)s: the owner is not a collaborator")
+                % {"where": self.team.where(want.path), "email": want.email, "account": self.slug},
+                hint=_("the owner holds every permission; remove that line"),
             )
         if want.profile not in exists:
+            names = {
+                "where": self.team.where(want.path),
+                "profile": quoted(want.profile),
+                "account": self.slug,
+                "table": f"[accounts.{self.slug}.profiles.{want.profile}]",
+            }
             raise Invalid(
-                f"{self.team.where(want.path)}: profile {quoted(want.profile)} is neither"
-                f" declared in the file nor a profile of {self.slug}",
-                hint=f"declare it under [accounts.{self.slug}.profiles.{want.profile}]",
+                _(
+                    "%(where)s: profile %(profile)s is neither declared in the file nor a"
+                    " profile of %(account)s"
+                )
+                % names,
+                hint=_("declare it under %(table)s") % names,
             )
         now = self.s.now_iso
         if want.access_until is not None and want.access_until <= now:
+            names = {
+                "where": self.team.where(want.path),
+                "until": want.access_until,
+                "now": now,
+                "email": want.email,
+            }
             raise Invalid(
-                f"{self.team.where(want.path)}: access_until {want.access_until} is not in"
-                f" the future (now is {now})",
-                hint=f"to end {want.email}'s access, leave them out and apply with --prune",
+                _("%(where)s: access_until %(until)s is not in the future (now is %(now)s)")
+                % names,
+                hint=_("to end the access of %(email)s, leave them out and apply with --prune")
+                % names,
             )
 
     def _live_member(self, want: MemberSpec, have: Member) -> None:
@@ -287,8 +340,15 @@ class _AccountPlan:
             self._add("set-access-until", have.email, have.access_until, want.access_until)
         if have.status == "pending":
             self.plan.notes.append(
-                f"{self.slug}: {have.email} ({want.profile}) is pending since {have.invited_at}"
-                f" (expires {have.expires_at})"
+                Text(
+                    "%(account)s: %(email)s (%(profile)s) is pending since %(invited)s"
+                    " (expires %(expires)s)",
+                    account=self.slug,
+                    email=have.email,
+                    profile=want.profile,
+                    invited=have.invited_at,
+                    expires=have.expires_at,
+                )
             )
 
     def _undeclared_profiles(self) -> None:
@@ -298,18 +358,32 @@ class _AccountPlan:
         for name in sorted(set(self.profiles) - set(declared)):
             if not self.options.prune:
                 self.plan.notes.append(
-                    f"{self.slug}: profile {name} is not in the file: would delete with --prune"
+                    Text(
+                        "%(account)s: profile %(profile)s is not in the file: would delete with"
+                        " --prune",
+                        account=self.slug,
+                        profile=name,
+                    )
                 )
                 continue
             holders = sorted(email for email, p in self.after_profile.values() if p == name)
             if holders:
+                listed = ", ".join(holders[:5]) + (", ..." if len(holders) > 5 else "")
                 raise Conflict(
-                    f"{self.team.where(self.spec.path)}: profile {name} would be deleted but"
-                    f" {len(holders)} {'person' if len(holders) == 1 else 'people'} would"
-                    " still hold it: "
-                    + ", ".join(holders[:5])
-                    + (", ..." if len(holders) > 5 else ""),
-                    hint="give them another profile in the file (or remove them with --prune)",
+                    ngettext(
+                        "%(where)s: profile %(profile)s would be deleted but %(count)d person"
+                        " would still hold it or be assigned to it: %(people)s",
+                        "%(where)s: profile %(profile)s would be deleted but %(count)d people"
+                        " would still hold it or be assigned to it: %(people)s",
+                        len(holders),
+                    )
+                    % {
+                        "where": self.team.where(self.spec.path),
+                        "profile": name,
+                        "count": len(holders),
+                        "people": listed,
+                    },
+                    hint=_("give them another profile in the file (or remove them with --prune)"),
                 )
             before = {"permissions": catalog().ordered(self.profiles[name].permissions)}
             self._add("delete-profile", name, before, None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from colabctl.core import access, accounts
 from colabctl.core.names import quoted
@@ -18,20 +18,35 @@ from colabctl.core.team.executor import refuse_registration
 from colabctl.core.team.model import PLAN_FORMAT, PLAN_VERSION, Change, Options, Plan
 from colabctl.core.team.planner import owned
 from colabctl.errors import ColabError, Invalid
+from colabctl.i18n import N_, _
 
-HINT = "write one with `colabctl plan -f TEAM.toml -o PLAN.json`"
+if TYPE_CHECKING:
+    from colabctl.core import shapes
+
+HINT = N_("write one with `colabctl plan -f TEAM.toml -o PLAN.json`")
 _HASH = re.compile(r"[0-9a-f]{64}", re.ASCII)
 
 
-def save_plan(found: Plan, ctx: Context, options: Options) -> dict[str, Any]:
-    """The saved-plan document: the changes and the head they were computed against."""
-    return {
-        "format": PLAN_FORMAT,
-        "version": PLAN_VERSION,
-        "actor": ctx.actor_email(),
-        "options": {"prune": options.prune, "reinvite": options.reinvite},
-        **found.as_json(),
-    }
+class SavedPlan(NamedTuple):
+    """The saved-plan document: the changes and the head they were computed against, who
+    planned them and with which options."""
+
+    plan: Plan
+    actor: str | None
+    options: Options
+
+    def as_json(self) -> shapes.SavedPlan:
+        return {
+            "format": PLAN_FORMAT,
+            "version": PLAN_VERSION,
+            "actor": self.actor,
+            "options": {"prune": self.options.prune, "reinvite": self.options.reinvite},
+            **self.plan.as_json(),
+        }
+
+
+def save_plan(found: Plan, ctx: Context, options: Options) -> SavedPlan:
+    return SavedPlan(found, ctx.actor_email(), options)
 
 
 def load_plan(raw: bytes, source: str) -> Plan:
@@ -43,7 +58,10 @@ def load_plan(raw: bytes, source: str) -> Plan:
         try:
             changes.append(check_change(item))
         except ColabError as exc:
-            raise located(f"{source}: change {number} ({_named(item)})", exc) from exc
+            where = _("%(file)s: change %(number)d (%(change)s)")
+            raise located(
+                where % {"file": source, "number": number, "change": _named(item)}, exc
+            ) from exc
     head = data["head"]
     return Plan((head["seq"], head["hash"]), changes, [], [])
 
@@ -53,14 +71,24 @@ def _document(raw: bytes, source: str) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise Invalid(f"{source}: not a saved plan (not JSON: {exc})", hint=HINT) from exc
+        raise Invalid(
+            _("%(file)s: not a saved plan (not JSON: %(reason)s)")
+            % {"file": source, "reason": exc},
+            hint=_(HINT),
+        ) from exc
     if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
-        raise Invalid(f"{source}: not a saved plan (not a colabctl plan)", hint=HINT)
+        raise Invalid(
+            _("%(file)s: not a saved plan (not a colabctl plan)") % {"file": source}, hint=_(HINT)
+        )
     if data.get("version") != PLAN_VERSION:
         raise Invalid(
-            f"{source}: not a saved plan (plan version {quoted(str(data.get('version')))},"
-            f" expected {PLAN_VERSION})",
-            hint=HINT,
+            _("%(file)s: not a saved plan (plan version %(version)s, expected %(expected)s)")
+            % {
+                "file": source,
+                "version": quoted(str(data.get("version"))),
+                "expected": PLAN_VERSION,
+            },
+            hint=_(HINT),
         )
     head = data.get("head")
     if (
@@ -71,16 +99,21 @@ def _document(raw: bytes, source: str) -> dict[str, Any]:
         or not isinstance(head.get("hash"), str)
         or not _HASH.fullmatch(head["hash"])
     ):
-        raise Invalid(f"{source}: not a saved plan (no audit head it was made against)", hint=HINT)
+        raise Invalid(
+            _("%(file)s: not a saved plan (no audit head it was made against)") % {"file": source},
+            hint=_(HINT),
+        )
     if not isinstance(data.get("changes"), list):
-        raise Invalid(f"{source}: not a saved plan (no list of changes)", hint=HINT)
+        raise Invalid(
+            _("%(file)s: not a saved plan (no list of changes)") % {"file": source}, hint=_(HINT)
+        )
     return data
 
 
 def _named(item: Any) -> str:
     """A change as its plan names it, for an error: its kind and target, made safe."""
     if not isinstance(item, dict):
-        return "not an object"
+        return _("not an object")
     kind, target = item.get("kind"), item.get("target")
     return " ".join(quoted(str(v), limit=60) if isinstance(v, str) else "?" for v in (kind, target))
 
@@ -92,7 +125,11 @@ def check_in_store(s: Session, saved: Plan, source: str) -> None:
     can pass for another (6)."""
 
     def where(number: int, change: Change) -> str:
-        return f"{source}: change {number} ({quoted(change.kind)} {quoted(change.target)})"
+        return _("%(file)s: change %(number)d (%(change)s)") % {
+            "file": source,
+            "number": number,
+            "change": f"{quoted(change.kind)} {quoted(change.target)}",
+        }
 
     claimed = s.acting_email()
     registered = s.user_by_email(claimed) is not None

@@ -1,6 +1,6 @@
 """What a plan does, worked out in memory: each account's people and profiles moved
 change by change as apply would move them. Each change learns who gains and loses what
-(`access.decide`, through `review.holds`, on each person's standing before and after
+(`access.decide`, through `sod.holds`, on each person's standing before and after
 it; a pending invitee's gains are what they get on acceptance), and the state the plan
 leaves is judged by the review engine against the state now: the findings the plan
 would open and close (docs/team-file.md, docs/review.md)."""
@@ -14,7 +14,8 @@ from colabctl.core.access import Standing
 from colabctl.core.catalog import catalog
 from colabctl.core.clock import iso
 from colabctl.core.identity import email_key
-from colabctl.core.review import Ack, Finding, Judge, Roster, by_severity, holds
+from colabctl.core.review import Ack, Finding, Judge, Roster, by_severity
+from colabctl.core.sod import holds
 from colabctl.core.team.model import Change, PlanReview
 from colabctl.core.team.state import State
 
