@@ -823,3 +823,29 @@ def fails_as_listed(
         if needle is not None:
             assert needle.format(**world) in f"{error}\n{hint or ''}"
     assert dump(db_path) == before
+
+
+# A policy test file (docs/policy-tests.md) of bob's allows and denies and one [[only]],
+# and the team file that alone declares the same account (tests/core/policy).
+POLICY_CHECKS = f"""# what bob may do
+[[check]]
+account = "{ACME}"
+user = "{BOB}"
+allow = ["{SOPORTE_HAS}"]
+deny = ["{TECNICO_HAS}", "Retirar"]
+
+[[only]]
+account = "{ACME}"
+permission = "{SOPORTE_HAS}"
+holders = ["owner", "profile:soporte"]
+"""
+POLICY_TEAM = f"""version = 1
+[accounts.{ACME}]
+name = "Acme"
+owner = "{OWNER}"
+tax_id = {{ country = "BR", number = "11.222.333/0001-81" }}
+[accounts.{ACME}.profiles.soporte]
+preset = "soporte"
+[accounts.{ACME}.collaborators]
+"{BOB}" = "soporte"
+"""

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from support import ACME, BOB, OWNER, SOPORTE_HAS, TECNICO_HAS, write
+from support import ACME, BOB, OWNER, TECNICO_HAS, write
+from support import POLICY_CHECKS as CHECKS
 
 from colabctl.core import collaborators, policy
 from colabctl.core.policy.judge import verdict
@@ -14,19 +15,6 @@ from colabctl.core.session import Context
 from colabctl.store.engine import Target
 
 As = Callable[[str | None], Context]
-
-CHECKS = f"""# what bob may do
-[[check]]
-account = "{ACME}"
-user = "{BOB}"
-allow = ["{SOPORTE_HAS}"]
-deny = ["{TECNICO_HAS}", "Retirar"]
-
-[[only]]
-account = "{ACME}"
-permission = "{SOPORTE_HAS}"
-holders = ["owner", "profile:soporte"]
-"""
 
 
 def test_cases_pass_and_fail_by_the_decision_can_uses(

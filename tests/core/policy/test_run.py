@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support import ACME, BOB, OWNER, SOPORTE_HAS, TECNICO_HAS, write
+from support import OWNER, SOPORTE_HAS, TECNICO_HAS, write
+from support import POLICY_CHECKS as CHECKS
 
 from colabctl.core.catalog import catalog
 from colabctl.core.policy.run import run
@@ -16,19 +17,6 @@ from colabctl.errors import Invalid
 from colabctl.store.engine import Target
 
 As = Callable[[str | None], Context]
-
-CHECKS = f"""# what bob may do
-[[check]]
-account = "{ACME}"
-user = "{BOB}"
-allow = ["{SOPORTE_HAS}"]
-deny = ["{TECNICO_HAS}", "Retirar"]
-
-[[only]]
-account = "{ACME}"
-permission = "{SOPORTE_HAS}"
-holders = ["owner", "profile:soporte"]
-"""
 
 
 def test_coverage_counts_the_delegable_permissions_named(

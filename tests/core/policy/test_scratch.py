@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support import ACME, BOB, OWNER, SOPORTE_HAS, TECNICO_HAS, dump, write
+from support import ACME, BOB, OWNER, POLICY_TEAM, dump, write
+from support import POLICY_CHECKS as CHECKS
 
 from colabctl.core import policy
 from colabctl.core.policy.scratch import scratch_store
@@ -17,33 +18,11 @@ from colabctl.store.engine import Target
 
 As = Callable[[str | None], Context]
 
-CHECKS = f"""# what bob may do
-[[check]]
-account = "{ACME}"
-user = "{BOB}"
-allow = ["{SOPORTE_HAS}"]
-deny = ["{TECNICO_HAS}", "Retirar"]
-
-[[only]]
-account = "{ACME}"
-permission = "{SOPORTE_HAS}"
-holders = ["owner", "profile:soporte"]
-"""
-
 
 def test_a_team_file_is_judged_alone_in_a_scratch_store(tmp_path: Path, db_path: Target) -> None:
     team = write(
         tmp_path / "team.toml",
-        f"""version = 1
-[accounts.{ACME}]
-name = "Acme"
-owner = "{OWNER}"
-tax_id = {{ country = "BR", number = "11.222.333/0001-81" }}
-[accounts.{ACME}.profiles.soporte]
-preset = "soporte"
-[accounts.{ACME}.collaborators]
-"{BOB}" = "soporte"
-""",
+        POLICY_TEAM,
     )
     path = str(write(tmp_path / "t.toml", CHECKS))
     before = dump(db_path)
@@ -63,16 +42,7 @@ preset = "soporte"
 def test_the_scratch_store_is_gone_once_the_block_ends(tmp_path: Path, db_path: Target) -> None:
     team = write(
         tmp_path / "team.toml",
-        f"""version = 1
-[accounts.{ACME}]
-name = "Acme"
-owner = "{OWNER}"
-tax_id = {{ country = "BR", number = "11.222.333/0001-81" }}
-[accounts.{ACME}.profiles.soporte]
-preset = "soporte"
-[accounts.{ACME}.collaborators]
-"{BOB}" = "soporte"
-""",
+        POLICY_TEAM,
     )
     with scratch_store(Context(db=str(db_path), actor=OWNER), team) as s:
         folder = Path(str(s.ctx.db)).parent

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support import ACME, BOB, OWNER, SOPORTE_HAS, TECNICO_HAS, write
+from support import ACME, BOB, OWNER, write
 
 from colabctl.core import collaborators, policy
 from colabctl.core.policy.snapshot import read_snapshot
@@ -17,19 +17,6 @@ from colabctl.errors import Invalid
 from colabctl.store.engine import Target
 
 As = Callable[[str | None], Context]
-
-CHECKS = f"""# what bob may do
-[[check]]
-account = "{ACME}"
-user = "{BOB}"
-allow = ["{SOPORTE_HAS}"]
-deny = ["{TECNICO_HAS}", "Retirar"]
-
-[[only]]
-account = "{ACME}"
-permission = "{SOPORTE_HAS}"
-holders = ["owner", "profile:soporte"]
-"""
 
 
 def test_a_matrix_snapshot_is_written_then_held(

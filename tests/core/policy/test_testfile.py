@@ -8,26 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support import ACME, BOB, SOPORTE_HAS, TECNICO_HAS, write
+from support import POLICY_CHECKS as CHECKS
+from support import SOPORTE_HAS, TECNICO_HAS, write
 
 from colabctl.core.policy.testfile import collect
 from colabctl.core.session import Context
 from colabctl.errors import Invalid
 
 As = Callable[[str | None], Context]
-
-CHECKS = f"""# what bob may do
-[[check]]
-account = "{ACME}"
-user = "{BOB}"
-allow = ["{SOPORTE_HAS}"]
-deny = ["{TECNICO_HAS}", "Retirar"]
-
-[[only]]
-account = "{ACME}"
-permission = "{SOPORTE_HAS}"
-holders = ["owner", "profile:soporte"]
-"""
 
 
 def refusal(path: Path) -> Invalid:
