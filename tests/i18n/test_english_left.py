@@ -55,6 +55,7 @@ _ID = re.compile(
     r"\b[\w-]*[._/:$][\w./:$-]*|\b\w+-\w[\w-]*\b|\b\w+_\w+\b"
 )  # ids, slugs, paths, $VARS
 _PLACEHOLDER = re.compile(r"\b[A-Z][A-Z_]{1,}\b")  # EMAIL, SLUG, FILE, PERMISSION...
+_HEX = re.compile(r"\b[0-9a-f]{12,}\b")  # an apply id, a hash: `be` in eabb65bf22c9be7f is no word
 _COMMAND = re.compile(r"colabctl(?: [a-z][a-z-]*)*")  # a command's path (usage lines)
 _FIRST_COLUMN = re.compile(r"^\*?\s*[a-z][\w-]*\s{2,}")  # a command or argument's name
 _BOX = re.compile(r"[│╭╮╰╯─┃┏┓┗┛━┡┩┢┪╇╈╿╽┠┨┼┬┴├┤┌┐└┘]")
@@ -66,7 +67,7 @@ def english_words(line: str) -> list[str]:
     if text.startswith(("colabctl ", "$ colabctl", "export COLABCTL")):
         return []  # a command line (an example), code
     text = _FIRST_COLUMN.sub(" ", text)
-    for pattern in (_URL, _EMAIL, _CODE, _COMMAND, _OPTION, _ID, _PLACEHOLDER):
+    for pattern in (_URL, _EMAIL, _CODE, _COMMAND, _OPTION, _ID, _PLACEHOLDER, _HEX):
         text = pattern.sub(" ", text)
     return [w for w in re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text) if w.lower() in ENGLISH]
 
@@ -287,6 +288,8 @@ def test_the_check_finds_english_words_and_spares_code() -> None:
     assert english_words("  colabctl can bob.costa@example.com products.view --json") == []
     assert english_words('error: no existe la cuenta "nope"') == []
     assert english_words("hint: run `colabctl login EMAIL`, or pass --as EMAIL") == ["run"]
+    assert english_words("aplicado (id de aplicación eabb65bf22c9be7f)") == []  # a hex id
+    assert english_words("be the one") == ["be", "the", "one"]
 
 
 def test_a_message_left_untranslated_is_caught(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
