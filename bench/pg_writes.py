@@ -36,6 +36,7 @@ MEASURED = [
     ["profile", "edit", "soporte", "--add", "tools.listboss", "-a", "acme-cursos"],
     ["invite", "carla@example.com", "--profile", "soporte", "-a", "acme-cursos"],
     ["collaborator", "set-profile", "bob@example.com", "tecnico", "-a", "acme-cursos"],
+    ["collaborator", "remove", "carla@example.com", "-a", "acme-cursos"],
 ]
 
 

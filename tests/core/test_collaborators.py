@@ -206,6 +206,26 @@ def test_set_profile_moves_a_collaborator(acme_db: Target, ctx_as: As) -> None:
     assert owner.value.message == f"{OWNER} owns {ACME}: the owner is not a collaborator"
 
 
+def read_back(ctx_as: As, email: str) -> collaborators.Membership:
+    (row,) = [m for m in collaborators.list_members(ctx_as(OWNER), account=ACME) if m.user == email]
+    return row
+
+
+def test_an_outcome_shows_the_row_as_stored(acme_db: Target, ctx_as: As, clock: FakeClock) -> None:
+    """set-profile, remove and decline answer with the membership they wrote without
+    reading it back (one statement less under the writer lock): it is what a read shows."""
+    invited(ctx_as, CAIO)
+    clock.advance(hours=1)
+    moved = collaborators.set_profile(ctx_as(OWNER), BOB, "tecnico", account=ACME)
+    assert moved.membership == read_back(ctx_as, BOB)
+    clock.advance(hours=1)
+    removed = collaborators.remove(ctx_as(OWNER), BOB, account=ACME)
+    assert removed.membership == read_back(ctx_as, BOB)
+    assert (removed.membership.status, removed.membership.ended_at) == ("revoked", iso(clock()))
+    declined = collaborators.decline(ctx_as(CAIO), ACME)
+    assert declined.membership == read_back(ctx_as, CAIO)
+
+
 def test_only_the_owner_changes_collaborators(acme_db: Target, ctx_as: As) -> None:
     invited(ctx_as)
     before = dump(acme_db)

@@ -14,7 +14,7 @@ of them in one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -460,7 +460,9 @@ def decline(ctx: Context, slug: str) -> Outcome:
             details={"profile": member.profile},
         )
         said = _("you declined the invitation to %(account)s") % {"account": slug}
-        return Outcome(_by_id(s, member.id), True, said)
+        # declined is a stored, final status (never derived): the row as read back
+        ended = {"responded_at": s.now_iso, "ended_at": s.now_iso}
+        return Outcome(replace(member, status="declined", **ended), True, said)
 
 
 def list_members(
@@ -541,7 +543,7 @@ def set_profile_in(s: Session, acct: Account, email: str, profile: str) -> Outco
         details={"from": member.profile, "to": profile},
     )
     said = _("%(email)s now has profile %(profile)s (was %(was)s)") % names
-    return Outcome(_by_id(s, member.id), True, said)
+    return Outcome(replace(member, profile=profile), True, said)
 
 
 def remove(ctx: Context, email: str, *, account: str | None = None) -> Outcome:
@@ -565,7 +567,8 @@ def remove_in(s: Session, acct: Account, email: str) -> Outcome:
         details={"profile": member.profile, "was": member.status},
     )
     said = _("removed %(email)s from %(account)s (was %(status)s)") % names
-    return Outcome(_by_id(s, member.id), True, said)
+    # revoked is a stored, final status (never derived): the row as read back
+    return Outcome(replace(member, status="revoked", ended_at=s.now_iso), True, said)
 
 
 def set_access_until(ctx: Context, email: str, when: str, *, account: str | None = None) -> Outcome:
