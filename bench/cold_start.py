@@ -67,11 +67,14 @@ HEAVY = ("rich", "email_validator", "stdnum", "tomllib", "sqlite_utils", "platfo
 # drawn by cli/boxes.py; rich draws only where that cannot match it, output._rich_draws).
 EXPECTED = {TABLE: {"rich"}}
 NEVER = ("rich.console", "rich.table")
-# The modules of each command, imported alone: what of its gap over typer is importing
-# (--no-breakdown skips them).
+# The modules of each command, imported alone (a label, the code): what of its gap over
+# typer is importing (--no-breakdown skips them).
 IMPORTS = {
-    CAN: "import colabctl.cli.access",
-    TABLE: "import colabctl.cli.collaborators, colabctl.cli.boxes",
+    CAN: ("import colabctl.cli.access", "import colabctl.cli.access"),
+    TABLE: (
+        "import the table read's modules",
+        "import colabctl.cli.collaborators, colabctl.cli.boxes",
+    ),
 }
 
 
@@ -141,9 +144,9 @@ def ratios(times: dict[str, list[Timing]], name: str, target: float) -> str:
     )
 
 
-def gap(times: dict[str, list[Timing]], name: str, code: str) -> str:
-    """NAME's CPU time over the baseline's, split at CODE's (its modules imported alone)."""
-    base, mine, imp = (med(times[n], "cpu") for n in (BASELINE, name, code))
+def gap(times: dict[str, list[Timing]], name: str, imports: str) -> str:
+    """NAME's CPU time over the baseline's, split at IMPORTS' (its modules imported alone)."""
+    base, mine, imp = (med(times[n], "cpu") for n in (BASELINE, name, imports))
     return (
         f"`{name}`'s gap over {BASELINE}: {(mine - base) * 1e3:.1f} ms CPU = importing its"
         f" modules {(imp - base) * 1e3:.1f} ms + building the command, reading the store,"
@@ -246,8 +249,8 @@ def main() -> None:
         checked(in_lang, YES[lang])
         commands.append(in_lang)
     if not args.no_breakdown:
-        for code in IMPORTS.values():
-            commands.insert(1, Command(code, [py, "-c", code], env))
+        for label, code in IMPORTS.values():
+            commands.insert(1, Command(label, [py, "-c", code], env))
     print(f"{load_note()}; {args.runs} runs each, strictly alternating, {args.warmup} warm-up")
     times = alternate_timed(commands, args.runs, args.warmup)
     for cmd in commands:
@@ -258,8 +261,8 @@ def main() -> None:
     for lang in langs:
         print(ratios(times, f"{CAN} ({lang})", TARGETS[CAN]))
     if not args.no_breakdown:
-        for name, code in IMPORTS.items():
-            print(gap(times, name, code))
+        for name, (label, _) in IMPORTS.items():
+            print(gap(times, name, label))
 
     typer_only = set(imports_of(baseline, env))
     print(f"imports (`{BASELINE}`: {len(typer_only)} modules):")
