@@ -9,8 +9,8 @@ headers that wrap, titles wider than the table) and a property over random table
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import given, settings
@@ -23,15 +23,16 @@ from colabctl.cli.layout import Column, Heading, Justify, Row
 pytestmark = pytest.mark.quick  # no store, no process: plain unit tests (the property: slow)
 
 
-def by_rich(
-    title: str | None,
-    columns: Sequence[Column],
-    body: Sequence[Row],
-    widths: Sequence[int],
-    *,
-    styled: bool,
-    width: int = output.NATURAL_WIDTH,
-) -> str:
+class Table(NamedTuple):
+    """A table to draw: its title, columns, rows and cell widths (padding excluded)."""
+
+    title: str | None
+    columns: list[Column]
+    body: list[Row]
+    widths: list[int]
+
+
+def by_rich(table: Table, *, styled: bool, width: int = output.NATURAL_WIDTH) -> str:
     """The table as rich prints it at WIDTH columns, colour on (a terminal) or off."""
     out = io.StringIO()
     console = Console(
@@ -42,38 +43,28 @@ def by_rich(
         force_terminal=styled,
         color_system="standard" if styled else None,
     )
+    title, columns, body, widths = table
     console.print(output._table(title, columns, [c.name for c in columns], body, widths))
     return out.getvalue()
 
 
-def by_boxes(
-    title: str | None,
-    columns: Sequence[Column],
-    body: Sequence[Row],
-    widths: Sequence[int],
-    *,
-    styled: bool,
-    width: int = output.NATURAL_WIDTH,
-) -> str:
+def by_boxes(table: Table, *, styled: bool, width: int = output.NATURAL_WIDTH) -> str:
+    """The table as cli/boxes.py draws it, given as output.draw gives it."""
+    title, columns, body, widths = table
     justify = [c.justify for c in columns]
     headers = [c.name for c in columns]
     shown = title and output.visible(title)
     return boxes.drawn(shown, justify, headers, body, widths, width=width, styled=styled)
 
 
-def same(
-    title: str | None,
-    columns: Sequence[Column],
-    body: Sequence[Row],
-    widths: Sequence[int],
-    spare: int | None = None,
-) -> None:
+def same(table: Table, spare: int | None = None) -> None:
     """Drawn alike, plain and styled, on a console SPARE columns wider than the table
     (None: at its natural width, unbounded)."""
+    widths = table.widths
     width = output.NATURAL_WIDTH if spare is None else sum(widths) + 3 * len(widths) + 1 + spare
     for styled in (False, True):
-        mine = outcome(by_boxes, title, columns, body, widths, styled=styled, width=width)
-        theirs = outcome(by_rich, title, columns, body, widths, styled=styled, width=width)
+        mine = outcome(by_boxes, table, styled=styled, width=width)
+        theirs = outcome(by_rich, table, styled=styled, width=width)
         assert mine == theirs, (styled, mine, theirs)
 
 
@@ -89,13 +80,15 @@ def outcome(draw: Callable[..., str], *args: Any, **kwargs: Any) -> str:
 ID, TEXT = Column("user"), Column("description", text=True)
 RIGHT, CENTER = Column("rows", justify="right"), Column("ok", justify="center")
 
-CASES: list[tuple[str | None, list[Column], list[Row], list[int]]] = [
+CASES = [
     # a plain table at its natural width
-    ("Collaborators", [ID, RIGHT], [["ana@example.com", "3"], ["bo@example.com", "12"]], [15, 4]),
+    Table(
+        "Collaborators", [ID, RIGHT], [["ana@example.com", "3"], ["bo@example.com", "12"]], [15, 4]
+    ),
     # free text wrapped between words; a header wrapped too (it sits at the bottom)
-    (None, [Column("access until"), TEXT], [["x", "one two three four five"]], [6, 9]),
+    Table(None, [Column("access until"), TEXT], [["x", "one two three four five"]], [6, 9]),
     # sections: a label first (no line over it), then a line before each further one
-    (
+    Table(
         "Permissions",
         [TEXT, ID, CENTER],
         [
@@ -105,34 +98,35 @@ CASES: list[tuple[str | None, list[Column], list[Row], list[int]]] = [
         [12, 25, 2],
     ),
     # wide and combining characters, zero-width joiners and variation selectors
-    (
+    Table(
         "表",
         [TEXT, CENTER],
         [["漢字 かな 한국어", "👩\u200d💻"], ["é e\u0301 ❤\ufe0f", "Ｗ"]],
         [7, 2],
     ),
     # spaces of other kinds, leading, trailing, doubled; empty cells
-    (None, [TEXT, RIGHT], [["\xa0a\xa0 b\u3000c  ", ""], ["", " 1 "], ["   ", "\u3000"]], [3, 3]),
+    Table(
+        None, [TEXT, RIGHT], [["\xa0a\xa0 b\u3000c  ", ""], ["", " 1 "], ["   ", "\u3000"]], [3, 3]
+    ),
     # words wider than the column: folded (a title wider than its table too)
-    ("A title far wider than the table it names", [TEXT], [["abcdefghij k"]], [4]),
-    ("漢字のタイトルはとても長い", [CENTER], [["ＷＷＷ"], ["a\u200bb"]], [3]),
+    Table("A title far wider than the table it names", [TEXT], [["abcdefghij k"]], [4]),
+    Table("漢字のタイトルはとても長い", [CENTER], [["ＷＷＷ"], ["a\u200bb"]], [3]),
     # zero-width and C1 characters and line separators, which rich measures as nothing
-    (None, [TEXT, RIGHT], [["a\x85b \u2028c", "\u200b"], ["\u200d", "\ufe0f"]], [2, 1]),
+    Table(None, [TEXT, RIGHT], [["a\x85b \u2028c", "\u200b"], ["\u200d", "\ufe0f"]], [2, 1]),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[str(n) for n in range(len(CASES))])
-def test_known_tables_are_drawn_as_rich_draws_them(
-    case: tuple[str | None, list[Column], list[Row], list[int]],
-) -> None:
-    same(*case)
+def test_known_tables_are_drawn_as_rich_draws_them(case: Table) -> None:
+    same(case)
 
 
 def test_a_styled_table_is_bold_where_rich_makes_it_bold() -> None:
     """The bytes themselves, so that the comparison above cannot pass on two wrong ones:
     bold header cells (padding included), a bold section label (padding excluded), the
     title plain."""
-    text = by_boxes("T", [ID, RIGHT], [Heading("S"), ["a", "1"]], [4, 4], styled=True, width=15)
+    table = Table("T", [ID, RIGHT], [Heading("S"), ["a", "1"]], [4, 4])
+    text = by_boxes(table, styled=True, width=15)
     assert text.splitlines() == [
         "T" + " " * 14,
         "┏━━━━━━┳━━━━━━┓",
@@ -159,21 +153,19 @@ JUSTIFY: st.SearchStrategy[Justify] = st.sampled_from(["left", "right", "center"
 
 
 @st.composite
-def tables(draw: Any) -> tuple[str | None, list[Column], list[Row], list[int], int | None]:
+def tables(draw: Any) -> tuple[Table, int | None]:
     count = draw(st.integers(1, 4))
     columns = [Column(draw(TEXTS), justify=draw(JUSTIFY)) for _ in range(count)]
     row = st.lists(TEXTS, min_size=count, max_size=count)
     body: list[Row] = draw(st.lists(st.one_of(row, TEXTS.map(Heading)), min_size=1, max_size=6))
     widths = draw(st.lists(st.integers(1, 14), min_size=count, max_size=count))
     spare = draw(st.one_of(st.none(), st.integers(0, 3)))
-    return draw(st.one_of(st.none(), TEXTS)), columns, body, widths, spare
+    return Table(draw(st.one_of(st.none(), TEXTS)), columns, body, widths), spare
 
 
 @settings(max_examples=1500, deadline=None)
 @given(tables())
-def test_any_table_is_drawn_as_rich_draws_it(
-    table: tuple[str | None, list[Column], list[Row], list[int], int | None],
-) -> None:
+def test_any_table_is_drawn_as_rich_draws_it(table: tuple[Table, int | None]) -> None:
     """Any cells, headers and section labels, at any widths (narrower than a word, than a
     wide character, than the header), plain and styled, on a console as wide as the table
     or wider."""
