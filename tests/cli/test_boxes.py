@@ -111,6 +111,10 @@ CASES = [
     # words wider than the column: folded (a title wider than its table too)
     Table("A title far wider than the table it names", [TEXT], [["abcdefghij k"]], [4]),
     Table("漢字のタイトルはとても長い", [CENTER], [["ＷＷＷ"], ["a\u200bb"]], [3]),
+    # a row short of cells: empty ones after
+    Table(
+        "Short", [ID, RIGHT, CENTER], [["a"], ["b", "2"], Heading("S"), ["c", "3", "x"]], [1, 1, 1]
+    ),
     # zero-width and C1 characters and line separators, which rich measures as nothing
     Table(None, [TEXT, RIGHT], [["a\x85b \u2028c", "\u200b"], ["\u200d", "\ufe0f"]], [2, 1]),
 ]
@@ -156,7 +160,7 @@ JUSTIFY: st.SearchStrategy[Justify] = st.sampled_from(["left", "right", "center"
 def tables(draw: Any) -> tuple[Table, int | None]:
     count = draw(st.integers(1, 4))
     columns = [Column(draw(TEXTS), justify=draw(JUSTIFY)) for _ in range(count)]
-    row = st.lists(TEXTS, min_size=count, max_size=count)
+    row = st.lists(TEXTS, min_size=1, max_size=count)  # short of cells: empty ones after
     body: list[Row] = draw(st.lists(st.one_of(row, TEXTS.map(Heading)), min_size=1, max_size=6))
     widths = draw(st.lists(st.integers(1, 14), min_size=count, max_size=count))
     spare = draw(st.one_of(st.none(), st.integers(0, 3)))

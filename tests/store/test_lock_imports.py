@@ -89,6 +89,7 @@ class Probed(NamedTuple):
     under_lock: list[str]  # modules imported while the write lock was held
     loaded: set[str]  # every module loaded by the command's end
     stderr: str
+    shown: str  # what it printed on stdout
 
 
 def _probe(
@@ -98,8 +99,9 @@ def _probe(
     this checkout's; ENV: more of the environment."""
     extra = {"COLABCTL_DB": db, **(env or {})} | ({"PYTHONPATH": str(site)} if site else {})
     done = python("-c", _PROBE, "--as", OWNER, *command, env=process_env(None, extra))
-    found = json.loads(done.stdout.strip().rpartition("\n")[2])
-    return Probed(found["code"], found["under_lock"], set(found["loaded"]), done.stderr)
+    shown, _, last = done.stdout.strip().rpartition("\n")
+    found = json.loads(last)
+    return Probed(found["code"], found["under_lock"], set(found["loaded"]), done.stderr, shown)
 
 
 def _imports_under_lock(db: str, *command: str) -> list[str]:
@@ -199,6 +201,7 @@ def test_a_table_read_draws_without_rich_console(
     _store(db, clock)
     probed = _probe(db, "collaborator", "list", "-a", "acme-cursos", site=installed, env=env)
     assert probed.code == 0 and "colabctl.cli.boxes" in probed.loaded, probed
+    assert ("\x1b[1m" in probed.shown) == bool(env)  # bold headers where styled
     assert probed.loaded & RICH_DRAWING == set()
 
 

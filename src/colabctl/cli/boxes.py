@@ -71,11 +71,13 @@ def drawn(
         if isinstance(row, Heading):
             if index:
                 out.append(_rule(SECTION, full))
-            label = _cell(row.text, widths[0], justify[0], "heading")
-            blank = [_cell("", *cell, "") for cell in zip(widths, justify, strict=True)]
-            cells = [label, *blank[1:]]
+            texts, kinds = [row.text], ["heading"]
         else:
-            cells = [_cell(*cell, "") for cell in zip(row, widths, justify, strict=True)]
+            texts, kinds = list(row), []
+        # a row short of cells ends in empty ones, as in rich (a section's label row too)
+        texts += [""] * (len(widths) - len(texts))
+        kinds += [""] * (len(widths) - len(kinds))
+        cells = [_cell(*cell) for cell in zip(texts, widths, justify, kinds, strict=True)]
         out += _row(cells, full, ROW)
     out.append(_rule(BOTTOM, full))
     return "".join(_text(_fit(line, width, pad=False), styled) + "\n" for line in out)
