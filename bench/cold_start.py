@@ -5,7 +5,9 @@ Performance):
 - `colabctl can USER PERM -a SLUG`, the hot question: at most 1.3x;
 - a write, `colabctl profile edit NAME --description TEXT -a SLUG`, a real change on every
   run (a new description, its audit row, the lock and the commit): at most 1.6x;
-- a table read, `colabctl collaborator list -a SLUG` (rich draws the table): at most 1.6x.
+- a table read, `colabctl collaborator list -a SLUG`: at most 1.6x. colabctl draws the
+  table itself, in rich's box (cli/boxes.py), loading rich's cell measures but never its
+  console, which cost about 35 ms of CPU after typer, over half a bare `import typer`.
 
     python bench/cold_start.py --venv /tmp/vb [--runs 60] [--langs es,pt]
         [--accounts 10000 --collaborators 100000]
@@ -18,11 +20,13 @@ other iteration) on a copy of make_store's store (the writes change it); it prin
 medians, p10/p90, the ratio of medians and the median of side-by-side ratios, for each
 command in English and for `can` also as a person reading Spanish or Portuguese runs
 it ($COLABCTL_LANG=es, pt: one compiled catalog loaded by the standard library's
-gettext). A further command, `python -c "import colabctl.cli.access"`, shows how much of
-`can`'s gap is importing and how much is building the command and answering. Then
+gettext). Two further commands, `python -c "import colabctl.cli.access"` and the same
+for the table read's modules, show how much of `can`'s and the table read's gaps is
+importing and how much is building the command, reading and answering. Then
 `PYTHONPROFILEIMPORTTIME=1` lists what each command imports beyond typer (sqlite-utils,
-loaded only to create or migrate a store, must be absent from all three), and
-hyperfine, if installed, gives a second opinion on `can`.
+loaded only to create or migrate a store, must be absent from all three, and rich's
+console from the table read), and hyperfine, if installed, gives a second opinion on
+`can`.
 """
 
 from __future__ import annotations
@@ -58,21 +62,20 @@ CAN, WRITE, TABLE = "colabctl can", "colabctl profile edit", "colabctl collabora
 TARGETS = {CAN: 1.3, WRITE: 1.6, TABLE: 1.6}
 YES = {"es": "sí", "pt": "sim"}  # can's answer, in the language it runs in
 HEAVY = ("rich", "email_validator", "stdnum", "tomllib", "sqlite_utils", "platformdirs")
-# What each command may load of HEAVY: a table is drawn by rich; nothing else needs any.
+# What each command may load of HEAVY: a table read measures cells with rich.cells;
+# nothing else needs any. And what none may load: rich's console and table (a table is
+# drawn by cli/boxes.py; rich draws only where that cannot match it, output._rich_draws).
 EXPECTED = {TABLE: {"rich"}}
-# The floor of any table read: typer, and rich drawing a small table (--no-breakdown
-# skips it).
-RICH_TABLE = "import typer + a rich table"
-RICH_TABLE_CODE = (
-    "import typer\n"
-    "from rich.console import Console\n"
-    "from rich.table import Table\n"
-    "table = Table(title='Collaborators')\n"
-    "table.add_column('user')\n"
-    "table.add_column('status')\n"
-    "table.add_row('ana@example.com', 'active')\n"
-    "Console(width=100_000).print(table)\n"
-)
+NEVER = ("rich.console", "rich.table")
+# The modules of each command, imported alone (a label, the code): what of its gap over
+# typer is importing (--no-breakdown skips them).
+IMPORTS = {
+    CAN: ("import colabctl.cli.access", "import colabctl.cli.access"),
+    TABLE: (
+        "import the table read's modules",
+        "import colabctl.cli.collaborators, colabctl.cli.boxes",
+    ),
+}
 
 
 def parse_importtime(stderr: str) -> dict[str, tuple[int, int]]:
@@ -141,11 +144,22 @@ def ratios(times: dict[str, list[Timing]], name: str, target: float) -> str:
     )
 
 
+def gap(times: dict[str, list[Timing]], name: str, imports: str) -> str:
+    """NAME's CPU time over the baseline's, split at IMPORTS' (its modules imported alone)."""
+    base, mine, imp = (med(times[n], "cpu") for n in (BASELINE, name, imports))
+    return (
+        f"`{name}`'s gap over {BASELINE}: {(mine - base) * 1e3:.1f} ms CPU = importing its"
+        f" modules {(imp - base) * 1e3:.1f} ms + building the command, reading the store,"
+        f" answering, exiting {(mine - imp) * 1e3:.1f} ms"
+    )
+
+
 def import_report(name: str, argv: Sequence[str], env: dict[str, str], typer_only: set[str]) -> str:
     """What NAME imports beyond typer: how many modules, the heavy ones, the costliest."""
     loaded = imports_of([arg.replace("{run}", "imports") for arg in argv], env)
     heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY)
     unexpected = sorted({m.split(".")[0] for m in heavy} - EXPECTED.get(name, set()))
+    unexpected += sorted(m for m in loaded if m in NEVER)
     extra = {m: t for m, t in loaded.items() if m not in typer_only}
     top = sorted(extra.items(), key=lambda kv: -kv[1][0])[:8]
     tops = sorted({m.split(".")[0] for m in heavy})
@@ -235,9 +249,8 @@ def main() -> None:
         checked(in_lang, YES[lang])
         commands.append(in_lang)
     if not args.no_breakdown:
-        imports_only = [py, "-c", "import colabctl.cli.access"]
-        commands.insert(1, Command("import colabctl.cli.access", imports_only, env))
-        commands.append(Command(RICH_TABLE, [py, "-c", RICH_TABLE_CODE], env))
+        for label, code in IMPORTS.values():
+            commands.insert(1, Command(label, [py, "-c", code], env))
     print(f"{load_note()}; {args.runs} runs each, strictly alternating, {args.warmup} warm-up")
     times = alternate_timed(commands, args.runs, args.warmup)
     for cmd in commands:
@@ -248,20 +261,8 @@ def main() -> None:
     for lang in langs:
         print(ratios(times, f"{CAN} ({lang})", TARGETS[CAN]))
     if not args.no_breakdown:
-        base, mine = med(times[BASELINE], "cpu"), med(times[CAN], "cpu")
-        imp = med(times["import colabctl.cli.access"], "cpu")
-        print(
-            f"`can`'s gap over {BASELINE}: {(mine - base) * 1e3:.1f} ms CPU = importing "
-            f"colabctl's modules {(imp - base) * 1e3:.1f} ms + building the command, "
-            f"reading the store, answering, exiting {(mine - imp) * 1e3:.1f} ms"
-        )
-        floor = med(times[RICH_TABLE], "cpu")
-        table = med(times[TABLE], "cpu")
-        print(
-            f"the table read's floor, {RICH_TABLE}: {floor / base:.2f}x; the table read spends"
-            f" {(floor - base) * 1e3:.1f} ms CPU in rich's import and drawing, and"
-            f" {(table - floor) * 1e3:.1f} ms in colabctl's modules, the command and the store"
-        )
+        for name, (label, _) in IMPORTS.items():
+            print(gap(times, name, label))
 
     typer_only = set(imports_of(baseline, env))
     print(f"imports (`{BASELINE}`: {len(typer_only)} modules):")

@@ -181,3 +181,26 @@ def test_the_demo_at_every_width(cli: Cli, tmp_path: Path, monkeypatch: pytest.M
         assert commands
         for line in tables.splitlines():
             assert len(line) <= width or max(map(len, line.split())) > width - 25, line
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_table_is_drawn_as_rich_drew_it(
+    name: str, cli: Cli, team: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """colabctl draws its tables itself (cli/boxes.py); rich drew them before, and still
+    draws what boxes cannot match (output._rich_draws). Every table command's output is
+    the same bytes either way: piped, at each width, and styled (FORCE_COLOR: rich's
+    terminal, bold headers and section labels; NO_COLOR, set for every test, takes
+    colours away, never bold)."""
+    args = COMMANDS[name]
+    for styled in (False, True):
+        if styled:
+            monkeypatch.setenv("FORCE_COLOR", "1")
+            monkeypatch.setenv("TERM", "xterm-256color")
+        for width in (None, *WIDTHS):
+            ours = run(cli, args, width, monkeypatch)
+            with monkeypatch.context() as rich_only:
+                rich_only.setattr(output, "_rich_draws", lambda *_: True)
+                assert run(cli, args, width, monkeypatch) == ours, (styled, width)
+            if styled and "┏" in ours:
+                assert "\x1b[1m" in ours  # the comparison is of styled tables

@@ -89,15 +89,19 @@ class Probed(NamedTuple):
     under_lock: list[str]  # modules imported while the write lock was held
     loaded: set[str]  # every module loaded by the command's end
     stderr: str
+    shown: str  # what it printed on stdout
 
 
-def _probe(db: str, *command: str, site: Path | None = None) -> Probed:
+def _probe(
+    db: str, *command: str, site: Path | None = None, env: dict[str, str] | None = None
+) -> Probed:
     """COMMAND run as OWNER in a process of its own; SITE: the installed wheel's, not
-    this checkout's."""
-    extra = {"COLABCTL_DB": db} | ({"PYTHONPATH": str(site)} if site else {})
+    this checkout's; ENV: more of the environment."""
+    extra = {"COLABCTL_DB": db, **(env or {})} | ({"PYTHONPATH": str(site)} if site else {})
     done = python("-c", _PROBE, "--as", OWNER, *command, env=process_env(None, extra))
-    found = json.loads(done.stdout.strip().rpartition("\n")[2])
-    return Probed(found["code"], found["under_lock"], set(found["loaded"]), done.stderr)
+    shown, _, last = done.stdout.strip().rpartition("\n")
+    found = json.loads(last)
+    return Probed(found["code"], found["under_lock"], set(found["loaded"]), done.stderr, shown)
 
 
 def _imports_under_lock(db: str, *command: str) -> list[str]:
@@ -179,13 +183,26 @@ def test_a_current_store_is_written_and_read_without_sqlite_utils(
     assert warned in probed.stderr
 
 
-def test_a_table_read_draws_with_rich(tmp_path: Path, clock: FakeClock, installed: Path) -> None:
-    """The other side of the table read's claim: its table is drawn (rich loaded), by the
-    same probe that finds no sqlite-utils."""
+# rich's console and its table: a table read draws without them (cli/boxes.py draws in
+# rich's box), piped or on a terminal; only rich's cell measures come in.
+RICH_DRAWING = {"rich.console", "rich.table", "rich.text", "rich.segment", "rich.style"}
+
+
+@pytest.mark.parametrize(
+    "env", [{}, {"FORCE_COLOR": "1", "TERM": "xterm"}], ids=["piped", "styled"]
+)
+def test_a_table_read_draws_without_rich_console(
+    tmp_path: Path, clock: FakeClock, installed: Path, env: dict[str, str]
+) -> None:
+    """The other side of the table read's claim: its table is drawn (cli/boxes.py loaded:
+    the probe sees the drawing), by the same probe that finds no sqlite-utils, and neither
+    rich's console nor its table is loaded to draw it, with or without styles."""
     db = str(tmp_path / "store.db")
     _store(db, clock)
-    probed = _probe(db, "collaborator", "list", "-a", "acme-cursos", site=installed)
-    assert probed.code == 0 and "rich.table" in probed.loaded, probed
+    probed = _probe(db, "collaborator", "list", "-a", "acme-cursos", site=installed, env=env)
+    assert probed.code == 0 and "colabctl.cli.boxes" in probed.loaded, probed
+    assert ("\x1b[1m" in probed.shown) == bool(env)  # bold headers where styled
+    assert probed.loaded & RICH_DRAWING == set()
 
 
 def _at_schema_3(path: Path) -> None:

@@ -1,7 +1,10 @@
-"""The one place that prints: JSON and messages here, rich tables built lazily,
-and the one mapping from errors to `error:`/`hint:` lines and exit codes.
+"""The one place that prints: JSON, messages and tables, and the one mapping from
+errors to `error:`/`hint:` lines and exit codes.
 
-rich is imported only when a table is drawn, so `can` never pays for it.
+Tables are drawn by cli/boxes.py in rich's box, byte for byte as rich would draw them,
+without importing rich's console (its cost was most of a table read's start-up); rich
+itself draws only what that cannot match (see `_rich_draws`) and the progress bar, and
+is imported only then, so neither `can` nor a table read pays for it.
 
 Everything a person reads passes `visible()` on its way out: text people typed (names,
 descriptions, reasons, emails as stored) can never move the cursor, set the title or
@@ -17,6 +20,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -156,9 +160,10 @@ def wrapped(lines: Iterable[tuple[int, str, str | None]]) -> None:
     Control characters in the text are shown escaped. Styles only where colour is on."""
     import textwrap
 
-    con = console()
-    limit = con.width
-    plain = con.color_system is None
+    screen = console()
+    limit = screen.width
+    # styles through rich (colours, NO_COLOR), only where it would style at all
+    con = rich_console() if screen.styled else None
     for indent, raw, style in lines:
         text = visible(shown(raw))
         pad = " " * indent
@@ -174,8 +179,8 @@ def wrapped(lines: Iterable[tuple[int, str, str | None]]) -> None:
                 break_on_hyphens=False,
             )
         for part in parts:
-            if plain:
-                con.file.write(part + "\n")
+            if con is None:
+                sys.stdout.write(part + "\n")
             else:
                 con.print(part, style=style, markup=False, soft_wrap=True)
 
@@ -249,9 +254,79 @@ def is_terminal(stream: Any) -> bool:
         return False
 
 
+class Screen:
+    """What this command's tables are drawn to: WIDTH in columns, and whether STYLED text
+    (a bold header) reaches a terminal. Both are decided as rich's Console decided them
+    when it drew every table, so a table looks as it always did. (A plain class: `can`
+    imports this module, and a NamedTuple costs its start-up a tenth of a millisecond.)"""
+
+    __slots__ = ("styled", "width")
+
+    def __init__(self, width: int, styled: bool) -> None:
+        self.width = width
+        self.styled = styled
+
+
 @functools.cache
-def console() -> Console:
-    """The console of this command (one per process: the width is decided once)."""
+def console() -> Screen:
+    """The screen of this command (one per process: the width is decided once)."""
+    if _rich_decides():
+        con = rich_console()
+        return Screen(con.width, con.color_system is not None)
+    terminal = _rich_terminal()
+    dumb = terminal and os.environ.get("TERM", "").lower() in ("dumb", "unknown")
+    # rich keeps styles to terminals (FORCE_COLOR and TTY_COMPATIBLE aside), none for a
+    # dumb one; NO_COLOR takes colours away, never bold.
+    return Screen(_rich_width(width(), dumb=dumb), terminal and not dumb)
+
+
+def _rich_decides() -> bool:
+    """Where rich's Console sees what this module does not read for itself: Windows (its
+    legacy console, its own box characters), IPython (rich draws for Jupyter)."""
+    import builtins
+
+    return sys.platform == "win32" or hasattr(builtins, "get_ipython")
+
+
+def _rich_terminal() -> bool:
+    """Whether rich's Console takes stdout for a terminal (rich/console.py, is_terminal):
+    TTY_COMPATIBLE=0/1 and FORCE_COLOR (set: non-empty) say so; else isatty, except
+    under IDLE."""
+    if getattr(sys.stdin, "__module__", "").startswith("idlelib"):
+        return False
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    force = os.environ.get("FORCE_COLOR")
+    if force is not None:
+        return force != ""
+    return is_terminal(getattr(sys.stdout, "rich_proxied_file", sys.stdout))
+
+
+def _rich_width(asked: int | None, *, dumb: bool) -> int:
+    """The width rich's Console(width=ASKED) draws to (rich/console.py, size): a dumb
+    terminal has 80 columns unless LINES is set too; else ASKED, a COLUMNS of digits (0
+    included), the first standard stream's terminal size, or 80."""
+    columns, lines = os.environ.get("COLUMNS"), os.environ.get("LINES")
+    if asked is None and columns is not None and columns.isdigit():
+        asked = int(columns)
+    if asked is not None and lines is not None and lines.isdigit():
+        return asked
+    if dumb:
+        return 80
+    if asked is not None:
+        return asked
+    for fd in (0, 1, 2):
+        try:
+            return os.get_terminal_size(fd).columns or 80
+        except (AttributeError, ValueError, OSError):  # not a terminal
+            continue
+    return 80
+
+
+def rich_console() -> Console:
+    """rich's console over stdout, for what rich still draws (styled plan lines, the
+    tables `_rich_draws` names): as every table was drawn before cli/boxes.py."""
     from rich.console import Console
 
     class _Console(Console):
@@ -365,16 +440,53 @@ def draw(title: str | None, columns: Sequence[Column], body: Sequence[Row]) -> N
     """The table in the console's width, or stacked when no layout fits it."""
     from colabctl.cli import layout
 
-    con = console()
+    screen = console()
     headers = [header(c.name) for c in columns]
-    fitted = layout.widths(columns, headers, body, con.width)
+    fitted = layout.widths(columns, headers, body, screen.width)
+    shown_title = title and visible(shown(title))
     if fitted is None:
-        for line in layout.stacked(
-            title and visible(shown(title)), columns, headers, body, con.width
-        ):
+        for line in layout.stacked(shown_title, columns, headers, body, screen.width):
             emit_line(line)
         return
-    con.print(_table(title, columns, headers, body, fitted))
+    if _rich_draws(headers, body, fitted):
+        rich_console().print(_table(title, columns, headers, body, fitted))
+        return
+    from colabctl.cli import boxes
+
+    justify = [c.justify for c in columns]
+    text = boxes.drawn(
+        shown_title, justify, headers, body, fitted, width=screen.width, styled=screen.styled
+    )
+    sys.stdout.write(text)
+    sys.stdout.flush()  # as rich's print did: the table is out before what follows
+
+
+# What rich reads in a header, a section's label or a cell itself: it drops some C0
+# controls and breaks lines at others. Cells and titles arrive escaped (`visible`); a
+# header or a label may not (catalog texts, an email heading a matrix column). Compiled
+# on first use (re's cache), not when `can` imports this module.
+_RICH_CONTROLS = "[\x00-\x1f]"
+
+
+def _rich_draws(headers: Sequence[str], body: Sequence[Row], fitted: Sequence[int]) -> bool:
+    """Whether rich must draw this table, because cli/boxes.py would not match it: rich
+    decides the screen (`_rich_decides`); a stdout that is not UTF-8 (rich draws an ASCII
+    box); a rich progress bar holding stdout; a column of no width; control characters."""
+    from colabctl.cli.layout import Heading
+
+    out = sys.stdout
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    if (
+        _rich_decides()
+        or out is None  # rich writes nowhere
+        or not encoding.lower().startswith("utf")
+        or hasattr(out, "rich_proxied_file")
+        or min(fitted) < 1
+    ):
+        return True
+    cells = (row if not isinstance(row, Heading) else [row.text] for row in body)
+    controls = re.compile(_RICH_CONTROLS)
+    return any(controls.search(text) for text in [*headers, *chain(*cells)])
 
 
 def _table(
