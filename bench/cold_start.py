@@ -18,9 +18,9 @@ other iteration) on a copy of make_store's store (the writes change it); it prin
 medians, p10/p90, the ratio of medians and the median of side-by-side ratios, for each
 command in English and for `can` also as a person reading Spanish or Portuguese runs
 it ($COLABCTL_LANG=es, pt: one compiled catalog read, the messages asked for looked up
-in it), each with its verdict against 1.3x and set beside `can` in English: what
-the language costs. A further command, `python -c "import colabctl.cli.access"`, shows how much of
-`can`'s gap is importing and how much is building the command and answering. Then
+in it), each with its verdict against 1.3x and set beside `can` in English: what the
+language costs. A further command, `python -c "import colabctl.cli.access"`, shows how
+much of `can`'s gap is importing and how much is building the command and answering. Then
 `PYTHONPROFILEIMPORTTIME=1` lists what each command imports beyond typer (sqlite-utils,
 loaded only to create or migrate a store, must be absent from all three), and
 hyperfine, if installed, gives a second opinion on `can`.

@@ -9,6 +9,8 @@
   `verify`, `rehash`), and SQLite stores as an older colabctl made them (`made_at`,
   `back_to`, `sqlite_schema`);
 - the files a test hands to colabctl (`write`, `exported`);
+- the translation pipeline, scripts/i18n.py (`i18n_pipeline`), a .po to change
+  (`edit_po`) and a .mo's table to read (`mo_originals`);
 - colabctl as a real process (`colabctl`, `colabctl_bytes`, `spawn`, `python`). A test
   that starts one must be slow (tests/conftest.py makes everything under tests/cli,
   tests/store and tests/i18n slow; elsewhere mark it), so that `pytest -m "not slow"`
