@@ -7,7 +7,8 @@
   write more than the rules themselves. A checkout (editable install) has no JSON and
   reads the TOML.
 - the translations compiled: each src/colabctl/locale/<lang>/LC_MESSAGES/colabctl.po as
-  the .mo the program reads (scripts/i18n.py compiles them, with Babel). An editable
+  the .mo the program reads (scripts/i18n.py compiles them, with Babel, and sorts their
+  tables for the binary search colabctl/i18n.py does at run time). An editable
   install gets them compiled in place, beside the .po (gitignored); after editing a .po,
   `python scripts/i18n.py compile` does the same.
 """

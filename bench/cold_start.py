@@ -19,10 +19,11 @@ the wheel's catalog.json. The commands run strictly alternating (order reversed 
 other iteration) on a copy of make_store's store (the writes change it); it prints
 medians, p10/p90, the ratio of medians and the median of side-by-side ratios, for each
 command in English and for `can` also as a person reading Spanish or Portuguese runs
-it ($COLABCTL_LANG=es, pt: one compiled catalog loaded by the standard library's
-gettext). Two further commands, `python -c "import colabctl.cli.access"` and the same
-for the table read's modules, show how much of `can`'s and the table read's gaps is
-importing and how much is building the command, reading and answering. Then
+it ($COLABCTL_LANG=es, pt: one compiled catalog read, the messages asked for looked up
+in it), each with its verdict against 1.3x and set beside `can` in English: what the
+language costs. Two further commands, `python -c "import colabctl.cli.access"` and
+the same for the table read's modules, show how much of `can`'s and the table read's
+gaps is importing and how much is building the command, reading and answering. Then
 `PYTHONPROFILEIMPORTTIME=1` lists what each command imports beyond typer (sqlite-utils,
 loaded only to create or migrate a store, must be absent from all three, and rich's
 console from the table read), and hyperfine, if installed, gives a second opinion on
@@ -154,6 +155,17 @@ def gap(times: dict[str, list[Timing]], name: str, imports: str) -> str:
     )
 
 
+def language_cost(times: dict[str, list[Timing]], lang: str) -> str:
+    """`can` in LANG against `can` in English, side by side: what the catalog costs."""
+    mine, english = times[f"{CAN} ({lang})"], times[CAN]
+    pairs = paired_ratios([t.cpu for t in mine], [t.cpu for t in english])
+    extra = med(mine, "cpu") - med(english, "cpu")
+    return (
+        f"  {CAN} ({lang}) against {CAN} in English: side by side median {pairs.median:.3f}x"
+        f" (p10 {pairs.p10:.2f}x, p90 {pairs.p90:.2f}x); medians {extra * 1e3:+.1f} ms CPU"
+    )
+
+
 def import_report(name: str, argv: Sequence[str], env: dict[str, str], typer_only: set[str]) -> str:
     """What NAME imports beyond typer: how many modules, the heavy ones, the costliest."""
     loaded = imports_of([arg.replace("{run}", "imports") for arg in argv], env)
@@ -260,6 +272,8 @@ def main() -> None:
         print(ratios(times, name, target))
     for lang in langs:
         print(ratios(times, f"{CAN} ({lang})", TARGETS[CAN]))
+    for lang in langs:
+        print(language_cost(times, lang))
     if not args.no_breakdown:
         for name, (label, _) in IMPORTS.items():
             print(gap(times, name, label))

@@ -18,6 +18,7 @@ import ast
 import inspect
 import io
 import re
+import struct
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,7 +153,8 @@ def update() -> None:
 
 
 def compile_catalogs(locale: Path = LOCALE, out: Path | None = None) -> list[Path]:
-    """Each language's .po compiled to its .mo (under OUT, else beside the .po)."""
+    """Each language's .po compiled to its .mo (under OUT, else beside the .po), its
+    table of originals sorted (`sorted_tables`)."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
@@ -162,10 +164,32 @@ def compile_catalogs(locale: Path = LOCALE, out: Path | None = None) -> list[Pat
             catalog = read_po(found, locale=lang)
         target = po_path(lang, out or locale).with_suffix(".mo")
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as mo:
-            write_mo(mo, catalog)
+        compiled = io.BytesIO()
+        write_mo(compiled, catalog)
+        target.write_bytes(sorted_tables(compiled.getvalue()))
         written.append(target)
     return written
+
+
+def sorted_tables(mo: bytes) -> bytes:
+    """MO (a GNU .mo file) with its tables of originals and translations in the byte
+    order of the originals, as GNU msgfmt writes them: colabctl finds a message by binary
+    search in them (colabctl/i18n.py). Babel orders by message id, then context, so a
+    message with a context ("column\x04active") lands out of place; only the two tables
+    of (length, offset) pairs move, the strings stay where they are."""
+    order = "<" if mo[:4] == b"\xde\x12\x04\x95" else ">"
+    count, originals, translations = struct.unpack_from(f"{order}3I", mo, 8)
+
+    def pairs(at: int) -> list[tuple[int, int]]:
+        return list(struct.iter_unpack(f"{order}2I", mo[at : at + 8 * count]))
+
+    keys, values = pairs(originals), pairs(translations)
+    ranked = sorted(range(count), key=lambda i: mo[keys[i][1] : keys[i][1] + keys[i][0]])
+    out = bytearray(mo)
+    for at, table in ((originals, keys), (translations, values)):
+        moved = [number for i in ranked for number in table[i]]
+        out[at : at + 8 * count] = struct.pack(f"{order}{2 * count}I", *moved)
+    return bytes(out)
 
 
 # -- check ---------------------------------------------------------------------------------

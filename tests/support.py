@@ -9,6 +9,8 @@
   `verify`, `rehash`), and SQLite stores as an older colabctl made them (`made_at`,
   `back_to`, `sqlite_schema`);
 - the files a test hands to colabctl (`write`, `exported`);
+- the translation pipeline, scripts/i18n.py (`i18n_pipeline`), a .po to change
+  (`edit_po`) and a .mo's table to read (`mo_originals`);
 - colabctl as a real process (`colabctl`, `colabctl_bytes`, `spawn`, `python`). A test
   that starts one must be slow (tests/conftest.py makes everything under tests/cli,
   tests/store and tests/i18n slow; elsewhere mark it), so that `pytest -m "not slow"`
@@ -849,3 +851,46 @@ preset = "soporte"
 [accounts.{ACME}.collaborators]
 "{BOB}" = "soporte"
 """
+
+
+# -- the translations ------------------------------------------------------------------------
+
+
+def i18n_pipeline() -> Any:
+    """scripts/i18n.py (extract, update, compile, check), loaded as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("i18n_pipeline", ROOT / "scripts" / "i18n.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def edit_po(po: Path, msgid: str, **change: object) -> None:
+    """Change message MSGID of the .po file PO (locale/<lang>/LC_MESSAGES/colabctl.po):
+    `fuzzy=True` marks it fuzzy, any other keyword sets that attribute (`string=""`:
+    untranslated)."""
+    from babel.messages.pofile import read_po, write_po
+
+    with open(po, "rb") as found:
+        catalog = read_po(found, locale=po.parent.parent.name)
+    message = catalog[msgid]
+    assert message is not None, msgid
+    for name, value in change.items():
+        if name == "fuzzy":
+            message.flags.add("fuzzy")
+        else:
+            setattr(message, name, value)
+    with open(po, "wb") as out:
+        write_po(out, catalog)
+
+
+def mo_originals(mo: bytes) -> list[bytes]:
+    """The originals (message ids) of the .mo file MO, in the order of its table."""
+    import struct
+
+    order = "<" if mo[:4] == b"\xde\x12\x04\x95" else ">"
+    count, originals = struct.unpack_from(f"{order}2I", mo, 8)
+    pairs = struct.iter_unpack(f"{order}2I", mo[originals : originals + 8 * count])
+    return [mo[offset : offset + length] for length, offset in pairs]

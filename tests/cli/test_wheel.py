@@ -6,6 +6,7 @@ Engines: SQLite only: the installed wheel's data files, which no engine changes.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tomllib
@@ -13,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from support import ROOT, python
+from support import ROOT, mo_originals, python
 
 pytestmark = pytest.mark.slow  # builds the wheel (the `wheel` fixture) and runs it
 
@@ -89,18 +90,24 @@ def test_wheel_ships_the_report_templates(wheel: Path) -> None:
 
 def test_wheel_ships_the_compiled_translations(wheel: Path) -> None:
     """The .mo files the program reads (docs/i18n.md), compiled at build time from the .po
-    files as they are now; the .po files themselves stay out."""
+    files as they are now, their originals sorted by their bytes (colabctl binary-searches
+    them); the .po files themselves stay out."""
     from gettext import GNUTranslations
     from io import BytesIO
+
+    from colabctl.i18n import Compiled
 
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         assert not any(name.endswith((".po", ".pot")) for name in names)
         for lang, yes in (("es", "sí"), ("pt", "sim")):
-            member = f"colabctl/locale/{lang}/LC_MESSAGES/colabctl.mo"
-            catalog = GNUTranslations(BytesIO(archive.read(member)))
-            assert catalog.gettext("yes") == yes
-            assert catalog.gettext("Examples:") != "Examples:"
+            mo = archive.read(f"colabctl/locale/{lang}/LC_MESSAGES/colabctl.mo")
+            originals = mo_originals(mo)
+            assert all(a < b for a, b in itertools.pairwise(originals))
+            for catalog in (GNUTranslations(BytesIO(mo)), Compiled(BytesIO(mo))):
+                assert catalog.gettext("yes") == yes
+                assert catalog.gettext("Examples:") != "Examples:"
+                assert catalog.pgettext("column", "active") != "active"
 
 
 def test_installed_wheel_speaks_spanish(installed: Path, tmp_path: Path) -> None:

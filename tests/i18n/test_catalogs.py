@@ -5,26 +5,15 @@ these tests run it, and show that it catches each fault."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from support import ROOT
+from support import edit_po, i18n_pipeline
 
 from colabctl import i18n
 
-
-def _pipeline() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("i18n_pipeline", ROOT / "scripts" / "i18n.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-pipeline = _pipeline()
+pipeline = i18n_pipeline()
 
 
 @pytest.fixture(scope="module")
@@ -54,20 +43,7 @@ def copied(tmp_path: Path) -> Path:
 
 
 def _edit(locale: Path, lang: str, msgid: str, **change: object) -> None:
-    from babel.messages.pofile import read_po, write_po
-
-    path = pipeline.po_path(lang, locale)
-    with open(path, "rb") as po:
-        catalog = read_po(po, locale=lang)
-    message = catalog[msgid]
-    assert message is not None, msgid
-    for name, value in change.items():
-        if name == "fuzzy":
-            message.flags.add("fuzzy")
-        else:
-            setattr(message, name, value)
-    with open(path, "wb") as po:
-        write_po(po, catalog)
+    edit_po(pipeline.po_path(lang, locale), msgid, **change)
 
 
 def test_the_check_fails_on_an_untranslated_message(template: object, copied: Path) -> None:
