@@ -97,3 +97,40 @@ def test_command_docstrings_and_help_texts_are_extracted(template: object) -> No
     assert "The permission catalog." in ids  # a command's docstring
     assert "Print one JSON document." in ids  # a help= text
     assert "Show this message and exit." in ids  # Typer's own, marked in cli/localized.py
+
+
+def _headers_shown() -> set[str]:
+    """Every column header a command's table names: the string columns of each
+    `output.rows(TITLE, [COLUMNS], ...)` call in cli/ (a name, or a (name, kind) pair)."""
+    import ast
+
+    found: set[str] = set()
+    for path in (Path(i18n.__file__).parent / "cli").glob("*.py"):
+        for call in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(call, ast.Call) and ast.unparse(call.func) == "output.rows"):
+                continue
+            columns = call.args[1]
+            assert isinstance(columns, ast.List), f"{path.name}: columns given as a list"
+            for column in columns.elts:
+                first = column.elts[0] if isinstance(column, ast.Tuple) else column
+                assert isinstance(first, ast.Constant), f"{path.name}: {ast.unparse(column)}"
+                found.add(first.value)
+    return found
+
+
+def test_every_column_header_is_marked_and_translated() -> None:
+    """A header is shown through pgettext("column", ...): it must be marked in
+    output.HEADERS, or the catalogs never get it and es and pt show English."""
+    from babel.messages.pofile import read_po
+
+    from colabctl.cli.output import HEADERS
+
+    shown = _headers_shown()
+    assert len(shown) > 30  # the scan reads the tables, not nothing
+    assert shown - set(HEADERS) == set()
+    locale = Path(i18n.__file__).parent / "locale"
+    for lang in ("es", "pt"):
+        with (locale / lang / "LC_MESSAGES" / "colabctl.po").open("rb") as po:
+            catalog = read_po(po)
+        untranslated = {h for h in HEADERS if not catalog.get(h, context="column")}
+        assert untranslated == set(), lang
