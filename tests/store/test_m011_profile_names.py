@@ -117,16 +117,15 @@ def test_a_store_from_before_m009_whose_log_replays_gets_its_names_and_no_checkp
     assert found["intact"] and found["state_from"] == 1
 
 
-def test_names_the_log_no_longer_says_stay_unknown(
+def test_a_checkpoint_m009_writes_holds_the_names_m011_gives_back(
     cli: Cli,
     legal_account: str,
     db_path: Target,
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A checkpoint written after the delete (here by m009, for a user no audit row
-    created) holds the tables as they were, names lost: replay starts there, so the names
-    are not known, and stay null (the table says `(deleted)`); the store verifies."""
+    """A store from before m009 that needs a checkpoint (a user no audit row created):
+    the checkpoint holds the tables as the upgrade leaves them, names given back."""
     soporte_deleted(cli)
     raw(
         db_path,
@@ -134,6 +133,46 @@ def test_names_the_log_no_longer_says_stay_unknown(
         " VALUES ('eve@example.com', 'eve@example.com', 'then')",
     )
     old = older_store(db_path, M009, request, monkeypatch)
+    assert history(cli) == EXPECTED
+    (checkpoint,) = checkpoints(old)
+    held = json.loads(checkpoint["details"])["memberships"]
+    assert [ACME, CARLA, "soporte", "declined"] in [m[:4] for m in held]
+    found = verify_json(cli)
+    assert found["intact"] and found["state_from"] == checkpoint["seq"]
+
+
+def checkpoint_without_names(db: Target) -> None:
+    """A checkpoint as a colabctl before m011 wrote it: the tables as they were, no
+    history row naming a deleted profile."""
+    from colabctl.store import audit
+    from colabctl.store.engine import open_for_write
+    from colabctl.store.holdings import read_state
+    from colabctl.store.replay import CHECKPOINT, checkpoint_details
+
+    store = open_for_write(db)
+    try:
+        with store.transaction():
+            state = checkpoint_details(read_state(store.conn, kept_names=False))
+            at = "2026-11-05T09:00:00Z"
+            row = (at, None, None, CHECKPOINT, None, state)
+            audit.append_many(store.conn, [row], db_login=store.db_login)
+    finally:
+        store.close()
+
+
+def test_names_the_log_no_longer_says_stay_unknown(
+    cli: Cli,
+    legal_account: str,
+    db_path: Target,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A checkpoint an older colabctl wrote after the delete holds the rows without a name:
+    replay starts there, so the names are not known, and stay null (the table says
+    `(deleted)`); the store verifies."""
+    soporte_deleted(cli)
+    checkpoint_without_names(db_path)
+    old = older_store(db_path, M011, request, monkeypatch)
     assert history(cli) == {
         CARLA: ("declined", None, True),
         DORA: ("revoked", None, True),
@@ -208,9 +247,9 @@ def test_an_expired_invitation_to_a_deleted_profile_is_not_renewed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """carla's invitation expired and soporte was deleted by an older colabctl: her row
-    gets the name back, and says the profile is gone. Renewing it would revive an
-    invitation to no profile (exit 4, nothing written); a team file that wants her in a
-    new soporte invites her anew."""
+    gets the name back, and says the profile is gone (the report too). Renewing it would
+    revive an invitation to no profile (exit 4, nothing written); a team file that wants
+    her in a new soporte invites her anew."""
     ok(cli(*as_owner("invite", CARLA, "--profile", "soporte", "-a", ACME, "--expires-in", "1d")))
     clock.advance(days=2)
     ok(cli("login", BOB))  # any write records the expiry
@@ -222,6 +261,9 @@ def test_an_expired_invitation_to_a_deleted_profile_is_not_renewed(
     assert "a profile that no longer exists" in message
     assert hint is not None and "invite" in hint
     assert audit_rows(old) == before
+    report = ok(cli(*as_owner("report", "-a", ACME, "--format", "md"))).stdout
+    (line,) = [line for line in report.splitlines() if line.startswith(f"| {CARLA} |")]
+    assert "| soporte (deleted) | expired |" in line  # among the invitations
     ok(cli(*as_owner("profile", "create", "soporte", "--preset", "soporte", "-a", ACME)))
     team = ok(cli(*as_owner("export", "-a", ACME))).stdout + f'"{CARLA}" = "soporte"\n'
     plan = json.loads(ok(cli(*as_owner("plan", "-f", "-", "--json"), input=team)).stdout)

@@ -466,9 +466,7 @@ def test_only_the_owner_writes_the_name_a_history_row_keeps(world: World, kept: 
     allowed(world.sql("ana", f"UPDATE memberships SET profile_name = 'ventas2' WHERE id = {kept}"))
     # a name is kept only where the row holds no profile (the schema's own check)
     refused(
-        world.sql(
-            "ana", f"UPDATE memberships SET profile_name = 'x' WHERE profile_id = {soporte}"
-        )
+        world.sql("ana", f"UPDATE memberships SET profile_name = 'x' WHERE profile_id = {soporte}")
     )
 
 
