@@ -155,9 +155,9 @@ class Membership(TypedDict):
     account: Annotated[str, "the account"]
     profile: Annotated[
         str | None,
-        "the profile; once it is deleted, a declined or revoked invitation keeps its name"
-        " (null where a colabctl before schema 11 took the name off and the audit log no"
-        " longer says it)",
+        "the profile; once it is deleted, an invitation that was history by then"
+        " (declined, revoked, replaced by a newer one) keeps its name (null where a"
+        " colabctl before schema 11 took the name off and the audit log no longer says it)",
     ]
     profile_deleted: Annotated[
         bool,
