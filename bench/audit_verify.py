@@ -28,6 +28,7 @@ from _proc import load_note, paired_ratios, spread
 
 from colabctl.core.clock import iso
 from colabctl.store import audit
+from colabctl.store.db import SqliteConnection
 
 OWNER = "ana.souza@example.com"
 ACCOUNT = "acme-cursos"
@@ -118,7 +119,7 @@ def main() -> None:
         build(path, args.rows, args.distinct)
         print(f"built {path} in {time.perf_counter() - started:.1f} s")
     brought_up_to_date(path)
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(path, factory=SqliteConnection)  # (the store's own: schema_version)
     names = ("walk", "chain", "verify")
     times: dict[str, list[float]] = {f"{n}{c}": [] for n in names for c in ("", " cpu")}
     for i in range(args.runs):

@@ -39,6 +39,7 @@ from support import (
     FakeClock,
     acme_store,
     as_owner,
+    back_to,
     copy_store,
     create_legal_account,
     ctx_for,
@@ -47,6 +48,7 @@ from support import (
     failure,
     hidden,
     ok,
+    pg_back_to,
     pg_schema,
     python,
     refused,
@@ -660,6 +662,23 @@ def new_pg_schema(cluster: Cluster, admin: Any, prefix: str = "t") -> str:
     schema = f"{prefix}_{secrets.token_hex(6)}"
     admin.execute(f"CREATE SCHEMA {schema}")
     return f"{cluster.url(PG_DATABASE)}?options=-csearch_path%3D{schema}"
+
+
+def older_store(
+    db: Target, stop_before: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Target:
+    """The rows, audit rows and head of the test's store DB in a store made by every
+    migration before STOP_BEFORE (as an older colabctl left it), which becomes the test's
+    store (returned): on SQLite the file itself, on PostgreSQL a new schema."""
+    if not isinstance(db, str):
+        back_to(db, stop_before)
+        return db
+    admin = request.getfixturevalue("pg_admin")
+    old = new_pg_schema(request.getfixturevalue("pg_cluster"), admin, "old")
+    request.addfinalizer(lambda: admin.execute(f"DROP SCHEMA {pg_schema(old)} CASCADE"))
+    pg_back_to(db, old, stop_before)
+    monkeypatch.setenv("COLABCTL_DB", old)
+    return old
 
 
 @pytest.fixture

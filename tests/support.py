@@ -573,6 +573,52 @@ def _copy_pg(template: str, db: str) -> None:
         )
 
 
+def pg_back_to(source: str, old: str, stop_before: str) -> None:
+    """`back_to` on PostgreSQL: the empty schema of the URL OLD made by every migration
+    before STOP_BEFORE, then filled with the rows of the store at the URL SOURCE (the
+    columns that schema has), the audit rows through its audit_append, in order."""
+    from colabctl.store import pg_migrations
+
+    with pg_connect(old) as conn, conn.transaction():
+        for statement in pg_migrations.BOOKKEEPING:
+            conn.execute(statement)
+        for name, steps in pg_migrations.MIGRATIONS:
+            if name == stop_before:
+                break
+            for step in steps:
+                if callable(step):  # (m009's checkpoint: none, on an empty store)
+                    step(conn)
+                else:
+                    conn.execute(step)
+            conn.execute("INSERT INTO _sqlite_migrations VALUES ('colabctl', %s, 'then')", (name,))
+        for (table,) in conn.execute(
+            "SELECT c.relname FROM pg_class c WHERE c.relkind = 'r'"
+            " AND c.relnamespace = current_schema()::regnamespace ORDER BY c.oid"
+        ).fetchall():
+            if table not in _PG_SKIP:
+                columns = _pg_columns(conn, table)
+                conn.execute(
+                    f"INSERT INTO {table} ({columns})"
+                    f" SELECT {columns} FROM {pg_schema(source)}.{table}"
+                )
+        columns = _pg_columns(conn, "audit_append")
+        conn.execute(
+            f"INSERT INTO audit_append ({columns}) SELECT {columns}"
+            f" FROM {pg_schema(source)}.audit ORDER BY seq"
+        )
+
+
+def _pg_columns(conn: Any, table: str) -> str:
+    return ", ".join(
+        r[0]
+        for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema ="
+            " current_schema() AND table_name = %s ORDER BY ordinal_position",
+            (table,),
+        )
+    )
+
+
 # -- SQLite stores made at an older schema (the migrations' tests) -------------------------------
 
 

@@ -161,6 +161,12 @@ def _decline(cli: Cli, clock: FakeClock, db: Target, tmp: Path) -> None:
     run(cli, "--as", BOB, "decline", ACME)
 
 
+def _declined_then_deleted(cli: Cli, clock: FakeClock, db: Target, tmp: Path) -> None:
+    """bob declined soporte, then soporte was deleted: his row keeps its name."""
+    _decline(cli, clock, db, tmp)
+    run(cli, *as_owner("profile", "delete", "soporte"))
+
+
 def _set_profile(cli: Cli, clock: FakeClock, db: Target, tmp: Path) -> None:
     _bob_active(cli)
     run(cli, *as_owner("collaborator", "set-profile", BOB, "tecnico"))
@@ -326,6 +332,21 @@ MUTATIONS: dict[str, Mutation] = {
         _reassign_the_assigned,
         (set_membership(CARLA, "profile_id = NULL"),),
         f"{ACME}: {CARLA} is without a profile in the store, tecnico in the log",
+    ),
+    "profile delete keeps the name on history rows": Mutation(
+        _declined_then_deleted,
+        (set_membership(BOB, "profile_name = 'tecnico'"),),
+        f"{ACME}: {BOB} is tecnico in the store, soporte in the log",
+    ),
+    "profile delete: a kept name taken off": Mutation(
+        _declined_then_deleted,
+        (set_membership(BOB, "profile_name = NULL"),),
+        f"{ACME}: {BOB} is without a profile in the store, soporte in the log",
+    ),
+    "profile delete --reassign keeps the name on history rows": Mutation(
+        _reassign_the_assigned,
+        (set_membership(EVE, "profile_name = 'ventas'"),),
+        f"{ACME}: {EVE} is ventas in the store, soporte in the log",
     ),
     "invite a new user": Mutation(
         lambda cli, clock, db, tmp: run(cli, *as_owner("invite", DAN, "--profile", "soporte")),

@@ -531,7 +531,7 @@ def test_profile_delete_reassign_moves_the_assigned_and_verifies(
     shown = profile_json(cli, "tecnico")
     assert (shown["collaborators"], shown["assigned"]) == ([BOB], [CARLA, DORA])
     declined = as_json(cli("collaborator", "show", ELI, "-a", ACME, "--json"))
-    assert (declined["status"], declined["profile"]) == ("declined", None)  # history
+    assert (declined["status"], declined["profile"]) == ("declined", "soporte")  # history
     intact(db_path)  # the log redoes the move of all three
     ok(cli("invitation", "renew", CARLA, "-a", ACME))  # still assigned: renewal brings her back
     renewed = as_json(cli("collaborator", "show", CARLA, "-a", ACME, "--json"))
@@ -549,6 +549,79 @@ def test_an_invitation_since_replaced_is_history(cli: Cli, everyone: None, db_pa
     assert profile_json(cli, "tecnico")["collaborators"] == [CARLA]
     result = ok(cli("profile", "delete", "soporte", "--reassign", "tecnico", "-a", ACME))
     assert "moved 2 collaborators to tecnico" in result.stderr
+    intact(db_path)
+
+
+# -- history keeps the name of a deleted profile --------------------------------------------
+
+
+def history_of(cli: Cli, email: str) -> list[tuple[str, str | None, bool]]:
+    """(status, profile, profile_deleted) of each of EMAIL's rows in `collaborator list`."""
+    rows = as_json(cli("collaborator", "list", "-a", ACME, "--json"))
+    return [(r["status"], r["profile"], r["profile_deleted"]) for r in rows if r["user"] == email]
+
+
+def table_line(cli: Cli, email: str, *args: str) -> str:
+    """The one line of `collaborator list` (a table) that names EMAIL."""
+    text = ok(cli("collaborator", "list", "-a", ACME, *args)).stdout
+    (line,) = [line for line in text.splitlines() if email in line]
+    return line
+
+
+@pytest.fixture
+def history(cli: Cli, legal_account: str) -> None:
+    """soporte's history: carla declined it, dora was removed from it (revoked)."""
+    ok(cli("invite", CARLA, "--profile", "soporte", "-a", ACME))
+    ok(cli("--as", CARLA, "decline", ACME))
+    ok(cli("invite", DORA, "--profile", "soporte", "-a", ACME))
+    ok(cli("--as", DORA, "accept", ACME))
+    ok(cli("collaborator", "remove", DORA, "-a", ACME))
+
+
+@pytest.mark.parametrize("holder", [False, True])
+def test_a_deleted_profile_keeps_its_name_on_the_history_rows(
+    cli: Cli, history: None, request: pytest.FixtureRequest, db_path: Path, holder: bool
+) -> None:
+    """Declined and revoked rows keep the profile's name, whether the delete moved live
+    holders (--reassign) or had none to move; `collaborator list` says the profile is
+    gone, the JSON keeps `profile` a plain string, and the log redoes it."""
+    delete = ["profile", "delete", "soporte", "-a", ACME]
+    if holder:
+        request.getfixturevalue("active")  # bob holds soporte: moved to tecnico
+        delete += ["--reassign", "tecnico"]
+    ok(cli(*delete))
+    assert history_of(cli, CARLA) == [("declined", "soporte", True)]
+    assert history_of(cli, DORA) == [("revoked", "soporte", True)]
+    if holder:
+        assert history_of(cli, BOB) == [("active", "tecnico", False)]
+    assert "soporte (deleted)" in table_line(cli, CARLA)
+    assert "soporte (deleted)" in table_line(cli, DORA, "--status", "revoked")
+    shown = as_json(cli("collaborator", "show", DORA, "-a", ACME, "--json"))
+    assert (shown["profile"], shown["profile_deleted"]) == ("soporte", True)
+    assert [h["profile"] for h in shown["history"]] == ["soporte"]
+    text = ok(cli("collaborator", "show", DORA, "-a", ACME)).stdout
+    assert f"{DORA} in {ACME}: revoked (soporte, a deleted profile)" in text
+    intact(db_path)
+
+
+def test_a_profile_made_again_under_the_old_name_is_another_profile(
+    cli: Cli, history: None, db_path: Path
+) -> None:
+    """soporte deleted and created again: the old rows keep the name, marked deleted, and
+    belong to neither the new profile nor a team file; a new invitation is a new row."""
+    ok(cli("profile", "delete", "soporte", "-a", ACME))
+    ok(cli("profile", "create", "soporte", "--preset", "soporte", "-a", ACME))
+    assert profile_json(cli, "soporte")["collaborators"] == []
+    assert profile_json(cli, "soporte")["assigned"] == []
+    assert history_of(cli, CARLA) == [("declined", "soporte", True)]
+    exported = ok(cli("export", "-a", ACME)).stdout
+    assert CARLA not in exported and DORA not in exported
+    ok(cli("invite", CARLA, "--profile", "soporte", "-a", ACME))
+    assert history_of(cli, CARLA) == [("declined", "soporte", True), ("pending", "soporte", False)]
+    assert profile_json(cli, "soporte")["collaborators"] == [CARLA]
+    ok(cli("collaborator", "remove", CARLA, "-a", ACME))
+    ok(cli("profile", "delete", "soporte", "-a", ACME))  # history alone does not hold it
+    assert history_of(cli, CARLA) == [("declined", "soporte", True), ("revoked", "soporte", True)]
     intact(db_path)
 
 

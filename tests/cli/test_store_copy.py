@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from pgcluster import PASSWORD
-from support import GENESIS, Cli, dump, failure, ok
+from support import ACME, BOB, GENESIS, OWNER, Cli, dump, failure, ok
 
 from colabctl.core import demo, stores
 from colabctl.errors import ExitCode
@@ -135,6 +135,33 @@ def test_every_table_of_the_demo_is_copied(src: Path) -> None:
     the rest of the schema (review acks come from `review ack`, bindings from PostgreSQL)."""
     held = {name for name, rows in sqlite_rows(src).items() if rows}
     assert held >= {t.name for t in copying.TABLES} - {"review_acks", "store_bindings"}
+
+
+def deleted_with_history(cli: Cli) -> None:
+    """bob declined soporte, then soporte was deleted: his row keeps the name."""
+    ok(cli("invite", BOB, "--profile", "soporte", "-a", ACME))
+    ok(cli("--as", BOB, "decline", ACME))
+    ok(cli("profile", "delete", "soporte", "-a", ACME))
+
+
+def kept_names(cli: Cli, store: str | Path) -> list[tuple[str, bool]]:
+    found = json.loads(
+        ok(cli("--db", str(store), "--as", OWNER, "collaborator", "list", "--json")).stdout
+    )
+    return [(row["profile"], row["profile_deleted"]) for row in found]
+
+
+def test_the_name_a_history_row_keeps_is_copied(
+    cli: Cli, legal_account: str, db_path: Path | str, tmp_path: Path
+) -> None:
+    """From either engine into a SQLite file: the name, and that its profile is gone."""
+    deleted_with_history(cli)
+    dst = tmp_path / "copy.db"
+    copied(cli, db_path, dst)
+    assert kept_names(cli, dst) == kept_names(cli, db_path) == [("soporte", True)]
+    (name,) = {row[-1] for row in sqlite_rows(dst)["memberships"]}
+    assert name == "soporte"
+    ok(cli("--db", str(dst), "audit", "verify"))
 
 
 def test_json_result(cli: Cli, src: Path, tmp_path: Path) -> None:
@@ -356,6 +383,22 @@ def test_round_trip_through_postgresql(cli: Cli, src: Path, tmp_path: Path, pg_u
     assert line.startswith(f"copied {sum(len(r) for r in before.values()) - 1} rows")
     assert sqlite_rows(back) == before
     ok(cli("--db", str(back), "audit", "verify"))
+    ok(cli("--db", pg_url, "audit", "verify"))
+
+
+@pytest.mark.postgres
+@pytest.mark.engines("sqlite")  # (the source: a file, through a server and back)
+def test_the_name_a_history_row_keeps_goes_through_postgresql(
+    cli: Cli, legal_account: str, db_path: Path, tmp_path: Path, pg_url: str
+) -> None:
+    deleted_with_history(cli)
+    before = sqlite_rows(db_path)
+    copied(cli, db_path, pg_url)
+    assert pg_rows(pg_url) == before
+    assert kept_names(cli, pg_url) == [("soporte", True)]
+    back = tmp_path / "back.db"
+    copied(cli, pg_url, back)
+    assert sqlite_rows(back) == before
     ok(cli("--db", pg_url, "audit", "verify"))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import new_pg_schema
+from conftest import older_store
 from support import (
     ACME,
     BOB,
@@ -22,11 +22,8 @@ from support import (
     Cli,
     as_owner,
     audit_rows,
-    back_to,
     is_pg,
     ok,
-    pg_connect,
-    pg_schema,
     raw,
 )
 
@@ -115,64 +112,7 @@ def at_schema_8(
 ) -> Target:
     """The same rows, audit rows and head in a store made by every migration before m009,
     which becomes the test's store (returned)."""
-    if is_pg(db):
-        assert isinstance(db, str)
-        old = new_pg_schema(
-            request.getfixturevalue("pg_cluster"), request.getfixturevalue("pg_admin"), "old"
-        )
-        _pg_transplant(db, old)
-        request.addfinalizer(
-            lambda: request.getfixturevalue("pg_admin").execute(
-                f"DROP SCHEMA {pg_schema(old)} CASCADE"
-            )
-        )
-        monkeypatch.setenv("COLABCTL_DB", old)
-        return old
-    assert isinstance(db, Path)
-    back_to(db, M009)
-    return db
-
-
-def _pg_transplant(db: str, old: str) -> None:
-    from colabctl.store import pg_migrations
-
-    source = pg_schema(db)
-    with pg_connect(old) as conn, conn.transaction():
-        for statement in pg_migrations.BOOKKEEPING:
-            conn.execute(statement)
-        for name, steps in pg_migrations.MIGRATIONS:
-            if name == M009:
-                break
-            for step in steps:
-                assert isinstance(step, str)
-                conn.execute(step)
-            conn.execute("INSERT INTO _sqlite_migrations VALUES ('colabctl', %s, 'then')", (name,))
-        skip = {"audit", "audit_head", "colabctl_schema", "_sqlite_migrations"}
-        for (table,) in conn.execute(
-            "SELECT c.relname FROM pg_class c WHERE c.relkind = 'r'"
-            " AND c.relnamespace = current_schema()::regnamespace ORDER BY c.oid"
-        ).fetchall():
-            if table not in skip:
-                columns = _pg_columns(conn, table)
-                conn.execute(
-                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {source}.{table}"
-                )
-        columns = _pg_columns(conn, "audit_append")
-        conn.execute(
-            f"INSERT INTO audit_append ({columns}) SELECT {columns} FROM {source}.audit"
-            " ORDER BY seq"
-        )
-
-
-def _pg_columns(conn: Any, table: str) -> str:
-    return ", ".join(
-        r[0]
-        for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema ="
-            " current_schema() AND table_name = %s ORDER BY ordinal_position",
-            (table,),
-        )
-    )
+    return older_store(db, M009, request, monkeypatch)
 
 
 @pytest.fixture

@@ -237,6 +237,7 @@ def _updates(w: World, who: str, slug: str) -> dict[str, list[str]]:
         "memberships": [
             f"UPDATE memberships SET access_until = NULL WHERE account_id = {account}",
             f"UPDATE memberships SET status = 'revoked' WHERE account_id = {account}",
+            f"UPDATE memberships SET profile_name = 'x' WHERE account_id = {account}",
         ],
         "transfers": [f"UPDATE transfers SET status = 'accepted' WHERE account_id = {account}"],
         "review_acks": [f"UPDATE review_acks SET reason = 'x' WHERE account_id = {account}"],
@@ -412,6 +413,61 @@ def test_a_collaborator_cannot_change_its_own_profile(world: World) -> None:
         f"UPDATE memberships SET invited_by = NULL WHERE user_id = {world.ids['bob']}",
     ):
         refused(world.sql("bob", statement))
+
+
+@pytest.fixture
+def kept(world: World) -> Iterator[int]:
+    """A history row of bob's in acme-cursos: an invitation he declined to a profile
+    `ventas`, since deleted (the name kept on the row). Its id; removed afterwards."""
+    with psycopg.connect(world.owner_url, autocommit=True) as conn:
+        row = conn.execute(
+            "INSERT INTO memberships (account_id, user_id, profile_name, status, invited_by,"
+            " invited_at, expires_at, responded_at, ended_at)"
+            " VALUES (%s, %s, 'ventas', 'declined', %s, %s, %s, %s, %s) RETURNING id",
+            (world.ids[ACME], world.ids["bob"], world.ids["ana"], AT, AT, AT, AT),
+        ).fetchone()
+        assert row is not None
+        try:
+            yield int(row[0])
+        finally:
+            conn.execute("DELETE FROM memberships WHERE id = %s", (row[0],))
+
+
+def test_only_the_owner_writes_the_name_a_history_row_keeps(world: World, kept: int) -> None:
+    soporte, tecnico = world.ids["acme-cursos/soporte"], world.ids["acme-cursos/tecnico"]
+    bob, carla = world.ids["bob"], world.ids["carla"]
+    read = f"SELECT profile_name FROM memberships WHERE id = {kept}"
+    assert world.sql("bob", read).result == [("ventas",)]  # his own history: he reads it
+    for statement in (  # but never rewrites it, or his live row's
+        f"UPDATE memberships SET profile_name = 'soporte' WHERE id = {kept}",
+        f"UPDATE memberships SET profile_name = NULL WHERE id = {kept}",
+        f"UPDATE memberships SET profile_id = {soporte}, profile_name = NULL WHERE id = {kept}",
+        f"UPDATE memberships SET profile_name = 'x' WHERE user_id = {bob} AND status = 'active'",
+    ):
+        refused(world.sql("bob", statement))
+    for answer in (  # an invitee answers its invitation, and changes nothing else
+        "status = 'declined', responded_at = 'now', ended_at = 'now', profile_name = 'x'",
+        "status = 'declined', responded_at = 'now', ended_at = 'now', profile_id = NULL,"
+        " profile_name = 'tecnico'",
+    ):
+        refused(world.sql("carla", f"UPDATE memberships SET {answer} WHERE user_id = {carla}"))
+    refused_or_nothing(
+        world.sql("fabio", f"UPDATE memberships SET profile_name = 'x' WHERE id = {kept}")
+    )
+    # the owner: what `profile delete` writes (carla removed first, so tecnico has no one)
+    delete = [
+        (f"UPDATE memberships SET status = 'revoked', ended_at = 'now' WHERE user_id = {carla}",
+         ()),
+        ("UPDATE memberships SET profile_id = NULL, profile_name = 'tecnico'"
+         f" WHERE profile_id = {tecnico}", ()),
+        (f"DELETE FROM profiles WHERE id = {tecnico}", ()),
+    ]  # fmt: skip
+    allowed(world.sql("ana", delete))
+    allowed(world.sql("ana", f"UPDATE memberships SET profile_name = 'ventas2' WHERE id = {kept}"))
+    # a name is kept only where the row holds no profile (the schema's own check)
+    refused(
+        world.sql("ana", f"UPDATE memberships SET profile_name = 'x' WHERE profile_id = {soporte}")
+    )
 
 
 def test_nobody_accepts_someone_elses_invitation(world: World) -> None:

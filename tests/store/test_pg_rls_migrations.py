@@ -100,6 +100,31 @@ def test_m010_takes_back_hand_grants_and_grants_what_bind_grants(
     assert ("account_data", None, "SELECT") in granted
 
 
+def test_m011_lets_bound_logins_write_the_name_a_history_row_keeps(
+    pg_url: str, pg_admin: Any, logins: list[str]
+) -> None:
+    """A login bound at schema 10 may write memberships.profile_name once m011 adds it
+    (row-level security and the guards decide whose rows): the grants of a binding made
+    today."""
+    old, _, new = logins
+    schema = pg_schema(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        _migrate(conn, upto=10)
+        conn.execute(
+            "INSERT INTO users (email, email_key, created_at) VALUES ('a@x.com', 'a@x.com', %s),"
+            " ('b@x.com', 'b@x.com', %s)",
+            (AT, AT),
+        )
+        conn.execute("INSERT INTO store_bindings VALUES (%s, 1, %s)", (old, AT))
+        conn.execute(f"GRANT UPDATE (profile_id) ON memberships TO {old}")  # (as at schema 10)
+        _migrate(conn)
+        _bind(conn, new, 2)
+        may = "SELECT has_column_privilege(%s, 'memberships', 'profile_name', 'UPDATE')"
+        for login in (old, new):
+            assert conn.execute(may, (login,)).fetchone() == (True,)
+    assert set(_privileges(pg_admin, old, schema)) == set(_privileges(pg_admin, new, schema))
+
+
 def test_a_later_migration_extends_the_grants_of_bound_logins(
     pg_url: str, pg_admin: Any, logins: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -124,14 +124,13 @@ def list_(
     if as_json:
         output.emit_json([m.as_json() for m in found])
         return
-    deleted = _("(deleted)")
     output.rows(
         _("Collaborators"),
         ["user", "profile", "status", "invited", "expires", "access until"],
         (
             [
                 m.user,
-                m.profile or deleted,
+                _profile_cell(m),
                 output.status(m.status),
                 m.invited_at,
                 m.expires_at,
@@ -142,13 +141,25 @@ def list_(
     )
 
 
+def _profile_cell(member: collaborators.Membership) -> str:
+    """A table's profile cell: the profile, or the name of the deleted one, marked so."""
+    if member.profile is None:
+        return _("(deleted)")
+    if member.profile_deleted:
+        return _("%(profile)s (deleted)") % {"profile": member.profile}
+    return member.profile
+
+
 def _standing(member: collaborators.Membership) -> str:
     """One line: who, where, status, profile and, if it ends, until when."""
+    profile = member.profile or _("no profile")
+    if member.profile_deleted and member.profile is not None:
+        profile = _("%(profile)s, a deleted profile") % {"profile": member.profile}
     names = {
         "user": member.user,
         "account": member.account,
         "status": output.status(member.status),
-        "profile": member.profile or _("no profile"),
+        "profile": profile,
         "until": member.access_until,
     }
     if member.access_until is None:
@@ -179,13 +190,12 @@ def show(email: EmailArg, account: AccountOpt = None, as_json: JsonOpt = False) 
     member, held, history = shown
     output.paragraph(_standing(member))
     output.permission_table(_("What %(user)s can do now") % {"user": member.user}, held, language())
-    deleted = _("(deleted)")
     output.rows(
         _("History"),
         ["profile", "status", "invited", "expires", "responded", "ended", "access until"],
         (
             [
-                h.profile or deleted,
+                _profile_cell(h),
                 output.status(h.status),
                 h.invited_at,
                 h.expires_at,

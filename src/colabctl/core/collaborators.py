@@ -61,12 +61,20 @@ class Membership:
     ended_at: str | None
     invited_by: str | None
     access_until: str | None
+    # the profile was deleted since: PROFILE is the name this history row keeps (None when
+    # an older colabctl took it off and the log no longer says it: docs/storage.md)
+    profile_deleted: bool
+
+    def __post_init__(self) -> None:
+        # SQLite answers `m.profile_id IS NULL` with 0 or 1: a bool here, as JSON shows it
+        object.__setattr__(self, "profile_deleted", bool(self.profile_deleted))
 
     def as_json(self) -> shapes.Membership:
         return {
             "user": self.user,
             "account": self.account,
             "profile": self.profile,
+            "profile_deleted": self.profile_deleted,
             "status": self.status,
             "invited_at": self.invited_at,
             "expires_at": self.expires_at,
@@ -91,8 +99,9 @@ _EXPIRES_SQL = (
     " ELSE m.expires_at END"
 )
 _SELECT = (
-    f"SELECT m.id, a.slug, u.email, u.name, p.name, {STATUS_SQL}, m.invited_at, {_EXPIRES_SQL},"
-    " m.responded_at, m.ended_at, i.email, m.access_until FROM memberships m"
+    f"SELECT m.id, a.slug, u.email, u.name, coalesce(p.name, m.profile_name), {STATUS_SQL},"
+    f" m.invited_at, {_EXPIRES_SQL}, m.responded_at, m.ended_at, i.email, m.access_until,"
+    " m.profile_id IS NULL FROM memberships m"
     " JOIN accounts a ON a.id = m.account_id JOIN users u ON u.id = m.user_id"
     " LEFT JOIN profiles p ON p.id = m.profile_id LEFT JOIN users i ON i.id = m.invited_by"
 )
@@ -650,7 +659,7 @@ def renew_in(
             % names,
             hint=None if member.status == "active" else again,
         )
-    if member.profile is None:
+    if member.profile_deleted:
         raise Conflict(
             _("the invitation of %(email)s was to a profile that no longer exists") % names,
             hint=again,

@@ -386,7 +386,11 @@ def delete_in(s: Session, acct: Account, name: str, reassign: str | None = None)
             (target_id, json.dumps([member for member, _email, _now in people.rows])),
         )
     # every other row naming it is history (declined, revoked, an invitation since
-    # superseded): the schema's ON DELETE SET NULL takes the name off it
+    # superseded): it keeps the profile's name, and holds no profile (docs/storage.md)
+    s.conn.execute(
+        "UPDATE memberships SET profile_id = NULL, profile_name = ? WHERE profile_id = ?",
+        (name, row[0]),
+    )
     s.conn.execute("DELETE FROM profiles WHERE id = ?", (row[0],))
     s.record(
         "profile.delete",

@@ -154,7 +154,15 @@ class Membership(TypedDict):
     user: Annotated[str, "the collaborator's email"]
     account: Annotated[str, "the account"]
     profile: Annotated[
-        str | None, "the profile; null when the profile of an old invitation was since deleted"
+        str | None,
+        "the profile; once it is deleted, an invitation that was history by then"
+        " (declined, revoked, replaced by a newer one) keeps its name (null where a"
+        " colabctl before schema 11 took the name off and the audit log no longer says it)",
+    ]
+    profile_deleted: Annotated[
+        bool,
+        "true when the invitation's profile was since deleted: `profile` is then the name"
+        " it had, not a profile of the account now",
     ]
     status: Annotated[
         str,

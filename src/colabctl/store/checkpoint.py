@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from colabctl.store.audit import Row
 from colabctl.store.breaks import differences
 from colabctl.store.holdings import read_state
+from colabctl.store.kept_names import restore
 from colabctl.store.replay import CHECKPOINT, checkpoint_details, fold
 from colabctl.store.sql import Connection
 
@@ -31,7 +32,10 @@ def pending_checkpoint(conn: Connection) -> Row | None:
             "SELECT seq, at, actor, account, action, target, details FROM audit ORDER BY seq"
         )
     )
-    held = read_state(conn)
+    # m009 runs before m011 adds the names history rows keep, and in the same transaction
+    # m011 gives back those the log says (store/kept_names.py): held as m011 will leave it
+    held = read_state(conn, kept_names=False)
+    restore(replay.state, held)
     if not differences(replay.state, held, replay.problems, now):
         return None
     return (now, None, None, CHECKPOINT, None, checkpoint_details(held))

@@ -69,6 +69,7 @@ TABLES: tuple[Table, ...] = (
             "responded_at",
             "ended_at",
             "access_until",
+            "profile_name",
         ),
         ("id",),
     ),

@@ -16,8 +16,10 @@ from colabctl.store.replay import State, tax_digest
 from colabctl.store.sql import Connection
 
 
-def read_state(conn: Connection) -> State:
-    """The state the tables hold, read in the caller's snapshot or transaction."""
+def read_state(conn: Connection, *, kept_names: bool = True) -> State:
+    """The state the tables hold, read in the caller's snapshot or transaction. Without
+    KEPT_NAMES, as a store before m011 holds it (no `memberships.profile_name`): for
+    migration m009, which runs before m011 adds the column."""
     state = State()
     users = conn.execute("SELECT id, email_key, email, name FROM users").fetchall()
     state.users = {key: (email, name) for _, key, email, name in users}
@@ -31,7 +33,7 @@ def read_state(conn: Connection) -> State:
         state.accounts[slug] = [name, owner, country, tax_digest(country, number)]
         slugs[account_id] = slug
     names = _read_profiles(conn, state, slugs)
-    _read_members(conn, state, slugs, keys, names)
+    _read_members(conn, state, slugs, keys, names, "profile_name" if kept_names else "NULL")
     _read_transfers(conn, state, slugs, keys)
     for login, user_id in conn.execute("SELECT login, user_id FROM store_bindings"):
         state.bindings[login] = _ref(keys, "users", user_id)
@@ -74,25 +76,30 @@ def _read_members(
     slugs: dict[Any, str],
     keys: dict[Any, str],
     names: dict[Any, str],
+    kept: str,
 ) -> None:
     """Memberships into STATE, each person's in id order: one pass over the table (in
     its rowid order), ids named through the maps already read (the hot loop of a big
-    store: a row whose account, user or profile is gone takes the slow way)."""
+    store: a row whose account, user or profile is gone takes the slow way). A row
+    without a profile is named by the name it keeps (KEPT: the column, or NULL), as the
+    log names it (store/replay.py, profile.delete)."""
     people_of = {
         account_id: state.members.setdefault(slug, {}) for account_id, slug in slugs.items()
     }
     profile_of: dict[Any, str | None] = {None: None, **names}
     for row in conn.execute(
-        "SELECT account_id, user_id, profile_id, status, expires_at, access_until"
+        f"SELECT account_id, user_id, profile_id, {kept}, status, expires_at, access_until"
         " FROM memberships ORDER BY id"
     ):
-        account_id, user_id, profile_id, status, expires, until = row
+        account_id, user_id, profile_id, name, status, expires, until = row
         try:
             people, key, profile = people_of[account_id], keys[user_id], profile_of[profile_id]
         except KeyError:
             people = state.members.setdefault(_ref(slugs, "accounts", account_id), {})
             key = _ref(keys, "users", user_id)
-            profile = profile_of.get(profile_id) or f"#profiles:{profile_id}"
+            profile = None if profile_id is None else _ref(names, "profiles", profile_id)
+        if profile_id is None:
+            profile = name
         history = people.get(key)
         if history is None:
             people[key] = [[profile, status, expires, until]]

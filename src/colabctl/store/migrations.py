@@ -481,3 +481,21 @@ _M010 = [
     "CREATE INDEX transfers_from ON transfers(from_id, account_id)",
     "PRAGMA user_version = 10",
 ]
+
+
+@migrations()
+def m011_profile_names(db: Database) -> None:
+    # A declined or revoked row keeps the name of its profile once the profile is deleted
+    # (docs/storage.md, "Names of deleted profiles (m011)"): `profile delete` writes it here
+    # as it takes the profile off the row. A name is kept only where the row holds no
+    # profile, so a row says its profile one way. Rows an older colabctl left without a
+    # name get it back from the audit log, where the log says it (store/kept_names.py).
+    from colabctl.store.kept_names import recovered_names
+
+    db.execute(
+        "ALTER TABLE memberships ADD COLUMN profile_name TEXT"
+        " CHECK (profile_name IS NULL OR profile_id IS NULL)"
+    )
+    conn = cast("Connection", db.conn)  # the store's own SqliteConnection (store/db.py)
+    conn.executemany("UPDATE memberships SET profile_name = ? WHERE id = ?", recovered_names(conn))
+    db.execute("PRAGMA user_version = 11")

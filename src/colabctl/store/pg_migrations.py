@@ -623,6 +623,30 @@ M010 = [
     _version(10),
 ]
 
+
+def _m011_profile_names(conn: psycopg.Connection[Any]) -> None:
+    """SQLite's m011 (store/migrations.py): the names an older colabctl took off history
+    rows, given back where the audit log says them."""
+    from colabctl.store.kept_names import recovered_names
+
+    names = recovered_names(cast("Connection", conn))
+    if names:
+        with conn.cursor() as cursor:
+            cursor.executemany("UPDATE memberships SET profile_name = %s WHERE id = %s", names)
+
+
+# A history row keeps the name of its profile once the profile is deleted (store/
+# migrations.py m011); the invitee's guard keeps it out of what an answer may change.
+M011: list[Statement] = [
+    'ALTER TABLE memberships ADD COLUMN profile_name TEXT COLLATE "C"',
+    "ALTER TABLE memberships ADD CONSTRAINT memberships_profile_name"
+    " CHECK (profile_name IS NULL OR profile_id IS NULL)",
+    _m011_profile_names,
+    *pg_security.M011,
+    _pinned(*pg_security.M011_GUARDS),
+    _version(11),
+]
+
 # A migration's steps: SQL, or (for what SQL cannot say) a function of the connection.
 MIGRATIONS: list[tuple[str, Sequence[Statement]]] = [
     ("m001_initial", M001),
@@ -635,6 +659,7 @@ MIGRATIONS: list[tuple[str, Sequence[Statement]]] = [
     ("m008_db_login_and_bindings", M008),
     ("m009_checkpoint", M009),
     ("m010_row_level_security", M010),
+    ("m011_profile_names", M011),
 ]
 
 

@@ -271,11 +271,13 @@ def _refusal(message: str) -> str:
     return f"RAISE EXCEPTION '{message}' USING ERRCODE = 'insufficient_privilege';"
 
 
-def _guard(function: str, body: str, declare: str = "") -> str:
+def _guard(function: str, body: str, declare: str = "", *, replace: bool = False) -> str:
     """A guard trigger function: the store owner passes; a team login is judged by
-    BODY, which sees `me` (its bound user, NULL if unbound) and returns or raises."""
+    BODY, which sees `me` (its bound user, NULL if unbound) and returns or raises.
+    REPLACE: a later migration's new version of it."""
+    create = "CREATE OR REPLACE FUNCTION" if replace else "CREATE FUNCTION"
     return f"""
-    CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+    {create} {function}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
     DECLARE
         me BIGINT;
         {declare}
@@ -291,6 +293,62 @@ def _guard(function: str, body: str, declare: str = "") -> str:
     END
     $$
     """
+
+
+def _memberships_guard(*, keeps_name: bool = False) -> str:
+    """The owner writes its account's memberships (each holding a profile of that
+    account); anyone else only answers its own: pending to active, declined or expired,
+    and a transfer's recipient ends its own membership. Nothing else in the row changes:
+    from m011 on (KEEPS_NAME), that includes the name a history row keeps."""
+    kept = "           AND NEW.profile_name IS NOT DISTINCT FROM OLD.profile_name\n"
+    kept = kept if keeps_name else ""
+    body = f"""
+        IF NEW.profile_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM profiles
+                WHERE id = NEW.profile_id AND account_id = NEW.account_id) THEN
+            {_refusal("a membership holds a profile of its own account")}
+        END IF;
+        owns := EXISTS (SELECT 1 FROM accounts WHERE id = NEW.account_id AND owner_id = me);
+        IF TG_OP = 'INSERT' THEN
+            IF owns AND NEW.invited_by = me THEN
+                RETURN NEW;
+            END IF;
+            {_refusal("only an account''s owner invites into it")}
+        END IF;
+        IF NEW.account_id <> OLD.account_id OR NEW.user_id <> OLD.user_id
+           OR NEW.invited_by IS DISTINCT FROM OLD.invited_by
+           OR NEW.invited_at <> OLD.invited_at THEN
+            {_refusal("a membership stays whose and where it is")}
+        END IF;
+        IF owns THEN
+            RETURN NEW;
+        END IF;
+        IF OLD.user_id = me
+           AND NEW.profile_id IS NOT DISTINCT FROM OLD.profile_id
+{kept}           AND NEW.expires_at = OLD.expires_at
+           AND NEW.access_until IS NOT DISTINCT FROM OLD.access_until
+           AND ((OLD.status = 'pending' AND NEW.status = 'active'
+                 AND NEW.responded_at IS NOT NULL
+                 AND NEW.ended_at IS NOT DISTINCT FROM OLD.ended_at)
+             OR (OLD.status = 'pending' AND NEW.status = 'declined'
+                 AND NEW.responded_at IS NOT NULL AND NEW.ended_at IS NOT NULL)
+             OR (OLD.status = 'pending' AND NEW.status = 'expired'
+                 AND NEW.ended_at = OLD.expires_at
+                 AND NEW.responded_at IS NOT DISTINCT FROM OLD.responded_at)
+             OR (OLD.status = 'active' AND NEW.status = 'revoked' AND NEW.ended_at IS NOT NULL
+                 AND NEW.responded_at IS NOT DISTINCT FROM OLD.responded_at
+                 AND EXISTS (SELECT 1 FROM transfers t WHERE t.account_id = OLD.account_id
+                             AND t.to_id = me AND t.status = 'open')))
+        THEN
+            RETURN NEW;
+        END IF;
+        {_refusal("an invitee only accepts, declines or expires its own pending invitation")}
+        """
+    return _guard(
+        "colabctl_guard_memberships",
+        body,
+        declare="owns BOOLEAN;",
+        replace=keeps_name,
+    )
 
 
 _GUARDS = [
@@ -313,54 +371,7 @@ _GUARDS = [
         {_refusal("only the recipient of an open transfer offer takes an account over")}
         """,
     ),
-    # The owner writes its account's memberships (each holding a profile of that account);
-    # anyone else only answers its own: pending to active, declined or expired, and a
-    # transfer's recipient ends its own membership. Nothing else in the row changes.
-    _guard(
-        "colabctl_guard_memberships",
-        f"""
-        IF NEW.profile_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM profiles
-                WHERE id = NEW.profile_id AND account_id = NEW.account_id) THEN
-            {_refusal("a membership holds a profile of its own account")}
-        END IF;
-        owns := EXISTS (SELECT 1 FROM accounts WHERE id = NEW.account_id AND owner_id = me);
-        IF TG_OP = 'INSERT' THEN
-            IF owns AND NEW.invited_by = me THEN
-                RETURN NEW;
-            END IF;
-            {_refusal("only an account''s owner invites into it")}
-        END IF;
-        IF NEW.account_id <> OLD.account_id OR NEW.user_id <> OLD.user_id
-           OR NEW.invited_by IS DISTINCT FROM OLD.invited_by
-           OR NEW.invited_at <> OLD.invited_at THEN
-            {_refusal("a membership stays whose and where it is")}
-        END IF;
-        IF owns THEN
-            RETURN NEW;
-        END IF;
-        IF OLD.user_id = me
-           AND NEW.profile_id IS NOT DISTINCT FROM OLD.profile_id
-           AND NEW.expires_at = OLD.expires_at
-           AND NEW.access_until IS NOT DISTINCT FROM OLD.access_until
-           AND ((OLD.status = 'pending' AND NEW.status = 'active'
-                 AND NEW.responded_at IS NOT NULL
-                 AND NEW.ended_at IS NOT DISTINCT FROM OLD.ended_at)
-             OR (OLD.status = 'pending' AND NEW.status = 'declined'
-                 AND NEW.responded_at IS NOT NULL AND NEW.ended_at IS NOT NULL)
-             OR (OLD.status = 'pending' AND NEW.status = 'expired'
-                 AND NEW.ended_at = OLD.expires_at
-                 AND NEW.responded_at IS NOT DISTINCT FROM OLD.responded_at)
-             OR (OLD.status = 'active' AND NEW.status = 'revoked' AND NEW.ended_at IS NOT NULL
-                 AND NEW.responded_at IS NOT DISTINCT FROM OLD.responded_at
-                 AND EXISTS (SELECT 1 FROM transfers t WHERE t.account_id = OLD.account_id
-                             AND t.to_id = me AND t.status = 'open')))
-        THEN
-            RETURN NEW;
-        END IF;
-        {_refusal("an invitee only accepts, declines or expires its own pending invitation")}
-        """,
-        declare="owns BOOLEAN;",
-    ),
+    _memberships_guard(),  # (m011 replaces it: M011 below)
     # An offer goes from the owner to an active collaborator; it is cancelled by the
     # owner, accepted by its recipient once the account is theirs, expired by either.
     _guard(
@@ -688,6 +699,12 @@ M010: list[str] = [
     _REVOKE_EVERYTHING,
 ]
 
+# m011: a history row keeps the name of its deleted profile (`memberships.profile_name`),
+# which only the account's owner writes: the invitee's answer leaves it as it is. (The
+# schema's own check also keeps a name off any row that holds a profile.)
+M011: list[str] = [_memberships_guard(keeps_name=True)]
+M011_GUARDS = ("colabctl_guard_memberships()",)  # (re-created: pinned again)
+
 # -- what a bound login is granted ---------------------------------------------------------
 
 _READS = (
@@ -716,7 +733,8 @@ GRANTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("UPDATE (name, owner_id, tax_country, tax_id)", ("accounts",)),
     ("UPDATE (description)", ("profiles",)),
     (
-        "UPDATE (profile_id, status, responded_at, ended_at, expires_at, access_until)",
+        "UPDATE (profile_id, profile_name, status, responded_at, ended_at, expires_at,"
+        " access_until)",
         ("memberships",),
     ),
     ("UPDATE (status, closed_at)", ("transfers",)),

@@ -36,7 +36,8 @@ CHECKPOINT_FORMAT = 1
 # Stored statuses that speak for a person in an account (the memberships_live index).
 LIVE = ("pending", "active")
 
-# A membership: [profile, status as stored, expires_at, access_until]
+# A membership: [profile (a deleted one's name on a history row), status as stored,
+# expires_at, access_until]
 # A transfer: [from key, to key, keep_as, status as stored, expires_at]
 # An acknowledgement: (finding, fingerprint, actor, reason)
 Member = list[Any]
@@ -279,8 +280,9 @@ def _profile_delete(
 ) -> None:
     """The people the row names (`holders`, and since they are counted, the `assigned`:
     expired and ended) move with --reassign, each by the membership that speaks for them;
-    every other row naming the profile is history and loses the name (SET NULL). A row
-    from before `assigned` was written named only the live holders, which is the same."""
+    every other row naming the profile is history and keeps its name (m011: the store's
+    `memberships.profile_name`). A row from before `assigned` was written named only the
+    live holders, which is the same."""
     _profile(state, account, target)
     moved_to = d.get("reassigned_to")
     if moved_to is not None:
@@ -299,10 +301,6 @@ def _profile_delete(
             )
         moved.append(member)
     del state.profiles[slug][target or ""]
-    for history in people.values():
-        for member in history:
-            if member[0] == target:
-                member[0] = None
     for member in moved:
         member[0] = moved_to
 

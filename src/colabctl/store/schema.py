@@ -5,4 +5,4 @@ checks the version without importing sqlite-utils: on SQLite one PRAGMA, on
 PostgreSQL one row of `colabctl_schema` (store/pg_migrations.py).
 """
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
