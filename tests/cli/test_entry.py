@@ -116,3 +116,33 @@ def test_version(cli: Cli, db_path: Target) -> None:
     assert result.stdout == f"colabctl {__version__}\n"
     assert result.stderr == ""
     assert not exists(db_path)
+
+
+def test_the_command_runs_with_the_collector_on_and_loading_frozen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`colabctl` (colabctl.__main__.run) loads with the garbage collector off, freezes
+    what loading built, and runs the command with the collector on: a batch or an apply
+    still has its garbage collected."""
+    import gc
+    import signal
+
+    import colabctl.cli
+    from colabctl import __main__ as entry
+    from colabctl.store import sql
+
+    seen: list[tuple[bool, int]] = []
+    monkeypatch.setattr(
+        colabctl.cli, "main", lambda: seen.append((gc.isenabled(), gc.get_freeze_count()))
+    )
+    monkeypatch.setattr(sql, "IGNORE_INTERRUPTS_AFTER_COMMIT", False)
+    frozen_before, interrupt = gc.get_freeze_count(), signal.getsignal(signal.SIGINT)
+    try:
+        entry.run()
+    finally:
+        gc.unfreeze()
+        gc.enable()
+        signal.signal(signal.SIGINT, interrupt)
+    ((enabled, frozen),) = seen
+    assert enabled
+    assert frozen > frozen_before  # everything loaded so far was frozen
