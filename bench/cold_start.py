@@ -22,7 +22,8 @@ command in English and for `can` also as a person reading Spanish or Portuguese 
 it ($COLABCTL_LANG=es, pt: one compiled catalog read, the messages asked for looked up
 in it), each with its verdict against 1.3x and set beside `can` in English: what the
 language costs. Two further commands, `python -c "import colabctl.cli.access"` and
-the same for the table read's modules, show how much of `can`'s and the table read's
+the same for the table read's modules (loaded as colabctl's entry point loads them, the
+garbage collector off, then frozen), show how much of `can`'s and the table read's
 gaps is importing and how much is building the command, reading and answering. Then
 `PYTHONPROFILEIMPORTTIME=1` lists what each command imports beyond typer (sqlite-utils,
 loaded only to create or migrate a store, must be absent from all three, and rich's
@@ -69,12 +70,14 @@ HEAVY = ("rich", "email_validator", "stdnum", "tomllib", "sqlite_utils", "platfo
 EXPECTED = {TABLE: {"rich"}}
 NEVER = ("rich.console", "rich.table")
 # The modules of each command, imported alone (a label, the code): what of its gap over
-# typer is importing (--no-breakdown skips them).
+# typer is importing (--no-breakdown skips them). Imported as colabctl's entry point loads
+# them (colabctl/__main__.py): the garbage collector off, then what was loaded frozen.
+_AS_LOADED = "import gc; gc.disable(); import {}; gc.freeze()"
 IMPORTS = {
-    CAN: ("import colabctl.cli.access", "import colabctl.cli.access"),
+    CAN: ("import colabctl.cli.access", _AS_LOADED.format("colabctl.cli.access")),
     TABLE: (
         "import the table read's modules",
-        "import colabctl.cli.collaborators, colabctl.cli.boxes",
+        _AS_LOADED.format("colabctl.cli.collaborators, colabctl.cli.boxes"),
     ),
 }
 
