@@ -20,9 +20,10 @@ def _interrupted_while_loading(signum: int, frame: object) -> None:
 # Loading colabctl builds about 26,000 objects the garbage collector tracks (modules,
 # classes, functions) that live until the process ends, and none of them is garbage: the
 # collector's passes over them while loading, and its collection at exit, cost a short
-# command such as `can` about a fifth of its CPU time (README, Performance). So it is off while loading, and what loading built is
-# then frozen (gc.freeze: kept out of every later collection, the one at exit included);
-# the command itself runs with the collector on, as always (a batch, an apply).
+# command such as `can` about a fifth of its CPU time (README, Performance). So it is off
+# while loading, and what loading built is then frozen (gc.freeze: kept out of every later
+# collection, the one at exit included); the command itself runs with the collector on,
+# as always (a batch, an apply).
 
 
 def _load_without_collecting() -> None:
