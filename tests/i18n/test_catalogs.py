@@ -114,6 +114,7 @@ def _headers_shown() -> set[str]:
             for column in columns.elts:
                 first = column.elts[0] if isinstance(column, ast.Tuple) else column
                 assert isinstance(first, ast.Constant), f"{path.name}: {ast.unparse(column)}"
+                assert isinstance(first.value, str), f"{path.name}: {ast.unparse(column)}"
                 found.add(first.value)
     return found
 

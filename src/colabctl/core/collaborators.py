@@ -470,8 +470,10 @@ def decline(ctx: Context, slug: str) -> Outcome:
         )
         said = _("you declined the invitation to %(account)s") % {"account": slug}
         # declined is a stored, final status (never derived): the row as read back
-        ended = {"responded_at": s.now_iso, "ended_at": s.now_iso}
-        return Outcome(replace(member, status="declined", **ended), True, said)
+        now = s.now_iso
+        return Outcome(
+            replace(member, status="declined", responded_at=now, ended_at=now), True, said
+        )
 
 
 def list_members(
