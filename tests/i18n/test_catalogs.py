@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import edit_po, i18n_pipeline
+from support import ROOT, edit_po, i18n_pipeline
 
 from colabctl import i18n
 
@@ -105,7 +105,7 @@ def _headers_shown() -> set[str]:
     import ast
 
     found: set[str] = set()
-    for path in (Path(i18n.__file__).parent / "cli").glob("*.py"):
+    for path in (ROOT / "src" / "colabctl" / "cli").glob("*.py"):
         for call in ast.walk(ast.parse(path.read_text())):
             if not (isinstance(call, ast.Call) and ast.unparse(call.func) == "output.rows"):
                 continue
@@ -129,7 +129,7 @@ def test_every_column_header_is_marked_and_translated() -> None:
     shown = _headers_shown()
     assert len(shown) > 30  # the scan reads the tables, not nothing
     assert shown - set(HEADERS) == set()
-    locale = Path(i18n.__file__).parent / "locale"
+    locale = ROOT / "src" / "colabctl" / "locale"  # the .po files (the wheel has only .mo)
     for lang in ("es", "pt"):
         with (locale / lang / "LC_MESSAGES" / "colabctl.po").open("rb") as po:
             catalog = read_po(po)
