@@ -102,6 +102,17 @@ def test_37_delegable_and_4_owner_only_in_category_owner(cat: Catalog) -> None:
     assert all(not p.owner_only for p in cat.delegable)
 
 
+def test_the_servers_guard_refuses_exactly_the_owner_only_ids(cat: Catalog) -> None:
+    """Migration m010's guard on a PostgreSQL store (store/pg_security.py) keeps its own
+    list of the owner-only ids, written into the server's trigger: it must be the
+    catalog's, or a bound login could give a profile one of them (a catalog change here
+    needs a migration that rewrites the guard)."""
+    from colabctl.store.pg_security import OWNER_ONLY as GUARDED
+
+    assert set(GUARDED) == cat.owner_only_ids
+    assert len(GUARDED) == len(set(GUARDED))
+
+
 def test_ids_are_category_dot_action(cat: Catalog) -> None:
     for perm in cat.permissions:
         assert re.fullmatch(r"[a-z]+\.[a-z_]+", perm.id), perm.id
